@@ -1,0 +1,70 @@
+// swift-tools-version:6.1
+//
+// rolo — a terminal contact manager over DailyStory, Notifuse and iVvy.
+//
+// Targets follow the layers of DESIGN.md; every arrow points down:
+//
+//   rolo (executable) ─> RoloTerminal ─> RoloViewModels ─> RoloSync ─> RoloStore ─> RoloCore
+//                                                              └─────> RoloInterchange ─> RoloCore
+//   CNcursesw is imported by RoloTerminal only.
+import PackageDescription
+
+let package = Package(
+    name: "rolo",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "rolo", targets: ["rolo"]),
+        .executable(name: "rolo-bench", targets: ["RoloBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/yaslab/CSV.swift", exact: "2.5.2"),
+    ],
+    targets: [
+        // Pure values: the unified contact model, validation, the query language, text safety.
+        .target(
+            name: "RoloCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The local cache on SQLite: schema, migrations and every SQL statement.
+        .target(
+            name: "RoloStore",
+            dependencies: ["RoloCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // File formats: rolo JSON, CSV and vCard 3.0/4.0, both directions.
+        .target(
+            name: "RoloInterchange",
+            dependencies: ["RoloCore", .product(name: "CSV", package: "CSV.swift")]
+        ),
+        // The façade the view models and commands call: the only door to the cache.
+        .target(
+            name: "RoloSync",
+            dependencies: [
+                "RoloCore", "RoloStore", "RoloInterchange",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "rolo",
+            dependencies: [
+                "RoloCore", "RoloSync",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "RoloBench",
+            dependencies: ["RoloCore", "RoloStore", "RoloSync"]
+        ),
+
+        .testTarget(name: "RoloCoreTests", dependencies: ["RoloCore"]),
+        .testTarget(name: "RoloStoreTests", dependencies: ["RoloStore", "RoloCore"]),
+        .testTarget(name: "RoloInterchangeTests", dependencies: ["RoloInterchange", "RoloCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RoloSyncTests", dependencies: ["RoloSync", "RoloStore", "RoloCore"]),
+        // Drives the built `rolo` binary: exit codes, stdout, stderr.
+        .testTarget(name: "RoloCLITests", dependencies: []),
+    ]
+)

@@ -1,0 +1,29 @@
+import Crypto
+import Foundation
+
+/// A fingerprint of what a contact says, used to tell whether two copies differ.
+///
+/// It ignores what does not change the meaning: field order, the case of emails,
+/// whitespace around values, and bookkeeping (ids, timestamps).
+public enum ContentHash {
+    public static func of(_ contact: Contact) -> String {
+        var canonical = ""
+        for field in contact.fields.keys.sorted() {
+            var value = contact.fields[field]!.trimmingCharacters(in: .whitespacesAndNewlines)
+            if field == .email { value = value.lowercased() }
+            if value.isEmpty { continue }
+            canonical += "s\u{1F}\(field.key)\u{1F}\(value)\u{1E}"
+        }
+        for key in contact.custom.keys.sorted() {
+            let value = contact.custom[key]!
+            var text = value.storedText
+            if case .text = value { text = text.trimmingCharacters(in: .whitespacesAndNewlines) }
+            canonical += "c\u{1F}\(key)\u{1F}\(value.type.rawValue)\u{1F}\(text)\u{1E}"
+        }
+        for key in contact.extensions.keys.sorted() {
+            canonical += "x\u{1F}\(key)\u{1F}\(contact.extensions[key]!.canonicalText)\u{1E}"
+        }
+        let digest = SHA256.hash(data: Data(canonical.utf8))
+        return digest.map { String(format: "%02x", $0) }.joined()
+    }
+}

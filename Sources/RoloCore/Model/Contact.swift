@@ -1,0 +1,130 @@
+import Foundation
+
+/// A contact's local row id. People see it as a short id (`ShortID`), never as a number.
+public struct ContactID: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    public let rawValue: Int64
+    public init(_ rawValue: Int64) { self.rawValue = rawValue }
+    public var shortID: String { ShortID.encode(rawValue) }
+    public var description: String { shortID }
+    public static func < (lhs: ContactID, rhs: ContactID) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// The unified contact: standard fields, typed custom values and provider extension data.
+///
+/// An empty standard field is absent from `fields`, so "no value" has exactly one form.
+public struct Contact: Sendable, Hashable {
+    /// Nil until the contact is stored in the cache.
+    public var id: ContactID?
+    /// A UUID that never changes: sent to providers as the external id where they have one.
+    public var uid: String
+    public var accountID: Int64
+    public var fields: [StandardField: String]
+    public var custom: [String: CustomValue]
+    /// Provider-specific data rolo does not model (DailyStory `geoCode`, iVvy `groups`, …),
+    /// kept verbatim under the provider's name so that nothing is ever dropped.
+    public var extensions: [String: JSONValue]
+    public var createdAt: Timestamp
+    public var updatedAt: Timestamp
+
+    public init(id: ContactID? = nil, uid: String = Contact.newUID(), accountID: Int64,
+                fields: [StandardField: String] = [:], custom: [String: CustomValue] = [:],
+                extensions: [String: JSONValue] = [:], createdAt: Timestamp = .now(), updatedAt: Timestamp? = nil) {
+        self.id = id
+        self.uid = uid
+        self.accountID = accountID
+        self.fields = fields.filter { !$0.value.isEmpty }
+        self.custom = custom
+        self.extensions = extensions
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt ?? createdAt
+    }
+
+    public static func newUID() -> String { UUID().uuidString.lowercased() }
+
+    /// A standard field's value; setting nil or "" clears it.
+    public subscript(field: StandardField) -> String? {
+        get { fields[field] }
+        set {
+            if let newValue, !newValue.isEmpty { fields[field] = newValue } else { fields[field] = nil }
+        }
+    }
+
+    public var email: String? { fields[.email] }
+
+    /// The name the list shows: the full name, else first and last, else the email or a phone.
+    public var displayName: String {
+        Contact.displayName(fields)
+    }
+
+    public static func displayName(_ fields: [StandardField: String]) -> String {
+        if let full = fields[.fullName]?.trimmingCharacters(in: .whitespaces), !full.isEmpty { return full }
+        let parts = [fields[.firstName], fields[.lastName]].compactMap { $0?.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+        if !parts.isEmpty { return parts.joined(separator: " ") }
+        return fields[.email] ?? fields[.mobilePhone] ?? fields[.phone] ?? fields[.company] ?? "(no name)"
+    }
+
+    /// The key the list is ordered by: the folded display name, then the uid so that it is unique.
+    public var sortKey: String {
+        TextFolding.fold(displayName) + "\u{1}" + uid
+    }
+
+    /// Every field with a value, standard fields first in their fixed order, then custom keys sorted.
+    public var keysWithValues: [FieldKey] {
+        fields.keys.sorted().map(FieldKey.standard) + custom.keys.sorted().map(FieldKey.custom)
+    }
+
+    public func value(of key: FieldKey) -> FieldValue? {
+        switch key {
+        case .standard(let field): fields[field].map(FieldValue.text)
+        case .custom(let name): custom[name].map(FieldValue.custom)
+        }
+    }
+}
+
+/// Names a field of a contact: one of the standard fields or a custom key.
+public enum FieldKey: Sendable, Hashable, Comparable, CustomStringConvertible {
+    case standard(StandardField)
+    case custom(String)
+
+    /// Reads `city`, an alias like `zip`, `custom.plan`, or a bare custom key.
+    public init(parsing name: String) {
+        if name.hasPrefix("custom.") {
+            self = .custom(String(name.dropFirst("custom.".count)))
+        } else if let field = StandardField(named: name) {
+            self = .standard(field)
+        } else {
+            self = .custom(name)
+        }
+    }
+
+    /// The key as people write it; custom keys that look like a standard field get `custom.`.
+    public var description: String {
+        switch self {
+        case .standard(let field): field.key
+        case .custom(let name): StandardField(named: name) == nil ? name : "custom." + name
+        }
+    }
+
+    public static func < (lhs: FieldKey, rhs: FieldKey) -> Bool {
+        switch (lhs, rhs) {
+        case (.standard(let left), .standard(let right)): left < right
+        case (.standard, .custom): true
+        case (.custom, .standard): false
+        case (.custom(let left), .custom(let right)): left < right
+        }
+    }
+}
+
+/// A field's value: standard fields hold text, custom fields a typed value.
+public enum FieldValue: Sendable, Hashable {
+    case text(String)
+    case custom(CustomValue)
+
+    public var displayText: String {
+        switch self {
+        case .text(let text): text
+        case .custom(let value): value.displayText
+        }
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+
+/// A JSON document as a value: custom `json` fields and provider extension data.
+///
+/// Objects compare and encode with sorted keys, so two equal documents always have the
+/// same text — the content hash and the three-way merge rely on that.
+public enum JSONValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    /// Parses JSON text. The error names the line and column when the text is not JSON.
+    public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+        guard let data = text.data(using: .utf8) else { throw JSONParseError(message: "the text is not UTF-8") }
+        return try parse(data)
+    }
+
+    public static func parse(_ data: Data) throws(JSONParseError) -> JSONValue {
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch let error as DecodingError {
+            throw JSONParseError(message: JSONParseError.describe(error))
+        } catch {
+            throw JSONParseError(message: String(describing: error))
+        }
+    }
+
+    /// Compact text with sorted keys: the canonical form stored in the cache.
+    public var canonicalText: String { render(pretty: false) }
+
+    /// Indented text with sorted keys, for `$EDITOR` and `rolo show`.
+    public var prettyText: String { render(pretty: true) }
+
+    public var isContainer: Bool {
+        switch self {
+        case .array, .object: true
+        default: false
+        }
+    }
+
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let members) = self { return members[key] }
+        return nil
+    }
+
+    public var stringValue: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+
+    private func render(pretty: Bool) -> String {
+        var out = ""
+        write(into: &out, pretty: pretty, depth: 0)
+        return out
+    }
+
+    private func write(into out: inout String, pretty: Bool, depth: Int) {
+        let indent = pretty ? String(repeating: "  ", count: depth + 1) : ""
+        let closingIndent = pretty ? String(repeating: "  ", count: depth) : ""
+        let newline = pretty ? "\n" : ""
+        switch self {
+        case .null: out += "null"
+        case .bool(let flag): out += flag ? "true" : "false"
+        case .number(let number): out += JSONValue.format(number)
+        case .string(let text): JSONValue.writeQuoted(text, into: &out)
+        case .array(let items):
+            if items.isEmpty { out += "[]"; return }
+            out += "[" + newline
+            for (index, item) in items.enumerated() {
+                out += indent
+                item.write(into: &out, pretty: pretty, depth: depth + 1)
+                if index < items.count - 1 { out += "," }
+                out += newline
+            }
+            out += closingIndent + "]"
+        case .object(let members):
+            if members.isEmpty { out += "{}"; return }
+            out += "{" + newline
+            let keys = members.keys.sorted()
+            for (index, key) in keys.enumerated() {
+                out += indent
+                JSONValue.writeQuoted(key, into: &out)
+                out += pretty ? ": " : ":"
+                members[key]!.write(into: &out, pretty: pretty, depth: depth + 1)
+                if index < keys.count - 1 { out += "," }
+                out += newline
+            }
+            out += closingIndent + "}"
+        }
+    }
+
+    /// Integral numbers print without a fraction (`42`, not `42.0`).
+    public static func format(_ number: Double) -> String {
+        if number.isFinite, number == number.rounded(), abs(number) < 1e15 {
+            return String(Int64(number))
+        }
+        return String(number)
+    }
+
+    static func writeQuoted(_ text: String, into out: inout String) {
+        out += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value)
+                || scalar.value == 0x2028 || scalar.value == 0x2029:
+                out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+}
+
+extension JSONValue: Codable {
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let flag = try? container.decode(Bool.self) {
+            self = .bool(flag)
+        } else if let number = try? container.decode(Double.self) {
+            self = .number(number)
+        } else if let text = try? container.decode(String.self) {
+            self = .string(text)
+        } else if let items = try? container.decode([JSONValue].self) {
+            self = .array(items)
+        } else if let members = try? container.decode([String: JSONValue].self) {
+            self = .object(members)
+        } else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a JSON value")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let flag): try container.encode(flag)
+        case .number(let number): try container.encode(number)
+        case .string(let text): try container.encode(text)
+        case .array(let items): try container.encode(items)
+        case .object(let members): try container.encode(members)
+        }
+    }
+}
+
+/// JSON that could not be read, with the reason in words (line and column where known).
+public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .dataCorrupted(let context):
+            let underlying = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            let detail = underlying ?? context.debugDescription
+            return detail.isEmpty ? "not valid JSON" : detail
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context):
+            return context.debugDescription
+        @unknown default:
+            return "not valid JSON"
+        }
+    }
+}

@@ -1,0 +1,143 @@
+/// The fields every contact has, whatever its provider.
+///
+/// The set covers what DailyStory, Notifuse and iVvy can store in common (PROVIDERS.md §4);
+/// anything provider-specific beyond it is kept verbatim in `Contact.extensions`.
+/// The raw value is the key users type (`rolo set ID city=Dallas`, `city:dallas`), the CSV
+/// column name and the JSON key, so it never changes once released.
+public enum StandardField: String, CaseIterable, Codable, Sendable, Comparable {
+    case salutation
+    case firstName = "first_name"
+    case lastName = "last_name"
+    case fullName = "full_name"
+    case jobTitle = "job_title"
+    case company
+    case email
+    case phone
+    case mobilePhone = "mobile_phone"
+    case addressLine1 = "address_line_1"
+    case addressLine2 = "address_line_2"
+    case city
+    case region
+    case postcode
+    case country
+    case timezone
+    case language
+    case website
+    case status
+    case emailOptOut = "email_opt_out"
+    case smsOptOut = "sms_opt_out"
+    case phoneOptOut = "phone_opt_out"
+    case notes
+
+    /// What a value of the field is, which decides how it is validated and normalised.
+    public enum Kind: Sendable, Equatable {
+        case text, email, phone, url, timezone, language, flag
+    }
+
+    public var key: String { rawValue }
+
+    public var kind: Kind {
+        switch self {
+        case .email: .email
+        case .phone, .mobilePhone: .phone
+        case .website: .url
+        case .timezone: .timezone
+        case .language: .language
+        case .emailOptOut, .smsOptOut, .phoneOptOut: .flag
+        default: .text
+        }
+    }
+
+    /// The label shown in the detail and edit panes.
+    public var label: String {
+        switch self {
+        case .salutation: "Salutation"
+        case .firstName: "First name"
+        case .lastName: "Last name"
+        case .fullName: "Full name"
+        case .jobTitle: "Job title"
+        case .company: "Company"
+        case .email: "Email"
+        case .phone: "Phone"
+        case .mobilePhone: "Mobile phone"
+        case .addressLine1: "Address line 1"
+        case .addressLine2: "Address line 2"
+        case .city: "City"
+        case .region: "Region / state"
+        case .postcode: "Postcode"
+        case .country: "Country"
+        case .timezone: "Time zone"
+        case .language: "Language"
+        case .website: "Website"
+        case .status: "Status"
+        case .emailOptOut: "Email opt-out"
+        case .smsOptOut: "SMS opt-out"
+        case .phoneOptOut: "Phone opt-out"
+        case .notes: "Notes"
+        }
+    }
+
+    /// A short example shown as a hint next to an empty field in the edit pane.
+    public var formatHint: String? {
+        switch kind {
+        case .email: "name@example.com"
+        case .phone: "+15557140059 (E.164)"
+        case .url: "https://example.com"
+        case .timezone: "America/New_York"
+        case .language: "en or en-US"
+        case .flag: "yes / no"
+        case .text: nil
+        }
+    }
+
+    /// Other names accepted for the field on the command line and in `field:term` queries.
+    public var aliases: [String] {
+        switch self {
+        case .firstName: ["first", "firstname", "given_name"]
+        case .lastName: ["last", "lastname", "surname", "family_name"]
+        case .fullName: ["fullname", "display_name"]
+        case .jobTitle: ["title", "jobtitle"]
+        case .company: ["org", "organization", "organisation"]
+        case .mobilePhone: ["mobile", "mobilephone", "cell"]
+        case .addressLine1: ["address1", "street"]
+        case .addressLine2: ["address2"]
+        case .region: ["state", "province"]
+        case .postcode: ["zip", "postal_code", "postalcode"]
+        case .timezone: ["tz", "time_zone"]
+        case .language: ["lang"]
+        case .website: ["url", "web"]
+        case .notes: ["note"]
+        case .emailOptOut: ["email_optout"]
+        case .smsOptOut: ["sms_optout"]
+        case .phoneOptOut: ["phone_optout"]
+        default: []
+        }
+    }
+
+    /// Looks a field up by key or alias, ignoring case and treating `-` like `_`.
+    public init?(named name: String) {
+        let wanted = name.lowercased().replacingOccurrences(of: "-", with: "_")
+        guard let field = StandardField.byName[wanted] else { return nil }
+        self = field
+    }
+
+    private static let byName: [String: StandardField] = {
+        var table: [String: StandardField] = [:]
+        for field in StandardField.allCases {
+            table[field.rawValue] = field
+            for alias in field.aliases { table[alias] = field }
+        }
+        return table
+    }()
+
+    /// Declaration order, which is also the order of the detail pane and of CSV columns.
+    public static func < (lhs: StandardField, rhs: StandardField) -> Bool {
+        order[lhs]! < order[rhs]!
+    }
+
+    private static let order: [StandardField: Int] = Dictionary(
+        uniqueKeysWithValues: allCases.enumerated().map { ($1, $0) })
+
+    /// Fields whose words are indexed for the live filter (flags are not words).
+    public static let searchable: [StandardField] = allCases.filter { $0.kind != .flag }
+}

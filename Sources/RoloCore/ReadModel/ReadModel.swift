@@ -1,0 +1,244 @@
+/// Values the cache returns to the layers above: what the list, the detail pane and the
+/// commands show. Plain data, so the view models need nothing from SQLite.
+
+/// Which contacts a read covers.
+public enum AccountScope: Sendable, Hashable {
+    case all
+    case account(Int64)
+}
+
+/// The orders the list offers.
+public enum SortOrder: String, Sendable, Hashable, CaseIterable {
+    case name
+    case nameDescending = "name-desc"
+    case recentlyChanged = "recent"
+
+    public var label: String {
+        switch self {
+        case .name: "name A–Z"
+        case .nameDescending: "name Z–A"
+        case .recentlyChanged: "recently changed"
+        }
+    }
+
+    /// The next order for the sort toggle.
+    public var next: SortOrder {
+        let all = SortOrder.allCases
+        return all[(all.firstIndex(of: self)! + 1) % all.count]
+    }
+}
+
+/// A position in the list that survives inserts and deletes around it (keyset pagination).
+public struct ListCursor: Sendable, Hashable {
+    public let contactID: ContactID
+    /// The contact's place in name order (account in the high bits).
+    public let rank: Int64
+    public let updatedAt: Int64
+
+    public init(contactID: ContactID, rank: Int64, updatedAt: Int64) {
+        self.contactID = contactID
+        self.rank = rank
+        self.updatedAt = updatedAt
+    }
+}
+
+/// Where a window of rows starts.
+public enum WindowAnchor: Sendable, Hashable {
+    case first
+    case last
+    /// Rows after the cursor, not including it.
+    case after(ListCursor)
+    /// Rows before the cursor, not including it (returned in list order).
+    case before(ListCursor)
+    /// Rows from the cursor on, including it.
+    case startingAt(ListCursor)
+}
+
+/// What the list shows about a contact's way to its provider.
+public enum SyncMarker: Sendable, Hashable {
+    case none
+    case pending
+    case failed
+    case conflict
+
+    /// The one-character marker drawn in the list.
+    public var symbol: String {
+        switch self {
+        case .none: " "
+        case .pending: "•"
+        case .failed: "!"
+        case .conflict: "≠"
+        }
+    }
+}
+
+/// One row of the list.
+public struct ContactSummary: Sendable, Hashable, Identifiable {
+    public let id: ContactID
+    public let accountID: Int64
+    public let displayName: String
+    public let email: String?
+    public let company: String?
+    public let phone: String?
+    public let marker: SyncMarker
+    public let cursor: ListCursor
+
+    public init(id: ContactID, accountID: Int64, displayName: String, email: String?, company: String?,
+                phone: String?, marker: SyncMarker, cursor: ListCursor) {
+        self.id = id
+        self.accountID = accountID
+        self.displayName = displayName
+        self.email = email
+        self.company = company
+        self.phone = phone
+        self.marker = marker
+        self.cursor = cursor
+    }
+}
+
+/// A slice of the list, and whether it touches either end.
+public struct ContactWindow: Sendable, Hashable {
+    public let rows: [ContactSummary]
+    public let reachedStart: Bool
+    public let reachedEnd: Bool
+
+    public init(rows: [ContactSummary], reachedStart: Bool, reachedEnd: Bool) {
+        self.rows = rows
+        self.reachedStart = reachedStart
+        self.reachedEnd = reachedEnd
+    }
+}
+
+/// A contact's way to its provider, for the detail pane and `rolo show`.
+public enum SyncState: Sendable, Hashable {
+    /// In a local account: nothing to send anywhere.
+    case localOnly
+    /// The provider has the same version.
+    case synced
+    /// Edits wait in the outbox.
+    case pending(edits: Int)
+    /// The last push failed; the edits are still in the outbox.
+    case failed(edits: Int, message: String)
+    /// The provider changed the same fields; the user must choose.
+    case conflict(fields: [String])
+
+    public var summary: String {
+        switch self {
+        case .localOnly: "local only"
+        case .synced: "synced"
+        case .pending(let edits): edits == 1 ? "1 edit waiting to be sent" : "\(edits) edits waiting to be sent"
+        case .failed(let edits, let message): "sending \(edits == 1 ? "1 edit" : "\(edits) edits") failed: \(message)"
+        case .conflict(let fields): "conflict in " + fields.joined(separator: ", ")
+        }
+    }
+}
+
+/// The provider's id for a contact, and what rolo last saw there (the base of a three-way merge).
+public struct RemoteLink: Sendable, Hashable {
+    public let accountID: Int64
+    public let remoteID: String
+    public let remoteModifiedAt: String?
+    public let syncedAt: Timestamp?
+
+    public init(accountID: Int64, remoteID: String, remoteModifiedAt: String?, syncedAt: Timestamp?) {
+        self.accountID = accountID
+        self.remoteID = remoteID
+        self.remoteModifiedAt = remoteModifiedAt
+        self.syncedAt = syncedAt
+    }
+}
+
+/// Everything the detail pane shows about one contact.
+public struct ContactDetail: Sendable, Hashable {
+    public let contact: Contact
+    public let account: Account
+    public let definitions: [FieldDefinition]
+    public let remoteLink: RemoteLink?
+    public let syncState: SyncState
+
+    public init(contact: Contact, account: Account, definitions: [FieldDefinition], remoteLink: RemoteLink?, syncState: SyncState) {
+        self.contact = contact
+        self.account = account
+        self.definitions = definitions
+        self.remoteLink = remoteLink
+        self.syncState = syncState
+    }
+}
+
+/// What kind of change an outbox entry carries to the provider.
+public enum OutboxOperation: String, Sendable, Hashable, Codable {
+    case create, update, delete
+}
+
+/// An edit waiting to reach the provider.
+public struct OutboxEntry: Sendable, Hashable {
+    public let id: Int64
+    public let contactID: ContactID
+    public let accountID: Int64
+    public let operation: OutboxOperation
+    public let deltas: [FieldDelta]
+    public let createdAt: Timestamp
+    public let attempts: Int
+    public let lastError: String?
+
+    public init(id: Int64, contactID: ContactID, accountID: Int64, operation: OutboxOperation, deltas: [FieldDelta],
+                createdAt: Timestamp, attempts: Int, lastError: String?) {
+        self.id = id
+        self.contactID = contactID
+        self.accountID = accountID
+        self.operation = operation
+        self.deltas = deltas
+        self.createdAt = createdAt
+        self.attempts = attempts
+        self.lastError = lastError
+    }
+}
+
+/// Who made a change: the local user and, over SSH, the address they came from.
+public struct Actor: Sendable, Hashable {
+    public let user: String
+    public let clientAddress: String?
+
+    public init(user: String, clientAddress: String?) {
+        self.user = user
+        self.clientAddress = clientAddress
+    }
+
+    public var description: String { clientAddress.map { "\(user) from \($0)" } ?? user }
+}
+
+/// One line of the audit log.
+public struct AuditEntry: Sendable, Hashable {
+    public let id: Int64
+    public let at: Timestamp
+    public let actor: Actor
+    public let contactID: ContactID
+    public let action: String
+    public let deltas: [FieldDelta]
+
+    public init(id: Int64, at: Timestamp, actor: Actor, contactID: ContactID, action: String, deltas: [FieldDelta]) {
+        self.id = id
+        self.at = at
+        self.actor = actor
+        self.contactID = contactID
+        self.action = action
+        self.deltas = deltas
+    }
+}
+
+/// An unfinished edit form, saved as it is typed so that nothing is lost on a hang-up.
+public struct Draft: Sendable, Hashable {
+    public let accountID: Int64
+    /// Nil for a contact that is being created.
+    public let contactID: ContactID?
+    /// The form's state, serialised by the edit model that owns it.
+    public let payload: String
+    public let savedAt: Timestamp
+
+    public init(accountID: Int64, contactID: ContactID?, payload: String, savedAt: Timestamp) {
+        self.accountID = accountID
+        self.contactID = contactID
+        self.payload = payload
+        self.savedAt = savedAt
+    }
+}

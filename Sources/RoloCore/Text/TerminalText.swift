@@ -1,0 +1,136 @@
+/// Text on its way to a terminal. Everything that came from a provider or a file goes
+/// through here (the canvas and the CLI's table output call it), so escape sequences,
+/// control characters and bidi overrides are shown as visible placeholders and never act.
+public enum TerminalText {
+    /// One grapheme made safe to draw, with the number of cells it takes (0, 1 or 2).
+    public struct Cell: Sendable, Hashable {
+        public let text: String
+        public let width: Int
+    }
+
+    /// The safe form of a string: every unsafe character replaced by a visible placeholder.
+    public static func sanitize(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for character in text { out += cell(for: character).text }
+        return out
+    }
+
+    /// True when the text can be written as it is.
+    public static func isSafe(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy { placeholder(for: $0) == nil }
+    }
+
+    /// The cells a string takes once made safe.
+    public static func width(_ text: String) -> Int {
+        var total = 0
+        for character in text { total += cell(for: character).width }
+        return total
+    }
+
+    /// Makes one grapheme safe and measures it.
+    ///
+    /// Terminals disagree about emoji built from several code points (ZWJ families, skin
+    /// tones, VS16 forms), and tmux measures with glibc's tables. Such graphemes are reduced
+    /// to their first code point, whose width every terminal agrees on.
+    public static func cell(for character: Character) -> Cell {
+        let scalars = character.unicodeScalars
+        let first = scalars.first!
+        if let shown = placeholder(for: first) {
+            // A control character is its own grapheme, except CR LF, which is one.
+            let rest = scalars.dropFirst().map { placeholder(for: $0) ?? String($0) }.joined()
+            return Cell(text: shown + rest, width: 1 + rest.count)
+        }
+        if scalars.count == 1 {
+            return Cell(text: String(character), width: width(of: first))
+        }
+        var kept = String.UnicodeScalarView()
+        kept.append(first)
+        let isEmoji = first.properties.isEmojiPresentation || first.properties.isEmoji && scalars.contains("\u{FE0F}")
+        let isFlag = (0x1F1E6...0x1F1FF).contains(first.value)
+        if isFlag, scalars.count == 2 {
+            return Cell(text: String(character), width: 2)
+        }
+        if !isEmoji {
+            // Base letter plus combining marks: keep the marks, but not bidi controls or
+            // other format characters that ride along in the cluster.
+            for scalar in scalars.dropFirst() where placeholder(for: scalar) == nil {
+                switch scalar.properties.generalCategory {
+                case .nonspacingMark, .spacingMark, .enclosingMark: kept.append(scalar)
+                default: continue
+                }
+            }
+        }
+        let base = String(kept)
+        return Cell(text: base, width: kept.count == 1 && !isEmoji ? width(of: first) : width(ofCluster: kept))
+    }
+
+    /// Cuts text to at most `maxWidth` cells, ending in `…` when something was cut.
+    /// Never splits a grapheme, and never leaves half of a wide character.
+    public static func truncate(_ text: String, to maxWidth: Int) -> String {
+        guard maxWidth > 0 else { return "" }
+        var cells: [Cell] = []
+        var used = 0
+        for character in text {
+            let cell = cell(for: character)
+            cells.append(cell)
+            used += cell.width
+        }
+        if used <= maxWidth { return cells.map(\.text).joined() }
+        var out = ""
+        var width = 0
+        for cell in cells {
+            if width + cell.width > maxWidth - 1 { break }
+            out += cell.text
+            width += cell.width
+        }
+        return out + "…"
+    }
+
+    /// Pads with spaces (after truncating) to exactly `width` cells.
+    public static func fit(_ text: String, to width: Int) -> String {
+        let cut = truncate(text, to: width)
+        return cut + String(repeating: " ", count: max(0, width - self.width(cut)))
+    }
+
+    static func placeholder(for scalar: Unicode.Scalar) -> String? {
+        switch scalar.value {
+        case 0x00...0x1F: String(Unicode.Scalar(0x2400 + scalar.value)!)   // ␀ … ␟ (ESC shows as ␛)
+        case 0x7F: "\u{2421}"                                             // ␡
+        case 0x80...0x9F: "\u{FFFD}"                                      // C1 controls (CSI, OSC as 8-bit)
+        case 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0x061C: "\u{FFFD}"  // bidi marks and overrides
+        case 0x2028, 0x2029: "\u{2424}"                                   // line and paragraph separators
+        default: nil
+        }
+    }
+
+    private static func width(ofCluster scalars: String.UnicodeScalarView) -> Int {
+        let first = scalars.first!
+        if first.properties.isEmojiPresentation || scalars.contains("\u{FE0F}") && first.properties.isEmoji { return 2 }
+        return width(of: first)
+    }
+
+    /// Cells for one code point: 2 for East Asian wide and full-width characters and emoji
+    /// shown as pictures, 0 for combining marks and invisible format characters, else 1.
+    public static func width(of scalar: Unicode.Scalar) -> Int {
+        let value = scalar.value
+        if value < 0x300 { return 1 }
+        switch scalar.properties.generalCategory {
+        case .nonspacingMark, .enclosingMark, .format: return 0
+        default: break
+        }
+        if value == 0x200B || (0x1160...0x11FF).contains(value) { return 0 }
+        if scalar.properties.isEmojiPresentation { return 2 }
+        for range in wideRanges where range.contains(value) { return 2 }
+        return 1
+    }
+
+    /// East Asian Wide (W) and Fullwidth (F) blocks from Unicode's EastAsianWidth.txt,
+    /// apart from emoji, which `isEmojiPresentation` covers.
+    private static let wideRanges: [ClosedRange<UInt32>] = [
+        0x1100...0x115F, 0x2329...0x232A, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF,
+        0x4E00...0x9FFF, 0xA000...0xA4CF, 0xA960...0xA97F, 0xAC00...0xD7A3, 0xF900...0xFAFF,
+        0xFE10...0xFE19, 0xFE30...0xFE6F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x16FE0...0x16FE4,
+        0x17000...0x18AFF, 0x1B000...0x1B2FF, 0x1F200...0x1F2FF, 0x20000...0x2FFFD, 0x30000...0x3FFFD,
+    ]
+}

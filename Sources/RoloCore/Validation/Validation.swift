@@ -1,0 +1,217 @@
+import Foundation
+
+/// One problem found in a contact or an edit, naming the field it is about.
+public struct ValidationIssue: Sendable, Hashable, CustomStringConvertible {
+    public enum Severity: Sendable, Hashable { case error, warning }
+
+    public let field: String
+    public let message: String
+    public let severity: Severity
+
+    public init(field: String, message: String, severity: Severity = .error) {
+        self.field = field
+        self.message = message
+        self.severity = severity
+    }
+
+    public var description: String { "\(field): \(message)" }
+}
+
+/// Errors found while validating, thrown as one error so callers can print every issue at once.
+public struct ValidationFailure: Error, Sendable, CustomStringConvertible {
+    public let issues: [ValidationIssue]
+    public init(_ issues: [ValidationIssue]) { self.issues = issues }
+    public var description: String { issues.map(\.description).joined(separator: "\n") }
+}
+
+/// Checks and normalises what people type, field by field, and whole contacts against an
+/// account's rules. Every message names the field and says what would be accepted.
+public enum Validator {
+    /// Normalises a standard field's input. Returns nil for empty input (which clears the field).
+    public static func normalise(_ input: String, for field: StandardField) throws(ValueError) -> String? {
+        let text = input.trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.isEmpty { return nil }
+        if field != .notes, let bad = text.unicodeScalars.first(where: isControl) {
+            throw ValueError("contains a control character (U+\(String(format: "%04X", bad.value))); type it without one")
+        }
+        switch field.kind {
+        case .text:
+            return field == .notes ? input.trimmingCharacters(in: .whitespacesAndNewlines) : text
+        case .email:
+            try checkEmail(text)
+            return text
+        case .phone:
+            return try normalisePhone(text)
+        case .url:
+            try checkURL(text)
+            return text
+        case .timezone:
+            guard TimeZone(identifier: text) != nil else {
+                throw ValueError("“\(text)” is not a time zone name (write an IANA name such as America/New_York or UTC)")
+            }
+            return text
+        case .language:
+            guard isLanguageTag(text) else {
+                throw ValueError("“\(text)” is not a language tag (write e.g. en, en-US or pt-BR)")
+            }
+            return text
+        case .flag:
+            guard let flag = CustomValue.flag(text) else { throw ValueError("“\(text)” is not yes or no") }
+            return flag ? "true" : "false"
+        }
+    }
+
+    /// A pragmatic address check: one `@`, a non-empty local part, a dotted domain, no spaces.
+    /// International (Unicode) local parts and domains are accepted.
+    public static func checkEmail(_ text: String) throws(ValueError) {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2 else {
+            throw ValueError("“\(text)” is not an email address (it needs exactly one @, as in name@example.com)")
+        }
+        let local = parts[0], domain = parts[1]
+        guard !local.isEmpty, local.utf8.count <= 64 else {
+            throw ValueError("“\(text)” is not an email address (the part before @ is empty or longer than 64 bytes)")
+        }
+        guard text.utf8.count <= 254 else { throw ValueError("is longer than 254 bytes, the most an address can have") }
+        guard !text.contains(where: { $0.isWhitespace }), !text.unicodeScalars.contains(where: isControl) else {
+            throw ValueError("“\(text)” is not an email address (it contains a space or a control character)")
+        }
+        guard !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else {
+            throw ValueError("“\(text)” is not an email address (dots cannot start, end or repeat before the @)")
+        }
+        let forbiddenInLocal: Set<Character> = ["(", ")", ",", ":", ";", "<", ">", "[", "]", "\\", "\""]
+        guard !local.contains(where: forbiddenInLocal.contains) else {
+            throw ValueError("“\(text)” is not an email address (the part before @ has a character like , ; < > or \")")
+        }
+        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && $0.count <= 63 }),
+              labels.allSatisfy({ label in label.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" } }),
+              labels.allSatisfy({ !$0.hasPrefix("-") && !$0.hasSuffix("-") }),
+              let top = labels.last, top.count >= 2, !top.allSatisfy(\.isNumber) else {
+            throw ValueError("“\(text)” is not an email address (the domain after @ should look like example.com)")
+        }
+    }
+
+    /// E.164 after removing spaces, dashes, dots and brackets; a leading `00` counts as `+`.
+    public static func normalisePhone(_ text: String) throws(ValueError) -> String {
+        var compact = text.filter { !" -.()/\u{00A0}".contains($0) }
+        if compact.hasPrefix("00") { compact = "+" + compact.dropFirst(2) }
+        guard compact.hasPrefix("+") else {
+            throw ValueError("“\(text)” has no country code (write it in international form, e.g. +15557140059 or +44 20 7946 0958)")
+        }
+        let digits = compact.dropFirst()
+        guard digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw ValueError("“\(text)” is not a phone number (only digits, spaces, dashes, dots and brackets may follow +)")
+        }
+        guard (7...15).contains(digits.count), digits.first != "0" else {
+            throw ValueError("“\(text)” is not an E.164 number (a country code without 0, then 7 to 15 digits in all)")
+        }
+        return compact
+    }
+
+    public static func checkURL(_ text: String) throws(ValueError) {
+        let candidate = text.contains("://") ? text : "https://" + text
+        guard let url = URL(string: candidate), let host = url.host, host.contains("."),
+              ["http", "https"].contains(url.scheme?.lowercased() ?? ""), !text.contains(where: \.isWhitespace) else {
+            throw ValueError("“\(text)” is not a web address (write e.g. https://example.com or example.com)")
+        }
+    }
+
+    /// A BCP 47 shape check: a 2–3 letter language, then optional 2–8 character subtags.
+    public static func isLanguageTag(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard let first = parts.first, (2...3).contains(first.count), first.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+            return false
+        }
+        return parts.dropFirst().allSatisfy { part in
+            (1...8).contains(part.count) && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+        }
+    }
+
+    /// Custom keys: not empty, at most 64 characters, none of `=`, `:`, whitespace or control
+    /// characters (they would break `key=value` and `key:term`). Anything beyond lowercase
+    /// letters, digits and `_` is accepted with a warning, because providers' personalisation
+    /// tags may not work with it.
+    public static func checkCustomKey(_ key: String) -> [ValidationIssue] {
+        let field = "custom.\(key)"
+        if key.isEmpty { return [ValidationIssue(field: "custom key", message: "is empty")] }
+        if key.count > 64 { return [ValidationIssue(field: field, message: "is longer than 64 characters")] }
+        if key.contains(where: { $0 == "=" || $0 == ":" || $0.isWhitespace }) || key.unicodeScalars.contains(where: isControl) {
+            return [ValidationIssue(field: field, message: "must not contain =, :, spaces or control characters")]
+        }
+        var issues: [ValidationIssue] = []
+        if !key.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }) {
+            issues.append(ValidationIssue(
+                field: field, message: "is accepted, but keys of lowercase letters, digits and _ work best with providers",
+                severity: .warning))
+        }
+        if StandardField(named: key) != nil {
+            issues.append(ValidationIssue(
+                field: field, message: "has the name of a standard field; write it as custom.\(key) in commands and queries",
+                severity: .warning))
+        }
+        return issues
+    }
+
+    /// Checks a whole contact against its account — required fields, every standard value,
+    /// every custom value against its definition or the account's key rules — and returns it
+    /// with standard values normalised (phones in E.164, flags as true/false).
+    public static func check(_ contact: Contact, rules: ProviderRules, definitions: [FieldDefinition],
+                             isNew: Bool) -> (contact: Contact, issues: [ValidationIssue]) {
+        var issues: [ValidationIssue] = []
+        var normalised = contact
+        for field in contact.fields.keys.sorted() {
+            do {
+                normalised[field] = try normalise(contact.fields[field]!, for: field)
+            } catch {
+                issues.append(ValidationIssue(field: field.key, message: error.message))
+            }
+        }
+        if isNew, let missing = rules.missingRequired(in: normalised.fields) {
+            let field = rules.requiredForCreate.first { choice in choice.allSatisfy { normalised[$0] == nil } }?
+                .map(\.key).joined(separator: "/") ?? "fields"
+            issues.append(ValidationIssue(field: field, message: missing))
+        }
+        issues += checkCustomValues(contact.custom, rules: rules, definitions: definitions)
+        for definition in definitions where definition.isRequired && contact.custom[definition.key] == nil {
+            issues.append(ValidationIssue(field: "custom.\(definition.key)", message: "is required by the account"))
+        }
+        return (normalised, issues)
+    }
+
+    /// Custom values against the account's definitions or key rules.
+    public static func checkCustomValues(_ values: [String: CustomValue], rules: ProviderRules,
+                                         definitions: [FieldDefinition]) -> [ValidationIssue] {
+        let byKey = Dictionary(definitions.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        var issues: [ValidationIssue] = []
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+            if let definition = byKey[key] {
+                do { try definition.check(value) } catch {
+                    issues.append(ValidationIssue(field: "custom.\(key)", message: error.message))
+                }
+                continue
+            }
+            switch rules.customFields {
+            case .anyKeyTypedByValue:
+                issues += checkCustomKey(key)
+            case .anyKeyAsText:
+                issues += checkCustomKey(key)
+                if value.type != .text {
+                    issues.append(ValidationIssue(field: "custom.\(key)", message: "\(rules.provider.displayName) stores custom values as text"))
+                }
+            case .fixedSlots:
+                issues.append(ValidationIssue(
+                    field: "custom.\(key)",
+                    message: "is not a field of this Notifuse account; add it first so it gets a slot"))
+            case .definedByProvider:
+                issues.append(ValidationIssue(
+                    field: "custom.\(key)", message: "is not one of the custom fields iVvy defines for this account"))
+            }
+        }
+        return issues
+    }
+
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+    }
+}
