@@ -32,7 +32,11 @@ let package = Package(
         // The local cache on SQLite: schema, migrations and every SQL statement.
         .target(
             name: "RoloStore",
-            dependencies: ["RoloCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "RoloCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
         ),
         // File formats: rolo JSON, CSV and vCard 3.0/4.0, both directions.
         .target(

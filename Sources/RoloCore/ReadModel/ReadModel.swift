@@ -8,7 +8,7 @@ public enum AccountScope: Sendable, Hashable {
 }
 
 /// The orders the list offers.
-public enum SortOrder: String, Sendable, Hashable, CaseIterable {
+public enum ListOrder: String, Sendable, Hashable, CaseIterable {
     case name
     case nameDescending = "name-desc"
     case recentlyChanged = "recent"
@@ -22,8 +22,8 @@ public enum SortOrder: String, Sendable, Hashable, CaseIterable {
     }
 
     /// The next order for the sort toggle.
-    public var next: SortOrder {
-        let all = SortOrder.allCases
+    public var next: ListOrder {
+        let all = ListOrder.allCases
         return all[(all.firstIndex(of: self)! + 1) % all.count]
     }
 }
@@ -195,7 +195,7 @@ public struct OutboxEntry: Sendable, Hashable {
 }
 
 /// Who made a change: the local user and, over SSH, the address they came from.
-public struct Actor: Sendable, Hashable {
+public struct Author: Sendable, Hashable {
     public let user: String
     public let clientAddress: String?
 
@@ -211,15 +211,15 @@ public struct Actor: Sendable, Hashable {
 public struct AuditEntry: Sendable, Hashable {
     public let id: Int64
     public let at: Timestamp
-    public let actor: Actor
+    public let author: Author
     public let contactID: ContactID
     public let action: String
     public let deltas: [FieldDelta]
 
-    public init(id: Int64, at: Timestamp, actor: Actor, contactID: ContactID, action: String, deltas: [FieldDelta]) {
+    public init(id: Int64, at: Timestamp, author: Author, contactID: ContactID, action: String, deltas: [FieldDelta]) {
         self.id = id
         self.at = at
-        self.actor = actor
+        self.author = author
         self.contactID = contactID
         self.action = action
         self.deltas = deltas

@@ -1,0 +1,151 @@
+import Foundation
+import GRDB
+import RoloCore
+
+extension LocalCache {
+    public func accounts() throws -> [Account] {
+        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM account ORDER BY id").map(LocalCache.account) }
+    }
+
+    public func account(id: Int64) throws -> Account? {
+        try read { db in try Row.fetchOne(db, sql: "SELECT * FROM account WHERE id = ?", arguments: [id]).map(LocalCache.account) }
+    }
+
+    /// Finds an account by name, ignoring case.
+    public func account(named name: String) throws -> Account? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM account WHERE name = ? COLLATE NOCASE", arguments: [name]).map(LocalCache.account)
+        }
+    }
+
+    /// The local account contacts go to when no account is named.
+    public func defaultAccount() throws -> Account {
+        if let account = try account(named: Account.defaultName) { return account }
+        guard let first = try accounts().first else { throw RoloError.cache("the cache has no accounts") }
+        return first
+    }
+
+    /// Creates an account. Names are unique, ignoring case.
+    @discardableResult
+    public func createAccount(name: String, provider: ProviderKind, settings: [String: String] = [:],
+                              definitions: [FieldDefinition] = []) throws -> Account {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.count <= 64, !trimmed.contains(where: { $0.isWhitespace || $0.isNewline }) else {
+            throw RoloError.invalid(field: "account", "a name is 1 to 64 characters without spaces")
+        }
+        return try write { db in
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM account WHERE name = ? COLLATE NOCASE", arguments: [trimmed]) != nil {
+                throw RoloError.invalid(field: "account", "an account named \(trimmed) already exists")
+            }
+            try db.execute(sql: "INSERT INTO account (name, provider, settings, createdAt) VALUES (?, ?, ?, ?)",
+                           arguments: [trimmed, provider.rawValue, LocalCache.encodeSettings(settings),
+                                       Timestamp.now().millisecondsSinceEpoch])
+            let id = db.lastInsertedRowID
+            guard id < RankSpace.maxAccounts else {
+                throw RoloError.cache("the cache cannot hold more than \(RankSpace.maxAccounts - 1) accounts")
+            }
+            try LocalCache.replaceDefinitions(definitions, accountID: id, db: db)
+            return Account(id: id, name: trimmed, provider: provider, settings: settings)
+        }
+    }
+
+    /// The custom fields an account defines, in their display order.
+    public func fieldDefinitions(accountID: Int64) throws -> [FieldDefinition] {
+        try read { db in try LocalCache.definitions(accountID: accountID, db: db) }
+    }
+
+    /// Replaces an account's custom-field definitions (for example after reading iVvy's).
+    public func setFieldDefinitions(_ definitions: [FieldDefinition], accountID: Int64) throws {
+        try write { db in try LocalCache.replaceDefinitions(definitions, accountID: accountID, db: db) }
+    }
+
+    /// Adds or replaces one definition, keeping the others and their order.
+    public func saveFieldDefinition(_ definition: FieldDefinition, accountID: Int64) throws {
+        try write { db in
+            let existing = try LocalCache.definitions(accountID: accountID, db: db)
+            var updated = existing.filter { $0.key != definition.key }
+            if let index = existing.firstIndex(where: { $0.key == definition.key }) {
+                updated.insert(definition, at: index)
+            } else {
+                updated.append(definition)
+            }
+            try LocalCache.replaceDefinitions(updated, accountID: accountID, db: db)
+        }
+    }
+
+    /// Every custom key that contacts in the scope hold, sorted (CSV needs them for its header).
+    public func customKeys(in scope: AccountScope) throws -> [String] {
+        try read { db in
+            switch scope {
+            case .all:
+                return try String.fetchAll(db, sql: "SELECT DISTINCT key FROM custom_value ORDER BY key")
+            case .account(let id):
+                return try String.fetchAll(db, sql: """
+                    SELECT DISTINCT v.key FROM custom_value v JOIN contact c ON c.id = v.contactId
+                    WHERE c.accountId = ? ORDER BY v.key
+                    """, arguments: [id])
+            }
+        }
+    }
+
+    /// Records when an account last finished a sync.
+    public func setLastSync(accountID: Int64, at time: Timestamp) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE account SET lastSyncAt = ? WHERE id = ?", arguments: [time.millisecondsSinceEpoch, accountID])
+        }
+    }
+
+    public func lastSync(accountID: Int64) throws -> Timestamp? {
+        try read { db in
+            try Int64.fetchOne(db, sql: "SELECT lastSyncAt FROM account WHERE id = ?", arguments: [accountID]).map(Timestamp.init)
+        }
+    }
+
+    // MARK: - Rows
+
+    static func account(_ row: Row) -> Account {
+        let settingsText: String = row["settings"]
+        var settings: [String: String] = [:]
+        if case .object(let members)? = try? JSONValue.parse(settingsText) {
+            for (key, value) in members { if let text = value.stringValue { settings[key] = text } }
+        }
+        return Account(id: row["id"], name: row["name"],
+                       provider: ProviderKind(rawValue: row["provider"]) ?? .local, settings: settings)
+    }
+
+    static func encodeSettings(_ settings: [String: String]) -> String {
+        JSONValue.object(settings.mapValues(JSONValue.string)).canonicalText
+    }
+
+    static func definitions(accountID: Int64, db: Database) throws -> [FieldDefinition] {
+        try Row.fetchAll(db, sql: "SELECT * FROM field_definition WHERE accountId = ? ORDER BY position, key",
+                         arguments: [accountID]).map { row in
+            var options: [SelectOption] = []
+            if case .array(let items)? = try? JSONValue.parse(row["options"] as String) {
+                options = items.compactMap { item in
+                    item["value"]?.stringValue.map { SelectOption(value: $0, label: item["label"]?.stringValue) }
+                }
+            }
+            return FieldDefinition(
+                key: row["key"], label: row["label"], type: FieldType(rawValue: row["type"]) ?? .text,
+                options: options, isRequired: row["isRequired"], isReadOnly: row["isReadOnly"],
+                wholeNumbersOnly: row["wholeNumbersOnly"], maxLength: row["maxLength"], providerRef: row["providerRef"])
+        }
+    }
+
+    static func replaceDefinitions(_ definitions: [FieldDefinition], accountID: Int64, db: Database) throws {
+        try db.execute(sql: "DELETE FROM field_definition WHERE accountId = ?", arguments: [accountID])
+        for (position, definition) in definitions.enumerated() {
+            let options = JSONValue.array(definition.options.map {
+                JSONValue.object(["value": .string($0.value), "label": .string($0.label)])
+            }).canonicalText
+            try db.execute(sql: """
+                INSERT INTO field_definition (accountId, key, label, type, options, isRequired, isReadOnly,
+                    wholeNumbersOnly, maxLength, providerRef, position)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [accountID, definition.key, definition.label, definition.type.rawValue, options,
+                                 definition.isRequired, definition.isReadOnly, definition.wholeNumbersOnly,
+                                 definition.maxLength, definition.providerRef, position])
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import GRDB
+import RoloCore
+
+/// Reading and writing whole contacts: the `contact` row, its custom values and its index row.
+enum ContactRows {
+    static func load(id: Int64, db: Database, includeDeleted: Bool = false) throws -> Contact? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM contact WHERE id = ?", arguments: [id]) else { return nil }
+        if !includeDeleted, row["deletedAt"] as Int64? != nil { return nil }
+        return try contact(from: row, db: db)
+    }
+
+    static func contact(from row: Row, db: Database) throws -> Contact {
+        var fields: [StandardField: String] = [:]
+        for field in Schema.fieldColumns {
+            if let value: String = row[field.key], !value.isEmpty { fields[field] = value }
+        }
+        let id: Int64 = row["id"]
+        var custom: [String: CustomValue] = [:]
+        for valueRow in try Row.fetchAll(db, sql: "SELECT key, type, value FROM custom_value WHERE contactId = ?", arguments: [id]) {
+            let key: String = valueRow["key"]
+            let type = FieldType(rawValue: valueRow["type"]) ?? .text
+            let text: String = valueRow["value"]
+            // A stored value always parses; if a damaged row does not, keep its text rather than drop it.
+            custom[key] = CustomValue(storedText: text, type: type) ?? .text(text)
+        }
+        var extensions: [String: JSONValue] = [:]
+        if let text: String = row["extensions"], case .object(let members)? = try? JSONValue.parse(text) {
+            extensions = members
+        }
+        return Contact(id: ContactID(id), uid: row["uid"], accountID: row["accountId"], fields: fields, custom: custom,
+                       extensions: extensions, createdAt: Timestamp(millisecondsSinceEpoch: row["createdAt"]),
+                       updatedAt: Timestamp(millisecondsSinceEpoch: row["updatedAt"]))
+    }
+
+    private static let fieldList = Schema.fieldColumns.map(\.key).joined(separator: ", ")
+
+    /// Inserts a new contact with the given rank and indexes it. Returns its row id.
+    static func insert(_ contact: Contact, rank: Int64, db: Database) throws -> Int64 {
+        var arguments: [(any DatabaseValueConvertible)?] = [
+            contact.uid, contact.accountID, rank, contact.sortKey, contact.displayName,
+        ]
+        arguments += Schema.fieldColumns.map { contact.fields[$0] }
+        arguments += [extensionsText(contact), ContentHash.of(contact),
+                      contact.createdAt.millisecondsSinceEpoch, contact.updatedAt.millisecondsSinceEpoch]
+        let placeholders = Array(repeating: "?", count: arguments.count).joined(separator: ", ")
+        try db.execute(sql: """
+            INSERT INTO contact (uid, accountId, rank, sortKey, displayName, \(fieldList), extensions, contentHash, createdAt, updatedAt)
+            VALUES (\(placeholders))
+            """, arguments: StatementArguments(arguments))
+        let id = db.lastInsertedRowID
+        try writeCustomValues(contact.custom, contactID: id, db: db)
+        try SearchIndex.insert(contact, rank: rank, db: db)
+        return id
+    }
+
+    /// Rewrites an existing live contact: its row, its custom values, its index row, and its
+    /// rank when the name changed.
+    static func update(_ contact: Contact, db: Database) throws {
+        guard let id = contact.id?.rawValue,
+              let row = try Row.fetchOne(db, sql: "SELECT rank, sortKey FROM contact WHERE id = ?", arguments: [id]) else {
+            throw RoloError.notFound("the contact is no longer in the cache")
+        }
+        var rank: Int64 = row["rank"]
+        let sortKey = contact.sortKey
+        try SearchIndex.remove(rank: rank, db: db)
+        if sortKey != row["sortKey"] as String {
+            // Park the row on a rank no one else can get while its neighbours may be relabelled.
+            try db.execute(sql: "UPDATE contact SET rank = ? WHERE id = ?", arguments: [-id, id])
+            rank = try RankAllocator.rank(for: sortKey, accountID: contact.accountID, excluding: id, db: db)
+        }
+        var arguments: [(any DatabaseValueConvertible)?] = [rank, sortKey, contact.displayName]
+        arguments += Schema.fieldColumns.map { contact.fields[$0] }
+        arguments += [extensionsText(contact), ContentHash.of(contact), contact.updatedAt.millisecondsSinceEpoch, id]
+        let assignments = Schema.fieldColumns.map { "\($0.key) = ?" }.joined(separator: ", ")
+        try db.execute(sql: """
+            UPDATE contact SET rank = ?, sortKey = ?, displayName = ?, \(assignments),
+                extensions = ?, contentHash = ?, updatedAt = ? WHERE id = ?
+            """, arguments: StatementArguments(arguments))
+        try db.execute(sql: "DELETE FROM custom_value WHERE contactId = ?", arguments: [id])
+        try writeCustomValues(contact.custom, contactID: id, db: db)
+        try SearchIndex.insert(contact, rank: rank, db: db)
+    }
+
+    static func writeCustomValues(_ values: [String: CustomValue], contactID: Int64, db: Database) throws {
+        for (key, value) in values {
+            try db.execute(sql: "INSERT INTO custom_value (contactId, key, type, value) VALUES (?, ?, ?, ?)",
+                           arguments: [contactID, key, value.type.rawValue, value.storedText])
+        }
+    }
+
+    static func extensionsText(_ contact: Contact) -> String? {
+        contact.extensions.isEmpty ? nil : JSONValue.object(contact.extensions).canonicalText
+    }
+}

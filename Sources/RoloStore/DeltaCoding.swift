@@ -1,0 +1,59 @@
+import RoloCore
+
+/// How field changes are stored in the outbox and the audit log: a JSON array of
+/// `{"field": "city", "before": "Dallas", "after": "Austin"}`, where custom values carry their
+/// type (`{"type": "number", "value": "42"}`), so undo can put back exactly what was there.
+enum DeltaCoding {
+    static func encode(_ deltas: [FieldDelta]) -> String {
+        JSONValue.array(deltas.map { delta in
+            var members: [String: JSONValue] = ["field": .string(fieldName(delta.key))]
+            members["before"] = encode(delta.before)
+            members["after"] = encode(delta.after)
+            return .object(members)
+        }).canonicalText
+    }
+
+    static func decode(_ text: String) -> [FieldDelta] {
+        guard case .array(let items)? = try? JSONValue.parse(text) else { return [] }
+        return items.compactMap { item in
+            guard let name = item["field"]?.stringValue else { return nil }
+            let key = fieldKey(name)
+            return FieldDelta(key: key, before: decode(item["before"], for: key), after: decode(item["after"], for: key))
+        }
+    }
+
+    /// Standard fields by their key; custom fields always as `custom.<key>` so the two never mix.
+    static func fieldName(_ key: FieldKey) -> String {
+        switch key {
+        case .standard(let field): field.key
+        case .custom(let name): "custom." + name
+        }
+    }
+
+    static func fieldKey(_ name: String) -> FieldKey {
+        if name.hasPrefix("custom.") { return .custom(String(name.dropFirst(7))) }
+        return StandardField(rawValue: name).map(FieldKey.standard) ?? .custom(name)
+    }
+
+    private static func encode(_ value: FieldValue?) -> JSONValue {
+        switch value {
+        case nil: .null
+        case .text(let text): .string(text)
+        case .custom(let custom): .object(["type": .string(custom.type.rawValue), "value": .string(custom.storedText)])
+        }
+    }
+
+    private static func decode(_ json: JSONValue?, for key: FieldKey) -> FieldValue? {
+        switch json {
+        case .string(let text)?:
+            if case .custom = key { return .custom(.text(text)) }
+            return .text(text)
+        case .object(let members)?:
+            guard let typeName = members["type"]?.stringValue, let type = FieldType(rawValue: typeName),
+                  let text = members["value"]?.stringValue else { return nil }
+            return .custom(CustomValue(storedText: text, type: type) ?? .text(text))
+        default:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import GRDB
+import GRDBSQLite
+import RoloCore
+
+extension LocalCache {
+    /// A live contact by row id.
+    public func contact(_ id: ContactID) throws -> Contact? {
+        try read { db in try ContactRows.load(id: id.rawValue, db: db) }
+    }
+
+    /// Finds a contact by what a person typed: a short id, a uid, or a provider's remote id.
+    public func resolve(_ reference: String) throws -> ContactID? {
+        let text = reference.trimmingCharacters(in: .whitespaces)
+        return try read { db in
+            if let rowID = ShortID.decode(text),
+               try Int64.fetchOne(db, sql: "SELECT id FROM contact WHERE id = ? AND deletedAt IS NULL", arguments: [rowID]) != nil {
+                return ContactID(rowID)
+            }
+            if let rowID = try Int64.fetchOne(db, sql: "SELECT id FROM contact WHERE uid = ? AND deletedAt IS NULL",
+                                              arguments: [text.lowercased()]) {
+                return ContactID(rowID)
+            }
+            return try Int64.fetchOne(db, sql: """
+                SELECT l.contactId FROM remote_link l JOIN contact c ON c.id = l.contactId
+                WHERE l.remoteId = ? AND c.deletedAt IS NULL LIMIT 1
+                """, arguments: [text]).map(ContactID.init)
+        }
+    }
+
+    /// Everything the detail pane shows about a contact.
+    public func detail(_ id: ContactID) throws -> ContactDetail? {
+        try read { db in
+            guard let contact = try ContactRows.load(id: id.rawValue, db: db),
+                  let accountRow = try Row.fetchOne(db, sql: "SELECT * FROM account WHERE id = ?", arguments: [contact.accountID])
+            else { return nil }
+            let account = LocalCache.account(accountRow)
+            let link = try Row.fetchOne(db, sql: "SELECT * FROM remote_link WHERE contactId = ?", arguments: [id.rawValue]).map { row in
+                RemoteLink(accountID: row["accountId"], remoteID: row["remoteId"], remoteModifiedAt: row["remoteModifiedAt"],
+                           syncedAt: (row["syncedAt"] as Int64?).map(Timestamp.init))
+            }
+            return ContactDetail(contact: contact, account: account,
+                                 definitions: try LocalCache.definitions(accountID: account.id, db: db),
+                                 remoteLink: link, syncState: try LocalCache.syncState(of: id, account: account, db: db))
+        }
+    }
+
+    static func syncState(of id: ContactID, account: Account, db: Database) throws -> SyncState {
+        if account.provider == .local { return .localOnly }
+        let conflicts = try String.fetchAll(db, sql: "SELECT DISTINCT field FROM conflict WHERE contactId = ? ORDER BY field",
+                                            arguments: [id.rawValue])
+        if !conflicts.isEmpty { return .conflict(fields: conflicts) }
+        let pending = try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE contactId = ?", arguments: [id.rawValue]) ?? 0
+        if pending == 0 { return .synced }
+        if let error = try String.fetchOne(db, sql: """
+            SELECT lastError FROM outbox WHERE contactId = ? AND lastError IS NOT NULL ORDER BY id DESC LIMIT 1
+            """, arguments: [id.rawValue]) {
+            return .failed(edits: pending, message: error)
+        }
+        return .pending(edits: pending)
+    }
+
+    /// Live contacts in the scope (kept by triggers, so this never counts rows).
+    public func contactCount(in scope: AccountScope) throws -> Int {
+        try read { db in
+            switch scope {
+            case .all: try Int.fetchOne(db, sql: "SELECT total(contactCount) FROM account") ?? 0
+            case .account(let id): try Int.fetchOne(db, sql: "SELECT contactCount FROM account WHERE id = ?", arguments: [id]) ?? 0
+            }
+        }
+    }
+
+    /// Edits waiting for a provider (local accounts have none: their history is not "pending").
+    public func pendingEditCount(in scope: AccountScope) throws -> Int {
+        try read { db in
+            let (low, high) = LocalCache.accountIDRange(scope)
+            return try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM outbox o JOIN account a ON a.id = o.accountId
+                WHERE o.accountId BETWEEN ? AND ? AND a.provider != 'local'
+                """, arguments: [low, high]) ?? 0
+        }
+    }
+
+    /// Contacts with an unresolved conflict.
+    public func conflictCount(in scope: AccountScope) throws -> Int {
+        try read { db in
+            let (low, high) = LocalCache.accountIDRange(scope)
+            return try Int.fetchOne(db, sql: """
+                SELECT count(DISTINCT f.contactId) FROM conflict f JOIN contact c ON c.id = f.contactId
+                WHERE c.accountId BETWEEN ? AND ?
+                """, arguments: [low, high]) ?? 0
+        }
+    }
+
+    /// Outbox entries, oldest first.
+    public func outbox(for contact: ContactID? = nil, in scope: AccountScope = .all) throws -> [OutboxEntry] {
+        try read { db in
+            let (low, high) = LocalCache.accountIDRange(scope)
+            return try Row.fetchAll(db, sql: """
+                SELECT * FROM outbox WHERE accountId BETWEEN ? AND ? AND (? IS NULL OR contactId = ?) ORDER BY id
+                """, arguments: [low, high, contact?.rawValue, contact?.rawValue]).map { row in
+                OutboxEntry(id: row["id"], contactID: ContactID(row["contactId"]), accountID: row["accountId"],
+                            operation: OutboxOperation(rawValue: row["operation"]) ?? .update,
+                            deltas: DeltaCoding.decode(row["deltas"]),
+                            createdAt: Timestamp(millisecondsSinceEpoch: row["createdAt"]),
+                            attempts: row["attempts"], lastError: row["lastError"])
+            }
+        }
+    }
+
+    /// The audit log of one contact, newest first.
+    public func audit(for contact: ContactID, limit: Int = 100) throws -> [AuditEntry] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE contactId = ? ORDER BY id DESC LIMIT ?",
+                             arguments: [contact.rawValue, limit]).map { row in
+                AuditEntry(id: row["id"], at: Timestamp(millisecondsSinceEpoch: row["at"]),
+                           author: Author(user: row["user"], clientAddress: row["clientAddress"]),
+                           contactID: ContactID(row["contactId"]), action: row["action"], deltas: DeltaCoding.decode(row["deltas"]))
+            }
+        }
+    }
+
+    /// Calls `body` with every live contact in the scope that matches, in list order, a page at a
+    /// time, so that an export of a million contacts never holds them all.
+    public func forEachContact(in scope: AccountScope, matching query: ContactQuery? = nil, order: ListOrder = .name,
+                               _ body: (Contact) throws -> Void) throws {
+        var anchor = WindowAnchor.first
+        while true {
+            let page = try window(in: scope, matching: query, order: order, from: anchor, limit: 500)
+            let contacts = try read { db in
+                try page.rows.compactMap { try ContactRows.load(id: $0.id.rawValue, db: db) }
+            }
+            for contact in contacts { try body(contact) }
+            guard let last = page.rows.last, !page.reachedEnd else { return }
+            anchor = .after(last.cursor)
+        }
+    }
+
+    static func accountIDRange(_ scope: AccountScope) -> (Int64, Int64) {
+        switch scope {
+        case .all: (Int64.min, Int64.max)
+        case .account(let id): (id, id)
+        }
+    }
+}

@@ -1,0 +1,172 @@
+import GRDB
+
+/// The cache's schema, as ordered, named migrations. A migration, once released, never
+/// changes: a new need is a new migration appended at the end. The SQL is written out in
+/// full (not generated from `StandardField`), so that adding a field later is a visible step.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("2026-11-25 accounts, contacts, custom values, field definitions") { db in
+            try db.execute(sql: """
+                CREATE TABLE account (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    provider TEXT NOT NULL,
+                    settings TEXT NOT NULL DEFAULT '{}',
+                    createdAt INTEGER NOT NULL,
+                    lastSyncAt INTEGER,
+                    -- live (not deleted) contacts, kept by triggers so the status bar never counts a million rows
+                    contactCount INTEGER NOT NULL DEFAULT 0
+                );
+
+                -- One row per contact. `rank` orders the list by name: it is the contact's place in
+                -- name order, with gaps, and the account id in its high bits (see RankAllocator).
+                -- The full-text index uses it as its rowid, so a filtered list comes out in name order.
+                CREATE TABLE contact (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    uid TEXT NOT NULL UNIQUE,
+                    accountId INTEGER NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+                    rank INTEGER NOT NULL UNIQUE,
+                    sortKey TEXT NOT NULL,
+                    displayName TEXT NOT NULL,
+                    salutation TEXT, first_name TEXT, last_name TEXT, full_name TEXT, job_title TEXT,
+                    company TEXT, email TEXT, phone TEXT, mobile_phone TEXT,
+                    address_line_1 TEXT, address_line_2 TEXT, city TEXT, region TEXT, postcode TEXT, country TEXT,
+                    timezone TEXT, language TEXT, website TEXT, status TEXT,
+                    email_opt_out TEXT, sms_opt_out TEXT, phone_opt_out TEXT, notes TEXT,
+                    extensions TEXT,
+                    contentHash TEXT NOT NULL,
+                    createdAt INTEGER NOT NULL,
+                    updatedAt INTEGER NOT NULL,
+                    -- set when deleted locally and the delete has not reached the provider yet
+                    deletedAt INTEGER
+                );
+                CREATE INDEX contact_by_sort_key ON contact(accountId, sortKey);
+                CREATE INDEX contact_by_change ON contact(accountId, updatedAt, id);
+                CREATE INDEX contact_by_change_all ON contact(updatedAt, id);
+
+                CREATE TABLE custom_value (
+                    contactId INTEGER NOT NULL REFERENCES contact(id) ON DELETE CASCADE,
+                    key TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    PRIMARY KEY (contactId, key)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE field_definition (
+                    accountId INTEGER NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+                    key TEXT NOT NULL,
+                    label TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    options TEXT NOT NULL DEFAULT '[]',
+                    isRequired INTEGER NOT NULL DEFAULT 0,
+                    isReadOnly INTEGER NOT NULL DEFAULT 0,
+                    wholeNumbersOnly INTEGER NOT NULL DEFAULT 0,
+                    maxLength INTEGER,
+                    providerRef TEXT,
+                    position INTEGER NOT NULL,
+                    PRIMARY KEY (accountId, key)
+                ) WITHOUT ROWID;
+
+                CREATE TRIGGER contact_count_insert AFTER INSERT ON contact WHEN new.deletedAt IS NULL BEGIN
+                    UPDATE account SET contactCount = contactCount + 1 WHERE id = new.accountId;
+                END;
+                CREATE TRIGGER contact_count_delete AFTER DELETE ON contact WHEN old.deletedAt IS NULL BEGIN
+                    UPDATE account SET contactCount = contactCount - 1 WHERE id = old.accountId;
+                END;
+                CREATE TRIGGER contact_count_tombstone AFTER UPDATE OF deletedAt ON contact
+                WHEN (old.deletedAt IS NULL) != (new.deletedAt IS NULL) BEGIN
+                    UPDATE account SET contactCount = contactCount + (CASE WHEN new.deletedAt IS NULL THEN 1 ELSE -1 END)
+                    WHERE id = new.accountId;
+                END;
+                """)
+        }
+        migrator.registerMigration("2026-11-25 remote links, outbox, drafts, conflicts, audit log") { db in
+            try db.execute(sql: """
+                -- The provider's id for a contact and the last record both sides agreed on:
+                -- the base of the three-way merge.
+                CREATE TABLE remote_link (
+                    contactId INTEGER PRIMARY KEY REFERENCES contact(id) ON DELETE CASCADE,
+                    accountId INTEGER NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+                    remoteId TEXT NOT NULL,
+                    remoteModifiedAt TEXT,
+                    baseRecord TEXT,
+                    baseHash TEXT,
+                    syncedAt INTEGER,
+                    UNIQUE (accountId, remoteId)
+                );
+
+                -- Edits waiting for the provider. An entry leaves only once the provider confirmed it.
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    contactId INTEGER NOT NULL REFERENCES contact(id) ON DELETE CASCADE,
+                    accountId INTEGER NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+                    operation TEXT NOT NULL,
+                    deltas TEXT NOT NULL,
+                    createdAt INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    lastError TEXT,
+                    nextAttemptAt INTEGER
+                );
+                CREATE INDEX outbox_by_contact ON outbox(contactId);
+                CREATE INDEX outbox_by_account ON outbox(accountId, id);
+
+                -- Unfinished edit forms; at most one per contact (or per account for a new contact).
+                CREATE TABLE draft (
+                    accountId INTEGER NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+                    contactId INTEGER NOT NULL,   -- 0 for a contact being created
+                    payload TEXT NOT NULL,
+                    savedAt INTEGER NOT NULL,
+                    PRIMARY KEY (accountId, contactId)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE conflict (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    contactId INTEGER NOT NULL REFERENCES contact(id) ON DELETE CASCADE,
+                    field TEXT NOT NULL,
+                    baseValue TEXT,
+                    localValue TEXT,
+                    remoteValue TEXT,
+                    detectedAt INTEGER NOT NULL
+                );
+                CREATE INDEX conflict_by_contact ON conflict(contactId);
+
+                -- Who changed what, and when. No foreign key: the log outlives the contacts.
+                CREATE TABLE audit (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at INTEGER NOT NULL,
+                    user TEXT NOT NULL,
+                    clientAddress TEXT,
+                    contactId INTEGER NOT NULL,
+                    contactUid TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    deltas TEXT NOT NULL
+                );
+                CREATE INDEX audit_by_contact ON audit(contactId, id);
+                """)
+        }
+        migrator.registerMigration("2026-11-25 full-text index for the live filter") { db in
+            // Columns: the searchable standard fields, then custom values keyed by field
+            // (`custom`) and as plain words (`custom_text`). Prefixes of 1 to 6 characters are
+            // indexed, so typing a short prefix reads one list instead of merging thousands.
+            try db.execute(sql: """
+                CREATE VIRTUAL TABLE contact_fts USING fts5(
+                    salutation, first_name, last_name, full_name, job_title, company, email, phone, mobile_phone,
+                    address_line_1, address_line_2, city, region, postcode, country, timezone, language, website,
+                    status, notes, custom, custom_text,
+                    tokenize = 'unicode61 remove_diacritics 2',
+                    prefix = '1 2 3 4 5 6'
+                );
+                """)
+        }
+        return migrator
+    }
+
+    /// The standard-field columns of `contact`, in `StandardField` order.
+    static let fieldColumns: [StandardField] = StandardField.allCases
+
+    /// The columns of `contact_fts`, in order.
+    static let searchColumns: [String] = StandardField.searchable.map(\.key) + ["custom", "custom_text"]
+}
+
+import RoloCore

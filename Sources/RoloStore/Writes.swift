@@ -1,0 +1,183 @@
+import GRDB
+import RoloCore
+
+/// What `undoLastEdit` did.
+public struct UndoOutcome: Sendable, Hashable {
+    public enum Kind: String, Sendable { case update, create, delete }
+    public let kind: Kind
+    public let contactID: ContactID
+    public let displayName: String
+    public let deltas: [FieldDelta]
+}
+
+/// Which draft a save replaces.
+public enum DraftSlot: Sendable, Hashable {
+    case newContact(accountID: Int64)
+    case contact(ContactID, accountID: Int64)
+
+    var keys: (accountID: Int64, contactID: Int64) {
+        switch self {
+        case .newContact(let account): (account, 0)
+        case .contact(let id, let account): (account, id.rawValue)
+        }
+    }
+}
+
+extension LocalCache {
+    /// Stores a new contact, its outbox entry and its audit row in one transaction, and clears
+    /// the draft it came from. The contact must already be validated.
+    @discardableResult
+    public func insertContact(_ contact: Contact, author: Author, clearing draft: DraftSlot? = nil) throws -> Contact {
+        try write { db in
+            let stored = try LocalCache.insert(contact, author: author, db: db)
+            if let draft { try LocalCache.deleteDraft(draft, db: db) }
+            return stored
+        }
+    }
+
+    /// Stores many new contacts in one transaction (an import): all or nothing.
+    ///
+    /// Into an empty account the contacts are ranked in one pass, in name order, which is much
+    /// faster than placing them one by one.
+    @discardableResult
+    public func insertContacts(_ contacts: [Contact], author: Author) throws -> [ContactID] {
+        guard !contacts.isEmpty else { return [] }
+        return try write { db in
+            var ids: [ContactID] = []
+            ids.reserveCapacity(contacts.count)
+            let accounts = Set(contacts.map(\.accountID))
+            for accountID in accounts.sorted() {
+                let batch = contacts.filter { $0.accountID == accountID }
+                let isEmpty = try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM contact WHERE accountId = ? LIMIT 1)",
+                                               arguments: [accountID]) == 0
+                if isEmpty, batch.count > 1 {
+                    let keyed = batch.map { ($0.sortKey, $0) }.sorted { $0.0 < $1.0 }
+                    let (lower, upper) = RankSpace.bounds(of: accountID)
+                    let spacing = (upper - lower) / Int64(keyed.count + 1)
+                    for (index, item) in keyed.enumerated() {
+                        let rank = lower + spacing * Int64(index + 1)
+                        ids.append(try LocalCache.insert(item.1, rank: rank, author: author, db: db).id!)
+                    }
+                } else {
+                    for contact in batch { ids.append(try LocalCache.insert(contact, author: author, db: db).id!) }
+                }
+            }
+            return ids
+        }
+    }
+
+    /// Applies an edit to a contact, with its outbox entry and audit row, in one transaction,
+    /// and clears the contact's draft. Returns the contact as stored and the changes made
+    /// (empty when the edit changed nothing; then nothing is written).
+    @discardableResult
+    public func updateContact(_ id: ContactID, edit: ContactEdit, author: Author) throws -> (contact: Contact, deltas: [FieldDelta]) {
+        try write { db in
+            guard var contact = try ContactRows.load(id: id.rawValue, db: db) else {
+                throw RoloError.notFound("no contact \(id.shortID)")
+            }
+            let deltas = edit.deltas(against: contact)
+            try LocalCache.deleteDraft(.contact(id, accountID: contact.accountID), db: db)
+            guard !deltas.isEmpty else { return (contact, []) }
+            contact = edit.applied(to: contact)
+            contact.updatedAt = .now()
+            try ContactRows.update(contact, db: db)
+            try LocalCache.recordOutbox(.update, contact: contact, deltas: deltas, db: db)
+            try LocalCache.recordAudit("update", contact: contact, deltas: deltas, author: author, db: db)
+            return (contact, deltas)
+        }
+    }
+
+    /// Marks a contact deleted (it leaves the list and the index at once) and queues the delete
+    /// for its provider, with an audit row, in one transaction.
+    public func deleteContact(_ id: ContactID, author: Author) throws {
+        try write { db in
+            guard let contact = try ContactRows.load(id: id.rawValue, db: db),
+                  let rank = try Int64.fetchOne(db, sql: "SELECT rank FROM contact WHERE id = ?", arguments: [id.rawValue]) else {
+                throw RoloError.notFound("no contact \(id.shortID)")
+            }
+            let now = Timestamp.now().millisecondsSinceEpoch
+            try db.execute(sql: "UPDATE contact SET deletedAt = ?, updatedAt = ? WHERE id = ?", arguments: [now, now, id.rawValue])
+            try SearchIndex.remove(rank: rank, db: db)
+            try LocalCache.deleteDraft(.contact(id, accountID: contact.accountID), db: db)
+            let deltas = LocalCache.allFields(of: contact).map { FieldDelta(key: $0.key, before: $0.after, after: nil) }
+            try LocalCache.recordOutbox(.delete, contact: contact, deltas: deltas, db: db)
+            try LocalCache.recordAudit("delete", contact: contact, deltas: deltas, author: author, db: db)
+        }
+    }
+
+    /// Undoes the newest edit in the scope that has not reached a provider: puts the fields
+    /// back, brings a deleted contact back, or removes a contact that was only created here.
+    /// Returns nil when there is nothing to undo.
+    @discardableResult
+    public func undoLastEdit(in scope: AccountScope, author: Author) throws -> UndoOutcome? {
+        try write { db in
+            let (lower, upper) = LocalCache.accountIDRange(scope)
+            guard let entry = try Row.fetchOne(db, sql: """
+                SELECT * FROM outbox WHERE accountId BETWEEN ? AND ? ORDER BY id DESC LIMIT 1
+                """, arguments: [lower, upper]) else { return nil }
+            let entryID: Int64 = entry["id"]
+            let contactID = ContactID(entry["contactId"])
+            let deltas = DeltaCoding.decode(entry["deltas"])
+            guard let operation = OutboxOperation(rawValue: entry["operation"]),
+                  var contact = try ContactRows.load(id: contactID.rawValue, db: db, includeDeleted: true) else {
+                try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [entryID])
+                return nil
+            }
+            try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [entryID])
+            let reverted = deltas.map(\.reverted)
+            switch operation {
+            case .update:
+                contact = ContactEdit(deltas: reverted).applied(to: contact)
+                contact.updatedAt = .now()
+                try ContactRows.update(contact, db: db)
+                try LocalCache.recordAudit("undo update", contact: contact, deltas: reverted, author: author, db: db)
+                return UndoOutcome(kind: .update, contactID: contactID, displayName: contact.displayName, deltas: reverted)
+            case .create:
+                try LocalCache.recordAudit("undo create", contact: contact, deltas: reverted, author: author, db: db)
+                if let rank = try Int64.fetchOne(db, sql: "SELECT rank FROM contact WHERE id = ?", arguments: [contactID.rawValue]) {
+                    try SearchIndex.remove(rank: rank, db: db)
+                }
+                try db.execute(sql: "DELETE FROM contact WHERE id = ?", arguments: [contactID.rawValue])
+                return UndoOutcome(kind: .create, contactID: contactID, displayName: contact.displayName, deltas: reverted)
+            case .delete:
+                let now = Timestamp.now().millisecondsSinceEpoch
+                try db.execute(sql: "UPDATE contact SET deletedAt = NULL, updatedAt = ? WHERE id = ?", arguments: [now, contactID.rawValue])
+                let rank = try Int64.fetchOne(db, sql: "SELECT rank FROM contact WHERE id = ?", arguments: [contactID.rawValue])!
+                try SearchIndex.insert(contact, rank: rank, db: db)
+                try LocalCache.recordAudit("undo delete", contact: contact, deltas: reverted, author: author, db: db)
+                return UndoOutcome(kind: .delete, contactID: contactID, displayName: contact.displayName, deltas: reverted)
+            }
+        }
+    }
+
+    // MARK: - Pieces shared by the writes
+
+    static func insert(_ contact: Contact, rank: Int64? = nil, author: Author, db: Database) throws -> Contact {
+        var stored = contact
+        let rank = try rank ?? RankAllocator.rank(for: contact.sortKey, accountID: contact.accountID, db: db)
+        stored.id = ContactID(try ContactRows.insert(contact, rank: rank, db: db))
+        let deltas = allFields(of: stored)
+        try recordOutbox(.create, contact: stored, deltas: deltas, db: db)
+        try recordAudit("create", contact: stored, deltas: deltas, author: author, db: db)
+        return stored
+    }
+
+    /// Every field with a value, as the changes that create it.
+    static func allFields(of contact: Contact) -> [FieldDelta] {
+        contact.keysWithValues.map { FieldDelta(key: $0, before: nil, after: contact.value(of: $0)) }
+    }
+
+    static func recordOutbox(_ operation: OutboxOperation, contact: Contact, deltas: [FieldDelta], db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO outbox (contactId, accountId, operation, deltas, createdAt) VALUES (?, ?, ?, ?, ?)
+            """, arguments: [contact.id!.rawValue, contact.accountID, operation.rawValue, DeltaCoding.encode(deltas),
+                             Timestamp.now().millisecondsSinceEpoch])
+    }
+
+    static func recordAudit(_ action: String, contact: Contact, deltas: [FieldDelta], author: Author, db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO audit (at, user, clientAddress, contactId, contactUid, action, deltas) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [Timestamp.now().millisecondsSinceEpoch, author.user, author.clientAddress, contact.id!.rawValue,
+                             contact.uid, action, DeltaCoding.encode(deltas)])
+    }
+}

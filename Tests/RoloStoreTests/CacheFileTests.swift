@@ -1,0 +1,85 @@
+import Foundation
+import GRDB
+import Testing
+@testable import RoloStore
+import RoloCore
+
+@Suite("The cache file")
+struct CacheFileTests {
+    @Test func aNewCacheHasTheLocalAccountAndEveryMigration() throws {
+        let (cache, account) = try makeCache()
+        #expect(account.name == "local")
+        #expect(account.provider == .local)
+        let applied = try cache.read { db in try Schema.migrator.appliedIdentifiers(db) }
+        #expect(applied.count == 3)
+        #expect(try cache.read { db in try Schema.migrator.hasCompletedMigrations(db) })
+    }
+
+    @Test func theIndexColumnsAreTheOnesTheCodeWrites() throws {
+        let (cache, _) = try makeCache()
+        let columns = try cache.read { db in
+            try Row.fetchAll(db, sql: "PRAGMA table_info(contact_fts)").map { $0["name"] as String }
+        }
+        #expect(columns == Schema.searchColumns)
+    }
+
+    @Test func contactsSurviveClosingAndReopeningAndTheFileIsPrivate() throws {
+        let path = temporaryPath("rolo.sqlite")
+        do {
+            let cache = try LocalCache(path: path)
+            let account = try cache.defaultAccount()
+            try cache.insertContact(person("Rob", "Howard", account: account.id), author: tester)
+        }
+        let reopened = try LocalCache(path: path)
+        #expect(try reopened.names(in: .all) == ["Rob Howard"])
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let journal = try reopened.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        #expect(journal == "wal")
+    }
+
+    @Test func aSecondConnectionReadsWhileTheFirstWrites() throws {
+        let path = temporaryPath("rolo.sqlite")
+        let writer = try LocalCache(path: path)
+        let account = try writer.defaultAccount()
+        try writer.insertContact(person("Ann", "Lee", account: account.id), author: tester)
+        let reader = try LocalCache(path: path)
+        try writer.writer.write { db in
+            try db.execute(sql: "UPDATE contact SET displayName = 'Changing' WHERE 0")
+            // While this transaction is open, the other process still reads the committed state.
+            #expect(try reader.names(in: .all) == ["Ann Lee"])
+        }
+    }
+
+    @Test func aTextFileAtTheCachePathIsRefusedWithItsPath() throws {
+        let path = temporaryPath("notes.sqlite")
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try String(repeating: "these are not the droids\n", count: 200).write(toFile: path, atomically: true, encoding: .utf8)
+        let error = #expect(throws: RoloError.self) { try LocalCache(path: path) }
+        let message = error.map { "\($0)" } ?? ""
+        #expect(message.contains(path))
+        #expect(message.contains("not a usable rolo cache"))
+        #expect(!message.contains("\n"))
+    }
+
+    @Test func anotherProgramsDatabaseIsRefused() throws {
+        let path = temporaryPath("other.sqlite")
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let other = try DatabaseQueue(path: path)
+        try other.write { db in try db.execute(sql: "CREATE TABLE songs (title TEXT)") }
+        try other.close()
+        let error = #expect(throws: RoloError.self) { try LocalCache(path: path) }
+        #expect("\(error!)".contains("another program"))
+        #expect("\(error!)".contains(path))
+    }
+
+    @Test func aCacheFromANewerRoloIsRefused() throws {
+        let path = temporaryPath("rolo.sqlite")
+        _ = try LocalCache(path: path)
+        let raw = try DatabaseQueue(path: path)
+        try raw.write { db in try db.execute(sql: "INSERT INTO grdb_migrations VALUES ('2099-01-01 from the future')") }
+        try raw.close()
+        let error = #expect(throws: RoloError.self) { try LocalCache(path: path) }
+        #expect("\(error!)".contains("newer version of rolo"))
+    }
+}

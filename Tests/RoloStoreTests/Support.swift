@@ -1,0 +1,45 @@
+import Foundation
+@testable import RoloStore
+import RoloCore
+
+let tester = Author(user: "tester", clientAddress: "192.0.2.7")
+
+/// A fresh in-memory cache with its default local account.
+func makeCache() throws -> (LocalCache, Account) {
+    let cache = try LocalCache()
+    return (cache, try cache.defaultAccount())
+}
+
+func person(_ first: String, _ last: String, email: String? = nil, account: Int64, city: String? = nil,
+            custom: [String: CustomValue] = [:], fields: [StandardField: String] = [:]) -> Contact {
+    var all = fields
+    all[.firstName] = first
+    all[.lastName] = last
+    all[.email] = email ?? "\(TextFolding.fold(first)).\(TextFolding.fold(last))@example.com".replacingOccurrences(of: " ", with: "")
+    if let city { all[.city] = city }
+    return Contact(accountID: account, fields: all, custom: custom)
+}
+
+extension LocalCache {
+    /// Display names of a whole list, read window by window (exercises keyset paging).
+    func names(in scope: AccountScope, query: String? = nil, order: ListOrder = .name, page: Int = 3) throws -> [String] {
+        var names: [String] = []
+        var anchor = WindowAnchor.first
+        let parsed = query.map(ContactQuery.init)
+        while true {
+            let window = try window(in: scope, matching: parsed, order: order, from: anchor, limit: page)
+            names += window.rows.map(\.displayName)
+            guard let last = window.rows.last, !window.reachedEnd else { return names }
+            anchor = .after(last.cursor)
+        }
+    }
+
+    func tableCount(_ table: String) throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0 }
+    }
+}
+
+func temporaryPath(_ name: String) -> String {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rolo-tests-\(UUID().uuidString)")
+    return directory.appendingPathComponent(name).path
+}
