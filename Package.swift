@@ -61,7 +61,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "RoloBench",
-            dependencies: ["RoloCore", "RoloStore", "RoloSync"]
+            dependencies: ["RoloCore", "RoloStore"]
         ),
 
         .testTarget(name: "RoloCoreTests", dependencies: ["RoloCore"]),

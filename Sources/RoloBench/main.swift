@@ -1,1 +1,178 @@
-print("bench")
+import Foundation
+import RoloCore
+import RoloStore
+
+// `make bench`: builds synthetic caches (fixed seed) and measures what people feel — import
+// rate, open time, the live filter, windowed reads, memory. Reads are measured in a fresh
+// child process (`rolo-bench probe`), so that the build's memory does not count.
+
+let arguments = CommandLine.arguments
+if arguments.count >= 4, arguments[1] == "probe" {
+    try Probe(path: arguments[2], size: Int(arguments[3]) ?? 0).run()
+    exit(0)
+}
+
+var sizes = [100_000, 1_000_000]
+var directory = "bench-data"
+var index = 1
+while index < arguments.count {
+    switch arguments[index] {
+    case "--sizes":
+        index += 1
+        sizes = arguments[index].split(separator: ",").compactMap { Int($0) }
+    case "--dir":
+        index += 1
+        directory = arguments[index]
+    case "--help", "-h":
+        print("usage: rolo-bench [--sizes 100000,1000000] [--dir bench-data]")
+        exit(0)
+    default:
+        FileHandle.standardError.write(Data("rolo-bench: unknown option \(arguments[index])\n".utf8))
+        exit(2)
+    }
+    index += 1
+}
+
+let seed: UInt64 = 7
+let author = Author(user: "bench", clientAddress: nil)
+try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+
+for size in sizes {
+    let path = "\(directory)/rolo-\(size).sqlite"
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    print("== \(size.formatted()) contacts  (\(path))")
+    let generator = SyntheticContacts(seed: seed)
+    let sortStart = Date()
+    let order = (0..<size).map { ($0, generator.contact($0, accountID: 1).sortKey) }.sorted { $0.1 < $1.1 }.map(\.0)
+    let sortSeconds = Date().timeIntervalSince(sortStart)
+    let cache = try LocalCache(path: path)
+    let account = try cache.defaultAccount()
+    let start = Date()
+    try cache.bulkInsertSorted(count: size, into: account.id, author: author) { position in
+        generator.contact(order[position], accountID: account.id)
+    }
+    let seconds = Date().timeIntervalSince(start)
+    let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    print(String(format: "import            %9.0f contacts/s  (%.1f s; generating and sorting %.1f s; file %.0f MiB)",
+                 Double(size) / seconds, seconds, sortSeconds, Double(bytes) / 1_048_576))
+
+    if ProcessInfo.processInfo.environment["ROLO_BENCH_NO_PROBE"] != nil { continue }
+    let probe = Process()
+    probe.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    probe.arguments = ["probe", path, String(size)]
+    try probe.run()
+    probe.waitUntilExit()
+    print()
+}
+
+/// The read-side measurements, run in a process of their own.
+struct Probe {
+    let path: String
+    let size: Int
+
+    func run() throws {
+        // Open: the first open in a new process, then the median of reopening.
+        let firstOpenStart = Date()
+        var cache = try LocalCache(path: path)
+        let account = try cache.defaultAccount()
+        let scope = AccountScope.account(account.id)
+        _ = try cache.contactCount(in: scope)
+        _ = try cache.window(in: scope, limit: 50)
+        let firstOpen = Date().timeIntervalSince(firstOpenStart) * 1000
+        let reopen = try measure(10) {
+            cache = try LocalCache(path: path)
+            _ = try cache.contactCount(in: scope)
+            _ = try cache.window(in: scope, limit: 50)
+        }
+        print(String(format: "open + first 50   %8.2f ms first in a new process, %.2f ms p50 reopening  (target ≤ 50 ms)",
+                     firstOpen, reopen.p50))
+
+        // Windows of 50 rows at the start, the middle and the end, in name order.
+        let all = try cache.window(in: scope, limit: 1)
+        let last = try cache.window(in: scope, from: .last, limit: 1)
+        let middleRank = (all.rows[0].cursor.rank + last.rows[0].cursor.rank) / 2
+        let middle = ListCursor(contactID: ContactID(0), rank: middleRank, updatedAt: 0)
+        for (name, anchor) in [("start", WindowAnchor.first), ("middle", .startingAt(middle)), ("end", .last)] {
+            let times = try measure(200) { _ = try cache.window(in: scope, from: anchor, limit: 50) }
+            print(String(format: "window %-7@    p50 %6.3f ms  p99 %6.3f ms  (target ≤ 2 ms)", name as NSString, times.p50, times.p99))
+        }
+        let recent = try measure(100) { _ = try cache.window(in: scope, order: .recentlyChanged, limit: 50) }
+        print(String(format: "window recent     p50 %6.3f ms  p99 %6.3f ms", recent.p50, recent.p99))
+
+        // The live filter: a keystroke produces the first 50 matches in name order.
+        let letters = "abcdefghijklmnopqrstuvwxyz".map(String.init)
+        var random = SplitMix(seed: 99)
+        func sample(_ length: Int) -> [String] {
+            (0..<40).map { _ in
+                let pool = SyntheticContacts.firstNames + SyntheticContacts.lastNames + SyntheticContacts.companies
+                let word = TextFolding.fold(pool[Int(random.next() % UInt64(pool.count))]).filter { $0.isLetter }
+                return String(word.prefix(length))
+            }.filter { !$0.isEmpty }
+        }
+        let classes: [(String, [String])] = [
+            ("1-char prefix", letters),
+            ("2-char prefix", sample(2)),
+            ("3-char prefix", sample(3)),
+            ("field:term", ["city:dal", "city:paris", "email:example", "company:acme", "plan:gold", "name:rob", "tel:555",
+                            "country:united", "custom.plan:sil", "email:corp.example"]),
+            ("two words", ["rob dal", "al ber", "em ex", "ivan mos", "j gar", "mu zu"]),
+        ]
+        print("live filter (first 50 matches, in name order):")
+        for (name, queries) in classes {
+            var samples: [Double] = []
+            var countSamples: [Double] = []
+            for text in queries {
+                let query = ContactQuery(text)
+                samples += try measure(15) { _ = try cache.window(in: scope, matching: query, limit: 50) }.samples
+                countSamples += try measure(3) { _ = try cache.count(in: scope, matching: query) }.samples
+            }
+            let window = Stats(samples), count = Stats(countSamples)
+            print(String(format: "  %-14@ p50 %6.3f ms  p99 %6.3f ms  (target p99 ≤ 16 ms)   |  count \"N of M\": p50 %6.1f ms  p99 %6.1f ms",
+                         name as NSString, window.p50, window.p99, count.p50, count.p99))
+        }
+        print("typing a word, one keystroke at a time (median per prefix, ms):")
+        for word in ["robert", "example", "dallas", "müller", "plan:gold", "山田"] {
+            var steps: [String] = []
+            var prefix = ""
+            for character in word {
+                prefix.append(character)
+                let query = ContactQuery(prefix)
+                let times = try measure(7) { _ = try cache.window(in: scope, matching: query, limit: 50) }
+                steps.append(String(format: "%@ %.2f", prefix as NSString, times.p50))
+            }
+            print("  " + steps.joined(separator: "  "))
+        }
+        print(String(format: "peak RSS          %8.1f MiB (this read-side process)", peakResidentMiB()))
+    }
+
+    func measure(_ repetitions: Int, _ body: () throws -> Void) throws -> Stats {
+        var samples: [Double] = []
+        for _ in 0..<repetitions {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body()
+            samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000)
+        }
+        return Stats(samples)
+    }
+}
+
+struct Stats {
+    let samples: [Double]
+    init(_ samples: [Double]) { self.samples = samples.sorted() }
+    var p50: Double { percentile(0.5) }
+    var p99: Double { percentile(0.99) }
+    func percentile(_ fraction: Double) -> Double {
+        guard !samples.isEmpty else { return 0 }
+        return samples[min(samples.count - 1, Int((Double(samples.count - 1) * fraction).rounded()))]
+    }
+}
+
+/// The high-water mark of resident memory (VmHWM), in MiB.
+func peakResidentMiB() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let kilobytes = line.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0
+        return kilobytes / 1024
+    }
+    return 0
+}

@@ -35,7 +35,8 @@ enum ContactRows {
     private static let fieldList = Schema.fieldColumns.map(\.key).joined(separator: ", ")
 
     /// Inserts a new contact with the given rank and indexes it. Returns its row id.
-    static func insert(_ contact: Contact, rank: Int64, db: Database) throws -> Int64 {
+    /// The index row is queued in `index`; the caller flushes it.
+    static func insert(_ contact: Contact, rank: Int64, index: SearchIndex.Batch, db: Database) throws -> Int64 {
         var arguments: [(any DatabaseValueConvertible)?] = [
             contact.uid, contact.accountID, rank, contact.sortKey, contact.displayName,
         ]
@@ -43,19 +44,19 @@ enum ContactRows {
         arguments += [extensionsText(contact), ContentHash.of(contact),
                       contact.createdAt.millisecondsSinceEpoch, contact.updatedAt.millisecondsSinceEpoch]
         let placeholders = Array(repeating: "?", count: arguments.count).joined(separator: ", ")
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO contact (uid, accountId, rank, sortKey, displayName, \(fieldList), extensions, contentHash, createdAt, updatedAt)
             VALUES (\(placeholders))
-            """, arguments: StatementArguments(arguments))
+            """).execute(arguments: StatementArguments(arguments))
         let id = db.lastInsertedRowID
         try writeCustomValues(contact.custom, contactID: id, db: db)
-        try SearchIndex.insert(contact, rank: rank, db: db)
+        index.add(contact, rank: rank)
         return id
     }
 
     /// Rewrites an existing live contact: its row, its custom values, its index row, and its
     /// rank when the name changed.
-    static func update(_ contact: Contact, db: Database) throws {
+    static func update(_ contact: Contact, index: SearchIndex.Batch, db: Database) throws {
         guard let id = contact.id?.rawValue,
               let row = try Row.fetchOne(db, sql: "SELECT rank, sortKey FROM contact WHERE id = ?", arguments: [id]) else {
             throw RoloError.notFound("the contact is no longer in the cache")
@@ -78,13 +79,13 @@ enum ContactRows {
             """, arguments: StatementArguments(arguments))
         try db.execute(sql: "DELETE FROM custom_value WHERE contactId = ?", arguments: [id])
         try writeCustomValues(contact.custom, contactID: id, db: db)
-        try SearchIndex.insert(contact, rank: rank, db: db)
+        index.add(contact, rank: rank)
     }
 
     static func writeCustomValues(_ values: [String: CustomValue], contactID: Int64, db: Database) throws {
         for (key, value) in values {
-            try db.execute(sql: "INSERT INTO custom_value (contactId, key, type, value) VALUES (?, ?, ?, ?)",
-                           arguments: [contactID, key, value.type.rawValue, value.storedText])
+            try db.cachedStatement(sql: "INSERT INTO custom_value (contactId, key, type, value) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [contactID, key, value.type.rawValue, value.storedText])
         }
     }
 

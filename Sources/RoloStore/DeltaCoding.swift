@@ -4,13 +4,36 @@ import RoloCore
 /// `{"field": "city", "before": "Dallas", "after": "Austin"}`, where custom values carry their
 /// type (`{"type": "number", "value": "42"}`), so undo can put back exactly what was there.
 enum DeltaCoding {
+    /// Written directly rather than through `JSONValue` (this runs for every contact of an
+    /// import); the output is the same canonical text, keys in sorted order.
     static func encode(_ deltas: [FieldDelta]) -> String {
-        JSONValue.array(deltas.map { delta in
-            var members: [String: JSONValue] = ["field": .string(fieldName(delta.key))]
-            members["before"] = encode(delta.before)
-            members["after"] = encode(delta.after)
-            return .object(members)
-        }).canonicalText
+        var out = "["
+        for (index, delta) in deltas.enumerated() {
+            if index > 0 { out += "," }
+            out += "{\"after\":"
+            write(delta.after, into: &out)
+            out += ",\"before\":"
+            write(delta.before, into: &out)
+            out += ",\"field\":"
+            JSONValue.writeQuoted(fieldName(delta.key), into: &out)
+            out += "}"
+        }
+        return out + "]"
+    }
+
+    private static func write(_ value: FieldValue?, into out: inout String) {
+        switch value {
+        case nil:
+            out += "null"
+        case .text(let text):
+            JSONValue.writeQuoted(text, into: &out)
+        case .custom(let custom):
+            out += "{\"type\":"
+            JSONValue.writeQuoted(custom.type.rawValue, into: &out)
+            out += ",\"value\":"
+            JSONValue.writeQuoted(custom.storedText, into: &out)
+            out += "}"
+        }
     }
 
     static func decode(_ text: String) -> [FieldDelta] {
@@ -33,14 +56,6 @@ enum DeltaCoding {
     static func fieldKey(_ name: String) -> FieldKey {
         if name.hasPrefix("custom.") { return .custom(String(name.dropFirst(7))) }
         return StandardField(rawValue: name).map(FieldKey.standard) ?? .custom(name)
-    }
-
-    private static func encode(_ value: FieldValue?) -> JSONValue {
-        switch value {
-        case nil: .null
-        case .text(let text): .string(text)
-        case .custom(let custom): .object(["type": .string(custom.type.rawValue), "value": .string(custom.storedText)])
-        }
     }
 
     private static func decode(_ json: JSONValue?, for key: FieldKey) -> FieldValue? {

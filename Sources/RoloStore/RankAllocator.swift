@@ -45,12 +45,12 @@ enum RankAllocator {
 
     private static func tryRank(for sortKey: String, accountID: Int64, excluding: Int64?, db: Database) throws -> Int64? {
         let (lower, upper) = RankSpace.bounds(of: accountID)
-        let before = try Int64.fetchOne(db, sql: """
+        let before = try Int64.fetchOne(db.cachedStatement(sql: """
             SELECT rank FROM contact WHERE accountId = ? AND sortKey < ? AND id IS NOT ? ORDER BY sortKey DESC LIMIT 1
-            """, arguments: [accountID, sortKey, excluding])
-        let after = try Int64.fetchOne(db, sql: """
+            """), arguments: [accountID, sortKey, excluding])
+        let after = try Int64.fetchOne(db.cachedStatement(sql: """
             SELECT rank FROM contact WHERE accountId = ? AND sortKey > ? AND id IS NOT ? ORDER BY sortKey LIMIT 1
-            """, arguments: [accountID, sortKey, excluding])
+            """), arguments: [accountID, sortKey, excluding])
         let low = before ?? lower
         let high = after ?? upper
         let gap = high - low

@@ -8,6 +8,30 @@ extension LocalCache {
         try read { db in try ContactRows.load(id: id.rawValue, db: db) }
     }
 
+    /// Live contacts with this email in an account (or in every account), ignoring case.
+    public func contacts(withEmail email: String, in scope: AccountScope) throws -> [ContactID] {
+        try read { db in
+            let (low, high) = LocalCache.accountIDRange(scope)
+            return try Int64.fetchAll(db, sql: """
+                SELECT id FROM contact WHERE accountId BETWEEN ? AND ? AND email = ? COLLATE NOCASE AND deletedAt IS NULL
+                ORDER BY id
+                """, arguments: [low, high, email.trimmingCharacters(in: .whitespaces)]).map(ContactID.init)
+        }
+    }
+
+    /// Which of these uids the cache already holds (deleted contacts included).
+    public func existingUIDs(_ uids: [String]) throws -> Set<String> {
+        try read { db in
+            var found = Set<String>()
+            for chunk in stride(from: 0, to: uids.count, by: 500).map({ Array(uids[$0..<min($0 + 500, uids.count)]) }) {
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                found.formUnion(try String.fetchAll(db, sql: "SELECT uid FROM contact WHERE uid IN (\(marks))",
+                                                    arguments: StatementArguments(chunk)))
+            }
+            return found
+        }
+    }
+
     /// Finds a contact by what a person typed: a short id, a uid, or a provider's remote id.
     public func resolve(_ reference: String) throws -> ContactID? {
         let text = reference.trimmingCharacters(in: .whitespaces)

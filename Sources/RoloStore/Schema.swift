@@ -44,6 +44,7 @@ enum Schema {
                 CREATE INDEX contact_by_sort_key ON contact(accountId, sortKey);
                 CREATE INDEX contact_by_change ON contact(accountId, updatedAt, id);
                 CREATE INDEX contact_by_change_all ON contact(updatedAt, id);
+                CREATE INDEX contact_by_email ON contact(accountId, email COLLATE NOCASE);
 
                 CREATE TABLE custom_value (
                     contactId INTEGER NOT NULL REFERENCES contact(id) ON DELETE CASCADE,
@@ -147,16 +148,24 @@ enum Schema {
         }
         migrator.registerMigration("2026-11-25 full-text index for the live filter") { db in
             // Columns: the searchable standard fields, then custom values keyed by field
-            // (`custom`) and as plain words (`custom_text`). Prefixes of 1 to 6 characters are
-            // indexed, so typing a short prefix reads one list instead of merging thousands.
+            // (`custom`) and as plain words (`custom_text`). Prefixes of 1 to 3 characters are
+            // indexed, so typing a short prefix reads one list instead of merging thousands;
+            // longer prefixes go through `search_term` (see SearchIndex).
             try db.execute(sql: """
                 CREATE VIRTUAL TABLE contact_fts USING fts5(
                     salutation, first_name, last_name, full_name, job_title, company, email, phone, mobile_phone,
                     address_line_1, address_line_2, city, region, postcode, country, timezone, language, website,
                     status, notes, custom, custom_text,
                     tokenize = 'unicode61 remove_diacritics 2',
-                    prefix = '1 2 3 4 5 6'
+                    prefix = '1 2 3'
                 );
+
+                -- Every word of 4 or more characters the index holds (except digit runs), exactly
+                -- as the tokenizer stored it. A prefix like `exampl` is looked up here and searched
+                -- as the few words it can be, which FTS5 walks lazily in rank order, instead of
+                -- merging the postings of every matching word first. Words are never removed: one
+                -- that no contact holds any more costs nothing to search for.
+                CREATE TABLE search_term (term TEXT PRIMARY KEY) WITHOUT ROWID;
                 """)
         }
         return migrator

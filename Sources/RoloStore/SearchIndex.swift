@@ -56,39 +56,98 @@ enum SearchIndex {
         }
     }
 
-    private static let insertSQL = "INSERT INTO contact_fts (rowid, " + Schema.searchColumns.joined(separator: ", ")
+    /// How many index rows an import queues before writing them.
+    static let batchSize = 2000
+
+    static let insertSQL = "INSERT INTO contact_fts (rowid, " + Schema.searchColumns.joined(separator: ", ")
         + ") VALUES (?" + String(repeating: ", ?", count: Schema.searchColumns.count) + ")"
 
-    static func insert(_ contact: Contact, rank: Int64, db: Database) throws {
-        var arguments: [(any DatabaseValueConvertible)?] = [rank]
-        arguments += document(for: contact).map { $0 as (any DatabaseValueConvertible)? }
-        try db.execute(sql: insertSQL, arguments: StatementArguments(arguments))
+    /// SQLite's own tokenizer with the index's settings, so the vocabulary holds the words
+    /// exactly as the index does (case and accents folded by SQLite, not by rolo).
+    static func tokenizer(_ db: Database) throws -> any FTS5Tokenizer {
+        try db.makeTokenizer(.unicode61(diacritics: .remove))
+    }
+
+    /// Index rows waiting to be written, in one go.
+    ///
+    /// FTS5 writes its pending terms to disk as a new segment whenever a statement on another
+    /// table opens a savepoint — and every insert into `contact` does (it has triggers and
+    /// unique indexes). Written one contact at a time, an import would make one tiny segment
+    /// per contact and spend its time merging them; written in batches, it makes one per batch.
+    final class Batch {
+        let db: Database
+        let tokenizer: any FTS5Tokenizer
+        private var rows: [(rank: Int64, columns: [String])] = []
+
+        init(_ db: Database) throws {
+            self.db = db
+            self.tokenizer = try SearchIndex.tokenizer(db)
+        }
+
+        /// Queues a contact's index row under its rank.
+        func add(_ contact: Contact, rank: Int64) {
+            rows.append((rank, SearchIndex.document(for: contact)))
+        }
+
+        var count: Int { rows.count }
+
+        /// Writes the queued rows, in rank order, and their longer words to the vocabulary.
+        func flush() throws {
+            guard !rows.isEmpty else { return }
+            let insert = try db.cachedStatement(sql: SearchIndex.insertSQL)
+            var words = Set<String>()
+            for row in rows.sorted(by: { $0.rank < $1.rank }) {
+                var arguments: [(any DatabaseValueConvertible)?] = [row.rank]
+                arguments += row.columns.map { $0 as (any DatabaseValueConvertible)? }
+                try insert.execute(arguments: StatementArguments(arguments))
+                for column in row.columns where !column.isEmpty {
+                    for (token, _) in try tokenizer.tokenize(document: column) where SearchIndex.isVocabularyWord(token) {
+                        words.insert(token)
+                    }
+                }
+            }
+            rows.removeAll(keepingCapacity: true)
+            let remember = try db.cachedStatement(sql: "INSERT OR IGNORE INTO search_term (term) VALUES (?)")
+            for word in words { try remember.execute(arguments: [word]) }
+        }
+    }
+
+    /// Words of 4 or more characters that are not all digits: shorter prefixes have their own
+    /// index, and digit runs (phone numbers) are rare enough to search for directly.
+    static func isVocabularyWord(_ token: String) -> Bool {
+        token.unicodeScalars.count >= 4 && !token.utf8.allSatisfy { $0 >= 48 && $0 <= 57 }
     }
 
     static func remove(rank: Int64, db: Database) throws {
-        try db.execute(sql: "DELETE FROM contact_fts WHERE rowid = ?", arguments: [rank])
+        try db.cachedStatement(sql: "DELETE FROM contact_fts WHERE rowid = ?").execute(arguments: [rank])
     }
 
     /// Moves a row to a new rowid (the contact's rank changed). A no-op when there is no row
     /// (a deleted contact has none).
     static func moveRow(from old: Int64, to new: Int64, db: Database) throws {
         let columns = Schema.searchColumns.joined(separator: ", ")
-        try db.execute(sql: "INSERT INTO contact_fts (rowid, \(columns)) SELECT ?, \(columns) FROM contact_fts WHERE rowid = ?",
-                       arguments: [new, old])
-        try db.execute(sql: "DELETE FROM contact_fts WHERE rowid = ?", arguments: [old])
+        try db.cachedStatement(sql: "INSERT INTO contact_fts (rowid, \(columns)) SELECT ?, \(columns) FROM contact_fts WHERE rowid = ?")
+            .execute(arguments: [new, old])
+        try remove(rank: old, db: db)
     }
 
     // MARK: - Queries
 
+    /// More candidate words than this, and a prefix is left to FTS5 to expand.
+    static let maximumExpansion = 64
+
     /// The MATCH expression for a query; nil when the query has no terms.
     ///
-    /// Every word is quoted, so nothing a person types can be read as FTS5 syntax.
-    static func matchExpression(for query: ContactQuery) -> String? {
+    /// Every word is quoted, so nothing a person types can be read as FTS5 syntax. A last word
+    /// of 4 or more characters that is still being typed is expanded through the vocabulary
+    /// into the words it can become.
+    static func matchExpression(for query: ContactQuery, db: Database) throws -> String? {
         guard !query.isEmpty else { return nil }
-        return query.terms.map(expression).joined(separator: " AND ")
+        let tokenizer = try tokenizer(db)
+        return try query.terms.map { try expression(for: $0, tokenizer: tokenizer, db: db) }.joined(separator: " AND ")
     }
 
-    private static func expression(for term: ContactQuery.Term) -> String {
+    private static func expression(for term: ContactQuery.Term, tokenizer: any FTS5Tokenizer, db: Database) throws -> String {
         let words: [String]
         let columns: [String]?
         switch term.scope {
@@ -102,9 +161,30 @@ enum SearchIndex {
             words = term.words.map { SearchText.customWord(key: key, word: $0) }
             columns = ["custom"]
         }
-        var phrase = "\"" + words.joined(separator: " ").replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        if term.lastWordIsPrefix { phrase += " *" }
-        guard let columns else { return phrase }
-        return "{" + columns.joined(separator: " ") + "} : " + phrase
+        func phrase(_ words: [String]) -> String {
+            "\"" + words.joined(separator: " ").replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        var body = phrase(words)
+        if term.lastWordIsPrefix {
+            body += " *"
+            if let last = words.last, let completions = try completions(of: last, tokenizer: tokenizer, db: db) {
+                let leading = Array(words.dropLast())
+                body = "(" + completions.map { phrase(leading + [$0]) }.joined(separator: " OR ") + ")"
+            }
+        }
+        guard let columns else { return body }
+        return "{" + columns.joined(separator: " ") + "} : " + body
+    }
+
+    /// The words in the index that start with `prefix`, when there are few enough to list;
+    /// nil when the prefix is short (it has its own index), all digits, or too common to list.
+    static func completions(of prefix: String, tokenizer: any FTS5Tokenizer, db: Database) throws -> [String]? {
+        let tokens = try tokenizer.tokenize(query: prefix)
+        guard tokens.count == 1, let token = tokens.first?.token, isVocabularyWord(token) else { return nil }
+        let words = try String.fetchAll(db.cachedStatement(sql: """
+            SELECT term FROM search_term WHERE term >= ? AND term < ? ORDER BY term LIMIT ?
+            """), arguments: [token, token + "\u{10FFFF}", maximumExpansion + 1])
+        guard !words.isEmpty, words.count <= maximumExpansion else { return nil }
+        return words
     }
 }

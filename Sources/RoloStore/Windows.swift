@@ -13,8 +13,8 @@ extension LocalCache {
     public func window(in scope: AccountScope, matching query: ContactQuery? = nil, order: ListOrder = .name,
                        from anchor: WindowAnchor = .first, limit: Int) throws -> ContactWindow {
         let limit = max(1, limit)
-        let match = query.flatMap(SearchIndex.matchExpression)
         return try read { db in
+            let match = try query.flatMap { try SearchIndex.matchExpression(for: $0, db: db) }
             let providers = try LocalCache.providersByAccount(db)
             switch order {
             case .name, .nameDescending:
@@ -33,12 +33,13 @@ extension LocalCache {
     /// and returns nil.
     public func count(in scope: AccountScope, matching query: ContactQuery?,
                       isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> Int? {
-        guard let match = query.flatMap(SearchIndex.matchExpression) else { return try contactCount(in: scope) }
+        guard let query, !query.isEmpty else { return try contactCount(in: scope) }
         if isCancelled() { return nil }
         let (lower, upper) = RankSpace.bounds(of: scope)
         return try LocalCache.cancellable(isCancelled) {
             try read { db in
-                try LocalCache.withProgressHandler(db, isCancelled) {
+                let match = try SearchIndex.matchExpression(for: query, db: db)
+                return try LocalCache.withProgressHandler(db, isCancelled) {
                     try Int.fetchOne(db, sql: """
                         SELECT count(*) FROM contact_fts WHERE contact_fts MATCH ? AND rowid > ? AND rowid < ?
                         """, arguments: [match, lower, upper]) ?? 0
@@ -50,12 +51,12 @@ extension LocalCache {
     /// The 0-based row a contact has in the list, or nil when cancelled or not in the list.
     public func position(of cursor: ListCursor, in scope: AccountScope, matching query: ContactQuery? = nil,
                          order: ListOrder = .name, isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> Int? {
-        let match = query.flatMap(SearchIndex.matchExpression)
         if isCancelled() { return nil }
         let (lower, upper) = RankSpace.bounds(of: scope)
         return try LocalCache.cancellable(isCancelled) {
             try read { db in
-                try LocalCache.withProgressHandler(db, isCancelled) { () -> Int in
+                let match = try query.flatMap { try SearchIndex.matchExpression(for: $0, db: db) }
+                return try LocalCache.withProgressHandler(db, isCancelled) { () -> Int in
                     switch (order, match) {
                     case (.name, nil):
                         return try Int.fetchOne(db, sql: """

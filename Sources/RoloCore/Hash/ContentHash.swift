@@ -6,10 +6,12 @@ import Foundation
 /// It ignores what does not change the meaning: field order, the case of emails,
 /// whitespace around values, and bookkeeping (ids, timestamps).
 public enum ContentHash {
+    private static let digits = Array("0123456789abcdef".utf8)
+
     public static func of(_ contact: Contact) -> String {
         var canonical = ""
         for field in contact.fields.keys.sorted() {
-            var value = contact.fields[field]!.trimmingCharacters(in: .whitespacesAndNewlines)
+            var value = contact.fields[field]!.trimmed
             if field == .email { value = value.lowercased() }
             if value.isEmpty { continue }
             canonical += "s\u{1F}\(field.key)\u{1F}\(value)\u{1E}"
@@ -17,13 +19,19 @@ public enum ContentHash {
         for key in contact.custom.keys.sorted() {
             let value = contact.custom[key]!
             var text = value.storedText
-            if case .text = value { text = text.trimmingCharacters(in: .whitespacesAndNewlines) }
+            if case .text = value { text = text.trimmed }
             canonical += "c\u{1F}\(key)\u{1F}\(value.type.rawValue)\u{1F}\(text)\u{1E}"
         }
         for key in contact.extensions.keys.sorted() {
             canonical += "x\u{1F}\(key)\u{1F}\(contact.extensions[key]!.canonicalText)\u{1E}"
         }
         let digest = SHA256.hash(data: Data(canonical.utf8))
-        return digest.map { String(format: "%02x", $0) }.joined()
+        var hex = [UInt8]()
+        hex.reserveCapacity(64)
+        for byte in digest {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 }

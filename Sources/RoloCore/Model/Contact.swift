@@ -57,8 +57,8 @@ public struct Contact: Sendable, Hashable {
     }
 
     public static func displayName(_ fields: [StandardField: String]) -> String {
-        if let full = fields[.fullName]?.trimmingCharacters(in: .whitespaces), !full.isEmpty { return full }
-        let parts = [fields[.firstName], fields[.lastName]].compactMap { $0?.trimmingCharacters(in: .whitespaces) }
+        if let full = fields[.fullName]?.trimmed, !full.isEmpty { return full }
+        let parts = [fields[.firstName], fields[.lastName]].compactMap { $0?.trimmed }
             .filter { !$0.isEmpty }
         if !parts.isEmpty { return parts.joined(separator: " ") }
         return fields[.email] ?? fields[.mobilePhone] ?? fields[.phone] ?? fields[.company] ?? "(no name)"

@@ -100,8 +100,14 @@ public enum JSONValue: Sendable, Hashable {
         return String(number)
     }
 
-    static func writeQuoted(_ text: String, into out: inout String) {
+    /// Appends `text` as a JSON string literal.
+    public static func writeQuoted(_ text: String, into out: inout String) {
         out += "\""
+        if !needsEscaping(text) {
+            out += text
+            out += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -116,6 +122,22 @@ public enum JSONValue: Sendable, Hashable {
             }
         }
         out += "\""
+    }
+}
+
+extension JSONValue {
+    /// True when a string has a character JSON text must escape (or that rolo escapes to keep
+    /// files safe to view: C1 controls, U+2028/U+2029). Most strings have none.
+    static func needsEscaping(_ text: String) -> Bool {
+        var previous: UInt8 = 0, beforePrevious: UInt8 = 0
+        for byte in text.utf8 {
+            if byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F { return true }
+            if previous == 0xC2 && (0x80...0x9F).contains(byte) { return true }
+            if beforePrevious == 0xE2 && previous == 0x80 && (byte == 0xA8 || byte == 0xA9) { return true }
+            beforePrevious = previous
+            previous = byte
+        }
+        return false
     }
 }
 

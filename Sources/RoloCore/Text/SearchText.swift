@@ -27,18 +27,12 @@ public enum SearchText {
         return words
     }
 
-    /// The digits of a phone number and each of its tails of four or more digits, so that a
-    /// search for the last digits of a number (`0059`, `7140059`) finds it.
+    /// The digits of a phone number, and its last 10, 7 and 4 digits, so that a search for the
+    /// number without its country code, or for its last digits (`0059`, `7140059`), finds it.
     public static func phoneWords(_ text: String) -> [String] {
         let digits = String(text.unicodeScalars.filter { $0.properties.numericType == .decimal && $0.isASCII })
         guard !digits.isEmpty else { return words(text) }
-        var tails: [String] = [digits]
-        var tail = Substring(digits).dropFirst()
-        while tail.count >= 4 {
-            tails.append(String(tail))
-            tail = tail.dropFirst()
-        }
-        return tails
+        return [digits] + [10, 7, 4].filter { $0 < digits.count }.map { String(digits.suffix($0)) }
     }
 
     /// The word stored for a custom value's word: a two-character code for the key, then the
