@@ -51,10 +51,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // ncursesw from Debian's libncurses-dev, wide-character API. Only RoloTerminal imports it.
+        .systemLibrary(name: "CNcursesw", providers: [.apt(["libncurses-dev"])]),
+        // Presentation state and intents: no curses, no SQL, no HTTP.
+        .target(
+            name: "RoloViewModels",
+            dependencies: ["RoloCore", "RoloSync"]
+        ),
+        // The ncurses front end: panes drawn into a canvas, one backend that talks to curses.
+        .target(
+            name: "RoloTerminal",
+            dependencies: ["RoloCore", "RoloViewModels", "CNcursesw"]
+        ),
         .executableTarget(
             name: "rolo",
             dependencies: [
-                "RoloCore", "RoloSync",
+                "RoloCore", "RoloSync", "RoloInterchange", "RoloViewModels", "RoloTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -67,7 +79,15 @@ let package = Package(
         .testTarget(name: "RoloCoreTests", dependencies: ["RoloCore"]),
         .testTarget(name: "RoloStoreTests", dependencies: ["RoloStore", "RoloCore"]),
         .testTarget(name: "RoloInterchangeTests", dependencies: ["RoloInterchange", "RoloCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RoloSyncTests", dependencies: ["RoloSync", "RoloStore", "RoloCore"]),
+        .testTarget(name: "RoloSyncTests", dependencies: ["RoloSync", "RoloStore", "RoloCore", "RoloInterchange"]),
+        .testTarget(name: "RoloViewModelsTests", dependencies: ["RoloViewModels", "RoloSync", "RoloCore"]),
+        // Screen snapshots: whole screens rendered into the text backend at 80×24, 40×12, 160×48.
+        .testTarget(
+            name: "RoloTerminalTests",
+            dependencies: ["RoloTerminal", "RoloViewModels", "RoloSync", "RoloCore"],
+            // Read and rewritten (ROLO_RECORD_SNAPSHOTS=1) in the source tree, not bundled.
+            exclude: ["Snapshots"]
+        ),
         // Drives the built `rolo` binary: exit codes, stdout, stderr.
         .testTarget(name: "RoloCLITests", dependencies: []),
     ]

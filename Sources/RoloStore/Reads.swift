@@ -19,6 +19,14 @@ extension LocalCache {
         }
     }
 
+    /// Where a live contact is in the list orders, or nil when it is not live.
+    public func cursor(of id: ContactID) throws -> ListCursor? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT rank, updatedAt FROM contact WHERE id = ? AND deletedAt IS NULL",
+                             arguments: [id.rawValue]).map { ListCursor(contactID: id, rank: $0["rank"], updatedAt: $0["updatedAt"]) }
+        }
+    }
+
     /// Which of these uids the cache already holds (deleted contacts included).
     public func existingUIDs(_ uids: [String]) throws -> Set<String> {
         try read { db in

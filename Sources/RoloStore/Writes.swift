@@ -1,28 +1,6 @@
 import GRDB
 import RoloCore
 
-/// What `undoLastEdit` did.
-public struct UndoOutcome: Sendable, Hashable {
-    public enum Kind: String, Sendable { case update, create, delete }
-    public let kind: Kind
-    public let contactID: ContactID
-    public let displayName: String
-    public let deltas: [FieldDelta]
-}
-
-/// Which draft a save replaces.
-public enum DraftSlot: Sendable, Hashable {
-    case newContact(accountID: Int64)
-    case contact(ContactID, accountID: Int64)
-
-    var keys: (accountID: Int64, contactID: Int64) {
-        switch self {
-        case .newContact(let account): (account, 0)
-        case .contact(let id, let account): (account, id.rawValue)
-        }
-    }
-}
-
 extension LocalCache {
     /// Stores a new contact, its outbox entry and its audit row in one transaction, and clears
     /// the draft it came from. The contact must already be validated.

@@ -114,6 +114,14 @@ public final class ContactService: Sendable {
         try cache.position(of: cursor, in: scope, matching: query, order: order, isCancelled: isCancelled)
     }
 
+    /// A contact's list row, if it is in the scope and matches the query.
+    public func summary(of id: ContactID, in scope: AccountScope, matching query: ContactQuery? = nil,
+                        order: ListOrder = .name) throws -> ContactSummary? {
+        guard let cursor = try cache.cursor(of: id) else { return nil }
+        let row = try cache.window(in: scope, matching: query, order: order, from: .startingAt(cursor), limit: 1).rows.first
+        return row?.id == id ? row : nil
+    }
+
     public func contactCount(in scope: AccountScope) throws -> Int { try cache.contactCount(in: scope) }
     public func pendingEditCount(in scope: AccountScope) throws -> Int { try cache.pendingEditCount(in: scope) }
     public func conflictCount(in scope: AccountScope) throws -> Int { try cache.conflictCount(in: scope) }

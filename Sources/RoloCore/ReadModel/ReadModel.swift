@@ -242,3 +242,34 @@ public struct Draft: Sendable, Hashable {
         self.savedAt = savedAt
     }
 }
+
+/// What `undoLastEdit` did.
+public struct UndoOutcome: Sendable, Hashable {
+    public enum Kind: String, Sendable { case update, create, delete }
+    public let kind: Kind
+    public let contactID: ContactID
+    public let displayName: String
+    public let deltas: [FieldDelta]
+
+    public init(kind: Kind, contactID: ContactID, displayName: String, deltas: [FieldDelta]) {
+        self.kind = kind
+        self.contactID = contactID
+        self.displayName = displayName
+        self.deltas = deltas
+    }
+}
+
+/// Which draft a save replaces.
+public enum DraftSlot: Sendable, Hashable {
+    case newContact(accountID: Int64)
+    case contact(ContactID, accountID: Int64)
+
+    /// The draft table's key: the account, and the contact's row id (0 for a new contact).
+    public var keys: (accountID: Int64, contactID: Int64) {
+        switch self {
+        case .newContact(let account): (account, 0)
+        case .contact(let id, let account): (account, id.rawValue)
+        }
+    }
+}
+

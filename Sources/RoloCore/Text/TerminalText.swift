@@ -16,6 +16,21 @@ public enum TerminalText {
         return out
     }
 
+    /// Like `sanitize`, but keeps tabs and line breaks (CR LF becomes LF), for output that
+    /// lays text out itself and escapes them (TSV, multi-line notes).
+    public static func sanitizeKeepingLayout(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "\n", "\r\n": out += "\n"
+            case "\t": out += "\t"
+            default: out += cell(for: character).text
+            }
+        }
+        return out
+    }
+
     /// True when the text can be written as it is.
     public static func isSafe(_ text: String) -> Bool {
         text.unicodeScalars.allSatisfy { placeholder(for: $0) == nil }

@@ -1,12 +1,10 @@
-extension String {
-    /// The string without surrounding whitespace and newlines. Same result as Foundation's
+extension StringProtocol {
+    /// The text without surrounding whitespace and newlines. Same result as Foundation's
     /// `trimmingCharacters(in: .whitespacesAndNewlines)`, without bridging to NSString — this
     /// runs for every field of every contact on import.
     public var trimmed: String {
-        let isSpace: (Character) -> Bool = { $0.isWhitespace }
-        guard let first = firstIndex(where: { !isSpace($0) }) else { return "" }
-        let last = lastIndex(where: { !isSpace($0) })!
-        if first == startIndex && last == index(before: endIndex) { return self }
+        guard let first = firstIndex(where: { !$0.isWhitespace }) else { return "" }
+        let last = lastIndex(where: { !$0.isWhitespace })!
         return String(self[first...last])
     }
 }

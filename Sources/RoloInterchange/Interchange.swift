@@ -1,0 +1,129 @@
+import Foundation
+import RoloCore
+
+/// The file formats rolo reads and writes.
+public enum InterchangeFormat: String, CaseIterable, Sendable {
+    case json, csv, vcard
+
+    /// The format a file name says: `.json`, `.csv`, `.vcf` or `.vcard`.
+    public init?(fileName: String) {
+        switch (fileName as NSString).pathExtension.lowercased() {
+        case "json": self = .json
+        case "csv": self = .csv
+        case "vcf", "vcard": self = .vcard
+        default: return nil
+        }
+    }
+}
+
+/// vCard 3.0 (RFC 2426) or 4.0 (RFC 6350).
+public enum VCardVersion: String, Sendable, CaseIterable {
+    case v3 = "3.0"
+    case v4 = "4.0"
+}
+
+/// An account described in a rolo JSON document, so that an import into a fresh cache can
+/// recreate it with its custom fields.
+public struct AccountSpec: Sendable, Hashable {
+    public var name: String
+    public var provider: ProviderKind
+    public var settings: [String: String]
+    public var definitions: [FieldDefinition]
+
+    public init(name: String, provider: ProviderKind, settings: [String: String] = [:], definitions: [FieldDefinition] = []) {
+        self.name = name
+        self.provider = provider
+        self.settings = settings
+        self.definitions = definitions
+    }
+}
+
+/// A contact read from a file, before it is checked against an account.
+public struct IncomingContact: Sendable {
+    /// Account 0 and no row id until it is stored; the uid comes from the file or is new.
+    public var contact: Contact
+    /// The account a JSON record names.
+    public var accountName: String?
+    /// The line where the record starts (1-based).
+    public var line: Int
+
+    public init(contact: Contact, accountName: String?, line: Int) {
+        self.contact = contact
+        self.accountName = accountName
+        self.line = line
+    }
+}
+
+/// Something wrong in a file, always with its line.
+public struct ImportProblem: Error, Sendable, Hashable, CustomStringConvertible {
+    public let line: Int
+    public let message: String
+
+    public init(line: Int, message: String) {
+        self.line = line
+        self.message = message
+    }
+
+    public var description: String { "line \(line): \(message)" }
+}
+
+/// Everything a file held.
+public struct ReadResult: Sendable {
+    public var accounts: [AccountSpec] = []
+    public var contacts: [IncomingContact] = []
+    /// Records left out because `skipInvalid` was on.
+    public var skipped: [ImportProblem] = []
+    /// Things worth knowing that did not stop the record (an unknown column, say).
+    public var warnings: [ImportProblem] = []
+
+    public init() {}
+}
+
+public enum ContactFileReader {
+    /// Reads a whole file. A malformed record throws its problem and nothing is returned,
+    /// unless `skipInvalid` is on: then bad records are left out and listed in `skipped`.
+    public static func read(_ data: Data, format: InterchangeFormat, skipInvalid: Bool) throws(ImportProblem) -> ReadResult {
+        var bytes = data
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        guard let text = String(data: bytes, encoding: .utf8) else {
+            throw ImportProblem(line: firstInvalidUTF8Line(bytes), message: "the file is not UTF-8 text")
+        }
+        switch format {
+        case .json: return try RoloJSON.read(text, skipInvalid: skipInvalid)
+        case .csv: return try CSVFormat.read(text, skipInvalid: skipInvalid)
+        case .vcard: return try VCardFormat.read(text, skipInvalid: skipInvalid)
+        }
+    }
+
+    /// The line of the first byte sequence that is not UTF-8, for the error message.
+    static func firstInvalidUTF8Line(_ data: Data) -> Int {
+        var line = 1
+        var start = data.startIndex
+        for index in data.indices where data[index] == 0x0A {
+            if String(data: data[start..<index], encoding: .utf8) == nil { return line }
+            line += 1
+            start = data.index(after: index)
+        }
+        return line
+    }
+}
+
+/// Streams contacts out, a record at a time, so that a million contacts are never all held.
+public protocol ContactFileWriter {
+    mutating func begin(accounts: [AccountSpec]) throws
+    mutating func write(_ contact: Contact, accountName: String) throws
+    mutating func finish() throws
+}
+
+public enum ContactFileWriters {
+    /// A writer for `format`. `customKeys` lists every custom key that will appear (CSV needs
+    /// its header first); `sink` receives the text in order.
+    public static func make(_ format: InterchangeFormat, version: VCardVersion = .v4, customKeys: [String],
+                            sink: @escaping (String) throws -> Void) -> any ContactFileWriter {
+        switch format {
+        case .json: RoloJSONWriter(sink: sink)
+        case .csv: CSVContactWriter(customKeys: customKeys, sink: sink)
+        case .vcard: VCardWriter(version: version, sink: sink)
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import RoloCore
+import RoloInterchange
+
+/// What an import did.
+public struct ImportReport: Sendable {
+    public let imported: Int
+    /// Records left out because of `skipInvalid`, each naming its line.
+    public let skipped: [ImportProblem]
+    public let warnings: [ImportProblem]
+    /// Accounts the file described that did not exist yet and were created.
+    public let createdAccounts: [String]
+}
+
+extension ContactService {
+    /// Imports a file: every record is checked against its account first, and then all are
+    /// stored in one transaction — so a bad record means nothing is imported (the error names
+    /// its line), unless `skipInvalid` leaves bad records out.
+    ///
+    /// Contacts go to `account` when given; otherwise to the account a JSON record names
+    /// (created from the file's account list when new), otherwise to the default account.
+    public func importFile(_ data: Data, format: InterchangeFormat, into account: Account? = nil,
+                           skipInvalid: Bool = false) throws -> ImportReport {
+        let result: ReadResult
+        do {
+            result = try ContactFileReader.read(data, format: format, skipInvalid: skipInvalid)
+        } catch {
+            throw RoloError.invalid(field: "line \(error.line)", error.message)
+        }
+        var skipped = result.skipped
+        var warnings = result.warnings
+        var created: [String] = []
+        let fallback = try account ?? defaultAccount()
+        var accountsByName: [String: Account] = [:]
+        var definitionsByAccount: [Int64: [FieldDefinition]] = [:]
+
+        func target(for incoming: IncomingContact) throws -> Account {
+            if let account { return account }
+            guard let name = incoming.accountName, !name.isEmpty else { return fallback }
+            if let known = accountsByName[name.lowercased()] { return known }
+            if let existing = try cache.account(named: name) {
+                accountsByName[name.lowercased()] = existing
+                return existing
+            }
+            guard let spec = result.accounts.first(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame }) else {
+                throw ImportProblem(line: incoming.line, message: "account \(name) does not exist and the file does not describe it")
+            }
+            let made = try cache.createAccount(name: spec.name, provider: spec.provider, settings: spec.settings,
+                                               definitions: spec.definitions)
+            created.append(made.name)
+            accountsByName[name.lowercased()] = made
+            return made
+        }
+
+        var accepted: [Contact] = []
+        var seenUIDs = Set<String>()
+        var seenKeys = Set<String>()
+        let existingUIDs = try cache.existingUIDs(result.contacts.map(\.contact.uid))
+        for incoming in result.contacts {
+            do {
+                let account = try target(for: incoming)
+                let definitions = try definitionsByAccount[account.id] ?? cache.fieldDefinitions(accountID: account.id)
+                definitionsByAccount[account.id] = definitions
+                var contact = incoming.contact
+                contact.id = nil
+                contact.accountID = account.id
+                contact.custom = try retype(contact.custom, account: account, definitions: definitions, line: incoming.line)
+                let (checked, issues) = Validator.check(contact, rules: account.rules, definitions: definitions, isNew: true)
+                if let error = issues.first(where: { $0.severity == .error }) {
+                    throw ImportProblem(line: incoming.line, message: error.description)
+                }
+                warnings += issues.filter { $0.severity == .warning }
+                    .map { ImportProblem(line: incoming.line, message: $0.description) }
+                if existingUIDs.contains(checked.uid) || !seenUIDs.insert(checked.uid).inserted {
+                    throw ImportProblem(line: incoming.line, message: "uid \(checked.uid) is already in the cache or earlier in the file")
+                }
+                if account.provider == .notifuse, let email = checked.email {
+                    let key = "\(account.id)/\(email.lowercased())"
+                    let taken = try !cache.contacts(withEmail: email, in: .account(account.id)).isEmpty
+                    if !seenKeys.insert(key).inserted || taken {
+                        throw ImportProblem(line: incoming.line, message: "email: \(email) is already used in \(account.name); "
+                            + "Notifuse identifies contacts by email")
+                    }
+                }
+                accepted.append(checked)
+            } catch let problem as ImportProblem {
+                if !skipInvalid { throw RoloError.invalid(field: "line \(problem.line)", problem.message) }
+                skipped.append(problem)
+            }
+        }
+        try cache.insertContacts(accepted, author: author)
+        logger.info("import finished", metadata: ["imported": "\(accepted.count)", "skipped": "\(skipped.count)",
+                                                  "format": "\(format.rawValue)"])
+        return ImportReport(imported: accepted.count, skipped: skipped, warnings: warnings, createdAccounts: created)
+    }
+
+    /// Gives custom values read from a file the types their account defines: CSV and vCard
+    /// carry text, so `2024-01-01` becomes a date where the field is a date.
+    private func retype(_ values: [String: CustomValue], account: Account, definitions: [FieldDefinition],
+                        line: Int) throws -> [String: CustomValue] {
+        var typed: [String: CustomValue] = [:]
+        for (key, value) in values {
+            if let definition = definitions.first(where: { $0.key == key }) {
+                if value.type == definition.type {
+                    typed[key] = value
+                } else {
+                    do { typed[key] = try definition.parse(value.displayText) } catch {
+                        throw ImportProblem(line: line, message: "custom.\(key): \(error.message)")
+                    }
+                }
+            } else if account.rules.customFields == .anyKeyAsText, value.type != .text {
+                typed[key] = .text(value.storedText)
+            } else {
+                typed[key] = value
+            }
+        }
+        return typed
+    }
+
+    /// Writes the contacts of a scope (matching a query, if given) in a file format, in list
+    /// order, a page at a time. Returns how many were written.
+    @discardableResult
+    public func export(in scope: AccountScope, matching query: ContactQuery? = nil, format: InterchangeFormat,
+                       vCardVersion: VCardVersion = .v4, to sink: @escaping (String) throws -> Void) throws -> Int {
+        let accounts = try cache.accounts().filter { account in
+            if case .account(let id) = scope { return account.id == id }
+            return true
+        }
+        let names = Dictionary(uniqueKeysWithValues: accounts.map { ($0.id, $0.name) })
+        let specs = try accounts.map { account in
+            AccountSpec(name: account.name, provider: account.provider, settings: account.settings,
+                        definitions: try cache.fieldDefinitions(accountID: account.id))
+        }
+        var writer = ContactFileWriters.make(format, version: vCardVersion, customKeys: try cache.customKeys(in: scope), sink: sink)
+        try writer.begin(accounts: specs)
+        var written = 0
+        try cache.forEachContact(in: scope, matching: query) { contact in
+            try writer.write(contact, accountName: names[contact.accountID] ?? Account.defaultName)
+            written += 1
+        }
+        try writer.finish()
+        logger.info("export finished", metadata: ["written": "\(written)", "format": "\(format.rawValue)"])
+        return written
+    }
+}
+
+extension ContactService {
+    /// Exports to a file, in the format its name says (.json, .csv, .vcf or .vcard), written
+    /// beside it first and moved into place when complete — an interrupted export never leaves
+    /// half a file. The file is readable by its owner only: it holds personal data.
+    @discardableResult
+    public func exportFile(in scope: AccountScope, matching query: ContactQuery? = nil, toPath path: String,
+                           format explicit: InterchangeFormat? = nil, vCardVersion: VCardVersion = .v4) throws -> Int {
+        guard let format = explicit ?? InterchangeFormat(fileName: path) else {
+            throw RoloError.invalid(field: "file", "name it .json, .csv or .vcf so rolo knows the format (\(path))")
+        }
+        let temporary = path + ".rolo-partial"
+        guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600]),
+              let handle = FileHandle(forWritingAtPath: temporary) else {
+            throw RoloError.failed("cannot write \(path)")
+        }
+        do {
+            let written = try export(in: scope, matching: query, format: format, vCardVersion: vCardVersion) {
+                try handle.write(contentsOf: Data($0.utf8))
+            }
+            try handle.close()
+            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+            try FileManager.default.moveItem(atPath: temporary, toPath: path)
+            return written
+        } catch {
+            try? handle.close()
+            try? FileManager.default.removeItem(atPath: temporary)
+            if let error = error as? RoloError { throw error }
+            throw RoloError.failed("cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import RoloCore
+import RoloSync
+import RoloViewModels
+
+/// The TUI's loop: draw the model, wait for an event, let the model handle it, do the effects
+/// it asks for. Slow work (counting a million matches) runs on another thread and comes back
+/// as an event, so keys are never kept waiting.
+public enum TerminalApp {
+    /// How the TUI ended, as an exit status: 0 quit, 129 hang-up, 143 terminated.
+    public static func run(service: ContactService, options: AppOptions, backendOptions: BackendOptions) throws -> Int32 {
+        let backend = try CursesBackend(options: backendOptions)
+        defer { backend.shutdown() }
+        let model = try AppModel(service: service, size: backend.size, options: options)
+        if let warning = backend.startupWarning { model.notify(warning, tone: .warning) }
+        let inbox = Inbox()
+        let counter = BackgroundCounter(service: service, inbox: inbox, backend: backend)
+        let frames = FrameLog(path: ProcessInfo.processInfo.environment["ROLO_FRAME_LOG"])
+        var pending: [Effect] = []
+
+        while true {
+            backend.draw(Screen.render(model))
+            frames.frameDrawn()
+            let event = backend.nextEvent(timeoutMilliseconds: 1000)
+            switch event {
+            case .key(let key):
+                frames.keyReceived()
+                pending += model.handle(.key(key))
+            case .resize(let size):
+                pending += model.handle(.resize(size))
+            case .wake:
+                for message in inbox.drain() { pending += model.handle(message) }
+            case .timeout:
+                pending += model.handle(.tick)
+            case .hangup:
+                // The terminal is gone; every edit and draft is already in the cache.
+                return 129
+            case .terminate:
+                return 143
+            }
+            while !pending.isEmpty {
+                let effect = pending.removeFirst()
+                switch effect {
+                case .quit:
+                    return 0
+                case .count(let generation, let scope, let query):
+                    counter.count(generation: generation, scope: scope, query: query)
+                case .editExternally(let field, let text, let error):
+                    let result = backend.suspend { ExternalEditor.edit(text, field: field, error: error) }
+                    pending += model.handle(.externalEdit(field: field, text: result.text, message: result.problem))
+                case .suspend:
+                    backend.suspendToShell()
+                case .redraw:
+                    backend.invalidate()
+                }
+            }
+        }
+    }
+}
+
+/// Events that background work hands to the loop.
+final class Inbox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [AppEvent] = []
+
+    func post(_ event: AppEvent) {
+        lock.withLock { events.append(event) }
+    }
+
+    func drain() -> [AppEvent] {
+        lock.withLock {
+            defer { events.removeAll() }
+            return events
+        }
+    }
+}
+
+/// Counts filter matches on a background thread. A newer count cancels the one running
+/// (SQLite stops it through its progress handler), so typing fast never queues work up.
+final class BackgroundCounter: @unchecked Sendable {
+    private let service: ContactService
+    private let inbox: Inbox
+    private let backend: CursesBackend
+    private let queue = DispatchQueue(label: "rolo.count")
+    private let lock = NSLock()
+    private var latest = 0
+
+    init(service: ContactService, inbox: Inbox, backend: CursesBackend) {
+        self.service = service
+        self.inbox = inbox
+        self.backend = backend
+    }
+
+    func count(generation: Int, scope: AccountScope, query: ContactQuery) {
+        lock.withLock { latest = generation }
+        let wake = Waker(backend)
+        queue.async { [self] in
+            let stale: @Sendable () -> Bool = { [self] in lock.withLock { latest != generation } }
+            guard !stale() else { return }
+            let matches = try? service.count(in: scope, matching: query, isCancelled: stale)
+            guard !stale() else { return }
+            inbox.post(.counted(generation: generation, matches: matches ?? nil))
+            wake.wake()
+        }
+    }
+}
+
+/// Lets another thread wake the loop (the wake-up is a write to a pipe, safe from any thread).
+struct Waker: @unchecked Sendable {
+    let backend: CursesBackend
+    init(_ backend: CursesBackend) { self.backend = backend }
+    func wake() { backend.wake() }
+}
+
+/// With `ROLO_FRAME_LOG=path`, records the time from each key to its finished frame, in
+/// microseconds — what `make bench` reads to measure keystroke latency in the real program.
+final class FrameLog {
+    private let handle: FileHandle?
+    private var keyAt: UInt64?
+
+    init(path: String?) {
+        guard let path, !path.isEmpty else {
+            handle = nil
+            return
+        }
+        FileManager.default.createFile(atPath: path, contents: nil)
+        handle = FileHandle(forWritingAtPath: path)
+    }
+
+    func keyReceived() {
+        if handle != nil { keyAt = DispatchTime.now().uptimeNanoseconds }
+    }
+
+    func frameDrawn() {
+        guard let handle, let start = keyAt else { return }
+        let micros = (DispatchTime.now().uptimeNanoseconds - start) / 1000
+        try? handle.write(contentsOf: Data("\(micros)\n".utf8))
+        keyAt = nil
+    }
+}

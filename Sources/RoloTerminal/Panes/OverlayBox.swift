@@ -1,0 +1,110 @@
+import RoloCore
+import RoloViewModels
+
+/// Boxes drawn over the panes: help, questions, pickers, the new-field prompt.
+enum OverlayBox {
+    static func draw(_ overlay: Overlay, model: AppModel, into canvas: inout Canvas) {
+        let screen = model.layout.main
+        switch overlay {
+        case .help(let context, let scroll):
+            let entries = model.keyMap.help(for: context)
+            let keyWidth = min(16, entries.map { TerminalText.width($0.keys) }.max() ?? 8)
+            let width = min(screen.width - 2, 84)
+            let height = min(screen.height, entries.count + 4)
+            let box = frame(title: "Keys · \(context.title)", width: width, height: height, in: screen, into: &canvas)
+            let visible = entries.dropFirst(scroll).prefix(box.height - 1)
+            for (offset, entry) in visible.enumerated() {
+                canvas.writeFitted(entry.keys, x: box.x, y: box.y + offset, width: keyWidth, role: .hintKey)
+                canvas.writeFitted(entry.help, x: box.x + keyWidth + 2, y: box.y + offset, width: box.width - keyWidth - 2, role: .dialog)
+            }
+            let more = scroll + visible.count < entries.count ? "j/k scroll · " : ""
+            canvas.writeFitted(more + "any other key closes", x: box.x, y: box.maxY - 1, width: box.width, role: .hint)
+        case .dialog(let dialog):
+            let width = min(screen.width - 2, 64)
+            let textWidth = width - 4
+            let lines = wrap(dialog.message, width: textWidth)
+            let box = frame(title: dialog.title, width: width, height: lines.count + 4, in: screen, into: &canvas)
+            for (offset, line) in lines.enumerated() {
+                canvas.writeFitted(line, x: box.x, y: box.y + offset, width: box.width, role: .dialog)
+            }
+            var x = box.x
+            for choice in dialog.choices {
+                x += canvas.write("[\(choice.key)]", x: x, y: box.maxY - 1, role: .hintKey)
+                x += canvas.write(" \(choice.label)   ", x: x, y: box.maxY - 1, role: .dialog)
+            }
+        case .picker(let picker):
+            let width = min(screen.width - 2, max(32, (picker.options.map { TerminalText.width($0.label) }.max() ?? 10) + 10))
+            let height = min(screen.height, picker.options.count + 4)
+            let box = frame(title: picker.title, width: width, height: height, in: screen, into: &canvas)
+            let rows = box.height - 1
+            let top = max(0, min(picker.cursor - rows + 1, picker.options.count - rows))
+            for (offset, option) in picker.options.dropFirst(max(0, top)).prefix(rows).enumerated() {
+                let index = max(0, top) + offset
+                let selected = index == picker.cursor
+                let tick = picker.allowsMany ? (picker.chosen.contains(option.value) ? "[x] " : "[ ] ") : (selected ? "› " : "  ")
+                let role: Role = selected ? .selected : .dialog
+                canvas.writeFitted(tick + option.label, x: box.x, y: box.y + offset, width: box.width, role: role)
+            }
+            let help = picker.allowsMany ? "Space ticks · Enter accepts · Esc cancels" : "Enter chooses · Esc cancels"
+            canvas.writeFitted(help, x: box.x, y: box.maxY - 1, width: box.width, role: .hint)
+        case .addField(let prompt):
+            let width = min(screen.width - 2, 70)
+            let hint = wrap(prompt.hint, width: width - 4)
+            let box = frame(title: "Add a custom field", width: width, height: 6 + hint.count, in: screen, into: &canvas)
+            canvas.write("Key:  ", x: box.x, y: box.y, role: .label)
+            let fieldX = box.x + 6
+            let fieldWidth = box.width - 6
+            canvas.fill(Rect(x: fieldX, y: box.y, width: fieldWidth, height: 1), role: .input)
+            let view = prompt.key.viewport(width: fieldWidth)
+            canvas.write(view.visible, x: fieldX, y: box.y, role: .input)
+            canvas.cursor = (fieldX + view.cursorColumn, box.y)
+            canvas.write("Type: ", x: box.x, y: box.y + 1, role: .label)
+            var x = fieldX
+            for (index, type) in prompt.types.enumerated() {
+                let role: Role = index == prompt.typeIndex ? .selected : .dialog
+                x += canvas.write(" \(type.rawValue) ", x: x, y: box.y + 1, role: role)
+            }
+            for (offset, line) in hint.enumerated() {
+                canvas.writeFitted(line, x: box.x, y: box.y + 2 + offset, width: box.width, role: .hint)
+            }
+            if let error = prompt.error {
+                canvas.writeFitted("✗ " + error, x: box.x, y: box.maxY - 2, width: box.width, role: .error)
+            }
+            canvas.writeFitted("Tab changes the type · Enter adds · Esc cancels", x: box.x, y: box.maxY - 1, width: box.width, role: .hint)
+        }
+    }
+
+    /// Draws a framed box centred in `screen` and returns its inside.
+    static func frame(title: String, width: Int, height: Int, in screen: Rect, into canvas: inout Canvas) -> Rect {
+        let width = max(12, min(width, screen.width))
+        let height = max(3, min(height, screen.height))
+        let x = screen.x + (screen.width - width) / 2
+        let y = screen.y + (screen.height - height) / 2
+        let outer = Rect(x: x, y: y, width: width, height: height)
+        canvas.fill(outer, role: .dialog)
+        canvas.write("╭" + String(repeating: "─", count: width - 2) + "╮", x: x, y: y, role: .border)
+        for row in (y + 1)..<(y + height - 1) {
+            canvas.write("│", x: x, y: row, role: .border)
+            canvas.write("│", x: x + width - 1, y: row, role: .border)
+        }
+        canvas.write("╰" + String(repeating: "─", count: width - 2) + "╯", x: x, y: y + height - 1, role: .border)
+        canvas.write(" " + TerminalText.truncate(title, to: width - 6) + " ", x: x + 2, y: y, role: .dialogTitle)
+        return Rect(x: x + 2, y: y + 1, width: width - 4, height: height - 2)
+    }
+
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ") {
+            let candidate = line.isEmpty ? String(word) : line + " " + word
+            if TerminalText.width(candidate) > width, !line.isEmpty {
+                lines.append(line)
+                line = String(word)
+            } else {
+                line = candidate
+            }
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines.isEmpty ? [""] : lines
+    }
+}

@@ -1,0 +1,154 @@
+import RoloCore
+import RoloViewModels
+
+/// Draws the whole screen for the model's state. Pure: the same state always gives the same
+/// canvas, which is what the screen tests compare.
+public enum Screen {
+    public static func render(_ model: AppModel) -> Canvas {
+        let layout = model.layout
+        var canvas = Canvas(width: layout.size.width, height: layout.size.height)
+        if layout.isTooSmall {
+            drawTooSmall(&canvas, size: layout.size)
+            return canvas
+        }
+        TitleBar.draw(model, into: &canvas)
+        switch (layout.isSideBySide, model.focus) {
+        case (true, _):
+            ListPane.draw(model, in: layout.listPane, into: &canvas)
+            canvas.verticalLine(x: layout.listPane.maxX, y: layout.main.y, height: layout.main.height)
+            if model.focus == .form, let form = model.form {
+                FormPane.draw(form, model: model, in: layout.detailPane, into: &canvas)
+            } else {
+                DetailPane.draw(model, in: layout.detailPane, into: &canvas)
+            }
+        case (false, .list):
+            ListPane.draw(model, in: layout.listPane, into: &canvas)
+        case (false, .detail):
+            DetailPane.draw(model, in: layout.detailPane, into: &canvas)
+        case (false, .form):
+            if let form = model.form { FormPane.draw(form, model: model, in: layout.detailPane, into: &canvas) }
+        }
+        StatusBar.draw(model, into: &canvas)
+        Footer.draw(model, into: &canvas)
+        if let overlay = model.overlay { OverlayBox.draw(overlay, model: model, into: &canvas) }
+        return canvas
+    }
+
+    static func drawTooSmall(_ canvas: inout Canvas, size: Size) {
+        let minimum = ScreenLayout.minimumSize
+        let lines = ["Terminal too small", "\(size.width)×\(size.height); rolo needs \(minimum.width)×\(minimum.height)",
+                     "Enlarge the window, or q to quit"]
+        let top = max(0, (size.height - lines.count) / 2)
+        for (offset, line) in lines.enumerated() {
+            let width = TerminalText.width(line)
+            canvas.write(line, x: max(0, (size.width - width) / 2), y: top + offset, role: offset == 0 ? .warning : .normal)
+        }
+    }
+}
+
+/// Row 0: where you are.
+enum TitleBar {
+    static func draw(_ model: AppModel, into canvas: inout Canvas) {
+        let rect = model.layout.title
+        canvas.fill(rect, role: .title)
+        var left = " rolo · " + (model.currentAccount.map { "\($0.name) (\($0.provider.displayName))" } ?? "all accounts")
+        if !model.list.filter.text.isEmpty, !model.list.isEditingFilter { left += " · filter: " + model.list.filter.text }
+        if model.list.order != .name { left += " · " + model.list.order.label }
+        let right = (model.isReadOnly ? "READ-ONLY  " : "") + "? help "
+        let rightWidth = TerminalText.width(right)
+        canvas.writeFitted(left, x: 0, y: rect.y, width: max(0, rect.width - rightWidth), role: .title)
+        canvas.write(right, x: max(0, rect.width - rightWidth), y: rect.y, role: .title)
+    }
+}
+
+/// The second line from the bottom: counts, pending edits, conflicts, last sync, and messages.
+enum StatusBar {
+    static func draw(_ model: AppModel, into canvas: inout Canvas) {
+        let rect = model.layout.status
+        guard !rect.isEmpty else { return }
+        canvas.fill(rect, role: .status)
+        var parts: [String] = []
+        let list = model.list
+        if let query = list.query {
+            parts.append((list.matches.map { Format.count($0) } ?? "counting…") + " of " + Format.count(list.total) + " match " + query.text)
+        } else {
+            parts.append(Format.count(list.total) + (list.total == 1 ? " contact" : " contacts"))
+        }
+        if let index = list.selectedIndex, !list.rows.isEmpty {
+            parts.append("row \(Format.count(index + 1))")
+        }
+        if model.currentAccount?.provider != .local {
+            parts.append(model.pendingEdits == 0 ? "nothing to send" : "\(model.pendingEdits) pending")
+            if model.conflicts > 0 { parts.append("\(model.conflicts) conflict\(model.conflicts == 1 ? "" : "s")") }
+            if let account = model.currentAccount {
+                parts.append(model.lastSync.map { "synced \($0.display)" } ?? "never synced (\(account.provider.displayName))")
+            }
+        }
+        let left = " " + parts.joined(separator: " · ")
+        if let message = model.message {
+            let role: Role = switch message.tone {
+            case .info: .status
+            case .success: .success
+            case .warning: .warning
+            case .error: .error
+            }
+            let text = " " + message.text + " "
+            let messageWidth = min(TerminalText.width(text), max(20, rect.width * 2 / 3))
+            let leftWidth = max(0, rect.width - messageWidth - 1)
+            canvas.writeFitted(left, x: 0, y: rect.y, width: leftWidth, role: .status)
+            canvas.writeFitted(text, x: rect.width - messageWidth, y: rect.y, width: messageWidth, role: role)
+        } else {
+            canvas.writeFitted(left, x: 0, y: rect.y, width: rect.width, role: .status)
+        }
+    }
+}
+
+/// The bottom line: the keys of the focused pane, or the line being typed.
+enum Footer {
+    static func draw(_ model: AppModel, into canvas: inout Canvas) {
+        let rect = model.layout.footer
+        guard !rect.isEmpty else { return }
+        canvas.fill(rect, role: .normal)
+        if let line = model.commandLine {
+            canvas.write(":", x: 0, y: rect.y, role: .input)
+            let view = line.editor.viewport(width: rect.width - 2)
+            canvas.write(view.visible, x: 1, y: rect.y, role: .input)
+            canvas.cursor = (1 + view.cursorColumn, rect.y)
+            if !line.completions.isEmpty {
+                let shown = "  " + line.completions.joined(separator: "  ")
+                let used = 1 + TerminalText.width(view.visible)
+                canvas.writeFitted(shown, x: used, y: rect.y, width: max(0, rect.width - used), role: .hint)
+            }
+            return
+        }
+        if model.focus == .list, model.list.isEditingFilter {
+            canvas.write("/", x: 0, y: rect.y, role: .hintKey)
+            let view = model.list.filter.viewport(width: rect.width - 2)
+            canvas.write(view.visible, x: 1, y: rect.y, role: .input)
+            canvas.cursor = (1 + view.cursorColumn, rect.y)
+            return
+        }
+        var x = 0
+        for hint in model.keyMap.hints(for: model.context) {
+            let keys = hint.keys.split(separator: "/").first.map(String.init) ?? hint.keys
+            let width = TerminalText.width(keys) + 1 + TerminalText.width(hint.label)
+            if x + width > rect.width { break }
+            x += canvas.write(keys, x: x, y: rect.y, role: .hintKey)
+            x += canvas.write(" " + hint.label, x: x, y: rect.y, role: .hint)
+            x += canvas.write("  ", x: x, y: rect.y, role: .normal)
+        }
+    }
+}
+
+/// Numbers with thousands separators, the way people read them.
+enum Format {
+    static func count(_ value: Int) -> String {
+        let digits = String(value)
+        var out = ""
+        for (index, character) in digits.reversed().enumerated() {
+            if index > 0, index % 3 == 0 { out.append(",") }
+            out.append(character)
+        }
+        return String(out.reversed())
+    }
+}

@@ -1,0 +1,328 @@
+import RoloCore
+import RoloSync
+
+extension AppModel {
+    // MARK: - Opening and closing the form
+
+    func editSelected(_ effects: inout [Effect]) throws {
+        guard editingAllowed(), let selected = list.selected else { return }
+        let detail = try service.detail(selected.id)
+        var form = EditForm(mode: .edit(selected.id), contact: detail.contact, account: detail.account,
+                            definitions: detail.definitions)
+        if let draft = try service.draft(for: form.draftSlot), FormDraft.restore(draft.payload, into: &form, visibleRows: formVisibleRows) {
+            show("Restored your unsaved edit from \(draft.savedAt.display)", .warning)
+        }
+        open(form)
+    }
+
+    func newContact(_ effects: inout [Effect]) throws {
+        guard editingAllowed() else { return }
+        if let account = currentAccount {
+            try openNewForm(in: account)
+        } else if accounts.count == 1 {
+            try openNewForm(in: accounts[0])
+        } else {
+            openAccountPicker(purpose: .newContactAccount)
+        }
+    }
+
+    func openNewForm(in account: Account) throws {
+        let definitions = try service.fieldDefinitions(accountID: account.id)
+        var form = EditForm(mode: .create, contact: Contact(accountID: account.id), account: account, definitions: definitions)
+        if let draft = try service.draft(for: form.draftSlot), FormDraft.restore(draft.payload, into: &form, visibleRows: formVisibleRows) {
+            show("Restored your unsaved new contact from \(draft.savedAt.display)", .warning)
+        } else if let first = form.fields.firstIndex(where: { $0.kind.isTyped }) {
+            form.move(to: first, visibleRows: formVisibleRows)
+            form.editor = LineEditor(text: form.fields[first].input)
+        }
+        open(form)
+    }
+
+    private func open(_ form: EditForm) {
+        if focus != .form { focusBeforeForm = focus }
+        self.form = form
+        focus = .form
+    }
+
+    func closeForm(_ effects: inout [Effect]) throws {
+        guard let form else { return }
+        if form.isDirty {
+            overlay = .dialog(Dialog(
+                title: "Unsaved changes",
+                message: "\(form.title): save the changes, discard them, or keep editing?",
+                choices: [.init(key: "s", label: "save", action: .saveForm),
+                          .init(key: "d", label: "discard", action: .discardForm),
+                          .init(key: "k", label: "keep editing", action: .keepEditing)],
+                enterAction: .keepEditing, escapeAction: .keepEditing))
+            return
+        }
+        try service.discardDraft(form.draftSlot)
+        self.form = nil
+        focus = focusBeforeForm
+    }
+
+    func discardForm(_ effects: inout [Effect]) throws {
+        guard let form else { return }
+        try service.discardDraft(form.draftSlot)
+        self.form = nil
+        focus = focusBeforeForm
+        show("Changes discarded")
+    }
+
+    // MARK: - Form commands
+
+    func formCommand(_ command: Command, in context: KeyContext, _ effects: inout [Effect]) throws {
+        if context == .prompt {
+            guard case .addField(var prompt) = overlay else { return }
+            let step = command == .nextField ? 1 : -1
+            prompt.typeIndex = (prompt.typeIndex + step + prompt.types.count) % prompt.types.count
+            overlay = .addField(prompt)
+            return
+        }
+        if context == .picker {
+            guard command == .toggleField, case .picker(var picker) = overlay, picker.allowsMany,
+                  picker.options.indices.contains(picker.cursor) else { return }
+            let value = picker.options[picker.cursor].value
+            if picker.chosen.contains(value) { picker.chosen.remove(value) } else { picker.chosen.insert(value) }
+            overlay = .picker(picker)
+            return
+        }
+        guard form != nil else { return }
+        switch command {
+        case .save:
+            if context == .formInput { try commitEditor(moveBy: 0) }
+            try saveForm(&effects, thenQuit: false)
+        case .nextField, .previousField:
+            if context == .formInput { try commitEditor(moveBy: 0) }
+            form!.move(to: form!.focus + (command == .nextField ? 1 : -1), visibleRows: formVisibleRows)
+            try saveDraft()
+        case .editField, .toggleField:
+            try changeFocusedField(toggleOnly: command == .toggleField, &effects)
+        case .clearField:
+            guard let field = form?.focused, !field.isReadOnly else { return showReadOnly() }
+            form!.clear(at: form!.focus)
+            show("\(field.label) will be cleared when you save (r puts it back)")
+            try saveDraft()
+        case .revertField:
+            form!.revert(at: form!.focus)
+            try saveDraft()
+        case .addField:
+            let rules = form!.account.rules
+            if rules.customFields == .definedByProvider {
+                show(rules.customKeyHint, .warning)
+                return
+            }
+            let types: [FieldType] = switch rules.customFields {
+            case .anyKeyAsText: [.text]
+            case .fixedSlots: [.text, .number, .datetime, .json]
+            default: [.text, .number, .date, .datetime, .bool, .json]
+            }
+            overlay = .addField(AddFieldPrompt(types: types, hint: rules.customKeyHint))
+        default:
+            break
+        }
+    }
+
+    private func showReadOnly() {
+        show("This field is read-only", .warning)
+    }
+
+    /// Enter or Space on a field: type in it, toggle it, pick from its options, or open JSON in `$EDITOR`.
+    func changeFocusedField(toggleOnly: Bool, _ effects: inout [Effect]) throws {
+        guard let field = form?.focused else { return }
+        if field.isReadOnly { return showReadOnly() }
+        let index = form!.focus
+        switch field.kind {
+        case .flag, .custom(.bool, _):
+            let on = ["yes", "true"].contains(field.input.lowercased())
+            form!.setInput(on ? "no" : "yes", at: index)
+            try saveDraft()
+        case .custom(.select, let options), .custom(.multiselect, let options):
+            let many = field.kind.customType == .multiselect
+            let chosen = Set(many ? FormField.values(of: field.input) : [field.input])
+            let cursor = options.firstIndex { chosen.contains($0.value) } ?? 0
+            overlay = .picker(Picker(title: field.label, options: options, chosen: chosen, cursor: cursor,
+                                     allowsMany: many, purpose: .field(field.key)))
+        case .custom(.json, _):
+            guard !toggleOnly else { return }
+            let text = (try? JSONValue.parse(field.input))?.prettyText ?? field.input
+            effects.append(.editExternally(field: field.key, text: text.isEmpty ? "{\n}" : text, error: nil))
+        default:
+            guard !toggleOnly else { return }
+            form!.editor = LineEditor(text: field.input)
+        }
+    }
+
+    /// Typing changed the focused field's text.
+    func formEditorChanged() throws {
+        guard let editor = form?.editor else { return }
+        form!.setInput(editor.text, at: form!.focus)
+        try saveDraft()
+    }
+
+    /// Ends typing in a field: the text stays, it is checked, and the focus moves by `step`.
+    func commitEditor(moveBy step: Int) throws {
+        guard let editor = form?.editor else { return }
+        let index = form!.focus
+        form!.setInput(editor.text, at: index)
+        form!.editor = nil
+        if let error = form!.validate(at: index) {
+            show("\(form!.fields[index].label): \(error)", .error)
+        } else if step != 0 {
+            form!.move(to: index + step, visibleRows: formVisibleRows)
+        }
+        try saveDraft()
+    }
+
+    /// The draft of the open form, written on every change.
+    func saveDraft() throws {
+        guard let form, !isReadOnly else { return }
+        if form.isDirty {
+            try service.saveDraft(FormDraft.payload(of: form), for: form.draftSlot)
+        } else {
+            try service.discardDraft(form.draftSlot)
+        }
+    }
+
+    // MARK: - Saving
+
+    func saveForm(_ effects: inout [Effect], thenQuit: Bool) throws {
+        guard var form else { return }
+        guard form.isDirty else {
+            try service.discardDraft(form.draftSlot)
+            self.form = nil
+            focus = focusBeforeForm
+            show("Nothing changed")
+            if thenQuit { effects.append(.quit) }
+            return
+        }
+        guard let (edit, warnings) = form.buildEdit() else {
+            self.form = form
+            show("Fix the \(form.errorCount == 1 ? "field" : "\(form.errorCount) fields") marked in red before saving", .error)
+            return
+        }
+        do {
+            for definition in form.pendingDefinitions {
+                try service.addCustomField(key: definition.key, type: definition.type, to: form.account)
+            }
+            form.definitions = try service.fieldDefinitions(accountID: form.account.id)
+            form.pendingDefinitions = []
+            let outcome: EditOutcome
+            switch form.mode {
+            case .edit(let id):
+                outcome = try service.save(edit, to: id)
+            case .create:
+                outcome = try service.create(edit.applied(to: Contact(accountID: form.account.id)), clearing: form.draftSlot)
+            }
+            self.form = nil
+            focus = focusBeforeForm == .form ? .list : focusBeforeForm
+            let account = form.account
+            let fate = account.provider == .local ? "kept in rolo" : "waiting to be sent to \(account.provider.displayName)"
+            let fields = outcome.deltas.count == 1 ? "1 field" : "\(outcome.deltas.count) fields"
+            let notes = warnings.isEmpty ? "" : " — " + warnings.map(\.description).joined(separator: "; ")
+            show("Saved \(outcome.contact.displayName): \(fields), \(fate)\(notes)", warnings.isEmpty ? .success : .warning)
+            try reloadAfterChange(select: outcome.contact.id, &effects)
+            if thenQuit { effects.append(.quit) }
+        } catch RoloError.invalid(let issues) {
+            let unplaced = form.mark(issues)
+            self.form = form
+            show(unplaced.isEmpty ? "Fix the fields marked in red before saving" : unplaced.map(\.description).joined(separator: "; "), .error)
+        }
+    }
+
+    // MARK: - Adding a custom field
+
+    func addFieldFromPrompt() throws {
+        guard case .addField(var prompt) = overlay, form != nil else { return }
+        let key = prompt.key.text.trimmed
+        do throws(RoloError) {
+            try form!.addCustomField(key: key, type: prompt.type)
+        } catch {
+            prompt.error = EditForm.message(error)
+            overlay = .addField(prompt)
+            return
+        }
+        do {
+            overlay = nil
+            form!.move(to: form!.fields.count - 1, visibleRows: formVisibleRows)
+            if form!.fields[form!.focus].kind.isTyped { form!.editor = LineEditor() }
+            let warnings = Validator.checkCustomKey(key).filter { $0.severity == .warning }
+            show(warnings.first.map(\.description) ?? "Added \(key) (\(prompt.type.rawValue)); type its value", warnings.isEmpty ? .info : .warning)
+            try saveDraft()
+        }
+    }
+
+    // MARK: - JSON in $EDITOR
+
+    func finishExternalEdit(field key: FieldKey, text: String?, problem: String?, _ effects: inout [Effect]) throws {
+        guard form != nil, let index = form!.fields.firstIndex(where: { $0.key == key }) else { return }
+        guard let text else {
+            show(problem ?? "The editor could not be started", .error)
+            return
+        }
+        let body = text.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.trimmed.hasPrefix("#") }.joined(separator: "\n").trimmed
+        if body.isEmpty {
+            show("The JSON was left empty: nothing changed (x clears the field)", .warning)
+            return
+        }
+        let document: JSONValue
+        do throws(JSONParseError) {
+            document = try JSONValue.parse(body)
+        } catch {
+            // Reopen with the same text and the reason, so nothing typed is lost.
+            effects.append(.editExternally(field: key, text: body, error: error.message))
+            return
+        }
+        do {
+            guard document.isContainer else {
+                effects.append(.editExternally(field: key, text: body, error: "must be a JSON object or array, not a single value"))
+                return
+            }
+            form!.setInput(document.canonicalText, at: index)
+            form!.validate(at: index)
+            show("\(form!.fields[index].label) changed; Ctrl-S saves")
+            try saveDraft()
+        }
+    }
+
+    // MARK: - Drafts from an earlier session
+
+    /// Asks about the next saved draft, if any.
+    func offerNextDraft() {
+        guard overlay == nil, let draft = drafts.first else { return }
+        var what = "a new contact"
+        if let id = draft.contactID, let contact = try? service.contact(id) { what = contact.displayName }
+        let account = accounts.first { $0.id == draft.accountID }?.name ?? "an account"
+        overlay = .dialog(Dialog(
+            title: "Unsaved edit found",
+            message: "An edit of \(what) in \(account) was not saved (last typed \(draft.savedAt.display)). Restore it?",
+            choices: [.init(key: "r", label: "restore", action: .restoreDraft(draft)),
+                      .init(key: "d", label: "discard", action: .discardDraft(draft)),
+                      .init(key: "l", label: "later", action: .later)],
+            enterAction: .restoreDraft(draft), escapeAction: .later))
+    }
+
+    func restore(_ draft: Draft, _ effects: inout [Effect]) throws {
+        guard let account = accounts.first(where: { $0.id == draft.accountID }) else {
+            try service.discardDraft(draft.slot)
+            return
+        }
+        let definitions = try service.fieldDefinitions(accountID: account.id)
+        var form: EditForm
+        if let id = draft.contactID {
+            guard let contact = try? service.contact(id) else {
+                try service.discardDraft(draft.slot)
+                show("The contact of that draft no longer exists; the draft was discarded", .warning)
+                return
+            }
+            form = EditForm(mode: .edit(id), contact: contact, account: account, definitions: definitions)
+            if let summary = try summary(of: id) { try list.loadAround(summary.cursor, scope: scope, service: service) }
+        } else {
+            form = EditForm(mode: .create, contact: Contact(accountID: account.id), account: account, definitions: definitions)
+        }
+        _ = FormDraft.restore(draft.payload, into: &form, visibleRows: formVisibleRows)
+        open(form)
+        show("Draft restored: Ctrl-S saves it, Esc lets you discard it", .success)
+    }
+}

@@ -1,0 +1,282 @@
+import Foundation
+import RoloCore
+import RoloSync
+
+/// What the TUI was started with.
+public struct AppOptions: Sendable {
+    /// `--read-only`: browsing only; edit keys say that editing is off.
+    public var readOnly: Bool
+    /// `--account NAME`: the account to open on (default: all accounts when there are several).
+    public var account: String?
+    /// The clock, so tests control time.
+    public var now: @Sendable () -> Timestamp
+    /// How long a status message stays, in milliseconds.
+    public var messageLifetime: Int64
+
+    public init(readOnly: Bool = false, account: String? = nil, now: @escaping @Sendable () -> Timestamp = { .now() },
+                messageLifetime: Int64 = 8000) {
+        self.readOnly = readOnly
+        self.account = account
+        self.now = now
+        self.messageLifetime = messageLifetime
+    }
+}
+
+/// What happens to the app: keys, a new terminal size, results of background work, time.
+public enum AppEvent: Sendable {
+    case key(Key)
+    case resize(Size)
+    /// A count started by `Effect.count` finished (nil: it was cancelled or failed).
+    case counted(generation: Int, matches: Int?)
+    /// `$EDITOR` returned for a JSON field (nil text: it could not be run; `message` says why).
+    case externalEdit(field: FieldKey, text: String?, message: String?)
+    case tick
+}
+
+/// Work the app asks the runtime to do outside the model.
+public enum Effect: Equatable, Sendable {
+    case quit
+    /// Count the matches of a filter in the background (it can take tens of milliseconds with a
+    /// million contacts); stale counts are cancelled by a newer generation.
+    case count(generation: Int, scope: AccountScope, query: ContactQuery)
+    /// Open a JSON field in the user's editor; `error` is why the last attempt did not parse.
+    case editExternally(field: FieldKey, text: String, error: String?)
+    case suspend
+    case redraw
+}
+
+/// Which pane has the keyboard.
+public enum Focus: Sendable, Hashable { case list, detail, form }
+
+/// The whole TUI as state plus one entry point, `handle(_:)`, after Bubble Tea's one-way
+/// loop: an event comes in, the state changes, effects go out, the view draws the state.
+/// There is no curses, SQL or HTTP here — contacts come from the `ContactService`.
+public final class AppModel {
+    public let service: ContactService
+    public let keyMap: KeyMap
+    public let options: AppOptions
+    public private(set) var layout: ScreenLayout
+    public internal(set) var focus: Focus = .list
+    public internal(set) var accounts: [Account] = []
+    public internal(set) var scope: AccountScope = .all
+    public internal(set) var list = ListModel()
+    public internal(set) var detail: DetailModel?
+    public internal(set) var form: EditForm?
+    public internal(set) var overlay: Overlay?
+    public internal(set) var commandLine: CommandLineModel?
+    public internal(set) var message: StatusMessage?
+    public internal(set) var pendingEdits = 0
+    public internal(set) var conflicts = 0
+    public internal(set) var lastSync: Timestamp?
+    /// Where focus returns when the form closes.
+    var focusBeforeForm: Focus = .list
+    var countGeneration = 0
+    var history: [String] = []
+    var drafts: [Draft] = []
+
+    public var isReadOnly: Bool { options.readOnly }
+
+    public init(service: ContactService, size: Size, options: AppOptions = AppOptions(), keyMap: KeyMap = .standard) throws {
+        self.service = service
+        self.keyMap = keyMap
+        self.options = options
+        self.layout = ScreenLayout(size: size)
+        list.pageSize = layout.listRows
+        accounts = try service.accounts()
+        if let name = options.account {
+            scope = .account(try service.account(named: name).id)
+        } else if accounts.count == 1 {
+            scope = .account(accounts[0].id)
+        } else {
+            let withContacts = try accounts.filter { try service.contactCount(in: .account($0.id)) > 0 }
+            scope = withContacts.count == 1 ? .account(withContacts[0].id) : .all
+        }
+        try list.load(.first, scope: scope, service: service)
+        var effects: [Effect] = []
+        try refreshCounts(&effects)
+        try loadDetailIfVisible()
+        drafts = try service.drafts()
+        offerNextDraft()
+    }
+
+    /// The account in view, or nil for all accounts.
+    public var currentAccount: Account? {
+        if case .account(let id) = scope { return accounts.first { $0.id == id } }
+        return nil
+    }
+
+    /// Where keys go now.
+    public var context: KeyContext {
+        if let overlay { return overlay.context }
+        if commandLine != nil { return .commandLine }
+        switch focus {
+        case .list: return list.isEditingFilter ? .filterInput : .list
+        case .detail: return .detail
+        case .form: return form?.editor != nil ? .formInput : .form
+        }
+    }
+
+    /// Rows of the detail pane (or the form) on screen.
+    var detailVisibleRows: Int { max(1, layout.detailPane.height - 1) }
+    var formVisibleRows: Int { max(1, layout.detailPane.height - 3) }
+
+    // MARK: - Events
+
+    /// Applies an event and returns the work the runtime must do. Never throws: failures
+    /// become a message in the status bar, and the state stays consistent.
+    @discardableResult
+    public func handle(_ event: AppEvent) -> [Effect] {
+        var effects: [Effect] = []
+        do {
+            switch event {
+            case .key(let key):
+                if message != nil, message!.tone != .error { message = nil }
+                try handleKey(key, &effects)
+                keepCursorsVisible()
+            case .resize(let size):
+                try resize(to: size)
+            case .counted(let generation, let matches):
+                if generation == countGeneration, let matches {
+                    list.matches = matches
+                    if list.reachedEnd, list.topIndex == nil { list.topIndex = max(0, matches - list.rows.count) }
+                }
+            case .externalEdit(let field, let text, let problem):
+                try finishExternalEdit(field: field, text: text, problem: problem, &effects)
+            case .tick:
+                if let shown = message, options.now().millisecondsSinceEpoch - shown.shownAt.millisecondsSinceEpoch > options.messageLifetime,
+                   shown.tone != .error {
+                    message = nil
+                }
+            }
+        } catch {
+            show(error)
+        }
+        return effects
+    }
+
+    func handleKey(_ key: Key, _ effects: inout [Effect]) throws {
+        let context = self.context
+        let command = keyMap.command(for: key, in: context)
+        switch context {
+        case .filterInput:
+            if let command { return try perform(command, in: context, key: key, &effects) }
+            if list.filter.handle(key) { try filterChanged(&effects) }
+        case .commandLine:
+            if let command { return try perform(command, in: context, key: key, &effects) }
+            if commandLine!.editor.handle(key) { commandLine!.completions = [] }
+        case .formInput:
+            if let command { return try perform(command, in: context, key: key, &effects) }
+            if form!.editor!.handle(key) { try formEditorChanged() }
+        case .prompt:
+            if let command { return try perform(command, in: context, key: key, &effects) }
+            if case .addField(var prompt) = overlay, prompt.key.handle(key) {
+                prompt.error = nil
+                overlay = .addField(prompt)
+            }
+        case .dialog:
+            if case .dialog(let dialog) = overlay, case .character(let character) = key,
+               let choice = dialog.choices.first(where: { $0.key == character || String($0.key) == character.lowercased() }) {
+                overlay = nil
+                return try run(choice.action, &effects)
+            }
+            if let command { try perform(command, in: context, key: key, &effects) }
+        case .help:
+            if let command, [.moveDown, .moveUp, .pageDown, .pageUp, .moveFirst, .moveLast, .quit].contains(command) {
+                return try perform(command, in: context, key: key, &effects)
+            }
+            overlay = nil
+        default:
+            if let command { try perform(command, in: context, key: key, &effects) }
+        }
+    }
+
+    /// Shows a message from outside the model (the terminal's startup warning).
+    public func notify(_ text: String, tone: StatusMessage.Tone = .info) {
+        show(text, tone)
+    }
+
+    // MARK: - Shared steps
+
+    func show(_ text: String, _ tone: StatusMessage.Tone = .info) {
+        message = StatusMessage(text: text, tone: tone, shownAt: options.now())
+    }
+
+    func show(_ error: Error) {
+        let text: String
+        if let error = error as? RoloError {
+            text = error.description.replacingOccurrences(of: "\n", with: "; ")
+        } else {
+            text = String(describing: error)
+        }
+        show(text, .error)
+    }
+
+    /// Counts for the status bar; a filtered count runs in the background.
+    func refreshCounts(_ effects: inout [Effect]) throws {
+        list.total = try service.contactCount(in: scope)
+        pendingEdits = try service.pendingEditCount(in: scope)
+        conflicts = try service.conflictCount(in: scope)
+        lastSync = try currentAccount.flatMap { try service.lastSync(accountID: $0.id) }
+        countGeneration += 1
+        if let query = list.query {
+            list.matches = nil
+            effects.append(.count(generation: countGeneration, scope: scope, query: query))
+        } else {
+            list.matches = list.total
+        }
+    }
+
+    /// Loads the detail of the selected contact when the detail pane is on screen.
+    func loadDetailIfVisible() throws {
+        guard layout.isSideBySide || focus == .detail else { return }
+        try loadDetail()
+    }
+
+    func loadDetail() throws {
+        guard let selected = list.selected else {
+            detail = nil
+            return
+        }
+        if detail?.contact.id == selected.id { return }
+        detail = DetailModel(detail: try service.detail(selected.id), width: layout.detailPane.width)
+    }
+
+    /// After anything changed contacts: the page, the selection, the detail and the counts.
+    func reloadAfterChange(select id: ContactID? = nil, _ effects: inout [Effect]) throws {
+        try refreshCounts(&effects)
+        if let id, let summary = try summary(of: id) {
+            if list.rows.contains(where: { $0.id == id }) {
+                try list.refresh(scope: scope, service: service)
+                if let index = list.rows.firstIndex(where: { $0.id == id }) { list.selection = index }
+            } else {
+                try list.loadAround(summary.cursor, scope: scope, service: service)
+            }
+        } else {
+            try list.refresh(scope: scope, service: service)
+        }
+        detail = nil
+        try loadDetailIfVisible()
+    }
+
+    /// The list row of a contact in the current scope and filter, if it is in them.
+    func summary(of id: ContactID) throws -> ContactSummary? {
+        try service.summary(of: id, in: scope, matching: list.query, order: list.order)
+    }
+
+    /// Scrolls every line being typed in so its cursor stays on screen.
+    func keepCursorsVisible() {
+        let footerWidth = max(1, layout.footer.width - 2)
+        list.filter.scrollToCursor(width: footerWidth)
+        commandLine?.editor.scrollToCursor(width: footerWidth)
+        if form?.editor != nil { form!.editor!.scrollToCursor(width: FormGeometry.valueWidth(paneWidth: layout.detailPane.width)) }
+    }
+
+    func resize(to size: Size) throws {
+        layout = ScreenLayout(size: size)
+        guard !layout.isTooSmall else { return }
+        try list.resize(pageSize: layout.listRows, scope: scope, service: service)
+        detail?.layOut(width: layout.detailPane.width)
+        if detail == nil { try loadDetailIfVisible() }
+        if let focus = form?.focus { form!.move(to: focus, visibleRows: formVisibleRows) }
+    }
+}

@@ -1,0 +1,45 @@
+/// A terminal size in cells.
+public struct Size: Hashable, Sendable {
+    public var width: Int
+    public var height: Int
+    public init(width: Int, height: Int) {
+        self.width = width
+        self.height = height
+    }
+}
+
+/// A rectangle of cells.
+public struct Rect: Hashable, Sendable {
+    public var x: Int
+    public var y: Int
+    public var width: Int
+    public var height: Int
+
+    public init(x: Int, y: Int, width: Int, height: Int) {
+        self.x = x
+        self.y = y
+        self.width = max(0, width)
+        self.height = max(0, height)
+    }
+
+    public var maxX: Int { x + width }
+    public var maxY: Int { y + height }
+    public var isEmpty: Bool { width == 0 || height == 0 }
+
+    /// The rectangle without `count` cells on every side.
+    public func inset(by count: Int) -> Rect {
+        Rect(x: x + count, y: y + count, width: width - 2 * count, height: height - 2 * count)
+    }
+
+    /// The top `rows` rows, and what is left below them.
+    public func splitTop(_ rows: Int) -> (top: Rect, rest: Rect) {
+        let taken = min(rows, height)
+        return (Rect(x: x, y: y, width: width, height: taken), Rect(x: x, y: y + taken, width: width, height: height - taken))
+    }
+
+    /// The bottom `rows` rows, and what is left above them.
+    public func splitBottom(_ rows: Int) -> (rest: Rect, bottom: Rect) {
+        let taken = min(rows, height)
+        return (Rect(x: x, y: y, width: width, height: height - taken), Rect(x: x, y: maxY - taken, width: width, height: taken))
+    }
+}

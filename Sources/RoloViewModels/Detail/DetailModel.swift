@@ -1,0 +1,140 @@
+import RoloCore
+
+/// One row of the detail pane.
+public enum DetailRow: Hashable, Sendable {
+    case heading(String)
+    /// A label and one line of its value; `continued` rows carry the rest of a long value.
+    case field(label: String, value: String, tone: Tone, continued: Bool)
+    case blank
+
+    public enum Tone: Hashable, Sendable { case normal, muted, warning, error, success }
+}
+
+/// The detail pane: every field of one contact, laid out for the pane's width, and a scroll
+/// position. Values longer than the pane wrap onto more rows; nothing is cut off.
+public struct DetailModel: Sendable {
+    public let detail: ContactDetail
+    public internal(set) var rows: [DetailRow] = []
+    public internal(set) var scroll = 0
+    public internal(set) var labelWidth = 16
+
+    init(detail: ContactDetail, width: Int) {
+        self.detail = detail
+        layOut(width: width)
+    }
+
+    public var contact: Contact { detail.contact }
+
+    /// Rebuilds the rows for a pane `width` cells wide.
+    mutating func layOut(width: Int) {
+        labelWidth = min(18, max(10, width / 4))
+        let valueWidth = max(8, width - labelWidth - 3)
+        var rows: [DetailRow] = []
+        let contact = detail.contact
+        let account = detail.account
+        func add(_ label: String, _ value: String, tone: DetailRow.Tone = .normal) {
+            let lines = DetailModel.wrap(value, width: valueWidth)
+            for (index, line) in lines.enumerated() {
+                rows.append(.field(label: index == 0 ? label : "", value: line, tone: tone, continued: index > 0))
+            }
+        }
+        rows.append(.heading(contact.displayName))
+        add("Account", "\(account.name) (\(account.provider.displayName))", tone: .muted)
+        add("Id", contact.id.map(\.shortID) ?? "—", tone: .muted)
+
+        let identity: [StandardField] = [.salutation, .firstName, .lastName, .fullName, .jobTitle, .company]
+        let reach: [StandardField] = [.email, .phone, .mobilePhone, .website]
+        let place: [StandardField] = [.addressLine1, .addressLine2, .city, .region, .postcode, .country, .timezone, .language]
+        let consent: [StandardField] = [.status, .emailOptOut, .smsOptOut, .phoneOptOut]
+        for (title, fields) in [("Person", identity), ("Contact", reach), ("Address", place), ("Status and consent", consent), ("Notes", [StandardField.notes])] {
+            let present = fields.filter { contact[$0] != nil }
+            guard !present.isEmpty else { continue }
+            rows.append(.blank)
+            rows.append(.heading(title))
+            for field in present {
+                let value = contact[field]!
+                let shown = field.kind == .flag ? (value == "true" ? "yes" : "no") : value
+                let stored = account.rules.storedFields.contains(field)
+                add(field.label, shown + (stored ? "" : "  (kept in rolo only)"))
+            }
+        }
+        let definitions = Dictionary(detail.definitions.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        let customKeys = detail.definitions.map(\.key).filter { contact.custom[$0] != nil }
+            + contact.custom.keys.filter { definitions[$0] == nil }.sorted()
+        if !customKeys.isEmpty {
+            rows.append(.blank)
+            rows.append(.heading("Custom fields"))
+            for key in customKeys {
+                let value = contact.custom[key]!
+                let label = definitions[key]?.label ?? key
+                let text: String
+                if case .json(let document) = value { text = document.prettyText } else { text = value.displayText }
+                add("\(label) · \(value.type.rawValue)", text)
+            }
+        }
+        rows.append(.blank)
+        rows.append(.heading("Sync"))
+        let tone: DetailRow.Tone = switch detail.syncState {
+        case .synced, .localOnly: .muted
+        case .pending: .warning
+        case .failed, .conflict: .error
+        }
+        add("State", detail.syncState.summary, tone: tone)
+        if let link = detail.remoteLink {
+            add("Remote id", link.remoteID, tone: .muted)
+            if let synced = link.syncedAt { add("Last synced", synced.display, tone: .muted) }
+        }
+        add("Changed", contact.updatedAt.display, tone: .muted)
+        add("Created", contact.createdAt.display, tone: .muted)
+        if !contact.extensions.isEmpty {
+            rows.append(.blank)
+            rows.append(.heading("Provider data"))
+            for key in contact.extensions.keys.sorted() {
+                add(key, contact.extensions[key]!.prettyText, tone: .muted)
+            }
+        }
+        self.rows = rows
+        scroll = min(scroll, max(0, rows.count - 1))
+    }
+
+    mutating func scroll(by delta: Int, visibleRows: Int) {
+        scroll = max(0, min(scroll + delta, max(0, rows.count - visibleRows)))
+    }
+
+    mutating func scroll(to position: Int, visibleRows: Int) {
+        scroll = max(0, min(position, max(0, rows.count - visibleRows)))
+    }
+
+    /// Splits text into lines of at most `width` cells: at line breaks, then at spaces where
+    /// possible, else between graphemes (never inside one).
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        for paragraph in TerminalText.sanitizeKeepingLayout(text).split(separator: "\n", omittingEmptySubsequences: false) {
+            var line = ""
+            var lineWidth = 0
+            var lastSpace: String.Index?
+            for character in paragraph.replacingOccurrences(of: "\t", with: " ") {
+                let cell = TerminalText.cell(for: character)
+                if lineWidth + cell.width > width, !line.isEmpty {
+                    if let space = lastSpace, space > line.startIndex {
+                        let head = String(line[..<space])
+                        let tail = String(line[line.index(after: space)...])
+                        lines.append(head)
+                        line = tail
+                        lineWidth = TerminalText.width(tail)
+                    } else {
+                        lines.append(line)
+                        line = ""
+                        lineWidth = 0
+                    }
+                    lastSpace = nil
+                }
+                if character == " " { lastSpace = line.endIndex }
+                line += cell.text
+                lineWidth += cell.width
+            }
+            lines.append(line)
+        }
+        return lines.isEmpty ? [""] : lines
+    }
+}

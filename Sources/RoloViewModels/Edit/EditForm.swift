@@ -1,0 +1,284 @@
+import RoloCore
+import RoloSync
+
+/// One line of the edit form.
+public struct FormField: Hashable, Sendable {
+    public enum Kind: Hashable, Sendable {
+        case text(StandardField.Kind)
+        case flag
+        case custom(FieldType, options: [SelectOption])
+
+        /// Text fields take the line editor; the others toggle, pick or open `$EDITOR`.
+        public var isTyped: Bool {
+            switch self {
+            case .text: true
+            case .flag: false
+            case .custom(let type, _):
+                switch type {
+                case .text, .number, .date, .datetime: true
+                case .bool, .select, .multiselect, .json: false
+                }
+            }
+        }
+
+        /// The custom type, when this is a custom field.
+        public var customType: FieldType? {
+            if case .custom(let type, _) = self { return type }
+            return nil
+        }
+    }
+
+    public let key: FieldKey
+    public let label: String
+    public let kind: Kind
+    /// How a value is written (`yyyy-mm-dd`, `+15557140059 (E.164)`), shown while empty or focused.
+    public let hint: String?
+    public let isReadOnly: Bool
+    /// Something to know about the field ("Notifuse does not store it").
+    public let note: String?
+    /// The field's value when the form opened, as text (nil: it had none).
+    public let original: String?
+    public internal(set) var input: String
+    /// Set by `x`: the field will be sent as cleared.
+    public internal(set) var isCleared = false
+    public internal(set) var error: String?
+
+    public var isChanged: Bool {
+        isCleared ? original != nil : input != (original ?? "")
+    }
+
+    /// What the value column shows: option labels for selects, yes/no, compact JSON.
+    public var shownText: String {
+        if isCleared { return "" }
+        switch kind {
+        case .custom(.select, let options):
+            return options.first { $0.value == input }?.label ?? input
+        case .custom(.multiselect, let options):
+            return FormField.values(of: input).map { value in options.first { $0.value == value }?.label ?? value }
+                .joined(separator: ", ")
+        default:
+            return input
+        }
+    }
+
+    static func values(of multiselect: String) -> [String] {
+        multiselect.split(separator: ",").map { $0.trimmed }.filter { !$0.isEmpty }
+    }
+}
+
+/// The edit pane's form for one contact (or a new one).
+public struct EditForm: Sendable {
+    public enum Mode: Hashable, Sendable {
+        case edit(ContactID)
+        case create
+    }
+
+    public let mode: Mode
+    public let account: Account
+    public let original: Contact
+    public internal(set) var definitions: [FieldDefinition]
+    /// Custom fields added by hand that need a definition first (Notifuse slots).
+    public internal(set) var pendingDefinitions: [FieldDefinition] = []
+    public internal(set) var fields: [FormField]
+    public internal(set) var focus = 0
+    public internal(set) var scroll = 0
+    /// The line editor of the focused field while it is being typed in.
+    public internal(set) var editor: LineEditor?
+
+    public var isDirty: Bool { fields.contains(where: \.isChanged) || !pendingDefinitions.isEmpty }
+    public var focused: FormField? { fields.indices.contains(focus) ? fields[focus] : nil }
+    public var errorCount: Int { fields.filter { $0.error != nil }.count }
+
+    public var title: String {
+        switch mode {
+        case .edit: "Edit " + original.displayName
+        case .create: "New contact in " + account.name
+        }
+    }
+
+    var draftSlot: DraftSlot {
+        switch mode {
+        case .edit(let id): .contact(id, accountID: account.id)
+        case .create: .newContact(accountID: account.id)
+        }
+    }
+
+    init(mode: Mode, contact: Contact, account: Account, definitions: [FieldDefinition]) {
+        self.mode = mode
+        self.account = account
+        self.original = contact
+        self.definitions = definitions
+        var fields: [FormField] = []
+        let rules = account.rules
+        for field in StandardField.allCases where rules.storedFields.contains(field) || contact[field] != nil {
+            let value = contact[field]
+            let kind: FormField.Kind = field.kind == .flag ? .flag : .text(field.kind)
+            let text = value.map { field.kind == .flag ? ($0 == "true" ? "yes" : "no") : $0 }
+            let note = rules.storedFields.contains(field) ? nil : "\(account.provider.displayName) does not store it; kept in rolo"
+            fields.append(FormField(key: .standard(field), label: field.label, kind: kind, hint: field.formatHint,
+                                    isReadOnly: false, note: note, original: text, input: text ?? ""))
+        }
+        let defined = Set(definitions.map(\.key))
+        for definition in definitions {
+            fields.append(EditForm.customField(definition.key, type: definition.type, options: definition.options,
+                                               label: definition.label, readOnly: definition.isReadOnly, value: contact.custom[definition.key]))
+        }
+        for key in contact.custom.keys.sorted() where !defined.contains(key) {
+            let value = contact.custom[key]!
+            fields.append(EditForm.customField(key, type: value.type, options: [], label: key, readOnly: false, value: value))
+        }
+        self.fields = fields
+    }
+
+    static func customField(_ key: String, type: FieldType, options: [SelectOption], label: String, readOnly: Bool,
+                            value: CustomValue?) -> FormField {
+        let text = value.map(EditForm.inputText)
+        return FormField(key: .custom(key), label: label, kind: .custom(type, options: options), hint: type.formatHint,
+                         isReadOnly: readOnly, note: readOnly ? "read-only" : nil, original: text, input: text ?? "")
+    }
+
+    /// A custom value as the text the form holds: what `FieldInput` reads back.
+    static func inputText(_ value: CustomValue) -> String {
+        switch value {
+        case .select(let chosen): chosen
+        case .multiselect(let chosen): chosen.joined(separator: ", ")
+        case .json(let document): document.canonicalText
+        default: value.displayText
+        }
+    }
+
+    // MARK: - Changing fields
+
+    mutating func setInput(_ text: String, at index: Int) {
+        fields[index].input = text
+        fields[index].isCleared = false
+        fields[index].error = nil
+    }
+
+    mutating func clear(at index: Int) {
+        fields[index].input = ""
+        fields[index].isCleared = true
+        fields[index].error = nil
+    }
+
+    mutating func revert(at index: Int) {
+        fields[index].input = fields[index].original ?? ""
+        fields[index].isCleared = false
+        fields[index].error = nil
+    }
+
+    mutating func move(to index: Int, visibleRows: Int) {
+        guard !fields.isEmpty else { return }
+        focus = max(0, min(index, fields.count - 1))
+        if focus < scroll { scroll = focus }
+        if focus >= scroll + visibleRows { scroll = focus - visibleRows + 1 }
+    }
+
+    /// Adds a custom field typed by hand. Notifuse keys get a slot when the form is saved.
+    mutating func addCustomField(key: String, type: FieldType) throws(RoloError) {
+        let issues = Validator.checkCustomKey(key)
+        if let error = issues.first(where: { $0.severity == .error }) { throw RoloError.invalid([error]) }
+        if fields.contains(where: { $0.key == .custom(key) }) {
+            throw RoloError.invalid(field: "custom.\(key)", "is already in the form")
+        }
+        switch account.rules.customFields {
+        case .definedByProvider:
+            throw RoloError.invalid(field: "custom.\(key)", account.rules.customKeyHint)
+        case .anyKeyAsText where type != .text:
+            throw RoloError.invalid(field: "custom.\(key)", "\(account.provider.displayName) stores custom values as text")
+        case .fixedSlots:
+            guard NotifuseSlots.all.contains(where: { $0.type == type }) else {
+                throw RoloError.invalid(field: "custom.\(key)", "Notifuse has text, number, datetime and json slots only")
+            }
+            guard NotifuseSlots.freeSlot(for: type, taken: definitions + pendingDefinitions) != nil else {
+                throw RoloError.invalid(field: "custom.\(key)", "every \(type.rawValue) slot of \(account.name) is taken")
+            }
+            pendingDefinitions.append(FieldDefinition(key: key, type: type))
+        case .anyKeyTypedByValue, .anyKeyAsText:
+            break
+        }
+        var field = EditForm.customField(key, type: type, options: [], label: key, readOnly: false, value: nil)
+        field.error = nil
+        fields.append(field)
+        focus = fields.count - 1
+    }
+
+    // MARK: - Checking and building the edit
+
+    /// The rules of the account, with the fields added by hand.
+    var input: FieldInput { FieldInput(account: account, definitions: definitions + pendingDefinitions) }
+
+    func assignment(for field: FormField) -> FieldAssignment {
+        let change: FieldChange<String> = field.isCleared || field.input.trimmed.isEmpty ? .clear : .set(field.input)
+        var text = change
+        if case .set(let value) = change, field.kind == .flag { text = .set(value) }
+        return FieldAssignment(key: field.key, type: field.kind.customType, change: text)
+    }
+
+    /// Checks one field; returns the error message (also stored on the field) or nil.
+    @discardableResult
+    mutating func validate(at index: Int) -> String? {
+        let field = fields[index]
+        guard field.isChanged else {
+            fields[index].error = nil
+            return nil
+        }
+        do {
+            _ = try input.resolve(assignment(for: field), existing: original)
+            fields[index].error = nil
+        } catch {
+            fields[index].error = EditForm.message(error)
+        }
+        return fields[index].error
+    }
+
+    /// Checks every changed field and builds the edit, or marks the fields that are wrong.
+    mutating func buildEdit() -> (edit: ContactEdit, warnings: [ValidationIssue])? {
+        var edit = ContactEdit()
+        var warnings: [ValidationIssue] = []
+        var failed = false
+        for index in fields.indices where fields[index].isChanged {
+            do {
+                let (change, notes) = try input.resolve(assignment(for: fields[index]), existing: original)
+                edit[fields[index].key] = change
+                warnings += notes
+                fields[index].error = nil
+            } catch {
+                fields[index].error = EditForm.message(error)
+                failed = true
+            }
+        }
+        if failed {
+            if let first = fields.firstIndex(where: { $0.error != nil }) { focus = first }
+            return nil
+        }
+        return (edit, warnings)
+    }
+
+    /// Puts the service's validation issues next to the fields they name.
+    mutating func mark(_ issues: [ValidationIssue]) -> [ValidationIssue] {
+        var unplaced: [ValidationIssue] = []
+        for issue in issues where issue.severity == .error {
+            let names = issue.field.split(separator: "/").map(String.init)
+            if let index = fields.firstIndex(where: { names.contains(EditForm.name(of: $0.key)) }) {
+                fields[index].error = issue.message
+            } else {
+                unplaced.append(issue)
+            }
+        }
+        if let first = fields.firstIndex(where: { $0.error != nil }) { focus = first }
+        return unplaced
+    }
+
+    static func name(of key: FieldKey) -> String {
+        switch key {
+        case .standard(let field): field.key
+        case .custom(let name): "custom.\(name)"
+        }
+    }
+
+    static func message(_ error: RoloError) -> String {
+        if case .invalid(let issues) = error { return issues.map(\.message).joined(separator: "; ") }
+        return error.description
+    }
+}

@@ -1,0 +1,84 @@
+import RoloCore
+
+/// What floats over the panes and takes the keyboard.
+public enum Overlay: Sendable {
+    case help(KeyContext, scroll: Int)
+    case dialog(Dialog)
+    case picker(Picker)
+    case addField(AddFieldPrompt)
+
+    var context: KeyContext {
+        switch self {
+        case .help: .help
+        case .dialog: .dialog
+        case .picker: .picker
+        case .addField: .prompt
+        }
+    }
+}
+
+/// A question with a few answers, each on its own key.
+public struct Dialog: Sendable {
+    public struct Choice: Sendable {
+        public let key: Character
+        public let label: String
+        let action: Action
+    }
+
+    enum Action: Sendable {
+        case deleteContact(ContactID)
+        case saveForm, discardForm, keepEditing
+        case restoreDraft(Draft), discardDraft(Draft), later
+        case quitDiscardingForm
+    }
+
+    public let title: String
+    public let message: String
+    public let choices: [Choice]
+    /// What Enter does (the first choice unless said otherwise) and what Esc does.
+    let enterAction: Action
+    let escapeAction: Action
+}
+
+/// A list of options to choose one or several from (select fields, accounts).
+public struct Picker: Sendable {
+    enum Purpose: Sendable {
+        case field(FieldKey)
+        case account
+        case newContactAccount
+    }
+
+    public let title: String
+    public let options: [SelectOption]
+    public internal(set) var chosen: Set<String>
+    public internal(set) var cursor: Int
+    public let allowsMany: Bool
+    let purpose: Purpose
+}
+
+/// Adding a custom field by hand: a key and a type.
+public struct AddFieldPrompt: Sendable {
+    public internal(set) var key = LineEditor()
+    public internal(set) var typeIndex = 0
+    public let types: [FieldType]
+    public let hint: String
+    public internal(set) var error: String?
+
+    public var type: FieldType { types[typeIndex] }
+}
+
+/// The `:` command line.
+public struct CommandLineModel: Sendable {
+    public internal(set) var editor = LineEditor()
+    var historyIndex: Int?
+    /// Completions offered by the last Tab, shown until the text changes.
+    public internal(set) var completions: [String] = []
+}
+
+/// A message in the status bar.
+public struct StatusMessage: Sendable, Hashable {
+    public enum Tone: Sendable, Hashable { case info, success, warning, error }
+    public let text: String
+    public let tone: Tone
+    let shownAt: Timestamp
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import RoloCore
+import RoloInterchange
+import RoloSync
+
+extension InterchangeFormat: ExpressibleByArgument {}
+extension VCardVersion: ExpressibleByArgument {}
+
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import contacts from rolo JSON, CSV or vCard (3.0 or 4.0).",
+        discussion: """
+            Every record is checked first; a malformed or invalid record names its line and nothing is
+            imported, unless --skip-invalid leaves such records out. FILE may be - for stdin.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The file.") var file: String
+    @Option(help: "json, csv or vcard (default: from the file name).") var format: InterchangeFormat?
+    @Option(help: "Put every contact in this account.") var account: String?
+    @Flag(name: .customLong("skip-invalid"), help: "Import the valid records and list the others.") var skipInvalid = false
+
+    func run() throws {
+        let context = try Context.open(global)
+        guard let format = format ?? InterchangeFormat(fileName: file) else {
+            throw RoloError.invalid(field: "--format", "cannot tell the format of \(file); give --format json, csv or vcard")
+        }
+        let data: Data
+        if file == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard FileManager.default.fileExists(atPath: file) else { throw RoloError.notFound("no file \(file)") }
+            guard let contents = FileManager.default.contents(atPath: file) else {
+                throw RoloError.failed("cannot read \(file)")
+            }
+            data = contents
+        }
+        let target = try account.map(context.service.account(named:))
+        let report = try context.service.importFile(data, format: format, into: target, skipInvalid: skipInvalid)
+        for problem in report.warnings { Output.error("rolo: warning: \(file): \(problem)") }
+        for problem in report.skipped { Output.error("rolo: skipped: \(file): \(problem)") }
+        for name in report.createdAccounts { Output.error("rolo: created account \(name)") }
+        Output.line("imported \(report.imported) contact\(report.imported == 1 ? "" : "s")"
+            + (report.skipped.isEmpty ? "" : ", skipped \(report.skipped.count)"))
+    }
+}
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export contacts (all, or those matching a query) as rolo JSON, CSV or vCard.",
+        discussion: "rolo JSON keeps everything, typed custom values included, and imports back losslessly."
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Words to match, as in `rolo list`.") var query: [String] = []
+    @Option(help: "json, csv or vcard.") var format: InterchangeFormat = .json
+    @Option(name: .customLong("vcard-version"), help: "3.0 or 4.0.") var vCardVersion: VCardVersion = .v4
+    @Option(help: "Only this account.") var account: String?
+    @Option(name: [.short, .long], help: "Write to this file instead of stdout.") var output: String?
+
+    func run() throws {
+        let context = try Context.open(global)
+        let (scope, _) = try context.scope(account)
+        let parsed = ContactQuery(query.joined(separator: " "))
+        if let output {
+            let written = try context.service.exportFile(in: scope, matching: parsed.isEmpty ? nil : parsed, toPath: output,
+                                                         format: format, vCardVersion: vCardVersion)
+            Output.error("exported \(written) contact\(written == 1 ? "" : "s") to \(output)")
+        } else {
+            try context.service.export(in: scope, matching: parsed.isEmpty ? nil : parsed, format: format,
+                                       vCardVersion: vCardVersion) { Output.raw($0) }
+        }
+    }
+}
+
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Load the demo contacts: three accounts, one per provider kind, with their custom fields.",
+        discussion: "Reads assets/demo/*.json (or $ROLO_DEMO_DIR). Does nothing if the demo accounts are already there."
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "The folder with the demo files.") var from: String?
+
+    func run() throws {
+        let context = try Context.open(global)
+        guard let directory = from ?? RoloPaths.demoDirectory() else {
+            throw RoloError.notFound("cannot find the demo data; give --from DIR (assets/demo in the source tree)")
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".json") }.sorted()
+        guard !files.isEmpty else { throw RoloError.notFound("no demo files in \(directory)") }
+        var loaded = 0
+        for file in files {
+            let path = directory + "/" + file
+            let accountName = (file as NSString).deletingPathExtension
+            if try context.service.accounts().contains(where: { $0.name.caseInsensitiveCompare(accountName) == .orderedSame }) {
+                continue
+            }
+            guard let data = FileManager.default.contents(atPath: path) else { throw RoloError.failed("cannot read \(path)") }
+            let report = try context.service.importFile(data, format: .json)
+            loaded += report.imported
+        }
+        if loaded == 0 {
+            Output.line("the demo data is already loaded in \(context.paths.cache)")
+        } else {
+            Output.line("loaded \(loaded) demo contacts into \(context.paths.cache)")
+        }
+    }
+}

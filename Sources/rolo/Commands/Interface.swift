@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import RoloCore
+import RoloSync
+import RoloTerminal
+import RoloViewModels
+
+/// Options of the terminal UI (`rolo` without a subcommand).
+struct InterfaceOptions: ParsableArguments {
+    @Flag(name: .customLong("read-only"), help: "Browse only: editing keys say that editing is off.")
+    var readOnly = false
+    @Flag(name: .customLong("no-color"), help: "No colours (also when NO_COLOR is set).")
+    var noColor = false
+    @Option(help: "Open on this account (default: all accounts when there are several).")
+    var account: String?
+}
+
+/// `rolo` and `rolo open`: the terminal UI.
+struct Open: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Open the terminal UI (what `rolo` does without a subcommand).",
+        discussion: "Exit status: 0 after q, 129 after a hang-up (SIGHUP), 143 when terminated. Unsaved edits stay as drafts."
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var interface: InterfaceOptions
+
+    func run() throws {
+        try openInterface(global: global, options: interface)
+    }
+}
+
+/// Opens the TUI and exits with its status (0 quit, 129 hang-up, 143 terminated).
+func openInterface(global: GlobalOptions, options: InterfaceOptions) throws {
+    // Before curses: a pipe or a redirect gets a clear message instead of a hung screen.
+    guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
+        throw RoloError.invalid(field: "terminal", "rolo's screen needs a terminal; in scripts use the subcommands (see rolo --help)")
+    }
+    let context = try Context.open(global)
+    let status = try TerminalApp.run(
+        service: context.service,
+        options: AppOptions(readOnly: options.readOnly, account: options.account),
+        backendOptions: BackendOptions(colorMode: options.noColor ? .none : .auto))
+    if status != 0 { throw ExitCode(status) }
+}

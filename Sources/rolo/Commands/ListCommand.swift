@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import RoloCore
+import RoloInterchange
+import RoloSync
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List contacts, optionally matching a query.",
+        discussion: """
+            The query is the live filter's: words match as prefixes and all must match (rob dal);
+            field:term looks in one field (email:example.com, city:dallas, plan:gold); "exact phrase".
+
+            --tsv prints one contact per line without a header: id, name, email, phone, company, account.
+            Tabs, newlines and backslashes inside values are written as \\t, \\n and \\\\.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Words to match (joined with spaces).") var query: [String] = []
+    @Flag(help: "Print rolo's JSON (an array of contacts).") var json = false
+    @Flag(help: "Print tab-separated values.") var tsv = false
+    @Option(help: "Print at most this many (0 for all). Default: 50 on a terminal, all otherwise.") var limit: Int?
+    @Option(help: "Only this account.") var account: String?
+    @Option(help: "name, name-desc or recent.") var sort: ListOrder = .name
+
+    func validate() throws {
+        if json && tsv { throw ValidationError("choose one of --json and --tsv") }
+        if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
+    }
+
+    func run() throws {
+        let context = try Context.open(global)
+        let (scope, _) = try context.scope(account)
+        let parsed = ContactQuery(query.joined(separator: " "))
+        let wanted = limit ?? (Output.standardOutputIsTerminal && !json && !tsv ? 50 : 0)
+        let accountNames = Dictionary(uniqueKeysWithValues: try context.service.accounts().map { ($0.id, $0.name) })
+
+        var rows: [ContactSummary] = []
+        var anchor = WindowAnchor.first
+        var printedJSON = 0
+        if json { Output.raw("[") }
+        readLoop: while true {
+            let page = try context.service.window(in: scope, matching: parsed.isEmpty ? nil : parsed, order: sort,
+                                                  from: anchor, limit: 500)
+            for row in page.rows {
+                if wanted > 0 && rows.count + printedJSON >= wanted { break readLoop }
+                if json {
+                    let contact = try context.service.contact(row.id)
+                    let object = RoloJSON.object(for: contact, accountName: accountNames[row.accountID] ?? "")
+                    Output.raw((printedJSON == 0 ? "\n" : ",\n") + object.prettyText.indented)
+                    printedJSON += 1
+                } else if tsv {
+                    Output.line(Output.tsvLine([row.id.shortID, row.displayName, row.email, row.phone, row.company,
+                                                accountNames[row.accountID]]))
+                    rows.append(row)
+                } else {
+                    rows.append(row)
+                }
+            }
+            guard let last = page.rows.last, !page.reachedEnd else { break }
+            anchor = .after(last.cursor)
+        }
+        if json {
+            Output.raw(printedJSON == 0 ? "]\n" : "\n]\n")
+            return
+        }
+        if tsv { return }
+        if rows.isEmpty {
+            Output.error(parsed.isEmpty ? "no contacts (try `rolo demo` or `rolo import FILE`)" : "no contacts match \(parsed.text)")
+            return
+        }
+        let showAccount = accountNames.count > 1 && account == nil
+        var header = ["ID", "NAME", "EMAIL", "PHONE", "COMPANY"]
+        if showAccount { header.append("ACCOUNT") }
+        let cells = rows.map { row -> [String] in
+            var line = [row.marker.symbol + row.id.shortID, row.displayName, row.email ?? "", row.phone ?? "", row.company ?? ""]
+            if showAccount { line.append(accountNames[row.accountID] ?? "") }
+            return line
+        }
+        for line in Output.table(header: [" " + header[0]] + header.dropFirst(), rows: cells, flexible: 2) { Output.line(line) }
+        if wanted > 0 && rows.count == wanted {
+            let total = try context.service.count(in: scope, matching: parsed.isEmpty ? nil : parsed) ?? 0
+            if total > wanted { Output.error("\(wanted) of \(total) shown; --limit 0 shows all") }
+        }
+    }
+}
+
+extension String {
+    /// Indents every line by two spaces (a contact inside the JSON array).
+    var indented: String {
+        split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n")
+    }
+}

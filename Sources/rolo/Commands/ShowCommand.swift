@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import RoloCore
+import RoloInterchange
+import RoloSync
+
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show one contact: every field, its custom fields, consent and sync state.",
+        discussion: "ID is a short id (k3p9), a uid, a provider's id, or an email address that names one contact."
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The contact.") var id: String
+    @Flag(help: "Print rolo's JSON, with a \"sync\" member.") var json = false
+    @Flag(help: "Also print the contact's change history.") var history = false
+
+    func run() throws {
+        let context = try Context.open(global)
+        let detail = try context.service.detail(context.service.resolve(id))
+        let contact = detail.contact
+        if json {
+            var object = RoloJSON.object(for: contact, accountName: detail.account.name)
+            if case .object(var members) = object {
+                var sync: [String: JSONValue] = ["state": .string(detail.syncState.summary)]
+                if let link = detail.remoteLink { sync["remote_id"] = .string(link.remoteID) }
+                let pending = try context.service.outbox(for: contact.id)
+                if detail.account.provider != .local { sync["pending_edits"] = .number(Double(pending.count)) }
+                members["sync"] = .object(sync)
+                object = .object(members)
+            }
+            Output.raw(object.prettyText + "\n")
+            return
+        }
+        var lines: [(String, String)] = []
+        for field in StandardField.allCases {
+            if let value = contact[field] { lines.append((field.label, field.humanValue(value))) }
+        }
+        Output.line(TerminalText.sanitize("\(contact.displayName)  (\(contact.id!.shortID) · \(detail.account.name) · "
+            + "\(detail.account.provider.displayName))"))
+        printSection(nil, lines)
+        if !contact.custom.isEmpty {
+            let labels = Dictionary(detail.definitions.map { ($0.key, $0.label) }, uniquingKeysWith: { first, _ in first })
+            printSection("Custom fields", contact.custom.keys.sorted().map { key in
+                let value = contact.custom[key]!
+                return ("\(labels[key] ?? key) (\(value.type.rawValue))", value.displayText)
+            })
+        }
+        var sync = [("State", detail.syncState.summary)]
+        if let link = detail.remoteLink { sync.append(("Remote id", link.remoteID)) }
+        sync.append(("Created", contact.createdAt.display))
+        sync.append(("Changed", contact.updatedAt.display))
+        sync.append(("uid", contact.uid))
+        printSection("Sync", sync)
+        if !contact.extensions.isEmpty {
+            printSection("Provider data", contact.extensions.keys.sorted().map { ($0, contact.extensions[$0]!.canonicalText) })
+        }
+        if history {
+            let entries = try context.service.audit(for: contact.id!)
+            printSection("History", entries.map { entry in
+                let changes = entry.deltas.map { "\($0.key.name): \(display($0.before)) → \(display($0.after))" }
+                return ("\(entry.at.display) \(entry.action)", "\(entry.author.description)  " + changes.joined(separator: "; "))
+            })
+        }
+    }
+
+    private func printSection(_ title: String?, _ lines: [(String, String)]) {
+        guard !lines.isEmpty else { return }
+        if let title { Output.line("\n" + title) }
+        let width = min(28, lines.map { TerminalText.width(TerminalText.sanitize($0.0)) }.max() ?? 0)
+        for (label, value) in lines {
+            let valueLines = TerminalText.sanitizeKeepingLayout(value).split(separator: "\n", omittingEmptySubsequences: false)
+            for (index, part) in valueLines.enumerated() {
+                let shownLabel = index == 0 ? TerminalText.fit(TerminalText.sanitize(label), to: width) : String(repeating: " ", count: width)
+                Output.line("  " + shownLabel + "  " + String(part).replacingOccurrences(of: "\t", with: " "))
+            }
+        }
+    }
+}

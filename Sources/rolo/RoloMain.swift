@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import RoloCore
+
+/// `rolo`: without a subcommand it opens the terminal UI; every action the UI offers is also
+/// a subcommand for scripts.
+struct Rolo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rolo",
+        abstract: "Find, read and correct DailyStory, Notifuse and iVvy contacts from a terminal.",
+        discussion: """
+            Without a subcommand, rolo opens its terminal UI on the local cache.
+
+            Exit codes: 0 success, 1 failure, 2 usage or validation error (nothing was written), 3 not found.
+            """,
+        version: "0.1.0",
+        subcommands: [
+            Open.self, ListCommand.self, Show.self, Add.self, SetFields.self, Delete.self, Undo.self,
+            Import.self, Export.self, Accounts.self, Fields.self, Demo.self, Paths.self,
+        ],
+        defaultSubcommand: Open.self
+    )
+}
+
+/// Runs a command and turns what went wrong into a message on stderr and an exit code:
+/// 0 success, 1 failure, 2 usage or validation error, 3 not found.
+@main
+enum RoloMain {
+    static func main() {
+        do {
+            var command = try Rolo.parseAsRoot()
+            try command.run()
+            exit(0)
+        } catch let error as RoloError {
+            Output.error("rolo: " + error.description.replacingOccurrences(of: "\n", with: "\nrolo: "))
+            exit(exitCode(for: error))
+        } catch let error as ExitCode {
+            exit(error.rawValue)
+        } catch {
+            // ArgumentParser's own outcomes: help and --version (status 0), usage errors (2).
+            let message = Rolo.fullMessage(for: error)
+            if Rolo.exitCode(for: error) == .success {
+                if !message.isEmpty { Output.raw(message.hasSuffix("\n") ? message : message + "\n") }
+                exit(0)
+            }
+            FileHandle.standardError.write(Data((TerminalText.sanitizeKeepingLayout(message) + "\n").utf8))
+            exit(2)
+        }
+    }
+
+    static func exitCode(for error: RoloError) -> Int32 {
+        switch error {
+        case .invalid: 2
+        case .notFound: 3
+        case .cache, .failed: 1
+        }
+    }
+}

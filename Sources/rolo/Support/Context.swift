@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RoloCore
+import RoloSync
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The cache file (default: $ROLO_DB, else $XDG_DATA_HOME/rolo/rolo.sqlite).",
+                                            valueName: "path"))
+    var db: String?
+}
+
+/// What a command works with: the paths and the opened contact service.
+struct Context {
+    let paths: RoloPaths
+    let service: ContactService
+
+    /// Opens the cache named by the options. Logging goes to the log file from here on.
+    static func open(_ options: GlobalOptions) throws -> Context {
+        let paths = RoloPaths(database: options.db)
+        FileLogHandler.bootstrapOnce(path: paths.log)
+        let service = try ContactService(path: paths.cache, author: .current(), logger: Logger(label: "rolo"))
+        return Context(paths: paths, service: service)
+    }
+
+    /// The account named by `--account`, or nil for every account.
+    func scope(_ name: String?) throws -> (AccountScope, Account?) {
+        guard let name else { return (.all, nil) }
+        let account = try service.account(named: name)
+        return (.account(account.id), account)
+    }
+
+    /// The account named by `--account`, or the default account.
+    func target(_ name: String?) throws -> Account {
+        try name.map(service.account(named:)) ?? service.defaultAccount()
+    }
+}
+
+extension FileLogHandler {
+    private static let started = NSLock()
+    nonisolated(unsafe) private static var done = false
+
+    /// Logging can be bootstrapped once per process.
+    static func bootstrapOnce(path: String) {
+        started.lock()
+        defer { started.unlock() }
+        guard !done else { return }
+        done = true
+        bootstrap(path: path)
+    }
+}
+
+extension ListOrder: ExpressibleByArgument {}
+
+/// How a field's value reads in human output.
+func display(_ value: FieldValue?) -> String {
+    value?.displayText ?? "—"
+}
+
+extension StandardField {
+    /// Flags read as yes/no for people.
+    func humanValue(_ value: String) -> String {
+        kind == .flag ? (value == "true" ? "yes" : "no") : value
+    }
+}
+
+extension FieldKey {
+    var name: String {
+        switch self {
+        case .standard(let field): field.key
+        case .custom(let key): "custom.\(key)"
+        }
+    }
+}

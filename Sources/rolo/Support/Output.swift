@@ -1,0 +1,77 @@
+import Foundation
+import RoloCore
+
+/// Writing to stdout and stderr. Text that came from the cache or a file is untrusted: it is
+/// made safe here (escape sequences and control characters shown, not obeyed) before it
+/// reaches a terminal. JSON output escapes control characters by itself.
+enum Output {
+    static var standardOutputIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+    static var standardInputIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
+
+    /// Columns of the terminal on stdout, or nil when stdout is not a terminal.
+    static var terminalColumns: Int? {
+        guard standardOutputIsTerminal else { return nil }
+        var size = winsize()
+        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
+    }
+
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    /// Writes already-safe text as it is (JSON, CSV or vCard produced by rolo).
+    static func raw(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data((TerminalText.sanitize(text) + "\n").utf8))
+    }
+
+    /// One line of tab-separated values: tabs, newlines and backslashes inside a value are
+    /// written as `\t`, `\n` and `\\`, so every record is exactly one line.
+    static func tsvLine(_ values: [String?]) -> String {
+        values.map { value in
+            var out = ""
+            for character in TerminalText.sanitizeKeepingLayout(value ?? "") {
+                switch character {
+                case "\t": out += "\\t"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\\": out += "\\\\"
+                default: out.append(character)
+                }
+            }
+            return out
+        }.joined(separator: "\t")
+    }
+
+    /// A table with a header, columns sized to their contents. On a terminal, the widest
+    /// column gives way (with `…`) so that lines fit.
+    static func table(header: [String], rows: [[String]], flexible: Int) -> [String] {
+        let safeRows = rows.map { $0.map { TerminalText.sanitize($0) } }
+        var widths = header.indices.map { column in
+            ([header[column]] + safeRows.map { $0[column] }).map(TerminalText.width).max() ?? 0
+        }
+        if let columns = terminalColumns {
+            let total = widths.reduce(0, +) + 2 * (widths.count - 1)
+            if total > columns {
+                widths[flexible] = max(8, widths[flexible] - (total - columns))
+            }
+        }
+        func render(_ cells: [String]) -> String {
+            cells.enumerated().map { column, text in
+                column == cells.count - 1 ? TerminalText.truncate(text, to: widths[column]) : TerminalText.fit(text, to: widths[column])
+            }.joined(separator: "  ")
+        }
+        return [render(header)] + safeRows.map(render)
+    }
+
+    /// Asks a yes/no question on the terminal; no by default.
+    static func confirm(_ question: String) -> Bool {
+        FileHandle.standardError.write(Data((TerminalText.sanitize(question) + " [y/N] ").utf8))
+        guard let answer = readLine() else { return false }
+        return ["y", "yes"].contains(answer.trimmed.lowercased())
+    }
+}
