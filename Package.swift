@@ -80,11 +80,17 @@ let package = Package(
         .testTarget(name: "RoloStoreTests", dependencies: ["RoloStore", "RoloCore"]),
         .testTarget(name: "RoloInterchangeTests", dependencies: ["RoloInterchange", "RoloCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RoloSyncTests", dependencies: ["RoloSync", "RoloStore", "RoloCore", "RoloInterchange"]),
-        .testTarget(name: "RoloViewModelsTests", dependencies: ["RoloViewModels", "RoloSync", "RoloCore"]),
+        // A deterministic cache for the view-model and screen tests (not shipped).
+        .target(
+            name: "RoloTestFixtures",
+            dependencies: ["RoloCore", "RoloStore", "RoloSync"],
+            path: "Tests/RoloTestFixtures"
+        ),
+        .testTarget(name: "RoloViewModelsTests", dependencies: ["RoloViewModels", "RoloSync", "RoloCore", "RoloTestFixtures"]),
         // Screen snapshots: whole screens rendered into the text backend at 80×24, 40×12, 160×48.
         .testTarget(
             name: "RoloTerminalTests",
-            dependencies: ["RoloTerminal", "RoloViewModels", "RoloSync", "RoloCore"],
+            dependencies: ["RoloTerminal", "RoloViewModels", "RoloSync", "RoloCore", "RoloTestFixtures"],
             // Read and rewritten (ROLO_RECORD_SNAPSHOTS=1) in the source tree, not bundled.
             exclude: ["Snapshots"]
         ),

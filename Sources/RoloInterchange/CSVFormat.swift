@@ -187,7 +187,7 @@ struct CSVContactWriter: ContactFileWriter {
         try sink(try encode(CSVFormat.header(customKeys: customKeys)))
     }
 
-    mutating func write(_ contact: Contact, accountName: String) throws {
+    mutating func write(_ contact: Contact, accountName: String, remote: RemoteReference?) throws {
         try sink(try encode(CSVFormat.cells(for: contact, accountName: accountName, customKeys: customKeys)))
     }
 

@@ -29,12 +29,16 @@ public struct AccountSpec: Sendable, Hashable {
     public var provider: ProviderKind
     public var settings: [String: String]
     public var definitions: [FieldDefinition]
+    /// When the account last finished a sync, if the file says.
+    public var lastSyncAt: Timestamp?
 
-    public init(name: String, provider: ProviderKind, settings: [String: String] = [:], definitions: [FieldDefinition] = []) {
+    public init(name: String, provider: ProviderKind, settings: [String: String] = [:], definitions: [FieldDefinition] = [],
+                lastSyncAt: Timestamp? = nil) {
         self.name = name
         self.provider = provider
         self.settings = settings
         self.definitions = definitions
+        self.lastSyncAt = lastSyncAt
     }
 }
 
@@ -46,11 +50,14 @@ public struct IncomingContact: Sendable {
     public var accountName: String?
     /// The line where the record starts (1-based).
     public var line: Int
+    /// The contact's id at its provider, when the file says it is already there (rolo JSON).
+    public var remote: RemoteReference?
 
-    public init(contact: Contact, accountName: String?, line: Int) {
+    public init(contact: Contact, accountName: String?, line: Int, remote: RemoteReference? = nil) {
         self.contact = contact
         self.accountName = accountName
         self.line = line
+        self.remote = remote
     }
 }
 
@@ -111,7 +118,8 @@ public enum ContactFileReader {
 /// Streams contacts out, a record at a time, so that a million contacts are never all held.
 public protocol ContactFileWriter {
     mutating func begin(accounts: [AccountSpec]) throws
-    mutating func write(_ contact: Contact, accountName: String) throws
+    /// `remote` is the contact's provider id, kept by formats that can hold it (rolo JSON).
+    mutating func write(_ contact: Contact, accountName: String, remote: RemoteReference?) throws
     mutating func finish() throws
 }
 

@@ -16,11 +16,11 @@ public enum RoloJSON {
     public static let version = 1
 
     /// Members of a contact object that are not standard fields.
-    static let bookkeeping: Set<String> = ["id", "uid", "account", "custom", "extensions", "created_at", "updated_at", "sync"]
+    static let bookkeeping: Set<String> = ["id", "uid", "account", "custom", "extensions", "created_at", "updated_at", "sync", "remote"]
 
     // MARK: - One contact
 
-    public static func object(for contact: Contact, accountName: String) -> JSONValue {
+    public static func object(for contact: Contact, accountName: String, remote: RemoteReference? = nil) -> JSONValue {
         var members: [String: JSONValue] = [
             "uid": .string(contact.uid), "account": .string(accountName),
             "created_at": .string(contact.createdAt.rfc3339), "updated_at": .string(contact.updatedAt.rfc3339),
@@ -35,6 +35,11 @@ public enum RoloJSON {
             })
         }
         if !contact.extensions.isEmpty { members["extensions"] = .object(contact.extensions) }
+        if let remote {
+            var link: [String: JSONValue] = ["id": .string(remote.id)]
+            if let modified = remote.modifiedAt { link["modified_at"] = .string(modified) }
+            members["remote"] = .object(link)
+        }
         return .object(members)
     }
 
@@ -101,6 +106,13 @@ public enum RoloJSON {
             contact[keyPath: keyPath] = instant
         }
         if members["updated_at"] == nil { contact.updatedAt = contact.createdAt }
+        var remote: RemoteReference?
+        if let link = members["remote"] {
+            guard let id = link["id"]?.stringValue, !id.trimmed.isEmpty, TerminalText.isSafe(id) else {
+                throw fail("remote", "must be an object with the provider's \"id\"")
+            }
+            remote = RemoteReference(id: id.trimmed, modifiedAt: link["modified_at"]?.stringValue)
+        }
         let strays = members.keys.filter { !bookkeeping.contains($0) && StandardField(rawValue: $0) == nil }.sorted()
         if !strays.isEmpty {
             unknown += strays
@@ -108,7 +120,7 @@ public enum RoloJSON {
             for key in strays { kept[key] = members[key] }
             contact.extensions["import"] = .object(kept)
         }
-        return IncomingContact(contact: contact, accountName: accountName, line: line)
+        return IncomingContact(contact: contact, accountName: accountName, line: line, remote: remote)
     }
 
     /// A custom value: `{"type": T, "value": V}`, or a bare value typed by what it is.
@@ -148,11 +160,13 @@ public enum RoloJSON {
     // MARK: - Accounts
 
     static func object(for spec: AccountSpec) -> JSONValue {
-        .object([
+        var members: [String: JSONValue] = [
             "name": .string(spec.name), "provider": .string(spec.provider.rawValue),
             "settings": .object(spec.settings.mapValues(JSONValue.string)),
             "fields": .array(spec.definitions.map(object(for:))),
-        ])
+        ]
+        if let synced = spec.lastSyncAt { members["last_sync_at"] = .string(synced.rfc3339) }
+        return .object(members)
     }
 
     static func object(for definition: FieldDefinition) -> JSONValue {
@@ -198,7 +212,12 @@ public enum RoloJSON {
                     providerRef: field["provider_ref"]?.stringValue))
             }
         }
-        return AccountSpec(name: name, provider: provider, settings: settings, definitions: definitions)
+        var lastSync: Timestamp?
+        if let text = json["last_sync_at"]?.stringValue {
+            guard let instant = Timestamp(parsing: text) else { throw fail("last_sync_at of \(name) is not an RFC 3339 time") }
+            lastSync = instant
+        }
+        return AccountSpec(name: name, provider: provider, settings: settings, definitions: definitions, lastSyncAt: lastSync)
     }
 
     // MARK: - Whole documents
@@ -208,7 +227,12 @@ public enum RoloJSON {
         do {
             document = try JSONValue.parse(text)
         } catch {
-            throw ImportProblem(line: lineOf(error.message) ?? 1, message: "not valid JSON: \(error.message)")
+            // "line 3, column 14: …" becomes line 3 of the problem and "column 14: …" of its message.
+            var message = error.message
+            if message.hasPrefix("line "), let comma = message.firstIndex(of: ",") {
+                message = message[message.index(after: comma)...].trimmed
+            }
+            throw ImportProblem(line: lineOf(error.message) ?? 1, message: "not valid JSON: " + message)
         }
         let starts = ElementLines(text)
         var result = ReadResult()
@@ -339,8 +363,8 @@ struct RoloJSONWriter: ContactFileWriter {
             + indent(header, by: 2) + ",\n  \"contacts\": [")
     }
 
-    mutating func write(_ contact: Contact, accountName: String) throws {
-        let text = RoloJSON.object(for: contact, accountName: accountName).prettyText
+    mutating func write(_ contact: Contact, accountName: String, remote: RemoteReference?) throws {
+        let text = RoloJSON.object(for: contact, accountName: accountName, remote: remote).prettyText
         try sink((written == 0 ? "\n    " : ",\n    ") + indent(text, by: 4))
         written += 1
     }

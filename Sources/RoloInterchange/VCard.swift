@@ -358,7 +358,7 @@ struct VCardWriter: ContactFileWriter {
     mutating func begin(accounts: [AccountSpec]) throws {}
     mutating func finish() throws {}
 
-    mutating func write(_ contact: Contact, accountName: String) throws {
+    mutating func write(_ contact: Contact, accountName: String, remote: RemoteReference?) throws {
         var lines: [String] = ["BEGIN:VCARD", "VERSION:" + version.rawValue]
         let v4 = version == .v4
         func escaped(_ text: String) -> String {

@@ -27,6 +27,27 @@ extension LocalCache {
         }
     }
 
+    /// A contact's link to its provider, if it has one.
+    public func remoteReference(of id: ContactID) throws -> RemoteReference? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT remoteId, remoteModifiedAt FROM remote_link WHERE contactId = ?",
+                             arguments: [id.rawValue]).map { RemoteReference(id: $0["remoteId"], modifiedAt: $0["remoteModifiedAt"]) }
+        }
+    }
+
+    /// Which provider ids of an account are already linked to a contact.
+    public func linkedRemoteIDs(_ ids: [String], accountID: Int64) throws -> Set<String> {
+        try read { db in
+            var found = Set<String>()
+            for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                found.formUnion(try String.fetchAll(db, sql: "SELECT remoteId FROM remote_link WHERE accountId = ? AND remoteId IN (\(marks))",
+                                                    arguments: StatementArguments([accountID] + chunk)))
+            }
+            return found
+        }
+    }
+
     /// Which of these uids the cache already holds (deleted contacts included).
     public func existingUIDs(_ uids: [String]) throws -> Set<String> {
         try read { db in

@@ -19,9 +19,14 @@ extension LocalCache {
     ///
     /// Into an empty account the contacts are ranked in one pass, in name order, which is much
     /// faster than placing them one by one.
+    ///
+    /// A contact with a `remotes` entry (same index) is already at its provider: it is linked
+    /// to the provider's id with itself as the base record, and no create is queued for it.
     @discardableResult
-    public func insertContacts(_ contacts: [Contact], author: Author) throws -> [ContactID] {
+    public func insertContacts(_ contacts: [Contact], remotes: [RemoteReference?] = [], author: Author) throws -> [ContactID] {
         guard !contacts.isEmpty else { return [] }
+        let remoteByUID = Dictionary(zip(contacts.map(\.uid), remotes).compactMap { uid, remote in remote.map { (uid, $0) } },
+                                     uniquingKeysWith: { first, _ in first })
         return try write { db in
             try LocalCache.withLargeCache(db) {
             var ids: [ContactID] = []
@@ -38,12 +43,14 @@ extension LocalCache {
                     let spacing = (upper - lower) / Int64(keyed.count + 1)
                     for (position, item) in keyed.enumerated() {
                         let rank = lower + spacing * Int64(position + 1)
-                        ids.append(try LocalCache.insert(item.1, rank: rank, author: author, index: index, db: db).id!)
+                        ids.append(try LocalCache.insert(item.1, rank: rank, remote: remoteByUID[item.1.uid], author: author,
+                                                         index: index, db: db).id!)
                         if index.count >= SearchIndex.batchSize { try index.flush() }
                     }
                 } else {
                     for contact in batch {
-                        ids.append(try LocalCache.insert(contact, author: author, index: index, db: db).id!)
+                        ids.append(try LocalCache.insert(contact, remote: remoteByUID[contact.uid], author: author,
+                                                         index: index, db: db).id!)
                         // Placing a contact reads neighbours' ranks, never the index, so
                         // queued rows can wait.
                         if index.count >= SearchIndex.batchSize { try index.flush() }
@@ -187,15 +194,25 @@ extension LocalCache {
 
     // MARK: - Pieces shared by the writes
 
-    static func insert(_ contact: Contact, rank: Int64? = nil, author: Author, index: SearchIndex.Batch,
-                       db: Database) throws -> Contact {
+    static func insert(_ contact: Contact, rank: Int64? = nil, remote: RemoteReference? = nil, author: Author,
+                       index: SearchIndex.Batch, db: Database) throws -> Contact {
         var stored = contact
         let rank = try rank ?? RankAllocator.rank(for: contact.sortKey, accountID: contact.accountID, db: db)
         stored.id = ContactID(try ContactRows.insert(contact, rank: rank, index: index, db: db))
         let deltas = allFields(of: stored)
-        // A create's outbox entry needs no copy of the fields: the contact row is what is sent.
-        try recordOutbox(.create, contact: stored, deltas: [], db: db)
-        try recordAudit("create", contact: stored, deltas: deltas, author: author, db: db)
+        if let remote {
+            // Already at the provider: link it, with this record as the agreed base.
+            try db.cachedStatement(sql: """
+                INSERT INTO remote_link (contactId, accountId, remoteId, remoteModifiedAt, baseRecord, baseHash, syncedAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [stored.id!.rawValue, stored.accountID, remote.id, remote.modifiedAt,
+                                         BaseRecord.encode(stored), ContentHash.of(stored), Timestamp.now().millisecondsSinceEpoch])
+            try recordAudit("import", contact: stored, deltas: deltas, author: author, db: db)
+        } else {
+            // A create's outbox entry needs no copy of the fields: the contact row is what is sent.
+            try recordOutbox(.create, contact: stored, deltas: [], db: db)
+            try recordAudit("create", contact: stored, deltas: deltas, author: author, db: db)
+        }
         return stored
     }
 

@@ -47,12 +47,15 @@ extension ContactService {
             }
             let made = try cache.createAccount(name: spec.name, provider: spec.provider, settings: spec.settings,
                                                definitions: spec.definitions)
+            if let synced = spec.lastSyncAt { try cache.setLastSync(accountID: made.id, at: synced) }
             created.append(made.name)
             accountsByName[name.lowercased()] = made
             return made
         }
 
         var accepted: [Contact] = []
+        var remotes: [RemoteReference?] = []
+        var seenRemote = Set<String>()
         var seenUIDs = Set<String>()
         var seenKeys = Set<String>()
         let existingUIDs = try cache.existingUIDs(result.contacts.map(\.contact.uid))
@@ -82,13 +85,23 @@ extension ContactService {
                             + "Notifuse identifies contacts by email")
                     }
                 }
+                if let remote = incoming.remote {
+                    if account.provider == .local {
+                        throw ImportProblem(line: incoming.line, message: "remote: a local account has no provider ids")
+                    }
+                    let linked = try cache.linkedRemoteIDs([remote.id], accountID: account.id)
+                    if !linked.isEmpty || !seenRemote.insert("\(account.id)/\(remote.id)").inserted {
+                        throw ImportProblem(line: incoming.line, message: "remote: \(account.name) already has a contact with id \(remote.id)")
+                    }
+                }
                 accepted.append(checked)
+                remotes.append(incoming.remote)
             } catch let problem as ImportProblem {
                 if !skipInvalid { throw RoloError.invalid(field: "line \(problem.line)", problem.message) }
                 skipped.append(problem)
             }
         }
-        try cache.insertContacts(accepted, author: author)
+        try cache.insertContacts(accepted, remotes: remotes, author: author)
         logger.info("import finished", metadata: ["imported": "\(accepted.count)", "skipped": "\(skipped.count)",
                                                   "format": "\(format.rawValue)"])
         return ImportReport(imported: accepted.count, skipped: skipped, warnings: warnings, createdAccounts: created)
@@ -129,13 +142,15 @@ extension ContactService {
         let names = Dictionary(uniqueKeysWithValues: accounts.map { ($0.id, $0.name) })
         let specs = try accounts.map { account in
             AccountSpec(name: account.name, provider: account.provider, settings: account.settings,
-                        definitions: try cache.fieldDefinitions(accountID: account.id))
+                        definitions: try cache.fieldDefinitions(accountID: account.id),
+                        lastSyncAt: try cache.lastSync(accountID: account.id))
         }
         var writer = ContactFileWriters.make(format, version: vCardVersion, customKeys: try cache.customKeys(in: scope), sink: sink)
         try writer.begin(accounts: specs)
         var written = 0
         try cache.forEachContact(in: scope, matching: query) { contact in
-            try writer.write(contact, accountName: names[contact.accountID] ?? Account.defaultName)
+            let remote = try cache.remoteReference(of: contact.id!)
+            try writer.write(contact, accountName: names[contact.accountID] ?? Account.defaultName, remote: remote)
             written += 1
         }
         try writer.finish()

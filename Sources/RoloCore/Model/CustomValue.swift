@@ -145,7 +145,7 @@ public enum CustomValue: Sendable, Hashable {
             return .bool(flag)
         case .json:
             let document: JSONValue
-            do { document = try JSONValue.parse(text) } catch { throw ValueError("is not valid JSON: \(error.message)") }
+            do { document = try JSONValue.parse(text) } catch { throw ValueError("is not valid JSON (\(error.message))") }
             guard document.isContainer else { throw ValueError("must be a JSON object or array, not a single value") }
             return .json(document)
         case .select:

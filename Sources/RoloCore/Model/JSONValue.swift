@@ -12,20 +12,13 @@ public enum JSONValue: Sendable, Hashable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    /// Parses JSON text. The error names the line and column when the text is not JSON.
+    /// Parses JSON text strictly (RFC 8259). The error names the line and column.
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
-        guard let data = text.data(using: .utf8) else { throw JSONParseError(message: "the text is not UTF-8") }
-        return try parse(data)
+        try JSONParser.parse(Array(text.utf8))
     }
 
     public static func parse(_ data: Data) throws(JSONParseError) -> JSONValue {
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch let error as DecodingError {
-            throw JSONParseError(message: JSONParseError.describe(error))
-        } catch {
-            throw JSONParseError(message: String(describing: error))
-        }
+        try JSONParser.parse(Array(data))
     }
 
     /// Compact text with sorted keys: the canonical form stored in the cache.
@@ -179,17 +172,4 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
     public let message: String
     public init(message: String) { self.message = message }
     public var description: String { message }
-
-    static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .dataCorrupted(let context):
-            let underlying = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            let detail = underlying ?? context.debugDescription
-            return detail.isEmpty ? "not valid JSON" : detail
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context):
-            return context.debugDescription
-        @unknown default:
-            return "not valid JSON"
-        }
-    }
 }

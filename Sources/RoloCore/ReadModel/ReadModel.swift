@@ -273,3 +273,29 @@ public enum DraftSlot: Sendable, Hashable {
     }
 }
 
+
+/// A contact's identity at its provider, as a file or a pull states it.
+public struct RemoteReference: Sendable, Hashable {
+    public let id: String
+    /// The provider's own "last modified" stamp, as it wrote it.
+    public let modifiedAt: String?
+
+    public init(id: String, modifiedAt: String?) {
+        self.id = id
+        self.modifiedAt = modifiedAt
+    }
+}
+
+/// The record a contact had when it last agreed with its provider: the base of the three-way
+/// merge. Canonical JSON (sorted keys), so equal records have equal text.
+public enum BaseRecord {
+    public static func encode(_ contact: Contact) -> String {
+        var fields: [String: JSONValue] = [:]
+        for (field, value) in contact.fields { fields[field.key] = .string(value) }
+        let custom = contact.custom.mapValues { value in
+            JSONValue.object(["type": .string(value.type.rawValue), "value": .string(value.storedText)])
+        }
+        return JSONValue.object(["fields": .object(fields), "custom": .object(custom),
+                                 "extensions": .object(contact.extensions)]).canonicalText
+    }
+}

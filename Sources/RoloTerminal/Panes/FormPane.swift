@@ -34,8 +34,11 @@ enum FormPane {
             if field.isCleared {
                 canvas.writeFitted("(cleared)", x: valueX, y: y, width: valueWidth, role: focused ? rowRole : .warning)
             } else if field.input.isEmpty {
-                let hint = field.hint ?? ""
-                canvas.writeFitted(hint, x: valueX, y: y, width: valueWidth, role: focused ? rowRole : .hint)
+                // The format shows on the focused line only, marked as an example, so that an
+                // empty field never looks filled in.
+                if focused, let hint = field.hint {
+                    canvas.writeFitted("e.g. " + hint, x: valueX, y: y, width: valueWidth, role: rowRole)
+                }
             } else {
                 var shown = field.shownText
                 if case .flag = field.kind { shown = shown.isEmpty ? "" : shown }

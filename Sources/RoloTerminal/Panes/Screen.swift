@@ -51,7 +51,9 @@ enum TitleBar {
     static func draw(_ model: AppModel, into canvas: inout Canvas) {
         let rect = model.layout.title
         canvas.fill(rect, role: .title)
-        var left = " rolo · " + (model.currentAccount.map { "\($0.name) (\($0.provider.displayName))" } ?? "all accounts")
+        var left = " rolo · " + (model.currentAccount.map { account in
+            account.provider == .local ? account.name : "\(account.name) · \(account.provider.displayName)"
+        } ?? "all accounts")
         if !model.list.filter.text.isEmpty, !model.list.isEditingFilter { left += " · filter: " + model.list.filter.text }
         if model.list.order != .name { left += " · " + model.list.order.label }
         let right = (model.isReadOnly ? "READ-ONLY  " : "") + "? help "

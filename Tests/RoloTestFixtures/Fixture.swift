@@ -1,0 +1,77 @@
+import Foundation
+import RoloCore
+import RoloStore
+import RoloSync
+
+/// A small cache whose every id, name and time is fixed, so screens render the same every
+/// run: a local account, a DailyStory and a Notifuse account, and people whose names test
+/// widths and scripts — and one hostile name full of escape sequences.
+public enum Fixture {
+    public static let author = Author(user: "tester", clientAddress: "192.0.2.7")
+    public static let created = Timestamp(parsing: "2025-03-01T09:00:00Z")!
+    public static let changed = Timestamp(parsing: "2025-09-23T20:50:49Z")!
+
+    /// A frozen clock for status messages.
+    public static let clock: @Sendable () -> Timestamp = { Timestamp(parsing: "2026-11-25T10:00:00Z")! }
+
+    public static func uid(_ number: Int) -> String {
+        String(format: "00000000-0000-4000-8000-%012d", number)
+    }
+
+    public static func service(people: [Person] = Fixture.people, withProviders: Bool = true) throws -> ContactService {
+        let cache = try LocalCache()
+        let local = try cache.defaultAccount()
+        var accounts = [local.id]
+        if withProviders {
+            accounts.append(try cache.createAccount(name: "dailystory", provider: .dailystory, settings: ["data_center": "us-1"]).id)
+            accounts.append(try cache.createAccount(name: "notifuse", provider: .notifuse, definitions: [
+                FieldDefinition(key: "plan", label: "Plan", type: .text, maxLength: 255, providerRef: "custom_string_1"),
+                FieldDefinition(key: "lifetime_value", label: "Lifetime value", type: .number, providerRef: "custom_number_1"),
+                FieldDefinition(key: "preferences", label: "Preferences", type: .json, providerRef: "custom_json_1"),
+            ]).id)
+        }
+        // One at a time, in order, so row ids (and short ids) are the same every run. Contacts of
+        // provider accounts arrive linked, as from a pull; local ones are created here.
+        for (index, person) in people.enumerated() where person.account < accounts.count {
+            let contact = Contact(uid: uid(index + 1), accountID: accounts[person.account], fields: person.fields,
+                                  custom: person.custom, createdAt: created, updatedAt: changed)
+            let remote = person.account == 0 ? nil : RemoteReference(id: "remote-\(index + 1)", modifiedAt: nil)
+            try cache.insertContacts([contact], remotes: [remote], author: author)
+        }
+        return ContactService(cache: cache, author: author)
+    }
+
+    public struct Person: Sendable {
+        public var account: Int
+        public var fields: [StandardField: String]
+        public var custom: [String: CustomValue]
+
+        public init(_ account: Int, _ fields: [StandardField: String], custom: [String: CustomValue] = [:]) {
+            self.account = account
+            self.fields = fields
+            self.custom = custom
+        }
+    }
+
+    public static let people: [Person] = [
+        Person(0, [.firstName: "Rob", .lastName: "Howard", .email: "rob@example.com", .mobilePhone: "+15557140059",
+                   .jobTitle: "Founder, CEO", .company: "Acme Logistics", .city: "Dallas", .region: "Texas",
+                   .postcode: "75270", .country: "United States"],
+               custom: ["plan": .text("gold"), "renewal": .date(LocalDate(year: 2026, month: 1, day: 31)!),
+                        "seats": .number(12), "vip": .bool(true)]),
+        Person(0, [.firstName: "Zoë", .lastName: "Müller", .email: "zoe.mueller@example.org", .city: "Zürich", .country: "Switzerland"]),
+        Person(0, [.fullName: "山田太郎", .firstName: "太郎", .lastName: "山田", .email: "taro@example.jp", .city: "東京"]),
+        Person(0, [.firstName: "Иван", .lastName: "Петров", .email: "ivan@example.ru", .company: "ООО Ромашка"]),
+        Person(0, [.fullName: "محمد العلي", .email: "m.alali@example.com", .city: "Dubai"]),
+        Person(0, [.fullName: "Sam 🚀 Rivera", .email: "sam@example.net", .company: "Rocket Shop"]),
+        Person(0, [.fullName: "Evil\u{1B}[2J\u{1B}]0;pwned\u{07}Name", .email: "evil@example.com",
+                   .company: "\u{1B}]52;c;ZXZpbA==\u{07}Clip \u{202E}reversed"]),
+        Person(0, [.firstName: "Ann", .lastName: "Lee", .email: "ann.lee@example.com",
+                   .company: "A company with a very long name that will never fit in any column of the list"]),
+        Person(1, [.firstName: "Robert", .lastName: "Dallaire", .email: "bob@corp.example.org", .mobilePhone: "+15557140001",
+                   .city: "Austin", .status: "Active"], custom: ["stripe_customer_id": .text("cus_DRvE6c5V9jp")]),
+        Person(1, [.firstName: "Roberta", .lastName: "Diaz", .email: "roberta@example.com", .city: "Dallas"]),
+        Person(2, [.firstName: "Olga", .lastName: "Smirnova", .email: "olga@example.com", .country: "RU"],
+               custom: ["plan": .text("pro"), "lifetime_value": .number(1250.5)]),
+    ]
+}

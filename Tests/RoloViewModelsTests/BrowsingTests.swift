@@ -1,0 +1,218 @@
+import RoloCore
+import RoloSync
+import RoloTestFixtures
+import Testing
+@testable import RoloViewModels
+
+@Suite("Browsing: list, filter, detail, accounts")
+struct BrowsingTests {
+    @Test func theListOpensSortedWithTheFirstRowSelected() throws {
+        let model = try makeModel()
+        #expect(model.names.first == "Ann Lee")
+        #expect(model.selectedName == "Ann Lee")
+        #expect(model.list.total == 8)
+        #expect(model.list.matches == 8)
+        #expect(model.context == .list)
+    }
+
+    @Test func movingPastThePageReadsTheNextPageAndBack() throws {
+        // 10 rows on screen: height 14 minus the title, the column header, the status and the footer.
+        let people = (0..<37).map { Fixture.Person(0, [.fullName: String(format: "Person %02d", $0), .email: "p\($0)@example.com"]) }
+        let model = try makeModel(Fixture.service(people: people, withProviders: false), height: 14)
+        #expect(model.list.pageSize == 10)
+        for _ in 0..<12 { model.press(.down) }
+        #expect(model.selectedName == "Person 12")
+        #expect(model.list.selectedIndex == 12)
+        #expect(model.list.rows.count == 10)
+        model.press(.character("G"))
+        #expect(model.selectedName == "Person 36")
+        #expect(model.list.selectedIndex == 36)
+        model.press(.down)
+        #expect(model.selectedName == "Person 36", "the last row stays selected")
+        model.press(.pageUp)
+        #expect(model.selectedName == "Person 26")
+        model.press(.character("g"))
+        #expect(model.selectedName == "Person 00")
+        model.press(.up)
+        #expect(model.selectedName == "Person 00")
+        model.press(.pageDown, .pageDown)
+        #expect(model.list.selectedIndex == 20)
+        #expect(model.selectedName == "Person 20")
+    }
+
+    @Test func theFilterNarrowsAsYouTypeAndEscClearsIt() throws {
+        let service = try Fixture.service()
+        let model = try makeModel(service, account: nil)
+        model.press(.character("/"))
+        #expect(model.context == .filterInput)
+        let effects = model.type("rob")
+        #expect(model.names == ["Rob Howard", "Robert Dallaire", "Roberta Diaz"])
+        #expect(model.list.matches == nil, "the count runs in the background")
+        model.runCounts(effects)
+        #expect(model.list.matches == 3)
+        model.type(" dal")
+        #expect(model.names == ["Rob Howard", "Robert Dallaire", "Roberta Diaz"])
+        model.press(.backspace, .backspace, .backspace)
+        model.type("aus")
+        #expect(model.names == ["Robert Dallaire"])
+        model.press(.enter)
+        #expect(model.context == .list)
+        #expect(model.list.filter.text == "rob aus")
+        model.press(.escape)
+        #expect(model.list.filter.text.isEmpty)
+        #expect(model.list.total == 11)
+    }
+
+    @Test func aStaleCountIsIgnored() throws {
+        let model = try makeModel()
+        model.press(.character("/"))
+        let first = model.type("r")
+        model.type("o")
+        model.runCounts(first)   // the count of "r" arrives after "ro" was typed
+        #expect(model.list.matches == nil)
+    }
+
+    @Test func queriesUseTheFullSyntax() throws {
+        let model = try makeModel(account: nil)
+        model.command("filter city:dallas")
+        #expect(model.names == ["Rob Howard", "Roberta Diaz"])
+        model.command("filter plan:gold")
+        #expect(model.names == ["Rob Howard"])
+        model.command("filter 太郎")
+        #expect(model.names == ["山田太郎"])
+        model.command("filter \"founder ceo\"")
+        #expect(model.names == ["Rob Howard"])
+    }
+
+    @Test func enterOpensTheDetailAndEscGoesBack() throws {
+        let model = try makeModel()
+        #expect(model.detail == nil, "narrow: the detail is not loaded until it is shown")
+        model.press(.enter)
+        #expect(model.focus == .detail)
+        #expect(model.detail?.contact.displayName == "Ann Lee")
+        model.press(.escape)
+        #expect(model.focus == .list)
+    }
+
+    @Test func sideBySideTheDetailFollowsTheSelection() throws {
+        let model = try makeModel(width: 120)
+        #expect(model.layout.isSideBySide)
+        #expect(model.detail?.contact.displayName == "Ann Lee")
+        model.press(.down)
+        #expect(model.detail?.contact.displayName == model.selectedName)
+        model.press(.tab)
+        #expect(model.focus == .detail)
+        model.press(.tab)
+        #expect(model.focus == .list)
+    }
+
+    @Test func theDetailShowsEveryFieldAndScrolls() throws {
+        let model = try makeModel(height: 12)
+        model.command("filter howard")
+        model.press(.enter)
+        let rows = try #require(model.detail?.rows)
+        let labels = rows.compactMap { row -> String? in if case .field(let label, _, _, _) = row { label } else { nil } }
+        for expected in ["First name", "Mobile phone", "Job title", "City", "plan · text", "renewal · date", "vip · bool", "State"] {
+            #expect(labels.contains(expected), "\(expected)")
+        }
+        model.press(.character("G"))
+        #expect(model.detail!.scroll > 0)
+        model.press(.character("g"))
+        #expect(model.detail!.scroll == 0)
+    }
+
+    @Test func sortingCyclesTheOrders() throws {
+        let model = try makeModel()
+        model.press(.character("o"))
+        #expect(model.list.order == .nameDescending)
+        #expect(model.names.first == "山田太郎", "Han sorts after every Latin letter")
+        #expect(model.names.last == "Ann Lee")
+        model.press(.character("o"))
+        #expect(model.list.order == .recentlyChanged)
+        model.press(.character("o"))
+        #expect(model.list.order == .name)
+    }
+
+    @Test func theAccountSwitcherChangesTheScope() throws {
+        let model = try makeModel(account: nil)
+        #expect(model.currentAccount == nil)
+        model.press(.character("a"))
+        guard case .picker(let picker)? = model.overlay else { Issue.record("no picker"); return }
+        #expect(picker.options.map(\.label) == ["All accounts", "local (Local)", "dailystory (DailyStory)", "notifuse (Notifuse)"])
+        model.press(.down, .down, .enter)
+        #expect(model.currentAccount?.name == "dailystory")
+        #expect(model.names == ["Robert Dallaire", "Roberta Diaz"])
+        model.command("account notifuse")
+        #expect(model.names == ["Olga Smirnova"])
+        model.command("account nowhere")
+        #expect(model.message?.tone == .error)
+        #expect(model.message?.text.contains("no account named nowhere") == true)
+        model.command("account all")
+        #expect(model.list.total == 11)
+    }
+
+    @Test func resizingKeepsTheSelectionVisible() throws {
+        let people = (0..<40).map { Fixture.Person(0, [.fullName: String(format: "P%02d", $0), .email: "p\($0)@example.com"]) }
+        let model = try makeModel(Fixture.service(people: people, withProviders: false), height: 30)
+        for _ in 0..<20 { model.press(.down) }
+        #expect(model.selectedName == "P20")
+        model.handle(.resize(Size(width: 80, height: 12)))
+        #expect(model.selectedName == "P20")
+        #expect(model.list.selection < model.list.pageSize)
+        model.handle(.resize(Size(width: 30, height: 8)))
+        #expect(model.layout.isTooSmall)
+        model.handle(.resize(Size(width: 120, height: 40)))
+        #expect(model.selectedName == "P20")
+        #expect(model.detail?.contact.displayName == "P20")
+    }
+
+    @Test func helpShowsTheFocusedPanesKeysAndAnyKeyCloses() throws {
+        let model = try makeModel()
+        model.press(.character("?"))
+        guard case .help(.list, _)? = model.overlay else { Issue.record("no help"); return }
+        model.press(.character("x"))
+        #expect(model.overlay == nil)
+        #expect(model.context == .list)
+    }
+
+    @Test func quitEndsTheProgram() throws {
+        let model = try makeModel()
+        #expect(model.press(.character("q")) == [.quit])
+        #expect(model.press(.control("c")) == [.quit])
+        #expect(model.command("q") == [.quit])
+    }
+
+    @Test func theCommandLineCompletesAndRemembers() throws {
+        let model = try makeModel()
+        model.press(.character(":"))
+        model.type("acc")
+        model.press(.tab)
+        #expect(model.commandLine?.editor.text == "account ")
+        model.type("notif")
+        model.press(.tab)
+        #expect(model.commandLine?.editor.text == "account notifuse")
+        model.press(.enter)
+        #expect(model.currentAccount?.name == "notifuse")
+        model.press(.character(":"), .up)
+        #expect(model.commandLine?.editor.text == "account notifuse")
+        model.press(.escape)
+        #expect(model.commandLine == nil)
+        model.command("frobnicate")
+        #expect(model.message?.text == "Unknown command :frobnicate — try :help")
+    }
+
+    @Test func exportWritesTheContactsInView() throws {
+        let model = try makeModel()
+        let path = NSTemporaryDirectory() + "rolo-export-\(UInt32.random(in: 0...UInt32.max)).csv"
+        model.command("filter rob")
+        model.command("export \(path)")
+        #expect(model.message?.text == "Exported 1 contact to \(path)")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains("Howard"))
+        #expect(!text.contains("Lee"))
+        model.command("export /tmp/contacts.txt")
+        #expect(model.message?.tone == .error)
+    }
+}
+
+import Foundation

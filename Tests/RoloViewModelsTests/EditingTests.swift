@@ -1,0 +1,289 @@
+import Foundation
+import RoloCore
+import RoloSync
+import RoloTestFixtures
+import Testing
+@testable import RoloViewModels
+
+@Suite("Editing: the form, saving, validation, drafts, undo")
+struct EditingTests {
+    /// The model with Rob Howard selected.
+    func robModel(_ service: ContactService? = nil, readOnly: Bool = false) throws -> AppModel {
+        let model = try makeModel(service, readOnly: readOnly)
+        model.command("filter howard")
+        model.press(.enter)
+        #expect(model.selectedName == "Rob Howard")
+        return model
+    }
+
+    @Test func typingInAFieldAndSavingWritesContactOutboxAndAudit() throws {
+        let service = try Fixture.service()
+        let model = try robModel(service)
+        let id = try #require(model.list.selected?.id)
+        model.press(.character("e"))
+        #expect(model.context == .form)
+        model.focusField(.standard(.city))
+        model.press(.enter)
+        #expect(model.context == .formInput)
+        model.press(.control("u"))
+        model.type("Austin")
+        model.press(.enter)
+        #expect(model.form?.fields.first { $0.key == .standard(.city) }?.input == "Austin")
+        model.focusField(.custom("plan"))
+        model.press(.enter, .control("u"))
+        model.type("platinum")
+        model.press(.control("s"))
+        #expect(model.form == nil)
+        #expect(model.focus == .detail)
+        #expect(model.message?.tone == .success)
+        #expect(model.message?.text == "Saved Rob Howard: 2 fields, kept in rolo")
+        let stored = try service.contact(id)
+        #expect(stored[.city] == "Austin")
+        #expect(stored.custom["plan"] == .text("platinum"))
+        let outbox = try service.outbox(for: id)
+        #expect(outbox.last?.operation == .update)
+        #expect(Set(outbox.last!.deltas.map(\.key)) == [.standard(.city), .custom("plan")])
+        #expect(try service.audit(for: id).first?.author == Fixture.author)
+        #expect(try service.drafts().isEmpty)
+        #expect(model.detail?.contact[.city] == "Austin")
+    }
+
+    @Test func anInvalidValueIsMarkedAndSavingIsRefused() throws {
+        let service = try Fixture.service()
+        let model = try robModel(service)
+        model.press(.character("e"))
+        model.focusField(.standard(.email))
+        model.press(.enter, .control("u"))
+        model.type("rob@")
+        model.press(.enter)
+        let email = try #require(model.form?.fields.first { $0.key == .standard(.email) })
+        #expect(email.error?.contains("not an email address") == true)
+        #expect(model.message?.tone == .error)
+        model.press(.control("s"))
+        #expect(model.form != nil, "the form stays open")
+        #expect(model.message?.text.contains("marked in red") == true)
+        #expect(try service.contact(model.list.selected!.id).email == "rob@example.com")
+        // Fixing it lets the save through.
+        model.focusField(.standard(.email))
+        model.press(.enter, .control("u"))
+        model.type("robert@example.com")
+        model.press(.enter, .control("s"))
+        #expect(model.form == nil)
+        #expect(try service.contact(model.list.selected!.id).email == "robert@example.com")
+    }
+
+    @Test func typedValuesAreCheckedByType() throws {
+        let model = try robModel()
+        model.press(.character("e"))
+        model.focusField(.custom("renewal"))
+        model.press(.enter, .control("u"))
+        model.type("2026-02-30")
+        model.press(.enter)
+        #expect(model.form?.fields.first { $0.key == .custom("renewal") }?.error?.contains("is not a date") == true)
+        model.focusField(.custom("seats"))
+        model.press(.enter, .control("u"))
+        model.type("12 seats")
+        model.press(.enter)
+        #expect(model.form?.fields.first { $0.key == .custom("seats") }?.error?.contains("is not a number") == true)
+    }
+
+    @Test func spaceTogglesYesNoAndXClearsExplicitly() throws {
+        let service = try Fixture.service()
+        let model = try robModel(service)
+        let id = model.list.selected!.id
+        model.press(.character("e"))
+        model.focusField(.custom("vip"))
+        model.press(.character(" "))
+        #expect(model.form?.focused?.input == "no")
+        model.focusField(.standard(.jobTitle))
+        model.press(.character("x"))
+        #expect(model.form?.focused?.isCleared == true)
+        model.press(.control("s"))
+        let stored = try service.contact(id)
+        #expect(stored.custom["vip"] == .bool(false))
+        #expect(stored[.jobTitle] == nil)
+        let deltas = try service.outbox(for: id).last!.deltas
+        #expect(deltas.contains(FieldDelta(key: .standard(.jobTitle), before: .text("Founder, CEO"), after: nil)))
+    }
+
+    @Test func escOnAChangedFormAsksAndEachAnswerDoesWhatItSays() throws {
+        let service = try Fixture.service()
+        let model = try robModel(service)
+        let id = model.list.selected!.id
+        model.press(.character("e"))
+        model.focusField(.standard(.city))
+        model.press(.enter, .control("u"))
+        model.type("Paris")
+        model.press(.escape)          // stop typing
+        model.press(.escape)          // leave the form
+        guard case .dialog(let dialog)? = model.overlay else { Issue.record("no question"); return }
+        #expect(dialog.choices.map(\.label) == ["save", "discard", "keep editing"])
+        model.press(.character("k"))
+        #expect(model.form != nil && model.overlay == nil)
+        model.press(.escape, .character("d"))
+        #expect(model.form == nil)
+        #expect(try service.contact(id)[.city] == "Dallas")
+        #expect(try service.drafts().isEmpty)
+        model.press(.character("e"))
+        model.focusField(.standard(.city))
+        model.press(.enter, .control("u"))
+        model.type("Lyon")
+        model.press(.escape, .escape, .character("s"))
+        #expect(try service.contact(id)[.city] == "Lyon")
+    }
+
+    @Test func colonWSaves() throws {
+        let service = try Fixture.service()
+        let model = try robModel(service)
+        model.press(.character("e"))
+        model.focusField(.standard(.postcode))
+        model.press(.enter, .control("u"))
+        model.type("75201")
+        model.press(.escape)
+        model.command("w")
+        #expect(model.form == nil)
+        #expect(try service.contact(model.list.selected!.id)[.postcode] == "75201")
+    }
+
+    @Test func everyKeystrokeIsInTheDraftAndARestartOffersIt() throws {
+        let service = try Fixture.service()
+        let model = try robModel(service)
+        model.press(.character("e"))
+        model.focusField(.standard(.city))
+        model.press(.enter, .control("u"))
+        model.type("Fort Worth 山")
+        let draft = try #require(try service.drafts().first)
+        #expect(draft.payload.contains("Fort Worth 山"))
+
+        // The session dies here; a new one starts on the same cache.
+        let next = try makeModel(service)
+        guard case .dialog(let dialog)? = next.overlay else { Issue.record("no draft offered"); return }
+        #expect(dialog.message.contains("Rob Howard"))
+        next.press(.character("r"))
+        #expect(next.focus == .form)
+        #expect(next.context == .formInput, "typing goes on where it stopped")
+        #expect(next.form?.focused?.key == .standard(.city))
+        #expect(next.form?.focused?.input == "Fort Worth 山")
+        next.type("田")
+        next.press(.enter, .control("s"))
+        #expect(try service.contact(next.list.selected!.id)[.city] == "Fort Worth 山田")
+        #expect(try service.drafts().isEmpty)
+    }
+
+    @Test func aDraftCanBeDiscardedOrLeftForLater() throws {
+        let service = try Fixture.service()
+        let model = try robModel(service)
+        model.press(.character("e"))
+        model.focusField(.standard(.city))
+        model.press(.enter)
+        model.type("x")
+        let later = try makeModel(service)
+        later.press(.character("l"))
+        #expect(later.overlay == nil)
+        #expect(try service.drafts().count == 1)
+        let discarding = try makeModel(service)
+        discarding.press(.character("d"))
+        #expect(try service.drafts().isEmpty)
+    }
+
+    @Test func aNewContactNeedsWhatItsProviderNeeds() throws {
+        let service = try Fixture.service()
+        let model = try makeModel(service)
+        model.command("account notifuse")
+        model.press(.character("n"))
+        #expect(model.form?.mode == .create)
+        #expect(model.context == .formInput, "a new form starts typing in its first field")
+        model.type("Nadia")
+        model.press(.enter)
+        model.press(.control("s"))
+        #expect(model.form != nil)
+        #expect(model.message?.text.contains("Notifuse needs email") == true
+            || model.form?.fields.first { $0.key == .standard(.email) }?.error?.contains("Notifuse needs email") == true)
+        model.focusField(.standard(.email))
+        model.press(.enter)
+        model.type("nadia@example.com")
+        model.press(.enter, .control("s"))
+        #expect(model.form == nil)
+        #expect(model.names.contains("Nadia"))
+        #expect(model.pendingEdits == 1)
+    }
+
+    @Test func addingACustomFieldFollowsTheAccountsRules() throws {
+        let service = try Fixture.service()
+        let model = try robModel(service)
+        let id = model.list.selected!.id
+        model.press(.character("e"), .character("a"))
+        guard case .addField(let prompt)? = model.overlay else { Issue.record("no prompt"); return }
+        #expect(prompt.types.first == .text)
+        model.type("Bad Key")
+        model.press(.enter)
+        guard case .addField(let rejected)? = model.overlay else { Issue.record("prompt closed"); return }
+        #expect(rejected.error?.contains("must not contain") == true)
+        model.press(.control("u"))
+        model.type("score")
+        model.press(.tab)   // number
+        model.press(.enter)
+        #expect(model.context == .formInput)
+        model.type("42")
+        model.press(.enter, .control("s"))
+        #expect(try service.contact(id).custom["score"] == .number(42))
+
+        // Notifuse: the new key takes a free slot of its type when saved.
+        model.command("account notifuse")
+        model.press(.character("e"), .character("a"))
+        model.type("tier")
+        model.press(.enter)
+        model.type("gold")
+        model.press(.enter, .control("s"))
+        let notifuse = try #require(try service.accounts().first { $0.name == "notifuse" })
+        let tier = try #require(try service.fieldDefinitions(accountID: notifuse.id).first { $0.key == "tier" })
+        #expect(tier.providerRef == "custom_string_2")
+    }
+
+    @Test func jsonFieldsOpenInTheEditorAndReopenWhenTheyDoNotParse() throws {
+        let service = try Fixture.service()
+        let model = try makeModel(service)
+        model.command("account notifuse")
+        model.press(.character("e"))
+        model.focusField(.custom("preferences"))
+        let effects = model.press(.enter)
+        guard case .editExternally(let field, _, nil)? = effects.first else {
+            Issue.record("no editor: focused \(String(describing: model.form?.focused?.key)), effects \(effects), message \(String(describing: model.message))")
+            return
+        }
+        #expect(field == .custom("preferences"))
+        let again = model.handle(.externalEdit(field: field, text: "# a comment\n{\"theme\": \"dark\",}", message: nil))
+        guard case .editExternally(_, let text, let error?)? = again.first else { Issue.record("not reopened"); return }
+        #expect(text == "{\"theme\": \"dark\",}")
+        #expect(!error.isEmpty)
+        model.handle(.externalEdit(field: field, text: "{\"theme\": \"dark\"}", message: nil))
+        model.press(.control("s"))
+        let olga = try service.contact(model.list.selected!.id)
+        #expect(olga.custom["preferences"] == .json(.object(["theme": .string("dark")])))
+    }
+
+    @Test func deleteAsksAndUndoBringsBack() throws {
+        let service = try Fixture.service()
+        let model = try robModel(service)
+        model.press(.escape, .character("d"))
+        guard case .dialog(let dialog)? = model.overlay else { Issue.record("no question"); return }
+        #expect(dialog.message.hasPrefix("Delete Rob Howard"))
+        model.press(.character("n"))
+        #expect(model.names == ["Rob Howard"])
+        model.press(.character("d"), .character("y"))
+        #expect(model.names.isEmpty)
+        model.press(.character("u"))
+        #expect(model.names == ["Rob Howard"])
+        #expect(model.message?.text == "Brought back Rob Howard")
+    }
+
+    @Test func readOnlyExplainsInsteadOfEditing() throws {
+        let service = try Fixture.service()
+        let model = try robModel(service, readOnly: true)
+        for key in [Key.character("e"), .character("n"), .character("d"), .character("u")] {
+            model.press(key)
+            #expect(model.form == nil && model.overlay == nil)
+            #expect(model.message?.text == "rolo was started with --read-only: editing is off")
+        }
+    }
+}
