@@ -41,9 +41,6 @@ extension LocalCache {
                            arguments: [trimmed, provider.rawValue, LocalCache.encodeSettings(settings),
                                        Timestamp.now().millisecondsSinceEpoch])
             let id = db.lastInsertedRowID
-            guard id < RankSpace.maxAccounts else {
-                throw RoloError.cache("the cache cannot hold more than \(RankSpace.maxAccounts - 1) accounts")
-            }
             try LocalCache.replaceDefinitions(definitions, accountID: id, db: db)
             return Account(id: id, name: trimmed, provider: provider, settings: settings)
         }

@@ -1,56 +1,43 @@
 import GRDB
 import RoloCore
 
-/// The number space of `contact.rank`.
+/// The number space of `contact.rank`: one name order across every account.
 ///
-/// A rank is `accountId << 44 | label`. Labels follow name order with wide gaps, so a new
-/// contact usually gets the midpoint between its neighbours without touching any other row.
-/// Because the full-text index uses the rank as its rowid, "matches in name order, from here,
-/// 50 of them" is an index seek however many contacts match — the reason the live filter stays
-/// instant with a million contacts.
+/// Ranks follow name order with wide gaps, so a new contact usually gets the midpoint
+/// between its neighbours without touching any other row. Because the full-text index uses
+/// the rank as its rowid, "matches in name order, from here, 50 of them" is an index seek
+/// however many contacts match — the reason the live filter stays instant with a million
+/// contacts. An account's contacts are picked out by an exact `account` token in the index,
+/// or by the `(accountId, rank)` index when there is no filter.
 enum RankSpace {
-    static let labelBits: Int64 = 44
-    static let maxAccounts: Int64 = 1 << (63 - labelBits)
+    /// Exclusive bounds of every rank.
+    static let lower: Int64 = 0
+    static let upper: Int64 = 1 << 62
     /// Distance between neighbours when appending at either end.
-    static let step: Int64 = 1 << 24
+    static let step: Int64 = 1 << 32
     /// Below this spacing a relabelled stretch would fill up again too soon.
-    static let minimumSpacing: Int64 = 1 << 12
-
-    /// Exclusive bounds of an account's ranks.
-    static func bounds(of accountID: Int64) -> (lower: Int64, upper: Int64) {
-        (accountID << labelBits, (accountID + 1) << labelBits)
-    }
-
-    /// Exclusive bounds of a scope's ranks.
-    static func bounds(of scope: AccountScope) -> (lower: Int64, upper: Int64) {
-        switch scope {
-        case .all: (0, Int64.max)
-        case .account(let id): bounds(of: id)
-        }
-    }
-
-    static func account(ofRank rank: Int64) -> Int64 { rank >> labelBits }
+    static let minimumSpacing: Int64 = 1 << 16
 }
 
 /// Finds a rank for a new sort key, relabelling a stretch of neighbours when the gap is used up.
 enum RankAllocator {
     /// `excluding` is a contact being renamed: it is not its own neighbour.
-    static func rank(for sortKey: String, accountID: Int64, excluding: Int64? = nil, db: Database) throws -> Int64 {
+    static func rank(for sortKey: String, excluding: Int64? = nil, db: Database) throws -> Int64 {
         for _ in 0..<3 {
-            if let rank = try tryRank(for: sortKey, accountID: accountID, excluding: excluding, db: db) { return rank }
-            try relabel(around: sortKey, accountID: accountID, excluding: excluding, db: db)
+            if let rank = try tryRank(for: sortKey, excluding: excluding, db: db) { return rank }
+            try relabel(around: sortKey, excluding: excluding, db: db)
         }
-        throw RoloError.cache("the list order of the account is exhausted; run `rolo import` into a new account")
+        throw RoloError.cache("the list order is exhausted")
     }
 
-    private static func tryRank(for sortKey: String, accountID: Int64, excluding: Int64?, db: Database) throws -> Int64? {
-        let (lower, upper) = RankSpace.bounds(of: accountID)
+    private static func tryRank(for sortKey: String, excluding: Int64?, db: Database) throws -> Int64? {
+        let (lower, upper) = (RankSpace.lower, RankSpace.upper)
         let before = try Int64.fetchOne(db.cachedStatement(sql: """
-            SELECT rank FROM contact WHERE accountId = ? AND sortKey < ? AND id IS NOT ? ORDER BY sortKey DESC LIMIT 1
-            """), arguments: [accountID, sortKey, excluding])
+            SELECT rank FROM contact WHERE sortKey < ? AND id IS NOT ? ORDER BY sortKey DESC LIMIT 1
+            """), arguments: [sortKey, excluding])
         let after = try Int64.fetchOne(db.cachedStatement(sql: """
-            SELECT rank FROM contact WHERE accountId = ? AND sortKey > ? AND id IS NOT ? ORDER BY sortKey LIMIT 1
-            """), arguments: [accountID, sortKey, excluding])
+            SELECT rank FROM contact WHERE sortKey > ? AND id IS NOT ? ORDER BY sortKey LIMIT 1
+            """), arguments: [sortKey, excluding])
         let low = before ?? lower
         let high = after ?? upper
         let gap = high - low
@@ -64,24 +51,24 @@ enum RankAllocator {
     }
 
     /// Spreads out the contacts around `sortKey` evenly, widening the stretch until it has room.
-    private static func relabel(around sortKey: String, accountID: Int64, excluding: Int64?, db: Database) throws {
-        let (lower, upper) = RankSpace.bounds(of: accountID)
+    private static func relabel(around sortKey: String, excluding: Int64?, db: Database) throws {
+        let (lower, upper) = (RankSpace.lower, RankSpace.upper)
         var half = 8
         while true {
             let before = try Row.fetchAll(db, sql: """
-                SELECT id, rank FROM contact WHERE accountId = ? AND sortKey < ? AND id IS NOT ? ORDER BY sortKey DESC LIMIT ?
-                """, arguments: [accountID, sortKey, excluding, half + 1])
+                SELECT id, rank FROM contact WHERE sortKey < ? AND id IS NOT ? ORDER BY sortKey DESC LIMIT ?
+                """, arguments: [sortKey, excluding, half + 1])
             let after = try Row.fetchAll(db, sql: """
-                SELECT id, rank FROM contact WHERE accountId = ? AND sortKey >= ? AND id IS NOT ? ORDER BY sortKey LIMIT ?
-                """, arguments: [accountID, sortKey, excluding, half + 1])
+                SELECT id, rank FROM contact WHERE sortKey >= ? AND id IS NOT ? ORDER BY sortKey LIMIT ?
+                """, arguments: [sortKey, excluding, half + 1])
             // The row just outside each end of the stretch keeps its rank and bounds it.
             let low: Int64 = before.count > half ? before[half]["rank"] : lower
             let high: Int64 = after.count > half ? after[half]["rank"] : upper
             let stretch = before.prefix(half).reversed() + after.prefix(half)
             let spacing = (high - low) / Int64(stretch.count + 2)
-            let wholeAccount = before.count <= half && after.count <= half
-            if spacing >= RankSpace.minimumSpacing || wholeAccount {
-                guard spacing >= 2 else { throw RoloError.cache("the list order of the account is exhausted") }
+            let everything = before.count <= half && after.count <= half
+            if spacing >= RankSpace.minimumSpacing || everything {
+                guard spacing >= 2 else { throw RoloError.cache("the list order is exhausted") }
                 // Leave a double gap where the new contact goes (between `before` and `after`).
                 var moves: [(id: Int64, from: Int64, to: Int64)] = []
                 var next = low

@@ -20,8 +20,8 @@ enum Schema {
                 );
 
                 -- One row per contact. `rank` orders the list by name: it is the contact's place in
-                -- name order, with gaps, and the account id in its high bits (see RankAllocator).
-                -- The full-text index uses it as its rowid, so a filtered list comes out in name order.
+                -- name order across all accounts, with gaps (see RankAllocator). The full-text index
+                -- uses it as its rowid, so a filtered list comes out in name order.
                 CREATE TABLE contact (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
                     uid TEXT NOT NULL UNIQUE,
@@ -41,7 +41,8 @@ enum Schema {
                     -- set when deleted locally and the delete has not reached the provider yet
                     deletedAt INTEGER
                 );
-                CREATE INDEX contact_by_sort_key ON contact(accountId, sortKey);
+                CREATE INDEX contact_by_sort_key ON contact(sortKey);
+                CREATE INDEX contact_by_account_rank ON contact(accountId, rank);
                 CREATE INDEX contact_by_change ON contact(accountId, updatedAt, id);
                 CREATE INDEX contact_by_change_all ON contact(updatedAt, id);
                 CREATE INDEX contact_by_email ON contact(accountId, email COLLATE NOCASE);
@@ -148,14 +149,15 @@ enum Schema {
         }
         migrator.registerMigration("2026-11-25 full-text index for the live filter") { db in
             // Columns: the searchable standard fields, then custom values keyed by field
-            // (`custom`) and as plain words (`custom_text`). Prefixes of 1 to 3 characters are
+            // (`custom`) and as plain words (`custom_text`), then the account as one exact
+            // token (`a12`), so a filter within an account is one more term. Prefixes of 1 to 3 characters are
             // indexed, so typing a short prefix reads one list instead of merging thousands;
             // longer prefixes go through `search_term` (see SearchIndex).
             try db.execute(sql: """
                 CREATE VIRTUAL TABLE contact_fts USING fts5(
                     salutation, first_name, last_name, full_name, job_title, company, email, phone, mobile_phone,
                     address_line_1, address_line_2, city, region, postcode, country, timezone, language, website,
-                    status, notes, custom, custom_text,
+                    status, notes, custom, custom_text, account,
                     tokenize = 'unicode61 remove_diacritics 2',
                     prefix = '1 2 3'
                 );
@@ -175,7 +177,7 @@ enum Schema {
     static let fieldColumns: [StandardField] = StandardField.allCases
 
     /// The columns of `contact_fts`, in order.
-    static let searchColumns: [String] = StandardField.searchable.map(\.key) + ["custom", "custom_text"]
+    static let searchColumns: [String] = StandardField.searchable.map(\.key) + ["custom", "custom_text", "account"]
 }
 
 import RoloCore

@@ -23,6 +23,7 @@ enum SearchIndex {
         }
         columns.append(keyed.joined(separator: " "))
         columns.append(plain.joined(separator: " "))
+        columns.append(accountToken(contact.accountID))
         return columns
     }
 
@@ -132,6 +133,17 @@ enum SearchIndex {
     }
 
     // MARK: - Queries
+
+    /// The index's word for an account: one token, matched exactly.
+    static func accountToken(_ accountID: Int64) -> String { "a\(accountID)" }
+
+    /// The MATCH expression for a query within a scope; nil when there is nothing to match
+    /// (no query terms: the list is read from the contact table instead).
+    static func matchExpression(for query: ContactQuery?, in scope: AccountScope, db: Database) throws -> String? {
+        guard let query, let terms = try matchExpression(for: query, db: db) else { return nil }
+        guard case .account(let id) = scope else { return terms }
+        return "(" + terms + ") AND {account} : \"" + accountToken(id) + "\""
+    }
 
     /// More candidate words than this, and a prefix is left to FTS5 to expand.
     static let maximumExpansion = 64

@@ -14,7 +14,7 @@ extension LocalCache {
                        from anchor: WindowAnchor = .first, limit: Int) throws -> ContactWindow {
         let limit = max(1, limit)
         return try read { db in
-            let match = try query.flatMap { try SearchIndex.matchExpression(for: $0, db: db) }
+            let match = try SearchIndex.matchExpression(for: query, in: scope, db: db)
             let providers = try LocalCache.providersByAccount(db)
             switch order {
             case .name, .nameDescending:
@@ -35,14 +35,11 @@ extension LocalCache {
                       isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> Int? {
         guard let query, !query.isEmpty else { return try contactCount(in: scope) }
         if isCancelled() { return nil }
-        let (lower, upper) = RankSpace.bounds(of: scope)
         return try LocalCache.cancellable(isCancelled) {
             try read { db in
-                let match = try SearchIndex.matchExpression(for: query, db: db)
+                let match = try SearchIndex.matchExpression(for: query, in: scope, db: db)
                 return try LocalCache.withProgressHandler(db, isCancelled) {
-                    try Int.fetchOne(db, sql: """
-                        SELECT count(*) FROM contact_fts WHERE contact_fts MATCH ? AND rowid > ? AND rowid < ?
-                        """, arguments: [match, lower, upper]) ?? 0
+                    try Int.fetchOne(db, sql: "SELECT count(*) FROM contact_fts WHERE contact_fts MATCH ?", arguments: [match]) ?? 0
                 }
             }
         }
@@ -52,38 +49,29 @@ extension LocalCache {
     public func position(of cursor: ListCursor, in scope: AccountScope, matching query: ContactQuery? = nil,
                          order: ListOrder = .name, isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> Int? {
         if isCancelled() { return nil }
-        let (lower, upper) = RankSpace.bounds(of: scope)
         return try LocalCache.cancellable(isCancelled) {
             try read { db in
-                let match = try query.flatMap { try SearchIndex.matchExpression(for: $0, db: db) }
+                let match = try SearchIndex.matchExpression(for: query, in: scope, db: db)
+                let account = LocalCache.accountCondition(scope, column: "accountId")
                 return try LocalCache.withProgressHandler(db, isCancelled) { () -> Int in
                     switch (order, match) {
-                    case (.name, nil):
+                    case (.name, nil), (.nameDescending, nil):
+                        let before = order == .name ? "rank < :rank" : "rank > :rank"
                         return try Int.fetchOne(db, sql: """
-                            SELECT count(*) FROM contact WHERE rank > ? AND rank < ? AND deletedAt IS NULL
-                            """, arguments: [lower, cursor.rank]) ?? 0
-                    case (.nameDescending, nil):
+                            SELECT count(*) FROM contact WHERE \(account.sql) AND \(before) AND deletedAt IS NULL
+                            """, arguments: StatementArguments(["rank": cursor.rank]) + account.arguments) ?? 0
+                    case (.name, let match?), (.nameDescending, let match?):
+                        let before = order == .name ? "rowid < :rank" : "rowid > :rank"
                         return try Int.fetchOne(db, sql: """
-                            SELECT count(*) FROM contact WHERE rank > ? AND rank < ? AND deletedAt IS NULL
-                            """, arguments: [cursor.rank, upper]) ?? 0
-                    case (.name, let match?):
-                        return try Int.fetchOne(db, sql: """
-                            SELECT count(*) FROM contact_fts WHERE contact_fts MATCH ? AND rowid > ? AND rowid < ?
-                            """, arguments: [match, lower, cursor.rank]) ?? 0
-                    case (.nameDescending, let match?):
-                        return try Int.fetchOne(db, sql: """
-                            SELECT count(*) FROM contact_fts WHERE contact_fts MATCH ? AND rowid > ? AND rowid < ?
-                            """, arguments: [match, cursor.rank, upper]) ?? 0
+                            SELECT count(*) FROM contact_fts WHERE contact_fts MATCH :match AND \(before)
+                            """, arguments: ["match": match, "rank": cursor.rank]) ?? 0
                     case (.recentlyChanged, let match):
-                        let filter = match == nil ? "" : """
-                            AND rank IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH :match
-                                         AND rowid > :lower AND rowid < :upper)
-                            """
+                        let filter = match == nil ? "" : "AND rank IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH :match)"
                         return try Int.fetchOne(db, sql: """
-                            SELECT count(*) FROM contact WHERE rank > :lower AND rank < :upper AND deletedAt IS NULL
+                            SELECT count(*) FROM contact WHERE \(account.sql) AND deletedAt IS NULL
                             AND (updatedAt, id) > (:updatedAt, :id) \(filter)
-                            """, arguments: ["lower": lower, "upper": upper, "updatedAt": cursor.updatedAt,
-                                             "id": cursor.contactID.rawValue, "match": match]) ?? 0
+                            """, arguments: StatementArguments(["updatedAt": cursor.updatedAt, "id": cursor.contactID.rawValue,
+                                                                "match": match]) + account.arguments) ?? 0
                     }
                 }
             }
@@ -101,68 +89,70 @@ extension LocalCache {
 
     private static func nameWindow(scope: AccountScope, match: String?, descending: Bool, anchor: WindowAnchor,
                                    limit: Int, providers: [Int64: ProviderKind], db: Database) throws -> ContactWindow {
-        let (lower, upper) = RankSpace.bounds(of: scope)
         // Work in list direction: "forward" means down the list, which is rank DESC for Z–A.
-        enum Start { case top, bottom, after(Int64), before(Int64), at(Int64) }
-        let start: Start = switch anchor {
-        case .first: .top
-        case .last: .bottom
-        case .after(let cursor): .after(cursor.rank)
-        case .before(let cursor): .before(cursor.rank)
-        case .startingAt(let cursor): .at(cursor.rank)
-        }
-        let forward: Bool
-        var low = lower, high = upper          // exclusive rank bounds of the read
-        switch start {
-        case .top, .bottom: forward = { if case .top = start { return true } else { return false } }()
-        case .after(let rank):
-            forward = true
-            if descending { high = rank } else { low = rank }
-        case .before(let rank):
+        var low = RankSpace.lower, high = RankSpace.upper     // exclusive rank bounds of the read
+        var forward = true
+        var startingAt: Int64?
+        switch anchor {
+        case .first:
+            break
+        case .last:
             forward = false
-            if descending { low = rank } else { high = rank }
-        case .at(let rank):
-            forward = true
-            if descending { high = rank + 1 } else { low = rank - 1 }
+        case .after(let cursor):
+            if descending { high = cursor.rank } else { low = cursor.rank }
+        case .before(let cursor):
+            forward = false
+            if descending { low = cursor.rank } else { high = cursor.rank }
+        case .startingAt(let cursor):
+            startingAt = cursor.rank
+            if descending { high = cursor.rank + 1 } else { low = cursor.rank - 1 }
         }
-        let ascendingRanks = forward != descending
-        let direction = ascendingRanks ? "ASC" : "DESC"
-        let rows: [Row]
+        let direction = forward != descending ? "ASC" : "DESC"
+        let rows = try fetchByRank(scope: scope, match: match, above: low, below: high, direction: direction,
+                                   limit: limit + 1, db: db)
+        var summaries = rows.prefix(limit).map { summary($0, providers: providers) }
+        let more = rows.count > limit
+        if !forward { summaries.reverse() }
+        switch anchor {
+        case .first: return ContactWindow(rows: summaries, reachedStart: true, reachedEnd: !more)
+        case .last: return ContactWindow(rows: summaries, reachedStart: !more, reachedEnd: true)
+        case .after: return ContactWindow(rows: summaries, reachedStart: false, reachedEnd: !more)
+        case .before: return ContactWindow(rows: summaries, reachedStart: !more, reachedEnd: false)
+        case .startingAt:
+            // Is there anything above the anchor row?
+            let rank = startingAt!
+            let (aboveLow, aboveHigh) = descending ? (rank, RankSpace.upper) : (RankSpace.lower, rank)
+            let above = try fetchByRank(scope: scope, match: match, above: aboveLow, below: aboveHigh, direction: "ASC",
+                                        limit: 1, db: db)
+            return ContactWindow(rows: summaries, reachedStart: above.isEmpty, reachedEnd: !more)
+        }
+    }
+
+    /// List rows with a rank strictly between `above` and `below`, in rank order: from the
+    /// full-text index when there is a filter, else from the contact table.
+    private static func fetchByRank(scope: AccountScope, match: String?, above: Int64, below: Int64, direction: String,
+                                    limit: Int, db: Database) throws -> [Row] {
         if let match {
-            rows = try Row.fetchAll(db, sql: """
+            return try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT \(summaryColumns) FROM (
                     SELECT rowid AS r FROM contact_fts WHERE contact_fts MATCH ? AND rowid > ? AND rowid < ?
                     ORDER BY rowid \(direction) LIMIT ?
                 ) f JOIN contact c ON c.rank = f.r ORDER BY c.rank \(direction)
-                """, arguments: [match, low, high, limit + 1])
-        } else {
-            rows = try Row.fetchAll(db, sql: """
-                SELECT \(summaryColumns) FROM contact c
-                WHERE c.rank > ? AND c.rank < ? AND c.deletedAt IS NULL ORDER BY c.rank \(direction) LIMIT ?
-                """, arguments: [low, high, limit + 1])
+                """), arguments: [match, above, below, limit])
         }
-        var summaries = rows.prefix(limit).map { summary($0, providers: providers) }
-        let more = rows.count > limit
-        if !forward { summaries.reverse() }
-        switch start {
-        case .top: return ContactWindow(rows: summaries, reachedStart: true, reachedEnd: !more)
-        case .bottom: return ContactWindow(rows: summaries, reachedStart: !more, reachedEnd: true)
-        case .after: return ContactWindow(rows: summaries, reachedStart: false, reachedEnd: !more)
-        case .before: return ContactWindow(rows: summaries, reachedStart: !more, reachedEnd: false)
-        case .at(let rank):
-            // Is there anything above the anchor row?
-            let (aboveLow, aboveHigh) = descending ? (rank, upper) : (lower, rank)
-            let above: Bool
-            if let match {
-                above = try Row.fetchOne(db, sql: """
-                    SELECT 1 FROM contact_fts WHERE contact_fts MATCH ? AND rowid > ? AND rowid < ? LIMIT 1
-                    """, arguments: [match, aboveLow, aboveHigh]) != nil
-            } else {
-                above = try Row.fetchOne(db, sql: """
-                    SELECT 1 FROM contact WHERE rank > ? AND rank < ? AND deletedAt IS NULL LIMIT 1
-                    """, arguments: [aboveLow, aboveHigh]) != nil
-            }
-            return ContactWindow(rows: summaries, reachedStart: !above, reachedEnd: !more)
+        let account = accountCondition(scope, column: "c.accountId")
+        return try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT \(summaryColumns) FROM contact c
+            WHERE \(account.sql) AND c.rank > :above AND c.rank < :below AND c.deletedAt IS NULL
+            ORDER BY c.rank \(direction) LIMIT :limit
+            """), arguments: StatementArguments(["above": above, "below": below, "limit": limit]) + account.arguments)
+    }
+
+    /// `accountId = :account`, or true for every account.
+    static func accountCondition(_ scope: AccountScope, column: String) -> (sql: String, arguments: StatementArguments) {
+        switch scope {
+        case .all: ("1", [:])
+        case .account(let id): ("\(column) = :account", ["account": id])
         }
     }
 
@@ -170,51 +160,33 @@ extension LocalCache {
 
     private static func recentWindow(scope: AccountScope, match: String?, anchor: WindowAnchor, limit: Int,
                                      providers: [Int64: ProviderKind], db: Database) throws -> ContactWindow {
-        let (lower, upper) = RankSpace.bounds(of: scope)
         // List order is (updatedAt, id) descending.
         var keyset = ""
         var forward = true
-        var arguments: [String: (any DatabaseValueConvertible)?] = ["lower": lower, "upper": upper, "match": match]
+        var arguments: StatementArguments = ["limit": limit + 1]
         switch anchor {
         case .first: break
         case .last: forward = false
         case .after(let cursor):
             keyset = "AND (c.updatedAt, c.id) < (:updatedAt, :id)"
-            arguments["updatedAt"] = cursor.updatedAt
-            arguments["id"] = cursor.contactID.rawValue
+            arguments += ["updatedAt": cursor.updatedAt, "id": cursor.contactID.rawValue]
         case .before(let cursor):
             forward = false
             keyset = "AND (c.updatedAt, c.id) > (:updatedAt, :id)"
-            arguments["updatedAt"] = cursor.updatedAt
-            arguments["id"] = cursor.contactID.rawValue
+            arguments += ["updatedAt": cursor.updatedAt, "id": cursor.contactID.rawValue]
         case .startingAt(let cursor):
             keyset = "AND (c.updatedAt, c.id) <= (:updatedAt, :id)"
-            arguments["updatedAt"] = cursor.updatedAt
-            arguments["id"] = cursor.contactID.rawValue
+            arguments += ["updatedAt": cursor.updatedAt, "id": cursor.contactID.rawValue]
         }
-        var filter = ""
-        if match != nil {
-            let probe = try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM (SELECT 1 FROM contact_fts WHERE contact_fts MATCH ? AND rowid > ? AND rowid < ? LIMIT ?)
-                """, arguments: [match, lower, upper, denseMatchThreshold + 1]) ?? 0
-            filter = probe > denseMatchThreshold
-                ? "AND EXISTS (SELECT 1 FROM contact_fts WHERE contact_fts MATCH :match AND rowid = c.rank)"
-                : "AND c.rank IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH :match AND rowid > :lower AND rowid < :upper)"
-        }
-        let accountFilter: String
-        if case .account(let id) = scope {
-            accountFilter = "c.accountId = :account"
-            arguments["account"] = id
-        } else {
-            accountFilter = "1"
-        }
-        arguments["limit"] = limit + 1
+        let filter = try recentFilter(match: match, db: db, arguments: &arguments)
+        let account = accountCondition(scope, column: "c.accountId")
+        arguments += account.arguments
         let direction = forward ? "DESC" : "ASC"
         let rows = try Row.fetchAll(db, sql: """
             SELECT \(summaryColumns) FROM contact c
-            WHERE \(accountFilter) AND c.deletedAt IS NULL \(keyset) \(filter)
+            WHERE \(account.sql) AND c.deletedAt IS NULL \(keyset) \(filter)
             ORDER BY c.updatedAt \(direction), c.id \(direction) LIMIT :limit
-            """, arguments: StatementArguments(arguments))
+            """, arguments: arguments)
         var summaries = rows.prefix(limit).map { summary($0, providers: providers) }
         let more = rows.count > limit
         if !forward { summaries.reverse() }
@@ -224,20 +196,29 @@ extension LocalCache {
         case .after: return ContactWindow(rows: summaries, reachedStart: false, reachedEnd: !more)
         case .before: return ContactWindow(rows: summaries, reachedStart: !more, reachedEnd: false)
         case .startingAt(let cursor):
-            let above = try LocalCache.window(scope: scope, match: match, before: cursor, providers: providers, db: db)
+            var probe: StatementArguments = ["updatedAt": cursor.updatedAt, "id": cursor.contactID.rawValue]
+            let probeFilter = try recentFilter(match: match, db: db, arguments: &probe)
+            probe += account.arguments
+            let above = try Row.fetchOne(db, sql: """
+                SELECT 1 FROM contact c WHERE \(account.sql) AND c.deletedAt IS NULL
+                AND (c.updatedAt, c.id) > (:updatedAt, :id) \(probeFilter) LIMIT 1
+                """, arguments: probe) != nil
             return ContactWindow(rows: summaries, reachedStart: !above, reachedEnd: !more)
         }
     }
 
-    private static func window(scope: AccountScope, match: String?, before cursor: ListCursor,
-                               providers: [Int64: ProviderKind], db: Database) throws -> Bool {
-        let (lower, upper) = RankSpace.bounds(of: scope)
-        let filter = match == nil ? "" : "AND EXISTS (SELECT 1 FROM contact_fts WHERE contact_fts MATCH :match AND rowid = c.rank)"
-        return try Row.fetchOne(db, sql: """
-            SELECT 1 FROM contact c WHERE c.rank > :lower AND c.rank < :upper AND c.deletedAt IS NULL
-            AND (c.updatedAt, c.id) > (:updatedAt, :id) \(filter) LIMIT 1
-            """, arguments: ["lower": lower, "upper": upper, "updatedAt": cursor.updatedAt,
-                             "id": cursor.contactID.rawValue, "match": match]) != nil
+    /// The filter of a "recently changed" list. Few matches are listed and sorted; many are
+    /// tested row by row while walking the change index, which finds a page quickly because
+    /// most rows match.
+    private static func recentFilter(match: String?, db: Database, arguments: inout StatementArguments) throws -> String {
+        guard let match else { return "" }
+        arguments += ["match": match]
+        let probe = try Int.fetchOne(db, sql: """
+            SELECT count(*) FROM (SELECT 1 FROM contact_fts WHERE contact_fts MATCH ? LIMIT ?)
+            """, arguments: [match, denseMatchThreshold + 1]) ?? 0
+        return probe > denseMatchThreshold
+            ? "AND EXISTS (SELECT 1 FROM contact_fts WHERE contact_fts MATCH :match AND rowid = c.rank)"
+            : "AND c.rank IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH :match)"
     }
 
     // MARK: - Helpers

@@ -15,9 +15,10 @@ extension LocalCache {
         }
     }
 
-    /// Stores many new contacts in one transaction (an import): all or nothing.
+    /// Stores many new contacts in one transaction (an import): all or nothing. Returns their
+    /// ids in the order given.
     ///
-    /// Into an empty account the contacts are ranked in one pass, in name order, which is much
+    /// Into an empty cache the contacts are ranked in one pass, in name order, which is much
     /// faster than placing them one by one.
     ///
     /// A contact with a `remotes` entry (same index) is already at its provider: it is linked
@@ -32,29 +33,26 @@ extension LocalCache {
             var ids: [ContactID] = []
             ids.reserveCapacity(contacts.count)
             let index = try SearchIndex.Batch(db)
-            let accounts = Set(contacts.map(\.accountID))
-            for accountID in accounts.sorted() {
-                let batch = contacts.filter { $0.accountID == accountID }
-                let isEmpty = try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM contact WHERE accountId = ? LIMIT 1)",
-                                               arguments: [accountID]) == 0
-                if isEmpty, batch.count > 1 {
-                    let keyed = batch.map { ($0.sortKey, $0) }.sorted { $0.0 < $1.0 }
-                    let (lower, upper) = RankSpace.bounds(of: accountID)
-                    let spacing = (upper - lower) / Int64(keyed.count + 1)
-                    for (position, item) in keyed.enumerated() {
-                        let rank = lower + spacing * Int64(position + 1)
-                        ids.append(try LocalCache.insert(item.1, rank: rank, remote: remoteByUID[item.1.uid], author: author,
-                                                         index: index, db: db).id!)
-                        if index.count >= SearchIndex.batchSize { try index.flush() }
-                    }
-                } else {
-                    for contact in batch {
-                        ids.append(try LocalCache.insert(contact, remote: remoteByUID[contact.uid], author: author,
-                                                         index: index, db: db).id!)
-                        // Placing a contact reads neighbours' ranks, never the index, so
-                        // queued rows can wait.
-                        if index.count >= SearchIndex.batchSize { try index.flush() }
-                    }
+            let isEmpty = try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM contact LIMIT 1)") == 0
+            if isEmpty, contacts.count > 1 {
+                // Into an empty cache, every rank is known at once: evenly spaced, in name order.
+                let keyed = contacts.enumerated().map { ($0.element.sortKey, $0.offset) }.sorted { $0.0 < $1.0 }
+                let spacing = (RankSpace.upper - RankSpace.lower) / Int64(keyed.count + 1)
+                var byPosition = [ContactID?](repeating: nil, count: contacts.count)
+                for (position, item) in keyed.enumerated() {
+                    let contact = contacts[item.1]
+                    let rank = RankSpace.lower + spacing * Int64(position + 1)
+                    byPosition[item.1] = try LocalCache.insert(contact, rank: rank, remote: remoteByUID[contact.uid], author: author,
+                                                               index: index, db: db).id!
+                    if index.count >= SearchIndex.batchSize { try index.flush() }
+                }
+                ids = byPosition.compactMap { $0 }
+            } else {
+                for contact in contacts {
+                    ids.append(try LocalCache.insert(contact, remote: remoteByUID[contact.uid], author: author,
+                                                     index: index, db: db).id!)
+                    // Placing a contact reads neighbours' ranks, never the index, so queued rows can wait.
+                    if index.count >= SearchIndex.batchSize { try index.flush() }
                 }
             }
             try index.flush()
@@ -71,18 +69,17 @@ extension LocalCache {
         return try body()
     }
 
-    /// Streams `count` new contacts into an empty account in one transaction, with their outbox
+    /// Streams `count` new contacts into an empty cache in one transaction, with their outbox
     /// entries and audit rows. `contact(i)` must come in name order (non-decreasing sort key);
     /// each gets its final rank at once, so nothing is ever relabelled and the index is written
-    /// in rowid order. For very large imports and the benchmark's synthetic caches.
+    /// in rowid order. For the benchmark's synthetic caches of a million contacts.
     public func bulkInsertSorted(count: Int, into accountID: Int64, author: Author,
                                  contact: (Int) throws -> Contact) throws {
         try write { db in try LocalCache.withLargeCache(db) {
-            if try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM contact WHERE accountId = ? LIMIT 1)",
-                                arguments: [accountID]) != 0 {
-                throw RoloError.failed("a sorted bulk load needs an empty account")
+            if try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM contact LIMIT 1)") != 0 {
+                throw RoloError.failed("a sorted bulk load needs an empty cache")
             }
-            let (lower, upper) = RankSpace.bounds(of: accountID)
+            let (lower, upper) = (RankSpace.lower, RankSpace.upper)
             let spacing = (upper - lower) / Int64(count + 1)
             let index = try SearchIndex.Batch(db)
             var previous = ""
@@ -197,7 +194,7 @@ extension LocalCache {
     static func insert(_ contact: Contact, rank: Int64? = nil, remote: RemoteReference? = nil, author: Author,
                        index: SearchIndex.Batch, db: Database) throws -> Contact {
         var stored = contact
-        let rank = try rank ?? RankAllocator.rank(for: contact.sortKey, accountID: contact.accountID, db: db)
+        let rank = try rank ?? RankAllocator.rank(for: contact.sortKey, db: db)
         stored.id = ContactID(try ContactRows.insert(contact, rank: rank, index: index, db: db))
         let deltas = allFields(of: stored)
         if let remote {

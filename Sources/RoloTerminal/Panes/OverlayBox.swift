@@ -61,8 +61,8 @@ enum OverlayBox {
             canvas.write("Type: ", x: box.x, y: box.y + 1, role: .label)
             var x = fieldX
             for (index, type) in prompt.types.enumerated() {
-                let role: Role = index == prompt.typeIndex ? .selected : .dialog
-                x += canvas.write(" \(type.rawValue) ", x: x, y: box.y + 1, role: role)
+                let chosen = index == prompt.typeIndex
+                x += canvas.write(chosen ? "[\(type.rawValue)]" : " \(type.rawValue) ", x: x, y: box.y + 1, role: chosen ? .selected : .dialog)
             }
             for (offset, line) in hint.enumerated() {
                 canvas.writeFitted(line, x: box.x, y: box.y + 2 + offset, width: box.width, role: .hint)

@@ -71,8 +71,12 @@ enum StatusBar {
         canvas.fill(rect, role: .status)
         var parts: [String] = []
         let list = model.list
-        if let query = list.query {
-            parts.append((list.matches.map { Format.count($0) } ?? "counting…") + " of " + Format.count(list.total) + " match " + query.text)
+        if list.query != nil {
+            if let matches = list.matches {
+                parts.append("\(Format.count(matches)) of \(Format.count(list.total)) match")
+            } else {
+                parts.append("counting matches in \(Format.count(list.total))…")
+            }
         } else {
             parts.append(Format.count(list.total) + (list.total == 1 ? " contact" : " contacts"))
         }
@@ -94,8 +98,9 @@ enum StatusBar {
             case .warning: .warning
             case .error: .error
             }
+            // The message gets the room it needs; the counts keep at least a short start.
             let text = " " + message.text + " "
-            let messageWidth = min(TerminalText.width(text), max(20, rect.width * 2 / 3))
+            let messageWidth = min(TerminalText.width(text), max(20, rect.width - min(TerminalText.width(left), 22) - 1))
             let leftWidth = max(0, rect.width - messageWidth - 1)
             canvas.writeFitted(left, x: 0, y: rect.y, width: leftWidth, role: .status)
             canvas.writeFitted(text, x: rect.width - messageWidth, y: rect.y, width: messageWidth, role: role)

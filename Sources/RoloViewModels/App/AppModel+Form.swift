@@ -166,9 +166,8 @@ extension AppModel {
         let index = form!.focus
         form!.setInput(editor.text, at: index)
         form!.editor = nil
-        if let error = form!.validate(at: index) {
-            show("\(form!.fields[index].label): \(error)", .error)
-        } else if step != 0 {
+        // A wrong value is marked on its line and explained under the form; the focus stays.
+        if form!.validate(at: index) == nil, step != 0 {
             form!.move(to: index + step, visibleRows: formVisibleRows)
         }
         try saveDraft()
@@ -217,10 +216,10 @@ extension AppModel {
             self.form = nil
             focus = focusBeforeForm == .form ? .list : focusBeforeForm
             let account = form.account
-            let fate = account.provider == .local ? "kept in rolo" : "waiting to be sent to \(account.provider.displayName)"
+            let fate = account.provider == .local ? "" : ", queued for \(account.provider.displayName)"
             let fields = outcome.deltas.count == 1 ? "1 field" : "\(outcome.deltas.count) fields"
             let notes = warnings.isEmpty ? "" : " — " + warnings.map(\.description).joined(separator: "; ")
-            show("Saved \(outcome.contact.displayName): \(fields), \(fate)\(notes)", warnings.isEmpty ? .success : .warning)
+            show("Saved \(outcome.contact.displayName) (\(fields))\(fate)\(notes)", warnings.isEmpty ? .success : .warning)
             try reloadAfterChange(select: outcome.contact.id, &effects)
             if thenQuit { effects.append(.quit) }
         } catch RoloError.invalid(let issues) {

@@ -1,0 +1,160 @@
+import RoloCore
+import RoloSync
+import RoloTerminal
+import RoloTestFixtures
+import RoloViewModels
+import Testing
+
+/// Every screen at the three sizes that matter: 80×24 (a plain SSH terminal), 40×12 (a
+/// small split) and 160×48 (a big window, side by side).
+@Suite("Screens")
+struct ScreenTests {
+    static let sizes = [Size(width: 80, height: 24), Size(width: 40, height: 12), Size(width: 160, height: 48)]
+
+    /// Builds the model at each size, runs `steps`, and compares the screen.
+    func screens(_ name: String, account: String? = "local", readOnly: Bool = false,
+                 sourceLocation: SourceLocation = #_sourceLocation, _ steps: (AppModel) -> Void = { _ in }) throws {
+        for size in Self.sizes {
+            let model = try AppModel(service: Fixture.service(), size: size,
+                                     options: AppOptions(readOnly: readOnly, account: account, now: Fixture.clock))
+            steps(model)
+            Snapshot.check(Screen.render(model), name, sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func theList() throws {
+        try screens("list")
+    }
+
+    @Test func allAccountsWithTheFilterBeingTyped() throws {
+        try screens("filter-typing", account: nil) { model in
+            model.press(.character("/"))
+            model.type("rob")
+        }
+    }
+
+    @Test func aFilterWithNoMatch() throws {
+        try screens("filter-none") { model in
+            model.press(.character("/"))
+            model.type("nobody")
+            model.press(.enter)
+        }
+    }
+
+    @Test func theDetailOfAContact() throws {
+        try screens("detail") { model in
+            model.command("filter howard")
+            model.press(.enter)
+        }
+    }
+
+    @Test func theEditFormWhileTyping() throws {
+        try screens("form-typing") { model in
+            model.command("filter howard")
+            model.press(.enter, .character("e"))
+            model.focusField(.standard(.city))
+            model.press(.enter)
+            model.type(" Fort Worth")
+        }
+    }
+
+    @Test func theEditFormWithAnError() throws {
+        try screens("form-error") { model in
+            model.command("filter howard")
+            model.press(.enter, .character("e"))
+            model.focusField(.standard(.email))
+            model.press(.enter, .control("u"))
+            model.type("rob@")
+            model.press(.enter)
+        }
+    }
+
+    @Test func aProviderAccountWithPendingEdits() throws {
+        try screens("provider", account: "dailystory") { model in
+            model.press(.character("e"))
+            model.focusField(.standard(.city))
+            model.press(.character("x"), .control("s"))
+        }
+    }
+
+    @Test func theHelpOverlay() throws {
+        try screens("help") { $0.press(.character("?")) }
+    }
+
+    @Test func theDeleteQuestion() throws {
+        try screens("delete") { model in
+            model.command("filter zoe")
+            model.press(.character("d"))
+        }
+    }
+
+    @Test func theAccountPicker() throws {
+        try screens("accounts", account: nil) { $0.press(.character("a")) }
+    }
+
+    @Test func theNewFieldPrompt() throws {
+        try screens("add-field") { model in
+            model.press(.character("e"), .character("a"))
+            model.type("loyalty_tier")
+            model.press(.tab)
+        }
+    }
+
+    @Test func theCommandLine() throws {
+        try screens("command-line") { model in
+            model.press(.character(":"))
+            model.type("acc")
+            model.press(.tab)
+        }
+    }
+
+    @Test func readOnlyExplains() throws {
+        try screens("read-only", readOnly: true) { $0.press(.character("e")) }
+    }
+
+    @Test func aTerminalTooSmall() throws {
+        for size in [Size(width: 39, height: 24), Size(width: 80, height: 9), Size(width: 20, height: 5)] {
+            let model = try AppModel(service: Fixture.service(), size: size, options: AppOptions(account: "local", now: Fixture.clock))
+            Snapshot.check(Screen.render(model), "too-small")
+        }
+    }
+
+    @Test func hostileTextNeverReachesTheTerminalRaw() throws {
+        for size in Self.sizes {
+            let model = try AppModel(service: Fixture.service(), size: size, options: AppOptions(account: "local", now: Fixture.clock))
+            model.command("filter evil")
+            model.press(.enter)
+            let canvas = Screen.render(model)
+            for cell in canvas.cells {
+                for scalar in cell.text.unicodeScalars {
+                    #expect(scalar.value >= 0x20 && !(0x7F...0x9F).contains(scalar.value), "raw control U+\(String(scalar.value, radix: 16))")
+                    #expect(![0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069].contains(scalar.value))
+                }
+            }
+            #expect(canvas.lines().contains { $0.contains("Evil␛[2J␛]0;pwned␇Name") })
+        }
+    }
+}
+
+extension AppModel {
+    /// Handles an event and runs the counts it asks for, as the runtime would.
+    func send(_ event: AppEvent) {
+        for effect in handle(event) {
+            if case .count(let generation, let scope, let query) = effect {
+                let matches = try? service.count(in: scope, matching: query)
+                handle(.counted(generation: generation, matches: matches ?? nil))
+            }
+        }
+    }
+    func press(_ keys: Key...) { for key in keys { send(.key(key)) } }
+    func type(_ text: String) { for character in text { send(.key(.character(character))) } }
+    func command(_ text: String) {
+        press(.character(":"))
+        type(text)
+        press(.enter)
+    }
+    func focusField(_ key: FieldKey) {
+        guard let index = form?.fields.firstIndex(where: { $0.key == key }) else { return }
+        for _ in 0..<max(0, index - (form?.focus ?? 0)) { handle(.key(.down)) }
+    }
+}
