@@ -94,7 +94,8 @@ let package = Package(
             // Read and rewritten (ROLO_RECORD_SNAPSHOTS=1) in the source tree, not bundled.
             exclude: ["Snapshots"]
         ),
-        // Drives the built `rolo` binary: exit codes, stdout, stderr.
-        .testTarget(name: "RoloCLITests", dependencies: []),
+        // Drives the built `rolo` binary: exit codes, stdout, stderr, and the TUI in tmux. Links
+        // the store only to seed caches the way a provider pull would.
+        .testTarget(name: "RoloCLITests", dependencies: ["RoloStore", "RoloCore"]),
     ]
 )

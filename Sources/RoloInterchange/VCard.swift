@@ -77,9 +77,10 @@ enum VCardFormat {
             let number = index + 1
             var line = String(physical[index])
             index += 1
-            // Folded lines continue with one space or tab (RFC 6350 §3.2).
-            while index < physical.count, let first = physical[index].first, first == " " || first == "\t" {
-                line += physical[index].dropFirst()
+            // Folded lines continue with one space or tab (RFC 6350 §3.2). Looked at as scalars:
+            // a fold before a combining mark makes "space + mark" a single Character.
+            while index < physical.count, let first = physical[index].unicodeScalars.first, first == " " || first == "\t" {
+                line += String(String.UnicodeScalarView(physical[index].unicodeScalars.dropFirst()))
                 index += 1
             }
             // vCard 2.1 quoted-printable: a line ending in "=" continues on the next one.
@@ -439,20 +440,34 @@ struct VCardWriter: ContactFileWriter {
             .split(separator: ".").first.map { String($0).hasSuffix("Z") ? String($0) : $0 + "Z" } ?? ""
     }
 
-    /// Folds a line into pieces of at most 75 octets (continuations start with a space),
-    /// never inside a UTF-8 sequence, each ending in CRLF.
+    /// Folds a line into pieces of at most 75 octets (continuations start with a space), each
+    /// ending in CRLF. Folds fall between graphemes, so no piece starts with a combining mark
+    /// (which some readers would take for part of the space); a grapheme longer than a piece
+    /// is split between its code points, never inside a UTF-8 sequence.
     static func fold(_ line: String) -> String {
         var out = ""
         var width = 0
         var limit = 75
-        for scalar in line.unicodeScalars {
-            let size = String(scalar).utf8.count
+        func breakLine() {
+            out += "\r\n "
+            width = 0
+            limit = 74
+        }
+        for character in line {
+            let size = character.utf8.count
             if width + size > limit {
-                out += "\r\n "
-                width = 0
-                limit = 74
+                if size > 74 {
+                    for scalar in character.unicodeScalars {
+                        let scalarSize = String(scalar).utf8.count
+                        if width + scalarSize > limit { breakLine() }
+                        out.unicodeScalars.append(scalar)
+                        width += scalarSize
+                    }
+                    continue
+                }
+                breakLine()
             }
-            out.unicodeScalars.append(scalar)
+            out.append(character)
             width += size
         }
         return out + "\r\n"

@@ -53,6 +53,12 @@ extension ContactService {
             return made
         }
 
+        // Accounts the file describes are made first, in the file's order.
+        if account == nil {
+            for spec in result.accounts where try cache.account(named: spec.name) == nil {
+                _ = try target(for: IncomingContact(contact: Contact(accountID: 0), accountName: spec.name, line: 1))
+            }
+        }
         var accepted: [Contact] = []
         var remotes: [RemoteReference?] = []
         var seenRemote = Set<String>()

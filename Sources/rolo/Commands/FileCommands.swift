@@ -69,8 +69,11 @@ struct Export: ParsableCommand {
                                                          format: format, vCardVersion: vCardVersion)
             Output.error("exported \(written) contact\(written == 1 ? "" : "s") to \(output)")
         } else {
+            // To a pipe or a file the export is data and keeps every byte; on a terminal it is
+            // being read, so escape sequences in it are shown, not obeyed.
+            let onScreen = Output.standardOutputIsTerminal
             try context.service.export(in: scope, matching: parsed.isEmpty ? nil : parsed, format: format,
-                                       vCardVersion: vCardVersion) { Output.raw($0) }
+                                       vCardVersion: vCardVersion) { Output.raw(onScreen ? TerminalText.sanitizeKeepingLayout($0) : $0) }
         }
     }
 }

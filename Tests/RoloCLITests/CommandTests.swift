@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+
+@Suite("rolo's commands, through the built binary")
+struct CommandTests {
+    @Test func addListShowSetDeleteUndo() throws {
+        let rolo = try Rolo()
+        let added = try rolo("add", "--first-name", "Rob", "--last-name", "Howard", "--email", "rob@example.com",
+                             "--mobile-phone", "+1 (555) 714-0059", "--field", "city=Dallas", "--field", "plan=gold")
+        #expect(added.status == 0, "\(added.stderr)")
+        let id = added.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(id.count == 4)
+
+        let list = try rolo("list", "--tsv")
+        #expect(list.stdout == "\(id)\tRob Howard\trob@example.com\t+15557140059\t\tlocal\n")
+
+        let show = try rolo("show", id, "--json")
+        let contact = try #require(try Rolo.json(show.stdout) as? [String: Any])
+        #expect(contact["mobile_phone"] as? String == "+15557140059", "stored in E.164")
+        #expect((contact["custom"] as? [String: Any])?["plan"] as? [String: String] == ["type": "text", "value": "gold"])
+
+        let set = try rolo("set", id, "city=Austin", "score:number=42", "--clear", "plan")
+        #expect(set.status == 0)
+        #expect(set.stdout.contains("\(id) city: Dallas → Austin"))
+        #expect(set.stdout.contains("\(id) custom.score: — → 42"))
+        #expect(set.stdout.contains("\(id) custom.plan: gold → —"))
+        let after = try #require(try Rolo.json(try rolo("show", "rob@example.com", "--json").stdout) as? [String: Any])
+        #expect(after["city"] as? String == "Austin")
+        let score = try #require((after["custom"] as? [String: Any])?["score"] as? [String: Any])
+        #expect(score["type"] as? String == "number")
+        #expect(score["value"] as? Double == 42)
+
+        let refused = try rolo("delete", id)
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("without --yes"))
+        #expect(try rolo("delete", id, "--yes").status == 0)
+        #expect(try rolo("show", id).status == 3)
+        let undo = try rolo("undo")
+        #expect(undo.stdout == "brought back \(id) Rob Howard\n")
+        #expect(try rolo("show", id).status == 0)
+    }
+
+    @Test func invalidInputIsRefusedWithTheFieldAndNothingIsWritten() throws {
+        let rolo = try Rolo()
+        let cases: [([String], String)] = [
+            (["add", "--email", "rob@"], "email:"),
+            (["add", "--first-name", "Rob"], "needs email or mobile phone"),
+            (["add", "--mobile-phone", "555-0100"], "mobile_phone:"),
+            (["add", "--email", "a@example.com", "--field", "score:number=12 seats"], "is not a number"),
+            (["add", "--email", "a@example.com", "--field", "due:date=2023-02-30"], "is not a date"),
+            (["add", "--email", "a@example.com", "--field", "prefs:json={\"a\":1,}"], "trailing comma"),
+            (["add", "--email", "a@example.com", "--field", "website=not a url"], "website:"),
+            (["add", "--email", "a@example.com", "--field", "bad key=x"], "must not contain"),
+            (["add", "--email", "a@example.com", "--field", "novalue"], "write key=value"),
+            (["add", "--email", "a@example.com", "--field", "k:color=red"], "is not a type"),
+        ]
+        for (arguments, message) in cases {
+            let result = try rolo.run(arguments)
+            #expect(result.status == 2, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+            #expect(result.stdout.isEmpty)
+        }
+        #expect(try rolo("list", "--tsv").stdout.isEmpty, "nothing was written")
+    }
+
+    @Test func exitCodesForUsageAndNotFound() throws {
+        let rolo = try Rolo()
+        #expect(try rolo("frobnicate").status == 2)
+        #expect(try rolo("list", "--limit", "lots").status == 2)
+        #expect(try rolo("list", "--json", "--tsv").status == 2)
+        let missing = try rolo("show", "zzzz")
+        #expect(missing.status == 3)
+        #expect(missing.stderr == "rolo: no contact zzzz\n")
+        #expect(try rolo("set", "zzzz", "city=x").status == 3)
+        #expect(try rolo("import", "/nonexistent.json").status == 3)
+        #expect(try rolo("list", "--account", "nope").status == 3)
+        let help = try rolo("--help")
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("SUBCOMMANDS:"))
+        #expect(try rolo("list", "--help").stdout.contains("--tsv prints one contact per line"))
+    }
+
+    @Test func theScreenNeedsATerminal() throws {
+        let rolo = try Rolo()
+        let result = try rolo()
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("needs a terminal"))
+    }
+
+    @Test func aBrokenCacheFileGivesOneLineNamingIt() throws {
+        let rolo = try Rolo()
+        let path = try rolo.file("broken.sqlite", String(repeating: "not a database\n", count: 100))
+        let result = try rolo("list", "--db", path)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(path))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func theDemoLoadsOnceWithEveryAccount() throws {
+        let rolo = try Rolo()
+        let first = try rolo("demo")
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.hasPrefix("loaded 360 demo contacts"))
+        #expect(try rolo("demo").stdout.hasPrefix("the demo data is already loaded"))
+        let accounts = try #require(try Rolo.json(try rolo("accounts", "--json").stdout) as? [[String: Any]])
+        #expect(accounts.map { $0["name"] as? String } == ["local", "dailystory-demo", "ivvy-demo", "notifuse-demo"])
+        #expect(accounts.compactMap { $0["contacts"] as? Int }.reduce(0, +) == 360)
+        // The providers' own rules hold for their accounts.
+        let notifuse = try rolo("add", "--account", "notifuse-demo", "--mobile-phone", "+15550001111")
+        #expect(notifuse.status == 2)
+        #expect(notifuse.stderr.contains("Notifuse needs email"))
+        let ivvy = try rolo("add", "--account", "ivvy-demo", "--email", "x@example.com")
+        #expect(ivvy.stderr.contains("iVvy needs first name, last name"))
+        let slot = try rolo("field", "add", "loyalty", "--type", "number", "--account", "notifuse-demo")
+        #expect(slot.stdout.contains("in custom_number_4"), "\(slot.stdout) \(slot.stderr)")
+        let defined = try rolo("set", "rob@example.com", "undefined_key=1")
+        #expect(defined.status == 0, "DailyStory takes any key: \(defined.stderr)")
+        let ivvyKey = try rolo("add", "--account", "ivvy-demo", "--email", "y@example.com", "--first-name", "Y",
+                               "--last-name", "Z", "--field", "made_up=1")
+        #expect(ivvyKey.status == 2)
+        #expect(ivvyKey.stderr.contains("is not one of the custom fields iVvy defines"))
+    }
+
+    @Test func untrustedTextIsMadeSafeInHumanOutput() throws {
+        let rolo = try Rolo()
+        _ = try rolo("paths")
+        let evil = "Evil\u{1B}[2J\u{1B}]0;pwned\u{07}\u{202E}Name"
+        try rolo.seed([[.fullName: evil, .email: "evil@example.com", .company: "\u{1B}]52;c;ZXZpbA==\u{07}Clip",
+                        .notes: "line one\nline \u{1B}[31mtwo"]])
+        // (Exports to a file or a pipe are data and keep every byte; only what is shown is made safe.)
+        for arguments in [["list"], ["list", "--tsv"], ["show", "evil@example.com"], ["show", "evil@example.com", "--history"],
+                          ["accounts"]] {
+            let result = try rolo.run(arguments)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            #expect(!result.stdout.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E },
+                    "\(arguments) wrote a raw control character")
+        }
+        #expect(try rolo("list").stdout.contains("Evil␛[2J␛]0;pwned␇�Name"))
+        // JSON keeps the data exactly, escaped.
+        let json = try #require(try Rolo.json(try rolo("show", "evil@example.com", "--json").stdout) as? [String: Any])
+        #expect(json["full_name"] as? String == evil)
+        #expect(try rolo("show", "evil@example.com", "--json").stdout.contains("\\u001b[2J"))
+    }
+
+    @Test func controlCharactersAreRefusedWhereTheyAreTyped() throws {
+        let rolo = try Rolo()
+        let result = try rolo("add", "--email", "t@example.com", "--field", "company=Tab\there")
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("company: contains a control character (U+0009)"))
+        let notes = try rolo("add", "--email", "n@example.com", "--field", "notes=two\nlines", "--field", "full_name=Back\\slash")
+        #expect(notes.status == 0, "\(notes.stderr)")
+        let line = try rolo("list", "--tsv").stdout
+        #expect(line.split(separator: "\n").count == 1)
+        #expect(line.hasSuffix("\tBack\\\\slash\tn@example.com\t\t\tlocal\n") || line.contains("Back\\\\slash"))
+    }
+
+    @Test func pathsFollowTheEnvironment() throws {
+        let rolo = try Rolo()
+        let result = try rolo("paths")
+        #expect(result.stdout.contains("cache   \(rolo.home.path)/data/rolo/rolo.sqlite"))
+        #expect(result.stdout.contains("config  \(rolo.home.path)/config/rolo"))
+        #expect(result.stdout.contains("log     \(rolo.home.path)/state/rolo/rolo.log"))
+        let moved = try rolo("paths", environment: ["ROLO_DB": "/tmp/elsewhere.sqlite"])
+        #expect(moved.stdout.contains("cache   /tmp/elsewhere.sqlite"))
+        #expect(try rolo("paths", "--db", "/tmp/flag.sqlite").stdout.contains("cache   /tmp/flag.sqlite"))
+    }
+}

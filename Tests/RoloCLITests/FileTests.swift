@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+
+@Suite("Import and export through the binary")
+struct FileTests {
+    /// A cache with the demo loaded.
+    func demo() throws -> Rolo {
+        let rolo = try Rolo()
+        let loaded = try rolo("demo")
+        #expect(loaded.status == 0, "\(loaded.stderr)")
+        return rolo
+    }
+
+    /// Drops the `id` members (row ids differ between caches) from rolo JSON text.
+    func withoutIDs(_ text: String) -> String {
+        text.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("\"id\":") }.joined(separator: "\n")
+    }
+
+    @Test func rolosJSONRoundTripsEverything() throws {
+        let source = try demo()
+        let first = try source("export", "--format", "json")
+        #expect(first.status == 0)
+        let target = try Rolo()
+        let file = try target.file("all.json", first.stdout)
+        let imported = try target("import", file)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout == "imported 360 contacts\n")
+        let second = try target("export", "--format", "json")
+        #expect(withoutIDs(second.stdout) == withoutIDs(first.stdout))
+        // Provider ids came along: linked contacts are not queued as creates.
+        let accounts = try #require(try Rolo.json(try target("accounts", "--json").stdout) as? [[String: Any]])
+        #expect(accounts.first { $0["name"] as? String == "notifuse-demo" }?["pending_edits"] as? Int == 4)
+    }
+
+    @Test(arguments: ["4.0", "3.0"])
+    func vCardsRoundTripTheDemo(version: String) throws {
+        let source = try demo()
+        let first = try source("export", "--format", "vcard", "--vcard-version", version)
+        #expect(first.status == 0)
+        #expect(first.stdout.components(separatedBy: "BEGIN:VCARD").count - 1 == 360)
+        #expect(first.stdout.components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= 75 }, "lines are folded at 75 octets")
+        let target = try Rolo()
+        let file = try target.file("all.vcf", first.stdout)
+        let imported = try target("import", file)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let second = try target("export", "--format", "vcard", "--vcard-version", version)
+        #expect(second.stdout == first.stdout)
+    }
+
+    @Test func csvRoundTripsTheDemo() throws {
+        let source = try demo()
+        let first = try source("export", "--format", "csv", "--account", "ivvy-demo")
+        #expect(first.stdout.hasPrefix("id,uid,account,salutation,first_name,last_name"))
+        let target = try Rolo()
+        let file = try target.file("ivvy.csv", first.stdout)
+        let imported = try target("import", file, "--account", "local")
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let second = try target("export", "--format", "csv")
+        func rows(_ text: String) -> [String] {
+            // Compare everything but the id and account columns.
+            text.components(separatedBy: "\r\n").map { $0.split(separator: ",", maxSplits: 3, omittingEmptySubsequences: false).dropFirst(3).joined() }
+        }
+        #expect(rows(second.stdout) == rows(first.stdout))
+    }
+
+    @Test func aMalformedFileNamesItsLineAndImportsNothing() throws {
+        let rolo = try Rolo()
+        let cases: [(String, String, String)] = [
+            ("bad.json", "[\n  {\"email\": \"a@example.com\"},\n  {\"email\": \"b@example.com\",}\n]\n", "line 3:"),
+            ("bad-field.json", "[\n{\"email\": \"a@example.com\"},\n{\"email\": 5}\n]", "line 3: email: must be a string"),
+            ("bad.csv", "first_name,email\nAnn,ann@example.com\n\"Bob,bob@example.com\n", "line 3: a quote opened here is never closed"),
+            ("cells.csv", "first_name,email\nAnn,ann@example.com\nBob,bob@example.com,extra\n", "line 3: has 3 cells; the header has 2"),
+            ("invalid.csv", "first_name,email\nAnn,ann@example.com\nBob,bob@\n", "line 3: email:"),
+            ("bad.vcf", "BEGIN:VCARD\nVERSION:4.0\nFN:Ann\nEMAIL:ann@example.com\nEND:VCARD\nBEGIN:VCARD\nVERSION:4.0\nFN:Bob\n", "line 6: BEGIN:VCARD here has no END:VCARD"),
+            ("noversion.vcf", "BEGIN:VCARD\nFN:Ann\nEMAIL:ann@example.com\nEND:VCARD\n", "line 1: the vCard has no VERSION"),
+        ]
+        for (name, contents, message) in cases {
+            let result = try rolo("import", try rolo.file(name, contents))
+            #expect(result.status == 2, "\(name): \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(name): \(result.stderr)")
+            #expect(try rolo("list", "--tsv").stdout.isEmpty, "\(name) imported something")
+        }
+    }
+
+    @Test func skipInvalidImportsTheRestAndListsTheOthers() throws {
+        let rolo = try Rolo()
+        let file = try rolo.file("mixed.csv", "first_name,email,mobile\nAnn,ann@example.com,\nBob,bob@,\nCy,,+15550001234\n")
+        let result = try rolo("import", file, "--skip-invalid")
+        #expect(result.status == 0)
+        #expect(result.stdout == "imported 2 contacts, skipped 1\n")
+        #expect(result.stderr.contains("line 3: email:"))
+        #expect(try rolo("list", "--tsv").stdout.split(separator: "\n").count == 2)
+    }
+
+    @Test func exportFollowsTheQueryAndWritesFilesWhole() throws {
+        let rolo = try demo()
+        let out = rolo.home.appendingPathComponent("dallas.csv").path
+        let result = try rolo("export", "city:dallas", "--format", "csv", "--output", out)
+        #expect(result.status == 0)
+        #expect(result.stderr.hasPrefix("exported "))
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        let lines = text.split(separator: "\r\n")
+        #expect(lines.count > 3)
+        #expect(lines.dropFirst().allSatisfy { $0.contains("Dallas") })
+        #expect(!FileManager.default.fileExists(atPath: out + ".rolo-partial"))
+        let mode = try FileManager.default.attributesOfItem(atPath: out)[.posixPermissions] as? Int
+        #expect(mode == 0o600, "exports hold personal data")
+    }
+}
