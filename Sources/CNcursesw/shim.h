@@ -44,4 +44,9 @@ static inline int rolo_put_cluster(int y, int x, const wchar_t *chars, attr_t at
     return mvadd_wch(y, x, &cell);
 }
 
+// glibc declares wcwidth only for _XOPEN_SOURCE, and <wchar.h> belongs to the Glibc module
+// already: declared here so the backend can ask what width curses will give a character.
+int wcwidth(wchar_t c);
+static inline int rolo_wcwidth(wchar_t c) { return wcwidth(c); }
+
 #endif

@@ -92,13 +92,17 @@ public enum ContactFileReader {
     public static func read(_ data: Data, format: InterchangeFormat, skipInvalid: Bool) throws(ImportProblem) -> ReadResult {
         var bytes = data
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        if format == .vcard {
+            // Decoded a line at a time, after unfolding (see VCardFormat.unfold).
+            return try VCardFormat.read(Array(bytes), skipInvalid: skipInvalid)
+        }
         guard let text = String(data: bytes, encoding: .utf8) else {
-            throw ImportProblem(line: firstInvalidUTF8Line(bytes), message: "the file is not UTF-8 text")
+            throw ImportProblem(line: firstInvalidUTF8Line(bytes), message: "the file is not UTF-8 text (save it as UTF-8)")
         }
         switch format {
         case .json: return try RoloJSON.read(text, skipInvalid: skipInvalid)
         case .csv: return try CSVFormat.read(text, skipInvalid: skipInvalid)
-        case .vcard: return try VCardFormat.read(text, skipInvalid: skipInvalid)
+        case .vcard: return try VCardFormat.read(Array(text.utf8), skipInvalid: skipInvalid)
         }
     }
 
@@ -113,6 +117,12 @@ public enum ContactFileReader {
         }
         return line
     }
+
+    /// A uid as rolo keeps it: trimmed, and lowercased when it is a UUID (other ids keep their case).
+    static func normalisedUID(_ text: String) -> String {
+        let trimmed = text.trimmed
+        return UUID(uuidString: trimmed) != nil ? trimmed.lowercased() : trimmed
+    }
 }
 
 /// Streams contacts out, a record at a time, so that a million contacts are never all held.
@@ -121,6 +131,13 @@ public protocol ContactFileWriter {
     /// `remote` is the contact's provider id, kept by formats that can hold it (rolo JSON).
     mutating func write(_ contact: Contact, accountName: String, remote: RemoteReference?) throws
     mutating func finish() throws
+}
+
+extension ContactFileWriter {
+    /// Writes a contact that has no provider id.
+    public mutating func write(_ contact: Contact, accountName: String) throws {
+        try write(contact, accountName: accountName, remote: nil)
+    }
 }
 
 public enum ContactFileWriters {

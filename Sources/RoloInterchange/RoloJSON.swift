@@ -11,15 +11,19 @@ import RoloCore
 ///                "email_opt_out": false, "custom": {"plan": {"type": "select", "value": "gold"}},
 ///                "extensions": {…}, "created_at": "…", "updated_at": "…"}]}
 /// ```
+///
+/// Reading also takes a bare array of contact objects.
 public enum RoloJSON {
     public static let formatName = "rolo-contacts"
     public static let version = 1
 
-    /// Members of a contact object that are not standard fields.
+    /// Members of a contact object that are not standard fields. `id` is written for people
+    /// and ignored on reading; `sync` is what `rolo show --json` adds, also ignored.
     static let bookkeeping: Set<String> = ["id", "uid", "account", "custom", "extensions", "created_at", "updated_at", "sync", "remote"]
 
     // MARK: - One contact
 
+    /// The JSON object of one contact. Flag fields are booleans; custom values carry their type.
     public static func object(for contact: Contact, accountName: String, remote: RemoteReference? = nil) -> JSONValue {
         var members: [String: JSONValue] = [
             "uid": .string(contact.uid), "account": .string(accountName),
@@ -27,7 +31,12 @@ public enum RoloJSON {
         ]
         if let id = contact.id { members["id"] = .string(id.shortID) }
         for (field, value) in contact.fields {
-            members[field.key] = field.kind == .flag ? .bool(value == "true") : .string(value)
+            // A flag the validator has not normalised yet stays text, so nothing is lost.
+            if field.kind == .flag, value == "true" || value == "false" {
+                members[field.key] = .bool(value == "true")
+            } else {
+                members[field.key] = .string(value)
+            }
         }
         if !contact.custom.isEmpty {
             members["custom"] = .object(contact.custom.mapValues { value in
@@ -43,30 +52,35 @@ public enum RoloJSON {
         return .object(members)
     }
 
-    /// Reads one contact object. Unknown members are kept under `extensions["import"]` and
-    /// reported as warnings through `warn`.
+    /// Reads one contact object. Members rolo does not know are kept under
+    /// `extensions["import"]`, so that nothing in the file is lost.
     public static func contact(from object: JSONValue, line: Int) throws(ImportProblem) -> IncomingContact {
         var ignored: [String] = []
         return try contact(from: object, line: line, unknown: &ignored)
     }
 
+    /// As `contact(from:line:)`, also listing the unknown members (for the warning).
     static func contact(from object: JSONValue, line: Int, unknown: inout [String]) throws(ImportProblem) -> IncomingContact {
         guard case .object(let members) = object else {
-            throw ImportProblem(line: line, message: "a contact must be a JSON object")
+            throw ImportProblem(line: line, message: "a contact must be a JSON object, not \(describe(object))")
         }
-        func fail(_ member: String, _ message: String) -> ImportProblem {
+        func problem(_ member: String, _ message: String) -> ImportProblem {
             ImportProblem(line: line, message: "\(member): \(message)")
         }
         var contact = Contact(accountID: 0)
         if let uid = members["uid"] {
-            guard let text = uid.stringValue, !text.trimmed.isEmpty, text.count <= 128,
-                  TerminalText.isSafe(text) else { throw fail("uid", "must be a non-empty string of at most 128 characters") }
-            contact.uid = text.trimmed.lowercased()
+            guard let text = uid.stringValue, !text.trimmed.isEmpty, text.count <= 128, TerminalText.isSafe(text) else {
+                throw problem("uid", "must be a non-empty string of at most 128 characters, without control characters")
+            }
+            contact.uid = ContactFileReader.normalisedUID(text)
         }
         var accountName: String?
         if let account = members["account"] {
-            guard let text = account.stringValue else { throw fail("account", "must be a string") }
-            accountName = text.isEmpty ? nil : text
+            switch account {
+            case .null: break
+            case .string(let text): accountName = text.isEmpty ? nil : text
+            default: throw problem("account", "must be the name of an account, as a string")
+            }
         }
         for field in StandardField.allCases {
             guard let value = members[field.key] else { continue }
@@ -75,33 +89,31 @@ public enum RoloJSON {
                 continue
             case (.flag, .bool(let flag)):
                 contact[field] = flag ? "true" : "false"
-            case (.flag, .string(let text)):
-                guard let flag = ["yes": true, "true": true, "no": false, "false": false][text.lowercased()] else {
-                    throw fail(field.key, "must be true or false")
-                }
-                contact[field] = flag ? "true" : "false"
-            case (.flag, _):
-                throw fail(field.key, "must be true or false")
             case (_, .string(let text)):
+                // Text in a flag field is checked (and normalised) with the rest of the contact.
                 contact[field] = text
+            case (.flag, _):
+                throw problem(field.key, "must be true or false, not \(describe(value))")
             default:
-                throw fail(field.key, "must be a string")
+                throw problem(field.key, "must be a string, not \(describe(value))")
             }
         }
         if let custom = members["custom"] {
-            guard case .object(let values) = custom else { throw fail("custom", "must be an object of key: value") }
+            guard case .object(let values) = custom else {
+                throw problem("custom", "must be an object of key: {\"type\": …, \"value\": …}")
+            }
             for key in values.keys.sorted() {
                 contact.custom[key] = try customValue(values[key]!, key: key, line: line)
             }
         }
         if let extensions = members["extensions"] {
-            guard case .object(let values) = extensions else { throw fail("extensions", "must be an object") }
+            guard case .object(let values) = extensions else { throw problem("extensions", "must be an object") }
             contact.extensions = values
         }
         for (member, keyPath) in [("created_at", \Contact.createdAt), ("updated_at", \Contact.updatedAt)] {
             guard let value = members[member] else { continue }
             guard let text = value.stringValue, let instant = Timestamp(parsing: text) else {
-                throw fail(member, "must be an RFC 3339 date and time like 2023-06-01T09:00:00Z")
+                throw problem(member, "must be an RFC 3339 date and time like 2023-06-01T09:00:00Z")
             }
             contact[keyPath: keyPath] = instant
         }
@@ -109,7 +121,7 @@ public enum RoloJSON {
         var remote: RemoteReference?
         if let link = members["remote"] {
             guard let id = link["id"]?.stringValue, !id.trimmed.isEmpty, TerminalText.isSafe(id) else {
-                throw fail("remote", "must be an object with the provider's \"id\"")
+                throw problem("remote", "must be an object with the provider's \"id\"")
             }
             remote = RemoteReference(id: id.trimmed, modifiedAt: link["modified_at"]?.stringValue)
         }
@@ -117,6 +129,7 @@ public enum RoloJSON {
         if !strays.isEmpty {
             unknown += strays
             var kept: [String: JSONValue] = [:]
+            if case .object(let earlier)? = contact.extensions["import"] { kept = earlier }
             for key in strays { kept[key] = members[key] }
             contact.extensions["import"] = .object(kept)
         }
@@ -125,21 +138,20 @@ public enum RoloJSON {
 
     /// A custom value: `{"type": T, "value": V}`, or a bare value typed by what it is.
     static func customValue(_ json: JSONValue, key: String, line: Int) throws(ImportProblem) -> CustomValue {
-        func fail(_ message: String) -> ImportProblem { ImportProblem(line: line, message: "custom.\(key): \(message)") }
-        guard case .object(let members) = json, let typeName = members["type"]?.stringValue, members["value"] != nil,
-              members.count == 2 else {
+        func problem(_ message: String) -> ImportProblem { ImportProblem(line: line, message: "custom.\(key): \(message)") }
+        guard case .object(let members) = json, members.count == 2, let typeMember = members["type"],
+              let value = members["value"] else {
             switch json {
             case .string(let text): return CustomValue.inferred(from: text)
             case .number(let number): return .number(number)
             case .bool(let flag): return .bool(flag)
             case .array, .object: return .json(json)
-            case .null: throw fail("is null; leave the key out for no value")
+            case .null: throw problem("is null; leave the key out for no value")
             }
         }
-        guard let type = FieldType(rawValue: typeName) else {
-            throw fail("“\(typeName)” is not a type (" + FieldType.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+        guard let typeName = typeMember.stringValue, let type = FieldType(rawValue: typeName) else {
+            throw problem("\(describe(typeMember)) is not a type (" + FieldType.allCases.map(\.rawValue).joined(separator: ", ") + ")")
         }
-        let value = members["value"]!
         switch (type, value) {
         case (.text, .string(let text)): return .text(text)
         case (.select, .string(let text)): return .select(text)
@@ -148,12 +160,27 @@ public enum RoloJSON {
         case (.json, .object), (.json, .array): return .json(value)
         case (.multiselect, .array(let items)):
             let values = items.compactMap(\.stringValue)
-            guard values.count == items.count else { throw fail("a multiselect value is an array of strings") }
+            guard values.count == items.count else { throw problem("a multiselect value is an array of strings") }
             return .multiselect(values)
+        case (.text, _), (.select, _):
+            throw problem("a \(type.rawValue) value must be a string, not \(describe(value))")
         case (_, .string(let text)):
-            do { return try CustomValue.parse(text, as: type) } catch { throw fail(error.message) }
+            // "42" for a number, "2024-01-01" for a date: read as a person would type it.
+            do { return try CustomValue.parse(text, as: type) } catch { throw problem(error.message) }
         default:
-            throw fail("the value does not fit the type \(type.rawValue)")
+            throw problem("\(describe(value)) is not a \(type.rawValue) value")
+        }
+    }
+
+    /// A JSON value named for a message: `5`, `“gold”`, `an array`, `an object`.
+    static func describe(_ value: JSONValue) -> String {
+        switch value {
+        case .null: "null"
+        case .bool(let flag): flag ? "true" : "false"
+        case .number(let number): JSONValue.format(number)
+        case .string(let text): "“" + (text.count > 30 ? text.prefix(30) + "…" : text) + "”"
+        case .array: "an array"
+        case .object: "an object"
         }
     }
 
@@ -170,54 +197,93 @@ public enum RoloJSON {
     }
 
     static func object(for definition: FieldDefinition) -> JSONValue {
-        var members: [String: JSONValue] = [
+        .object([
             "key": .string(definition.key), "label": .string(definition.label), "type": .string(definition.type.rawValue),
+            "options": .array(definition.options.map { .object(["value": .string($0.value), "label": .string($0.label)]) }),
             "required": .bool(definition.isRequired), "read_only": .bool(definition.isReadOnly),
             "whole_numbers_only": .bool(definition.wholeNumbersOnly),
             "max_length": definition.maxLength.map { .number(Double($0)) } ?? .null,
             "provider_ref": definition.providerRef.map(JSONValue.string) ?? .null,
-        ]
-        if !definition.options.isEmpty {
-            members["options"] = .array(definition.options.map { .object(["value": .string($0.value), "label": .string($0.label)]) })
-        }
-        return .object(members)
+        ])
     }
 
     static func account(from json: JSONValue, line: Int) throws(ImportProblem) -> AccountSpec {
-        func fail(_ message: String) -> ImportProblem { ImportProblem(line: line, message: "accounts: \(message)") }
-        guard let name = json["name"]?.stringValue, !name.isEmpty else { throw fail("an account needs a name") }
+        func problem(_ message: String) -> ImportProblem { ImportProblem(line: line, message: "accounts: \(message)") }
+        guard case .object = json else { throw problem("an account must be an object, not \(describe(json))") }
+        guard let name = json["name"]?.stringValue, !name.trimmed.isEmpty else { throw problem("an account needs a \"name\"") }
         guard let providerName = json["provider"]?.stringValue, let provider = ProviderKind(rawValue: providerName) else {
-            throw fail("account \(name) needs a provider: " + ProviderKind.allCases.map(\.rawValue).joined(separator: ", "))
+            throw problem("account \(name) needs a \"provider\": " + ProviderKind.allCases.map(\.rawValue).joined(separator: ", "))
         }
         var settings: [String: String] = [:]
-        if case .object(let members)? = json["settings"] {
-            for (key, value) in members { if let text = value.stringValue { settings[key] = text } }
+        switch json["settings"] {
+        case nil, .null?: break
+        case .object(let members)?:
+            for (key, value) in members {
+                guard let text = value.stringValue else { throw problem("setting \(key) of \(name) must be a string") }
+                settings[key] = text
+            }
+        default: throw problem("the settings of \(name) must be an object of strings")
         }
         var definitions: [FieldDefinition] = []
-        if case .array(let fields)? = json["fields"] {
-            for field in fields {
-                guard let key = field["key"]?.stringValue, let type = field["type"]?.stringValue.flatMap(FieldType.init) else {
-                    throw fail("a field of \(name) needs a key and a type")
-                }
-                var options: [SelectOption] = []
-                if case .array(let items)? = field["options"] {
-                    options = items.compactMap { item in item["value"]?.stringValue.map { SelectOption(value: $0, label: item["label"]?.stringValue) } }
-                }
-                func flag(_ member: String) -> Bool { if case .bool(true)? = field[member] { true } else { false } }
-                var maxLength: Int?
-                if case .number(let number)? = field["max_length"] { maxLength = Int(number) }
-                definitions.append(FieldDefinition(
-                    key: key, label: field["label"]?.stringValue, type: type, options: options, isRequired: flag("required"),
-                    isReadOnly: flag("read_only"), wholeNumbersOnly: flag("whole_numbers_only"), maxLength: maxLength,
-                    providerRef: field["provider_ref"]?.stringValue))
-            }
+        switch json["fields"] {
+        case nil, .null?: break
+        case .array(let fields)?:
+            for field in fields { definitions.append(try definition(from: field, account: name, line: line)) }
+        default: throw problem("the fields of \(name) must be an array")
         }
         var lastSync: Timestamp?
-        if let text = json["last_sync_at"]?.stringValue {
-            guard let instant = Timestamp(parsing: text) else { throw fail("last_sync_at of \(name) is not an RFC 3339 time") }
+        if let value = json["last_sync_at"], value != .null {
+            guard let text = value.stringValue, let instant = Timestamp(parsing: text) else {
+                throw problem("last_sync_at of \(name) is not an RFC 3339 time")
+            }
             lastSync = instant
         }
         return AccountSpec(name: name, provider: provider, settings: settings, definitions: definitions, lastSyncAt: lastSync)
+    }
+
+    static func definition(from field: JSONValue, account: String, line: Int) throws(ImportProblem) -> FieldDefinition {
+        guard let key = field["key"]?.stringValue, !key.isEmpty else {
+            throw ImportProblem(line: line, message: "accounts: a field of \(account) needs a \"key\"")
+        }
+        func problem(_ message: String) -> ImportProblem {
+            ImportProblem(line: line, message: "accounts: field \(key) of \(account): \(message)")
+        }
+        guard let typeName = field["type"]?.stringValue, let type = FieldType(rawValue: typeName) else {
+            throw problem("needs a \"type\": " + FieldType.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        var options: [SelectOption] = []
+        switch field["options"] {
+        case nil, .null?: break
+        case .array(let items)?:
+            for item in items {
+                guard let value = item["value"]?.stringValue else { throw problem("every option needs a \"value\" string") }
+                options.append(SelectOption(value: value, label: item["label"]?.stringValue))
+            }
+        default: throw problem("\"options\" must be an array")
+        }
+        func flag(_ member: String) throws(ImportProblem) -> Bool {
+            switch field[member] {
+            case nil, .null?: return false
+            case .bool(let value)?: return value
+            default: throw problem("\"\(member)\" must be true or false")
+            }
+        }
+        var maxLength: Int?
+        switch field["max_length"] {
+        case nil, .null?: break
+        case .number(let number)? where number >= 0 && number == number.rounded() && number < 1e9: maxLength = Int(number)
+        default: throw problem("\"max_length\" must be a whole number")
+        }
+        var providerRef: String?
+        switch field["provider_ref"] {
+        case nil, .null?: break
+        case .string(let text)?: providerRef = text
+        default: throw problem("\"provider_ref\" must be a string")
+        }
+        return FieldDefinition(key: key, label: field["label"]?.stringValue, type: type, options: options,
+                               isRequired: try flag("required"), isReadOnly: try flag("read_only"),
+                               wholeNumbersOnly: try flag("whole_numbers_only"), maxLength: maxLength,
+                               providerRef: providerRef)
     }
 
     // MARK: - Whole documents
@@ -237,36 +303,43 @@ public enum RoloJSON {
         let starts = ElementLines(text)
         var result = ReadResult()
         let contacts: [JSONValue]
+        let contactLines: [Int]
         switch document {
         case .array(let items):
             contacts = items
+            contactLines = starts.topLevel
         case .object(let members):
-            if let format = members["format"]?.stringValue, format != formatName {
-                throw ImportProblem(line: 1, message: "this is a “\(format)” document, not rolo contacts")
+            if let format = members["format"], format.stringValue != formatName {
+                throw ImportProblem(line: 1, message: "this is not a rolo contacts document (its \"format\" is \(describe(format)))")
             }
-            if case .number(let version)? = members["version"], Int(version) > RoloJSON.version {
-                throw ImportProblem(line: 1, message: "written by a newer rolo (version \(Int(version))); upgrade rolo to read it")
+            if case .number(let version)? = members["version"], version > Double(RoloJSON.version) {
+                throw ImportProblem(line: 1, message: "written by a newer rolo (version \(JSONValue.format(version))); upgrade rolo to read it")
             }
-            if case .array(let accounts)? = members["accounts"] {
+            switch members["accounts"] {
+            case nil, .null?: break
+            case .array(let accounts)?:
                 for (index, account) in accounts.enumerated() {
-                    result.accounts.append(try RoloJSON.account(from: account, line: starts.accountLines[safe: index] ?? 1))
+                    result.accounts.append(try RoloJSON.account(from: account, line: starts.accounts[safe: index] ?? 1))
                 }
+            default:
+                throw ImportProblem(line: 1, message: "\"accounts\" must be an array")
             }
             guard case .array(let items)? = members["contacts"] else {
-                throw ImportProblem(line: 1, message: "a rolo JSON file is an array of contacts or an object with \"contacts\"")
+                throw ImportProblem(line: 1, message: "a rolo JSON file is an array of contacts or an object with a \"contacts\" array")
             }
             contacts = items
+            contactLines = starts.contacts
         default:
-            throw ImportProblem(line: 1, message: "a rolo JSON file is an array of contacts or an object with \"contacts\"")
+            throw ImportProblem(line: 1, message: "a rolo JSON file is an array of contacts or an object with a \"contacts\" array")
         }
-        let lines = document.isArrayDocument ? starts.topLevelLines : starts.contactLines
+        result.contacts.reserveCapacity(contacts.count)
         for (index, item) in contacts.enumerated() {
-            let line = lines[safe: index] ?? 1
+            let line = contactLines[safe: index] ?? 1
             do throws(ImportProblem) {
                 var unknown: [String] = []
                 result.contacts.append(try contact(from: item, line: line, unknown: &unknown))
                 if !unknown.isEmpty {
-                    result.warnings.append(ImportProblem(line: line, message: "kept unknown members under extensions.import: "
+                    result.warnings.append(ImportProblem(line: line, message: "unknown members kept under extensions.import: "
                         + unknown.joined(separator: ", ")))
                 }
             } catch {
@@ -277,80 +350,108 @@ public enum RoloJSON {
         return result
     }
 
-    /// The line number in a JSON parser's message ("… around line 3, column 5").
+    /// The line number in a JSON parser's message ("line 3, column 5: …").
     static func lineOf(_ message: String) -> Int? {
         guard let range = message.range(of: "line ") else { return nil }
         return Int(message[range.upperBound...].prefix { $0.isNumber })
     }
 }
 
-private extension JSONValue {
-    var isArrayDocument: Bool { if case .array = self { true } else { false } }
-}
-
 extension Array {
     subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }
 
-/// Where each record of a JSON document starts, found by one scan of the text (JSON values do
-/// not remember their lines): the elements of a top-level array, and of the `contacts` and
-/// `accounts` arrays of a document object.
+/// The line on which each record of a JSON document starts. A parsed `JSONValue` does not
+/// remember where it came from, so the text is scanned once more (it is known to be valid
+/// JSON by then): the elements of a top-level array, and of the `contacts` and `accounts`
+/// arrays of a document object. Every element counts, whatever its kind, so the n-th line
+/// always belongs to the n-th element.
 struct ElementLines {
-    var topLevelLines: [Int] = []
-    var contactLines: [Int] = []
-    var accountLines: [Int] = []
+    private(set) var topLevel: [Int] = []
+    private(set) var contacts: [Int] = []
+    private(set) var accounts: [Int] = []
+
+    private enum Target { case topLevel, contacts, accounts }
 
     init(_ text: String) {
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\"), newline = UInt8(ascii: "\n")
         var line = 1
         var depth = 0
         var inString = false
         var escaped = false
-        var lastString = ""
-        var currentString = ""
-        var keyAtDepthOne: String?
-        var arrayKey: String?          // the key of the array open at depth 2
-        var expectingValueAfterColon = false
-        for scalar in text.unicodeScalars {
-            if scalar == "\n" { line += 1 }
+        var collecting = false
+        var current: [UInt8] = []
+        var lastString: [UInt8] = []
+        var keyBeforeColon: [UInt8]?     // the member of the top-level object whose value comes next
+        var target: Target?              // the array being recorded, open at `targetDepth`
+        var targetDepth = 0
+        var awaitingElement = false
+
+        func record() {
+            guard awaitingElement, let target, depth == targetDepth else { return }
+            awaitingElement = false
+            switch target {
+            case .topLevel: topLevel.append(line)
+            case .contacts: contacts.append(line)
+            case .accounts: accounts.append(line)
+            }
+        }
+
+        for byte in text.utf8 {
+            if byte == newline { line += 1 }
             if inString {
-                if escaped { escaped = false; currentString.unicodeScalars.append(scalar); continue }
-                if scalar == "\\" { escaped = true; continue }
-                if scalar == "\"" { inString = false; lastString = currentString; continue }
-                currentString.unicodeScalars.append(scalar)
+                if escaped {
+                    escaped = false
+                } else if byte == backslash {
+                    escaped = true
+                } else if byte == quote {
+                    inString = false
+                    if collecting { lastString = current }
+                    continue
+                }
+                if collecting { current.append(byte) }
                 continue
             }
-            switch scalar {
-            case "\"":
+            switch byte {
+            case 0x20, 0x09, 0x0A, 0x0D:
+                continue
+            case quote:
+                record()
                 inString = true
-                currentString = ""
-            case ":":
-                if depth == 1 { keyAtDepthOne = lastString }
-                expectingValueAfterColon = true
-            case "{", "[":
-                if depth == 1, scalar == "{", topLevelIsArray { topLevelLines.append(line) }
-                if depth == 1, scalar == "[", expectingValueAfterColon { arrayKey = keyAtDepthOne }
-                if depth == 2, scalar == "{", let arrayKey {
-                    if arrayKey == "contacts" { contactLines.append(line) }
-                    if arrayKey == "accounts" { accountLines.append(line) }
-                }
-                if depth == 0 { topLevelIsArray = scalar == "[" }
+                collecting = depth == 1
+                current.removeAll(keepingCapacity: true)
+            case UInt8(ascii: ":"):
+                if depth == 1 { keyBeforeColon = lastString }
+            case UInt8(ascii: ","):
+                if depth == 1 { keyBeforeColon = nil }
+                if target != nil, depth == targetDepth { awaitingElement = true }
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                record()
                 depth += 1
-                expectingValueAfterColon = false
-            case "}", "]":
+                if byte == UInt8(ascii: "[") {
+                    if depth == 1 {
+                        target = .topLevel
+                    } else if depth == 2, let key = keyBeforeColon {
+                        target = key == Array("contacts".utf8) ? .contacts : key == Array("accounts".utf8) ? .accounts : nil
+                    }
+                    if target != nil, targetDepth == 0 || depth <= targetDepth { targetDepth = depth }
+                    if target != nil, depth == targetDepth { awaitingElement = true }
+                }
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                if target != nil, depth == targetDepth {
+                    target = nil
+                    targetDepth = 0
+                }
+                awaitingElement = false
                 depth -= 1
-                if depth == 1 { arrayKey = nil }
-            case ",":
-                expectingValueAfterColon = false
             default:
-                break
+                record()                 // a number, true, false or null
             }
         }
     }
-
-    private var topLevelIsArray = false
 }
 
-/// Writes a rolo JSON document a contact at a time.
+/// Writes a rolo JSON document a contact at a time: nothing but the current contact is held.
 struct RoloJSONWriter: ContactFileWriter {
     let sink: (String) throws -> Void
     private var written = 0
@@ -358,14 +459,14 @@ struct RoloJSONWriter: ContactFileWriter {
     init(sink: @escaping (String) throws -> Void) { self.sink = sink }
 
     mutating func begin(accounts: [AccountSpec]) throws {
-        let header = JSONValue.array(accounts.map(RoloJSON.object(for:))).prettyText
+        let list = JSONValue.array(accounts.map(RoloJSON.object(for:))).prettyText
         try sink("{\n  \"format\": \"\(RoloJSON.formatName)\",\n  \"version\": \(RoloJSON.version),\n  \"accounts\": "
-            + indent(header, by: 2) + ",\n  \"contacts\": [")
+            + Self.indent(list, by: 2) + ",\n  \"contacts\": [")
     }
 
     mutating func write(_ contact: Contact, accountName: String, remote: RemoteReference?) throws {
         let text = RoloJSON.object(for: contact, accountName: accountName, remote: remote).prettyText
-        try sink((written == 0 ? "\n    " : ",\n    ") + indent(text, by: 4))
+        try sink((written == 0 ? "\n    " : ",\n    ") + Self.indent(text, by: 4))
         written += 1
     }
 
@@ -373,9 +474,16 @@ struct RoloJSONWriter: ContactFileWriter {
         try sink(written == 0 ? "]\n}\n" : "\n  ]\n}\n")
     }
 
-    private func indent(_ text: String, by spaces: Int) -> String {
+    /// Indents every line but the first (which continues a line already started). The text
+    /// is JSON from `prettyText`, so every line break in it is between values.
+    static func indent(_ text: String, by spaces: Int) -> String {
         let pad = String(repeating: " ", count: spaces)
-        return text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-            .map { $0.offset == 0 ? String($0.element) : pad + $0.element }.joined(separator: "\n")
+        var out = ""
+        out.reserveCapacity(text.utf8.count * 5 / 4)
+        for line in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            if !out.isEmpty { out += "\n" + pad }
+            out += Substring(line)
+        }
+        return out
     }
 }

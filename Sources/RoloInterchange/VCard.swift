@@ -4,354 +4,631 @@ import RoloCore
 /// vCard 3.0 (RFC 2426) and 4.0 (RFC 6350), read leniently (2.1 too, as old phones write it)
 /// and written strictly.
 ///
-/// Standard properties map to rolo's fields; custom values travel as
-/// `X-ROLO-CUSTOM;X-KEY=plan;X-TYPE=select:gold`, fields vCard has no property for as
-/// `X-ROLO-FIELD`, provider data as `X-ROLO-EXTENSION`. Every other property — a second
-/// email, BDAY, PHOTO, X-ABLabel, anything unknown — is kept verbatim and written back, so a
-/// round trip through rolo loses nothing.
+/// Standard properties map to rolo's fields. What vCard has no property for travels in rolo's
+/// own X- properties: `X-ROLO-CUSTOM;X-KEY=plan;X-TYPE=select:gold` for custom values,
+/// `X-ROLO-FIELD` for standard fields (status, opt-outs), `X-ROLO-EXTENSION` for provider
+/// data. Every other property — a second email, BDAY, PHOTO, X-ABLabel, anything unknown —
+/// is kept verbatim in `extensions["vcard"]` and written back, so a round trip loses nothing.
 enum VCardFormat {
+    /// Where a property starts in the file, and its text after unfolding.
+    struct ContentLine {
+        let line: Int
+        let text: String
+    }
+
     /// One unfolded content line: `group.NAME;param=value:value`.
     struct Property {
         let line: Int
+        /// The whole unfolded line, as it was written.
         let raw: String
         let group: String?
+        /// Upper case.
         let name: String
+        /// Parameter names in upper case; values as written, without quotes.
         let parameters: [(name: String, values: [String])]
+        /// The value as written (still escaped), after quoted-printable decoding.
         let value: String
 
         func parameter(_ wanted: String) -> [String] {
             parameters.filter { $0.name == wanted }.flatMap(\.values)
         }
 
-        /// TYPE values, lowercased (`TYPE=cell,voice`, `type=HOME`, 2.1's bare `CELL`).
-        var types: Set<String> { Set(parameter("TYPE").map { $0.lowercased() }) }
+        /// TYPE values in lower case (`TYPE=cell,voice`, `type=HOME`, `TYPE="work,voice"`, 2.1's bare `CELL`).
+        let types: Set<String>
 
-        var isPreferred: Bool {
-            types.contains("pref") || parameter("PREF").contains { $0 == "1" }
+        init(line: Int, raw: String, group: String?, name: String, parameters: [(name: String, values: [String])], value: String) {
+            self.line = line
+            self.raw = raw
+            self.group = group
+            self.name = name
+            self.parameters = parameters
+            self.value = value
+            self.types = Set(parameters.filter { $0.name == "TYPE" }.flatMap(\.values)
+                .flatMap { $0.split(separator: ",") }.map { $0.withoutBlanks.lowercased() })
         }
+
+        /// 1 is the most preferred (`PREF=1`, 3.0's `TYPE=pref`); 101 when nothing is said.
+        var preference: Int {
+            if let level = parameter("PREF").compactMap({ Int($0.trimmed) }).min() { return max(1, min(level, 100)) }
+            return types.contains("pref") ? 1 : 101
+        }
+
+        var isURI: Bool { parameter("VALUE").contains { $0.lowercased() == "uri" } }
+
+        /// The value unescaped, for single text properties.
+        var text: String { VCardFormat.unescape(value[...]) }
     }
 
     // MARK: - Reading
 
-    static func read(_ text: String, skipInvalid: Bool) throws(ImportProblem) -> ReadResult {
+    static func read(_ bytes: [UInt8], skipInvalid: Bool) throws(ImportProblem) -> ReadResult {
         var result = ReadResult()
         var card: [Property] = []
         var cardLine: Int?
-        for property in try contentLines(text) {
-            switch (property.name, property.value.uppercased()) {
-            case ("BEGIN", "VCARD"):
+        var cardProblem: ImportProblem?
+        var reportedStrayText = false
+        func report(_ problem: ImportProblem) throws(ImportProblem) {
+            if !skipInvalid { throw problem }
+            result.skipped.append(problem)
+        }
+        for content in unfold(bytes) {
+            let property: Property
+            do { property = try parse(decode(content)) } catch {
+                if cardLine == nil {
+                    if !reportedStrayText { try report(strayText(at: content.line)) }
+                    reportedStrayText = true
+                } else {
+                    cardProblem = cardProblem ?? error
+                }
+                continue
+            }
+            let marksCard = (property.name == "BEGIN" || property.name == "END") && property.value.trimmed.uppercased() == "VCARD"
+            if marksCard, property.name == "BEGIN" {
                 if let open = cardLine {
-                    throw ImportProblem(line: open, message: "BEGIN:VCARD here has no END:VCARD before the next BEGIN:VCARD")
+                    try report(ImportProblem(line: open, message: "BEGIN:VCARD here has no END:VCARD before the next BEGIN:VCARD"))
                 }
                 cardLine = property.line
                 card = []
-            case ("END", "VCARD"):
-                guard let start = cardLine else { throw ImportProblem(line: property.line, message: "END:VCARD without BEGIN:VCARD") }
-                do throws(ImportProblem) {
-                    result.contacts.append(try contact(from: card, line: start))
-                } catch {
-                    if !skipInvalid { throw error }
-                    result.skipped.append(error)
+                cardProblem = nil
+                reportedStrayText = false
+            } else if marksCard {
+                guard let start = cardLine else {
+                    try report(ImportProblem(line: property.line, message: "END:VCARD without BEGIN:VCARD"))
+                    continue
                 }
                 cardLine = nil
-            default:
-                guard cardLine != nil else {
-                    throw ImportProblem(line: property.line, message: "text outside a vCard (expected BEGIN:VCARD)")
+                if let problem = cardProblem {
+                    try report(problem)
+                    continue
                 }
+                do { result.contacts.append(try contact(from: card, line: start)) } catch { try report(error) }
+            } else if cardLine == nil {
+                if !reportedStrayText { try report(strayText(at: property.line)) }
+                reportedStrayText = true
+            } else {
                 card.append(property)
             }
         }
         if let open = cardLine {
-            throw ImportProblem(line: open, message: "BEGIN:VCARD here has no END:VCARD")
+            try report(ImportProblem(line: open, message: "BEGIN:VCARD here has no END:VCARD"))
         }
         return result
     }
 
-    /// Splits the text into unfolded content lines, each with the line it started on.
-    static func contentLines(_ text: String) throws(ImportProblem) -> [Property] {
-        var physical: [Substring] = []
-        text.enumerateLinesKeepingEmpty { physical.append($0) }
-        var logical: [(line: Int, text: String)] = []
-        var index = 0
-        while index < physical.count {
-            let number = index + 1
-            var line = String(physical[index])
-            index += 1
-            // Folded lines continue with one space or tab (RFC 6350 §3.2). Looked at as scalars:
-            // a fold before a combining mark makes "space + mark" a single Character.
-            while index < physical.count, let first = physical[index].unicodeScalars.first, first == " " || first == "\t" {
-                line += String(String.UnicodeScalarView(physical[index].unicodeScalars.dropFirst()))
-                index += 1
-            }
-            // vCard 2.1 quoted-printable: a line ending in "=" continues on the next one.
-            if line.uppercased().contains("QUOTED-PRINTABLE") {
-                while line.hasSuffix("="), index < physical.count {
-                    line.removeLast()
-                    line += physical[index]
-                    index += 1
-                }
-            }
-            if line.trimmed.isEmpty { continue }
-            logical.append((number, line))
-        }
-        return try logical.map { item throws(ImportProblem) in try parse(item.text, line: item.line) }
+    static func strayText(at line: Int) -> ImportProblem {
+        ImportProblem(line: line, message: "text outside a vCard (expected BEGIN:VCARD)")
     }
 
-    static func parse(_ text: String, line: Int) throws(ImportProblem) -> Property {
+    /// A content line still in bytes: folds are joined before decoding, because some writers
+    /// fold in the middle of a UTF-8 sequence.
+    struct RawContentLine {
+        let line: Int
+        let bytes: [UInt8]
+    }
+
+    /// Cuts the bytes into physical lines (CR LF, LF or CR), then joins folded lines — a line
+    /// that starts with a space or a tab continues the one before, less that character — and
+    /// 2.1's quoted-printable soft breaks (a line ending in `=`). Blank lines are dropped.
+    static func unfold(_ bytes: [UInt8]) -> [RawContentLine] {
+        let cr: UInt8 = 0x0D, lf: UInt8 = 0x0A, space: UInt8 = 0x20, tab: UInt8 = 0x09, equals = UInt8(ascii: "=")
+        var physical: [ArraySlice<UInt8>] = []
+        var start = 0
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == lf || byte == cr {
+                physical.append(bytes[start..<index])
+                index += byte == cr && index + 1 < bytes.count && bytes[index + 1] == lf ? 2 : 1
+                start = index
+            } else {
+                index += 1
+            }
+        }
+        if start < bytes.count { physical.append(bytes[start...]) }
+
+        var lines: [RawContentLine] = []
+        var position = 0
+        while position < physical.count {
+            let number = position + 1
+            var line = Array(physical[position])
+            position += 1
+            while position < physical.count {
+                let next = physical[position]
+                if line.last == equals, isQuotedPrintable(line) {
+                    line.removeLast()
+                    line += next
+                } else if let first = next.first, first == space || first == tab {
+                    line += next.dropFirst()
+                } else {
+                    break
+                }
+                position += 1
+            }
+            if line.allSatisfy({ $0 == space || $0 == tab }) { continue }
+            lines.append(RawContentLine(line: number, bytes: line))
+        }
+        return lines
+    }
+
+    /// True when the part of a line before its value says `QUOTED-PRINTABLE`.
+    static func isQuotedPrintable(_ line: [UInt8]) -> Bool {
+        let head = line.prefix { $0 != UInt8(ascii: ":") }
+        return String(decoding: head, as: UTF8.self).uppercased().firstRange(of: "QUOTED-PRINTABLE") != nil
+    }
+
+    /// The text of a content line: UTF-8, or Latin-1 where a (2.1) line says its charset is.
+    static func decode(_ raw: RawContentLine) throws(ImportProblem) -> ContentLine {
+        if let text = String(validating: raw.bytes, as: UTF8.self) { return ContentLine(line: raw.line, text: text) }
+        let head = String(decoding: raw.bytes.prefix { $0 != UInt8(ascii: ":") }, as: UTF8.self).uppercased()
+        if ["CHARSET=ISO-8859", "CHARSET=WINDOWS-125", "CHARSET=LATIN1"].contains(where: { head.firstRange(of: $0) != nil }) {
+            return ContentLine(line: raw.line, text: String(String.UnicodeScalarView(raw.bytes.map { Unicode.Scalar($0) })))
+        }
+        throw ImportProblem(line: raw.line, message: "the line is not UTF-8 text (save the file as UTF-8)")
+    }
+
+    static func parse(_ content: ContentLine) throws(ImportProblem) -> Property {
+        let text = content.text
+        let utf8 = text.utf8
+        let quote = UInt8(ascii: "\""), colonByte = UInt8(ascii: ":"), semicolon = UInt8(ascii: ";")
         // The value starts at the first colon outside a quoted parameter value.
         var inQuotes = false
         var colon: String.Index?
-        for index in text.indices {
-            let character = text[index]
-            if character == "\"" { inQuotes.toggle() }
-            if character == ":" && !inQuotes { colon = index; break }
+        var index = utf8.startIndex
+        while index != utf8.endIndex {
+            let byte = utf8[index]
+            if byte == quote { inQuotes.toggle() }
+            if byte == colonByte && !inQuotes { colon = index; break }
+            index = utf8.index(after: index)
         }
-        guard let colon else {
-            throw ImportProblem(line: line, message: "a vCard line needs NAME:value (“\(String(text.prefix(40)))”)")
+        guard let colon = colon ?? utf8.firstIndex(of: colonByte) else {
+            throw ImportProblem(line: content.line, message: "a vCard line needs NAME:value, found “\(excerpt(text))”")
         }
-        let head = String(text[..<colon])
-        var value = String(text[text.index(after: colon)...])
-        let pieces = splitOutsideQuotes(head, on: ";")
-        guard let first = pieces.first, !first.isEmpty else {
-            throw ImportProblem(line: line, message: "a vCard line has no property name")
+        // Slices go through the scalar view: a String slice would round to grapheme
+        // boundaries, and a value may well start with a combining mark.
+        let scalars = text.unicodeScalars
+        let head = Substring(scalars[..<colon])
+        var pieces = splitOutsideQuotes(head, on: semicolon)
+        let qualifiedName = pieces.removeFirst()
+        var name = qualifiedName
+        var group: Substring?
+        if let dot = qualifiedName.utf8.lastIndex(of: UInt8(ascii: ".")) {
+            group = Substring(qualifiedName.unicodeScalars[..<dot])
+            name = Substring(qualifiedName.unicodeScalars[qualifiedName.utf8.index(after: dot)...])
         }
-        var name = first
-        var group: String?
-        if let dot = name.lastIndex(of: ".") {
-            group = String(name[..<dot])
-            name = String(name[name.index(after: dot)...])
+        func isNameByte(_ byte: UInt8) -> Bool {
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
         }
-        var parameters: [(String, [String])] = []
-        for piece in pieces.dropFirst() where !piece.isEmpty {
-            if let equals = piece.firstIndex(of: "=") {
-                let key = String(piece[..<equals]).uppercased()
-                let values = splitOutsideQuotes(String(piece[piece.index(after: equals)...]), on: ",")
-                    .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        guard !name.isEmpty, name.utf8.allSatisfy(isNameByte),
+              group?.utf8.allSatisfy({ isNameByte($0) || $0 == UInt8(ascii: ".") }) ?? true else {
+            throw ImportProblem(line: content.line, message: "“\(excerpt(text))” is not a vCard property (NAME:value)")
+        }
+        var parameters: [(name: String, values: [String])] = []
+        for piece in pieces where !piece.isEmpty {
+            if let equals = piece.utf8.firstIndex(of: UInt8(ascii: "=")) {
+                let key = Substring(piece.unicodeScalars[..<equals]).withoutBlanks.uppercased()
+                let values = splitOutsideQuotes(Substring(piece.unicodeScalars[piece.utf8.index(after: equals)...]), on: UInt8(ascii: ","))
+                    .map(unquote)
                 parameters.append((key, values))
             } else {
-                // vCard 2.1 writes bare types: TEL;CELL;VOICE:…
-                let upper = piece.uppercased()
-                if upper == "QUOTED-PRINTABLE" || upper == "BASE64" {
-                    parameters.append(("ENCODING", [upper]))
-                } else {
-                    parameters.append(("TYPE", [piece]))
+                // vCard 2.1 writes bare parameters: TEL;CELL;VOICE:…, NOTE;QUOTED-PRINTABLE:…
+                let bare = piece.withoutBlanks
+                switch bare.uppercased() {
+                case "QUOTED-PRINTABLE", "BASE64", "8BIT", "7BIT": parameters.append(("ENCODING", [bare]))
+                default: parameters.append(("TYPE", [bare]))
                 }
             }
         }
-        let property = Property(line: line, raw: text, group: group, name: name.uppercased(), parameters: parameters, value: value)
-        if property.parameter("ENCODING").contains(where: { $0.uppercased() == "QUOTED-PRINTABLE" }) {
-            let latin = property.parameter("CHARSET").contains { $0.uppercased().hasPrefix("ISO-8859") }
-            value = quotedPrintable(value, latin1: latin)
-            return Property(line: line, raw: text, group: group, name: property.name, parameters: parameters, value: value)
+        var value = String(Substring(scalars[utf8.index(after: colon)...]))
+        let encodings = parameters.filter { $0.name == "ENCODING" }.flatMap(\.values)
+        if encodings.contains(where: { $0.uppercased() == "QUOTED-PRINTABLE" }) {
+            let charset = parameters.filter { $0.name == "CHARSET" }.flatMap(\.values).first?.uppercased() ?? "UTF-8"
+            value = quotedPrintable(value, latin1: charset.hasPrefix("ISO-8859") || charset.hasPrefix("WINDOWS-125") || charset == "LATIN1")
         }
-        return property
+        return Property(line: content.line, raw: text, group: group.map(String.init), name: name.uppercased(),
+                        parameters: parameters, value: value)
     }
 
-    static func splitOutsideQuotes(_ text: String, on separator: Character) -> [String] {
-        var parts: [String] = []
-        var current = ""
-        var inQuotes = false
-        for character in text {
-            if character == "\"" { inQuotes.toggle() }
-            if character == separator && !inQuotes {
-                parts.append(current)
-                current = ""
-            } else {
-                current.append(character)
-            }
+    static func excerpt(_ text: String) -> String {
+        text.count > 40 ? String(text.prefix(40)) + "…" : text
+    }
+
+    static func unquote(_ text: Substring) -> String {
+        let value = text.withoutBlanks
+        let scalars = value.unicodeScalars
+        if scalars.count >= 2, scalars.first == "\"", scalars.last == "\"" {
+            return String(Substring(scalars.dropFirst().dropLast()))
         }
-        parts.append(current)
+        return value
+    }
+
+    /// Splits on an ASCII separator that is not inside double quotes.
+    static func splitOutsideQuotes(_ text: Substring, on separator: UInt8) -> [Substring] {
+        var parts: [Substring] = []
+        var start = text.startIndex
+        var inQuotes = false
+        var index = text.utf8.startIndex
+        while index != text.utf8.endIndex {
+            let byte = text.utf8[index]
+            if byte == UInt8(ascii: "\"") { inQuotes.toggle() }
+            if byte == separator && !inQuotes {
+                parts.append(Substring(text.unicodeScalars[start..<index]))
+                start = text.utf8.index(after: index)
+            }
+            index = text.utf8.index(after: index)
+        }
+        parts.append(Substring(text.unicodeScalars[start...]))
         return parts
     }
 
+    /// Decodes `=XX` escapes; the bytes are UTF-8 unless the card said a Latin charset.
     static func quotedPrintable(_ text: String, latin1: Bool) -> String {
         var bytes: [UInt8] = []
-        var utf8 = Array(text.utf8)[...]
-        while let byte = utf8.first {
-            utf8 = utf8.dropFirst()
-            if byte == UInt8(ascii: "="), utf8.count >= 2,
-               let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16) {
-                bytes.append(value)
-                utf8 = utf8.dropFirst(2)
-            } else {
-                bytes.append(byte)
+        let input = Array(text.utf8)
+        var index = 0
+        func hexDigit(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+            default: nil
             }
         }
-        if latin1 { return String(bytes.map { Character(Unicode.Scalar($0)) }) }
+        while index < input.count {
+            if input[index] == UInt8(ascii: "="), index + 2 < input.count,
+               let high = hexDigit(input[index + 1]), let low = hexDigit(input[index + 2]) {
+                bytes.append(high << 4 | low)
+                index += 3
+            } else {
+                bytes.append(input[index])
+                index += 1
+            }
+        }
+        if latin1 { return String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) })) }
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Undoes vCard text escaping: `\n`, `\N`, `\,`, `\;`, `\\`.
+    /// Undoes text escaping: `\n` and `\N` are line breaks; `\,` `\;` `\\` (and any other
+    /// escaped character, leniently) stand for the character.
     static func unescape(_ text: Substring) -> String {
+        guard text.utf8.contains(UInt8(ascii: "\\")) else { return String(text) }
         var out = ""
         var escaped = false
-        for character in text {
+        for scalar in text.unicodeScalars {
             if escaped {
-                switch character {
-                case "n", "N": out.append("\n")
-                default: out.append(character)
-                }
+                out.unicodeScalars.append(scalar == "n" || scalar == "N" ? "\n" : scalar)
                 escaped = false
-            } else if character == "\\" {
+            } else if scalar == "\\" {
                 escaped = true
             } else {
-                out.append(character)
+                out.unicodeScalars.append(scalar)
             }
         }
         if escaped { out.append("\\") }
         return out
     }
 
-    /// Splits a structured or list value on an unescaped separator, then unescapes each part.
-    static func components(_ text: String, separator: Character) -> [String] {
+    /// Splits a value on a separator that is not escaped, keeping each part as written.
+    static func rawComponents(_ text: String, separator: Unicode.Scalar) -> [Substring] {
         var parts: [Substring] = []
-        var start = text.startIndex
+        var start = text.unicodeScalars.startIndex
         var escaped = false
-        for index in text.indices {
-            let character = text[index]
-            if escaped { escaped = false; continue }
-            if character == "\\" { escaped = true; continue }
-            if character == separator {
-                parts.append(text[start..<index])
-                start = text.index(after: index)
+        var index = start
+        let scalars = text.unicodeScalars
+        while index != scalars.endIndex {
+            let scalar = scalars[index]
+            if escaped {
+                escaped = false
+            } else if scalar == "\\" {
+                escaped = true
+            } else if scalar == separator {
+                parts.append(Substring(scalars[start..<index]))
+                start = scalars.index(after: index)
             }
+            index = scalars.index(after: index)
         }
-        parts.append(text[start...])
-        return parts.map(unescape)
+        parts.append(Substring(scalars[start...]))
+        return parts
+    }
+
+    /// A structured value (`N`, `ADR`, `ORG`) or a list, split and unescaped.
+    static func components(_ text: String, separator: Unicode.Scalar) -> [String] {
+        rawComponents(text, separator: separator).map(unescape)
+    }
+
+    // MARK: Mapping a card
+
+    /// The standard fields of a structured name, and whether it holds more (additional names,
+    /// a suffix) than rolo has fields for.
+    static func nameFields(_ value: String) -> (fields: [StandardField: String], isLossy: Bool) {
+        let parts = components(value, separator: ";")
+        var fields: [StandardField: String] = [:]
+        fields[.lastName] = parts[safe: 0]
+        fields[.firstName] = parts[safe: 1]
+        fields[.salutation] = parts[safe: 3]
+        let extra = [parts[safe: 2], parts[safe: 4]] + parts.dropFirst(5).map { $0 }
+        return (fields.filter { !$0.value.isEmpty }, extra.contains { !($0 ?? "").isEmpty })
+    }
+
+    /// The address fields of an ADR (post office box; extended address; street; locality;
+    /// region; postal code; country). A street of two lines fills both address lines;
+    /// otherwise the extended address (or the post office box) is line 2.
+    static func addressFields(_ value: String) -> (fields: [StandardField: String], isLossy: Bool) {
+        let parts = components(value, separator: ";")
+        let pobox = parts[safe: 0] ?? "", extended = parts[safe: 1] ?? "", street = parts[safe: 2] ?? ""
+        let streetLines = street.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        var fields: [StandardField: String] = [:]
+        fields[.addressLine1] = streetLines.first
+        fields[.addressLine2] = streetLines.count > 1 ? streetLines[1] : extended.isEmpty ? pobox : extended
+        fields[.city] = parts[safe: 3]
+        fields[.region] = parts[safe: 4]
+        fields[.postcode] = parts[safe: 5]
+        fields[.country] = parts[safe: 6]
+        let isLossy = (streetLines.count > 1 && !(extended.isEmpty && pobox.isEmpty)) || (!extended.isEmpty && !pobox.isEmpty)
+            || parts.dropFirst(7).contains { !$0.isEmpty }
+        return (fields.filter { !$0.value.isEmpty }, isLossy)
+    }
+
+    static func organisationFields(_ value: String) -> (company: String?, isLossy: Bool) {
+        let parts = components(value, separator: ";")
+        let company = parts.first.flatMap { $0.isEmpty ? nil : $0 }
+        return (company, parts.dropFirst().contains { !$0.isEmpty })
+    }
+
+    /// A number from TEL: a `tel:` URI loses its scheme; text is unescaped. Anything after
+    /// the number in a URI (`;ext=12`) stays, so nothing is dropped.
+    static func phoneNumber(_ property: Property) -> String {
+        let value = property.value.trimmed
+        if value.lowercased().hasPrefix("tel:") { return String(value.dropFirst(4)) }
+        if property.isURI { return value }
+        return property.text.trimmed
+    }
+
+    /// An IANA zone name from TZ; nil for a UTC offset (`-05:00`, `-0500`) or a URI.
+    static func zoneName(_ property: Property) -> String? {
+        if property.isURI || property.parameter("VALUE").contains(where: { $0.lowercased() == "utc-offset" }) { return nil }
+        let zone = property.text.trimmed
+        guard !zone.isEmpty, !zone.contains(":" as Character), !zone.hasPrefix("+"), !zone.hasPrefix("-"),
+              zone.contains(where: \.isLetter) else { return nil }
+        return zone
+    }
+
+    static func isMobile(_ property: Property) -> Bool {
+        !property.types.isDisjoint(with: ["cell", "mobile", "iphone"])
+    }
+
+    /// The most preferred of several properties; the first of equals.
+    static func preferred(_ candidates: [Property]) -> Property? {
+        var best: Property?
+        for candidate in candidates where best == nil || candidate.preference < best!.preference { best = candidate }
+        return best
     }
 
     static func contact(from properties: [Property], line: Int) throws(ImportProblem) -> IncomingContact {
-        var contact = Contact(accountID: 0)
-        var kept: [String] = []
         guard let version = properties.first(where: { $0.name == "VERSION" }) else {
             throw ImportProblem(line: line, message: "the vCard has no VERSION")
         }
         guard ["2.1", "3.0", "4.0"].contains(version.value.trimmed) else {
             throw ImportProblem(line: version.line, message: "vCard VERSION \(version.value.trimmed) is not supported (2.1, 3.0 or 4.0)")
         }
-        func firstPreferred(_ candidates: [Property]) -> Property? {
-            candidates.first(where: \.isPreferred) ?? candidates.first
-        }
-        let emails = properties.filter { $0.name == "EMAIL" }
-        let phones = properties.filter { $0.name == "TEL" }
-        let mobiles = phones.filter { !$0.types.isDisjoint(with: ["cell", "mobile", "iphone"]) }
-        let others = phones.filter { $0.types.isDisjoint(with: ["cell", "mobile", "iphone", "fax"]) }
-        let usedEmail = firstPreferred(emails)
-        let usedMobile = firstPreferred(mobiles)
-        let usedPhone = firstPreferred(others)
-        let usedAddress = firstPreferred(properties.filter { $0.name == "ADR" })
-        var seenOnce = Set<String>()
+        var contact = Contact(accountID: 0)
+        // Preserved lines: first the mapped N, ADR and ORG that held more than rolo's fields
+        // (the writer puts them back in place of its own), then the rest in file order.
+        var sources: [String: String] = [:]
+        var kept: [String] = []
+        let phones = properties.filter { $0.name == "TEL" && !phoneNumber($0).isEmpty }
+        let usedEmail = preferred(properties.filter { $0.name == "EMAIL" && !$0.text.trimmed.isEmpty })?.line
+        let usedMobile = preferred(phones.filter(isMobile))?.line
+        let usedPhone = preferred(phones.filter { !isMobile($0) && !$0.types.contains("fax") })?.line
+        let usedAddress = preferred(properties.filter { $0.name == "ADR" && !addressFields($0.value).fields.isEmpty })?.line
+        // A card rolo wrote says the language in X-ROLO-FIELD (3.0 has no LANG); a LANG there is preserved data.
+        let languageFromRolo = properties.contains { $0.name == "X-ROLO-FIELD" && $0.parameter("X-KEY").first == StandardField.language.key }
+        var createdAt: Timestamp?
+        var updatedAt: Timestamp?
+        var seen = Set<String>()
         for property in properties {
-            let text = unescape(property.value[...])
+            let isFirst = seen.insert(property.name).inserted
             switch property.name {
-            case "VERSION", "PRODID", "REV":
+            case "VERSION", "PRODID":
                 continue
-            case "N" where seenOnce.insert("N").inserted:
-                let parts = components(property.value, separator: ";")
-                contact[.lastName] = parts[safe: 0].map { $0.trimmed }
-                contact[.firstName] = parts[safe: 1].map { $0.trimmed }
-                contact[.salutation] = parts[safe: 3].map { $0.trimmed }
-                if let additional = parts[safe: 2], !additional.isEmpty { kept.append(property.raw) }
-            case "FN" where seenOnce.insert("FN").inserted:
-                // rolo marks an FN it made up from first and last name, so it is not read back as a full name.
+            case "REV":
+                if isFirst, updatedAt == nil { updatedAt = revisionTimestamp(property.value) }
+            case "N" where isFirst:
+                let (fields, isLossy) = nameFields(property.value)
+                contact.fields.merge(fields) { _, new in new }
+                if isLossy { sources["N"] = property.raw }
+            case "FN" where isFirst:
+                // rolo marks an FN it made up from other fields; that one is not a full name.
                 if !property.parameter("X-ROLO-DERIVED").contains(where: { $0.uppercased() == "TRUE" }) {
-                    contact[.fullName] = text.trimmed
+                    contact[.fullName] = property.text
                 }
-            case "EMAIL" where property.line == usedEmail?.line:
-                contact[.email] = text.trimmed
-            case "TEL" where property.line == usedMobile?.line:
-                contact[.mobilePhone] = phoneNumber(text)
-            case "TEL" where property.line == usedPhone?.line:
-                contact[.phone] = phoneNumber(text)
-            case "ADR" where property.line == usedAddress?.line:
-                let parts = components(property.value, separator: ";")
-                let street = (parts[safe: 2] ?? "").split(separator: "\n", maxSplits: 1).map(String.init)
-                contact[.addressLine1] = street.first
-                let secondLine = street.count > 1 ? street[1] : [parts[safe: 1], parts[safe: 0]].compactMap { $0 }.first { !$0.isEmpty }
-                contact[.addressLine2] = secondLine
-                contact[.city] = parts[safe: 3]
-                contact[.region] = parts[safe: 4]
-                contact[.postcode] = parts[safe: 5]
-                contact[.country] = parts[safe: 6]
-                if let pobox = parts[safe: 0], !pobox.isEmpty, street.count > 1 || !(parts[safe: 1] ?? "").isEmpty { kept.append(property.raw) }
-            case "ORG" where seenOnce.insert("ORG").inserted:
-                let parts = components(property.value, separator: ";")
-                contact[.company] = parts.first
-                if parts.count > 1, parts.dropFirst().contains(where: { !$0.isEmpty }) { kept.append(property.raw) }
-            case "TITLE" where seenOnce.insert("TITLE").inserted:
-                contact[.jobTitle] = text
-            case "NOTE" where seenOnce.insert("NOTE").inserted:
-                contact[.notes] = text
-            case "URL" where seenOnce.insert("URL").inserted:
-                contact[.website] = text.trimmed
-            case "TZ" where seenOnce.insert("TZ").inserted && !text.trimmed.isEmpty && !text.contains(":") && !text.hasPrefix("+") && !text.hasPrefix("-"):
-                contact[.timezone] = text.trimmed
-            case "LANG" where seenOnce.insert("LANG").inserted:
-                contact[.language] = text.trimmed
-            case "UID":
-                let uid = text.trimmed.lowercased().replacingOccurrences(of: "urn:uuid:", with: "")
-                if UUID(uuidString: uid) != nil { contact.uid = uid } else { kept.append(property.raw) }
+            case "EMAIL" where property.line == usedEmail:
+                contact[.email] = property.text.trimmed
+            case "TEL" where property.line == usedMobile:
+                contact[.mobilePhone] = phoneNumber(property)
+            case "TEL" where property.line == usedPhone:
+                contact[.phone] = phoneNumber(property)
+            case "ADR" where property.line == usedAddress:
+                let (fields, isLossy) = addressFields(property.value)
+                contact.fields.merge(fields) { _, new in new }
+                if isLossy { sources["ADR"] = property.raw }
+            case "ORG" where isFirst:
+                let (company, isLossy) = organisationFields(property.value)
+                contact[.company] = company
+                if isLossy { sources["ORG"] = property.raw }
+            case "TITLE" where isFirst:
+                contact[.jobTitle] = property.text
+            case "NOTE" where isFirst:
+                contact[.notes] = property.text
+            case "URL" where isFirst:
+                contact[.website] = property.text.trimmed
+            case "TZ" where isFirst && zoneName(property) != nil:
+                contact[.timezone] = zoneName(property)
+            case "LANG" where isFirst && !languageFromRolo:
+                contact[.language] = property.text.trimmed
+            case "UID" where isFirst && UUID(uuidString: uuidText(property.text)) != nil:
+                contact.uid = uuidText(property.text).lowercased()
+            case "X-ROLO-UID":
+                let uid = property.text.trimmed
+                guard !uid.isEmpty, uid.count <= 128, TerminalText.isSafe(uid) else {
+                    throw ImportProblem(line: property.line, message: "X-ROLO-UID must be a short id without control characters")
+                }
+                contact.uid = uid
             case "X-ROLO-CUSTOM":
-                guard let key = property.parameter("X-KEY").first, let typeName = property.parameter("X-TYPE").first,
-                      let type = FieldType(rawValue: typeName.lowercased()) else {
-                    throw ImportProblem(line: property.line, message: "X-ROLO-CUSTOM needs X-KEY and X-TYPE parameters")
-                }
-                let value: String = type == .multiselect
-                    ? JSONValue.array(components(property.value, separator: ",").map(JSONValue.string)).canonicalText
-                    : text
-                guard let typed = CustomValue(storedText: value, type: type) else {
-                    throw ImportProblem(line: property.line, message: "custom.\(key): “\(text)” is not a \(type.rawValue) value")
-                }
-                contact.custom[key] = typed
+                let (key, value) = try customValue(property)
+                contact.custom[key] = value
             case "X-ROLO-FIELD":
                 guard let key = property.parameter("X-KEY").first, let field = StandardField(rawValue: key) else {
-                    throw ImportProblem(line: property.line, message: "X-ROLO-FIELD needs an X-KEY naming a field")
+                    throw ImportProblem(line: property.line, message: "X-ROLO-FIELD needs an X-KEY naming a standard field")
                 }
-                contact[field] = text
+                contact[field] = property.text
             case "X-ROLO-EXTENSION":
-                guard let key = property.parameter("X-KEY").first, let document = try? JSONValue.parse(text) else {
+                guard let key = property.parameter("X-KEY").first.map(decodeParameter), !key.isEmpty,
+                      let document = try? JSONValue.parse(property.text) else {
                     throw ImportProblem(line: property.line, message: "X-ROLO-EXTENSION needs an X-KEY and a JSON value")
                 }
                 contact.extensions[key] = document
+            case "X-ROLO-KEPT":
+                guard let line = (try? JSONValue.parse(property.text))?.stringValue else {
+                    throw ImportProblem(line: property.line, message: "X-ROLO-KEPT needs a JSON string")
+                }
+                kept.append(line)
             case "X-ROLO-CREATED":
-                if let instant = Timestamp(parsing: text.trimmed) { contact.createdAt = instant }
+                createdAt = Timestamp(parsing: property.text.trimmed)
             case "X-ROLO-UPDATED":
-                continue
+                if let exact = Timestamp(parsing: property.text.trimmed) { updatedAt = exact }
             default:
                 kept.append(property.raw)
             }
         }
-        if let updated = properties.first(where: { $0.name == "X-ROLO-UPDATED" }), let instant = Timestamp(parsing: updated.value.trimmed) {
-            contact.updatedAt = instant
-        } else if let revision = properties.first(where: { $0.name == "REV" }), let instant = revisionTimestamp(revision.value) {
-            contact.updatedAt = instant
-        }
-        if contact.createdAt > contact.updatedAt { contact.createdAt = contact.updatedAt }
+        if let updatedAt { contact.updatedAt = updatedAt }
+        // A card from elsewhere says when it changed, not when it was made: not later than that.
+        contact.createdAt = createdAt ?? min(contact.createdAt, contact.updatedAt)
+        kept = ["N", "ADR", "ORG"].compactMap { sources[$0] } + kept
         if !kept.isEmpty { contact.extensions["vcard"] = .array(kept.map(JSONValue.string)) }
         return IncomingContact(contact: contact, accountName: nil, line: line)
     }
 
-    /// A number from TEL, with a 4.0 `tel:` URI reduced to the number.
-    static func phoneNumber(_ text: String) -> String {
-        var number = text.trimmed
-        if number.lowercased().hasPrefix("tel:") { number = String(number.dropFirst(4)) }
-        if let parameters = number.firstIndex(of: ";") { number = String(number[..<parameters]) }
-        return number
+    /// A UID without its `urn:uuid:` prefix.
+    static func uuidText(_ text: String) -> String {
+        let trimmed = text.trimmed
+        return trimmed.lowercased().hasPrefix("urn:uuid:") ? String(trimmed.dropFirst(9)) : trimmed
     }
 
-    /// REV as vCard writes it: `20231107T053156Z` or RFC 3339.
+    static func customValue(_ property: Property) throws(ImportProblem) -> (String, CustomValue) {
+        guard let key = property.parameter("X-KEY").first.map(decodeParameter), !key.isEmpty,
+              let typeName = property.parameter("X-TYPE").first, let type = FieldType(rawValue: typeName.lowercased()) else {
+            throw ImportProblem(line: property.line, message: "X-ROLO-CUSTOM needs X-KEY and X-TYPE parameters (X-TYPE one of "
+                + FieldType.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+        }
+        let stored: String
+        if type == .multiselect {
+            let values = property.value.isEmpty ? [] : components(property.value, separator: ",")
+            stored = JSONValue.array(values.map(JSONValue.string)).canonicalText
+        } else {
+            stored = property.text
+        }
+        guard let value = CustomValue(storedText: stored, type: type) else {
+            throw ImportProblem(line: property.line, message: "custom.\(key): “\(excerpt(property.text))” is not a \(type.rawValue) value")
+        }
+        return (key, value)
+    }
+
+    /// REV as vCards write it: `20231107T053156Z`, `2023-11-07T05:31:56Z`, or a bare date.
     static func revisionTimestamp(_ text: String) -> Timestamp? {
         let compact = text.trimmed
         if let instant = Timestamp(parsing: compact) { return instant }
-        let digits = compact.filter(\.isNumber)
-        guard digits.count == 14 else { return nil }
-        let characters = Array(digits)
-        func part(_ range: Range<Int>) -> String { String(characters[range]) }
-        return Timestamp(parsing: "\(part(0..<4))-\(part(4..<6))-\(part(6..<8))T\(part(8..<10)):\(part(10..<12)):\(part(12..<14))Z")
+        let characters = Array(compact)
+        func digits(_ range: Range<Int>) -> String? {
+            range.upperBound <= characters.count && characters[range].allSatisfy(\.isNumber) ? String(characters[range]) : nil
+        }
+        let date: String
+        if let day = LocalDate(iso: String(compact.prefix(10))) {
+            date = day.description
+        } else if let year = digits(0..<4), let month = digits(4..<6), let day = digits(6..<8) {
+            date = "\(year)-\(month)-\(day)"
+        } else {
+            return nil
+        }
+        let dateLength = LocalDate(iso: String(compact.prefix(10))) != nil ? 10 : 8
+        if characters.count == dateLength {
+            return Timestamp(parsing: date + "T00:00:00Z")
+        }
+        // The basic format: yyyymmddThhmmss, then Z or ±hhmm.
+        guard characters.count >= 15, characters[8] == "T" || characters[8] == "t",
+              let hour = digits(9..<11), let minute = digits(11..<13), let second = digits(13..<15) else { return nil }
+        var zone = String(characters[15...])
+        if zone.isEmpty { zone = "Z" }
+        if zone.count == 5 { zone = String(zone.prefix(3)) + ":" + String(zone.suffix(2)) }
+        return Timestamp(parsing: "\(date)T\(hour):\(minute):\(second)\(zone)")
+    }
+
+    // MARK: Parameter values
+
+    /// A parameter value as rolo writes it: RFC 6868's `^^`, `^'` and `^n` for a caret, a
+    /// double quote and a line break, and in quotes unless it is a plain word.
+    static func encodeParameter(_ text: String) -> String {
+        var encoded = ""
+        var plain = !text.isEmpty
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "^": encoded += "^^"
+            case "\"": encoded += "^'"
+            case "\n": encoded += "^n"
+            case "\r": continue
+            default: encoded.unicodeScalars.append(scalar)
+            }
+            let isWordCharacter = scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "_" || scalar == "-")
+            if !isWordCharacter { plain = false }
+        }
+        return plain ? encoded : "\"" + encoded + "\""
+    }
+
+    static func decodeParameter(_ text: String) -> String {
+        guard text.contains("^" as Character) else { return text }
+        var out = ""
+        var caret = false
+        for scalar in text.unicodeScalars {
+            if caret {
+                switch scalar {
+                case "^": out += "^"
+                case "'": out += "\""
+                case "n", "N": out += "\n"
+                default: out += "^"; out.unicodeScalars.append(scalar)
+                }
+                caret = false
+            } else if scalar == "^" {
+                caret = true
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        if caret { out += "^" }
+        return out
     }
 }
 
-/// Writes vCards in one version, folding lines at 75 octets and escaping text values.
+/// Writes vCards in one version: CRLF line ends, lines folded at 75 octets, text escaped.
 struct VCardWriter: ContactFileWriter {
     let version: VCardVersion
     let sink: (String) throws -> Void
@@ -360,133 +637,247 @@ struct VCardWriter: ContactFileWriter {
     mutating func finish() throws {}
 
     mutating func write(_ contact: Contact, accountName: String, remote: RemoteReference?) throws {
-        var lines: [String] = ["BEGIN:VCARD", "VERSION:" + version.rawValue]
+        try sink(Self.card(for: contact, version: version))
+    }
+
+    static func card(for contact: Contact, version: VCardVersion) -> String {
         let v4 = version == .v4
-        func escaped(_ text: String) -> String {
-            var out = ""
-            for character in text {
-                switch character {
-                case "\\": out += "\\\\"
-                case ",": out += "\\,"
-                case ";": out += "\\;"
-                case "\n", "\r\n", "\r": out += "\\n"
-                default: out.append(character)
-                }
+        var kept = keptLines(of: contact)
+        var lines: [String] = ["BEGIN:VCARD", "VERSION:" + version.rawValue]
+        func hasKept(_ name: String) -> Bool { kept.contains { $0.property?.name == name } }
+
+        // N, carrying over the additional names and suffix of the card it came from.
+        let nameSource = kept.firstIndex { $0.property?.name == "N" && VCardFormat.nameFields($0.property!.value).isLossy }
+        let nameFields: [StandardField] = [.lastName, .firstName, .salutation]
+        if let index = nameSource {
+            let source = kept.remove(at: index).property!
+            if VCardFormat.nameFields(source.value).fields == contact.fields.filter({ nameFields.contains($0.key) }) {
+                lines.append(source.raw)
+            } else {
+                let parts = VCardFormat.components(source.value, separator: ";")
+                lines.append("N:" + [escape(contact[.lastName]), escape(contact[.firstName]), escape(parts[safe: 2]),
+                                     escape(contact[.salutation]), escape(parts[safe: 4])].joined(separator: ";"))
             }
-            return out
-        }
-        func parameter(_ text: String) -> String {
-            text.contains(where: { ";:,".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "'") + "\"" : text
-        }
-        let structuredName = [contact[.lastName], contact[.firstName], nil, contact[.salutation], nil]
-            .map { escaped($0 ?? "") }.joined(separator: ";")
-        lines.append("N:" + structuredName)
-        if let full = contact[.fullName] {
-            lines.append("FN:" + escaped(full))
         } else {
-            // FN is required; made up from the other fields, and marked so it reads back as nothing.
+            lines.append("N:" + [escape(contact[.lastName]), escape(contact[.firstName]), "", escape(contact[.salutation]), ""]
+                .joined(separator: ";"))
+        }
+        if let full = contact[.fullName] {
+            lines.append("FN:" + escape(full))
+        } else {
+            // FN is required: made up from the other fields, and marked so it reads back as no full name.
             let shown = contact.displayName == "(no name)" ? "" : contact.displayName
-            lines.append("FN;X-ROLO-DERIVED=TRUE:" + escaped(shown))
+            lines.append("FN;X-ROLO-DERIVED=TRUE:" + escape(shown))
         }
-        if let email = contact[.email] { lines.append((v4 ? "EMAIL;TYPE=work:" : "EMAIL;TYPE=INTERNET:") + escaped(email)) }
-        if let mobile = contact[.mobilePhone] {
-            lines.append(v4 ? "TEL;TYPE=cell;VALUE=uri:tel:" + mobile : "TEL;TYPE=CELL:" + escaped(mobile))
+        // A preserved property of the same kind marked preferred must not win over rolo's own.
+        let pref = v4 ? ";PREF=1" : ",PREF"
+        if let email = contact[.email] {
+            lines.append((v4 ? "EMAIL" + (hasKept("EMAIL") ? ";PREF=1" : "") : "EMAIL;TYPE=INTERNET" + (hasKept("EMAIL") ? pref : ""))
+                + ":" + escape(email))
         }
-        if let phone = contact[.phone] {
-            lines.append(v4 ? "TEL;TYPE=voice;VALUE=uri:tel:" + phone : "TEL;TYPE=VOICE:" + escaped(phone))
+        let phonePref = hasKept("TEL") ? pref : ""
+        if let mobile = contact[.mobilePhone] { lines.append(telephone(mobile, type: v4 ? "cell" : "CELL", pref: phonePref, v4: v4)) }
+        if let phone = contact[.phone] { lines.append(telephone(phone, type: v4 ? "voice" : "VOICE", pref: phonePref, v4: v4)) }
+
+        let addressFields: [StandardField] = [.addressLine1, .addressLine2, .city, .region, .postcode, .country]
+        let address = contact.fields.filter { addressFields.contains($0.key) }
+        if !address.isEmpty {
+            // The card's own ADR when it says exactly this address (and more, that rolo keeps).
+            if let index = kept.firstIndex(where: { line in
+                guard let property = line.property, property.name == "ADR" else { return false }
+                let mapped = VCardFormat.addressFields(property.value)
+                return mapped.isLossy && mapped.fields == address
+            }) {
+                lines.append(kept.remove(at: index).property!.raw)
+            } else {
+                let line1 = contact[.addressLine1] ?? "", line2 = contact[.addressLine2] ?? ""
+                let streetHoldsBoth = !line1.isEmpty && !line2.isEmpty && !line1.contains(where: \.isNewline)
+                let street = streetHoldsBoth ? line1 + "\n" + line2 : line1
+                let extended = streetHoldsBoth ? "" : line2
+                let parts = ["", extended, street, contact[.city] ?? "", contact[.region] ?? "", contact[.postcode] ?? "",
+                             contact[.country] ?? ""]
+                lines.append("ADR" + (hasKept("ADR") ? (v4 ? ";PREF=1" : ";TYPE=PREF") : "") + ":"
+                    + parts.map { escape($0) }.joined(separator: ";"))
+            }
         }
-        let address: [StandardField] = [.addressLine1, .addressLine2, .city, .region, .postcode, .country]
-        if address.contains(where: { contact[$0] != nil }) {
-            let parts = ["", contact[.addressLine2] ?? "", contact[.addressLine1] ?? "", contact[.city] ?? "",
-                         contact[.region] ?? "", contact[.postcode] ?? "", contact[.country] ?? ""]
-            lines.append("ADR;TYPE=work:" + parts.map(escaped).joined(separator: ";"))
+        let organisationSource = kept.firstIndex { $0.property?.name == "ORG" && VCardFormat.organisationFields($0.property!.value).isLossy }
+        if let index = organisationSource {
+            let source = kept.remove(at: index).property!
+            if VCardFormat.organisationFields(source.value).company == contact[.company] {
+                lines.append(source.raw)
+            } else {
+                let units = VCardFormat.components(source.value, separator: ";").dropFirst().map { escape($0) }
+                lines.append("ORG:" + ([escape(contact[.company])] + units).joined(separator: ";"))
+            }
+        } else if let company = contact[.company] {
+            lines.append("ORG:" + escape(company))
         }
-        if let company = contact[.company] { lines.append("ORG:" + escaped(company)) }
-        if let title = contact[.jobTitle] { lines.append("TITLE:" + escaped(title)) }
-        if let notes = contact[.notes] { lines.append("NOTE:" + escaped(notes)) }
-        if let website = contact[.website] { lines.append("URL:" + website) }
-        if let zone = contact[.timezone] { lines.append((v4 ? "TZ:" : "TZ;VALUE=text:") + escaped(zone)) }
-        if v4, let language = contact[.language] { lines.append("LANG:" + escaped(language)) }
+        if let title = contact[.jobTitle] { lines.append("TITLE:" + escape(title)) }
+        if let notes = contact[.notes] { lines.append("NOTE:" + escape(notes)) }
+        if let website = contact[.website] { lines.append("URL:" + escapeURI(website)) }
+        if let zone = contact[.timezone] { lines.append((v4 ? "TZ:" : "TZ;VALUE=text:") + escape(zone)) }
+        if v4, let language = contact[.language] { lines.append("LANG:" + escape(language)) }
+
         var extraFields: [StandardField] = [.status, .emailOptOut, .smsOptOut, .phoneOptOut]
         if !v4 { extraFields.append(.language) }
         for field in extraFields {
-            if let value = contact[field] { lines.append("X-ROLO-FIELD;X-KEY=\(field.key):" + escaped(value)) }
+            if let value = contact[field] { lines.append("X-ROLO-FIELD;X-KEY=\(field.key):" + escape(value)) }
         }
         for key in contact.custom.keys.sorted() {
             let value = contact.custom[key]!
-            let text: String = switch value {
-            case .multiselect(let values): values.map(escaped).joined(separator: ",")
-            default: escaped(value.storedText)
+            let text = switch value {
+            case .multiselect(let values): values.map { escape($0) }.joined(separator: ",")
+            default: escape(value.storedText)
             }
-            lines.append("X-ROLO-CUSTOM;X-KEY=\(parameter(key));X-TYPE=\(value.type.rawValue):" + text)
+            lines.append("X-ROLO-CUSTOM;X-KEY=\(VCardFormat.encodeParameter(key));X-TYPE=\(value.type.rawValue):" + text)
         }
-        for key in contact.extensions.keys.sorted() where key != "vcard" {
-            lines.append("X-ROLO-EXTENSION;X-KEY=\(parameter(key)):" + escaped(contact.extensions[key]!.canonicalText))
+        for key in contact.extensions.keys.sorted() where !(key == "vcard" && isKeptList(contact.extensions[key]!)) {
+            lines.append("X-ROLO-EXTENSION;X-KEY=\(VCardFormat.encodeParameter(key)):" + escape(contact.extensions[key]!.canonicalText))
         }
-        if case .array(let kept)? = contact.extensions["vcard"] {
-            lines += kept.compactMap(\.stringValue)
+        for line in kept {
+            // Wrapped as a JSON string, so that even a carriage return comes back.
+            lines.append(line.property != nil ? line.text : "X-ROLO-KEPT:" + escape(JSONValue.string(line.text).canonicalText))
         }
-        lines.append(v4 ? "UID:urn:uuid:" + contact.uid : "UID:" + contact.uid)
+        if UUID(uuidString: contact.uid) != nil {
+            lines.append(v4 ? "UID:urn:uuid:" + contact.uid : "UID:" + contact.uid)
+        } else {
+            lines.append("X-ROLO-UID:" + escape(contact.uid))
+        }
         lines.append("X-ROLO-CREATED:" + contact.createdAt.rfc3339)
         lines.append("X-ROLO-UPDATED:" + contact.updatedAt.rfc3339)
-        lines.append("REV:" + Self.revision(contact.updatedAt))
+        lines.append("REV:" + revision(contact.updatedAt))
         lines.append("END:VCARD")
-        try sink(lines.map(Self.fold).joined() )
+        var card = ""
+        for line in lines { card += fold(line) }
+        return card
+    }
+
+    /// A preserved line, and the property it is when it can be written back as it is.
+    struct KeptLine {
+        let text: String
+        let property: VCardFormat.Property?
+    }
+
+    /// `extensions["vcard"]` is written back line by line when it is a list of strings.
+    static func isKeptList(_ value: JSONValue) -> Bool {
+        guard case .array(let items) = value, !items.isEmpty else { return false }
+        return items.allSatisfy { $0.stringValue != nil }
+    }
+
+    /// The preserved lines. One that would not read back as the same preserved line — it has
+    /// a line break, is not a property, or is a property rolo writes itself (UID, REV, its own
+    /// X-ROLO-…) — is wrapped in `X-ROLO-KEPT`, so it can neither break the card nor be lost.
+    static func keptLines(of contact: Contact) -> [KeptLine] {
+        guard let list = contact.extensions["vcard"], isKeptList(list), case .array(let items) = list else { return [] }
+        let reserved: Set<String> = ["BEGIN", "END", "VERSION", "UID", "REV", "PRODID"]
+        return items.compactMap(\.stringValue).map { text in
+            guard !text.unicodeScalars.contains(where: { $0 == "\n" || $0 == "\r" }),
+                  let property = try? VCardFormat.parse(VCardFormat.ContentLine(line: 0, text: text)),
+                  !reserved.contains(property.name), !property.name.hasPrefix("X-ROLO-"),
+                  !(property.name == "FN" && !property.parameter("X-ROLO-DERIVED").isEmpty),
+                  !(text.hasSuffix("=") && VCardFormat.isQuotedPrintable(Array(text.utf8))),
+                  let first = text.unicodeScalars.first, first != " ", first != "\t" else {
+                return KeptLine(text: text, property: nil)
+            }
+            return KeptLine(text: text, property: property)
+        }
+    }
+
+    /// TEL: 4.0 writes a `tel:` URI when the number can be one, else text.
+    static func telephone(_ number: String, type: String, pref: String, v4: Bool) -> String {
+        let fitsURI = !number.isEmpty && number.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && scalar.value > 0x20 && scalar.value < 0x7F && !"\\,\"".unicodeScalars.contains(scalar)
+        }
+        if v4 && fitsURI { return "TEL;TYPE=\(type)\(pref);VALUE=uri:tel:" + number }
+        return "TEL;TYPE=\(type)\(pref):" + escape(number)
+    }
+
+    /// Text escaping (the same in 3.0 and 4.0): backslash, comma, semicolon, line breaks.
+    static func escape(_ text: String?) -> String {
+        guard let text else { return "" }
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        var afterCR = false
+        for scalar in text.unicodeScalars {
+            defer { afterCR = scalar == "\r" }
+            switch scalar {
+            case "\\": out += "\\\\"
+            case ",": out += "\\,"
+            case ";": out += "\\;"
+            case "\r": out += "\\n"
+            case "\n": if !afterCR { out += "\\n" }
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// A URI value: only what would break the line or the reading is escaped.
+    static func escapeURI(_ text: String) -> String {
+        var out = ""
+        var afterCR = false
+        for scalar in text.unicodeScalars {
+            defer { afterCR = scalar == "\r" }
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "\r": out += "\\n"
+            case "\n": if !afterCR { out += "\\n" }
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     /// `20231107T053156Z`, the basic format both versions accept.
     static func revision(_ instant: Timestamp) -> String {
-        instant.rfc3339.replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
-            .split(separator: ".").first.map { String($0).hasSuffix("Z") ? String($0) : $0 + "Z" } ?? ""
+        var text = instant.rfc3339.filter { $0 != "-" && $0 != ":" }
+        if let point = text.firstIndex(of: ".") { text = String(text[..<point]) + "Z" }
+        return text
     }
 
-    /// Folds a line into pieces of at most 75 octets (continuations start with a space), each
-    /// ending in CRLF. Folds fall between graphemes, so no piece starts with a combining mark
-    /// (which some readers would take for part of the space); a grapheme longer than a piece
-    /// is split between its code points, never inside a UTF-8 sequence.
+    /// Folds a line into pieces of at most 75 octets, each ending in CRLF; continuations
+    /// start with a space. Folds fall between graphemes, so no piece starts with a combining
+    /// mark; a grapheme too long for a piece is split between its code points, never inside
+    /// a UTF-8 sequence.
     static func fold(_ line: String) -> String {
+        if line.utf8.count <= 75 { return line + "\r\n" }
         var out = ""
-        var width = 0
+        out.reserveCapacity(line.utf8.count + line.utf8.count / 74 * 3 + 2)
+        var used = 0
         var limit = 75
         func breakLine() {
             out += "\r\n "
-            width = 0
+            used = 0
             limit = 74
         }
         for character in line {
             let size = character.utf8.count
-            if width + size > limit {
+            if used + size > limit {
                 if size > 74 {
                     for scalar in character.unicodeScalars {
-                        let scalarSize = String(scalar).utf8.count
-                        if width + scalarSize > limit { breakLine() }
+                        let scalarSize = UTF8.width(scalar)
+                        if used + scalarSize > limit { breakLine() }
                         out.unicodeScalars.append(scalar)
-                        width += scalarSize
+                        used += scalarSize
                     }
                     continue
                 }
                 breakLine()
             }
             out.append(character)
-            width += size
+            used += size
         }
         return out + "\r\n"
     }
 }
 
-extension String {
-    /// Calls `body` with every line, keeping empty ones; CR LF and LF both end a line.
-    func enumerateLinesKeepingEmpty(_ body: (Substring) -> Void) {
-        var start = startIndex
-        var index = startIndex
-        while index < endIndex {
-            let character = self[index]
-            if character == "\n" || character == "\r\n" || character == "\r" {
-                body(self[start..<index])
-                start = self.index(after: index)
-            }
-            index = self.index(after: index)
-        }
-        if start < endIndex { body(self[start...]) }
+extension Substring {
+    /// Without spaces and tabs at either end: what surrounds a parameter in a content line.
+    /// (Cheaper than `trimmed`, which weighs every grapheme, and runs for every parameter.)
+    var withoutBlanks: String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { $0 != " " && $0 != "\t" }) else { return "" }
+        let last = scalars.lastIndex(where: { $0 != " " && $0 != "\t" })!
+        return String(Substring(scalars[first...last]))
     }
 }

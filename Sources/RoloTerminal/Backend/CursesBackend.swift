@@ -7,9 +7,9 @@ import RoloViewModels
 public enum TerminalEvent: Equatable, Sendable {
     case key(Key)
     case resize(Size)
-    /// SIGHUP: the terminal went away (a dropped SSH session).
+    /// SIGHUP, or the terminal's input closed: the terminal went away (a dropped SSH session).
     case hangup
-    /// SIGTERM or SIGINT from outside.
+    /// SIGTERM, SIGINT or SIGQUIT sent from outside (Ctrl-C itself arrives as a key).
     case terminate
     /// Another thread called `wake()`: background work has results.
     case wake
@@ -17,7 +17,13 @@ public enum TerminalEvent: Equatable, Sendable {
 }
 
 public struct BackendOptions: Sendable {
-    public enum ColorMode: Sendable { case auto, none }
+    public enum ColorMode: Sendable {
+        /// Colour when the terminal has it, unless `NO_COLOR` is set to anything non-empty.
+        case auto
+        /// `--no-color`: attributes only.
+        case none
+    }
+
     public var colorMode: ColorMode
 
     public init(colorMode: ColorMode = .auto) {
@@ -29,78 +35,188 @@ public struct TerminalError: Error, CustomStringConvertible {
     public let description: String
 }
 
+/// Which terminal a backend drives: the process's own (stdin, stdout, `$TERM`), or in tests a
+/// pseudo-terminal with a fixed type and environment.
+struct TerminalConnection {
+    var input: Int32
+    var output: Int32
+    /// The terminfo name; nil takes `TERM` from `environment`.
+    var type: String?
+    var environment: [String: String]
+    /// Passed to `setlocale(LC_ALL, …)`: "" means the user's locale.
+    var locale: String
+
+    static func standard() -> TerminalConnection {
+        TerminalConnection(input: STDIN_FILENO, output: STDOUT_FILENO, type: nil,
+                           environment: ProcessInfo.processInfo.environment, locale: "")
+    }
+}
+
+/// The session that `atexit` closes: at most one backend drives the terminal at a time.
+nonisolated(unsafe) private weak var activeBackend: CursesBackend?
+nonisolated(unsafe) private var exitHookRegistered = false
+
 /// The one type that talks to curses: it draws canvases (only the cells that changed) and
 /// turns curses input into `Key`s. It owns the terminal's state and gives it back on every
-/// way out — quit, Ctrl-C, SIGTERM, SIGHUP, a thrown error, even a crash.
+/// way out — quit, Ctrl-C, SIGTERM, SIGHUP, `exit()`, a thrown error, even a crash.
 public final class CursesBackend {
     public private(set) var colorLevel: ColorLevel = .none
     /// Something to tell the user once, such as a locale that is not UTF-8.
     public private(set) var startupWarning: String?
 
-    private var screen: OpaquePointer?
-    private var drawn: Canvas?
-    private var isShutDown = false
-    private var looks: [Role: (attributes: attr_t, pair: Int16)] = [:]
-    private static let pasteStart = KEY_MAX + 1
-    private static let pasteEnd = KEY_MAX + 2
+    public var size: Size {
+        isActive ? Size(width: Int(rolo_cols()), height: Int(rolo_lines())) : reportedSize
+    }
 
-    public init(options: BackendOptions) throws {
-        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
-            throw TerminalError(description: "rolo's screen needs a terminal on stdin and stdout; "
-                + "in scripts use the subcommands (rolo list, rolo show, rolo set …; see rolo --help)")
+    private let connection: TerminalConnection
+    private var screen: OpaquePointer?
+    /// Streams opened for curses on a connection that is not stdin/stdout (closed at shutdown).
+    private var openedFiles: [UnsafeMutablePointer<FILE>] = []
+    private var isActive = false
+    /// False when the locale is not UTF-8: then only ASCII reaches the terminal.
+    private let unicode: Bool
+
+    /// Attributes and colour pair for each role, indexed by the role's raw value.
+    private var looks: [(attributes: attr_t, pair: Int16)] = []
+    /// For each role: true when a blank in it looks like a blank in the terminal's own colours
+    /// (no background, reverse or underline).
+    private var blankLooksAlike: [Bool] = []
+    /// The last canvas sent, to send only what changed.
+    private var drawn: Canvas?
+    private var needsFullRepaint = true
+    private var cursorVisible: Bool?
+    private var cluster = [wchar_t](repeating: 0, count: Glyphs.maxScalarsPerUnit + 1)
+
+    /// The size last reported with `.resize` (or at start).
+    private var reportedSize = Size(width: 0, height: 0)
+    /// Signals and wake-ups read from the pipe but not yet returned.
+    private var relayed = TerminalRestore.Relayed()
+    /// A key read while checking whether ESC started an Alt combination.
+    private var pendingKey: Key?
+
+    private static let pasteStartCode = KEY_MAX + 1
+    private static let pasteEndCode = KEY_MAX + 2
+    /// A paste is gathered until its end marker, or until the terminal pauses this long.
+    private static let pastePauseMilliseconds: Int32 = 500
+    /// Pasted text beyond this many characters is read and dropped (never taken as keys).
+    private static let pasteLimit = 1_000_000
+
+    public convenience init(options: BackendOptions) throws {
+        try self.init(options: options, connection: .standard())
+    }
+
+    init(options: BackendOptions, connection: TerminalConnection) throws {
+        self.connection = connection
+        // Before curses: initscr on a pipe would wait for input or print garbage.
+        for (descriptor, name) in [(connection.input, "standard input"), (connection.output, "standard output")]
+        where isatty(descriptor) != 1 {
+            throw TerminalError(description: "rolo's screen needs a terminal, and \(name) is not one; "
+                + "in scripts, use the subcommands (rolo list, rolo show, rolo export …; see rolo --help)")
         }
-        setlocale(LC_ALL, "")
-        if let codeset = nl_langinfo(nl_item(CODESET)).map({ String(cString: $0) }), codeset.uppercased().replacingOccurrences(of: "-", with: "") != "UTF8" {
-            let language = ProcessInfo.processInfo.environment["LANG"] ?? "unset"
-            startupWarning = "The locale is not UTF-8 (LANG=\(language)): names in other scripts will not show. Set LANG=C.UTF-8."
+        guard activeBackend == nil else {
+            throw TerminalError(description: "the terminal is already in use by another screen session")
         }
-        TerminalRestore.install()
-        guard let screen = newterm(nil, rolo_stdout_file(), rolo_stdin_file()) else {
+        let type = connection.type ?? connection.environment["TERM"] ?? ""
+        guard !type.isEmpty else {
+            throw TerminalError(description: "TERM is not set, so rolo cannot drive this terminal; try TERM=xterm-256color")
+        }
+
+        setlocale(LC_ALL, connection.locale)
+        let codeset = nl_langinfo(nl_item(CODESET)).map { String(cString: $0) } ?? ""
+        unicode = codeset.uppercased().filter { $0 != "-" && $0 != "_" } == "UTF8"
+        if !unicode {
+            startupWarning = "the locale is not UTF-8 (\(Self.describeLocale(connection.environment))): "
+                + "names in other scripts will not show; set LANG=C.UTF-8"
+        }
+
+        // Handlers first: curses then leaves SIGINT, SIGTERM and SIGWINCH alone.
+        TerminalRestore.install(input: connection.input, output: connection.output)
+        let output = connection.output == STDOUT_FILENO ? rolo_stdout_file() : openFile(connection.output, mode: "w")
+        let input = connection.input == STDIN_FILENO ? rolo_stdin_file() : openFile(connection.input, mode: "r")
+        guard let output, let input, let screen = newterm(type, output, input) else {
             TerminalRestore.uninstall()
-            let type = ProcessInfo.processInfo.environment["TERM"] ?? "unset"
-            throw TerminalError(description: "cannot drive this terminal (TERM=\(type)); try TERM=xterm-256color")
+            closeFiles()
+            throw TerminalError(description: "rolo cannot drive a terminal of type TERM=\(type) (unknown to terminfo); "
+                + "try TERM=xterm-256color")
         }
         self.screen = screen
         set_term(screen)
-        TerminalRestore.prepareResetSequence()
-        raw()
+        guard rolo_tigetstr("cup") != nil else {
+            endwin()
+            delscreen(screen)
+            self.screen = nil
+            TerminalRestore.uninstall()
+            closeFiles()
+            throw TerminalError(description: "a terminal of type TERM=\(type) cannot move its cursor, which rolo's screen needs; "
+                + "try TERM=xterm-256color, or use the subcommands")
+        }
+        TerminalRestore.arm()
+        TerminalRestore.captureStandardError(sameAs: connection.output, environment: connection.environment)
+        isActive = true
+
+        let window = rolo_stdscr()
+        raw()                      // Ctrl-C, Ctrl-Z, Ctrl-S, Ctrl-Q arrive as keys
         noecho()
-        nonl()
-        keypad(rolo_stdscr(), true)
-        meta(rolo_stdscr(), true)
-        if ProcessInfo.processInfo.environment["ESCDELAY"] == nil { set_escdelay(25) }
+        nonl()                     // Enter arrives as CR, and curses may use LF to move down
+        keypad(window, true)
+        meta(window, true)
+        nodelay(window, true)      // reads never block: nextEvent waits in poll(2)
+        typeahead(-1)              // every frame is finished, even while keys are waiting
+        if (connection.environment["ESCDELAY"] ?? "").isEmpty { set_escdelay(25) }
+        define_key(BracketedPaste.start, Self.pasteStartCode)
+        define_key(BracketedPaste.end, Self.pasteEndCode)
         curs_set(0)
-        define_key("\u{1B}[200~", CursesBackend.pasteStart)
-        define_key("\u{1B}[201~", CursesBackend.pasteEnd)
-        TerminalRestore.writeToTerminal("\u{1B}[?2004h")
+        cursorVisible = false
         setUpColors(options)
-        TerminalRestore.onExit { [weak self] in self?.shutdown() }
+        TerminalRestore.send(BracketedPaste.on, to: connection.output)
+        reportedSize = Size(width: Int(rolo_cols()), height: Int(rolo_lines()))
+
+        activeBackend = self
+        if !exitHookRegistered {
+            exitHookRegistered = true
+            atexit { activeBackend?.shutdown() }
+        }
     }
 
     deinit { shutdown() }
 
-    public var size: Size { Size(width: Int(rolo_cols()), height: Int(rolo_lines())) }
+    // MARK: - Colours
 
     private func setUpColors(_ options: BackendOptions) {
-        let noColor = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
-        if options.colorMode == .auto, !noColor, has_colors() {
-            start_color()
-            use_default_colors()
-            colorLevel = rolo_colors() >= 256 && rolo_color_pairs() >= Role.allCases.count + 1 ? .extended : .basic
+        let noColor = !(connection.environment["NO_COLOR"] ?? "").isEmpty
+        var defaultsWork = true
+        if options.colorMode == .auto, !noColor, has_colors(), start_color() == OK {
+            defaultsWork = use_default_colors() == OK
+            if rolo_colors() >= 256, rolo_color_pairs() > Role.allCases.count {
+                colorLevel = .extended
+            } else if rolo_colors() >= 8, rolo_color_pairs() > Role.allCases.count {
+                colorLevel = .basic
+            }
         }
+        let count = Int(Role.allCases.map(\.rawValue).max() ?? 0) + 1
+        looks = Array(repeating: (rolo_a_normal(), 0), count: count)
+        blankLooksAlike = Array(repeating: true, count: count)
+        var nextPair: Int16 = 1
         for role in Role.allCases {
             let look = Theme.look(role, at: colorLevel)
             var attributes = rolo_a_normal()
-            if look.bold { attributes |= rolo_a_bold() }
-            if look.dim { attributes |= rolo_a_dim() }
-            if look.reverse { attributes |= rolo_a_reverse() }
-            if look.underline { attributes |= rolo_a_underline() }
+            if look.attributes.contains(.bold) { attributes |= rolo_a_bold() }
+            if look.attributes.contains(.dim) { attributes |= rolo_a_dim() }
+            if look.attributes.contains(.reverse) { attributes |= rolo_a_reverse() }
+            if look.attributes.contains(.underline) { attributes |= rolo_a_underline() }
             var pair: Int16 = 0
             if colorLevel != .none, look.usesColor {
-                pair = Int16(role.rawValue) + 1
-                init_pair(pair, look.foreground, look.background)
+                // Without default-colour support, -1 is not a colour: white on black instead.
+                let foreground = look.foreground >= 0 ? look.foreground : (defaultsWork ? -1 : Int16(COLOR_WHITE))
+                let background = look.background >= 0 ? look.background : (defaultsWork ? -1 : Int16(COLOR_BLACK))
+                if init_pair(nextPair, foreground, background) == OK {
+                    pair = nextPair
+                    nextPair += 1
+                }
             }
-            looks[role] = (attributes, pair)
+            looks[Int(role.rawValue)] = (attributes, pair)
+            blankLooksAlike[Int(role.rawValue)] = look.background < 0
+                && look.attributes.isDisjoint(with: [.reverse, .underline])
         }
     }
 
@@ -109,206 +225,359 @@ public final class CursesBackend {
     /// Sends the cells that differ from the last frame (all of them after a resize or a
     /// suspend), places the cursor, and updates the terminal once.
     public func draw(_ canvas: Canvas) {
-        guard !isShutDown else { return }
-        let full = drawn == nil || drawn!.width != canvas.width || drawn!.height != canvas.height
-        if full { werase(rolo_stdscr()) }
-        var scalars = [wchar_t](repeating: 0, count: 6)
+        guard isActive, let window = rolo_stdscr() else { return }
+        let previous: [Cell]?
+        if needsFullRepaint || drawn?.width != canvas.width || drawn?.height != canvas.height {
+            werase(window)
+            previous = nil
+        } else {
+            previous = drawn?.cells
+        }
+        let cells = canvas.cells
+        let width = canvas.width
         for y in 0..<canvas.height {
-            for x in 0..<canvas.width {
-                let cell = canvas[x, y]
+            let row = y * width
+            // A blank shows no foreground, bold or dim: when neither it nor the cell before it
+            // paints a background (or underline, or reverse), it takes that cell's look, so a
+            // row of grey columns is one grey run and curses need not switch colours between.
+            var carried: Int?
+            for x in 0..<width {
+                let cell = cells[row + x]
                 if cell.isContinuation { continue }
-                if !full, let previous = drawn, previous[x, y] == cell,
-                   x + 1 >= canvas.width || previous[x + 1, y].isContinuation == canvas[x + 1, y].isContinuation {
-                    continue
-                }
-                let look = looks[cell.role] ?? (rolo_a_normal(), 0)
-                var count = 0
-                for scalar in cell.text.unicodeScalars where count < 5 {
-                    scalars[count] = wchar_t(bitPattern: scalar.value)
-                    count += 1
-                }
-                if count == 0 { scalars[0] = 32; count = 1 }
-                scalars[count] = 0
-                _ = rolo_put_cluster(Int32(y), Int32(x), scalars, look.attributes, look.pair)
+                var look = Int(cell.role.rawValue)
+                if let carried, blankLooksAlike[look], cell.text == " " { look = carried }
+                carried = blankLooksAlike[look] ? look : nil
+                if let previous, previous[row + x] == cell { continue }
+                let wide = x + 1 < width && cells[row + x + 1].isContinuation
+                put(cell, look: looks[look], x: x, y: y, cells: wide ? 2 : 1)
             }
         }
-        if let cursor = canvas.cursor {
-            curs_set(1)
-            wmove(rolo_stdscr(), Int32(cursor.y), Int32(cursor.x))
+        if let cursor = canvas.cursor, cursor.x >= 0, cursor.x < width, cursor.y >= 0, cursor.y < canvas.height {
+            if cursorVisible != true { curs_set(1) }
+            cursorVisible = true
+            leaveok(window, false)
+            wmove(window, Int32(cursor.y), Int32(cursor.x))
         } else {
-            curs_set(0)
+            if cursorVisible != false { curs_set(0) }
+            cursorVisible = false
+            leaveok(window, true)  // a hidden cursor need not be moved back anywhere
         }
-        wnoutrefresh(rolo_stdscr())
+        wnoutrefresh(window)
         doupdate()
         drawn = canvas
+        needsFullRepaint = false
     }
 
-    /// The next draw repaints everything (Ctrl-L, or after another program used the screen).
+    /// The next draw repaints everything, clearing the terminal first (Ctrl-L, or after
+    /// another program wrote on the screen).
     public func invalidate() {
-        drawn = nil
-        clearok(rolo_stdscr(), true)
+        needsFullRepaint = true
+        if isActive { clearok(rolo_stdscr(), true) }
+    }
+
+    private func put(_ cell: Cell, look: (attributes: attr_t, pair: Int16), x: Int, y: Int, cells: Int) {
+        let utf8 = cell.text.utf8
+        if cells == 1, utf8.count == 1, let byte = utf8.first, byte >= 0x20, byte < 0x7F {
+            cluster[0] = wchar_t(byte)
+            cluster[1] = 0
+            _ = rolo_put_cluster(Int32(y), Int32(x), cluster, look.attributes, look.pair)
+            return
+        }
+        let units = Glyphs.units(for: cell.text, cells: cells, unicode: unicode) { Int(rolo_wcwidth(wchar_t(bitPattern: $0))) }
+        var column = x
+        for unit in units {
+            let count = min(unit.count, Glyphs.maxScalarsPerUnit)
+            for index in 0..<count { cluster[index] = wchar_t(bitPattern: unit[index]) }
+            cluster[count] = 0
+            _ = rolo_put_cluster(Int32(y), Int32(column), cluster, look.attributes, look.pair)
+            column += max(1, Int(rolo_wcwidth(wchar_t(bitPattern: unit[0]))))
+        }
     }
 
     // MARK: - Input
 
-    /// Waits for a key, a resize, a signal, a wake-up, or the timeout (milliseconds).
+    /// Waits for a key, a resize, a signal, a wake-up, or the timeout (milliseconds; nil waits
+    /// for ever). Signals arrive through a pipe polled with the terminal, so a blocked wait
+    /// ends as soon as one comes.
     public func nextEvent(timeoutMilliseconds: Int?) -> TerminalEvent {
-        guard !isShutDown else { return .terminate }
+        guard isActive else { return relayed.hangup ? .hangup : .terminate }
+        let deadline = timeoutMilliseconds.map { Self.now() + max(0, $0) }
+        var readableButEmpty = 0
         while true {
-            if let signal = TerminalRestore.drainPipe() { return signal }
-            if let event = readKey() { return event }
-            var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: TerminalRestore.pipeReader, events: Int16(POLLIN), revents: 0)]
-            let result = poll(&fds, 2, Int32(timeoutMilliseconds ?? -1))
-            if result == 0 { return .timeout }
-            if result < 0 {
-                if errno == EINTR { continue }   // SIGWINCH: curses now has KEY_RESIZE waiting
-                return .hangup
+            let fresh = TerminalRestore.drain()
+            relayed.hangup = relayed.hangup || fresh.hangup
+            relayed.terminate = relayed.terminate || fresh.terminate
+            relayed.resize = relayed.resize || fresh.resize
+            relayed.wake = relayed.wake || fresh.wake
+            // A hang-up stays: every later call says so too.
+            if relayed.hangup { return .hangup }
+            if relayed.terminate {
+                relayed.terminate = false
+                return .terminate
             }
-            if fds[1].revents & Int16(POLLIN) != 0, let event = TerminalRestore.drainPipe() { return event }
-            if fds[0].revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0, fds[0].revents & Int16(POLLIN) == 0 {
-                return .hangup
+            if relayed.resize {
+                relayed.resize = false
+                if let event = checkSize() { return event }
+            }
+            if relayed.wake {
+                relayed.wake = false
+                return .wake
+            }
+            if let event = readKey() { return event }
+
+            var wait: Int32 = -1
+            if let deadline {
+                let left = deadline - Self.now()
+                if left <= 0 { return .timeout }
+                wait = Int32(clamping: left)
+            }
+            var descriptors = [
+                pollfd(fd: connection.input, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: TerminalRestore.pipeReader, events: Int16(POLLIN), revents: 0),
+            ]
+            let ready = poll(&descriptors, nfds_t(descriptors.count), wait)
+            if ready < 0 {
+                if errno == EINTR || errno == EAGAIN || errno == ENOMEM { continue }
+                relayed.hangup = true
+                continue
+            }
+            let terminal = Int32(descriptors[0].revents)
+            if terminal & (POLLHUP | POLLERR | POLLNVAL) != 0 {
+                relayed.hangup = true
+            } else if terminal & POLLIN != 0, Self.bytesWaiting(connection.input) == 0 {
+                // Readable with nothing to read is the end of the input: the terminal closed.
+                readableButEmpty += 1
+                if readableButEmpty >= 3 { relayed.hangup = true }
+            } else {
+                readableButEmpty = 0
             }
         }
     }
 
-    /// Reads one key that curses has (or can read) without waiting; nil when there is none.
+    /// Thread-safe: makes a waiting `nextEvent` return `.wake` (a byte into the signal pipe).
+    public func wake() {
+        TerminalRestore.wake()
+    }
+
+    /// The next key curses has, or can read without waiting; nil when there is none.
     private func readKey() -> TerminalEvent? {
         if let key = pendingKey {
             pendingKey = nil
             return .key(key)
         }
-        nodelay(rolo_stdscr(), true)
-        var character: wint_t = 0
-        let status = wget_wch(rolo_stdscr(), &character)
-        if status == ERR { return nil }
-        if status == KEY_CODE_YES {
-            let code = Int32(character)
-            if code == KEY_RESIZE {
-                drawn = nil
-                return .resize(size)
-            }
-            if code == CursesBackend.pasteStart { return .key(.paste(readPaste())) }
-            if code == CursesBackend.pasteEnd { return nil }
-            return CursesKeys.key(forKeyCode: code).map(TerminalEvent.key)
-        }
-        let value = UInt32(character)
-        if value == 0x1B {
-            // ESC then a character that arrived with it: Alt-character.
-            var next: wint_t = 0
-            let followed = wget_wch(rolo_stdscr(), &next)
-            if followed == OK, let scalar = Unicode.Scalar(UInt32(next)), scalar.value >= 0x20, scalar.value != 0x7F {
-                return .key(.alt(Character(scalar)))
-            }
-            if followed == OK, UInt32(next) == 0x7F || UInt32(next) == 0x08 { return .key(.alt("\u{7F}")) }
-            if followed != ERR, let key = followed == KEY_CODE_YES ? CursesKeys.key(forKeyCode: Int32(next)) : CursesKeys.key(forCharacter: UInt32(next)) {
-                // Not an Alt combination after all: deliver both, the second on the next read.
-                pendingKey = key
-            }
-            return .key(.escape)
-        }
-        return CursesKeys.key(forCharacter: value).map(TerminalEvent.key)
-    }
-
-    /// A key read while checking whether ESC started an Alt combination.
-    private var pendingKey: Key?
-
-    /// Everything up to the end of a bracketed paste, as text (CR turned into newlines).
-    private func readPaste() -> String {
-        var text = String.UnicodeScalarView()
-        nodelay(rolo_stdscr(), false)
-        wtimeout(rolo_stdscr(), 500)
-        defer { nodelay(rolo_stdscr(), true) }
-        while text.count < 1_000_000 {
-            var character: wint_t = 0
-            let status = wget_wch(rolo_stdscr(), &character)
-            if status == ERR { break }
+        let window = rolo_stdscr()
+        while true {
+            var value: wint_t = 0
+            let status = wget_wch(window, &value)
+            if status == ERR { return nil }
             if status == KEY_CODE_YES {
-                if Int32(character) == CursesBackend.pasteEnd { break }
+                let code = Int32(bitPattern: value)
+                switch code {
+                case KEY_RESIZE:
+                    if let event = checkSize() { return event }
+                case Self.pasteStartCode:
+                    return .key(.paste(readPaste()))
+                case Self.pasteEndCode:
+                    break
+                default:
+                    if let key = CursesKeys.key(forKeyCode: code) { return .key(key) }
+                }
                 continue
             }
-            guard let scalar = Unicode.Scalar(UInt32(character)) else { continue }
+            if value == 0x1B {
+                if let key = escapeOrAlt() { return .key(key) }
+                continue
+            }
+            if let key = CursesKeys.key(forCharacter: value) { return .key(key) }
+        }
+    }
+
+    /// ESC alone, or Alt with the character that came with it (curses has already waited the
+    /// escape delay for a function key's sequence; a character still in its queue came with
+    /// the ESC). Anything else that came along is delivered next. Nil for the sequence of a
+    /// key curses does not know (ESC [ … ~), which is dropped rather than typed as text.
+    private func escapeOrAlt() -> Key? {
+        var value: wint_t = 0
+        let status = wget_wch(rolo_stdscr(), &value)
+        if status == OK {
+            if value == 0x5B || value == 0x4F, discardSequence(introducedBy: value) { return nil }
+            if let alt = CursesKeys.altKey(forCharacter: value) { return alt }
+            pendingKey = CursesKeys.key(forCharacter: value)
+        } else if status == KEY_CODE_YES {
+            let code = Int32(bitPattern: value)
+            if code == KEY_BACKSPACE {
+                return .alt("\u{7F}")   // the terminal's Backspace (kbs) after ESC: Alt-Backspace
+            } else if code == Self.pasteStartCode {
+                pendingKey = .paste(readPaste())
+            } else if code == KEY_RESIZE {
+                relayed.resize = true
+            } else {
+                pendingKey = CursesKeys.key(forKeyCode: code)
+            }
+        }
+        return .escape
+    }
+
+    /// After ESC [ (CSI) or ESC O (SS3): reads the rest of a sequence that arrived with them —
+    /// parameters up to a final byte, or the one character after SS3. False when nothing came
+    /// with them: then it was Alt-[ or Alt-O.
+    private func discardSequence(introducedBy introducer: UInt32) -> Bool {
+        let window = rolo_stdscr()
+        var value: wint_t = 0
+        var status = wget_wch(window, &value)
+        if status == ERR { return false }
+        for _ in 0..<32 {
+            if status == KEY_CODE_YES {
+                // A key curses did recognise after all: keep it, drop what came before.
+                pendingKey = CursesKeys.key(forKeyCode: Int32(bitPattern: value))
+                return true
+            }
+            if status == ERR || introducer == 0x4F || (0x40...0x7E).contains(value) { return true }
+            status = wget_wch(window, &value)
+        }
+        return true
+    }
+
+    /// Everything up to the end of a bracketed paste, as one string: CR LF and CR become LF.
+    private func readPaste() -> String {
+        let window = rolo_stdscr()
+        wtimeout(window, Self.pastePauseMilliseconds)
+        defer { nodelay(window, true) }
+        var text = String.UnicodeScalarView()
+        var kept = 0
+        var afterCR = false
+        while true {
+            var value: wint_t = 0
+            let status = wget_wch(window, &value)
+            if status == ERR { break }
+            if status == KEY_CODE_YES {
+                let code = Int32(bitPattern: value)
+                if code == Self.pasteEndCode { break }
+                if code == KEY_RESIZE { relayed.resize = true }
+                continue
+            }
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            if scalar == "\n", afterCR {
+                afterCR = false
+                continue
+            }
+            afterCR = scalar == "\r"
+            guard kept < Self.pasteLimit else { continue }
             text.append(scalar == "\r" ? "\n" : scalar)
+            kept += 1
         }
         return String(text)
     }
 
-    /// Thread-safe: makes a waiting `nextEvent` return `.wake`.
-    public func wake() {
-        TerminalRestore.wake()
+    /// Reads the terminal's size; reports it if it is not the size last reported.
+    private func checkSize() -> TerminalEvent? {
+        followTerminalSize()
+        let current = size
+        guard current != reportedSize else { return nil }
+        reportedSize = current
+        needsFullRepaint = true
+        return .resize(current)
+    }
+
+    /// Tells curses the terminal's size when it changed. rolo handles SIGWINCH itself, so this
+    /// is its job (curses then also queues a KEY_RESIZE, ignored once the size is reported).
+    private func followTerminalSize() {
+        var window = winsize()
+        guard ioctl(connection.output, UInt(TIOCGWINSZ), &window) == 0, window.ws_row > 0, window.ws_col > 0,
+              Int32(window.ws_row) != rolo_lines() || Int32(window.ws_col) != rolo_cols() else { return }
+        resizeterm(Int32(window.ws_row), Int32(window.ws_col))
     }
 
     // MARK: - Handing the terminal over
 
-    /// Leaves curses so another program (the user's `$EDITOR`) can use the terminal, then
-    /// takes it back and repaints everything.
+    /// Leaves curses so another program (the user's `$EDITOR`) can use the terminal, runs
+    /// `body`, then takes the terminal back; the next draw repaints everything.
     public func suspend<T>(_ body: () throws -> T) rethrows -> T {
+        guard isActive else { return try body() }
+        TerminalRestore.send(BracketedPaste.off, to: connection.output)
         def_prog_mode()
-        TerminalRestore.writeToTerminal("\u{1B}[?2004l")
         endwin()
+        TerminalRestore.releaseStandardError(finished: false)
         defer {
+            TerminalRestore.resumeStandardErrorCapture()
             reset_prog_mode()
-            TerminalRestore.writeToTerminal("\u{1B}[?2004h")
+            TerminalRestore.send(BracketedPaste.on, to: connection.output)
+            cursorVisible = nil
+            // The window may have changed meanwhile: curses learns it before the next draw,
+            // the app with the next event.
+            followTerminalSize()
+            relayed.resize = true
             invalidate()
         }
         return try body()
     }
 
-    /// Ctrl-Z: stops rolo like any shell job; `fg` brings it back, repainted.
+    /// Ctrl-Z: stops rolo like any shell job (the terminal given back first); `fg` brings it
+    /// back, repainted.
     public func suspendToShell() {
         suspend {
-            signal(SIGTSTP, SIG_DFL)
-            kill(getpid(), SIGTSTP)
+            var stop = sigaction()
+            stop.__sigaction_handler.sa_handler = SIG_DFL
+            sigemptyset(&stop.sa_mask)
+            var previous = sigaction()
+            sigaction(SIGTSTP, &stop, &previous)
+            // The whole process group, as the shell's own Ctrl-Z would. Without job control
+            // (an orphaned group) the kernel drops the signal and rolo simply carries on.
+            kill(0, SIGTSTP)
+            sigaction(SIGTSTP, &previous, nil)
         }
     }
 
-    /// Gives the terminal back. Safe to call more than once, and from every exit path.
+    /// Gives the terminal back: bracketed paste off, cursor visible, curses ended. Safe to
+    /// call more than once and from every exit path; after a hang-up the writes fail quietly.
     public func shutdown() {
-        guard !isShutDown else { return }
-        isShutDown = true
-        TerminalRestore.writeToTerminal("\u{1B}[?2004l")
+        guard isActive else { return }
+        isActive = false
+        TerminalRestore.send(BracketedPaste.off, to: connection.output)
         curs_set(1)
         endwin()
         if let screen { delscreen(screen) }
         screen = nil
+        closeFiles()
+        TerminalRestore.releaseStandardError(finished: true)
         TerminalRestore.uninstall()
+        if activeBackend === self { activeBackend = nil }
     }
-}
 
-/// Curses key codes and characters as `Key`s.
-enum CursesKeys {
-    static func key(forKeyCode code: Int32) -> Key? {
-        switch code {
-        case KEY_UP: return .up
-        case KEY_DOWN: return .down
-        case KEY_LEFT: return .left
-        case KEY_RIGHT: return .right
-        case KEY_HOME, KEY_A1: return .home
-        case KEY_END, KEY_C1: return .end
-        case KEY_PPAGE, KEY_A3: return .pageUp
-        case KEY_NPAGE, KEY_C3: return .pageDown
-        case KEY_ENTER: return .enter
-        case KEY_BACKSPACE: return .backspace
-        case KEY_DC: return .delete
-        case KEY_IC: return .insert
-        case KEY_BTAB: return .backTab
-        default:
-            for number in 1...12 where code == rolo_key_f(Int32(number)) { return .function(number) }
+    // MARK: - Helpers
+
+    private func openFile(_ descriptor: Int32, mode: String) -> UnsafeMutablePointer<FILE>? {
+        let copy = dup(descriptor)
+        guard copy >= 0 else { return nil }
+        guard let file = fdopen(copy, mode) else {
+            close(copy)
             return nil
         }
+        openedFiles.append(file)
+        return file
     }
 
-    static func key(forCharacter value: UInt32) -> Key? {
-        switch value {
-        case 0x0D, 0x0A: return .enter
-        case 0x09: return .tab
-        case 0x7F, 0x08: return .backspace
-        case 0x1B: return .escape
-        case 0x01...0x1A: return .control(Character(Unicode.Scalar(value + 0x60)!))
-        case 0x00, 0x1C...0x1F: return nil
-        default:
-            guard let scalar = Unicode.Scalar(value), scalar.value >= 0x20 else { return nil }
-            return .character(Character(scalar))
+    private func closeFiles() {
+        for file in openedFiles { fclose(file) }
+        openedFiles = []
+    }
+
+    private static func now() -> Int {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return time.tv_sec * 1000 + time.tv_nsec / 1_000_000
+    }
+
+    private static func bytesWaiting(_ descriptor: Int32) -> Int32 {
+        var count: Int32 = 0
+        return ioctl(descriptor, UInt(FIONREAD), &count) == 0 ? count : -1
+    }
+
+    /// The locale setting that decided, for the warning: LC_ALL wins over LC_CTYPE over LANG.
+    private static func describeLocale(_ environment: [String: String]) -> String {
+        for name in ["LC_ALL", "LC_CTYPE", "LANG"] {
+            if let value = environment[name], !value.isEmpty { return "\(name)=\(value)" }
         }
+        return "LANG is not set"
     }
 }

@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+
+/// The real binary in tmux at 80×24, as someone on a jump host would use it.
+@Suite("End to end in tmux", .serialized)
+struct EndToEndTests {
+    func demo() throws -> Rolo {
+        let rolo = try Rolo()
+        #expect(try rolo("demo").status == 0)
+        return rolo
+    }
+
+    func json(_ rolo: Rolo, _ reference: String) throws -> [String: Any] {
+        let result = try rolo("show", reference, "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        return try #require(try Rolo.json(result.stdout) as? [String: Any])
+    }
+
+    @Test func filterOpenEditACustomFieldSaveQuit() throws {
+        let rolo = try demo()
+        let tui = try Tmux(rolo)
+        tui.wait(for: "all accounts")
+        try tui.type("/")
+        try tui.type("rob howard")
+        tui.wait(for: "1 of 360 match")
+        try tui.keys("Enter", "Enter")
+        tui.wait(for: "dailystory-demo (DailyStory)")
+        try tui.type("e")
+        tui.wait(for: "Edit Rob Howard")
+        try tui.keys("G", "k")                       // the last custom key is stripe_customer_id; class_of_license is above
+        tui.wait(for: "Enter to type")
+        try tui.keys("Enter", "C-u")
+        try tui.type("Gold ✓")
+        try tui.keys("Enter")
+        tui.wait(for: "• class_of_license")
+        try tui.keys("C-s")
+        tui.wait(for: "Saved Rob Howard (1 field), queued for DailyStory")
+        try tui.type("q")
+        #expect(tui.exitStatus() == 0)
+
+        let contact = try json(rolo, "rob@example.com")
+        let custom = try #require(contact["custom"] as? [String: [String: Any]])
+        #expect(custom["class_of_license"]?["value"] as? String == "Gold ✓")
+        let sync = try #require(contact["sync"] as? [String: Any])
+        #expect(sync["pending_edits"] as? Int == 1)
+        #expect(sync["state"] as? String == "1 edit waiting to be sent")
+        #expect(sync["remote_id"] as? String == "43aaf5af35f866b1edba7")
+    }
+
+    @Test func aHangUpMidEditExitsAtOnceAndTheNextStartRestoresEveryCharacter() throws {
+        let rolo = try demo()
+        do {
+            let tui = try Tmux(rolo)
+            tui.wait(for: "all accounts")
+            try tui.type("/rob howard")
+            tui.wait(for: "1 of 360 match")
+            try tui.keys("Enter", "e")
+            tui.wait(for: "Edit Rob Howard")
+            for _ in 0..<14 { try tui.keys("Down") }
+            tui.wait(for: "Enter to type")
+            let screen = tui.screen
+            #expect(screen.contains("City") || screen.contains("Region"), "\(screen)")
+            try tui.keys("Enter", "C-u")
+            try tui.type("Fort Worth 山田 🚀 ü")
+            tui.wait(for: "Fort Worth 山田 🚀 ü")
+            let started = Date()
+            kill(tui.pid, SIGHUP)
+            let status = tui.exitStatus(timeout: 2)
+            let elapsed = Date().timeIntervalSince(started)
+            #expect(status == 129, "rolo ends like a hung-up program")
+            #expect(elapsed < 1, "it exits promptly (\(elapsed) s)")
+        }
+        let tui = try Tmux(rolo)
+        tui.wait(for: "Unsaved edit found")
+        #expect(tui.screen.contains("An edit of Rob Howard in dailystory-demo"))
+        try tui.type("r")
+        tui.wait(for: "Draft restored")
+        let restored = tui.wait(for: "Fort Worth 山田 🚀 ü")
+        #expect(restored.contains("Edit Rob Howard ●"))
+        try tui.type("!")                              // typing goes on where it stopped
+        try tui.keys("Enter", "C-s")
+        tui.wait(for: "Saved Rob Howard")
+        try tui.type("q")
+        #expect(tui.exitStatus() == 0)
+        let contact = try json(rolo, "rob@example.com")
+        let field = ["city", "region", "postcode", "address_line_1"].first { (contact[$0] as? String)?.hasPrefix("Fort Worth") == true }
+        #expect(field.flatMap { contact[$0] as? String } == "Fort Worth 山田 🚀 ü!")
+    }
+
+    @Test func ctrlCAndSigtermLeaveCleanly() throws {
+        let rolo = try demo()
+        let quitting = try Tmux(rolo)
+        quitting.wait(for: "all accounts")
+        try quitting.keys("C-c")
+        #expect(quitting.exitStatus() == 0)
+        #expect(!quitting.screen.contains("all accounts"), "the screen rolo drew is gone (alternate screen left)")
+
+        let terminated = try Tmux(rolo)
+        terminated.wait(for: "all accounts")
+        kill(terminated.pid, SIGTERM)
+        #expect(terminated.exitStatus() == 143)
+    }
+
+    @Test func hostileTextIsShownNotObeyed() throws {
+        let rolo = try Rolo()
+        _ = try rolo("paths")
+        try rolo.seed([[.fullName: "Evil\u{1B}]0;pwned\u{07}\u{1B}[2JName", .email: "evil@example.com",
+                        .company: "\u{1B}]8;;https://phish.example/\u{07}click\u{1B}]8;;\u{07}"]])
+        let tui = try Tmux(rolo)
+        let screen = tui.wait(for: "Evil␛]0;pwned␇␛[2JName")
+        #expect(screen.contains("␛]8;;https://phish."), "the link is shown as text, not made clickable")
+        #expect(tui.title() != "pwned", "the window title was not changed")
+        try tui.type("q")
+        #expect(tui.exitStatus() == 0)
+    }
+
+    @Test func resizingRelaysOutAndATinyTerminalIsSaidSo() throws {
+        let rolo = try demo()
+        let tui = try Tmux(rolo)
+        tui.wait(for: "all accounts")
+        try tui.resize(width: 30, height: 8)
+        tui.wait(for: "Terminal too small")
+        try tui.resize(width: 120, height: 30)
+        let wide = tui.wait(for: "Account ")
+        #expect(wide.contains("│"), "side by side from 100 columns")
+        try tui.resize(width: 80, height: 24)
+        tui.wait(whileShowing: "│ ")
+        try tui.type("q")
+        #expect(tui.exitStatus() == 0)
+    }
+
+    @Test func readOnlySaysEditingIsOff() throws {
+        let rolo = try demo()
+        let tui = try Tmux(rolo, arguments: ["--read-only"])
+        tui.wait(for: "READ-ONLY")
+        try tui.type("e")
+        tui.wait(for: "editing is off")
+        try tui.type("q")
+        #expect(tui.exitStatus() == 0)
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import RoloCore
+import Testing
+@testable import RoloInterchange
+
+@Suite("CSV")
+struct CSVTests {
+    @Test func theHeaderListsEveryStandardFieldThenTheCustomKeysSorted() throws {
+        let text = try written(.csv, customKeys: ["plan", "score"], [])
+        let expected = "id,uid,account," + StandardField.allCases.map(\.rawValue).joined(separator: ",") + ",custom.plan,custom.score\r\n"
+        #expect(text == expected)
+        #expect(text.hasPrefix("id,uid,account,salutation,first_name,last_name,full_name,job_title,company,email,phone,mobile_phone,"))
+    }
+
+    @Test func aRoundTripKeepsEveryStandardFieldAndTheTextOfEveryCustomValue() throws {
+        let original = everything()
+        let keys = original.custom.keys.sorted()
+        let text = try written(.csv, customKeys: keys, [(original, "crm")])
+        let result = try read(text, .csv)
+        let back = try #require(result.contacts.first)
+        #expect(result.contacts.count == 1 && result.warnings.isEmpty)
+        #expect(back.contact.fields == original.fields)
+        #expect(back.contact.uid == original.uid)
+        #expect(back.accountName == "crm")
+        #expect(back.line == 2)
+        // Cells are text: the sync layer retypes them against the account's definitions. What
+        // the text says comes back; types that text cannot tell apart (select, multiselect) do not.
+        for key in keys {
+            #expect(back.contact.custom[key]?.storedText == original.custom[key]?.storedText, "custom.\(key)")
+        }
+        #expect(back.contact.custom["score"] == .number(42.5))
+        #expect(back.contact.custom["renewal"] == .date(LocalDate(iso: "2024-01-01")!))
+        #expect(back.contact.custom["seen"] == original.custom["seen"])
+        #expect(back.contact.custom["vip"] == .bool(true))
+        #expect(back.contact.custom["prefs"] == original.custom["prefs"])
+        #expect(back.contact.custom["plan"] == .text("gold"))
+        #expect(back.contact.custom["tags"] == .json(.array(["a", "b, c", "d;e", "f\\g"].map(JSONValue.string))))
+    }
+
+    @Test func cellsAreQuotedByTheLibraryOnlyWhenTheyMustBe() throws {
+        var contact = Contact(accountID: 0, fields: [.firstName: "Rob", .company: "Acme, Inc.", .notes: "He said \"hi\"\r\nthen left",
+                                                     .city: " spaced "])
+        contact.uid = "u1"
+        let text = try written(.csv, [(contact, "local")])
+        let row = text.components(separatedBy: "\r\n")[1...].joined(separator: "\r\n")
+        #expect(row.hasPrefix(",u1,local,,Rob,,,,\"Acme, Inc.\","))
+        #expect(row.contains(",\"He said \"\"hi\"\"\r\nthen left\"\r\n"))
+        #expect(row.contains(", spaced ,"))
+        #expect(text.hasSuffix("\r\n"))
+        let back = try read(text, .csv).contacts[0].contact
+        #expect(back.fields == contact.fields)
+    }
+
+    @Test func aSpreadsheetExportIsRead() throws {
+        let result = try ContactFileReader.read(try fixture("spreadsheet.csv"), format: .csv, skipInvalid: false)
+        #expect(result.contacts.count == 3)
+        let ann = result.contacts[0]
+        #expect(ann.line == 2)
+        #expect(ann.contact[.firstName] == "Ann" && ann.contact[.lastName] == "Archer")
+        #expect(ann.contact[.email] == "ann@example.com")
+        #expect(ann.contact[.mobilePhone] == "+1 555 0100")
+        #expect(ann.contact[.company] == "Archer, Inc.")
+        #expect(ann.contact[.postcode] == "75001", "Zip is an alias")
+        #expect(ann.contact[.jobTitle] == "CEO", "Job-Title matches job_title")
+        #expect(ann.contact[.notes] == "Line one\r\nLine two, with a comma\r\nLine \"three\"")
+        #expect(ann.contact.custom == ["plan": .text("gold"), "renewal": .date(LocalDate(iso: "2024-01-01")!)])
+        let bob = result.contacts[1]
+        #expect(bob.line == 6, "the quoted cell took three lines and the empty row one")
+        #expect(bob.contact[.postcode] == "02134")
+        #expect(bob.contact.custom == ["plan": .text("silver")])
+        let cy = result.contacts[2]
+        #expect(cy.line == 8)
+        #expect(cy.contact[.notes] == "Quoted \"nick\"")
+        #expect(cy.contact.custom == ["renewal": .text("2024-13-01")])
+        #expect(result.warnings == [ImportProblem(line: 1, message: "column “Plan” is not a field of rolo; it is read as the custom key plan")])
+        #expect(Set(result.contacts.map(\.contact.uid)).count == 3, "each row gets a new uid")
+    }
+
+    @Test func headerNamesAreMatchedLikeFieldNames() throws {
+        let text = "ID,UID,Account,E-mail,Given_Name,Surname,State,Postal Code,Custom.Plan,Favourite Colour\n"
+            + "k3p9,AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE,crm,x@example.com,Ann,Archer,TX,75001,gold,teal\n"
+        let result = try read(text, .csv)
+        let contact = try #require(result.contacts.first).contact
+        #expect(contact.uid == "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee")
+        #expect(contact.id == nil, "the id column is ignored")
+        #expect(result.contacts[0].accountName == "crm")
+        #expect(contact[.firstName] == "Ann" && contact[.lastName] == "Archer")
+        #expect(contact[.region] == "TX" && contact[.postcode] == "75001")
+        #expect(contact.custom == ["Plan": .text("gold"), "favourite_colour": .text("teal"), "e_mail": .text("x@example.com")])
+        #expect(result.warnings.map(\.message) == [
+            "column “E-mail” is not a field of rolo; it is read as the custom key e_mail",
+            "column “Favourite Colour” is not a field of rolo; it is read as the custom key favourite_colour",
+        ])
+    }
+
+    @Test func anEmptyUIDCellGetsANewUID() throws {
+        let result = try read("uid,first_name\n,Ann\n  ,Bob\n", .csv)
+        #expect(result.contacts.count == 2)
+        #expect(result.contacts.allSatisfy { UUID(uuidString: $0.contact.uid) != nil })
+    }
+
+    @Test func aBOMAndCRLFAndBlankLinesAreAccepted() throws {
+        let text = "\u{FEFF}\r\n\r\nfirst_name,email\r\nAnn,ann@example.com\r\n\r\n   \r\nBob,bob@example.com"
+        let result = try read(text, .csv)
+        #expect(result.contacts.map { $0.contact[.firstName] } == ["Ann", "Bob"])
+        #expect(result.contacts.map(\.line) == [4, 7])
+    }
+
+    @Test(arguments: [
+        ("first_name,email\nAnn,ann@example.com\n\"Bob,bob@example.com\n", 3, "a quote opened here is never closed"),
+        ("first_name,email\nAnn,ann@example.com\nBob,bob@example.com,extra\n", 3, "has 3 cells; the header has 2"),
+        ("first_name,notes\n\"Ann\",\"one\ntwo\nthree\"\nBob\n", 5, "has 1 cell; the header has 2"),
+        ("first_name,notes\r\n\"Ann\",\"one\r\ntwo\"\r\n\"Bob\"x,n\r\n", 4, "text after a closing quote"),
+        ("id,uid,account\n1,2,3\n", 1, "the header names no field"),
+    ])
+    func malformedRowsNameTheLineWhereTheyStart(text: String, line: Int, message: String) throws {
+        let found = try #require(problem(text, .csv))
+        #expect(found.line == line, "\(found)")
+        #expect(found.message.hasPrefix(message), "\(found)")
+    }
+
+    @Test func invalidUTF8NamesItsLine() throws {
+        let data = Data("first_name,email\nAnn,ann@example.com\nJ".utf8) + Data([0xFC]) + Data("rgen,j@example.com\n".utf8)
+        let found = try #require(problem(data, .csv))
+        #expect(found.line == 3 && found.message.hasPrefix("the file is not UTF-8 text"))
+    }
+
+    @Test func skipInvalidKeepsTheRecordsAfterABadOne() throws {
+        // The library reads on after a stray quote as if the cell were still quoted; the scanner
+        // cuts records the same way, so the rows after it keep their cells and lines.
+        let text = "first_name,notes\n\"Ann\"x,\"a\nb\"\nBob,ok\nCy,too,many\nDee,\"fine\"\n"
+        let result = try read(text, .csv, skipInvalid: true)
+        #expect(result.contacts.map { $0.contact[.firstName] } == ["Bob", "Dee"])
+        #expect(result.contacts.map { $0.contact[.notes] } == ["ok", "fine"])
+        #expect(result.contacts.map(\.line) == [4, 6])
+        #expect(result.skipped.map(\.line) == [2, 5])
+    }
+
+    @Test func afterAStrayQuoteTheLibraryReadsOnUntilTheCellCloses() throws {
+        // `"Ann"x` leaves the library inside a quoted cell until `"Cy"` closes it: lines 2 to 4
+        // are one bad record, and Dee's record starts on line 5.
+        let text = "first_name,notes\n\"Ann\"x,b\nBob,ok\n\"Cy\",c\nDee,fine\n"
+        let result = try read(text, .csv, skipInvalid: true)
+        #expect(result.contacts.map { $0.contact[.firstName] } == ["Dee"])
+        #expect(result.contacts.map(\.line) == [5])
+        #expect(result.skipped == [ImportProblem(line: 2, message: "text after a closing quote (a quote inside a cell must be doubled)")])
+    }
+
+    @Test func aQuoteInsideAnUnquotedCellIsText() throws {
+        let result = try read("first_name,notes\nAnn,5'10\" tall\n", .csv)
+        #expect(result.contacts.first?.contact[.notes] == "5'10\" tall")
+    }
+
+    @Test func repeatedColumnsAreWarnedAbout() throws {
+        let result = try read("mobile,cell,email\n,+15550001111,a@example.com\n", .csv)
+        #expect(result.contacts.first?.contact[.mobilePhone] == "+15550001111")
+        #expect(result.warnings.map(\.message) == ["columns “mobile” and “cell” are the same field; the last non-empty cell wins"])
+    }
+
+    @Test func anEmptyFileHasNoContacts() throws {
+        #expect(try read("", .csv).contacts.isEmpty)
+        #expect(try read("first_name,email\r\n", .csv).contacts.isEmpty)
+    }
+}
