@@ -39,7 +39,7 @@ extension LocalCache {
             }
             try db.execute(sql: "INSERT INTO account (name, provider, settings, createdAt) VALUES (?, ?, ?, ?)",
                            arguments: [trimmed, provider.rawValue, LocalCache.encodeSettings(settings),
-                                       Timestamp.now().millisecondsSinceEpoch])
+                                       clock().millisecondsSinceEpoch])
             let id = db.lastInsertedRowID
             try LocalCache.replaceDefinitions(definitions, accountID: id, db: db)
             return Account(id: id, name: trimmed, provider: provider, settings: settings)

@@ -10,7 +10,7 @@ extension LocalCache {
             try db.execute(sql: """
                 INSERT INTO draft (accountId, contactId, payload, savedAt) VALUES (?, ?, ?, ?)
                 ON CONFLICT (accountId, contactId) DO UPDATE SET payload = excluded.payload, savedAt = excluded.savedAt
-                """, arguments: [accountID, contactID, payload, Timestamp.now().millisecondsSinceEpoch])
+                """, arguments: [accountID, contactID, payload, clock().millisecondsSinceEpoch])
         }
     }
 

@@ -12,13 +12,16 @@ public final class LocalCache: Sendable {
     let writer: any DatabaseWriter
     /// Where the file is, for messages; nil for an in-memory cache.
     public let path: String?
+    /// The time written into rows (audit, outbox, sync stamps); tests pass a fixed one.
+    public let clock: @Sendable () -> Timestamp
 
     /// Opens (creating if needed) the cache at `path` and brings its schema up to date.
     ///
     /// Throws `RoloError.cache` with a one-line message naming the path when the file is not a
     /// rolo cache (another program's database, a corrupt file, a text file), or was written by
     /// a newer rolo.
-    public init(path: String) throws {
+    public init(path: String, clock: @escaping @Sendable () -> Timestamp = { .now() }) throws {
+        self.clock = clock
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         do {
@@ -35,7 +38,7 @@ public final class LocalCache: Sendable {
             let pool = try DatabasePool(path: path, configuration: LocalCache.configuration())
             self.writer = pool
             self.path = path
-            try LocalCache.prepare(pool, path: path)
+            try LocalCache.prepare(pool, path: path, now: clock())
             if isNew {
                 // Contact data is personal data: readable by its owner only.
                 try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
@@ -48,11 +51,12 @@ public final class LocalCache: Sendable {
     }
 
     /// A private cache in memory, for tests and previews.
-    public init() throws {
+    public init(clock: @escaping @Sendable () -> Timestamp = { .now() }) throws {
+        self.clock = clock
         let queue = try DatabaseQueue(configuration: LocalCache.configuration())
         self.writer = queue
         self.path = nil
-        try LocalCache.prepare(queue, path: ":memory:")
+        try LocalCache.prepare(queue, path: ":memory:", now: clock())
     }
 
     private static func configuration() -> Configuration {
@@ -67,7 +71,7 @@ public final class LocalCache: Sendable {
         return configuration
     }
 
-    private static func prepare(_ writer: any DatabaseWriter, path: String) throws {
+    private static func prepare(_ writer: any DatabaseWriter, path: String, now: Timestamp) throws {
         let migrator = Schema.migrator
         try writer.read { db in
             let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -82,7 +86,7 @@ public final class LocalCache: Sendable {
         try writer.write { db in
             if try Int.fetchOne(db, sql: "SELECT count(*) FROM account") == 0 {
                 try db.execute(sql: "INSERT INTO account (name, provider, createdAt) VALUES (?, 'local', ?)",
-                               arguments: [Account.defaultName, Timestamp.now().millisecondsSinceEpoch])
+                               arguments: [Account.defaultName, now.millisecondsSinceEpoch])
             }
         }
     }

@@ -8,7 +8,7 @@ extension LocalCache {
     public func insertContact(_ contact: Contact, author: Author, clearing draft: DraftSlot? = nil) throws -> Contact {
         try write { db in
             let index = try SearchIndex.Batch(db)
-            let stored = try LocalCache.insert(contact, author: author, index: index, db: db)
+            let stored = try self.insert(contact, author: author, index: index, db: db)
             try index.flush()
             if let draft { try LocalCache.deleteDraft(draft, db: db) }
             return stored
@@ -42,14 +42,14 @@ extension LocalCache {
                 for (position, item) in keyed.enumerated() {
                     let contact = contacts[item.1]
                     let rank = RankSpace.lower + spacing * Int64(position + 1)
-                    byPosition[item.1] = try LocalCache.insert(contact, rank: rank, remote: remoteByUID[contact.uid], author: author,
+                    byPosition[item.1] = try self.insert(contact, rank: rank, remote: remoteByUID[contact.uid], author: author,
                                                                index: index, db: db).id!
                     if index.count >= SearchIndex.batchSize { try index.flush() }
                 }
                 ids = byPosition.compactMap { $0 }
             } else {
                 for contact in contacts {
-                    ids.append(try LocalCache.insert(contact, remote: remoteByUID[contact.uid], author: author,
+                    ids.append(try self.insert(contact, remote: remoteByUID[contact.uid], author: author,
                                                      index: index, db: db).id!)
                     // Placing a contact reads neighbours' ranks, never the index, so queued rows can wait.
                     if index.count >= SearchIndex.batchSize { try index.flush() }
@@ -89,7 +89,7 @@ extension LocalCache {
                 let key = next.sortKey
                 guard key >= previous else { throw RoloError.failed("bulk load out of name order at \(position)") }
                 previous = key
-                _ = try LocalCache.insert(next, rank: lower + spacing * Int64(position + 1), author: author,
+                _ = try self.insert(next, rank: lower + spacing * Int64(position + 1), author: author,
                                           index: index, db: db)
                 if index.count >= SearchIndex.batchSize { try index.flush() }
             }
@@ -110,12 +110,12 @@ extension LocalCache {
             try LocalCache.deleteDraft(.contact(id, accountID: contact.accountID), db: db)
             guard !deltas.isEmpty else { return (contact, []) }
             contact = edit.applied(to: contact)
-            contact.updatedAt = .now()
+            contact.updatedAt = clock()
             let index = try SearchIndex.Batch(db)
             try ContactRows.update(contact, index: index, db: db)
             try index.flush()
-            try LocalCache.recordOutbox(.update, contact: contact, deltas: deltas, db: db)
-            try LocalCache.recordAudit("update", contact: contact, deltas: deltas, author: author, db: db)
+            try self.recordOutbox(.update, contact: contact, deltas: deltas, db: db)
+            try self.recordAudit("update", contact: contact, deltas: deltas, author: author, db: db)
             return (contact, deltas)
         }
     }
@@ -128,13 +128,13 @@ extension LocalCache {
                   let rank = try Int64.fetchOne(db, sql: "SELECT rank FROM contact WHERE id = ?", arguments: [id.rawValue]) else {
                 throw RoloError.notFound("no contact \(id.shortID)")
             }
-            let now = Timestamp.now().millisecondsSinceEpoch
+            let now = clock().millisecondsSinceEpoch
             try db.execute(sql: "UPDATE contact SET deletedAt = ?, updatedAt = ? WHERE id = ?", arguments: [now, now, id.rawValue])
             try SearchIndex.remove(rank: rank, db: db)
             try LocalCache.deleteDraft(.contact(id, accountID: contact.accountID), db: db)
             let deltas = LocalCache.allFields(of: contact).map { FieldDelta(key: $0.key, before: $0.after, after: nil) }
-            try LocalCache.recordOutbox(.delete, contact: contact, deltas: [], db: db)
-            try LocalCache.recordAudit("delete", contact: contact, deltas: deltas, author: author, db: db)
+            try self.recordOutbox(.delete, contact: contact, deltas: [], db: db)
+            try self.recordAudit("delete", contact: contact, deltas: deltas, author: author, db: db)
         }
     }
 
@@ -162,15 +162,15 @@ extension LocalCache {
             case .update:
                 let reverted = deltas.map(\.reverted)
                 contact = ContactEdit(deltas: reverted).applied(to: contact)
-                contact.updatedAt = .now()
+                contact.updatedAt = clock()
                 try ContactRows.update(contact, index: index, db: db)
                 try index.flush()
-                try LocalCache.recordAudit("undo update", contact: contact, deltas: reverted, author: author, db: db)
+                try self.recordAudit("undo update", contact: contact, deltas: reverted, author: author, db: db)
                 return UndoOutcome(kind: .update, contactID: contactID, displayName: contact.displayName, deltas: reverted)
             case .create:
                 // A create's outbox entry holds no copy of the contact: the row is the record.
                 let reverted = LocalCache.allFields(of: contact).map(\.reverted)
-                try LocalCache.recordAudit("undo create", contact: contact, deltas: reverted, author: author, db: db)
+                try self.recordAudit("undo create", contact: contact, deltas: reverted, author: author, db: db)
                 if let rank = try Int64.fetchOne(db, sql: "SELECT rank FROM contact WHERE id = ?", arguments: [contactID.rawValue]) {
                     try SearchIndex.remove(rank: rank, db: db)
                 }
@@ -178,12 +178,12 @@ extension LocalCache {
                 return UndoOutcome(kind: .create, contactID: contactID, displayName: contact.displayName, deltas: reverted)
             case .delete:
                 let reverted = LocalCache.allFields(of: contact)
-                let now = Timestamp.now().millisecondsSinceEpoch
+                let now = clock().millisecondsSinceEpoch
                 try db.execute(sql: "UPDATE contact SET deletedAt = NULL, updatedAt = ? WHERE id = ?", arguments: [now, contactID.rawValue])
                 let rank = try Int64.fetchOne(db, sql: "SELECT rank FROM contact WHERE id = ?", arguments: [contactID.rawValue])!
                 index.add(contact, rank: rank)
                 try index.flush()
-                try LocalCache.recordAudit("undo delete", contact: contact, deltas: reverted, author: author, db: db)
+                try self.recordAudit("undo delete", contact: contact, deltas: reverted, author: author, db: db)
                 return UndoOutcome(kind: .delete, contactID: contactID, displayName: contact.displayName, deltas: reverted)
             }
         }
@@ -191,19 +191,19 @@ extension LocalCache {
 
     // MARK: - Pieces shared by the writes
 
-    static func insert(_ contact: Contact, rank: Int64? = nil, remote: RemoteReference? = nil, author: Author,
+    func insert(_ contact: Contact, rank: Int64? = nil, remote: RemoteReference? = nil, author: Author,
                        index: SearchIndex.Batch, db: Database) throws -> Contact {
         var stored = contact
         let rank = try rank ?? RankAllocator.rank(for: contact.sortKey, db: db)
         stored.id = ContactID(try ContactRows.insert(contact, rank: rank, index: index, db: db))
-        let deltas = allFields(of: stored)
+        let deltas = LocalCache.allFields(of: stored)
         if let remote {
             // Already at the provider: link it, with this record as the agreed base.
             try db.cachedStatement(sql: """
                 INSERT INTO remote_link (contactId, accountId, remoteId, remoteModifiedAt, baseRecord, baseHash, syncedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [stored.id!.rawValue, stored.accountID, remote.id, remote.modifiedAt,
-                                         BaseRecord.encode(stored), ContentHash.of(stored), Timestamp.now().millisecondsSinceEpoch])
+                                         BaseRecord.encode(stored), ContentHash.of(stored), clock().millisecondsSinceEpoch])
             try recordAudit("import", contact: stored, deltas: deltas, author: author, db: db)
         } else {
             // A create's outbox entry needs no copy of the fields: the contact row is what is sent.
@@ -218,17 +218,17 @@ extension LocalCache {
         contact.keysWithValues.map { FieldDelta(key: $0, before: nil, after: contact.value(of: $0)) }
     }
 
-    static func recordOutbox(_ operation: OutboxOperation, contact: Contact, deltas: [FieldDelta], db: Database) throws {
+    func recordOutbox(_ operation: OutboxOperation, contact: Contact, deltas: [FieldDelta], db: Database) throws {
         try db.cachedStatement(sql: """
             INSERT INTO outbox (contactId, accountId, operation, deltas, createdAt) VALUES (?, ?, ?, ?, ?)
             """).execute(arguments: [contact.id!.rawValue, contact.accountID, operation.rawValue, DeltaCoding.encode(deltas),
-                             Timestamp.now().millisecondsSinceEpoch])
+                             clock().millisecondsSinceEpoch])
     }
 
-    static func recordAudit(_ action: String, contact: Contact, deltas: [FieldDelta], author: Author, db: Database) throws {
+    func recordAudit(_ action: String, contact: Contact, deltas: [FieldDelta], author: Author, db: Database) throws {
         try db.cachedStatement(sql: """
             INSERT INTO audit (at, user, clientAddress, contactId, contactUid, action, deltas) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [Timestamp.now().millisecondsSinceEpoch, author.user, author.clientAddress, contact.id!.rawValue,
+            """).execute(arguments: [clock().millisecondsSinceEpoch, author.user, author.clientAddress, contact.id!.rawValue,
                              contact.uid, action, DeltaCoding.encode(deltas)])
     }
 }

@@ -167,7 +167,7 @@ public final class ContactService: Sendable {
     public func add(_ assignments: [FieldAssignment], to account: Account) throws -> EditOutcome {
         let input = FieldInput(account: account, definitions: try cache.fieldDefinitions(accountID: account.id))
         let (edit, warnings) = try input.edit(from: assignments, existing: nil)
-        let contact = edit.applied(to: Contact(accountID: account.id))
+        let contact = edit.applied(to: Contact(accountID: account.id, createdAt: cache.clock()))
         return try create(contact, clearing: nil, extraWarnings: warnings)
     }
 

@@ -19,7 +19,7 @@ public enum Fixture {
     }
 
     public static func service(people: [Person] = Fixture.people, withProviders: Bool = true) throws -> ContactService {
-        let cache = try LocalCache()
+        let cache = try LocalCache(clock: clock)
         let local = try cache.defaultAccount()
         var accounts = [local.id]
         if withProviders {

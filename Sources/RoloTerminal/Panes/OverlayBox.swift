@@ -48,12 +48,12 @@ enum OverlayBox {
             let help = picker.allowsMany ? "Space ticks · Enter accepts · Esc cancels" : "Enter chooses · Esc cancels"
             canvas.writeFitted(help, x: box.x, y: box.maxY - 1, width: box.width, role: .hint)
         case .addField(let prompt):
-            let width = min(screen.width - 2, 70)
+            let width = AddFieldGeometry.boxWidth(mainWidth: screen.width)
             let hint = wrap(prompt.hint, width: width - 4)
             let box = frame(title: "Add a custom field", width: width, height: 6 + hint.count, in: screen, into: &canvas)
             canvas.write("Key:  ", x: box.x, y: box.y, role: .label)
-            let fieldX = box.x + 6
-            let fieldWidth = box.width - 6
+            let fieldX = box.x + AddFieldGeometry.labelWidth
+            let fieldWidth = AddFieldGeometry.keyWidth(mainWidth: screen.width)
             canvas.fill(Rect(x: fieldX, y: box.y, width: fieldWidth, height: 1), role: .input)
             let view = prompt.key.viewport(width: fieldWidth)
             canvas.write(view.visible, x: fieldX, y: box.y, role: .input)

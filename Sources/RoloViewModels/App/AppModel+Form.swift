@@ -211,7 +211,7 @@ extension AppModel {
             case .edit(let id):
                 outcome = try service.save(edit, to: id)
             case .create:
-                outcome = try service.create(edit.applied(to: Contact(accountID: form.account.id)), clearing: form.draftSlot)
+                outcome = try service.create(edit.applied(to: Contact(accountID: form.account.id, createdAt: options.now())), clearing: form.draftSlot)
             }
             self.form = nil
             focus = focusBeforeForm == .form ? .list : focusBeforeForm

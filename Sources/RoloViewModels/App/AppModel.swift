@@ -269,6 +269,10 @@ public final class AppModel {
         list.filter.scrollToCursor(width: footerWidth)
         commandLine?.editor.scrollToCursor(width: footerWidth)
         if form?.editor != nil { form!.editor!.scrollToCursor(width: FormGeometry.valueWidth(paneWidth: layout.detailPane.width)) }
+        if case .addField(var prompt) = overlay {
+            prompt.key.scrollToCursor(width: AddFieldGeometry.keyWidth(mainWidth: layout.main.width))
+            overlay = .addField(prompt)
+        }
     }
 
     func resize(to size: Size) throws {

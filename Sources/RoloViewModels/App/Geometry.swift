@@ -43,3 +43,13 @@ public struct Rect: Hashable, Sendable {
         return (Rect(x: x, y: y, width: width, height: height - taken), Rect(x: x, y: maxY - taken, width: width, height: taken))
     }
 }
+
+/// The add-field box, shared by the pane that draws it and the model that scrolls its key
+/// editor: at most 70 columns, a border and padding of two on each side, a 6-column label.
+public enum AddFieldGeometry {
+    public static let labelWidth = 6
+
+    public static func boxWidth(mainWidth: Int) -> Int { max(12, min(mainWidth - 2, 70)) }
+
+    public static func keyWidth(mainWidth: Int) -> Int { max(1, boxWidth(mainWidth: mainWidth) - 4 - labelWidth) }
+}
