@@ -62,6 +62,11 @@ for size in sizes {
     probe.arguments = ["probe", path, String(size)]
     try probe.run()
     probe.waitUntilExit()
+    if let rolo = ProcessInfo.processInfo.environment["ROLO_BIN"], !rolo.isEmpty {
+        try TerminalProbe(rolo: rolo, cachePath: path, directory: directory).run()
+    } else {
+        print("(set ROLO_BIN to a release rolo to measure the terminal UI)")
+    }
     print()
 }
 

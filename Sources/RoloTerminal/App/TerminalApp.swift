@@ -112,29 +112,43 @@ struct Waker: @unchecked Sendable {
     func wake() { backend.wake() }
 }
 
-/// With `ROLO_FRAME_LOG=path`, records the time from each key to its finished frame, in
-/// microseconds — what `make bench` reads to measure keystroke latency in the real program.
+/// With `ROLO_FRAME_LOG=path`, records when the first frame was finished (`first <ns>`, on
+/// CLOCK_MONOTONIC, which the benchmark compares with the moment it started rolo) and the
+/// time from each key to its finished frame (`key <µs>`) — what `make bench` reads to
+/// measure start-up and keystroke latency in the real program.
 final class FrameLog {
     private let handle: FileHandle?
     private var keyAt: UInt64?
+    private var firstFrameWritten = false
 
     init(path: String?) {
         guard let path, !path.isEmpty else {
             handle = nil
             return
         }
-        FileManager.default.createFile(atPath: path, contents: nil)
+        FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
         handle = FileHandle(forWritingAtPath: path)
     }
 
+    static func monotonicNanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+    }
+
     func keyReceived() {
-        if handle != nil { keyAt = DispatchTime.now().uptimeNanoseconds }
+        if handle != nil { keyAt = Self.monotonicNanoseconds() }
     }
 
     func frameDrawn() {
-        guard let handle, let start = keyAt else { return }
-        let micros = (DispatchTime.now().uptimeNanoseconds - start) / 1000
-        try? handle.write(contentsOf: Data("\(micros)\n".utf8))
+        guard let handle else { return }
+        let now = Self.monotonicNanoseconds()
+        if !firstFrameWritten {
+            firstFrameWritten = true
+            try? handle.write(contentsOf: Data("first \(now)\n".utf8))
+        }
+        guard let start = keyAt else { return }
+        try? handle.write(contentsOf: Data("key \((now - start) / 1000)\n".utf8))
         keyAt = nil
     }
 }
