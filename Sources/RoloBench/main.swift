@@ -11,6 +11,12 @@ if arguments.count >= 4, arguments[1] == "probe" {
     try Probe(path: arguments[2], size: Int(arguments[3]) ?? 0).run()
     exit(0)
 }
+if arguments.count >= 3, arguments[1] == "tui" {
+    // Only the terminal measurements, on a cache built earlier: `rolo-bench tui PATH`.
+    let rolo = ProcessInfo.processInfo.environment["ROLO_BIN"] ?? "rolo"
+    try TerminalProbe(rolo: rolo, cachePath: arguments[2], directory: NSTemporaryDirectory()).run()
+    exit(0)
+}
 
 var sizes = [100_000, 1_000_000]
 var directory = "bench-data"
@@ -24,7 +30,7 @@ while index < arguments.count {
         index += 1
         directory = arguments[index]
     case "--help", "-h":
-        print("usage: rolo-bench [--sizes 100000,1000000] [--dir bench-data]")
+        print("usage: rolo-bench [--sizes 100000,1000000] [--dir bench-data]\n       rolo-bench tui CACHE   (the terminal measurements only; ROLO_BIN names rolo)")
         exit(0)
     default:
         FileHandle.standardError.write(Data("rolo-bench: unknown option \(arguments[index])\n".utf8))
@@ -57,6 +63,7 @@ for size in sizes {
                  Double(size) / seconds, seconds, sortSeconds, Double(bytes) / 1_048_576))
 
     if ProcessInfo.processInfo.environment["ROLO_BENCH_NO_PROBE"] != nil { continue }
+    fflush(nil)   // every stream: the probe writes to the same stdout
     let probe = Process()
     probe.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     probe.arguments = ["probe", path, String(size)]

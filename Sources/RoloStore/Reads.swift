@@ -123,22 +123,23 @@ extension LocalCache {
     }
 
     /// Edits waiting for a provider (local accounts have none: their history is not "pending").
+    /// Kept by triggers, so this never counts outbox rows.
     public func pendingEditCount(in scope: AccountScope) throws -> Int {
         try read { db in
             let (low, high) = LocalCache.accountIDRange(scope)
             return try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM outbox o JOIN account a ON a.id = o.accountId
-                WHERE o.accountId BETWEEN ? AND ? AND a.provider != 'local'
+                SELECT total(pendingCount) FROM account WHERE id BETWEEN ? AND ? AND provider != 'local'
                 """, arguments: [low, high]) ?? 0
         }
     }
 
-    /// Contacts with an unresolved conflict.
+    /// Contacts with an unresolved conflict. Driven from the conflict table, which holds a
+    /// handful of rows, never from the contacts of the scope.
     public func conflictCount(in scope: AccountScope) throws -> Int {
         try read { db in
             let (low, high) = LocalCache.accountIDRange(scope)
             return try Int.fetchOne(db, sql: """
-                SELECT count(DISTINCT f.contactId) FROM conflict f JOIN contact c ON c.id = f.contactId
+                SELECT count(DISTINCT f.contactId) FROM conflict f CROSS JOIN contact c ON c.id = f.contactId
                 WHERE c.accountId BETWEEN ? AND ?
                 """, arguments: [low, high]) ?? 0
         }

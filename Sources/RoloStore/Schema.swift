@@ -170,6 +170,20 @@ enum Schema {
                 CREATE TABLE search_term (term TEXT PRIMARY KEY) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("2026-11-25 kept count of waiting edits") { db in
+            // The status bar shows the edits waiting per account on every start and every
+            // change; counting outbox rows there would cost milliseconds per 100k entries.
+            try db.execute(sql: """
+                ALTER TABLE account ADD COLUMN pendingCount INTEGER NOT NULL DEFAULT 0;
+                UPDATE account SET pendingCount = (SELECT count(*) FROM outbox WHERE outbox.accountId = account.id);
+                CREATE TRIGGER outbox_count_insert AFTER INSERT ON outbox BEGIN
+                    UPDATE account SET pendingCount = pendingCount + 1 WHERE id = new.accountId;
+                END;
+                CREATE TRIGGER outbox_count_delete AFTER DELETE ON outbox BEGIN
+                    UPDATE account SET pendingCount = pendingCount - 1 WHERE id = old.accountId;
+                END;
+                """)
+        }
         return migrator
     }
 

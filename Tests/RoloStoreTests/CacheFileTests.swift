@@ -11,8 +11,34 @@ struct CacheFileTests {
         #expect(account.name == "local")
         #expect(account.provider == .local)
         let applied = try cache.read { db in try Schema.migrator.appliedIdentifiers(db) }
-        #expect(applied.count == 3)
+        #expect(applied == ["2026-11-25 accounts, contacts, custom values, field definitions",
+                            "2026-11-25 remote links, outbox, drafts, conflicts, audit log",
+                            "2026-11-25 full-text index for the live filter",
+                            "2026-11-25 kept count of waiting edits"])
         #expect(try cache.read { db in try Schema.migrator.hasCompletedMigrations(db) })
+    }
+
+    @Test func aCacheFromBeforeTheKeptCountsGetsItsWaitingEditsCounted() throws {
+        let path = temporaryPath("old.sqlite")
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        do {
+            // A cache as the first three migrations left it, with two edits waiting.
+            let old = try DatabaseQueue(path: path)
+            try Schema.migrator.migrate(old, upTo: "2026-11-25 full-text index for the live filter")
+            try old.write { db in
+                try db.execute(sql: """
+                    INSERT INTO account (id, name, provider, settings, createdAt) VALUES (1, 'local', 'local', '{}', 0);
+                    INSERT INTO account (id, name, provider, settings, createdAt) VALUES (2, 'ds', 'dailystory', '{}', 0);
+                    INSERT INTO contact (id, uid, accountId, rank, sortKey, displayName, contentHash, createdAt, updatedAt)
+                    VALUES (1, 'u1', 2, 10, 'ann', 'Ann', 'h', 0, 0);
+                    INSERT INTO outbox (contactId, accountId, operation, deltas, createdAt) VALUES (1, 2, 'create', '[]', 0);
+                    INSERT INTO outbox (contactId, accountId, operation, deltas, createdAt) VALUES (1, 2, 'update', '[]', 0);
+                    """)
+            }
+        }
+        let cache = try LocalCache(path: path)
+        #expect(try cache.pendingEditCount(in: .all) == 2)
+        #expect(try cache.pendingEditCount(in: .account(1)) == 0)
     }
 
     @Test func theIndexColumnsAreTheOnesTheCodeWrites() throws {

@@ -100,6 +100,21 @@ struct WriteTests {
         #expect(try cache.detail(rows[0].id)?.syncState == .localOnly)
     }
 
+    @Test func thePendingCountFollowsEditsAndUndos() throws {
+        let (cache, _) = try makeCache()
+        let provider = try cache.createAccount(name: "ds", provider: .dailystory)
+        let ann = try cache.insertContact(person("Ann", "Lee", account: provider.id), author: tester)
+        var edit = ContactEdit()
+        edit.set(.city, "Dallas")
+        try cache.updateContact(ann.id!, edit: edit, author: tester)
+        #expect(try cache.pendingEditCount(in: .account(provider.id)) == 2)
+        _ = try cache.undoLastEdit(in: .account(provider.id), author: tester)
+        #expect(try cache.pendingEditCount(in: .account(provider.id)) == 1)
+        _ = try cache.undoLastEdit(in: .account(provider.id), author: tester)
+        #expect(try cache.pendingEditCount(in: .all) == 0)
+        #expect(try cache.outbox().isEmpty)
+    }
+
     @Test func savingAContactClearsItsDraft() throws {
         let (cache, account) = try makeCache()
         let rob = try cache.insertContact(person("Rob", "Howard", account: account.id), author: tester)

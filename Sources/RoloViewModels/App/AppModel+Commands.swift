@@ -178,7 +178,8 @@ extension AppModel {
     func filterChanged(_ effects: inout [Effect]) throws {
         try list.load(.first, scope: scope, service: service, selectionOffset: 0)
         list.topIndex = 0
-        try refreshCounts(&effects)
+        // Typing changes which contacts match, not how many there are or what waits to be sent.
+        recountMatches(&effects)
         detail = nil
         try loadDetailIfVisible()
     }

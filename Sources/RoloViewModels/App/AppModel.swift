@@ -217,6 +217,12 @@ public final class AppModel {
         pendingEdits = try service.pendingEditCount(in: scope)
         conflicts = try service.conflictCount(in: scope)
         lastSync = try currentAccount.flatMap { try service.lastSync(accountID: $0.id) }
+        recountMatches(&effects)
+    }
+
+    /// Starts counting the filter's matches in the background (the list shows "counting…"
+    /// until the count arrives); without a filter every contact matches.
+    func recountMatches(_ effects: inout [Effect]) {
         countGeneration += 1
         if let query = list.query {
             list.matches = nil
