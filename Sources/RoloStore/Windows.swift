@@ -110,21 +110,29 @@ extension LocalCache {
         let direction = forward != descending ? "ASC" : "DESC"
         let rows = try fetchByRank(scope: scope, match: match, above: low, below: high, direction: direction,
                                    limit: limit + 1, db: db)
-        var summaries = rows.prefix(limit).map { summary($0, providers: providers) }
-        let more = rows.count > limit
-        if !forward { summaries.reverse() }
-        switch anchor {
-        case .first: return ContactWindow(rows: summaries, reachedStart: true, reachedEnd: !more)
-        case .last: return ContactWindow(rows: summaries, reachedStart: !more, reachedEnd: true)
-        case .after: return ContactWindow(rows: summaries, reachedStart: false, reachedEnd: !more)
-        case .before: return ContactWindow(rows: summaries, reachedStart: !more, reachedEnd: false)
-        case .startingAt:
+        return try window(of: rows, limit: limit, forward: forward, anchor: anchor, providers: providers) {
             // Is there anything above the anchor row?
             let rank = startingAt!
             let (aboveLow, aboveHigh) = descending ? (rank, RankSpace.upper) : (RankSpace.lower, rank)
-            let above = try fetchByRank(scope: scope, match: match, above: aboveLow, below: aboveHigh, direction: "ASC",
-                                        limit: 1, db: db)
-            return ContactWindow(rows: summaries, reachedStart: above.isEmpty, reachedEnd: !more)
+            return try !fetchByRank(scope: scope, match: match, above: aboveLow, below: aboveHigh, direction: "ASC",
+                                    limit: 1, db: db).isEmpty
+        }
+    }
+
+    /// Rows fetched one past `limit` in reading direction, as a window: the extra row says
+    /// whether there is more beyond; for a window starting at a row, `hasRowsAbove` says
+    /// whether anything comes before it.
+    private static func window(of rows: [Row], limit: Int, forward: Bool, anchor: WindowAnchor, providers: [Int64: ProviderKind],
+                               hasRowsAbove: () throws -> Bool) throws -> ContactWindow {
+        var summaries = rows.prefix(limit).map { summary($0, providers: providers) }
+        let more = rows.count > limit
+        if !forward { summaries.reverse() }
+        return switch anchor {
+        case .first: ContactWindow(rows: summaries, reachedStart: true, reachedEnd: !more)
+        case .last: ContactWindow(rows: summaries, reachedStart: !more, reachedEnd: true)
+        case .after: ContactWindow(rows: summaries, reachedStart: false, reachedEnd: !more)
+        case .before: ContactWindow(rows: summaries, reachedStart: !more, reachedEnd: false)
+        case .startingAt: ContactWindow(rows: summaries, reachedStart: try !hasRowsAbove(), reachedEnd: !more)
         }
     }
 
@@ -187,23 +195,15 @@ extension LocalCache {
             WHERE \(account.sql) AND c.deletedAt IS NULL \(keyset) \(filter)
             ORDER BY c.updatedAt \(direction), c.id \(direction) LIMIT :limit
             """, arguments: arguments)
-        var summaries = rows.prefix(limit).map { summary($0, providers: providers) }
-        let more = rows.count > limit
-        if !forward { summaries.reverse() }
-        switch anchor {
-        case .first: return ContactWindow(rows: summaries, reachedStart: true, reachedEnd: !more)
-        case .last: return ContactWindow(rows: summaries, reachedStart: !more, reachedEnd: true)
-        case .after: return ContactWindow(rows: summaries, reachedStart: false, reachedEnd: !more)
-        case .before: return ContactWindow(rows: summaries, reachedStart: !more, reachedEnd: false)
-        case .startingAt(let cursor):
+        return try window(of: rows, limit: limit, forward: forward, anchor: anchor, providers: providers) {
+            guard case .startingAt(let cursor) = anchor else { return false }
             var probe: StatementArguments = ["updatedAt": cursor.updatedAt, "id": cursor.contactID.rawValue]
             let probeFilter = try recentFilter(match: match, db: db, arguments: &probe)
             probe += account.arguments
-            let above = try Row.fetchOne(db, sql: """
+            return try Row.fetchOne(db, sql: """
                 SELECT 1 FROM contact c WHERE \(account.sql) AND c.deletedAt IS NULL
                 AND (c.updatedAt, c.id) > (:updatedAt, :id) \(probeFilter) LIMIT 1
                 """, arguments: probe) != nil
-            return ContactWindow(rows: summaries, reachedStart: !above, reachedEnd: !more)
         }
     }
 

@@ -60,14 +60,14 @@ struct Show: ParsableCommand {
             printSection("History", entries.map { entry in
                 let changes = entry.deltas.map { "\($0.key.name): \(display($0.before)) → \(display($0.after))" }
                 return ("\(entry.at.display) \(entry.action)", "\(entry.author.description)  " + changes.joined(separator: "; "))
-            })
+            }, labelLimit: 40)   // a time stamp and the longest action ("undo update") in full
         }
     }
 
-    private func printSection(_ title: String?, _ lines: [(String, String)]) {
+    private func printSection(_ title: String?, _ lines: [(String, String)], labelLimit: Int = 28) {
         guard !lines.isEmpty else { return }
         if let title { Output.line("\n" + title) }
-        let width = min(28, lines.map { TerminalText.width(TerminalText.sanitize($0.0)) }.max() ?? 0)
+        let width = min(labelLimit, lines.map { TerminalText.width(TerminalText.sanitize($0.0)) }.max() ?? 0)
         for (label, value) in lines {
             let valueLines = TerminalText.sanitizeKeepingLayout(value).split(separator: "\n", omittingEmptySubsequences: false)
             for (index, part) in valueLines.enumerated() {
