@@ -184,6 +184,11 @@ enum Schema {
                 END;
                 """)
         }
+        migrator.registerMigration("2026-11-25 letters and digits as separate words in the index") { db in
+            // SearchText now cuts `adams70358` into `adams 70358`; rows indexed before must be
+            // cut the same way, or a search would miss them.
+            try SearchIndex.rebuild(db)
+        }
         return migrator
     }
 

@@ -57,6 +57,19 @@ enum SearchIndex {
         }
     }
 
+    /// Indexes every live contact again, and the vocabulary with it: for a migration that
+    /// changes how words are cut. Reads the contacts in rank order, so rows go in in order.
+    static func rebuild(_ db: Database) throws {
+        try db.execute(sql: "DELETE FROM contact_fts; DELETE FROM search_term")
+        let batch = try Batch(db)
+        let rows = try Row.fetchCursor(db, sql: "SELECT * FROM contact WHERE deletedAt IS NULL ORDER BY rank")
+        while let row = try rows.next() {
+            batch.add(try ContactRows.contact(from: row, db: db), rank: row["rank"])
+            if batch.count >= batchSize { try batch.flush() }
+        }
+        try batch.flush()
+    }
+
     /// How many index rows an import queues before writing them.
     static let batchSize = 2000
 

@@ -117,6 +117,14 @@ struct QueryTests {
         #expect(ContactQuery("city:").terms.isEmpty)
     }
 
+    @Test func lettersAndDigitsAreSeparateWords() {
+        #expect(SearchText.words("dallaire100041@example.com") == ["dallaire", "100041", "example", "com"])
+        #expect(SearchText.words("SW1A 1AA") == ["SW", "1", "A", "1", "AA"])
+        #expect(SearchText.words("Zoe\u{301}2") == ["Zoe\u{301}", "2"])            // a mark stays with its letter
+        #expect(SearchText.words("٣٤abc") == ["٣٤", "abc"])                       // any script's digits
+        #expect(ContactQuery("adams703").terms.first?.words == ["adams", "703"])   // searched as a phrase
+    }
+
     @Test func phoneScopesKeepDigitsTogether() {
         let term = ContactQuery("tel:+1 555").terms.first
         #expect(term?.scope == .fields([.phone, .mobilePhone]))

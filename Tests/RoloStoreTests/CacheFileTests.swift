@@ -14,7 +14,8 @@ struct CacheFileTests {
         #expect(applied == ["2026-11-25 accounts, contacts, custom values, field definitions",
                             "2026-11-25 remote links, outbox, drafts, conflicts, audit log",
                             "2026-11-25 full-text index for the live filter",
-                            "2026-11-25 kept count of waiting edits"])
+                            "2026-11-25 kept count of waiting edits",
+                            "2026-11-25 letters and digits as separate words in the index"])
         #expect(try cache.read { db in try Schema.migrator.hasCompletedMigrations(db) })
     }
 
@@ -29,8 +30,8 @@ struct CacheFileTests {
                 try db.execute(sql: """
                     INSERT INTO account (id, name, provider, settings, createdAt) VALUES (1, 'local', 'local', '{}', 0);
                     INSERT INTO account (id, name, provider, settings, createdAt) VALUES (2, 'ds', 'dailystory', '{}', 0);
-                    INSERT INTO contact (id, uid, accountId, rank, sortKey, displayName, contentHash, createdAt, updatedAt)
-                    VALUES (1, 'u1', 2, 10, 'ann', 'Ann', 'h', 0, 0);
+                    INSERT INTO contact (id, uid, accountId, rank, sortKey, displayName, email, contentHash, createdAt, updatedAt)
+                    VALUES (1, 'u1', 2, 10, 'ann', 'Ann', 'ann.adams70358@example.com', 'h', 0, 0);
                     INSERT INTO outbox (contactId, accountId, operation, deltas, createdAt) VALUES (1, 2, 'create', '[]', 0);
                     INSERT INTO outbox (contactId, accountId, operation, deltas, createdAt) VALUES (1, 2, 'update', '[]', 0);
                     """)
@@ -39,6 +40,9 @@ struct CacheFileTests {
         let cache = try LocalCache(path: path)
         #expect(try cache.pendingEditCount(in: .all) == 2)
         #expect(try cache.pendingEditCount(in: .account(1)) == 0)
+        // The index is rebuilt with the words cut the current way (none was written above).
+        #expect(try cache.window(in: .all, matching: ContactQuery("adams703"), limit: 5).rows.count == 1)
+        #expect(try cache.window(in: .all, matching: ContactQuery("email:70358"), limit: 5).rows.count == 1)
     }
 
     @Test func theIndexColumnsAreTheOnesTheCodeWrites() throws {

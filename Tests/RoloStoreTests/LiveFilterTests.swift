@@ -32,6 +32,19 @@ struct LiveFilterTests {
         try cache.names(in: .account(account.id), query: query).sorted()
     }
 
+    @Test func addressesWithNumbersAreFoundByTheirLettersTheirDigitsOrBoth() throws {
+        let id = account.id
+        // Many addresses of the shape name1234@: each number would be a word of its own.
+        try cache.insertContacts((1...120).map { number in
+            person("Guest", "N\(number)", email: "dallaire\(1000 + number)@example.com", account: id)
+        }, author: tester)
+        #expect(try cache.count(in: .account(id), matching: ContactQuery("dall")) == 124)      // + Dallas ×3, Dallaire
+        #expect(try cache.count(in: .account(id), matching: ContactQuery("dallaire")) == 121)
+        #expect(try matches("dallaire1005") == ["Guest N5"])
+        #expect(try cache.count(in: .account(id), matching: ContactQuery("dallaire11")) == 21)   // 1100…1120
+        #expect(try matches("email:1007") == ["Guest N7"])
+    }
+
     @Test(arguments: [
         ("rob", ["Rob Howard", "Robert Dallaire", "Roberta Diaz"]),
         ("rob dal", ["Rob Howard", "Robert Dallaire", "Roberta Diaz"]),      // Rob Howard lives in Dallas
