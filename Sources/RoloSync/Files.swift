@@ -185,8 +185,10 @@ extension ContactService {
                 try handle.write(contentsOf: Data($0.utf8))
             }
             try handle.close()
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-            try FileManager.default.moveItem(atPath: temporary, toPath: path)
+            // rename(2) replaces an existing file in one step: a reader sees the old or the new.
+            guard rename(temporary, path) == 0 else {
+                throw RoloError.failed("cannot write \(path): \(String(cString: strerror(errno)))")
+            }
             return written
         } catch {
             try? handle.close()
