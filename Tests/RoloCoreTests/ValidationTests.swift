@@ -1,221 +1,442 @@
 import Testing
 @testable import RoloCore
 
-/// What people type, good and bad, field by field. Every refusal must say what is wrong.
-@Suite("Validation")
-struct ValidationTests {
-    @Test(arguments: ["rob@example.com", "first.last+tag@mail.example.co.uk", "zoë@exämple.de", "a@b.io", "x_y-z@sub-domain.example.org"])
-    func goodEmailsPass(_ address: String) throws {
+/// What people type into standard fields, good and hostile. Each refusal says what is wrong,
+/// and once a whole contact is checked, which field it is about.
+@Suite("Validation of standard fields")
+struct StandardFieldValidationTests {
+    // MARK: - Email
+
+    static let longestLocalPart = String(repeating: "a", count: 64)
+
+    @Test(arguments: [
+        "rob@example.com",
+        "first.last+tag@mail.example.co.uk",
+        "o'brien@example.ie",
+        "x_y-z@sub-domain.example.org",
+        "a@b.io",
+        "zoë@exämple.de",
+        "用户@例子.广告",
+        "rob@xn--bcher-kva.example",
+        longestLocalPart + "@example.com",
+    ])
+    func aGoodEmailAddressIsStoredExactlyAsTyped(_ address: String) throws {
         #expect(try Validator.normalise(address, for: .email) == address)
     }
 
-    @Test(arguments: [
-        ("rob.example.com", "exactly one @"),
-        ("rob@@example.com", "exactly one @"),
-        ("@example.com", "before @ is empty"),
-        ("rob smith@example.com", "space or a control character"),
-        (".rob@example.com", "dots cannot start"),
-        ("rob..smith@example.com", "dots cannot start"),
-        ("rob<script>@example.com", "has a character like"),
-        ("rob@localhost", "should look like example.com"),
-        ("rob@example.c", "should look like example.com"),
-        ("rob@-example.com", "should look like example.com"),
-        ("rob@example.123", "should look like example.com"),
-        (String(repeating: "a", count: 65) + "@example.com", "longer than 64 bytes"),
-    ])
-    func badEmailsSayWhy(_ address: String, _ reason: String) {
-        #expect {
-            try Validator.normalise(address, for: .email)
-        } throws: { error in
-            (error as? ValueError)?.message.contains(reason) == true
-        }
+    @Test func spaceAroundAnEmailAddressIsDropped() throws {
+        #expect(try Validator.normalise("  rob@example.com \n", for: .email) == "rob@example.com")
     }
 
-    @Test func anAddressWithAnEscapeSequenceIsRefusedBeforeAnythingElse() {
-        #expect {
-            try Validator.normalise("evil\u{1B}[2J@example.com", for: .email)
-        } throws: { error in
-            (error as? ValueError)?.message == "contains a control character (U+001B); type it without one"
-        }
+    static let tooLongForAnyAddress =
+        longestLocalPart + "@" + Array(repeating: String(repeating: "b", count: 63), count: 3).joined(separator: ".") + ".com"
+
+    @Test(arguments: [
+        ("rob.example.com", "it needs exactly one @, as in name@example.com"),
+        ("rob@@example.com", "it needs exactly one @, as in name@example.com"),
+        ("a@b@example.com", "it needs exactly one @, as in name@example.com"),
+        ("@example.com", "the part before @ is empty or longer than 64 bytes"),
+        (longestLocalPart + "a@example.com", "the part before @ is empty or longer than 64 bytes"),
+        // 33 characters, but 66 bytes: the limit is on bytes.
+        (String(repeating: "é", count: 33) + "@example.com", "the part before @ is empty or longer than 64 bytes"),
+        ("rob smith@example.com", "it contains a space or a control character"),
+        ("rob@exam ple.com", "it contains a space or a control character"),
+        ("rob\u{00A0}smith@example.com", "it contains a space or a control character"),
+        ("rob\u{3000}smith@example.com", "it contains a space or a control character"),
+        (".rob@example.com", "dots cannot start, end or repeat before the @"),
+        ("rob.@example.com", "dots cannot start, end or repeat before the @"),
+        ("rob..smith@example.com", "dots cannot start, end or repeat before the @"),
+        ("rob<script>@example.com", "the part before @ has a character like , ; < > or \""),
+        ("\"rob\"@example.com", "the part before @ has a character like , ; < > or \""),
+        ("rob,smith@example.com", "the part before @ has a character like , ; < > or \""),
+        ("rob:smith@example.com", "the part before @ has a character like , ; < > or \""),
+        ("rob\\smith@example.com", "the part before @ has a character like , ; < > or \""),
+        ("rob[1]@example.com", "the part before @ has a character like , ; < > or \""),
+        ("rob@localhost", "the domain after @ should look like example.com"),
+        ("rob@example.c", "the domain after @ should look like example.com"),
+        ("rob@-example.com", "the domain after @ should look like example.com"),
+        ("rob@example-.com", "the domain after @ should look like example.com"),
+        ("rob@example..com", "the domain after @ should look like example.com"),
+        ("rob@.example.com", "the domain after @ should look like example.com"),
+        ("rob@example.com.", "the domain after @ should look like example.com"),
+        ("rob@ex_ample.com", "the domain after @ should look like example.com"),
+        ("rob@example.123", "the domain after @ should look like example.com"),
+        ("rob@192.168.0.1", "the domain after @ should look like example.com"),
+        ("rob@[127.0.0.1]", "the domain after @ should look like example.com"),
+        ("rob@" + String(repeating: "d", count: 64) + ".com", "the domain after @ should look like example.com"),
+    ])
+    func aBadEmailAddressIsQuotedAndTheReasonGiven(_ address: String, _ reason: String) {
+        #expect(refusal { try Validator.normalise(address, for: .email) } == "“\(address)” is not an email address (\(reason))")
     }
+
+    @Test func aDomainLabelOf63CharactersIsTheLongestAccepted() throws {
+        let address = "rob@" + String(repeating: "d", count: 63) + ".com"
+        #expect(try Validator.normalise(address, for: .email) == address)
+    }
+
+    @Test func anAddressOverTheTotalLimitIsRefusedWithoutEchoingIt() {
+        #expect(Self.tooLongForAnyAddress.utf8.count > 254)
+        #expect(refusal { try Validator.normalise(Self.tooLongForAnyAddress, for: .email) }
+            == "is longer than 254 bytes, the most an address can have")
+    }
+
+    @Test(arguments: [
+        ("evil\u{1B}[2J@example.com", "001B"),
+        ("rob\u{0}@example.com", "0000"),
+        ("rob\tsmith@example.com", "0009"),
+        ("rob\u{7F}@example.com", "007F"),
+        ("rob\u{85}x@example.com", "0085"),
+        ("rob\u{9B}31m@example.com", "009B"),
+    ])
+    func aControlCharacterInAnAddressIsNamedByItsCodePoint(_ address: String, _ code: String) {
+        #expect(refusal { try Validator.normalise(address, for: .email) }
+            == "contains a control character (U+\(code)); type it without one")
+    }
+
+    @Test func theEmailCheckOnItsOwnAlsoRefusesControlCharacters() {
+        #expect(refusal { try Validator.checkEmail("rob\u{1B}@example.com") }
+            == "“rob\u{1B}@example.com” is not an email address (it contains a space or a control character)")
+    }
+
+    // MARK: - Phones
 
     @Test(arguments: [
         ("+1 (555) 714-0059", "+15557140059"),
         ("+44 20 7946 0958", "+442079460958"),
-        ("0044 20.7946.0958", "+442079460958"),
+        ("+44.20.7946.0958", "+442079460958"),
+        ("0044 20 7946 0958", "+442079460958"),
         ("+81-3-1234-5678", "+81312345678"),
+        ("(+49) 30 1234567", "+49301234567"),
+        ("+1/555/714/0059", "+15557140059"),
+        ("+1\u{00A0}555\u{00A0}714\u{00A0}0059", "+15557140059"),
         ("  +15557140059  ", "+15557140059"),
+        ("+1234567", "+1234567"),                           // 7 digits, the fewest
+        ("+123456789012345", "+123456789012345"),           // 15 digits, the most
     ])
-    func phonesAreNormalisedToE164(_ typed: String, _ stored: String) throws {
+    func phoneNumbersAreStoredInE164(_ typed: String, _ stored: String) throws {
+        #expect(try Validator.normalise(typed, for: .phone) == stored)
         #expect(try Validator.normalise(typed, for: .mobilePhone) == stored)
+        #expect(try Validator.normalisePhone(typed.trimmed) == stored)
+    }
+
+    static let noCountryCode = "has no country code (write it in international form, e.g. +15557140059 or +44 20 7946 0958)"
+    static let notDigits = "is not a phone number (only digits, spaces, dashes, dots and brackets may follow +)"
+    static let notE164 = "is not an E.164 number (a country code without 0, then 7 to 15 digits in all)"
+
+    @Test(arguments: [
+        ("555 714 0059", noCountryCode),
+        ("tel:+15557140059", noCountryCode),
+        ("1-800-FLOWERS", noCountryCode),
+        ("+1 555 CALL NOW", notDigits),
+        ("++15557140059", notDigits),
+        ("+1 555 714 0059 ext 12", notDigits),
+        ("+1 555 714\u{2009}0059", notDigits),              // a thin space is not one of the separators
+        ("+１５５５７１４００５９", notDigits),                 // full-width digits
+        ("+١٥٥٥٧١٤٠٠٥٩", notDigits),                         // Arabic-Indic digits
+        ("+123456", notE164),
+        ("+1234567890123456", notE164),
+        ("+0155571400", notE164),
+        ("00 0155571400", notE164),
+        ("+", notE164),
+        ("00", notE164),
+        ("+ - . ( )", notE164),
+    ])
+    func aBadPhoneNumberIsQuotedAndTheReasonGiven(_ typed: String, _ reason: String) {
+        #expect(refusal { try Validator.normalise(typed, for: .mobilePhone) } == "“\(typed)” \(reason)")
+    }
+
+    @Test func aTabInsideAPhoneNumberIsAControlCharacterNotASeparator() {
+        #expect(refusal { try Validator.normalise("+1\t555 714 0059", for: .phone) }
+            == "contains a control character (U+0009); type it without one")
+    }
+
+    // MARK: - Other kinds
+
+    @Test(arguments: ["example.com", "www.example.co.uk", "https://example.com/path?q=1#top", "HTTP://EXAMPLE.COM", "http://example.com:8080"])
+    func aWebAddressWithOrWithoutSchemeIsKept(_ typed: String) throws {
+        #expect(try Validator.normalise(typed, for: .website) == typed)
+    }
+
+    @Test(arguments: ["not a site", "ftp://example.com", "localhost", "http://localhost", "javascript:alert(1)", "https://exa mple.com", "file:///etc/passwd"])
+    func somethingThatIsNotAWebAddressIsRefused(_ typed: String) {
+        #expect(refusal { try Validator.normalise(typed, for: .website) }
+            == "“\(typed)” is not a web address (write e.g. https://example.com or example.com)")
+    }
+
+    @Test(arguments: ["America/Chicago", "Europe/London", "Asia/Tokyo", "UTC"])
+    func anIANATimeZoneNameIsKept(_ typed: String) throws {
+        #expect(try Validator.normalise(typed, for: .timezone) == typed)
+    }
+
+    @Test(arguments: ["Mars/Olympus", "Central Time", "../../../etc/passwd", "/usr/share/zoneinfo/UTC"])
+    func anUnknownTimeZoneIsRefused(_ typed: String) {
+        #expect(refusal { try Validator.normalise(typed, for: .timezone) }
+            == "“\(typed)” is not a time zone name (write an IANA name such as America/New_York or UTC)")
+    }
+
+    @Test(arguments: ["en", "en-US", "pt-BR", "gsw", "es-419", "zh-Hant-TW", "sl-rozaj-biske"])
+    func aLanguageTagIsKept(_ typed: String) throws {
+        #expect(Validator.isLanguageTag(typed))
+        #expect(try Validator.normalise(typed, for: .language) == typed)
+    }
+
+    @Test(arguments: ["e", "english", "en_US", "en-", "-en", "en--us", "en-toolongtag", "e1", "ｅｎ", "ën"])
+    func somethingThatIsNotALanguageTagIsRefused(_ typed: String) {
+        #expect(!Validator.isLanguageTag(typed))
+        #expect(refusal { try Validator.normalise(typed, for: .language) }
+            == "“\(typed)” is not a language tag (write e.g. en, en-US or pt-BR)")
+    }
+
+    @Test(arguments: [StandardField.emailOptOut, .smsOptOut, .phoneOptOut])
+    func optOutFlagsAreStoredAsTrueOrFalse(_ field: StandardField) throws {
+        for yes in ["yes", "Yes", "Y", "TRUE", "t", "1", "on"] {
+            #expect(try Validator.normalise(yes, for: field) == "true", "\(yes)")
+        }
+        for no in ["no", "N", "false", "F", "0", "OFF"] {
+            #expect(try Validator.normalise(no, for: field) == "false", "\(no)")
+        }
+        for other in ["maybe", "2", "yes please", "ja"] {
+            #expect(refusal { try Validator.normalise(other, for: field) } == "“\(other)” is not yes or no")
+        }
+    }
+
+    // MARK: - Text and empty input
+
+    @Test(arguments: StandardField.allCases)
+    func blankInputClearsEveryField(_ field: StandardField) throws {
+        #expect(try Validator.normalise("", for: field) == nil)
+        #expect(try Validator.normalise(" \t\n\u{00A0}\u{3000} ", for: field) == nil)
+    }
+
+    @Test func plainTextIsTrimmedButOtherwiseKept() throws {
+        #expect(try Validator.normalise("  Dallas \n", for: .city) == "Dallas")
+        #expect(try Validator.normalise("Zoë 山田 👩‍💻", for: .fullName) == "Zoë 山田 👩‍💻")
+        #expect(refusal { try Validator.normalise("Dal\u{1B}[31mlas", for: .city) }
+            == "contains a control character (U+001B); type it without one")
+    }
+
+    @Test func notesKeepTheirInnerLineBreaksAndTabs() throws {
+        #expect(try Validator.normalise("\n line one\n\tline two \n", for: .notes) == "line one\n\tline two")
+    }
+}
+
+@Suite("Validation of whole contacts")
+struct ContactValidationTests {
+    @Test(arguments: [
+        (StandardField.email, "rob.example.com", "email: “rob.example.com” is not an email address (it needs exactly one @"),
+        (.mobilePhone, "555 0100", "mobile_phone: “555 0100” has no country code"),
+        (.phone, "+1 abc", "phone: “+1 abc” is not a phone number"),
+        (.website, "ftp://example.org", "website: “ftp://example.org” is not a web address"),
+        (.timezone, "Mars/Olympus", "timezone: “Mars/Olympus” is not a time zone name"),
+        (.language, "english", "language: “english” is not a language tag"),
+        (.smsOptOut, "maybe", "sms_opt_out: “maybe” is not yes or no"),
+        (.city, "Dal\u{1B}las", "city: contains a control character (U+001B)"),
+        (.addressLine1, "1 Main\u{85}St", "address_line_1: contains a control character (U+0085)"),
+    ])
+    func everyRefusalNamesItsField(_ field: StandardField, _ value: String, _ start: String) {
+        let contact = makeContact([field: value])
+        let issues = Validator.check(contact, rules: ProviderKind.local.rules, definitions: [], isNew: false).issues
+        #expect(issues.count == 1)
+        #expect(issues.first?.field == field.key)
+        #expect(issues.first?.severity == .error)
+        #expect(issues.first?.description.hasPrefix(start) == true, "\(issues)")
+    }
+
+    @Test func checkingReturnsTheContactWithValuesNormalised() {
+        let contact = makeContact([.email: " kim@example.com ", .mobilePhone: "+1 (555) 714-0059", .emailOptOut: "Yes",
+                                   .city: "  Austin\t", .country: "   "])
+        let (normalised, issues) = Validator.check(contact, rules: ProviderKind.local.rules, definitions: [], isNew: true)
+        #expect(issues.isEmpty)
+        #expect(normalised.fields == [.email: "kim@example.com", .mobilePhone: "+15557140059", .emailOptOut: "true", .city: "Austin"])
+        #expect(normalised.uid == contact.uid)
+    }
+
+    @Test func aRefusedValueIsLeftAsTypedInTheReturnedContact() {
+        let contact = makeContact([.email: "not-an-address", .mobilePhone: "+1 555 714 0059"])
+        let (normalised, issues) = Validator.check(contact, rules: ProviderKind.local.rules, definitions: [], isNew: true)
+        #expect(normalised[.email] == "not-an-address")
+        #expect(normalised[.mobilePhone] == "+15557140059")
+        #expect(issues.map(\.field) == ["email"])
     }
 
     @Test(arguments: [
-        ("555 714 0059", "has no country code"),
-        ("+1 555 CALL NOW", "only digits"),
-        ("+12345", "7 to 15 digits"),
-        ("+1234567890123456", "7 to 15 digits"),
-        ("+0155571400", "a country code without 0"),
-        ("+١٥٥٥٧١٤٠٠٥٩", "only digits"),
+        (ProviderKind.local, [StandardField.city: "Dallas"], "email/mobile_phone: Local needs email or mobile phone"),
+        (.local, [.email: "   ", .city: "Dallas"], "email/mobile_phone: Local needs email or mobile phone"),
+        (.dailystory, [.phone: "+15557140059"], "email/mobile_phone: DailyStory needs email or mobile phone"),
+        (.notifuse, [.mobilePhone: "+15557140059"], "email: Notifuse needs email"),
+        (.ivvy, [.city: "Dallas"], "first_name: iVvy needs first name, last name, email"),
+        (.ivvy, [.firstName: "Kim", .email: "kim@example.com"], "last_name: iVvy needs last name"),
     ])
-    func badPhonesSayWhy(_ typed: String, _ reason: String) {
-        #expect {
-            try Validator.normalise(typed, for: .phone)
-        } throws: { error in
-            (error as? ValueError)?.message.contains(reason) == true
-        }
+    func aNewContactWithoutTheRequiredFieldsNamesTheMissingOnes(_ provider: ProviderKind, _ fields: [StandardField: String], _ expected: String) {
+        let issues = Validator.check(makeContact(fields), rules: provider.rules, definitions: [], isNew: true).issues
+        #expect(issues.map(\.description) == [expected])
     }
 
-    @Test func emptyInputClearsAndSurroundingSpaceGoes() throws {
-        #expect(try Validator.normalise("   ", for: .city) == nil)
-        #expect(try Validator.normalise("  Dallas \n", for: .city) == "Dallas")
-        #expect(try Validator.normalise("line one\nline two", for: .notes) == "line one\nline two")
+    @Test(arguments: [
+        (ProviderKind.local, [StandardField.mobilePhone: "+15557140059"]),
+        (.dailystory, [.email: "kim@example.com"]),
+        (.notifuse, [.email: "kim@example.com"]),
+        (.ivvy, [.firstName: "Kim", .lastName: "Lee", .email: "kim@example.com"]),
+    ])
+    func aNewContactWithTheRequiredFieldsPasses(_ provider: ProviderKind, _ fields: [StandardField: String]) {
+        #expect(Validator.check(makeContact(fields), rules: provider.rules, definitions: [], isNew: true).issues.isEmpty)
     }
 
-    @Test func websitesTimeZonesLanguagesAndFlags() throws {
-        #expect(try Validator.normalise("example.com", for: .website) == "example.com")
-        #expect(throws: ValueError.self) { try Validator.normalise("not a site", for: .website) }
-        #expect(throws: ValueError.self) { try Validator.normalise("ftp://example.com", for: .website) }
-        #expect(try Validator.normalise("America/Chicago", for: .timezone) == "America/Chicago")
-        #expect(throws: ValueError.self) { try Validator.normalise("Mars/Olympus", for: .timezone) }
-        #expect(try Validator.normalise("pt-BR", for: .language) == "pt-BR")
-        #expect(throws: ValueError.self) { try Validator.normalise("portuguese", for: .language) }
-        #expect(try Validator.normalise("Yes", for: .emailOptOut) == "true")
-        #expect(try Validator.normalise("off", for: .emailOptOut) == "false")
-        #expect(throws: ValueError.self) { try Validator.normalise("maybe", for: .emailOptOut) }
+    @Test func requiredStandardFieldsAreOnlyCheckedWhenCreating() {
+        let contact = makeContact([.city: "Dallas"])
+        #expect(Validator.check(contact, rules: ProviderKind.ivvy.rules, definitions: [], isNew: false).issues.isEmpty)
     }
 
-    // MARK: - Custom values
-
-    @Test(arguments: [("42", 42.0), ("-1250.5", -1250.5), ("1e3", 1000.0), ("+7", 7.0), (" 3.25 ", 3.25)])
-    func numbers(_ typed: String, _ value: Double) throws {
-        #expect(try CustomValue.parse(typed, as: .number) == .number(value))
-    }
-
-    @Test(arguments: ["1,000", "0x1F", "inf", "nan", "12abc", "", "1e", "--1", "1.2.3", "1e999"])
-    func notNumbers(_ typed: String) {
-        #expect {
-            try CustomValue.parse(typed, as: .number)
-        } throws: { error in
-            (error as? ValueError)?.message.contains("is not a number") == true
-        }
-    }
-
-    @Test func datetimesInBothAcceptedForms() throws {
-        let utc = try CustomValue.parse("2023-06-01 09:00:00", as: .datetime)
-        let offset = try CustomValue.parse("2023-06-01T11:00:00+02:00", as: .datetime)
-        #expect(utc == offset)
-        #expect(utc.storedText == "2023-06-01T09:00:00Z")
-        #expect(try CustomValue.parse("2023-06-01T09:00:00.250Z", as: .datetime).storedText == "2023-06-01T09:00:00.250Z")
-    }
-
-    @Test(arguments: ["2023-02-30 09:00:00", "2023-06-01 25:00:00", "2023-06-01T09:61:00Z", "yesterday", "2023-06-01", "06/01/2023 09:00"])
-    func notDatetimes(_ typed: String) {
-        #expect {
-            try CustomValue.parse(typed, as: .datetime)
-        } throws: { error in
-            (error as? ValueError)?.message.contains("is not a date and time") == true
-        }
-    }
-
-    @Test func datesKnowTheCalendar() throws {
-        #expect(try CustomValue.parse("2024-02-29", as: .date).storedText == "2024-02-29")
-        for bad in ["2023-02-29", "2023-13-01", "2023-00-10", "1985-3-17", "17/03/1985"] {
-            #expect(throws: ValueError.self, "\(bad)") { try CustomValue.parse(bad, as: .date) }
-        }
-    }
-
-    @Test func jsonMustBeAnObjectOrAnArray() throws {
-        #expect(try CustomValue.parse(#"{"b": 1, "a": [true, null]}"#, as: .json).storedText == #"{"a":[true,null],"b":1}"#)
-        #expect(try CustomValue.parse("[1, 2]", as: .json) == .json(.array([.number(1), .number(2)])))
-        #expect {
-            try CustomValue.parse("42", as: .json)
-        } throws: { error in
-            (error as? ValueError)?.message == "must be a JSON object or array, not a single value"
-        }
-        #expect {
-            try CustomValue.parse("{\"a\": }", as: .json)
-        } throws: { error in
-            (error as? ValueError)?.message.hasPrefix("is not valid JSON (") == true
-        }
-    }
-
-    @Test func selectsMatchValueOrLabelAndStoreTheValue() throws {
-        let options = [SelectOption(value: "gold", label: "Gold plan"), SelectOption(value: "silver")]
-        #expect(try CustomValue.parse("Gold plan", as: .select, options: options) == .select("gold"))
-        #expect(try CustomValue.parse("SILVER", as: .select, options: options) == .select("silver"))
-        #expect {
-            try CustomValue.parse("platinum", as: .select, options: options)
-        } throws: { error in
-            (error as? ValueError)?.message == "“platinum” is not one of the options (Gold plan, silver)"
-        }
-        #expect(try CustomValue.parse("silver, gold, silver", as: .multiselect, options: options) == .multiselect(["silver", "gold"]))
-        #expect(try CustomValue.parse(#"["gold"]"#, as: .multiselect, options: options) == .multiselect(["gold"]))
-        #expect(throws: ValueError.self) { try CustomValue.parse("gold, bronze", as: .multiselect, options: options) }
-    }
-
-    @Test func booleans() throws {
-        for yes in ["yes", "Y", "true", "1", "on"] { #expect(try CustomValue.parse(yes, as: .bool) == .bool(true)) }
-        for no in ["no", "N", "false", "0", "off"] { #expect(try CustomValue.parse(no, as: .bool) == .bool(false)) }
-        #expect(throws: ValueError.self) { try CustomValue.parse("perhaps", as: .bool) }
-    }
-
-    @Test func freeKeysAreTypedByTheirValueWithoutAlteringIt() {
-        #expect(CustomValue.inferred(from: "42") == .number(42))
-        #expect(CustomValue.inferred(from: "042") == .text("042"))
-        #expect(CustomValue.inferred(from: "+15557140059") == .text("+15557140059"))
-        #expect(CustomValue.inferred(from: "true") == .bool(true))
-        #expect(CustomValue.inferred(from: "1985-03-17").type == .date)
-        #expect(CustomValue.inferred(from: "2023-06-01T09:00:00Z").type == .datetime)
-        #expect(CustomValue.inferred(from: #"{"a":1}"#).type == .json)
-        #expect(CustomValue.inferred(from: "{not json").type == .text)
-    }
-
-    @Test func storedTextReadsBackAsTheSameValue() throws {
-        let values: [CustomValue] = [.text(" spaced "), .number(-0.5), .number(1e21), .bool(false), .date(LocalDate(year: 2000, month: 1, day: 31)!),
-                                     .datetime(Timestamp(millisecondsSinceEpoch: 1_700_000_000_123)), .json(.object(["k": .null])),
-                                     .select("gold"), .multiselect(["a, b", "c"])]
-        for value in values {
-            #expect(CustomValue(storedText: value.storedText, type: value.type) == value, "\(value)")
-        }
-        #expect(CustomValue(storedText: "twelve", type: .number) == nil)
-    }
-
-    // MARK: - Keys and whole contacts
-
-    @Test func customKeysOutsideTheSafeAlphabetAreAcceptedWithAWarning() {
-        #expect(Validator.checkCustomKey("plan_tier2").isEmpty)
-        let warned = Validator.checkCustomKey("Plan-Tier")
-        #expect(warned.map(\.severity) == [.warning])
-        #expect(warned.first?.description == "custom.Plan-Tier: is accepted, but keys of lowercase letters, digits and _ work best with providers")
-        #expect(Validator.checkCustomKey("city").map(\.severity) == [.warning])
-        for bad in ["a=b", "a:b", "two words", "tab\tkey", String(repeating: "k", count: 65)] {
-            #expect(Validator.checkCustomKey(bad).map(\.severity) == [.error], "\(bad)")
-        }
-        #expect(Validator.checkCustomKey("").first?.field == "custom key")
-    }
-
-    @Test func aContactIsCheckedAgainstItsProvidersRules() {
+    @Test func missingRequiredListsEveryUnmetChoiceInWords() {
         let ivvy = ProviderKind.ivvy.rules
-        let contact = Contact(accountID: 1, fields: [.email: "kim@example.com", .mobilePhone: "+1 555 714 0059"])
-        let (normalised, issues) = Validator.check(contact, rules: ivvy, definitions: [], isNew: true)
-        #expect(normalised[.mobilePhone] == "+15557140059")
-        #expect(issues.contains { $0.field.contains("first_name") || $0.field.contains("last_name") }, "\(issues)")
-
-        let local = Validator.check(Contact(accountID: 1, fields: [.city: "Dallas"]), rules: ProviderKind.local.rules, definitions: [], isNew: true)
-        #expect(local.issues.map(\.field) == ["email/mobile_phone"])
-
-        let notifuse = Validator.check(Contact(accountID: 1, fields: [.email: "a@example.com"], custom: ["plan": .text("gold")]),
-                                       rules: ProviderKind.notifuse.rules, definitions: [], isNew: true)
-        #expect(notifuse.issues.map(\.description) == ["custom.plan: is not a field of this Notifuse account; add it first so it gets a slot"])
+        #expect(ivvy.missingRequired(in: [:]) == "iVvy needs first name, last name, email")
+        #expect(ivvy.missingRequired(in: [.lastName: ""]) == "iVvy needs first name, last name, email")
+        #expect(ivvy.missingRequired(in: [.firstName: "a", .lastName: "b", .email: "c"]) == nil)
+        #expect(ProviderKind.local.rules.missingRequired(in: [.mobilePhone: "+15557140059"]) == nil)
     }
 
-    @Test func requiredAndTypedDefinitionsAreEnforced() {
-        let definitions = [FieldDefinition(key: "birth_date", type: .date, isRequired: true),
-                           FieldDefinition(key: "tier", type: .select, options: [SelectOption(value: "gold")])]
-        let contact = Contact(accountID: 1, fields: [.email: "a@example.com"], custom: ["tier": .select("bronze")])
-        let issues = Validator.check(contact, rules: ProviderKind.ivvy.rules, definitions: definitions, isNew: false).issues
-        #expect(issues.map(\.field).sorted() == ["custom.birth_date", "custom.tier"])
-        #expect(issues.first { $0.field == "custom.birth_date" }?.message == "is required by the account")
+    // MARK: - Custom values against the account
+
+    @Test func eachProvidersCustomFieldModelHasItsOwnComplaint() {
+        let values: [String: CustomValue] = ["score": .number(5), "plan": .text("gold")]
+        #expect(Validator.checkCustomValues(values, rules: ProviderKind.local.rules, definitions: []).isEmpty)
+        #expect(Validator.checkCustomValues(values, rules: ProviderKind.dailystory.rules, definitions: []).map(\.description)
+            == ["custom.score: DailyStory stores custom values as text"])
+        #expect(Validator.checkCustomValues(values, rules: ProviderKind.notifuse.rules, definitions: []).map(\.description) == [
+            "custom.plan: is not a field of this Notifuse account; add it first so it gets a slot",
+            "custom.score: is not a field of this Notifuse account; add it first so it gets a slot",
+        ])
+        #expect(Validator.checkCustomValues(values, rules: ProviderKind.ivvy.rules, definitions: []).map(\.description) == [
+            "custom.plan: is not one of the custom fields iVvy defines for this account",
+            "custom.score: is not one of the custom fields iVvy defines for this account",
+        ])
+    }
+
+    @Test func freeKeysAreCheckedForShapeOnAccountsThatTakeAnyKey() {
+        let issues = Validator.checkCustomValues(["Plan Tier": .text("gold"), "VIP": .text("yes")],
+                                                 rules: ProviderKind.dailystory.rules, definitions: [])
+        #expect(issues.map(\.field) == ["custom.Plan Tier", "custom.VIP"])
+        #expect(issues.map(\.severity) == [.error, .warning])
+    }
+
+    @Test func aDefinitionDecidesOverTheProvidersKeyRules() {
+        let definitions = [FieldDefinition(key: "plan", type: .text)]
+        #expect(Validator.checkCustomValues(["plan": .text("gold")], rules: ProviderKind.ivvy.rules, definitions: definitions).isEmpty)
+    }
+
+    static let definitions = [
+        FieldDefinition(key: "birth_date", type: .date, isRequired: true),
+        FieldDefinition(key: "guests", type: .number, wholeNumbersOnly: true),
+        FieldDefinition(key: "note", type: .text, maxLength: 255),
+        FieldDefinition(key: "score", type: .number),
+        FieldDefinition(key: "tags", type: .multiselect, options: [SelectOption(value: "vip"), SelectOption(value: "press")]),
+        FieldDefinition(key: "tier", type: .select, options: [SelectOption(value: "gold", label: "Gold plan")]),
+    ]
+
+    @Test func typedValuesAreCheckedAgainstTheirDefinitionsAndNamed() {
+        let contact = makeContact([.firstName: "Kim", .lastName: "Lee", .email: "kim@example.com"], custom: [
+            "guests": .number(2.5),
+            "note": .text(String(repeating: "n", count: 256)),
+            "score": .text("high"),
+            "tags": .multiselect(["vip", "staff"]),
+            "tier": .select("bronze"),
+        ])
+        let issues = Validator.check(contact, rules: ProviderKind.ivvy.rules, definitions: Self.definitions, isNew: true).issues
+        #expect(issues.map(\.description) == [
+            "custom.guests: must be a whole number",
+            "custom.note: is 256 characters long; the most it can hold is 255",
+            "custom.score: holds text, but the field is number",
+            "custom.tags: “staff” is not one of the options",
+            "custom.tier: “bronze” is not one of the options",
+            "custom.birth_date: is required by the account",
+        ])
+    }
+
+    @Test func valuesThatFitTheirDefinitionsPass() {
+        let contact = makeContact([.email: "kim@example.com"], custom: [
+            "birth_date": .date(LocalDate(year: 1985, month: 3, day: 17)!),
+            "guests": .number(3),
+            "note": .text(String(repeating: "n", count: 255)),
+            "tags": .multiselect([]),
+            "tier": .select("gold"),
+        ])
+        #expect(Validator.check(contact, rules: ProviderKind.ivvy.rules, definitions: Self.definitions, isNew: false).issues.isEmpty)
+    }
+
+    @Test func aValidationFailureListsEveryIssueOnItsOwnLine() {
+        let failure = ValidationFailure([ValidationIssue(field: "email", message: "is wrong"),
+                                         ValidationIssue(field: "custom.x", message: "is odd", severity: .warning)])
+        #expect(failure.description == "email: is wrong\ncustom.x: is odd")
+        // The error a command prints leaves warnings out.
+        #expect(RoloError.invalid(failure.issues).description == "email: is wrong")
+        #expect(RoloError.invalid(field: "city", "is too long").description == "city: is too long")
+    }
+}
+
+@Suite("Custom keys")
+struct CustomKeyTests {
+    @Test(arguments: ["plan", "plan_tier2", "x", "_", "a1", "2fa", String(repeating: "k", count: 64)])
+    func keysOfLowercaseLettersDigitsAndUnderscoresAreClean(_ key: String) {
+        #expect(Validator.checkCustomKey(key).isEmpty)
+    }
+
+    @Test(arguments: ["Plan-Tier", "PLAN", "plan.tier", "prénom", "名前", "vip?", String(repeating: "é", count: 64)])
+    func otherKeysAreAcceptedWithAWarningThatNamesThem(_ key: String) {
+        #expect(Validator.checkCustomKey(key) == [ValidationIssue(
+            field: "custom.\(key)", message: "is accepted, but keys of lowercase letters, digits and _ work best with providers",
+            severity: .warning)])
+    }
+
+    @Test func theWarningReadsAsASentenceAboutTheField() {
+        #expect(Validator.checkCustomKey("Plan-Tier").map(\.description)
+            == ["custom.Plan-Tier: is accepted, but keys of lowercase letters, digits and _ work best with providers"])
+    }
+
+    @Test(arguments: ["city", "zip", "first-name"])
+    func aKeyNamedLikeAStandardFieldIsWarnedAbout(_ key: String) {
+        let issues = Validator.checkCustomKey(key)
+        #expect(issues.last == ValidationIssue(
+            field: "custom.\(key)", message: "has the name of a standard field; write it as custom.\(key) in commands and queries",
+            severity: .warning))
+        #expect(issues.allSatisfy { $0.severity == .warning })
+    }
+
+    @Test func aCapitalisedStandardNameGetsBothWarnings() {
+        #expect(Validator.checkCustomKey("City").map(\.message) == [
+            "is accepted, but keys of lowercase letters, digits and _ work best with providers",
+            "has the name of a standard field; write it as custom.City in commands and queries",
+        ])
+    }
+
+    @Test(arguments: ["a=b", "a:b", "two words", "tab\tkey", "line\nbreak", "nbsp\u{00A0}key", "esc\u{1B}key", "nul\u{0}", "del\u{7F}", "csi\u{9B}"])
+    func keysThatWouldBreakKeyValueOrFieldTermSyntaxAreRefused(_ key: String) {
+        #expect(Validator.checkCustomKey(key) == [ValidationIssue(
+            field: "custom.\(key)", message: "must not contain =, :, spaces or control characters")])
+    }
+
+    @Test func tooLongAndEmptyKeysAreRefused() {
+        let long = String(repeating: "k", count: 65)
+        #expect(Validator.checkCustomKey(long) == [ValidationIssue(field: "custom.\(long)", message: "is longer than 64 characters")])
+        #expect(Validator.checkCustomKey(String(repeating: "é", count: 65)).map(\.message) == ["is longer than 64 characters"])
+        #expect(Validator.checkCustomKey("") == [ValidationIssue(field: "custom key", message: "is empty")])
+    }
+}
+
+@Suite("Notifuse slots")
+struct NotifuseSlotTests {
+    @Test func thereAreFiveSlotsOfEachOfFourTypes() {
+        #expect(NotifuseSlots.all.count == 20)
+        #expect(NotifuseSlots.all.first { $0.type == .json }?.slot == "custom_json_1")
+        #expect(NotifuseSlots.all.filter { $0.type == .datetime }.map(\.slot).last == "custom_datetime_5")
+    }
+
+    @Test func aNewFieldTakesTheFirstFreeSlotOfItsType() {
+        let taken = [FieldDefinition(key: "a", type: .text, providerRef: "custom_string_1"),
+                     FieldDefinition(key: "b", type: .text, providerRef: "custom_string_3")]
+        #expect(NotifuseSlots.freeSlot(for: .text, taken: taken) == "custom_string_2")
+        #expect(NotifuseSlots.freeSlot(for: .number, taken: taken) == "custom_number_1")
+        let full = (1...5).map { FieldDefinition(key: "n\($0)", type: .number, providerRef: "custom_number_\($0)") }
+        #expect(NotifuseSlots.freeSlot(for: .number, taken: full) == nil)
+        #expect(NotifuseSlots.freeSlot(for: .bool, taken: []) == nil)
     }
 }

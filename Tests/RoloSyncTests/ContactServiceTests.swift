@@ -5,195 +5,488 @@ import RoloInterchange
 import RoloStore
 @testable import RoloSync
 
-/// The façade the view models and commands use: every edit is validated against its account,
-/// then written with its outbox entry and audit row, or not at all.
-@Suite("Contact service")
+/// Creating, editing, deleting and undoing through the service: each accepted edit leaves the
+/// contact, one outbox entry and one audit row; a refused or empty edit leaves nothing.
+@Suite("Contact service: edits, outbox, audit and undo")
 struct ContactServiceTests {
     let service: ContactService
     let cache: LocalCache
     let local: Account
 
     init() throws {
-        cache = try LocalCache(clock: { Timestamp(parsing: "2026-11-25T10:00:00Z")! })
-        service = ContactService(cache: cache, author: Author(user: "alex", clientAddress: "203.0.113.7"))
+        (service, cache) = try freshService()
         local = try service.defaultAccount()
     }
 
-    func assignments(_ texts: String...) throws -> [FieldAssignment] {
-        try texts.map { try FieldAssignment(parsing: $0) }
+    /// Adds a contact to the local account and returns its id.
+    func added(_ texts: String...) throws -> ContactID {
+        let outcome = try service.add(try texts.map { try FieldAssignment(parsing: $0) }, to: local)
+        return try #require(outcome.contact.id)
     }
 
-    func issues(_ body: () throws -> Void) -> [String] {
-        do {
-            try body()
-            return []
-        } catch RoloError.invalid(let issues) {
-            return issues.map(\.description)
-        } catch {
-            return ["unexpected: \(error)"]
-        }
-    }
+    // MARK: - Create
 
-    @Test func addingWritesTheContactAnOutboxEntryAndAnAuditRowWithItsAuthor() throws {
-        let outcome = try service.add(try assignments("email=ana@example.com", "first_name=Ana", "score=42", "vip=true"), to: local)
+    @Test func addingAContactWritesItWithOneCreateEntryAndOneAuditRowSignedByTheEditor() throws {
+        let outcome = try service.add(try assignments("first_name=Ana", "last_name=Lima", "email=ana@example.com",
+                                                      "mobile=+1 (555) 714-0059", "plan=gold"), to: local)
         let id = try #require(outcome.contact.id)
-        #expect(try service.contact(id).custom == ["score": .number(42), "vip": .bool(true)])
-        #expect(try service.outbox(for: id).map(\.operation) == [.create])
+
+        let stored = try service.contact(id)
+        #expect(stored[.firstName] == "Ana")
+        #expect(stored[.mobilePhone] == "+15557140059", "phones are stored in E.164")
+        #expect(stored.custom == ["plan": .text("gold")])
+        #expect(stored.accountID == local.id)
+        #expect(stored.createdAt == frozenNow)
+
+        let outbox = try service.outbox(for: id)
+        #expect(outbox.count == 1)
+        #expect(outbox.first?.operation == .create)
+        #expect(outbox.first?.accountID == local.id)
+        #expect(outbox.first?.createdAt == frozenNow)
+
         let audit = try service.audit(for: id)
-        #expect(audit.map(\.action) == ["create"])
-        #expect(audit.first?.author == Author(user: "alex", clientAddress: "203.0.113.7"))
-        #expect(audit.first?.at == Timestamp(parsing: "2026-11-25T10:00:00Z"))
+        #expect(audit.count == 1)
+        #expect(audit.first?.action == "create")
+        #expect(audit.first?.author.user == "morgan")
+        #expect(audit.first?.author.clientAddress == "198.51.100.23")
+        #expect(audit.first?.at == frozenNow)
+        #expect(audit.first?.deltas.contains(FieldDelta(key: .standard(.email), before: nil, after: .text("ana@example.com"))) == true)
+        #expect(audit.first?.deltas.contains(FieldDelta(key: .custom("plan"), before: nil, after: .custom(.text("gold")))) == true)
+        #expect(audit.first?.deltas.allSatisfy { $0.before == nil } == true)
+
+        #expect(try cache.tableCounts() == TableCounts(contacts: 1, outbox: 1, audit: 1, remoteLinks: 0))
+        #expect(Set(outcome.deltas.map(\.key)) == Set(stored.keysWithValues))
     }
 
-    @Test func anInvalidValueWritesNothingAndNamesTheField() throws {
-        let problems = issues { _ = try service.add(try assignments("email=not-an-address", "mobile_phone=12"), to: local) }
-        #expect(problems.count == 2)
-        #expect(problems.contains { $0.hasPrefix("email: “not-an-address” is not an email address") })
-        #expect(problems.contains { $0.hasPrefix("mobile_phone: ") })
+    @Test func creatingATypedContactNormalisesItsValuesAndClearsTheNewContactDraft() throws {
+        let slot = DraftSlot.newContact(accountID: local.id)
+        try service.saveDraft(#"{"first_name":"Bo"}"#, for: slot)
+        let typed = Contact(accountID: local.id, fields: [.firstName: "Bo", .email: "  bo@example.com ",
+                                                          .phone: "0044 20 7946 0958", .emailOptOut: "yes"],
+                            custom: ["since": .date(day("2024-02-29"))])
+        let outcome = try service.create(typed, clearing: slot)
+        let stored = try service.contact(try #require(outcome.contact.id))
+        #expect(stored[.email] == "bo@example.com")
+        #expect(stored[.phone] == "+442079460958")
+        #expect(stored[.emailOptOut] == "true")
+        #expect(stored.custom["since"] == .date(day("2024-02-29")))
+        #expect(try service.draft(for: slot) == nil, "the draft the contact came from is gone once it is saved")
+    }
+
+    @Test func aRefusedCreateWritesNothingAndNamesEveryBadField() throws {
+        let slot = DraftSlot.newContact(accountID: local.id)
+        try service.saveDraft("unfinished", for: slot)
+        let issues = try #require(refusal {
+            _ = try service.add(try assignments("email=not-an-address", "mobile_phone=12", "website=not a site"), to: local)
+        })
+        #expect(Set(issues.map(\.field)) == ["email", "mobile_phone", "website"])
+        #expect(issues.allSatisfy { $0.severity == .error })
+        #expect(try cache.tableCounts() == TableCounts(contacts: 0, outbox: 0, audit: 0, remoteLinks: 0))
+
+        let typed = Contact(accountID: local.id, fields: [.email: "nobody@", .firstName: "X"])
+        let typedIssues = try #require(refusal { _ = try service.create(typed, clearing: slot) })
+        #expect(typedIssues.map(\.field) == ["email"])
+        #expect(try cache.tableCounts() == TableCounts(contacts: 0, outbox: 0, audit: 0, remoteLinks: 0))
+        #expect(try service.draft(for: slot)?.payload == "unfinished", "a refused save keeps the draft")
+    }
+
+    @Test func anAcceptedEditIsOnDiskBeforeTheServiceReturns() throws {
+        let folder = try ScratchFolder()
+        defer { folder.remove() }
+        let path = folder.file("data/cache.sqlite")
+        let onDisk = try ContactService(path: path, author: editor)
+        #expect(onDisk.cachePath == path)
+        let id = try #require(try onDisk.add(try assignments("email=ana@example.com", "city=Porto"), to: try onDisk.defaultAccount()).contact.id)
+
+        // Another process opening the same file sees the contact with its outbox entry and audit row.
+        let reader = try LocalCache(path: path)
+        #expect(try reader.contact(id)?[.city] == "Porto")
+        #expect(try reader.outbox(for: id).map(\.operation) == [.create])
+        #expect(try reader.audit(for: id).map(\.author) == [editor])
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)
+        #expect(mode.intValue & 0o777 == 0o600, "the cache holds personal data")
+    }
+
+    @Test func aLocalContactNeedsAnEmailOrAMobilePhone() throws {
+        let issues = try #require(refusal { _ = try service.add(try assignments("first_name=Ana", "city=Lisbon"), to: local) })
+        #expect(issues.count == 1)
+        #expect(issues.first?.field == "email/mobile_phone")
+        #expect(issues.first?.message == "Local needs email or mobile phone")
         #expect(try service.contactCount(in: .all) == 0)
-        #expect(try service.outbox().isEmpty)
+
+        _ = try added("first_name=Ana", "mobile_phone=+44 7700 900281")
+        _ = try added("first_name=Rui", "email=rui@example.com")
+        #expect(try service.contactCount(in: .all) == 2)
     }
 
-    @Test func anEmailOrAMobilePhoneIsNeeded() throws {
-        let problems = issues { _ = try service.add(try assignments("first_name=Ana"), to: local) }
-        #expect(problems.count == 1)
-        #expect(problems.first?.hasPrefix("email/mobile_phone: ") == true, "\(problems)")
-        #expect(try service.contactCount(in: .all) == 0)
-        _ = try service.add(try assignments("mobile_phone=+44 7700 900281"), to: local)
-        #expect(try service.contactCount(in: .all) == 1)
-    }
+    // MARK: - Update
 
-    @Test func eachProviderKindEnforcesItsOwnRules() throws {
-        let ivvy = try service.createAccount(name: "ivvy", provider: .ivvy)
-        let problems = issues { _ = try service.add(try assignments("email=kim@example.com"), to: ivvy) }
-        #expect(!problems.isEmpty)
-        #expect(problems.allSatisfy { $0.contains("first_name") || $0.contains("last_name") }, "\(problems)")
-        _ = try service.add(try assignments("email=kim@example.com", "first_name=Kim", "last_name=Park"), to: ivvy)
+    @Test func updatingWritesTheChangesWithOneUpdateEntryAndOneAuditRow() throws {
+        let id = try added("email=rob@example.com", "city=Dallas", "company=Acme", "score=7")
+        let outcome = try service.update(id, assignments: try assignments("city=Austin", "company=", "score=8"))
 
-        let notifuse = try service.createAccount(name: "notifuse", provider: .notifuse)
-        #expect(!issues { _ = try service.add(try assignments("mobile_phone=+15557140059"), to: notifuse) }.isEmpty)
-        #expect(issues { _ = try service.add(try assignments("email=a@example.com", "plan=gold"), to: notifuse) }
-                .contains { $0.hasPrefix("custom.plan: ") })
-        _ = try service.add(try assignments("email=a@example.com"), to: notifuse)
-        // Notifuse knows a contact by its email: a second one with it is refused.
-        #expect(issues { _ = try service.add(try assignments("email=A@example.com"), to: notifuse) }
-                .contains { $0.hasPrefix("email: ") && $0.contains("Notifuse identifies contacts by email") })
-    }
+        let expected: Set<FieldDelta> = [
+            FieldDelta(key: .standard(.city), before: .text("Dallas"), after: .text("Austin")),
+            FieldDelta(key: .standard(.company), before: .text("Acme"), after: nil),
+            FieldDelta(key: .custom("score"), before: .custom(.number(7)), after: .custom(.number(8))),
+        ]
+        #expect(Set(outcome.deltas) == expected)
 
-    @Test func notifuseFieldsTakeTheNextFreeSlotOfTheirType() throws {
-        let notifuse = try service.createAccount(name: "notifuse", provider: .notifuse)
-        _ = try service.addCustomField(key: "plan", type: .text, to: notifuse)
-        _ = try service.addCustomField(key: "tier", type: .text, to: notifuse)
-        _ = try service.addCustomField(key: "ltv", type: .number, to: notifuse)
-        let refs = try service.fieldDefinitions(accountID: notifuse.id).map { "\($0.key)=\($0.providerRef ?? "")" }
-        #expect(refs.sorted() == ["ltv=custom_number_1", "plan=custom_string_1", "tier=custom_string_2"])
-        let outcome = try service.add(try assignments("email=a@example.com", "ltv=12.5"), to: notifuse)
-        #expect(outcome.contact.custom["ltv"] == .number(12.5))
-        #expect(issues { _ = try service.add(try assignments("email=b@example.com", "ltv=lots"), to: notifuse) }
-                .contains { $0.hasPrefix("custom.ltv: “lots” is not a number") })
-    }
-
-    @Test func updatingChangesOnlyWhatIsNamedAndANoOpWritesNothing() throws {
-        let id = try service.add(try assignments("email=rob@example.com", "city=Dallas", "company=Acme"), to: local).contact.id!
-        let outcome = try service.update(id, assignments: try assignments("city=Austin", "company="))
-        #expect(outcome.deltas.map { DeltaNames.name(of: $0.key) }.sorted() == ["city", "company"])
         let stored = try service.contact(id)
         #expect(stored[.city] == "Austin")
         #expect(stored[.company] == nil)
-        #expect(stored[.email] == "rob@example.com")
-        #expect(try service.outbox(for: id).count == 2)
+        #expect(stored[.email] == "rob@example.com", "fields the edit does not name are kept")
+        #expect(stored.custom["score"] == .number(8))
 
-        let again = try service.update(id, assignments: try assignments("city=Austin"))
-        #expect(again.deltas.isEmpty)
-        #expect(try service.outbox(for: id).count == 2)
-        #expect(try service.audit(for: id).count == 2)
+        let outbox = try service.outbox(for: id)
+        #expect(outbox.map(\.operation) == [.create, .update])
+        #expect(Set(outbox.last?.deltas ?? []) == expected)
+        let audit = try service.audit(for: id)
+        #expect(audit.map(\.action) == ["update", "create"])
+        #expect(audit.first?.author == editor)
+        #expect(Set(audit.first?.deltas ?? []) == expected)
+        #expect(try cache.tableCounts() == TableCounts(contacts: 1, outbox: 2, audit: 2, remoteLinks: 0))
     }
 
-    @Test func aBadEditLeavesTheContactAsItWas() throws {
-        let id = try service.add(try assignments("email=rob@example.com", "city=Dallas"), to: local).contact.id!
-        #expect(!issues { _ = try service.update(id, assignments: try assignments("city=Austin", "email=broken")) }.isEmpty)
+    @Test func anEditThatChangesNothingWritesNothing() throws {
+        let id = try added("email=rob@example.com", "city=Dallas", "score=7")
+        let before = try cache.tableCounts()
+        let stored = try service.contact(id)
+
+        let same = try service.update(id, assignments: try assignments("city=Dallas", "score=7", "company="))
+        #expect(same.deltas.isEmpty)
+        let empty = try service.save(ContactEdit(), to: id)
+        #expect(empty.deltas.isEmpty)
+        var rewrite = ContactEdit()
+        rewrite.set(.city, "Dallas")
+        rewrite.set(custom: "score", .number(7))
+        #expect(try service.save(rewrite, to: id).deltas.isEmpty)
+
+        #expect(try cache.tableCounts() == before)
+        #expect(try service.contact(id) == stored)
+        #expect(try service.outbox(for: id).map(\.operation) == [.create])
+    }
+
+    @Test func aRefusedEditLeavesTheContactAndItsDraftAsTheyWere() throws {
+        let id = try added("email=rob@example.com", "city=Dallas")
+        let slot = DraftSlot.contact(id, accountID: local.id)
+        try service.saveDraft("half typed", for: slot)
+        let before = try cache.tableCounts()
+
+        let issues = try #require(refusal {
+            _ = try service.update(id, assignments: try assignments("city=Austin", "email=broken", "phone=12"))
+        })
+        #expect(Set(issues.map(\.field)) == ["email", "phone"], "every problem is reported at once")
         #expect(try service.contact(id)[.city] == "Dallas")
-        #expect(try service.outbox(for: id).count == 1)
+        #expect(try cache.tableCounts() == before)
+        #expect(try service.draft(for: slot)?.payload == "half typed")
+
+        var typed = ContactEdit()
+        typed.set(.timezone, "Mars/Olympus_Mons")
+        #expect(try #require(refusal { _ = try service.save(typed, to: id) }).map(\.field) == ["timezone"])
+        #expect(try cache.tableCounts() == before)
     }
 
-    @Test func clearingTheLastWayToReachAContactIsRefused() throws {
-        let id = try service.add(try assignments("email=rob@example.com"), to: local).contact.id!
-        #expect(!issues { _ = try service.update(id, assignments: [FieldAssignment(key: .standard(.email), change: .clear)]) }.isEmpty)
+    @Test func savingAnEditClearsTheContactsDraft() throws {
+        let id = try added("email=rob@example.com")
+        let slot = DraftSlot.contact(id, accountID: local.id)
+        try service.saveDraft("city: Fort Wor", for: slot)
+        var edit = ContactEdit()
+        edit.set(.city, "Fort Worth")
+        _ = try service.save(edit, to: id)
+        #expect(try service.draft(for: slot) == nil)
+        #expect(try service.contact(id)[.city] == "Fort Worth")
+    }
+
+    @Test func clearingTheOnlyWayToReachAContactIsRefused() throws {
+        let id = try added("email=rob@example.com", "city=Dallas")
+        let issues = try #require(refusal {
+            _ = try service.update(id, assignments: [FieldAssignment(key: .standard(.email), change: .clear)])
+        })
+        #expect(issues.map(\.field) == ["fields"])
+        #expect(issues.first?.message == "Local needs email or mobile phone")
         #expect(try service.contact(id)[.email] == "rob@example.com")
+
+        // Swapping the email for a mobile phone in one edit is fine.
+        _ = try service.update(id, assignments: [FieldAssignment(key: .standard(.email), change: .clear),
+                                                 try FieldAssignment(parsing: "mobile=+15557140059")])
+        let stored = try service.contact(id)
+        #expect(stored[.email] == nil)
+        #expect(stored[.mobilePhone] == "+15557140059")
     }
 
-    @Test func undoWalksBackEditCreateAndDelete() throws {
-        let id = try service.add(try assignments("email=rob@example.com", "city=Dallas"), to: local).contact.id!
-        _ = try service.update(id, assignments: try assignments("city=Austin"))
-        try service.delete(id)
-        #expect(try service.contactCount(in: .all) == 0)
+    @Test func onlyTheFieldsAnEditTouchesAreJudged() throws {
+        // A contact as a provider sent it: its phone is not in E.164, which rolo would refuse.
+        let ds = try service.createAccount(name: "ds", provider: .dailystory)
+        let pulled = Contact(accountID: ds.id, fields: [.email: "pat@example.com", .phone: "555-0100"])
+        let id = try cache.insertContacts([pulled], remotes: [RemoteReference(id: "ds-1", modifiedAt: nil)], author: editor)[0]
 
-        #expect(try service.undoLastEdit(in: .all)?.kind == .delete)
+        _ = try service.update(id, assignments: try assignments("city=Austin"))
+        #expect(try service.contact(id)[.city] == "Austin")
+        #expect(try service.contact(id)[.phone] == "555-0100")
+
+        let issues = try #require(refusal { _ = try service.update(id, assignments: try assignments("phone=555-0199")) })
+        #expect(issues.map(\.field) == ["phone"])
+        #expect(try service.contact(id)[.phone] == "555-0100")
+    }
+
+    @Test func aContactThatAlreadyMissesARequiredFieldCanStillBeEdited() throws {
+        let ivvy = try service.createAccount(name: "ivvy", provider: .ivvy)
+        let pulled = Contact(accountID: ivvy.id, fields: [.email: "kim@example.com", .firstName: "Kim"])
+        let id = try cache.insertContacts([pulled], remotes: [RemoteReference(id: "7427530", modifiedAt: nil)], author: editor)[0]
+        _ = try service.update(id, assignments: try assignments("first_name=Kimberly"))
+        #expect(try service.contact(id)[.firstName] == "Kimberly")
+
+        // A complete contact cannot be made incomplete.
+        _ = try service.update(id, assignments: try assignments("last_name=Park"))
+        let issues = try #require(refusal {
+            _ = try service.update(id, assignments: [FieldAssignment(key: .standard(.lastName), change: .clear)])
+        })
+        #expect(issues.first?.field == "fields")
+        #expect(issues.first?.message == "iVvy needs last name")
+        #expect(try service.contact(id)[.lastName] == "Park")
+    }
+
+    // MARK: - Delete
+
+    @Test func deletingHidesTheContactQueuesTheDeleteAndAuditsEveryValue() throws {
+        let id = try added("first_name=Rob", "email=rob@example.com", "city=Dallas")
+        let slot = DraftSlot.contact(id, accountID: local.id)
+        try service.saveDraft("unsaved", for: slot)
+
+        let removed = try service.delete(id)
+        #expect(removed[.city] == "Dallas")
+        #expect(notFoundMessage { _ = try service.contact(id) } != nil)
+        #expect(try service.contactCount(in: .all) == 0)
+        #expect(try service.listedNames().isEmpty)
+        #expect(try service.listedNames(matching: "dallas").isEmpty)
+        #expect(try service.draft(for: slot) == nil)
+
+        #expect(try service.outbox(for: id).map(\.operation) == [.create, .delete])
+        let audit = try service.audit(for: id)
+        #expect(audit.map(\.action) == ["delete", "create"])
+        #expect(audit.first?.author == editor)
+        #expect(audit.first?.deltas.contains(FieldDelta(key: .standard(.city), before: .text("Dallas"), after: nil)) == true)
+        #expect(audit.first?.deltas.allSatisfy { $0.after == nil } == true)
+        #expect(try cache.tableCounts() == TableCounts(contacts: 1, outbox: 2, audit: 2, remoteLinks: 0),
+                "the row stays as a tombstone until the provider confirms")
+    }
+
+    // MARK: - Undo
+
+    @Test func undoingTheLastUnsentEditPutsBackThePreviousValues() throws {
+        let id = try added("email=rob@example.com", "city=Dallas", "plan=gold", "since=2024-02-29")
+        _ = try service.update(id, assignments: try assignments("city=Austin", "plan=", "since=2025-01-01", "score=3"))
+
+        let outcome = try #require(try service.undoLastEdit(in: .all))
+        #expect(outcome.kind == .update)
+        #expect(outcome.contactID == id)
+        #expect(outcome.deltas.contains(FieldDelta(key: .standard(.city), before: .text("Austin"), after: .text("Dallas"))))
+
+        let restored = try service.contact(id)
+        #expect(restored[.city] == "Dallas")
+        #expect(restored.custom == ["plan": .text("gold"), "since": .date(day("2024-02-29"))])
+        #expect(try service.outbox(for: id).map(\.operation) == [.create], "the undone edit will never be sent")
+        let audit = try service.audit(for: id)
+        #expect(audit.first?.action == "undo update")
+        #expect(audit.first?.author == editor)
+        #expect(try service.listedNames(matching: "dallas") == ["rob@example.com"])
+        #expect(try service.listedNames(matching: "austin").isEmpty)
+        #expect(try cache.tableCounts() == TableCounts(contacts: 1, outbox: 1, audit: 3, remoteLinks: 0))
+    }
+
+    @Test func undoingADeleteBringsTheContactBackIntoTheList() throws {
+        let id = try added("first_name=Rob", "email=rob@example.com", "city=Dallas")
+        try service.delete(id)
+        let outcome = try #require(try service.undoLastEdit(in: .all))
+        #expect(outcome.kind == .delete)
+        #expect(try service.contact(id)[.city] == "Dallas")
+        #expect(try service.listedNames(matching: "dallas") == ["Rob"])
+        #expect(try service.outbox(for: id).map(\.operation) == [.create])
+        #expect(try service.audit(for: id).first?.action == "undo delete")
+    }
+
+    @Test func undoingACreateRemovesTheContactButKeepsItsHistory() throws {
+        let id = try added("first_name=Rob", "email=rob@example.com")
+        let outcome = try #require(try service.undoLastEdit(in: .all))
+        #expect(outcome.kind == .create)
+        #expect(outcome.displayName == "Rob")
+        #expect(notFoundMessage { _ = try service.contact(id) } != nil)
+        #expect(try service.contactCount(in: .all) == 0)
+        #expect(try service.outbox().isEmpty)
+        #expect(try service.audit(for: id).map(\.action) == ["undo create", "create"])
+    }
+
+    @Test func undoWalksBackwardsOneEditAtATimeUntilThereIsNothingLeft() throws {
+        let id = try added("email=rob@example.com", "city=Dallas")
+        _ = try service.update(id, assignments: try assignments("city=Austin"))
+        _ = try service.update(id, assignments: try assignments("city=Houston"))
+        #expect(try service.undoLastEdit(in: .all)?.kind == .update)
         #expect(try service.contact(id)[.city] == "Austin")
         #expect(try service.undoLastEdit(in: .all)?.kind == .update)
         #expect(try service.contact(id)[.city] == "Dallas")
         #expect(try service.undoLastEdit(in: .all)?.kind == .create)
-        #expect(try service.contactCount(in: .all) == 0)
         #expect(try service.undoLastEdit(in: .all) == nil)
-        #expect(try service.audit(for: id).map(\.action).prefix(3) == ["undo create", "undo update", "undo delete"])
+        #expect(try service.undoLastEdit(in: .account(local.id)) == nil)
     }
 
-    @Test func contactsAreFoundByShortIDEmailOrUID() throws {
-        let contact = try service.add(try assignments("email=Rob@Example.com"), to: local).contact
-        #expect(try service.resolve(contact.id!.shortID) == contact.id)
-        #expect(try service.resolve("rob@example.com") == contact.id)
-        #expect(try service.resolve(contact.uid) == contact.id)
-        #expect(throws: RoloError.self) { try service.resolve("nobody@example.com") }
-        #expect(throws: RoloError.self) { try service.contact(ContactID(999)) }
+    @Test func undoOnlyLooksAtTheAccountItIsAskedAbout() throws {
+        let ds = try service.createAccount(name: "ds", provider: .dailystory)
+        let localID = try added("email=rob@example.com", "city=Dallas")
+        _ = try service.update(localID, assignments: try assignments("city=Austin"))
+        let dsID = try #require(try service.add(try assignments("email=kim@example.com", "city=Reno"), to: ds).contact.id)
+        _ = try service.update(dsID, assignments: try assignments("city=Elko"))
+
+        let outcome = try #require(try service.undoLastEdit(in: .account(local.id)))
+        #expect(outcome.contactID == localID)
+        #expect(try service.contact(localID)[.city] == "Dallas")
+        #expect(try service.contact(dsID)[.city] == "Elko", "the newer edit in another account is untouched")
+        #expect(try service.outbox(for: dsID).count == 2)
     }
 
-    @Test func draftsAreKeptPerContactUntilSavedOrDiscarded() throws {
-        let id = try service.add(try assignments("email=rob@example.com"), to: local).contact.id!
-        let slot = DraftSlot.contact(id, accountID: local.id)
-        try service.saveDraft(#"{"city":"Fort Wo"}"#, for: slot)
-        try service.saveDraft(#"{"city":"Fort Worth"}"#, for: slot)
-        #expect(try service.drafts().count == 1)
-        #expect(try service.draft(for: slot)?.payload == #"{"city":"Fort Worth"}"#)
-        try service.discardDraft(slot)
-        #expect(try service.draft(for: slot) == nil)
+    // MARK: - Pending edits and sync state
+
+    @Test func editsInProviderAccountsWaitForSendingWhileLocalOnesDoNot() throws {
+        let ds = try service.createAccount(name: "ds", provider: .dailystory)
+        let localID = try added("email=rob@example.com")
+        let dsID = try #require(try service.add(try assignments("email=kim@example.com"), to: ds).contact.id)
+        _ = try service.update(dsID, assignments: try assignments("city=Reno"))
+
+        #expect(try service.detail(localID).syncState == .localOnly)
+        #expect(try service.detail(dsID).syncState == .pending(edits: 2))
+        #expect(try service.pendingEditCount(in: .all) == 2)
+        #expect(try service.pendingEditCount(in: .account(local.id)) == 0)
+
+        let linked = Contact(accountID: ds.id, fields: [.email: "lee@example.com"])
+        let linkedID = try cache.insertContacts([linked], remotes: [RemoteReference(id: "ds-9", modifiedAt: nil)], author: editor)[0]
+        #expect(try service.detail(linkedID).syncState == .synced)
+        _ = try service.update(linkedID, assignments: try assignments("city=Ely"))
+        #expect(try service.detail(linkedID).syncState == .pending(edits: 1))
+        #expect(try service.pendingEditCount(in: .account(ds.id)) == 3)
+    }
+
+    // MARK: - Finding contacts and accounts
+
+    @Test func aContactIsFoundByShortIDUIDEmailOrProviderID() throws {
+        let id = try added("email=Rob@Example.com")
+        let uid = try service.contact(id).uid
+        #expect(try service.resolve(id.shortID) == id)
+        #expect(try service.resolve(uid) == id)
+        #expect(try service.resolve(uid.uppercased()) == id)
+        #expect(try service.resolve(" rob@example.COM ") == id)
+
+        let ds = try service.createAccount(name: "ds", provider: .dailystory)
+        let linked = Contact(accountID: ds.id, fields: [.email: "kim@example.com"])
+        let linkedID = try cache.insertContacts([linked], remotes: [RemoteReference(id: "43aaf5af35f866b1edba7", modifiedAt: nil)],
+                                                author: editor)[0]
+        #expect(try service.resolve("43aaf5af35f866b1edba7") == linkedID)
+        #expect(try service.resolve("kim@example.com", in: .account(ds.id)) == linkedID)
+        #expect(notFoundMessage { _ = try service.resolve("kim@example.com", in: .account(local.id)) } == "no contact kim@example.com")
+    }
+
+    @Test func anEmailSharedByTwoContactsAsksForAnID() throws {
+        let first = try added("first_name=A", "email=twin@example.com")
+        let second = try added("first_name=B", "email=TWIN@example.com")
+        let issues = try #require(refusal { _ = try service.resolve("twin@example.com") })
+        #expect(issues.first?.field == "id")
+        let message = issues.first?.message ?? ""
+        #expect(message.contains("2 contacts"))
+        #expect(message.contains(first.shortID) && message.contains(second.shortID))
+    }
+
+    @Test func missingContactsAndAccountsAreReportedAsNotFound() throws {
+        let ghost = ContactID(4242)
+        #expect(notFoundMessage { _ = try service.contact(ghost) } == "no contact \(ghost.shortID)")
+        #expect(notFoundMessage { _ = try service.detail(ghost) } == "no contact \(ghost.shortID)")
+        #expect(notFoundMessage { _ = try service.update(ghost, assignments: try assignments("city=X")) } != nil)
+        #expect(notFoundMessage { _ = try service.save(ContactEdit(), to: ghost) } != nil)
+        #expect(notFoundMessage { _ = try service.delete(ghost) } != nil)
+        #expect(notFoundMessage { _ = try service.resolve("nobody-at-all") } == "no contact nobody-at-all")
+        #expect(notFoundMessage { _ = try service.account(id: 99) } == "no account with id 99")
+        _ = try service.createAccount(name: "ds", provider: .dailystory)
+        #expect(notFoundMessage { _ = try service.account(named: "nope") } == "no account named nope (accounts: local, ds)")
+        #expect(try service.account(named: "DS").provider == .dailystory)
+
+        let id = try added("email=rob@example.com")
+        try service.delete(id)
+        #expect(notFoundMessage { _ = try service.update(id, assignments: try assignments("city=X")) } != nil)
+        #expect(notFoundMessage { _ = try service.delete(id) } != nil)
+        #expect(notFoundMessage { _ = try service.resolve(id.shortID) } != nil)
+        #expect(try cache.tableCounts().outbox == 2, "failed lookups write nothing")
+    }
+
+    @Test func anAccountNameMustBeFreeAndWithoutSpaces() throws {
+        _ = try service.createAccount(name: "work", provider: .notifuse)
+        #expect(try #require(refusal { _ = try service.createAccount(name: "WORK", provider: .ivvy) }).first?.field == "account")
+        #expect(try #require(refusal { _ = try service.createAccount(name: "my work", provider: .ivvy) }).first?.field == "account")
+        #expect(try service.accounts().map(\.name) == ["local", "work"])
+    }
+
+    @Test func aSummaryIsGivenOnlyWhenTheContactMatchesTheQuery() throws {
+        let id = try added("first_name=Rob", "email=rob@example.com", "city=Dallas")
+        #expect(try service.summary(of: id, in: .all)?.displayName == "Rob")
+        #expect(try service.summary(of: id, in: .all, matching: ContactQuery("city:dallas"))?.id == id)
+        #expect(try service.summary(of: id, in: .all, matching: ContactQuery("city:austin")) == nil)
+        #expect(try service.summary(of: id, in: .account(local.id + 1)) == nil)
+    }
+
+    // MARK: - Who made the edit
+
+    @Test func theAuthorIsTheLoginNameAndTheSSHClientAddress() throws {
+        #expect(Author.current(environment: ["USER": "sam", "SSH_CLIENT": "203.0.113.9 51234 22"])
+                == Author(user: "sam", clientAddress: "203.0.113.9"))
+        #expect(Author.current(environment: ["LOGNAME": "lee", "SSH_CONNECTION": "192.0.2.1 40000 10.0.0.5 22"])
+                == Author(user: "lee", clientAddress: "192.0.2.1"))
+        #expect(Author.current(environment: ["USER": "sam"]) == Author(user: "sam", clientAddress: nil))
+
+        let (other, _) = try freshService(author: Author.current(environment: ["USER": "sam", "SSH_CLIENT": "203.0.113.9 1 22"]))
+        let id = try #require(try other.add(try assignments("email=x@example.com"), to: try other.defaultAccount()).contact.id)
+        #expect(try other.audit(for: id).first?.author == Author(user: "sam", clientAddress: "203.0.113.9"))
     }
 }
 
-@Suite("Field input")
-struct FieldInputTests {
-    @Test func assignmentsAreParsedWithTheirOptionalType() throws {
-        let plain = try FieldAssignment(parsing: "city=Dallas")
-        #expect(plain.key == .standard(.city))
-        #expect(plain.change == .set("Dallas"))
-        let typed = try FieldAssignment(parsing: "score:number=42")
-        #expect(typed.key == .custom("score"))
-        #expect(typed.type == .number)
-        #expect(try FieldAssignment(parsing: "custom.city=x").key == .custom("city"))
-        #expect(try FieldAssignment(parsing: "company=").change == .clear)
-        #expect(try FieldAssignment(parsing: "note=a=b").change == .set("a=b"))
+/// Unfinished forms are kept per account and contact until saved or thrown away.
+@Suite("Contact service: drafts")
+struct DraftTests {
+    let service: ContactService
+    let local: Account
+
+    init() throws {
+        (service, _) = try freshService()
+        local = try service.defaultAccount()
     }
 
-    @Test(arguments: [("city", "write key=value"), ("=x", "the key before = is empty"), ("score:money=1", "is not a type")])
-    func malformedAssignmentsSayHowToWriteThem(_ text: String, _ advice: String) {
-        #expect {
-            try FieldAssignment(parsing: text)
-        } throws: { error in
-            "\(error)".contains(advice)
-        }
+    @Test func aDraftIsSavedFoundReplacedAndDiscarded() throws {
+        let id = try #require(try service.add(try assignments("email=rob@example.com"), to: local).contact.id)
+        let slot = DraftSlot.contact(id, accountID: local.id)
+        #expect(try service.draft(for: slot) == nil)
+
+        try service.saveDraft(#"{"city":"Fort Wo"}"#, for: slot)
+        try service.saveDraft(#"{"city":"Fort Worth"}"#, for: slot)
+        let draft = try #require(try service.draft(for: slot))
+        #expect(draft.payload == #"{"city":"Fort Worth"}"#)
+        #expect(draft.contactID == id)
+        #expect(draft.accountID == local.id)
+        #expect(draft.savedAt == frozenNow)
+        #expect(try service.drafts().count == 1, "saving again replaces the draft")
+
+        try service.discardDraft(slot)
+        #expect(try service.draft(for: slot) == nil)
+        #expect(try service.drafts().isEmpty)
     }
 
-    @Test func definitionsDecideTheType() throws {
-        let account = Account(id: 3, name: "ivvy", provider: .ivvy)
-        let input = FieldInput(account: account, definitions: [
-            FieldDefinition(key: "birth_date", type: .date),
-            FieldDefinition(key: "diet", type: .multiselect, options: [SelectOption(value: "Vegan"), SelectOption(value: "Halal")]),
-        ])
-        let (edit, _) = try input.edit(from: [try FieldAssignment(parsing: "birth_date=1985-03-17"),
-                                              try FieldAssignment(parsing: "diet=vegan, halal")], existing: nil)
-        let contact = edit.applied(to: Contact(accountID: 3))
-        #expect(contact.custom["birth_date"] == .date(LocalDate(year: 1985, month: 3, day: 17)!))
-        #expect(contact.custom["diet"] == .multiselect(["Vegan", "Halal"]))
-        #expect(throws: RoloError.self) { try input.edit(from: [try FieldAssignment(parsing: "birth_date=17/03/1985")], existing: nil) }
-        #expect(throws: RoloError.self) { try input.edit(from: [try FieldAssignment(parsing: "shoe_size=44")], existing: nil) }
+    @Test func aNewContactDraftAndAnEditDraftAreKeptApart() throws {
+        let ds = try service.createAccount(name: "ds", provider: .dailystory)
+        let id = try #require(try service.add(try assignments("email=rob@example.com"), to: local).contact.id)
+        try service.saveDraft("new local", for: .newContact(accountID: local.id))
+        try service.saveDraft("new ds", for: .newContact(accountID: ds.id))
+        try service.saveDraft("edit rob", for: .contact(id, accountID: local.id))
+
+        #expect(Set(try service.drafts().map(\.payload)) == ["new local", "new ds", "edit rob"])
+        #expect(try service.draft(for: .newContact(accountID: ds.id))?.payload == "new ds")
+        #expect(try service.draft(for: .newContact(accountID: local.id))?.contactID == nil)
+
+        try service.discardDraft(.newContact(accountID: local.id))
+        #expect(Set(try service.drafts().map(\.payload)) == ["new ds", "edit rob"])
     }
 }
