@@ -46,6 +46,17 @@ extension LocalCache {
         }
     }
 
+    /// Removes an account that holds no contacts (not even deleted ones), with its field
+    /// definitions: how a refused import takes back the accounts it had created.
+    public func removeEmptyAccount(id: Int64) throws {
+        try write { db in
+            guard try Int.fetchOne(db, sql: "SELECT count(*) FROM contact WHERE accountId = ?", arguments: [id]) == 0 else {
+                throw RoloError.failed("account \(id) holds contacts and was kept")
+            }
+            try db.execute(sql: "DELETE FROM account WHERE id = ?", arguments: [id])
+        }
+    }
+
     /// The custom fields an account defines, in their display order.
     public func fieldDefinitions(accountID: Int64) throws -> [FieldDefinition] {
         try read { db in try LocalCache.definitions(accountID: accountID, db: db) }

@@ -69,9 +69,12 @@ extension LocalCache {
                try Int64.fetchOne(db, sql: "SELECT id FROM contact WHERE id = ? AND deletedAt IS NULL", arguments: [rowID]) != nil {
                 return ContactID(rowID)
             }
-            if let rowID = try Int64.fetchOne(db, sql: "SELECT id FROM contact WHERE uid = ? AND deletedAt IS NULL",
-                                              arguments: [text.lowercased()]) {
-                return ContactID(rowID)
+            // A uid as written (imported ones keep their case), then as rolo writes UUIDs.
+            for candidate in Set([text, text.lowercased()]) {
+                if let rowID = try Int64.fetchOne(db, sql: "SELECT id FROM contact WHERE uid = ? AND deletedAt IS NULL",
+                                                  arguments: [candidate]) {
+                    return ContactID(rowID)
+                }
             }
             return try Int64.fetchOne(db, sql: """
                 SELECT l.contactId FROM remote_link l JOIN contact c ON c.id = l.contactId

@@ -185,7 +185,9 @@ public final class ContactService: Sendable {
         try checkEmailIsFree(checked, account: account)
         let stored = try cache.insertContact(checked, author: author, clearing: draft)
         logger.info("contact created", metadata: ["contact": "\(stored.id!.shortID)", "account": "\(account.name)"])
-        let warnings = extraWarnings + issues.filter { $0.severity == .warning }
+        // The field input and the validator check the same keys: each warning is told once.
+        var warnings = extraWarnings
+        for issue in issues where issue.severity == .warning && !warnings.contains(issue) { warnings.append(issue) }
         return EditOutcome(contact: stored, deltas: stored.keysWithValues.map {
             FieldDelta(key: $0, before: nil, after: stored.value(of: $0))
         }, warnings: warnings)
@@ -214,7 +216,7 @@ public final class ContactService: Sendable {
         // Only what the edit touches is judged: a value the provider sent in another form
         // must not block fixing a different field.
         let touched = Set(edit.keys)
-        let (_, issues) = Validator.check(proposed, rules: account.rules, definitions: definitions, isNew: false)
+        let (normalised, issues) = Validator.check(proposed, rules: account.rules, definitions: definitions, isNew: false)
         var errors = issues.filter { issue in
             issue.severity == .error && touched.contains(where: { issue.field == DeltaNames.name(of: $0) })
         }
@@ -224,7 +226,14 @@ public final class ContactService: Sendable {
         }
         if !errors.isEmpty { throw RoloError.invalid(errors) }
         if touched.contains(.standard(.email)) { try checkEmailIsFree(proposed, account: account) }
-        let (stored, deltas) = try cache.updateContact(id, edit: edit, author: author)
+        // Standard values are stored as the validator writes them (phones in E.164, flags as
+        // true/false, no surrounding space), whoever typed them.
+        var checkedEdit = edit
+        for key in touched {
+            guard case .standard(let field) = key, case .set = edit[key] else { continue }
+            if let value = normalised[field] { checkedEdit.set(field, value) } else { checkedEdit.clear(key) }
+        }
+        let (stored, deltas) = try cache.updateContact(id, edit: checkedEdit, author: author)
         if !deltas.isEmpty {
             logger.info("contact edited", metadata: [
                 "contact": "\(id.shortID)", "fields": "\(deltas.map { DeltaNames.name(of: $0.key) }.joined(separator: ","))",

@@ -30,6 +30,7 @@ extension ContactService {
         var skipped = result.skipped
         var warnings = result.warnings
         var created: [String] = []
+        var createdIDs: [Int64] = []
         let fallback = try account ?? defaultAccount()
         var accountsByName: [String: Account] = [:]
         var definitionsByAccount: [Int64: [FieldDefinition]] = [:]
@@ -49,68 +50,80 @@ extension ContactService {
                                                definitions: spec.definitions)
             if let synced = spec.lastSyncAt { try cache.setLastSync(accountID: made.id, at: synced) }
             created.append(made.name)
+            createdIDs.append(made.id)
             accountsByName[name.lowercased()] = made
             return made
         }
 
-        // Accounts the file describes are made first, in the file's order.
-        if account == nil {
-            for spec in result.accounts where try cache.account(named: spec.name) == nil {
-                _ = try target(for: IncomingContact(contact: Contact(accountID: 0), accountName: spec.name, line: 1))
-            }
+        do {
+            return try importChecked()
+        } catch {
+            // Nothing of a refused import stays, not even the accounts it described.
+            for id in createdIDs { try? cache.removeEmptyAccount(id: id) }
+            throw error
         }
-        var accepted: [Contact] = []
-        var remotes: [RemoteReference?] = []
-        var seenRemote = Set<String>()
-        var seenUIDs = Set<String>()
-        var seenKeys = Set<String>()
-        let existingUIDs = try cache.existingUIDs(result.contacts.map(\.contact.uid))
-        for incoming in result.contacts {
-            do {
-                let account = try target(for: incoming)
-                let definitions = try definitionsByAccount[account.id] ?? cache.fieldDefinitions(accountID: account.id)
-                definitionsByAccount[account.id] = definitions
-                var contact = incoming.contact
-                contact.id = nil
-                contact.accountID = account.id
-                contact.custom = try retype(contact.custom, account: account, definitions: definitions, line: incoming.line)
-                let (checked, issues) = Validator.check(contact, rules: account.rules, definitions: definitions, isNew: true)
-                if let error = issues.first(where: { $0.severity == .error }) {
-                    throw ImportProblem(line: incoming.line, message: error.description)
+
+        /// Checks every record, then stores them all in one transaction.
+        func importChecked() throws -> ImportReport {
+            // Accounts the file describes are made first, in the file's order.
+            if account == nil {
+                for spec in result.accounts where try cache.account(named: spec.name) == nil {
+                    _ = try target(for: IncomingContact(contact: Contact(accountID: 0), accountName: spec.name, line: 1))
                 }
-                warnings += issues.filter { $0.severity == .warning }
-                    .map { ImportProblem(line: incoming.line, message: $0.description) }
-                if existingUIDs.contains(checked.uid) || !seenUIDs.insert(checked.uid).inserted {
-                    throw ImportProblem(line: incoming.line, message: "uid \(checked.uid) is already in the cache or earlier in the file")
-                }
-                if account.provider == .notifuse, let email = checked.email {
-                    let key = "\(account.id)/\(email.lowercased())"
-                    let taken = try !cache.contacts(withEmail: email, in: .account(account.id)).isEmpty
-                    if !seenKeys.insert(key).inserted || taken {
-                        throw ImportProblem(line: incoming.line, message: "email: \(email) is already used in \(account.name); "
-                            + "Notifuse identifies contacts by email")
-                    }
-                }
-                if let remote = incoming.remote {
-                    if account.provider == .local {
-                        throw ImportProblem(line: incoming.line, message: "remote: a local account has no provider ids")
-                    }
-                    let linked = try cache.linkedRemoteIDs([remote.id], accountID: account.id)
-                    if !linked.isEmpty || !seenRemote.insert("\(account.id)/\(remote.id)").inserted {
-                        throw ImportProblem(line: incoming.line, message: "remote: \(account.name) already has a contact with id \(remote.id)")
-                    }
-                }
-                accepted.append(checked)
-                remotes.append(incoming.remote)
-            } catch let problem as ImportProblem {
-                if !skipInvalid { throw RoloError.invalid(field: "line \(problem.line)", problem.message) }
-                skipped.append(problem)
             }
+            var accepted: [Contact] = []
+            var remotes: [RemoteReference?] = []
+            var seenRemote = Set<String>()
+            var seenUIDs = Set<String>()
+            var seenKeys = Set<String>()
+            let existingUIDs = try cache.existingUIDs(result.contacts.map(\.contact.uid))
+            for incoming in result.contacts {
+                do {
+                    let account = try target(for: incoming)
+                    let definitions = try definitionsByAccount[account.id] ?? cache.fieldDefinitions(accountID: account.id)
+                    definitionsByAccount[account.id] = definitions
+                    var contact = incoming.contact
+                    contact.id = nil
+                    contact.accountID = account.id
+                    contact.custom = try retype(contact.custom, account: account, definitions: definitions, line: incoming.line)
+                    let (checked, issues) = Validator.check(contact, rules: account.rules, definitions: definitions, isNew: true)
+                    if let error = issues.first(where: { $0.severity == .error }) {
+                        throw ImportProblem(line: incoming.line, message: error.description)
+                    }
+                    warnings += issues.filter { $0.severity == .warning }
+                        .map { ImportProblem(line: incoming.line, message: $0.description) }
+                    if existingUIDs.contains(checked.uid) || !seenUIDs.insert(checked.uid).inserted {
+                        throw ImportProblem(line: incoming.line, message: "uid \(checked.uid) is already in the cache or earlier in the file")
+                    }
+                    if account.provider == .notifuse, let email = checked.email {
+                        let key = "\(account.id)/\(email.lowercased())"
+                        let taken = try !cache.contacts(withEmail: email, in: .account(account.id)).isEmpty
+                        if !seenKeys.insert(key).inserted || taken {
+                            throw ImportProblem(line: incoming.line, message: "email: \(email) is already used in \(account.name); "
+                                + "Notifuse identifies contacts by email")
+                        }
+                    }
+                    if let remote = incoming.remote {
+                        if account.provider == .local {
+                            throw ImportProblem(line: incoming.line, message: "remote: a local account has no provider ids")
+                        }
+                        let linked = try cache.linkedRemoteIDs([remote.id], accountID: account.id)
+                        if !linked.isEmpty || !seenRemote.insert("\(account.id)/\(remote.id)").inserted {
+                            throw ImportProblem(line: incoming.line, message: "remote: \(account.name) already has a contact with id \(remote.id)")
+                        }
+                    }
+                    accepted.append(checked)
+                    remotes.append(incoming.remote)
+                } catch let problem as ImportProblem {
+                    if !skipInvalid { throw RoloError.invalid(field: "line \(problem.line)", problem.message) }
+                    skipped.append(problem)
+                }
+            }
+            try cache.insertContacts(accepted, remotes: remotes, author: author)
+            logger.info("import finished", metadata: ["imported": "\(accepted.count)", "skipped": "\(skipped.count)",
+                                                      "format": "\(format.rawValue)"])
+            return ImportReport(imported: accepted.count, skipped: skipped, warnings: warnings, createdAccounts: created)
         }
-        try cache.insertContacts(accepted, remotes: remotes, author: author)
-        logger.info("import finished", metadata: ["imported": "\(accepted.count)", "skipped": "\(skipped.count)",
-                                                  "format": "\(format.rawValue)"])
-        return ImportReport(imported: accepted.count, skipped: skipped, warnings: warnings, createdAccounts: created)
     }
 
     /// Gives custom values read from a file the types their account defines: CSV and vCard

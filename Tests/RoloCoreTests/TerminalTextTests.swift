@@ -155,3 +155,56 @@ struct TerminalTextTests {
         #expect(TerminalText.fit("abc", to: 0) == "")
     }
 }
+
+/// Scripts whose graphemes hold several spacing letters: nothing may be dropped, and each
+/// letter takes the cells a terminal gives it.
+@Suite("Terminal text: letters inside one grapheme")
+struct ClusterTests {
+    @Test(arguments: [
+        ("คำ", 2),                               // Thai: SARA AM is a letter of its own
+        ("लक्ष्मी", 5),                            // Devanagari: four letters and a spacing vowel sign, as wcwidth counts
+        ("\u{1100}\u{1161}\u{11A8}", 2),          // Hangul as jamo (macOS file names): one wide syllable
+        ("e\u{301}", 1),
+    ])
+    func everyLetterIsKept(_ text: String, _ cells: Int) {
+        #expect(TerminalText.sanitize(text) == text)
+        #expect(TerminalText.width(text) == cells)
+        #expect(TerminalText.cells(for: text.first!).allSatisfy { (1...2).contains($0.width) })
+    }
+
+    @Test func formatAndBidiCharactersInsideAClusterStillGo() {
+        #expect(TerminalText.sanitize("क\u{200D}\u{094D}") == "क\u{094D}")
+        #expect(!TerminalText.sanitize("a\u{301}\u{202E}").unicodeScalars.contains("\u{202E}"))
+    }
+
+    @Test func truncationCutsBetweenLettersOfALongCluster() {
+        #expect(TerminalText.truncate("लक्ष्मी", to: 2) == "ल…")
+        #expect(TerminalText.width(TerminalText.truncate("คำคำ", to: 3)) <= 3)
+    }
+}
+
+@Suite("Strictness found and fixed")
+struct StrictnessTests {
+    @Test func aUnicodeEscapeTakesFourHexDigitsAndNoSign() throws {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(#"["\u+041"]"#) }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(#"["\u-000"]"#) }
+        #expect(try JSONValue.parse(#"["\u0041"]"#) == .array([.string("A")]))
+    }
+
+    @Test func anInstantRFC3339CannotWriteIsRefused() {
+        #expect(Timestamp(parsing: "9999-12-31T23:30:00-01:00") == nil)
+        #expect(Timestamp(parsing: "0001-01-01T00:30:00+01:00") == nil)
+        #expect(Timestamp(parsing: "9999-12-31T23:59:59Z")?.rfc3339 == "9999-12-31T23:59:59Z")
+    }
+
+    @Test func aMultiselectArrayHoldsOnlyText() throws {
+        #expect(throws: ValueError.self) { try CustomValue.parse(#"["gold", 42]"#, as: .multiselect) }
+        #expect(try CustomValue.parse(#"["gold"]"#, as: .multiselect) == .multiselect(["gold"]))
+    }
+
+    @Test func noValueCanImitateTheSeparatorsOfTheHash() {
+        let forged = Contact(accountID: 1, custom: ["a": .text("x\u{1E}c\u{1F}b\u{1F}text\u{1F}y")])
+        let honest = Contact(accountID: 1, custom: ["a": .text("x"), "b": .text("y")])
+        #expect(ContentHash.of(forged) != ContentHash.of(honest))
+    }
+}

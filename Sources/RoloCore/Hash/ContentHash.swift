@@ -8,22 +8,28 @@ import Foundation
 public enum ContentHash {
     private static let digits = Array("0123456789abcdef".utf8)
 
+    /// One field in the hashed text: every piece prefixed with its length in bytes, so no
+    /// value can imitate the end of a piece and make two different contacts hash alike.
+    private static func part(_ kind: String, _ pieces: String...) -> String {
+        kind + pieces.map { "\($0.utf8.count):\($0)" }.joined() + ";"
+    }
+
     public static func of(_ contact: Contact) -> String {
         var canonical = ""
         for field in contact.fields.keys.sorted() {
             var value = contact.fields[field]!.trimmed
             if field == .email { value = value.lowercased() }
             if value.isEmpty { continue }
-            canonical += "s\u{1F}\(field.key)\u{1F}\(value)\u{1E}"
+            canonical += part("s", field.key, value)
         }
         for key in contact.custom.keys.sorted() {
             let value = contact.custom[key]!
             var text = value.storedText
             if case .text = value { text = text.trimmed }
-            canonical += "c\u{1F}\(key)\u{1F}\(value.type.rawValue)\u{1F}\(text)\u{1E}"
+            canonical += part("c", key, value.type.rawValue, text)
         }
         for key in contact.extensions.keys.sorted() {
-            canonical += "x\u{1F}\(key)\u{1F}\(contact.extensions[key]!.canonicalText)\u{1E}"
+            canonical += part("x", key, contact.extensions[key]!.canonicalText)
         }
         let digest = SHA256.hash(data: Data(canonical.utf8))
         var hex = [UInt8]()

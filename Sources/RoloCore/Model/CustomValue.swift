@@ -154,6 +154,9 @@ public enum CustomValue: Sendable, Hashable {
             let parts: [String]
             if text.hasPrefix("["), case .array(let items)? = try? JSONValue.parse(text) {
                 parts = items.compactMap(\.stringValue)
+                guard parts.count == items.count else {
+                    throw ValueError("“\(text)” has an item that is not text; write the options as strings, e.g. [\"gold\", \"silver\"]")
+                }
             } else {
                 parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             }

@@ -128,8 +128,15 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         guard index == bytes.count else { return nil }
         let seconds = Int64(date.daysSinceEpoch) * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59))
             - Int64(offsetMinutes * 60)
+        // An offset can carry the instant past year 9999 or before year 1 in UTC, where it
+        // could be stored but never read back: such input is refused.
+        guard seconds >= Timestamp.firstSecond, seconds <= Timestamp.lastSecond else { return nil }
         self.millisecondsSinceEpoch = seconds * 1000 + Int64(millis)
     }
+
+    /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, the instants RFC 3339 can write.
+    static let firstSecond: Int64 = Int64(LocalDate(year: 1, month: 1, day: 1)!.daysSinceEpoch) * 86_400
+    static let lastSecond: Int64 = Int64(LocalDate(year: 9999, month: 12, day: 31)!.daysSinceEpoch) * 86_400 + 86_399
 
     /// RFC 3339 in UTC; milliseconds only when there are some.
     public var rfc3339: String {

@@ -43,41 +43,55 @@ public enum TerminalText {
         return total
     }
 
-    /// Makes one grapheme safe and measures it.
-    ///
-    /// Terminals disagree about emoji built from several code points (ZWJ families, skin
-    /// tones, VS16 forms), and tmux measures with glibc's tables. Such graphemes are reduced
-    /// to their first code point, whose width every terminal agrees on.
+    /// Makes one grapheme safe and measures it: its text and all the cells it takes.
     public static func cell(for character: Character) -> Cell {
+        let parts = cells(for: character)
+        if parts.count == 1 { return parts[0] }
+        return Cell(text: parts.map(\.text).joined(), width: parts.reduce(0) { $0 + $1.width })
+    }
+
+    /// One grapheme as the cells a terminal gives it, each at most two wide.
+    ///
+    /// Terminals (and tmux, with glibc's tables) place text code point by code point, so a
+    /// grapheme of several spacing letters — Thai `คำ`, a Devanagari conjunct, Hangul written
+    /// as jamo — is one cell per spacing letter, with the marks that follow it. Nothing is
+    /// dropped but what is unsafe or invisible.
+    ///
+    /// Emoji built from several code points (ZWJ families, skin tones, VS16 forms) are the
+    /// exception: terminals disagree about their width, so they are reduced to their first
+    /// code point, whose width every terminal agrees on.
+    public static func cells(for character: Character) -> [Cell] {
         let scalars = character.unicodeScalars
         let first = scalars.first!
         if let shown = placeholder(for: first) {
             // A control character is its own grapheme, except CR LF, which is one.
             let rest = scalars.dropFirst().map { placeholder(for: $0) ?? String($0) }.joined()
-            return Cell(text: shown + rest, width: 1 + rest.count)
+            return [Cell(text: shown + rest, width: 1 + rest.count)]
         }
         if scalars.count == 1 {
-            return Cell(text: String(character), width: width(of: first))
+            return [Cell(text: String(character), width: width(of: first))]
         }
-        var kept = String.UnicodeScalarView()
-        kept.append(first)
         let isEmoji = first.properties.isEmojiPresentation || first.properties.isEmoji && scalars.contains("\u{FE0F}")
         let isFlag = (0x1F1E6...0x1F1FF).contains(first.value)
         if isFlag, scalars.count == 2 {
-            return Cell(text: String(character), width: 2)
+            return [Cell(text: String(character), width: 2)]
         }
-        if !isEmoji {
-            // Base letter plus combining marks: keep the marks, but not bidi controls or
-            // other format characters that ride along in the cluster.
-            for scalar in scalars.dropFirst() where placeholder(for: scalar) == nil {
-                switch scalar.properties.generalCategory {
-                case .nonspacingMark, .spacingMark, .enclosingMark: kept.append(scalar)
-                default: continue
-                }
+        if isEmoji {
+            return [Cell(text: String(first), width: width(of: first))]
+        }
+        // Letters with the marks that follow them; bidi controls and other format characters
+        // that ride along in the cluster are left out.
+        var units: [(text: String.UnicodeScalarView, width: Int)] = []
+        for scalar in scalars where placeholder(for: scalar) == nil && scalar.properties.generalCategory != .format {
+            let cells = width(of: scalar)
+            if cells > 0 || units.isEmpty {
+                units.append((String.UnicodeScalarView([scalar]), cells))
+            } else {
+                units[units.count - 1].text.append(scalar)
             }
         }
-        let base = String(kept)
-        return Cell(text: base, width: kept.count == 1 && !isEmoji ? width(of: first) : width(ofCluster: kept))
+        let drawn = units.filter { $0.width > 0 }.map { Cell(text: String($0.text), width: $0.width) }
+        return drawn.isEmpty ? [Cell(text: "", width: 0)] : drawn
     }
 
     /// Cuts text to at most `maxWidth` cells, ending in `…` when something was cut.
@@ -87,9 +101,10 @@ public enum TerminalText {
         var cells: [Cell] = []
         var used = 0
         for character in text {
-            let cell = cell(for: character)
-            cells.append(cell)
-            used += cell.width
+            for cell in TerminalText.cells(for: character) {
+                cells.append(cell)
+                used += cell.width
+            }
         }
         if used <= maxWidth { return cells.map(\.text).joined() }
         var out = ""
@@ -117,12 +132,6 @@ public enum TerminalText {
         case 0x2028, 0x2029: "\u{2424}"                                   // line and paragraph separators
         default: nil
         }
-    }
-
-    private static func width(ofCluster scalars: String.UnicodeScalarView) -> Int {
-        let first = scalars.first!
-        if first.properties.isEmojiPresentation || scalars.contains("\u{FE0F}") && first.properties.isEmoji { return 2 }
-        return width(of: first)
     }
 
     /// Cells for one code point: 2 for East Asian wide and full-width characters and emoji

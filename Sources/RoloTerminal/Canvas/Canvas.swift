@@ -78,18 +78,17 @@ public struct Canvas: Hashable, Sendable {
         guard y >= 0, y < height, x < width else { return 0 }
         let limit = min(width, x + (maxWidth ?? width))
         var column = x
-        for character in text {
-            let cell = TerminalText.cell(for: character)
-            if cell.width == 0 {
+        characters: for character in text {
+            for cell in TerminalText.cells(for: character) {
                 // A lone combining mark or invisible format character: nothing to draw.
-                continue
+                if cell.width == 0 { continue }
+                if column + cell.width > limit { break characters }
+                if column >= 0 {
+                    put(Cell(text: cell.text, role: role, isContinuation: false), at: column, y)
+                    if cell.width == 2 { put(Cell(text: "", role: role, isContinuation: true), at: column + 1, y) }
+                }
+                column += cell.width
             }
-            if column + cell.width > limit { break }
-            if column >= 0 {
-                put(Cell(text: cell.text, role: role, isContinuation: false), at: column, y)
-                if cell.width == 2 { put(Cell(text: "", role: role, isContinuation: true), at: column + 1, y) }
-            }
-            column += cell.width
         }
         return max(0, column - x)
     }

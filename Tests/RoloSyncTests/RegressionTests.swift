@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+import RoloCore
+@testable import RoloStore
+@testable import RoloSync
+
+/// Mistakes found by reading the service closely, kept from coming back.
+@Suite("Contact service: found and fixed")
+struct RegressionTests {
+    @Test func aRefusedImportLeavesNoAccountBehind() throws {
+        let (service, _) = try freshService()
+        let file = #"{"accounts":[{"name":"ds","provider":"dailystory","fields":[{"key":"k","type":"text"}]}],"contacts":[{"account":"ds","first_name":"NoReach"}]}"#
+        #expect(throws: RoloError.self) { try service.importFile(Data(file.utf8), format: .json) }
+        #expect(try service.accounts().map(\.name) == ["local"])
+        // The same file with a reachable contact still makes the account.
+        let good = file.replacingOccurrences(of: #""first_name":"NoReach""#, with: #""email":"a@example.com""#)
+        #expect(try service.importFile(Data(good.utf8), format: .json).createdAccounts == ["ds"])
+    }
+
+    @Test func aWarningIsToldOnce() throws {
+        let (service, _) = try freshService()
+        let outcome = try service.add(try assignments("email=a@example.com", "Plan=gold"), to: try service.defaultAccount())
+        #expect(outcome.warnings.map(\.field) == ["custom.Plan"])
+    }
+
+    @Test func anEditFromThePaneIsStoredNormalisedLikeACreate() throws {
+        let (service, _) = try freshService()
+        let id = try service.add(try assignments("email=a@example.com"), to: try service.defaultAccount()).contact.id!
+        var edit = ContactEdit()
+        edit.set(.phone, "+1 555 714 0059")
+        edit.set(.emailOptOut, "yes")
+        edit.set(.city, "  Dallas  ")
+        _ = try service.save(edit, to: id)
+        let stored = try service.contact(id)
+        #expect(stored[.phone] == "+15557140059")
+        #expect(stored[.emailOptOut] == "true")
+        #expect(stored[.city] == "Dallas")
+    }
+
+    @Test func aUIDThatIsNotAUUIDIsFoundAsWritten() throws {
+        let (service, _) = try freshService()
+        _ = try service.importFile(Data(#"[{"uid":"Legacy-ID-42","email":"x@example.com"}]"#.utf8), format: .json)
+        let id = try service.resolve("Legacy-ID-42")
+        #expect(try service.contact(id)[.email] == "x@example.com")
+    }
+}
