@@ -168,6 +168,8 @@ struct CustomValueTests {
         ("1985-02-30", .text("1985-02-30")),
         ("2023-06-01T09:00:00Z", .datetime(Timestamp(parsing: "2023-06-01T09:00:00Z")!)),
         ("2023-06-01 09:00:00", .text("2023-06-01 09:00:00")),
+        ("2024-01-01T10:00:00+02:00", .text("2024-01-01T10:00:00+02:00")),   // UTC would change the text
+        (#"{"b": 1, "a": 2}"#, .text(#"{"b": 1, "a": 2}"#)),                  // so would sorting and spacing
         (#"{"a":1}"#, .json(.object(["a": .number(1)]))),
         ("[]", .json(.array([]))),
         ("{not json", .text("{not json")),

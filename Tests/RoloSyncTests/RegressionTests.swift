@@ -44,3 +44,16 @@ struct RegressionTests {
         #expect(try service.contact(id)[.email] == "x@example.com")
     }
 }
+
+@Suite("Imports into text-only accounts")
+struct TextOnlyImportTests {
+    @Test func dailyStoryCustomTextArrivesExactlyAsInTheFile() throws {
+        let (service, _) = try freshService()
+        let account = try service.createAccount(name: "ds", provider: .dailystory)
+        let file = "email,custom.seen,custom.prefs\nb@example.com,2024-01-01T10:00:00+02:00,\"{\"\"b\"\": 1, \"\"a\"\": 2}\"\n"
+        _ = try service.importFile(Data(file.utf8), format: .csv, into: account)
+        let contact = try service.contact(try service.resolve("b@example.com"))
+        #expect(contact.custom["seen"] == .text("2024-01-01T10:00:00+02:00"))
+        #expect(contact.custom["prefs"] == .text(#"{"b": 1, "a": 2}"#))
+    }
+}

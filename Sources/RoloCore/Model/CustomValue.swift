@@ -175,8 +175,13 @@ public enum CustomValue: Sendable, Hashable {
         if let number = strictNumber(input), JSONValue.format(number) == input { return .number(number) }
         if input == "true" || input == "false" { return .bool(input == "true") }
         if let day = LocalDate(iso: input) { return .date(day) }
-        if input.count >= 20, input.contains("T"), let instant = Timestamp(parsing: input) { return .datetime(instant) }
-        if input.hasPrefix("{") || input.hasPrefix("["), let document = try? JSONValue.parse(input), document.isContainer {
+        // A datetime or JSON document only when its stored form is exactly what was typed: an
+        // offset turned into UTC, or JSON re-spaced, would change a provider's text.
+        if input.count >= 20, input.contains("T"), let instant = Timestamp(parsing: input), instant.rfc3339 == input {
+            return .datetime(instant)
+        }
+        if input.hasPrefix("{") || input.hasPrefix("["), let document = try? JSONValue.parse(input), document.isContainer,
+           document.canonicalText == input {
             return .json(document)
         }
         return .text(input)
