@@ -440,3 +440,21 @@ struct NotifuseSlotTests {
         #expect(NotifuseSlots.freeSlot(for: .bool, taken: []) == nil)
     }
 }
+
+@Suite("Validation: hidden characters")
+struct HiddenCharacterTests {
+    @Test(arguments: ["rob\u{200B}@example.com", "a\u{202E}b@example.com", "rob@exa\u{2060}mple.com"])
+    func anAddressWithAnInvisibleCharacterIsRefused(_ address: String) {
+        #expect {
+            try Validator.normalise(address, for: .email)
+        } throws: { error in
+            (error as? ValueError)?.message.contains("invisible character") == true
+        }
+    }
+
+    @Test func notesKeepLineBreaksAndTabsButNotEscapes() throws {
+        #expect(try Validator.normalise("one\n\ttwo", for: .notes) == "one\n\ttwo")
+        #expect(throws: ValueError.self) { try Validator.normalise("bell\u{07}", for: .notes) }
+        #expect(throws: ValueError.self) { try Validator.normalise("clear\u{1B}[2J", for: .notes) }
+    }
+}

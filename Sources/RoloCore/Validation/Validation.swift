@@ -31,7 +31,9 @@ public enum Validator {
     public static func normalise(_ input: String, for field: StandardField) throws(ValueError) -> String? {
         let text = input.trimmingCharacters(in: .whitespacesAndNewlines)
         if text.isEmpty { return nil }
-        if field != .notes, let bad = text.unicodeScalars.first(where: isControl) {
+        // Notes may hold line breaks and tabs; no field may hold other control characters.
+        let allowed: Set<Unicode.Scalar> = field == .notes ? ["\n", "\r", "\t"] : []
+        if let bad = text.unicodeScalars.first(where: { isControl($0) && !allowed.contains($0) }) {
             throw ValueError("contains a control character (U+\(String(format: "%04X", bad.value))); type it without one")
         }
         switch field.kind {
@@ -75,6 +77,9 @@ public enum Validator {
         guard text.utf8.count <= 254 else { throw ValueError("is longer than 254 bytes, the most an address can have") }
         guard !text.contains(where: { $0.isWhitespace }), !text.unicodeScalars.contains(where: isControl) else {
             throw ValueError("“\(text)” is not an email address (it contains a space or a control character)")
+        }
+        if let hidden = text.unicodeScalars.first(where: { $0.properties.generalCategory == .format }) {
+            throw ValueError("“\(TerminalText.sanitize(text))” is not an email address (it holds an invisible character, U+\(String(format: "%04X", hidden.value)))")
         }
         guard !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else {
             throw ValueError("“\(text)” is not an email address (dots cannot start, end or repeat before the @)")
