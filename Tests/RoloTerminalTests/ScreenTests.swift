@@ -69,6 +69,13 @@ struct ScreenTests {
         }
     }
 
+    @Test func aNewContactWithAnExampleInTheFocusedField() throws {
+        try screens("form-new", account: "notifuse") { model in
+            model.press(.character("n"), .escape)
+            model.focusField(.custom("lifetime_value"))
+        }
+    }
+
     @Test func aProviderAccountWithPendingEdits() throws {
         try screens("provider", account: "dailystory") { model in
             model.press(.character("e"))

@@ -208,6 +208,34 @@ struct EditingTests {
         #expect(model.pendingEdits == 1)
     }
 
+    @Test func oneRefusedSaveMarksEveryMissingRequiredField() throws {
+        let service = try Fixture.service()
+        _ = try service.createAccount(name: "events", provider: .ivvy)
+        let model = try makeModel(service, account: "events")
+        model.press(.character("n"))
+        model.type("Zoë")
+        model.press(.enter, .control("s"))
+        let errors = Dictionary(uniqueKeysWithValues: (model.form?.fields ?? []).compactMap { field in
+            field.error.map { (EditForm.name(of: field.key), $0) }
+        })
+        #expect(errors == ["last_name": "iVvy needs last name, email", "email": "iVvy needs email"])
+        #expect(model.form?.focused?.key == .standard(.lastName), "focus goes to the first field to fix")
+    }
+
+    @Test func anEmptyFieldShowsAnExampleOnlyWhereOneIsTyped() throws {
+        let service = try Fixture.service()
+        let model = try makeModel(service, account: "notifuse")
+        model.press(.character("n"), .escape)
+        let examples = Dictionary(uniqueKeysWithValues: (model.form?.fields ?? []).map { (EditForm.name(of: $0.key), $0.example) })
+        #expect(examples["email"] == "name@example.com")
+        #expect(examples["custom.lifetime_value"] == "42 or 1250.5")
+        #expect(examples["custom.plan"] == .some(nil), "free text has no example")
+        #expect(examples["custom.preferences"] == .some(nil), "JSON is written in $EDITOR")
+        let local = try makeModel(service)
+        local.press(.character("n"), .escape)
+        #expect(local.form?.fields.first { $0.key == .standard(.emailOptOut) }.map(\.example) == .some(nil), "a flag is toggled")
+    }
+
     @Test func addingACustomFieldFollowsTheAccountsRules() throws {
         let service = try Fixture.service()
         let model = try robModel(service)

@@ -18,6 +18,17 @@ public enum FieldType: String, CaseIterable, Codable, Sendable {
         case .multiselect: "options, separated by commas"
         }
     }
+
+    /// A value to show, marked as an example, in an empty field that is typed into; nil for
+    /// free text and for the types changed by toggling, picking or `$EDITOR`.
+    public var example: String? {
+        switch self {
+        case .number: "42 or 1250.5"
+        case .datetime: "2026-11-25 14:30:00"
+        case .date: "2026-11-25"
+        case .text, .bool, .json, .select, .multiselect: nil
+        }
+    }
 }
 
 /// One choice of a select or multiselect field: the stored value and the label people see.

@@ -36,8 +36,8 @@ enum FormPane {
             } else if field.input.isEmpty {
                 // The format shows on the focused line only, marked as an example, so that an
                 // empty field never looks filled in.
-                if focused, let hint = field.hint {
-                    canvas.writeFitted("e.g. " + hint, x: valueX, y: y, width: valueWidth, role: rowRole)
+                if focused, let example = field.example {
+                    canvas.writeFitted("e.g. " + example, x: valueX, y: y, width: valueWidth, role: rowRole)
                 }
             } else {
                 var shown = field.shownText

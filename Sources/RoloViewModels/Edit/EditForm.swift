@@ -31,8 +31,10 @@ public struct FormField: Hashable, Sendable {
     public let key: FieldKey
     public let label: String
     public let kind: Kind
-    /// How a value is written (`yyyy-mm-dd`, `+15557140059 (E.164)`), shown while empty or focused.
+    /// How a value is written (`yyyy-mm-dd`, `name@example.com`), shown while it is typed.
     public let hint: String?
+    /// A sample value shown in the empty focused line (`2026-11-25`); nil where nothing is typed.
+    public let example: String?
     public let isReadOnly: Bool
     /// Something to know about the field ("Notifuse does not store it").
     public let note: String?
@@ -116,7 +118,7 @@ public struct EditForm: Sendable {
             let text = value.map { field.kind == .flag ? ($0 == "true" ? "yes" : "no") : $0 }
             let note = rules.storedFields.contains(field) ? nil : "\(account.provider.displayName) does not store it; kept in rolo"
             fields.append(FormField(key: .standard(field), label: field.label, kind: kind, hint: field.formatHint,
-                                    isReadOnly: false, note: note, original: text, input: text ?? ""))
+                                    example: field.kind == .flag ? nil : field.formatHint, isReadOnly: false, note: note, original: text, input: text ?? ""))
         }
         let defined = Set(definitions.map(\.key))
         for definition in definitions {
@@ -134,7 +136,7 @@ public struct EditForm: Sendable {
                             value: CustomValue?) -> FormField {
         let text = value.map(EditForm.inputText)
         return FormField(key: .custom(key), label: label, kind: .custom(type, options: options), hint: type.formatHint,
-                         isReadOnly: readOnly, note: readOnly ? "read-only" : nil, original: text, input: text ?? "")
+                         example: type.example, isReadOnly: readOnly, note: readOnly ? "read-only" : nil, original: text, input: text ?? "")
     }
 
     /// A custom value as the text the form holds: what `FieldInput` reads back.
@@ -266,8 +268,22 @@ public struct EditForm: Sendable {
                 unplaced.append(issue)
             }
         }
+        if mode == .create { markMissingRequired() }
         if let first = fields.firstIndex(where: { $0.error != nil }) { focus = first }
         return unplaced
+    }
+
+    /// The service names the first missing required field; a new contact's form marks every
+    /// one, so that one save attempt shows all that is left to fill in.
+    private mutating func markMissingRequired() {
+        let rules = account.rules
+        for choice in rules.requiredForCreate {
+            let indices = choice.compactMap { field in fields.firstIndex { $0.key == .standard(field) } }
+            guard indices.allSatisfy({ fields[$0].input.trimmed.isEmpty }),
+                  let first = indices.first, fields[first].error == nil else { continue }
+            let phrase = choice.map { $0.label.lowercased() }.joined(separator: " or ")
+            fields[first].error = "\(rules.provider.displayName) needs \(phrase)"
+        }
     }
 
     static func name(of key: FieldKey) -> String {
