@@ -121,6 +121,29 @@ struct BrowsingTests {
         #expect(model.detail!.scroll == 0)
     }
 
+    @Test func aLongLabelWrapsInsteadOfBeingCut() throws {
+        let key = "name_printed_on_the_conference_badge"
+        let people = Fixture.people + [Fixture.Person(0, [.firstName: "Badge", .email: "badge@example.com"],
+                                                      custom: [key: .text("Ada L.")])]
+        let model = try makeModel(Fixture.service(people: people))
+        model.command("filter badge")
+        model.press(.enter)
+        let rows = try #require(model.detail?.rows)
+        let start = try #require(rows.firstIndex { row in
+            if case .field(let label, _, _, _) = row { label.hasPrefix("name_printed") } else { false }
+        })
+        var pieces: [String] = []
+        for row in rows[start...] {
+            guard case .field(let label, let value, _, let continued) = row, pieces.isEmpty || continued else { break }
+            if pieces.isEmpty { #expect(value == "Ada L.") }
+            pieces.append(label)
+        }
+        #expect(pieces.count == 2)
+        #expect(pieces.joined() == key + " · text")
+        #expect(pieces.allSatisfy { TerminalText.width($0) <= model.detail!.labelWidth })
+        #expect(model.detail!.labelWidth == 26, "at 80 columns the label column grows to a third of the pane")
+    }
+
     @Test func sortingCyclesTheOrders() throws {
         let model = try makeModel()
         model.press(.character("o"))

@@ -8,9 +8,9 @@ enum FormPane {
         guard rect.height >= 3 else { return }
         let title = " " + form.title + (form.isDirty ? " ●" : "")
         canvas.writeFitted(title, x: rect.x, y: rect.y, width: rect.width, role: .header)
-        let labelWidth = FormGeometry.labelWidth(paneWidth: rect.width)
+        let labelWidth = FormGeometry.labelWidth(paneWidth: rect.width, longestLabel: form.longestLabel)
         let valueX = rect.x + labelWidth + 4
-        let valueWidth = FormGeometry.valueWidth(paneWidth: rect.width)
+        let valueWidth = FormGeometry.valueWidth(paneWidth: rect.width, longestLabel: form.longestLabel)
         let rows = Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: rect.height - 3)
         let active = model.overlay == nil && model.commandLine == nil
         for (offset, index) in (form.scroll..<min(form.fields.count, form.scroll + rows.height)).enumerated() {

@@ -322,6 +322,6 @@ extension AppModel {
         }
         _ = FormDraft.restore(draft.payload, into: &form, visibleRows: formVisibleRows)
         open(form)
-        show("Draft restored: Ctrl-S saves it, Esc lets you discard it", .success)
+        show("Draft restored: Ctrl-S saves, Esc asks", .success)
     }
 }

@@ -274,7 +274,7 @@ public final class AppModel {
         let footerWidth = max(1, layout.footer.width - 2)
         list.filter.scrollToCursor(width: footerWidth)
         commandLine?.editor.scrollToCursor(width: footerWidth)
-        if form?.editor != nil { form!.editor!.scrollToCursor(width: FormGeometry.valueWidth(paneWidth: layout.detailPane.width)) }
+        if form?.editor != nil { form!.editor!.scrollToCursor(width: FormGeometry.valueWidth(paneWidth: layout.detailPane.width, longestLabel: form!.longestLabel)) }
         if case .addField(var prompt) = overlay {
             prompt.key.scrollToCursor(width: AddFieldGeometry.keyWidth(mainWidth: layout.main.width))
             overlay = .addField(prompt)

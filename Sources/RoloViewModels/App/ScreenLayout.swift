@@ -51,8 +51,14 @@ public struct ScreenLayout: Hashable, Sendable {
 }
 
 /// The edit form's columns, shared by the form pane and the model (which keeps the typing
-/// cursor in view).
+/// cursor in view). The label column has a usual width, so values line up from one contact
+/// to the next; it grows for longer labels, up to a third of the pane.
 public enum FormGeometry {
-    public static func labelWidth(paneWidth: Int) -> Int { min(20, max(12, paneWidth / 4)) }
-    public static func valueWidth(paneWidth: Int) -> Int { max(4, paneWidth - labelWidth(paneWidth: paneWidth) - 5) }
+    public static func labelWidth(paneWidth: Int, longestLabel: Int) -> Int {
+        let usual = min(20, max(12, paneWidth / 4))
+        return max(usual, min(longestLabel, min(26, paneWidth / 3)))
+    }
+    public static func valueWidth(paneWidth: Int, longestLabel: Int) -> Int {
+        max(4, paneWidth - labelWidth(paneWidth: paneWidth, longestLabel: longestLabel) - 5)
+    }
 }

@@ -26,19 +26,52 @@ public struct DetailModel: Sendable {
     public var contact: Contact { detail.contact }
 
     /// Rebuilds the rows for a pane `width` cells wide.
+    ///
+    /// The label column has a usual width, so values line up from one contact to the next; it
+    /// grows for longer labels up to a third of the pane, and a label longer still wraps like a
+    /// value, so a custom field's name and type are never cut off.
     mutating func layOut(width: Int) {
-        labelWidth = min(18, max(10, width / 4))
+        let entries = DetailModel.entries(of: detail)
+        let longest = entries.compactMap { entry -> Int? in
+            if case .field(let label, _, _) = entry { return TerminalText.width(label) }
+            return nil
+        }.max() ?? 0
+        let usual = min(18, max(10, width / 4))
+        labelWidth = max(usual, min(longest, min(28, width / 3)))
         let valueWidth = max(8, width - labelWidth - 3)
         var rows: [DetailRow] = []
-        let contact = detail.contact
-        let account = detail.account
-        func add(_ label: String, _ value: String, tone: DetailRow.Tone = .normal) {
-            let lines = DetailModel.wrap(value, width: valueWidth)
-            for (index, line) in lines.enumerated() {
-                rows.append(.field(label: index == 0 ? label : "", value: line, tone: tone, continued: index > 0))
+        for entry in entries {
+            switch entry {
+            case .heading(let title): rows.append(.heading(title))
+            case .blank: rows.append(.blank)
+            case .field(let label, let value, let tone):
+                let labels = DetailModel.wrap(label, width: labelWidth)
+                let values = DetailModel.wrap(value, width: valueWidth)
+                for index in 0..<max(labels.count, values.count) {
+                    rows.append(.field(label: index < labels.count ? labels[index] : "",
+                                       value: index < values.count ? values[index] : "", tone: tone, continued: index > 0))
+                }
             }
         }
-        rows.append(.heading(contact.displayName))
+        self.rows = rows
+        scroll = min(scroll, max(0, rows.count - 1))
+    }
+
+    /// What the pane shows before it is laid out: headings, blank lines and labelled values.
+    private enum Entry {
+        case heading(String)
+        case blank
+        case field(String, String, DetailRow.Tone)
+    }
+
+    private static func entries(of detail: ContactDetail) -> [Entry] {
+        var entries: [Entry] = []
+        func add(_ label: String, _ value: String, tone: DetailRow.Tone = .normal) {
+            entries.append(.field(label, value, tone))
+        }
+        let contact = detail.contact
+        let account = detail.account
+        entries.append(.heading(contact.displayName))
         add("Account", "\(account.name) (\(account.provider.displayName))", tone: .muted)
         add("Id", contact.id.map(\.shortID) ?? "—", tone: .muted)
 
@@ -49,8 +82,8 @@ public struct DetailModel: Sendable {
         for (title, fields) in [("Person", identity), ("Contact", reach), ("Address", place), ("Status and consent", consent), ("Notes", [StandardField.notes])] {
             let present = fields.filter { contact[$0] != nil }
             guard !present.isEmpty else { continue }
-            rows.append(.blank)
-            rows.append(.heading(title))
+            entries.append(.blank)
+            entries.append(.heading(title))
             for field in present {
                 let value = contact[field]!
                 let shown = field.kind == .flag ? (value == "true" ? "yes" : "no") : value
@@ -62,8 +95,8 @@ public struct DetailModel: Sendable {
         let customKeys = detail.definitions.map(\.key).filter { contact.custom[$0] != nil }
             + contact.custom.keys.filter { definitions[$0] == nil }.sorted()
         if !customKeys.isEmpty {
-            rows.append(.blank)
-            rows.append(.heading("Custom fields"))
+            entries.append(.blank)
+            entries.append(.heading("Custom fields"))
             for key in customKeys {
                 let value = contact.custom[key]!
                 let label = definitions[key]?.label ?? key
@@ -72,8 +105,8 @@ public struct DetailModel: Sendable {
                 add("\(label) · \(value.type.rawValue)", text)
             }
         }
-        rows.append(.blank)
-        rows.append(.heading("Sync"))
+        entries.append(.blank)
+        entries.append(.heading("Sync"))
         let tone: DetailRow.Tone = switch detail.syncState {
         case .synced, .localOnly: .muted
         case .pending: .warning
@@ -87,14 +120,13 @@ public struct DetailModel: Sendable {
         add("Changed", contact.updatedAt.display, tone: .muted)
         add("Created", contact.createdAt.display, tone: .muted)
         if !contact.extensions.isEmpty {
-            rows.append(.blank)
-            rows.append(.heading("Provider data"))
+            entries.append(.blank)
+            entries.append(.heading("Provider data"))
             for key in contact.extensions.keys.sorted() {
                 add(key, contact.extensions[key]!.prettyText, tone: .muted)
             }
         }
-        self.rows = rows
-        scroll = min(scroll, max(0, rows.count - 1))
+        return entries
     }
 
     mutating func scroll(by delta: Int, visibleRows: Int) {

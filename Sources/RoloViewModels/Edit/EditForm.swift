@@ -90,6 +90,8 @@ public struct EditForm: Sendable {
     public var isDirty: Bool { fields.contains(where: \.isChanged) || !pendingDefinitions.isEmpty }
     public var focused: FormField? { fields.indices.contains(focus) ? fields[focus] : nil }
     public var errorCount: Int { fields.filter { $0.error != nil }.count }
+    /// The width of the longest label, in cells: the form's label column is sized by it.
+    public var longestLabel: Int { fields.map { TerminalText.width($0.label) }.max() ?? 0 }
 
     public var title: String {
         switch mode {
