@@ -84,6 +84,42 @@ struct EndToEndTests {
         #expect(contact["city"] as? String == "Fort Worth 山田 🚀 ü!")
     }
 
+    /// The editor must be the terminal's foreground job: one that reads the keyboard from a
+    /// background process group is stopped by the terminal, and vi gives up.
+    @Test func aJSONFieldIsEditedInAnEditorThatReadsTheTerminal() throws {
+        let rolo = try demo()
+        let editor = try rolo.file("ask-for-json", """
+            #!/bin/sh
+            printf 'JSON please: '
+            IFS= read -r line
+            printf '%s\\n' "$line" > "$1"
+            """)
+        chmod(editor, 0o755)
+        let tui = try Tmux(rolo, environment: ["EDITOR": editor, "VISUAL": ""])
+        tui.wait(for: "all accounts")
+        try tui.type(":account notifuse-demo")
+        try tui.keys("Enter")
+        tui.wait(for: "notifuse-demo · Notifuse")
+        try tui.keys("Enter")
+        tui.wait(for: "Adaeze Nwosu")
+        try tui.type("e")
+        tui.wait(for: "Edit Adaeze Nwosu")
+        try tui.keys("G")
+        tui.wait(for: "Enter opens the JSON in $EDITOR")
+        try tui.keys("Enter")
+        tui.wait(for: "JSON please:")
+        try tui.type("[\"vip\", \"beta\"]")
+        try tui.keys("Enter")
+        tui.wait(for: "Tags changed; Ctrl-S saves")
+        try tui.keys("C-s")
+        tui.wait(for: "Saved Adaeze Nwosu")
+        try tui.type("q")
+        #expect(tui.exitStatus() == 0)
+        let contact = try json(rolo, "adaeze.n@mail.example.com")
+        let custom = try #require(contact["custom"] as? [String: [String: Any]])
+        #expect(custom["tags"]?["value"] as? [String] == ["vip", "beta"])
+    }
+
     @Test func ctrlCAndSigtermLeaveCleanly() throws {
         let rolo = try demo()
         let quitting = try Tmux(rolo)

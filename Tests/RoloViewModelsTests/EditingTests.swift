@@ -290,6 +290,26 @@ struct EditingTests {
         #expect(olga.custom["preferences"] == .json(.object(["theme": .string("dark")])))
     }
 
+    @Test func jsonSavedBackAsItWasChangesNothing() throws {
+        let model = try makeModel()
+        model.command("account notifuse")
+        model.press(.character("e"))
+        model.focusField(.custom("preferences"))
+        guard case .editExternally(let field, let template, nil)? = model.press(.enter).first else {
+            Issue.record("no editor"); return
+        }
+        #expect(template == "{\n}", "an empty field starts from an empty object")
+        model.handle(.externalEdit(field: field, text: "# header\n" + template, message: nil))
+        #expect(model.form?.isDirty == false)
+        #expect(model.message?.text == "Preferences is as it was: nothing changed")
+        model.handle(.externalEdit(field: field, text: "{\"theme\": \"dark\"}", message: nil))
+        #expect(model.message?.text == "Preferences changed; Ctrl-S saves")
+        guard case .editExternally(_, let shown, nil)? = model.press(.enter).first else { Issue.record("no editor"); return }
+        model.handle(.externalEdit(field: field, text: shown, message: nil))
+        #expect(model.message?.text == "Preferences is as it was: nothing changed")
+        #expect(model.form?.focused?.input == "{\"theme\":\"dark\"}")
+    }
+
     @Test func deleteAsksAndUndoBringsBack() throws {
         let service = try Fixture.service()
         let model = try robModel(service)

@@ -27,21 +27,68 @@ enum ExternalEditor {
         close(descriptor)
         // The editor command may carry arguments ("code --wait"); the file name is passed as $1,
         // never pasted into the command.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", editor + " \"$1\"", "rolo-editor", path]
-        do {
-            try process.run()
-            process.waitUntilExit()
-        } catch {
-            return (nil, "cannot start the editor \(editor): \(error.localizedDescription)")
+        let status: Int32
+        switch ForegroundChild.run(["/bin/sh", "-c", editor + " \"$1\"", "rolo-editor", path]) {
+        case .success(let code): status = code
+        case .failure(let problem): return (nil, "cannot start the editor \(editor): \(problem)")
         }
-        guard process.terminationStatus == 0 else {
-            return (nil, "the editor \(editor) exited with status \(process.terminationStatus); nothing changed")
+        guard status == 0 else {
+            return (nil, "the editor \(editor) exited with status \(status); nothing changed")
         }
         guard let edited = try? String(contentsOfFile: path, encoding: .utf8) else {
             return (nil, "cannot read back the edited file")
         }
         return (edited, nil)
+    }
+}
+
+/// Runs a program as the terminal's foreground job and waits for it, as system(3) does.
+///
+/// The child stays in rolo's process group. Foundation's `Process` gives a child a process
+/// group of its own, which the terminal treats as a background job: an editor that reads the
+/// keyboard or sets the terminal's modes is stopped (SIGTTIN, SIGTTOU), and vi gives up with
+/// status 1. While the child runs, rolo ignores SIGINT and SIGQUIT — they belong to the child —
+/// and the child starts with every signal at its default and none blocked.
+enum ForegroundChild {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The child's exit status; 128 + the signal's number if a signal ended it.
+    static func run(_ arguments: [String]) -> Result<Int32, Failure> {
+        var ignore = sigaction()
+        ignore.__sigaction_handler.sa_handler = SIG_IGN
+        sigemptyset(&ignore.sa_mask)
+        var previousInterrupt = sigaction(), previousQuit = sigaction()
+        sigaction(SIGINT, &ignore, &previousInterrupt)
+        sigaction(SIGQUIT, &ignore, &previousQuit)
+        defer {
+            sigaction(SIGINT, &previousInterrupt, nil)
+            sigaction(SIGQUIT, &previousQuit, nil)
+        }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t(), unblocked = sigset_t()
+        sigfillset(&defaults)
+        sigemptyset(&unblocked)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &unblocked)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child: pid_t = 0
+        let started = posix_spawn(&child, arguments[0], nil, &attributes, argv, environ)
+        guard started == 0 else { return .failure(Failure(description: String(cString: strerror(started)))) }
+
+        var status: Int32 = 0
+        while waitpid(child, &status, 0) < 0 {
+            guard errno == EINTR else { return .failure(Failure(description: String(cString: strerror(errno)))) }
+        }
+        // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import as macros.
+        let signal = status & 0x7F
+        return .success(signal == 0 ? (status >> 8) & 0xFF : 128 + signal)
     }
 }

@@ -278,9 +278,16 @@ extension AppModel {
                 effects.append(.editExternally(field: key, text: body, error: "must be a JSON object or array, not a single value"))
                 return
             }
+            let label = form!.fields[index].label
+            // An empty field opens with `{}` to start from; saving that back changes nothing.
+            let untouched = form!.fields[index].input.isEmpty ? "{}" : form!.fields[index].input
+            guard document.canonicalText != untouched else {
+                show("\(label) is as it was: nothing changed")
+                return
+            }
             form!.setInput(document.canonicalText, at: index)
             form!.validate(at: index)
-            show("\(form!.fields[index].label) changed; Ctrl-S saves")
+            show("\(label) changed; Ctrl-S saves")
             try saveDraft()
         }
     }
