@@ -46,6 +46,14 @@ struct KeyMapTests {
         #expect(Set(map.help(for: .form).map(\.help)) == commands)
     }
 
+    @Test func ctrlCCtrlZAndCtrlLWorkWhateverIsOpen() {
+        for context in KeyContext.allCases {
+            #expect(map.command(for: .control("c"), in: context) == .quit, "\(context)")
+            #expect(map.command(for: .control("z"), in: context) == .suspend, "\(context)")
+            #expect(map.command(for: .control("l"), in: context) == .redraw, "\(context)")
+        }
+    }
+
     @Test func everyContextHasAWayOut() {
         for context in KeyContext.allCases {
             let exits = map.bindings.filter { $0.contexts.contains(context) && [.quit, .back, .cancel].contains($0.command) }

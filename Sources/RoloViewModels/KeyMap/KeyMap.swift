@@ -183,8 +183,9 @@ extension KeyMap {
         bind([.character("q")], .quit, browse, label: "quit", help: "Quit rolo.")
         bind([.control("c")], .quit, Set(KeyContext.allCases),
              help: "Quit now (an unsaved edit stays as a draft).")
-        bind([.control("l")], .redraw, anywhere, help: "Redraw the screen.")
-        bind([.control("z")], .suspend, anywhere, help: "Suspend rolo (fg to come back).")
+        // Like Ctrl-C, these work whatever is open: a question or a picker stays as it was.
+        bind([.control("l")], .redraw, Set(KeyContext.allCases), help: "Redraw the screen.")
+        bind([.control("z")], .suspend, Set(KeyContext.allCases), help: "Suspend rolo (fg to come back).")
         return KeyMap(bindings: bindings)
     }()
 }
