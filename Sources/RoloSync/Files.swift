@@ -189,10 +189,11 @@ extension ContactService {
             throw RoloError.invalid(field: "file", "name it .json, .csv or .vcf so rolo knows the format (\(path))")
         }
         let temporary = path + ".rolo-partial"
-        guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600]),
-              let handle = FileHandle(forWritingAtPath: temporary) else {
-            throw RoloError.failed("cannot write \(path)")
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw RoloError.failed("cannot write \(path): \(String(cString: strerror(errno)))")
         }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         do {
             let written = try export(in: scope, matching: query, format: format, vCardVersion: vCardVersion) {
                 try handle.write(contentsOf: Data($0.utf8))

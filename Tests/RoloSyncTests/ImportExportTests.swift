@@ -366,7 +366,8 @@ struct ExportTests {
         let folder = try ScratchFolder()
         defer { folder.remove() }
         let path = folder.file("missing/people.json")
-        #expect(throws: RoloError.self) { try service.exportFile(in: .all, toPath: path) }
+        let error = #expect(throws: RoloError.self) { try service.exportFile(in: .all, toPath: path) }
+        #expect(error?.description == "cannot write \(path): No such file or directory", "it says why")
         #expect(!FileManager.default.fileExists(atPath: path))
         #expect(!FileManager.default.fileExists(atPath: path + ".rolo-partial"))
     }
