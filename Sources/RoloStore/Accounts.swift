@@ -81,6 +81,15 @@ extension LocalCache {
         }
     }
 
+    /// Adds field definitions inside a write that also stores the contact using them, so a
+    /// refused save leaves the account's fields as they were.
+    static func append(_ definitions: [FieldDefinition], accountID: Int64, db: Database) throws {
+        guard !definitions.isEmpty else { return }
+        let existing = try LocalCache.definitions(accountID: accountID, db: db)
+        let added = Set(definitions.map(\.key))
+        try LocalCache.replaceDefinitions(existing.filter { !added.contains($0.key) } + definitions, accountID: accountID, db: db)
+    }
+
     /// Every custom key that contacts in the scope hold, sorted (CSV needs them for its header).
     public func customKeys(in scope: AccountScope) throws -> [String] {
         try read { db in

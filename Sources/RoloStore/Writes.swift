@@ -5,8 +5,10 @@ extension LocalCache {
     /// Stores a new contact, its outbox entry and its audit row in one transaction, and clears
     /// the draft it came from. The contact must already be validated.
     @discardableResult
-    public func insertContact(_ contact: Contact, author: Author, clearing draft: DraftSlot? = nil) throws -> Contact {
+    public func insertContact(_ contact: Contact, author: Author, clearing draft: DraftSlot? = nil,
+                              adding definitions: [FieldDefinition] = []) throws -> Contact {
         try write { db in
+            try LocalCache.append(definitions, accountID: contact.accountID, db: db)
             let index = try SearchIndex.Batch(db)
             let stored = try self.insert(contact, author: author, index: index, db: db)
             try index.flush()
@@ -101,11 +103,13 @@ extension LocalCache {
     /// and clears the contact's draft. Returns the contact as stored and the changes made
     /// (empty when the edit changed nothing; then nothing is written).
     @discardableResult
-    public func updateContact(_ id: ContactID, edit: ContactEdit, author: Author) throws -> (contact: Contact, deltas: [FieldDelta]) {
+    public func updateContact(_ id: ContactID, edit: ContactEdit, author: Author,
+                              adding definitions: [FieldDefinition] = []) throws -> (contact: Contact, deltas: [FieldDelta]) {
         try write { db in
             guard var contact = try ContactRows.load(id: id.rawValue, db: db) else {
                 throw RoloError.notFound("no contact \(id.shortID)")
             }
+            try LocalCache.append(definitions, accountID: contact.accountID, db: db)
             let deltas = edit.deltas(against: contact)
             try LocalCache.deleteDraft(.contact(id, accountID: contact.accountID), db: db)
             guard !deltas.isEmpty else { return (contact, []) }

@@ -62,9 +62,19 @@ public final class ContactService: Sendable {
     @discardableResult
     public func addCustomField(key: String, type: FieldType, label: String? = nil, options: [SelectOption] = [],
                                to account: Account) throws -> (definition: FieldDefinition, warnings: [ValidationIssue]) {
+        let existing = try cache.fieldDefinitions(accountID: account.id)
+        let (definition, warnings) = try ContactService.plan(key: key, type: type, label: label, options: options,
+                                                             account: account, existing: existing)
+        try cache.saveFieldDefinition(definition, accountID: account.id)
+        return (definition, warnings)
+    }
+
+    /// Checks a new custom field against the account's rules and the fields it already has,
+    /// and gives it its provider slot (Notifuse). Writes nothing.
+    static func plan(key: String, type: FieldType, label: String? = nil, options: [SelectOption] = [],
+                     account: Account, existing: [FieldDefinition]) throws -> (definition: FieldDefinition, warnings: [ValidationIssue]) {
         let issues = Validator.checkCustomKey(key)
         if issues.contains(where: { $0.severity == .error }) { throw RoloError.invalid(issues) }
-        let existing = try cache.fieldDefinitions(accountID: account.id)
         if existing.contains(where: { $0.key == key }) {
             throw RoloError.invalid(field: "custom.\(key)", "is already a field of \(account.name)")
         }
@@ -92,8 +102,18 @@ public final class ContactService: Sendable {
         case .anyKeyTypedByValue:
             break
         }
-        try cache.saveFieldDefinition(definition, accountID: account.id)
         return (definition, issues)
+    }
+
+    /// The definitions of fields added while editing, planned one after another against the
+    /// account's own: all of them, or an error naming the first that cannot be added.
+    private func plan(_ added: [FieldDefinition], account: Account, existing: [FieldDefinition]) throws -> [FieldDefinition] {
+        var planned: [FieldDefinition] = []
+        for field in added {
+            planned.append(try ContactService.plan(key: field.key, type: field.type, label: field.label, options: field.options,
+                                                   account: account, existing: existing + planned).definition)
+        }
+        return planned
     }
 
     // MARK: - Reading
@@ -172,18 +192,23 @@ public final class ContactService: Sendable {
     }
 
     /// Stores a new, typed contact (the edit pane's "new contact" form).
-    public func create(_ contact: Contact, clearing draft: DraftSlot? = nil) throws -> EditOutcome {
-        try create(contact, clearing: draft, extraWarnings: [])
+    ///
+    /// `adding` holds custom fields added by hand in the form: they become fields of the
+    /// account in the same transaction as the contact, or not at all.
+    public func create(_ contact: Contact, clearing draft: DraftSlot? = nil, adding added: [FieldDefinition] = []) throws -> EditOutcome {
+        try create(contact, clearing: draft, adding: added, extraWarnings: [])
     }
 
-    private func create(_ contact: Contact, clearing draft: DraftSlot?, extraWarnings: [ValidationIssue]) throws -> EditOutcome {
+    private func create(_ contact: Contact, clearing draft: DraftSlot?, adding added: [FieldDefinition] = [],
+                        extraWarnings: [ValidationIssue]) throws -> EditOutcome {
         let account = try self.account(id: contact.accountID)
-        let definitions = try cache.fieldDefinitions(accountID: account.id)
-        let (checked, issues) = Validator.check(contact, rules: account.rules, definitions: definitions, isNew: true)
+        let existing = try cache.fieldDefinitions(accountID: account.id)
+        let planned = try plan(added, account: account, existing: existing)
+        let (checked, issues) = Validator.check(contact, rules: account.rules, definitions: existing + planned, isNew: true)
         let errors = issues.filter { $0.severity == .error }
         if !errors.isEmpty { throw RoloError.invalid(errors) }
         try checkEmailIsFree(checked, account: account)
-        let stored = try cache.insertContact(checked, author: author, clearing: draft)
+        let stored = try cache.insertContact(checked, author: author, clearing: draft, adding: planned)
         logger.info("contact created", metadata: ["contact": "\(stored.id!.shortID)", "account": "\(account.name)"])
         // The field input and the validator check the same keys: each warning is told once.
         var warnings = extraWarnings
@@ -204,14 +229,18 @@ public final class ContactService: Sendable {
 
     /// Saves an edit that is already typed (the edit pane): validation, then one transaction
     /// for the contact, its outbox entry and audit row, and clearing its draft.
-    public func save(_ edit: ContactEdit, to id: ContactID) throws -> EditOutcome {
-        try save(edit, to: id, extraWarnings: [])
+    /// `adding` as for `create`.
+    public func save(_ edit: ContactEdit, to id: ContactID, adding added: [FieldDefinition] = []) throws -> EditOutcome {
+        try save(edit, to: id, adding: added, extraWarnings: [])
     }
 
-    private func save(_ edit: ContactEdit, to id: ContactID, extraWarnings: [ValidationIssue]) throws -> EditOutcome {
+    private func save(_ edit: ContactEdit, to id: ContactID, adding added: [FieldDefinition] = [],
+                      extraWarnings: [ValidationIssue]) throws -> EditOutcome {
         let current = try contact(id)
         let account = try self.account(id: current.accountID)
-        let definitions = try cache.fieldDefinitions(accountID: account.id)
+        let existing = try cache.fieldDefinitions(accountID: account.id)
+        let planned = try plan(added, account: account, existing: existing)
+        let definitions = existing + planned
         let proposed = edit.applied(to: current)
         // Only what the edit touches is judged: a value the provider sent in another form
         // must not block fixing a different field.
@@ -233,7 +262,7 @@ public final class ContactService: Sendable {
             guard case .standard(let field) = key, case .set = edit[key] else { continue }
             if let value = normalised[field] { checkedEdit.set(field, value) } else { checkedEdit.clear(key) }
         }
-        let (stored, deltas) = try cache.updateContact(id, edit: checkedEdit, author: author)
+        let (stored, deltas) = try cache.updateContact(id, edit: checkedEdit, author: author, adding: planned)
         if !deltas.isEmpty {
             logger.info("contact edited", metadata: [
                 "contact": "\(id.shortID)", "fields": "\(deltas.map { DeltaNames.name(of: $0.key) }.joined(separator: ","))",

@@ -128,8 +128,27 @@ struct EditingTests {
         model.focusField(.standard(.city))
         model.press(.enter, .control("u"))
         model.type("Lyon")
-        model.press(.escape, .escape, .character("s"))
+        let effects = model.press(.escape, .escape, .character("s"))
         #expect(try service.contact(id)[.city] == "Lyon")
+        #expect(!effects.contains(.quit), "saving from the question closes the form, not rolo")
+        #expect(model.form == nil && model.focus == .detail)
+    }
+
+    @Test func quittingWithAChangedFormAsksAndSaveAndQuitDoesBoth() throws {
+        let service = try Fixture.service()
+        let model = try robModel(service)
+        let id = model.list.selected!.id
+        model.press(.character("e"))
+        model.focusField(.standard(.city))
+        model.press(.enter, .control("u"))
+        model.type("Nice")
+        model.press(.enter)
+        model.command("q")
+        guard case .dialog(let dialog)? = model.overlay else { Issue.record("no question"); return }
+        #expect(dialog.choices.map(\.label) == ["save and quit", "discard and quit", "keep editing"])
+        let effects = model.press(.character("s"))
+        #expect(try service.contact(id)[.city] == "Nice")
+        #expect(effects.contains(.quit))
     }
 
     @Test func colonWSaves() throws {
@@ -266,6 +285,45 @@ struct EditingTests {
         let notifuse = try #require(try service.accounts().first { $0.name == "notifuse" })
         let tier = try #require(try service.fieldDefinitions(accountID: notifuse.id).first { $0.key == "tier" })
         #expect(tier.providerRef == "custom_string_2")
+    }
+
+    @Test func fieldsAddedByHandBecomeTheAccountsOnlyWithASave() throws {
+        let service = try Fixture.service()
+        let model = try makeModel(service, account: "notifuse")
+        let notifuse = try #require(try service.accounts().first { $0.name == "notifuse" })
+        let before = try service.fieldDefinitions(accountID: notifuse.id)
+        model.press(.character("e"))
+        // Notifuse has five text slots and `plan` holds one: four more can be added, not five.
+        for key in ["tier", "region_code", "badge", "nickname"] {
+            model.press(.character("a"))
+            model.type(key)
+            model.press(.enter)
+            #expect(model.overlay == nil, "\(key) was refused: \(String(describing: model.overlay))")
+            model.type("x")
+            model.press(.enter)
+        }
+        model.press(.character("a"))
+        model.type("one_too_many")
+        model.press(.enter)
+        guard case .addField(let refused)? = model.overlay else { Issue.record("the sixth text field was accepted"); return }
+        #expect(refused.error == "every text slot of notifuse is taken")
+        model.press(.escape)
+
+        // A save refused for another field writes none of them.
+        model.focusField(.standard(.email))
+        model.press(.enter, .control("u"))
+        model.type("not an email")
+        model.press(.enter, .control("s"))
+        #expect(model.form != nil)
+        #expect(try service.fieldDefinitions(accountID: notifuse.id) == before)
+
+        model.focusField(.standard(.email))
+        model.press(.enter, .control("u"))
+        model.type("olga@example.com")
+        model.press(.enter, .control("s"))
+        #expect(model.form == nil, "\(String(describing: model.message))")
+        let slots = try service.fieldDefinitions(accountID: notifuse.id).filter { $0.type == .text }.compactMap(\.providerRef)
+        #expect(slots == (1...5).map { "custom_string_\($0)" })
     }
 
     @Test func jsonFieldsOpenInTheEditorAndReopenWhenTheyDoNotParse() throws {

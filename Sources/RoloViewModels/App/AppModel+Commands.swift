@@ -67,7 +67,7 @@ extension AppModel {
                 overlay = .dialog(Dialog(
                     title: "Unsaved changes",
                     message: "\(form.title) has unsaved changes.",
-                    choices: [.init(key: "s", label: "save and quit", action: .saveForm),
+                    choices: [.init(key: "s", label: "save and quit", action: .saveFormAndQuit),
                               .init(key: "d", label: "discard and quit", action: .quitDiscardingForm),
                               .init(key: "k", label: "keep editing", action: .keepEditing)],
                     enterAction: .keepEditing, escapeAction: .keepEditing))
@@ -298,6 +298,8 @@ extension AppModel {
             show("Deleted \(contact.displayName); u brings it back until it is sent", .success)
             try reloadAfterChange(&effects)
         case .saveForm:
+            try saveForm(&effects, thenQuit: false)
+        case .saveFormAndQuit:
             try saveForm(&effects, thenQuit: true)
         case .discardForm:
             try discardForm(&effects)

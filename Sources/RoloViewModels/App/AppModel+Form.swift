@@ -201,17 +201,14 @@ extension AppModel {
             return
         }
         do {
-            for definition in form.pendingDefinitions {
-                try service.addCustomField(key: definition.key, type: definition.type, to: form.account)
-            }
-            form.definitions = try service.fieldDefinitions(accountID: form.account.id)
-            form.pendingDefinitions = []
+            // Fields added by hand become the account's in the same transaction as the contact.
             let outcome: EditOutcome
             switch form.mode {
             case .edit(let id):
-                outcome = try service.save(edit, to: id)
+                outcome = try service.save(edit, to: id, adding: form.pendingDefinitions)
             case .create:
-                outcome = try service.create(edit.applied(to: Contact(accountID: form.account.id, createdAt: options.now())), clearing: form.draftSlot)
+                outcome = try service.create(edit.applied(to: Contact(accountID: form.account.id, createdAt: options.now())),
+                                             clearing: form.draftSlot, adding: form.pendingDefinitions)
             }
             self.form = nil
             focus = focusBeforeForm == .form ? .list : focusBeforeForm

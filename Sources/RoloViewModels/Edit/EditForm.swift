@@ -194,10 +194,12 @@ public struct EditForm: Sendable {
             guard NotifuseSlots.all.contains(where: { $0.type == type }) else {
                 throw RoloError.invalid(field: "custom.\(key)", "Notifuse has text, number, datetime and json slots only")
             }
-            guard NotifuseSlots.freeSlot(for: type, taken: definitions + pendingDefinitions) != nil else {
+            // The slot is held for the field while the form is open, so a second field added
+            // by hand counts it as taken.
+            guard let slot = NotifuseSlots.freeSlot(for: type, taken: definitions + pendingDefinitions) else {
                 throw RoloError.invalid(field: "custom.\(key)", "every \(type.rawValue) slot of \(account.name) is taken")
             }
-            pendingDefinitions.append(FieldDefinition(key: key, type: type))
+            pendingDefinitions.append(FieldDefinition(key: key, type: type, providerRef: slot))
         case .anyKeyTypedByValue, .anyKeyAsText:
             break
         }

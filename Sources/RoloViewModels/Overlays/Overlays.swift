@@ -27,7 +27,7 @@ public struct Dialog: Sendable {
 
     enum Action: Sendable {
         case deleteContact(ContactID)
-        case saveForm, discardForm, keepEditing
+        case saveForm, saveFormAndQuit, discardForm, keepEditing
         case restoreDraft(Draft), discardDraft(Draft), later
         case quitDiscardingForm
     }
