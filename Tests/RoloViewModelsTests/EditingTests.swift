@@ -287,6 +287,26 @@ struct EditingTests {
         #expect(tier.providerRef == "custom_string_2")
     }
 
+    @Test func tabWhileTypingGoesOnTypingInTheNextField() throws {
+        let service = try Fixture.service()
+        let model = try makeModel(service, account: "dailystory")
+        model.press(.character("n"))
+        #expect(model.form?.focused?.key == .standard(.salutation))
+        model.type("Dr")
+        model.press(.tab)
+        #expect(model.context == .formInput, "still typing")
+        #expect(model.form?.focused?.key == .standard(.firstName))
+        model.type("Zoë x")
+        model.press(.backTab)
+        #expect(model.context == .formInput)
+        model.press(.control("e"))
+        model.type(".")
+        let inputs = Dictionary(uniqueKeysWithValues: (model.form?.fields ?? []).map { (EditForm.name(of: $0.key), $0.input) })
+        #expect(inputs["salutation"] == "Dr.")
+        #expect(inputs["first_name"] == "Zoë x", "letters typed after Tab are text, not commands")
+        #expect(model.form?.fields.contains { $0.isCleared } == false)
+    }
+
     @Test func fieldsAddedByHandBecomeTheAccountsOnlyWithASave() throws {
         let service = try Fixture.service()
         let model = try makeModel(service, account: "notifuse")

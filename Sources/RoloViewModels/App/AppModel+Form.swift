@@ -95,6 +95,11 @@ extension AppModel {
         case .nextField, .previousField:
             if context == .formInput { try commitEditor(moveBy: 0) }
             form!.move(to: form!.focus + (command == .nextField ? 1 : -1), visibleRows: formVisibleRows)
+            // Tab while typing goes on typing in the next field, as in any form; a field that
+            // is toggled, picked or opened in $EDITOR stops it, and the footer says how.
+            if context == .formInput, let next = form!.focused, next.kind.isTyped, !next.isReadOnly {
+                form!.editor = LineEditor(text: next.input)
+            }
             try saveDraft()
         case .editField, .toggleField:
             try changeFocusedField(toggleOnly: command == .toggleField, &effects)
