@@ -88,6 +88,25 @@ struct ScreenTests {
         try screens("help") { $0.press(.character("?")) }
     }
 
+    @Test func theHelpScrolledAsFarAsItGoes() throws {
+        try screens("help-end") { model in
+            model.press(.character("?"))
+            for _ in 0..<40 { model.press(.character("j")) }
+        }
+    }
+
+    @Test func quittingWithUnsavedChangesAsksWithEveryAnswerInsideTheBox() throws {
+        try screens("quit-question") { model in
+            model.command("filter howard")
+            model.press(.enter, .character("e"))
+            model.focusField(.standard(.city))
+            model.press(.enter)
+            model.type(" Fort Worth")
+            model.press(.enter)
+            model.command("q")
+        }
+    }
+
     @Test func theDeleteQuestion() throws {
         try screens("delete") { model in
             model.command("filter zoe")

@@ -10,7 +10,7 @@ enum OverlayBox {
             let entries = model.keyMap.help(for: context)
             let keyWidth = min(16, entries.map { TerminalText.width($0.keys) }.max() ?? 8)
             let width = min(screen.width - 2, 84)
-            let height = min(screen.height, entries.count + 4)
+            let height = HelpGeometry.boxHeight(mainHeight: screen.height, entries: entries.count)
             let box = frame(title: "Keys · \(context.title)", width: width, height: height, in: screen, into: &canvas)
             let visible = entries.dropFirst(scroll).prefix(box.height - 1)
             for (offset, entry) in visible.enumerated() {
@@ -23,14 +23,21 @@ enum OverlayBox {
             let width = min(screen.width - 2, 64)
             let textWidth = width - 4
             let lines = wrap(dialog.message, width: textWidth)
-            let box = frame(title: dialog.title, width: width, height: lines.count + 4, in: screen, into: &canvas)
+            let rows = choiceRows(dialog.choices, width: textWidth)
+            let box = frame(title: dialog.title, width: width, height: lines.count + 3 + rows.count, in: screen, into: &canvas)
             for (offset, line) in lines.enumerated() {
                 canvas.writeFitted(line, x: box.x, y: box.y + offset, width: box.width, role: .dialog)
             }
-            var x = box.x
-            for choice in dialog.choices {
-                x += canvas.write("[\(choice.key)]", x: x, y: box.maxY - 1, role: .hintKey)
-                x += canvas.write(" \(choice.label)   ", x: x, y: box.maxY - 1, role: .dialog)
+            for (row, choices) in rows.enumerated() {
+                let y = box.maxY - rows.count + row
+                var x = box.x
+                for (index, choice) in choices.enumerated() {
+                    if index > 0 { x += canvas.write("   ", x: x, y: y, role: .dialog, maxWidth: box.maxX - x) }
+                    x += canvas.write("[\(choice.key)]", x: x, y: y, role: .hintKey, maxWidth: box.maxX - x)
+                    let label = " " + choice.label
+                    canvas.writeFitted(label, x: x, y: y, width: min(TerminalText.width(label), box.maxX - x), role: .dialog)
+                    x += min(TerminalText.width(label), box.maxX - x)
+                }
             }
         case .picker(let picker):
             let width = min(screen.width - 2, max(32, (picker.options.map { TerminalText.width($0.label) }.max() ?? 10) + 10))
@@ -90,6 +97,23 @@ enum OverlayBox {
         canvas.write("╰" + String(repeating: "─", count: width - 2) + "╯", x: x, y: y + height - 1, role: .border)
         canvas.write(" " + TerminalText.truncate(title, to: width - 6) + " ", x: x + 2, y: y, role: .dialogTitle)
         return Rect(x: x + 2, y: y + 1, width: width - 4, height: height - 2)
+    }
+
+    /// A dialog's answers, as many to a row as fit in `width` (three spaces apart).
+    static func choiceRows(_ choices: [Dialog.Choice], width: Int) -> [[Dialog.Choice]] {
+        var rows: [[Dialog.Choice]] = []
+        var used = 0
+        for choice in choices {
+            let needed = 4 + TerminalText.width(choice.label)
+            if let last = rows.indices.last, used + 3 + needed <= width {
+                rows[last].append(choice)
+                used += 3 + needed
+            } else {
+                rows.append([choice])
+                used = needed
+            }
+        }
+        return rows
     }
 
     static func wrap(_ text: String, width: Int) -> [String] {

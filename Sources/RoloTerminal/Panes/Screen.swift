@@ -36,12 +36,17 @@ public enum Screen {
 
     static func drawTooSmall(_ canvas: inout Canvas, size: Size) {
         let minimum = ScreenLayout.minimumSize
-        let lines = ["Terminal too small", "\(size.width)×\(size.height); rolo needs \(minimum.width)×\(minimum.height)",
-                     "Enlarge the window, or q to quit"]
+        // Wrapped at spaces to the width there is, so no size is cut in half ("40×").
+        let sentences = ["Terminal too small", "\(size.width)×\(size.height); rolo needs \(minimum.width)×\(minimum.height)",
+                         "Enlarge the window, or q to quit"]
+        let lines = sentences.enumerated().flatMap { index, sentence in
+            OverlayBox.wrap(sentence, width: size.width).map { (line: $0, isTitle: index == 0) }
+        }.prefix(size.height)
         let top = max(0, (size.height - lines.count) / 2)
         for (offset, line) in lines.enumerated() {
-            let width = TerminalText.width(line)
-            canvas.write(line, x: max(0, (size.width - width) / 2), y: top + offset, role: offset == 0 ? .warning : .normal)
+            let width = min(size.width, TerminalText.width(line.line))
+            canvas.writeFitted(line.line, x: max(0, (size.width - width) / 2), y: top + offset, width: width,
+                               role: line.isTitle ? .warning : .normal)
         }
     }
 }

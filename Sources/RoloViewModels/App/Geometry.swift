@@ -53,3 +53,19 @@ public enum AddFieldGeometry {
 
     public static func keyWidth(mainWidth: Int) -> Int { max(1, boxWidth(mainWidth: mainWidth) - 4 - labelWidth) }
 }
+
+/// The help box, shared by the pane that draws it and the model that scrolls it: one row per
+/// key, a border above and below and the line that says how to scroll or close.
+public enum HelpGeometry {
+    public static func boxHeight(mainHeight: Int, entries: Int) -> Int { max(3, min(mainHeight, entries + 4)) }
+
+    /// Rows of keys that show at once.
+    public static func visibleRows(mainHeight: Int, entries: Int) -> Int {
+        max(1, boxHeight(mainHeight: mainHeight, entries: entries) - 3)
+    }
+
+    /// The furthest the help scrolls: its last key on the last row, never past it.
+    public static func maxScroll(mainHeight: Int, entries: Int) -> Int {
+        max(0, entries - visibleRows(mainHeight: mainHeight, entries: entries))
+    }
+}

@@ -174,6 +174,8 @@ public struct EditForm: Sendable {
     mutating func move(to index: Int, visibleRows: Int) {
         guard !fields.isEmpty else { return }
         focus = max(0, min(index, fields.count - 1))
+        // No blank rows below the last field while fields above are hidden (after a resize).
+        scroll = min(scroll, max(0, fields.count - visibleRows))
         if focus < scroll { scroll = focus }
         if focus >= scroll + visibleRows { scroll = focus - visibleRows + 1 }
     }
