@@ -144,6 +144,20 @@ struct BrowsingTests {
         #expect(model.detail!.labelWidth == 26, "at 80 columns the label column grows to a third of the pane")
     }
 
+    @Test func theCommandLineWalksItsHistoryAndKeepsWhatWasBeingTyped() throws {
+        let model = try makeModel()
+        model.command("sort recent")
+        model.command("sort name")
+        model.press(.character(":"))
+        model.type("exp")
+        var seen: [String] = []
+        for key in [Key.up, .up, .up, .down, .down, .down] {
+            model.press(key)
+            seen.append(model.commandLine?.editor.text ?? "(closed)")
+        }
+        #expect(seen == ["sort name", "sort recent", "sort recent", "sort name", "exp", "exp"])
+    }
+
     @Test func sortingCyclesTheOrders() throws {
         let model = try makeModel()
         model.press(.character("o"))

@@ -118,11 +118,15 @@ extension AppModel {
 
     func browseHistory(up: Bool) {
         guard var line = commandLine, !history.isEmpty else { return }
+        if line.historyIndex == nil {
+            guard up else { return }
+            line.unfinished = line.editor.text
+        }
         var index = line.historyIndex ?? history.count
         index = up ? max(0, index - 1) : index + 1
         if index >= history.count {
             line.historyIndex = nil
-            line.editor.setText("")
+            line.editor.setText(line.unfinished)
         } else {
             line.historyIndex = index
             line.editor.setText(history[index])

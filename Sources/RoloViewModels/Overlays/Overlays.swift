@@ -71,6 +71,9 @@ public struct AddFieldPrompt: Sendable {
 public struct CommandLineModel: Sendable {
     public internal(set) var editor = LineEditor()
     var historyIndex: Int?
+    /// What was being typed before Up went into the history; Down past the newest entry
+    /// brings it back, as in a shell.
+    var unfinished = ""
     /// Completions offered by the last Tab, shown until the text changes.
     public internal(set) var completions: [String] = []
 }
