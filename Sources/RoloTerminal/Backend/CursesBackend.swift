@@ -165,6 +165,9 @@ public final class CursesBackend {
         if (connection.environment["ESCDELAY"] ?? "").isEmpty { set_escdelay(25) }
         define_key(BracketedPaste.start, Self.pasteStartCode)
         define_key(BracketedPaste.end, Self.pasteEndCode)
+        // Home and End as tmux, screen, PuTTY, rxvt and the Linux console send them, whatever
+        // TERM's description says (tmux under TERM=xterm-256color sends ESC [1~ and ESC [4~).
+        for (sequence, code) in Self.homeAndEnd { define_key(sequence, code) }
         curs_set(0)
         cursorVisible = false
         setUpColors(options)
@@ -543,6 +546,11 @@ public final class CursesBackend {
         TerminalRestore.uninstall()
         if activeBackend === self { activeBackend = nil }
     }
+
+    static let homeAndEnd: [(String, Int32)] = [
+        ("\u{1B}[1~", KEY_HOME), ("\u{1B}[4~", KEY_END), ("\u{1B}[7~", KEY_HOME), ("\u{1B}[8~", KEY_END),
+        ("\u{1B}[H", KEY_HOME), ("\u{1B}[F", KEY_END), ("\u{1B}OH", KEY_HOME), ("\u{1B}OF", KEY_END),
+    ]
 
     // MARK: - Helpers
 

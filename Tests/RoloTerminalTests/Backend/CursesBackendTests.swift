@@ -170,6 +170,8 @@ struct CursesBackendTests {
     static let typed: [(bytes: String, keys: [Key])] = [
         ("\u{1B}OA\u{1B}OB\u{1B}OC\u{1B}OD", [.up, .down, .right, .left]),
         ("\u{1B}[5~\u{1B}[6~\u{1B}OH\u{1B}OF", [.pageUp, .pageDown, .home, .end]),
+        // Home and End from tmux, screen, PuTTY and rxvt, whatever TERM says.
+        ("\u{1B}[1~\u{1B}[4~\u{1B}[7~\u{1B}[8~\u{1B}[H\u{1B}[F", [.home, .end, .home, .end, .home, .end]),
         ("\u{1B}[3~\u{1B}[2~\u{1B}[Z", [.delete, .insert, .backTab]),
         ("\u{1B}OP\u{1B}[24~", [.function(1), .function(12)]),
         ("\r\t\u{7F}\u{8}", [.enter, .tab, .backspace, .backspace]),
