@@ -21,6 +21,18 @@ struct CustomValueTests {
             == "“\(typed.trimmed)” is not a number (write digits with an optional sign, point and exponent, e.g. 42 or -1250.5)")
     }
 
+    @Test(arguments: [("123456789012345", 123456789012345.0), ("-0.000123456789012345", -0.000123456789012345),
+                      ("1200000000000000000000", 1.2e21), ("1.50000000000000000000", 1.5)])
+    func fifteenSignificantDigitsAreKeptExactly(_ typed: String, _ value: Double) throws {
+        #expect(try CustomValue.parse(typed, as: .number) == .number(value))
+    }
+
+    @Test(arguments: ["1234567890123456", "99999999999999999999999", "3.1415926535897932", "-1.0000000000000001e5"])
+    func moreDigitsThanADoubleKeepsAreRefused(_ typed: String) {
+        #expect(refusal { try CustomValue.parse(typed, as: .number) }
+            == "“\(typed)” has more digits than a number field keeps exactly (15 significant digits at most; store it in a text field)")
+    }
+
     // MARK: - Date and time
 
     @Test func bothDatetimeFormsNameTheSameInstant() throws {

@@ -140,6 +140,12 @@ public enum CustomValue: Sendable, Hashable {
             guard let number = strictNumber(text) else {
                 throw ValueError("“\(text)” is not a number (write digits with an optional sign, point and exponent, e.g. 42 or -1250.5)")
             }
+            // A number is kept as a double: past 15 significant digits what was typed would
+            // come back changed (99999999999999999999999 as 1e+23), so it is refused instead.
+            guard significantDigits(text) <= 15 else {
+                throw ValueError("“\(text)” has more digits than a number field keeps exactly (15 significant digits at most; "
+                    + "store it in a text field)")
+            }
             return .number(number)
         case .datetime:
             guard let instant = Timestamp(parsing: text) else {
@@ -224,6 +230,14 @@ public enum CustomValue: Sendable, Hashable {
         guard sawDigit, previous.isNumber || previous == "." else { return nil }
         guard let number = Double(text), number.isFinite else { return nil }
         return number
+    }
+
+    /// The digits of a number's mantissa from the first non-zero one to the last non-zero one
+    /// ("0.00120" has 2, "1200" has 2, "99999999999999999999999" has 23).
+    static func significantDigits(_ text: String) -> Int {
+        let mantissa = text.prefix { $0 != "e" && $0 != "E" }.filter(\.isNumber)
+        let trimmed = mantissa.drop { $0 == "0" }.reversed().drop { $0 == "0" }
+        return trimmed.count
     }
 
     static func flag(_ text: String) -> Bool? {
