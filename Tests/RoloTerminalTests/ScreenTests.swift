@@ -166,9 +166,15 @@ extension AppModel {
     /// Handles an event and runs the counts it asks for, as the runtime would.
     func send(_ event: AppEvent) {
         for effect in handle(event) {
-            if case .count(let generation, let scope, let query) = effect {
+            switch effect {
+            case .count(let generation, let scope, let query):
                 let matches = try? service.count(in: scope, matching: query)
                 handle(.counted(generation: generation, matches: matches ?? nil))
+            case .locate(let generation, let scope, let query, let order, let cursor):
+                let position = try? service.position(of: cursor, in: scope, matching: query, order: order)
+                handle(.located(generation: generation, contact: cursor.contactID, position: position ?? nil))
+            default:
+                break
             }
         }
     }

@@ -188,6 +188,29 @@ struct BrowsingTests {
         #expect(model.list.total == 11)
     }
 
+    @Test func aSavedContactFarDownTheListIsSelectedWithItsRowNumber() throws {
+        let people = (0..<60).map { Fixture.Person(0, [.fullName: String(format: "P%02d", $0), .email: "p\($0)@example.com"]) }
+        let model = try makeModel(Fixture.service(people: people, withProviders: false))
+        model.press(.character("n"), .escape)
+        model.focusField(.standard(.fullName))
+        model.press(.enter)
+        model.type("P45x")
+        model.press(.enter)
+        model.focusField(.standard(.email))
+        model.press(.enter)
+        model.type("p45x@example.com")
+        model.press(.enter)
+        let effects = model.press(.control("s"))
+        #expect(model.selectedName == "P45x")
+        #expect(model.list.selectedIndex == nil, "the page is read around the contact; its place is not known yet")
+        #expect(effects.contains { if case .locate = $0 { true } else { false } })
+        model.runCounts(effects)
+        #expect(model.list.selectedIndex == 46, "P00…P45 come before it")
+        model.press(.down)
+        #expect(model.list.selectedIndex == 47)
+        #expect(model.selectedName == "P46")
+    }
+
     @Test func resizingKeepsTheSelectionVisible() throws {
         let people = (0..<40).map { Fixture.Person(0, [.fullName: String(format: "P%02d", $0), .email: "p\($0)@example.com"]) }
         let model = try makeModel(Fixture.service(people: people, withProviders: false), height: 30)

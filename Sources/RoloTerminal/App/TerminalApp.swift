@@ -45,6 +45,8 @@ public enum TerminalApp {
                     return 0
                 case .count(let generation, let scope, let query):
                     counter.count(generation: generation, scope: scope, query: query)
+                case .locate(let generation, let scope, let query, let order, let cursor):
+                    counter.locate(generation: generation, scope: scope, query: query, order: order, cursor: cursor)
                 case .editExternally(let field, let text, let error):
                     let result = backend.suspend { ExternalEditor.edit(text, field: field, error: error) }
                     pending += model.handle(.externalEdit(field: field, text: result.text, message: result.problem))
@@ -75,8 +77,9 @@ final class Inbox: @unchecked Sendable {
     }
 }
 
-/// Counts filter matches on a background thread. A newer count cancels the one running
-/// (SQLite stops it through its progress handler), so typing fast never queues work up.
+/// Counts filter matches, and the rows before a contact, on background threads. A newer
+/// request cancels the one running (SQLite stops it through its progress handler), so typing
+/// or moving fast never queues work up.
 final class BackgroundCounter: @unchecked Sendable {
     private let service: ContactService
     private let inbox: Inbox
@@ -89,6 +92,23 @@ final class BackgroundCounter: @unchecked Sendable {
         self.service = service
         self.inbox = inbox
         self.backend = backend
+    }
+
+    private let locateQueue = DispatchQueue(label: "rolo.locate")
+    private var latestLocate = 0
+
+    /// Counts the rows before a contact; a newer request cancels an older one.
+    func locate(generation: Int, scope: AccountScope, query: ContactQuery?, order: ListOrder, cursor: ListCursor) {
+        lock.withLock { latestLocate = generation }
+        let wake = Waker(backend)
+        locateQueue.async { [self] in
+            let stale: @Sendable () -> Bool = { [self] in lock.withLock { latestLocate != generation } }
+            guard !stale() else { return }
+            let position = try? service.position(of: cursor, in: scope, matching: query, order: order, isCancelled: stale)
+            guard !stale() else { return }
+            inbox.post(.located(generation: generation, contact: cursor.contactID, position: position ?? nil))
+            wake.wake()
+        }
     }
 
     func count(generation: Int, scope: AccountScope, query: ContactQuery) {

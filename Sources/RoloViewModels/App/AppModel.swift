@@ -28,6 +28,8 @@ public enum AppEvent: Sendable {
     case resize(Size)
     /// A count started by `Effect.count` finished (nil: it was cancelled or failed).
     case counted(generation: Int, matches: Int?)
+    /// Where a contact sits in the list (0-based), found in the background; nil if cancelled.
+    case located(generation: Int, contact: ContactID, position: Int?)
     /// `$EDITOR` returned for a JSON field (nil text: it could not be run; `message` says why).
     case externalEdit(field: FieldKey, text: String?, message: String?)
     case tick
@@ -39,6 +41,10 @@ public enum Effect: Equatable, Sendable {
     /// Count the matches of a filter in the background (it can take tens of milliseconds with a
     /// million contacts); stale counts are cancelled by a newer generation.
     case count(generation: Int, scope: AccountScope, query: ContactQuery)
+    /// Find the row number of a contact (after a jump to a contact far from the top, the page
+    /// is known but not its place in the list; counting the rows before it takes up to a few
+    /// hundred milliseconds with a million contacts).
+    case locate(generation: Int, scope: AccountScope, query: ContactQuery?, order: ListOrder, cursor: ListCursor)
     /// Open a JSON field in the user's editor; `error` is why the last attempt did not parse.
     case editExternally(field: FieldKey, text: String, error: String?)
     case suspend
@@ -71,6 +77,9 @@ public final class AppModel {
     /// Where focus returns when the form closes.
     var focusBeforeForm: Focus = .list
     var countGeneration = 0
+    var locateGeneration = 0
+    /// The contact whose row number is being looked for, so that it is asked for once.
+    var locating: ContactID?
     var history: [String] = []
     var drafts: [Draft] = []
 
@@ -140,6 +149,11 @@ public final class AppModel {
                     list.matches = matches
                     if list.reachedEnd, list.topIndex == nil { list.topIndex = max(0, matches - list.rows.count) }
                 }
+            case .located(let generation, let contact, let position):
+                if generation == locateGeneration, list.topIndex == nil, let position,
+                   let offset = list.rows.firstIndex(where: { $0.id == contact }) {
+                    list.topIndex = max(0, position - offset)
+                }
             case .externalEdit(let field, let text, let problem):
                 try finishExternalEdit(field: field, text: text, problem: problem, &effects)
             case .tick:
@@ -151,7 +165,21 @@ public final class AppModel {
         } catch {
             show(error)
         }
+        locateIfUnknown(&effects)
         return effects
+    }
+
+    /// Asks for the page's place in the list when it is not known, so the status bar can say
+    /// which row is selected.
+    func locateIfUnknown(_ effects: inout [Effect]) {
+        guard list.topIndex == nil, let first = list.rows.first else {
+            locating = nil
+            return
+        }
+        guard locating != first.id else { return }
+        locating = first.id
+        locateGeneration += 1
+        effects.append(.locate(generation: locateGeneration, scope: scope, query: list.query, order: list.order, cursor: first.cursor))
     }
 
     func handleKey(_ key: Key, _ effects: inout [Effect]) throws {
