@@ -158,6 +158,16 @@ struct BrowsingTests {
         #expect(seen == ["sort name", "sort recent", "sort recent", "sort name", "exp", "exp"])
     }
 
+    @Test func aMessageLastsUntilTheNextKeyAndOnlyErrorsOutliveTheClock() throws {
+        let model = try makeModel()
+        model.command("frobnicate")
+        #expect(model.message?.tone == .error)
+        model.handle(.tick)
+        #expect(model.message?.tone == .error, "an error waits for the user")
+        model.press(.down)
+        #expect(model.message == nil, "the next key starts afresh")
+    }
+
     @Test func sortingCyclesTheOrders() throws {
         let model = try makeModel()
         model.press(.character("o"))

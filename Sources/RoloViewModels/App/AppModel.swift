@@ -139,7 +139,9 @@ public final class AppModel {
         do {
             switch event {
             case .key(let key):
-                if message != nil, message!.tone != .error { message = nil }
+                // A message answers the key before; the next key starts afresh. (Errors do not
+                // time out like the others: they stay until you do something.)
+                message = nil
                 try handleKey(key, &effects)
                 keepCursorsVisible()
             case .resize(let size):
