@@ -84,6 +84,17 @@ struct ScreenTests {
         }
     }
 
+    @Test func longTitlesEndWithAnEllipsisBeforeWhatSharesTheirLine() throws {
+        let long = Fixture.Person(0, [.fullName: "Maximiliana Wolkenstein-Trostburg 山田", .email: "max@example.com"])
+        let model = try AppModel(service: Fixture.service(people: Fixture.people + [long]), size: Size(width: 40, height: 12),
+                                 options: AppOptions(account: "local", now: Fixture.clock))
+        model.command("filter maximiliana")
+        model.press(.enter, .character("e"))
+        let lines = Screen.render(model).lines()
+        #expect(lines[0].hasPrefix(" rolo · local · filter: maximil… ? help"), "\(lines[0])")
+        #expect(lines[1].hasPrefix(" Edit Maximiliana Wolkenstein-Tro… 1/23"), "\(lines[1])")
+    }
+
     @Test func theHelpOverlay() throws {
         try screens("help") { $0.press(.character("?")) }
     }

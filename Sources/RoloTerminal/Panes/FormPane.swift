@@ -7,7 +7,9 @@ enum FormPane {
     static func draw(_ form: EditForm, model: AppModel, in rect: Rect, into canvas: inout Canvas) {
         guard rect.height >= 3 else { return }
         let title = " " + form.title + (form.isDirty ? " ●" : "")
-        canvas.writeFitted(title, x: rect.x, y: rect.y, width: rect.width, role: .header)
+        // The position ("12/27") shows when the fields do not all fit; the title leaves it room.
+        let position = form.fields.count > rect.height - 3 ? " \(form.focus + 1)/\(form.fields.count) " : ""
+        canvas.writeFitted(title, x: rect.x, y: rect.y, width: max(0, rect.width - TerminalText.width(position)), role: .header)
         let labelWidth = FormGeometry.labelWidth(paneWidth: rect.width, longestLabel: form.longestLabel)
         let valueX = rect.x + labelWidth + 4
         let valueWidth = FormGeometry.valueWidth(paneWidth: rect.width, longestLabel: form.longestLabel)
@@ -45,8 +47,7 @@ enum FormPane {
                 canvas.writeFitted(shown, x: valueX, y: y, width: valueWidth, role: focused ? rowRole : field.isReadOnly ? .muted : .normal)
             }
         }
-        if form.fields.count > rows.height {
-            let position = " \(form.focus + 1)/\(form.fields.count) "
+        if !position.isEmpty {
             canvas.write(position, x: rect.maxX - TerminalText.width(position), y: rect.y, role: .hint)
         }
         // The focused field, explained: its error, else its note and how to change it.

@@ -40,7 +40,8 @@ enum OverlayBox {
                 }
             }
         case .picker(let picker):
-            let width = min(screen.width - 2, max(32, (picker.options.map { TerminalText.width($0.label) }.max() ?? 10) + 10))
+            let widest = max(TerminalText.width(picker.title) + 6, (picker.options.map { TerminalText.width($0.label) }.max() ?? 10) + 10)
+            let width = min(screen.width - 2, max(32, widest))
             let height = min(screen.height, picker.options.count + 4)
             let box = frame(title: picker.title, width: width, height: height, in: screen, into: &canvas)
             let rows = box.height - 1

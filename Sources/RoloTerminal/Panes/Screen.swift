@@ -63,7 +63,7 @@ enum TitleBar {
         if model.list.order != .name { left += " · " + model.list.order.label }
         let right = (model.isReadOnly ? "READ-ONLY  " : "") + "? help "
         let rightWidth = TerminalText.width(right)
-        canvas.writeFitted(left, x: 0, y: rect.y, width: max(0, rect.width - rightWidth), role: .title)
+        canvas.writeFitted(left, x: 0, y: rect.y, width: max(0, rect.width - rightWidth - 1), role: .title)
         canvas.write(right, x: max(0, rect.width - rightWidth), y: rect.y, role: .title)
     }
 }
