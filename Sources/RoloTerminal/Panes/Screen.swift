@@ -141,7 +141,7 @@ enum Footer {
             return
         }
         var x = 0
-        for hint in model.keyMap.hints(for: model.context) {
+        for hint in model.keyMap.hints(for: model.context, readOnly: model.isReadOnly) {
             let keys = hint.keys.split(separator: "/").first.map(String.init) ?? hint.keys
             let width = TerminalText.width(keys) + 1 + TerminalText.width(hint.label)
             if x + width > rect.width { break }

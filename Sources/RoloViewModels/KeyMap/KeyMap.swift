@@ -39,6 +39,16 @@ public enum Command: String, CaseIterable, Sendable {
     case accept, cancel, complete, historyUp, historyDown
 }
 
+extension Command {
+    /// Commands that write to the cache, off with `--read-only`.
+    public var changesContacts: Bool {
+        switch self {
+        case .edit, .new, .delete, .undo, .save, .addField: true
+        default: false
+        }
+    }
+}
+
 /// One binding: a key, what it does where, and the words that explain it.
 public struct KeyBinding: Sendable, Hashable {
     public let key: Key
@@ -72,8 +82,11 @@ public struct KeyMap: Sendable {
 
     /// The hints for the footer: the labelled bindings of the context, one per command,
     /// written with every key that does it (`j/↓ down`).
-    public func hints(for context: KeyContext) -> [(keys: String, label: String)] {
-        grouped(for: context).filter { !$0.label.isEmpty }.map { ($0.keys, $0.label) }
+    ///
+    /// With `readOnly`, the commands that change contacts are left out: the footer offers only
+    /// what works. (Pressed anyway, they say that editing is off.)
+    public func hints(for context: KeyContext, readOnly: Bool = false) -> [(keys: String, label: String)] {
+        grouped(for: context).filter { !$0.label.isEmpty && !(readOnly && $0.command.changesContacts) }.map { ($0.keys, $0.label) }
     }
 
     /// Every binding of the context for the `?` overlay, keys grouped by command.
@@ -81,7 +94,7 @@ public struct KeyMap: Sendable {
         grouped(for: context).map { ($0.keys, $0.help) }
     }
 
-    private func grouped(for context: KeyContext) -> [(keys: String, label: String, help: String)] {
+    private func grouped(for context: KeyContext) -> [(command: Command, keys: String, label: String, help: String)] {
         var order: [Command] = []
         var keys: [Command: [String]] = [:]
         var first: [Command: KeyBinding] = [:]
@@ -94,7 +107,7 @@ public struct KeyMap: Sendable {
         }
         return order.map { command in
             let binding = first[command]!
-            return (keys[command]!.joined(separator: "/"), binding.label, binding.help)
+            return (command, keys[command]!.joined(separator: "/"), binding.label, binding.help)
         }
     }
 
