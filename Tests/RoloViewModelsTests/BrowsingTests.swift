@@ -121,6 +121,26 @@ struct BrowsingTests {
         #expect(model.detail!.scroll == 0)
     }
 
+    @Test func theDetailShowsOptionsByTheirLabels() throws {
+        let people = Fixture.people + [Fixture.Person(0, [.firstName: "Opal", .email: "opal@example.com"],
+                                                      custom: ["diet": .select("veg"), "topics": .multiselect(["ws", "kn", "old"])])]
+        let service = try Fixture.service(people: people)
+        let local = try #require(try service.accounts().first { $0.provider == .local })
+        _ = try service.addCustomField(key: "diet", type: .select, label: "Diet",
+                                       options: [SelectOption(value: "veg", label: "Vegetarian")], to: local)
+        _ = try service.addCustomField(key: "topics", type: .multiselect, label: "Topics",
+                                       options: [SelectOption(value: "kn", label: "Keynotes"), SelectOption(value: "ws", label: "Workshops")],
+                                       to: local)
+        let model = try makeModel(service)
+        model.command("filter opal")
+        model.press(.enter)
+        let values = Dictionary(uniqueKeysWithValues: (model.detail?.rows ?? []).compactMap { row -> (String, String)? in
+            if case .field(let label, let value, _, false) = row { (label, value) } else { nil }
+        })
+        #expect(values["Diet · select"] == "Vegetarian")
+        #expect(values["Topics · multiselect"] == "Workshops, Keynotes, old", "a value no option has is shown as stored")
+    }
+
     @Test func aLongLabelWrapsInsteadOfBeingCut() throws {
         let key = "name_printed_on_the_conference_badge"
         let people = Fixture.people + [Fixture.Person(0, [.firstName: "Badge", .email: "badge@example.com"],

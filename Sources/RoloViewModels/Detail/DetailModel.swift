@@ -100,8 +100,16 @@ public struct DetailModel: Sendable {
             for key in customKeys {
                 let value = contact.custom[key]!
                 let label = definitions[key]?.label ?? key
+                let options = definitions[key]?.options ?? []
+                func optionLabel(_ chosen: String) -> String { options.first { $0.value == chosen }?.label ?? chosen }
                 let text: String
-                if case .json(let document) = value { text = document.prettyText } else { text = value.displayText }
+                switch value {
+                case .json(let document): text = document.prettyText
+                // Options by the labels people chose them by, as in the form's picker.
+                case .select(let chosen): text = optionLabel(chosen)
+                case .multiselect(let chosen): text = chosen.map(optionLabel).joined(separator: ", ")
+                default: text = value.displayText
+                }
                 add("\(label) · \(value.type.rawValue)", text)
             }
         }
