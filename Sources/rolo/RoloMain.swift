@@ -32,7 +32,10 @@ enum RoloMain {
             try command.run()
             exit(0)
         } catch let error as RoloError {
-            Output.error("rolo: " + error.description.replacingOccurrences(of: "\n", with: "\nrolo: "))
+            // One line per problem, each sanitised on its own (a newline inside would be shown as ␊).
+            for line in error.description.split(separator: "\n", omittingEmptySubsequences: false) {
+                Output.error("rolo: " + line)
+            }
             exit(exitCode(for: error))
         } catch let error as ExitCode {
             exit(error.rawValue)
@@ -43,7 +46,7 @@ enum RoloMain {
                 if !message.isEmpty { Output.raw(message.hasSuffix("\n") ? message : message + "\n") }
                 exit(0)
             }
-            FileHandle.standardError.write(Data((TerminalText.sanitizeKeepingLayout(message) + "\n").utf8))
+            Output.write(Data((TerminalText.sanitizeKeepingLayout(message) + "\n").utf8), to: STDERR_FILENO)
             exit(2)
         }
     }

@@ -164,4 +164,41 @@ struct CommandTests {
         #expect(moved.stdout.contains("cache   /tmp/elsewhere.sqlite"))
         #expect(try rolo("paths", "--db", "/tmp/flag.sqlite").stdout.contains("cache   /tmp/flag.sqlite"))
     }
+
+    @Test func everyProblemIsALineOfItsOwn() throws {
+        let rolo = try Rolo()
+        let id = try rolo("add", "--email", "a@example.com").stdout.trimmed
+        let result = try rolo("set", id, "timezone=bad", "language=xx-!!")
+        #expect(result.status == 2)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.allSatisfy { $0.hasPrefix("rolo: ") })
+        #expect(lines.first?.hasPrefix("rolo: timezone: ") == true)
+        #expect(!result.stderr.contains("␊"))
+    }
+
+    /// Output that cannot be written ends rolo with a line and status 1, never a crash.
+    @Test func aFullDiskOrAClosedPipeOnStdoutIsNotACrash() throws {
+        let rolo = try Rolo()
+        #expect(try rolo("add", "--email", "a@example.com").status == 0)
+        for (redirect, message) in [("> /dev/full", "rolo: cannot write to standard output: No space left on device\n"),
+                                    ("| true", "")] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            // SIGPIPE ignored, as some supervisors and languages leave it: the write fails with EPIPE.
+            process.arguments = ["-c", "trap '' PIPE; for i in 1 2 3 4 5 6 7 8; do \"$0\" list --tsv; done \(redirect); "
+                + "\"$0\" list --tsv \(redirect)", Rolo.binary]
+            process.environment = rolo.environment
+            let errors = Pipe()
+            process.standardError = errors
+            try process.run()
+            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(!stderr.contains("Fatal error") && !stderr.contains("crashed"), "\(redirect): \(stderr)")
+            if redirect.hasPrefix(">") {
+                #expect(process.terminationStatus == 1)
+                #expect(stderr.hasSuffix(message))
+            }
+        }
+    }
 }

@@ -106,4 +106,33 @@ struct FileTests {
         let mode = try FileManager.default.attributesOfItem(atPath: out)[.posixPermissions] as? Int
         #expect(mode == 0o600, "exports hold personal data")
     }
+
+    @Test func anExportFileTakesItsFormatFromItsName() throws {
+        let rolo = try demo()
+        let starts = ["csv": "id,uid,account,", "vcf": "BEGIN:VCARD", "json": "{"]
+        for (ext, start) in starts {
+            let out = rolo.home.appendingPathComponent("people.\(ext)").path
+            #expect(try rolo("export", "city:dallas", "-o", out).status == 0)
+            #expect(try String(contentsOfFile: out, encoding: .utf8).hasPrefix(start), ".\(ext)")
+        }
+        let forced = rolo.home.appendingPathComponent("people.txt").path
+        #expect(try rolo("export", "--format", "csv", "-o", forced).status == 0)
+        #expect(try String(contentsOfFile: forced, encoding: .utf8).hasPrefix("id,uid,"))
+        let unknown = try rolo("export", "-o", rolo.home.appendingPathComponent("people.dat").path)
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("name it .json, .csv or .vcf"))
+    }
+
+    @Test func theDemoSaysWhichFolderOrFileIsWrong() throws {
+        let rolo = try Rolo()
+        let missing = try rolo("demo", "--from", "/nonexistent-folder")
+        #expect(missing.status == 3)
+        #expect(missing.stderr == "rolo: no demo folder /nonexistent-folder\n")
+        let folder = rolo.home.appendingPathComponent("broken-demo")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data([0xFF, 0xFE, 0x00]).write(to: folder.appendingPathComponent("broken.json"))
+        let broken = try rolo("demo", "--from", folder.path)
+        #expect(broken.status == 1)
+        #expect(broken.stderr.hasPrefix("rolo: \(folder.path)/broken.json: "), "\(broken.stderr)")
+    }
 }

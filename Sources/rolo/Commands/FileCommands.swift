@@ -55,7 +55,7 @@ struct Export: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Words to match, as in `rolo list`.") var query: [String] = []
-    @Option(help: "json, csv or vcard.") var format: InterchangeFormat = .json
+    @Option(help: "json, csv or vcard (default: from the -o file name, else json).") var format: InterchangeFormat?
     @Option(name: .customLong("vcard-version"), help: "3.0 or 4.0.") var vCardVersion: VCardVersion = .v4
     @Option(help: "Only this account.") var account: String?
     @Option(name: [.short, .long], help: "Write to this file instead of stdout.") var output: String?
@@ -72,7 +72,7 @@ struct Export: ParsableCommand {
             // To a pipe or a file the export is data and keeps every byte; on a terminal it is
             // being read, so escape sequences in it are shown, not obeyed.
             let onScreen = Output.standardOutputIsTerminal
-            try context.service.export(in: scope, matching: parsed.isEmpty ? nil : parsed, format: format,
+            try context.service.export(in: scope, matching: parsed.isEmpty ? nil : parsed, format: format ?? .json,
                                        vCardVersion: vCardVersion) { Output.raw(onScreen ? TerminalText.sanitizeKeepingLayout($0) : $0) }
         }
     }
@@ -92,7 +92,14 @@ struct Demo: ParsableCommand {
         guard let directory = from ?? RoloPaths.demoDirectory() else {
             throw RoloError.notFound("cannot find the demo data; give --from DIR (assets/demo in the source tree)")
         }
-        let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".json") }.sorted()
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder) else {
+            throw RoloError.notFound("no demo folder \(directory)")
+        }
+        guard isFolder.boolValue, let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            throw RoloError.failed("cannot read the demo folder \(directory) (is it a folder?)")
+        }
+        let files = names.filter { $0.hasSuffix(".json") }.sorted()
         guard !files.isEmpty else { throw RoloError.notFound("no demo files in \(directory)") }
         var loaded = 0
         for file in files {
@@ -102,8 +109,12 @@ struct Demo: ParsableCommand {
                 continue
             }
             guard let data = FileManager.default.contents(atPath: path) else { throw RoloError.failed("cannot read \(path)") }
-            let report = try context.service.importFile(data, format: .json)
-            loaded += report.imported
+            do {
+                loaded += try context.service.importFile(data, format: .json).imported
+            } catch let error as RoloError {
+                // Name the file: the message alone ("line 1: …") does not say which.
+                throw RoloError.failed("\(path): " + error.description.replacingOccurrences(of: "\n", with: "\n\(path): "))
+            }
         }
         if loaded == 0 {
             Output.line("the demo data is already loaded in \(context.paths.cache)")

@@ -17,16 +17,40 @@ enum Output {
     }
 
     static func line(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        write(Data((text + "\n").utf8), to: STDOUT_FILENO)
     }
 
     /// Writes already-safe text as it is (JSON, CSV or vCard produced by rolo).
     static func raw(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        write(Data(text.utf8), to: STDOUT_FILENO)
     }
 
     static func error(_ text: String) {
-        FileHandle.standardError.write(Data((TerminalText.sanitize(text) + "\n").utf8))
+        write(Data((TerminalText.sanitize(text) + "\n").utf8), to: STDERR_FILENO)
+    }
+
+    /// Writes every byte, or ends rolo: when stdout cannot take output (a full disk, a closed
+    /// pipe) there is no one to go on for. A reader that went away (EPIPE) is normal for a
+    /// pipe into `head`, and ends rolo quietly; any other failure is said on stderr. Exit 1.
+    static func write(_ data: Data, to descriptor: Int32) {
+        let failure: Int32? = data.withUnsafeBytes { buffer -> Int32? in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                offset += written
+            }
+            return nil
+        }
+        guard let failure, descriptor != STDERR_FILENO else { return }
+        if failure != EPIPE {
+            let message = "rolo: cannot write to standard output: \(String(cString: strerror(failure)))\n"
+            _ = message.withCString { Glibc.write(STDERR_FILENO, $0, strlen($0)) }
+        }
+        exit(1)
     }
 
     /// One line of tab-separated values: tabs, newlines and backslashes inside a value are
@@ -70,7 +94,7 @@ enum Output {
 
     /// Asks a yes/no question on the terminal; no by default.
     static func confirm(_ question: String) -> Bool {
-        FileHandle.standardError.write(Data((TerminalText.sanitize(question) + " [y/N] ").utf8))
+        write(Data((TerminalText.sanitize(question) + " [y/N] ").utf8), to: STDERR_FILENO)
         guard let answer = readLine() else { return false }
         return ["y", "yes"].contains(answer.trimmed.lowercased())
     }
