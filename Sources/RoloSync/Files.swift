@@ -188,6 +188,30 @@ extension ContactService {
         guard let format = explicit ?? InterchangeFormat(fileName: path) else {
             throw RoloError.invalid(field: "file", "name it .json, .csv or .vcf so rolo knows the format (\(path))")
         }
+        let target = ExportTarget(path)
+        if let cachePath = cache.path, target.isPart(ofDatabase: cachePath) {
+            throw RoloError.invalid(field: "file", "\(path) is rolo's cache; export to another file")
+        }
+        if target.isSpecial {
+            // A device, a FIFO or a socket (/dev/stdout, a pipe): written to, never replaced.
+            let descriptor = open(target.path, O_WRONLY | O_CLOEXEC)
+            guard descriptor >= 0 else {
+                throw RoloError.failed("cannot write \(path): \(String(cString: strerror(errno)))")
+            }
+            let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+            do {
+                let written = try export(in: scope, matching: query, format: format, vCardVersion: vCardVersion) {
+                    try handle.write(contentsOf: Data($0.utf8))
+                }
+                try handle.close()
+                return written
+            } catch let error as RoloError {
+                throw error
+            } catch {
+                throw RoloError.failed("cannot write \(path): \(error.localizedDescription)")
+            }
+        }
+        let path = target.path
         let temporary = path + ".rolo-partial"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
@@ -210,5 +234,36 @@ extension ContactService {
             if let error = error as? RoloError { throw error }
             throw RoloError.failed("cannot write \(path): \(error.localizedDescription)")
         }
+    }
+}
+
+/// Where an export goes, as the file system sees it: through symbolic links (the link stays
+/// and its target gets the contacts), and whether it is a device or pipe rather than a file.
+struct ExportTarget {
+    /// The path to write: a symbolic link's target, followed to the end.
+    let path: String
+    let isSpecial: Bool
+
+    init(_ given: String) {
+        var resolved = given
+        var hops = 0
+        while hops < 40, let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: resolved) {
+            resolved = destination.hasPrefix("/") ? destination
+                : ((resolved as NSString).deletingLastPathComponent as NSString).appendingPathComponent(destination)
+            hops += 1
+        }
+        path = resolved
+        var status = stat()
+        isSpecial = stat(resolved, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG && (status.st_mode & S_IFMT) != S_IFDIR
+    }
+
+    /// True when writing here would replace the database file at `database` or one of the
+    /// files SQLite keeps beside it.
+    func isPart(ofDatabase database: String) -> Bool {
+        var mine = stat(), theirs = stat()
+        for suffix in ["", "-wal", "-shm", "-journal"] where stat(database + suffix, &theirs) == 0 {
+            if stat(path, &mine) == 0, mine.st_dev == theirs.st_dev, mine.st_ino == theirs.st_ino { return true }
+        }
+        return false
     }
 }

@@ -135,4 +135,44 @@ struct FileTests {
         #expect(broken.status == 1)
         #expect(broken.stderr.hasPrefix("rolo: \(folder.path)/broken.json: "), "\(broken.stderr)")
     }
+
+    @Test func anExportNeverReplacesTheCacheALinkOrADevice() throws {
+        let rolo = try demo()
+        for path in [rolo.cache, rolo.cache + "-wal"] {
+            let refused = try rolo("export", "--format", "csv", "-o", path)
+            #expect(refused.status == 2)
+            #expect(refused.stderr.contains("is rolo's cache"), "\(refused.stderr)")
+        }
+        #expect(try rolo("list", "--tsv").stdout.split(separator: "\n").count == 360, "the cache is whole")
+
+        // A symbolic link stays a link; its target gets the contacts.
+        let target = rolo.home.appendingPathComponent("real.csv").path
+        let link = rolo.home.appendingPathComponent("link.csv").path
+        try "old".write(toFile: target, atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "real.csv")
+        #expect(try rolo("export", "city:dallas", "-o", link).status == 0)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == "real.csv")
+        #expect(try String(contentsOfFile: target, encoding: .utf8).hasPrefix("id,uid,"))
+
+        // A FIFO is written to, not replaced by a file.
+        let fifo = rolo.home.appendingPathComponent("pipe.json").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let received = Locked(Data())
+        let reader = Thread { received.set(FileHandle(forReadingAtPath: fifo)!.readDataToEndOfFile()) }
+        reader.start()
+        #expect(try rolo("export", "city:dallas", "-o", fifo).status == 0)
+        while reader.isExecuting || !reader.isFinished { usleep(10_000) }
+        #expect(String(decoding: received.value, as: UTF8.self).hasPrefix("{"))
+        var status = stat()
+        #expect(stat(fifo, &status) == 0 && (status.st_mode & S_IFMT) == S_IFIFO, "still a FIFO")
+    }
+}
+
+/// A value shared with a thread.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+    init(_ value: Value) { stored = value }
+    var value: Value { lock.withLock { stored } }
+    func set(_ value: Value) { lock.withLock { stored = value } }
 }
