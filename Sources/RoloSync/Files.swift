@@ -74,6 +74,7 @@ extension ContactService {
             var accepted: [Contact] = []
             var remotes: [RemoteReference?] = []
             var seenRemote = Set<String>()
+            var movedFromLinkedAccount = 0
             var seenUIDs = Set<String>()
             var seenKeys = Set<String>()
             let existingUIDs = try cache.existingUIDs(result.contacts.map(\.contact.uid))
@@ -103,7 +104,14 @@ extension ContactService {
                                 + "Notifuse identifies contacts by email")
                         }
                     }
-                    if let remote = incoming.remote {
+                    var remote = incoming.remote
+                    if remote != nil, let named = incoming.accountName, named.caseInsensitiveCompare(account.name) != .orderedSame {
+                        // The id belongs to the account the file names; in another account it
+                        // means nothing, so the contact is created there like any new one.
+                        remote = nil
+                        movedFromLinkedAccount += 1
+                    }
+                    if let remote {
                         if account.provider == .local {
                             throw ImportProblem(line: incoming.line, message: "remote: a local account has no provider ids")
                         }
@@ -113,11 +121,15 @@ extension ContactService {
                         }
                     }
                     accepted.append(checked)
-                    remotes.append(incoming.remote)
+                    remotes.append(remote)
                 } catch let problem as ImportProblem {
                     if !skipInvalid { throw RoloError.invalid(field: "line \(problem.line)", problem.message) }
                     skipped.append(problem)
                 }
+            }
+            if movedFromLinkedAccount > 0 {
+                warnings.append(ImportProblem(line: 1, message: "\(movedFromLinkedAccount) contact\(movedFromLinkedAccount == 1 ? "" : "s") "
+                    + "had provider ids of another account; they are new in \(account?.name ?? "their account") and will be created there"))
             }
             try cache.insertContacts(accepted, remotes: remotes, author: author)
             logger.info("import finished", metadata: ["imported": "\(accepted.count)", "skipped": "\(skipped.count)",

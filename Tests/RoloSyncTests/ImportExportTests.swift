@@ -125,6 +125,23 @@ struct ImportTests {
         #expect(try service.contactCount(in: .account(ivvy.id)) == 1)
     }
 
+    @Test func providerIdsStayWithTheAccountTheFileNames() throws {
+        let file = Data("""
+            {"format": "rolo-contacts", "version": 1,
+             "accounts": [{"name": "ds", "provider": "dailystory"}],
+             "contacts": [{"account": "ds", "email": "a@example.com", "remote": {"id": "43aaf"}}]}
+            """.utf8)
+        let other = try service.createAccount(name: "ds-eu", provider: .dailystory)
+        let moved = try service.importFile(file, format: .json, into: other)
+        #expect(moved.imported == 1)
+        #expect(moved.warnings.map(\.message) == ["1 contact had provider ids of another account; they are new in ds-eu and will be created there"])
+        #expect(try cache.tableCounts() == TableCounts(contacts: 1, outbox: 1, audit: 1, remoteLinks: 0), "queued as a create, not linked")
+
+        let (fresh, freshCache) = try freshService()
+        #expect(try fresh.importFile(file, format: .json).warnings.isEmpty)
+        #expect(try freshCache.tableCounts() == TableCounts(contacts: 1, outbox: 0, audit: 1, remoteLinks: 1), "linked where the file says")
+    }
+
     // MARK: - All or nothing
 
     @Test func aRecordTheAccountRefusesStopsTheWholeCSVImportAtItsLine() throws {
