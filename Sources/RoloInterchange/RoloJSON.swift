@@ -47,6 +47,11 @@ public enum RoloJSON {
         if let remote {
             var link: [String: JSONValue] = ["id": .string(remote.id)]
             if let modified = remote.modifiedAt { link["modified_at"] = .string(modified) }
+            // Edits not yet sent travel as the record last agreed with the provider: imported
+            // elsewhere, the difference is queued again instead of being taken as sent.
+            if let base = remote.base, base != BaseRecord.encode(contact), let record = try? JSONValue.parse(base) {
+                link["base"] = record
+            }
             members["remote"] = .object(link)
         }
         return .object(members)
@@ -123,7 +128,14 @@ public enum RoloJSON {
             guard let id = link["id"]?.stringValue, !id.trimmed.isEmpty, TerminalText.isSafe(id) else {
                 throw problem("remote", "must be an object with the provider's \"id\"")
             }
-            remote = RemoteReference(id: id.trimmed, modifiedAt: link["modified_at"]?.stringValue)
+            var base: String?
+            if let record = link["base"] {
+                guard BaseRecord.decode(record.canonicalText, into: contact) != nil else {
+                    throw problem("remote", "\"base\" must be the record last agreed with the provider, as rolo writes it")
+                }
+                base = record.canonicalText
+            }
+            remote = RemoteReference(id: id.trimmed, modifiedAt: link["modified_at"]?.stringValue, base: base)
         }
         let strays = members.keys.filter { !bookkeeping.contains($0) && StandardField(rawValue: $0) == nil }.sorted()
         if !strays.isEmpty {

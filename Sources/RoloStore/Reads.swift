@@ -30,8 +30,10 @@ extension LocalCache {
     /// A contact's link to its provider, if it has one.
     public func remoteReference(of id: ContactID) throws -> RemoteReference? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT remoteId, remoteModifiedAt FROM remote_link WHERE contactId = ?",
-                             arguments: [id.rawValue]).map { RemoteReference(id: $0["remoteId"], modifiedAt: $0["remoteModifiedAt"]) }
+            try Row.fetchOne(db, sql: "SELECT remoteId, remoteModifiedAt, baseRecord FROM remote_link WHERE contactId = ?",
+                             arguments: [id.rawValue]).map {
+                RemoteReference(id: $0["remoteId"], modifiedAt: $0["remoteModifiedAt"], base: $0["baseRecord"])
+            }
         }
     }
 

@@ -449,6 +449,36 @@ struct ExportTests {
         #expect(back.uid == original.uid)
     }
 
+    @Test func editsNotYetSentAreQueuedAgainInTheCacheAnExportMovesTo() throws {
+        let ds = try service.createAccount(name: "ds", provider: .dailystory)
+        let pulled = Contact(accountID: ds.id, fields: [.email: "kim@example.com", .city: "Austin", .jobTitle: "CFO"],
+                             custom: ["plan": .text("gold")])
+        let id = try cache.insertContacts([pulled], remotes: [RemoteReference(id: "r-1", modifiedAt: nil)], author: editor)[0]
+        _ = try service.update(id, assignments: try assignments("city=Dallas", "plan=platinum", "job_title="))
+        let text = try exported(.json)
+        #expect(text.contains("\"base\""))
+
+        let (copy, _) = try freshService()
+        _ = try copy.importFile(Data(text.utf8), format: .json)
+        let moved = try copy.resolve("kim@example.com")
+        #expect(try copy.contact(moved)[.city] == "Dallas")
+        let queued = try copy.outbox(for: moved)
+        #expect(queued.map(\.operation) == [.update])
+        #expect(Set(queued.first?.deltas ?? []) == [
+            FieldDelta(key: .standard(.city), before: .text("Austin"), after: .text("Dallas")),
+            FieldDelta(key: .standard(.jobTitle), before: .text("CFO"), after: nil),
+            FieldDelta(key: .custom("plan"), before: .custom(.text("gold")), after: .custom(.text("platinum"))),
+        ])
+        #expect(try copy.pendingEditCount(in: .all) == 1)
+
+        // Exported again from the copy, the base still travels: nothing is taken as sent.
+        let (third, _) = try freshService()
+        var again = ""
+        _ = try copy.export(in: .all, format: .json) { again += $0 }
+        _ = try third.importFile(Data(again.utf8), format: .json)
+        #expect(try third.pendingEditCount(in: .all) == 1)
+    }
+
     @Test func aWholeCacheMovesToAnotherWithItsAccountsFieldsAndProviderLinks() throws {
         let nf = try service.createAccount(name: "nf", provider: .notifuse, settings: ["workspace_id": "ws_1"])
         _ = try service.addCustomField(key: "plan", type: .text, label: "Plan", to: nf)

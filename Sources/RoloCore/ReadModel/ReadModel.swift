@@ -279,10 +279,14 @@ public struct RemoteReference: Sendable, Hashable {
     public let id: String
     /// The provider's own "last modified" stamp, as it wrote it.
     public let modifiedAt: String?
+    /// The record last agreed with the provider (`BaseRecord` text), when it differs from the
+    /// contact: the contact has edits not yet sent. nil means the contact is the base.
+    public let base: String?
 
-    public init(id: String, modifiedAt: String?) {
+    public init(id: String, modifiedAt: String?, base: String? = nil) {
         self.id = id
         self.modifiedAt = modifiedAt
+        self.base = base
     }
 }
 
@@ -297,5 +301,35 @@ public enum BaseRecord {
         }
         return JSONValue.object(["fields": .object(fields), "custom": .object(custom),
                                  "extensions": .object(contact.extensions)]).canonicalText
+    }
+
+    /// Reads a base record back into `contact`'s identity (uid, account, times); nil when the
+    /// text is not a base record.
+    public static func decode(_ text: String, into contact: Contact) -> Contact? {
+        guard case .object(let members)? = try? JSONValue.parse(text),
+              case .object(let fields)? = members["fields"], case .object(let custom)? = members["custom"] else { return nil }
+        var base = contact
+        base.fields = [:]
+        base.custom = [:]
+        for (key, value) in fields {
+            guard let field = StandardField(rawValue: key), let text = value.stringValue else { return nil }
+            base.fields[field] = text
+        }
+        for (key, value) in custom {
+            guard case .object(let typed) = value, let typeName = typed["type"]?.stringValue,
+                  let type = FieldType(rawValue: typeName), let stored = typed["value"]?.stringValue,
+                  let decoded = CustomValue(storedText: stored, type: type) else { return nil }
+            base.custom[key] = decoded
+        }
+        if case .object(let extensions)? = members["extensions"] { base.extensions = extensions } else { base.extensions = [:] }
+        return base
+    }
+
+    /// The changes from `base` to `contact`, field by field: what an update must send.
+    public static func changes(from base: Contact, to contact: Contact) -> [FieldDelta] {
+        Set(base.keysWithValues + contact.keysWithValues).sorted { "\($0)" < "\($1)" }.compactMap { key in
+            let before = base.value(of: key), after = contact.value(of: key)
+            return before == after ? nil : FieldDelta(key: key, before: before, after: after)
+        }
     }
 }
