@@ -307,6 +307,18 @@ struct EditingTests {
         #expect(model.form?.fields.contains { $0.isCleared } == false)
     }
 
+    @Test func anAddedFieldSaysHowItIsFilledIn() throws {
+        let model = try robModel()
+        model.press(.character("e"), .character("a"))
+        model.type("vip_guest")
+        for _ in 0..<4 { model.press(.tab) }          // text, number, date, datetime, bool
+        model.press(.enter)
+        #expect(model.message?.text == "Added vip_guest (bool); Space sets yes or no")
+        #expect(model.context == .form, "nothing to type in a yes/no field")
+        model.press(.character(" "))
+        #expect(model.form?.focused?.input == "yes")
+    }
+
     @Test func fieldsAddedByHandBecomeTheAccountsOnlyWithASave() throws {
         let service = try Fixture.service()
         let model = try makeModel(service, account: "notifuse")

@@ -248,7 +248,13 @@ extension AppModel {
             form!.move(to: form!.fields.count - 1, visibleRows: formVisibleRows)
             if form!.fields[form!.focus].kind.isTyped { form!.editor = LineEditor() }
             let warnings = Validator.checkCustomKey(key).filter { $0.severity == .warning }
-            show(warnings.first.map(\.description) ?? "Added \(key) (\(prompt.type.rawValue)); type its value", warnings.isEmpty ? .info : .warning)
+            let next = switch prompt.type {
+            case .bool: "Space sets yes or no"
+            case .json: "Enter opens it in $EDITOR"
+            case .select, .multiselect: "Enter picks"
+            default: "type its value"
+            }
+            show(warnings.first.map(\.description) ?? "Added \(key) (\(prompt.type.rawValue)); \(next)", warnings.isEmpty ? .info : .warning)
             try saveDraft()
         }
     }
