@@ -15,7 +15,11 @@ enum ExternalEditor {
         }
         var header = "# Editing the JSON of \(name). Save and quit to keep it; lines starting with # are ignored.\n"
         header += "# Leave the file empty to change nothing.\n"
-        if let error { header += "# It did not parse: \(error.replacingOccurrences(of: "\n", with: " "))\n" }
+        if let error {
+            // The parser counts lines in the JSON alone; in this file it starts below the header.
+            let shifted = shiftLineNumber(in: error.replacingOccurrences(of: "\n", with: " "), by: header.filter { $0 == "\n" }.count + 1)
+            header += "# It did not parse: \(shifted)\n"
+        }
         let directory = FileManager.default.temporaryDirectory.path
         var template = Array("\(directory)/rolo-json-XXXXXX.json".utf8CString)
         let descriptor = mkstemps(&template, 5)
@@ -40,6 +44,14 @@ enum ExternalEditor {
         }
         return (edited, nil)
     }
+
+    /// "line 2, column 7: …" read as "line 5, column 7: …" when the JSON starts `lines` down.
+    static func shiftLineNumber(in message: String, by lines: Int) -> String {
+        guard message.hasPrefix("line ") else { return message }
+        let digits = message.dropFirst(5).prefix { $0.isASCII && $0.isNumber }
+        guard let line = Int(digits) else { return message }
+        return "line \(line + lines)" + message.dropFirst(5 + digits.count)
+    }
 }
 
 /// Runs a program as the terminal's foreground job and waits for it, as system(3) does.
@@ -50,7 +62,7 @@ enum ExternalEditor {
 /// status 1. While the child runs, rolo ignores SIGINT and SIGQUIT — they belong to the child —
 /// and the child starts with every signal at its default and none blocked.
 enum ForegroundChild {
-    struct Failure: Error, CustomStringConvertible {
+    struct Failure: Error, Equatable, CustomStringConvertible {
         let description: String
     }
 
