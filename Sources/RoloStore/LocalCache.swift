@@ -82,7 +82,16 @@ public final class LocalCache: Sendable {
                 throw RoloError.cache("\(path) was written by a newer version of rolo; upgrade rolo to open it")
             }
         }
-        try migrator.migrate(writer)
+        do {
+            try migrator.migrate(writer)
+        } catch {
+            // Another rolo may be creating or upgrading the same cache at this moment (two
+            // commands started together): each migration is a transaction, so ours rolled
+            // back. Wait for the other to finish, up to the busy timeout.
+            let deadline = Date().addingTimeInterval(5)
+            while Date() < deadline, try !writer.read(migrator.hasCompletedMigrations) { usleep(50_000) }
+            guard try writer.read(migrator.hasCompletedMigrations) else { throw error }
+        }
         try writer.write { db in
             if try Int.fetchOne(db, sql: "SELECT count(*) FROM account") == 0 {
                 try db.execute(sql: "INSERT INTO account (name, provider, createdAt) VALUES (?, 'local', ?)",

@@ -52,15 +52,17 @@ extension LocalCache {
 
     /// Which of these uids the cache already holds (deleted contacts included).
     public func existingUIDs(_ uids: [String]) throws -> Set<String> {
-        try read { db in
-            var found = Set<String>()
-            for chunk in stride(from: 0, to: uids.count, by: 500).map({ Array(uids[$0..<min($0 + 500, uids.count)]) }) {
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                found.formUnion(try String.fetchAll(db, sql: "SELECT uid FROM contact WHERE uid IN (\(marks))",
-                                                    arguments: StatementArguments(chunk)))
-            }
-            return found
+        try read { db in try LocalCache.existingUIDs(uids, db: db) }
+    }
+
+    static func existingUIDs(_ uids: [String], db: Database) throws -> Set<String> {
+        var found = Set<String>()
+        for chunk in stride(from: 0, to: uids.count, by: 500).map({ Array(uids[$0..<min($0 + 500, uids.count)]) }) {
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            found.formUnion(try String.fetchAll(db, sql: "SELECT uid FROM contact WHERE uid IN (\(marks))",
+                                                arguments: StatementArguments(chunk)))
         }
+        return found
     }
 
     /// Finds a contact by what a person typed: a short id, a uid, or a provider's remote id.

@@ -31,7 +31,12 @@ extension LocalCache {
         let remoteByUID = Dictionary(zip(contacts.map(\.uid), remotes).compactMap { uid, remote in remote.map { (uid, $0) } },
                                      uniquingKeysWith: { first, _ in first })
         return try write { db in
-            try LocalCache.withLargeCache(db) {
+            // Checked again inside the write: another rolo may have stored the same contacts
+            // since the caller looked (two imports of one file at once).
+            if let taken = try LocalCache.existingUIDs(contacts.map(\.uid), db: db).sorted().first {
+                throw RoloError.invalid(field: "uid", "\(taken) is already in the cache (another rolo stored it just now); nothing was imported")
+            }
+            return try LocalCache.withLargeCache(db) {
             var ids: [ContactID] = []
             ids.reserveCapacity(contacts.count)
             let index = try SearchIndex.Batch(db)

@@ -168,6 +168,41 @@ struct FileTests {
     }
 }
 
+extension FileTests {
+    /// Ten imports of one file started together into a cache none of them has made yet: the
+    /// first stores it, every other one says it is already there. No SQLite error reaches anyone.
+    @Test func importsStartedTogetherAgreeOnWhoStoresTheFile() throws {
+        let rolo = try Rolo()
+        let file = try rolo.file("people.csv", """
+            uid,email,first_name
+            11111111-1111-4111-8111-111111111111,a@example.com,Ann
+            22222222-2222-4222-8222-222222222222,b@example.com,Bob
+
+            """)
+        let runs = (0..<10).map { _ in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Rolo.binary)
+            process.arguments = ["import", file]
+            process.environment = rolo.environment
+            let errors = Pipe()
+            process.standardError = errors
+            process.standardOutput = FileHandle.nullDevice
+            return (process, errors)
+        }
+        for (process, _) in runs { try process.run() }
+        var statuses: [Int32] = []
+        for (process, errors) in runs {
+            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            statuses.append(process.terminationStatus)
+            #expect(!stderr.contains("UNIQUE") && !stderr.contains("not a usable"), "\(stderr)")
+            if process.terminationStatus != 0 { #expect(stderr.contains("is already in the cache"), "\(stderr)") }
+        }
+        #expect(statuses.sorted() == [0] + Array(repeating: 2, count: 9))
+        #expect(try rolo("list", "--tsv").stdout.split(separator: "\n").count == 2)
+    }
+}
+
 /// A value shared with a thread.
 final class Locked<Value>: @unchecked Sendable {
     private let lock = NSLock()
