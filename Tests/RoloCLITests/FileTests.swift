@@ -203,6 +203,26 @@ extension FileTests {
     }
 }
 
+extension FileTests {
+    @Test func anImportReadsFromAPipeAsWellAsAFile() throws {
+        let rolo = try Rolo()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", "\"$0\" import <(printf 'email\\nzed@example.com\\n') --format csv", Rolo.binary]
+        process.environment = rolo.environment
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let stdout = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(stdout == "imported 1 contact\n")
+        let folder = try rolo("import", rolo.home.path, "--format", "csv")
+        #expect(folder.status == 1)
+        #expect(folder.stderr == "rolo: cannot read \(rolo.home.path): it is a folder\n")
+    }
+}
+
 /// A value shared with a thread.
 final class Locked<Value>: @unchecked Sendable {
     private let lock = NSLock()

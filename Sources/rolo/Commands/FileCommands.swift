@@ -28,15 +28,7 @@ struct Import: ParsableCommand {
             throw RoloError.invalid(field: "--format", "cannot tell the format of \(file); give --format json, csv or vcard")
         }
         let data: Data
-        if file == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            guard FileManager.default.fileExists(atPath: file) else { throw RoloError.notFound("no file \(file)") }
-            guard let contents = FileManager.default.contents(atPath: file) else {
-                throw RoloError.failed("cannot read \(file)")
-            }
-            data = contents
-        }
+        data = try Import.read(file)
         let target = try account.map(context.service.account(named:))
         let report = try context.service.importFile(data, format: format, into: target, skipInvalid: skipInvalid)
         for problem in report.warnings { Output.error("rolo: warning: \(file): \(problem)") }
@@ -44,6 +36,29 @@ struct Import: ParsableCommand {
         for name in report.createdAccounts { Output.error("rolo: created account \(name)") }
         Output.line("imported \(report.imported) contact\(report.imported == 1 ? "" : "s")"
             + (report.skipped.isEmpty ? "" : ", skipped \(report.skipped.count)"))
+    }
+}
+
+extension Import {
+    /// The whole of a file, stdin (`-`), or a pipe or device (`<(command)`, /dev/stdin): read
+    /// as a stream, so anything that can be read can be imported.
+    static func read(_ file: String) throws -> Data {
+        let handle: FileHandle
+        if file == "-" {
+            handle = FileHandle.standardInput
+        } else {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: file, isDirectory: &isFolder) else { throw RoloError.notFound("no file \(file)") }
+            if isFolder.boolValue { throw RoloError.failed("cannot read \(file): it is a folder") }
+            let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw RoloError.failed("cannot read \(file): \(String(cString: strerror(errno)))") }
+            handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        }
+        do {
+            return try handle.readToEnd() ?? Data()
+        } catch {
+            throw RoloError.failed("cannot read \(file): \(error.localizedDescription)")
+        }
     }
 }
 
