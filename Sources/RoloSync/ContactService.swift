@@ -81,6 +81,7 @@ public final class ContactService: Sendable {
         if (type == .select || type == .multiselect) && options.isEmpty {
             throw RoloError.invalid(field: "custom.\(key)", "a \(type.rawValue) field needs at least one option")
         }
+        try checkOptions(options, of: type, key: key)
         var definition = FieldDefinition(key: key, label: label, type: type, options: options)
         switch account.rules.customFields {
         case .definedByProvider:
@@ -103,6 +104,25 @@ public final class ContactService: Sendable {
             break
         }
         return (definition, issues)
+    }
+
+    /// Options that can all be chosen: each has a value, no two share one, and a multiselect's
+    /// values have no commas (a choice of several is written "a, b").
+    static func checkOptions(_ options: [SelectOption], of type: FieldType, key: String) throws {
+        var seen = Set<String>()
+        for option in options {
+            let value = option.value.trimmed
+            if value.isEmpty {
+                throw RoloError.invalid(field: "custom.\(key)", "an option needs a value (“\(option.label)” has none)")
+            }
+            if !seen.insert(value.lowercased()).inserted {
+                throw RoloError.invalid(field: "custom.\(key)", "the option “\(value)” is given twice")
+            }
+            if type == .multiselect, value.contains(",") {
+                throw RoloError.invalid(field: "custom.\(key)", "the option “\(value)” has a comma; a multiselect's options cannot "
+                    + "(several are written a, b)")
+            }
+        }
     }
 
     /// The definitions of fields added while editing, planned one after another against the

@@ -112,6 +112,15 @@ struct AccountRulesTests {
                 == "a select field needs at least one option")
         #expect(try #require(refusal { _ = try service.addCustomField(key: "bad key", type: .text, to: local) }).first?.field
                 == "custom.bad key")
+        let unpickable: [(FieldType, [SelectOption], String)] = [
+            (.select, [SelectOption(value: " ", label: "Empty")], "an option needs a value (“Empty” has none)"),
+            (.select, [SelectOption(value: "a"), SelectOption(value: "A")], "the option “A” is given twice"),
+            (.multiselect, [SelectOption(value: "x,y")], "the option “x,y” has a comma; a multiselect's options cannot (several are written a, b)"),
+        ]
+        for (type, options, message) in unpickable {
+            #expect(try #require(refusal { _ = try service.addCustomField(key: "size", type: type, options: options, to: local) })
+                .first?.message == message)
+        }
         #expect(try service.fieldDefinitions(accountID: local.id).count == 1)
     }
 
