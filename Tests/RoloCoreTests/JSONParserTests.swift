@@ -148,9 +148,11 @@ struct JSONParserTests {
     }
 
     @Test func stringsAreEscapedSoTheTextIsSafeAndReadsBack() throws {
-        let nasty = "quote\" back\\ nl\n cr\r tab\t nul\u{0} esc\u{1B} del\u{7F} csi\u{9B} ls\u{2028} ps\u{2029} é 山 😀"
+        let nasty = "quote\" back\\ nl\n cr\r tab\t nul\u{0} esc\u{1B} del\u{7F} csi\u{9B} ls\u{2028} ps\u{2029} "
+            + "rlo\u{202E} lre\u{202A} fsi\u{2068} pdi\u{2069} lrm\u{200E} é 山 😀"
         let text = JSONValue.string(nasty).canonicalText
-        #expect(text == #""quote\" back\\ nl\n cr\r tab\t nul\u0000 esc\u001b del\u007f csi\u009b ls\u2028 ps\u2029 é 山 😀""#)
+        #expect(text == #""quote\" back\\ nl\n cr\r tab\t nul\u0000 esc\u001b del\u007f csi\u009b ls\u2028 ps\u2029 "#
+            + "rlo\\u202e lre\\u202a fsi\\u2068 pdi\\u2069 lrm\\u200e é 山 😀\"")
         #expect(try JSONValue.parse(text) == .string(nasty))
         #expect(TerminalText.isSafe(text))
     }
@@ -159,9 +161,11 @@ struct JSONParserTests {
         var out = ""
         JSONValue.writeQuoted("Zoë 山田 😀 ©", into: &out)
         #expect(out == "\"Zoë 山田 😀 ©\"")
-        #expect(!JSONValue.needsEscaping("Zoë 山田 😀 © \u{2027} \u{202A}"))
+        #expect(!JSONValue.needsEscaping("Zoë 山田 😀 © \u{2027} \u{202F}"))
         #expect(JSONValue.needsEscaping("a\u{85}b"))
         #expect(JSONValue.needsEscaping("a\u{2029}"))
+        #expect(JSONValue.needsEscaping("é\u{202E}"), "a bidi override would reorder what a terminal shows")
+        #expect(JSONValue.needsEscaping("é\""), "a quote after non-ASCII text")
     }
 
     @Test func keysAreEscapedLikeValues() throws {

@@ -108,8 +108,7 @@ public enum JSONValue: Sendable, Hashable {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value)
-                || scalar.value == 0x2028 || scalar.value == 0x2029:
+            case _ where TerminalText.placeholder(for: scalar) != nil:
                 out += String(format: "\\u%04x", scalar.value)
             default: out.unicodeScalars.append(scalar)
             }
@@ -119,16 +118,16 @@ public enum JSONValue: Sendable, Hashable {
 }
 
 extension JSONValue {
-    /// True when a string has a character JSON text must escape (or that rolo escapes to keep
-    /// files safe to view: C1 controls, U+2028/U+2029). Most strings have none.
+    /// True when a string has a character JSON text must escape, or one rolo escapes so that
+    /// its files are safe to view: every character the terminal sanitizer would replace (C1
+    /// controls, bidi marks and overrides, line separators). Most strings have none.
     static func needsEscaping(_ text: String) -> Bool {
-        var previous: UInt8 = 0, beforePrevious: UInt8 = 0
         for byte in text.utf8 {
             if byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F { return true }
-            if previous == 0xC2 && (0x80...0x9F).contains(byte) { return true }
-            if beforePrevious == 0xE2 && previous == 0x80 && (byte == 0xA8 || byte == 0xA9) { return true }
-            beforePrevious = previous
-            previous = byte
+            if byte >= 0x80 {
+                // Beyond ASCII, the terminal's own list decides (bidi marks, separators, C1).
+                return text.unicodeScalars.contains { $0 == "\"" || $0 == "\\" || TerminalText.placeholder(for: $0) != nil }
+            }
         }
         return false
     }
