@@ -201,4 +201,14 @@ struct CommandTests {
             }
         }
     }
+
+    @Test func optionsThatCannotGoTogetherAreAUsageError() throws {
+        let rolo = try Rolo()
+        for arguments in [["accounts", "--json", "--tsv"], ["list", "--json", "--tsv"], ["show", "x", "--json", "--history"],
+                          ["list", "--db", ""]] {
+            let result = try rolo.run(arguments)
+            #expect(result.status == 2, "\(arguments)")
+            #expect(result.stderr.hasPrefix("Error: "), "\(arguments): \(result.stderr)")
+        }
+    }
 }

@@ -12,6 +12,10 @@ struct Accounts: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Print tab-separated values: name, provider, contacts, pending edits.") var tsv = false
 
+    func validate() throws {
+        if json && tsv { throw ValidationError("choose one of --json and --tsv") }
+    }
+
     func run() throws {
         let context = try Context.open(global)
         let service = context.service

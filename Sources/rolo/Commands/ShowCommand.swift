@@ -15,6 +15,10 @@ struct Show: ParsableCommand {
     @Flag(help: "Print rolo's JSON, with a \"sync\" member.") var json = false
     @Flag(help: "Also print the contact's change history.") var history = false
 
+    func validate() throws {
+        if json && history { throw ValidationError("--history prints a table; use it without --json") }
+    }
+
     func run() throws {
         let context = try Context.open(global)
         let detail = try context.service.detail(context.service.resolve(id))

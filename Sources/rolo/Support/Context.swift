@@ -9,6 +9,10 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The cache file (default: $ROLO_DB, else $XDG_DATA_HOME/rolo/rolo.sqlite).",
                                             valueName: "path"))
     var db: String?
+
+    func validate() throws {
+        if let db, db.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--db needs a path to the cache file") }
+    }
 }
 
 /// What a command works with: the paths and the opened contact service.
