@@ -103,11 +103,13 @@ enum StatusBar {
             case .warning: .warning
             case .error: .error
             }
-            // The message gets the room it needs; the counts keep at least a short start.
+            // The message gets the room it needs; the counts keep a short start when the
+            // message fits beside it, and give the whole line to a message that does not.
             let text = " " + message.text + " "
-            let messageWidth = min(TerminalText.width(text), max(20, rect.width - min(TerminalText.width(left), 22) - 1))
+            let beside = max(20, rect.width - min(TerminalText.width(left), 22) - 1)
+            let messageWidth = TerminalText.width(text) <= beside ? TerminalText.width(text) : rect.width
             let leftWidth = max(0, rect.width - messageWidth - 1)
-            canvas.writeFitted(left, x: 0, y: rect.y, width: leftWidth, role: .status)
+            if leftWidth > 0 { canvas.writeFitted(left, x: 0, y: rect.y, width: leftWidth, role: .status) }
             canvas.writeFitted(text, x: rect.width - messageWidth, y: rect.y, width: messageWidth, role: role)
         } else {
             canvas.writeFitted(left, x: 0, y: rect.y, width: rect.width, role: .status)
