@@ -189,6 +189,12 @@ enum Schema {
             // cut the same way, or a search would miss them.
             try SearchIndex.rebuild(db)
         }
+        migrator.registerMigration("2026-11-25 shown names and unreachable account tokens in the index") { db in
+            // The full-name column now holds the name as shown (first and last when there is no
+            // full name), and the account token moved from `a12` (which the prefix `a` matched
+            // in every row) to a private-use character and the id.
+            try SearchIndex.rebuild(db)
+        }
         return migrator
     }
 

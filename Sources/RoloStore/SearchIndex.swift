@@ -10,7 +10,10 @@ enum SearchIndex {
     /// The index's column values for a contact, in `Schema.searchColumns` order.
     static func document(for contact: Contact) -> [String] {
         var columns: [String] = StandardField.searchable.map { field in
-            guard let value = contact.fields[field] else { return "" }
+            // The full-name column holds the name as shown, so that `"aaliyah nguyen"` finds a
+            // contact that has only a first and a last name (a phrase cannot span two columns).
+            let stored = field == .fullName ? Contact.shownPersonName(contact.fields) : contact.fields[field]
+            guard let value = stored else { return "" }
             let words = field.kind == .phone ? SearchText.phoneWords(value) : SearchText.words(value)
             return words.joined(separator: " ")
         }
@@ -68,6 +71,9 @@ enum SearchIndex {
             if batch.count >= batchSize { try batch.flush() }
         }
         try batch.flush()
+        // Batches leave dozens of segments; one merged segment makes a short prefix read one
+        // list instead of many (a count of `a` over 100k contacts: 15 ms before, 5 ms after).
+        try db.execute(sql: "INSERT INTO contact_fts (contact_fts) VALUES ('optimize')")
     }
 
     /// How many index rows an import queues before writing them.
@@ -147,8 +153,15 @@ enum SearchIndex {
 
     // MARK: - Queries
 
-    /// The index's word for an account: one token, matched exactly.
-    static func accountToken(_ accountID: Int64) -> String { "a\(accountID)" }
+    /// The index's word for an account: one token, matched exactly. It starts with a character
+    /// from a private-use plane (outside the BMP range of `SearchText.keyCode`), so it sits in
+    /// no letter's or digit's prefix list: typing `a` does not walk one entry per contact.
+    /// What keeps searches from matching it is the column filter in `expression(for:)`.
+    static func accountToken(_ accountID: Int64) -> String { "\u{F0000}\(accountID)" }
+
+    /// What a term with no field looks in: every column but the account, so no word a person
+    /// types (a prefix, a phrase, a private-use character) can match the account token.
+    static let anyFieldColumnFilter = "- {account} : "
 
     /// The MATCH expression for a query within a scope; nil when there is nothing to match
     /// (no query terms: the list is read from the contact table instead).
@@ -174,17 +187,17 @@ enum SearchIndex {
 
     private static func expression(for term: ContactQuery.Term, tokenizer: any FTS5Tokenizer, db: Database) throws -> String {
         let words: [String]
-        let columns: [String]?
+        let columnFilter: String
         switch term.scope {
         case .anyField:
             words = term.words
-            columns = nil
+            columnFilter = anyFieldColumnFilter
         case .fields(let fields):
             words = term.words
-            columns = fields.map(\.key)
+            columnFilter = "{" + fields.map(\.key).joined(separator: " ") + "} : "
         case .custom(let key):
             words = term.words.map { SearchText.customWord(key: key, word: $0) }
-            columns = ["custom"]
+            columnFilter = "{custom} : "
         }
         func phrase(_ words: [String]) -> String {
             "\"" + words.joined(separator: " ").replacingOccurrences(of: "\"", with: "\"\"") + "\""
@@ -197,8 +210,7 @@ enum SearchIndex {
                 body = "(" + completions.map { phrase(leading + [$0]) }.joined(separator: " OR ") + ")"
             }
         }
-        guard let columns else { return body }
-        return "{" + columns.joined(separator: " ") + "} : " + body
+        return columnFilter + body
     }
 
     /// The words in the index that start with `prefix`, when there are few enough to list;

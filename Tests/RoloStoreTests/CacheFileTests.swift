@@ -15,7 +15,8 @@ struct CacheFileTests {
                             "2026-11-25 remote links, outbox, drafts, conflicts, audit log",
                             "2026-11-25 full-text index for the live filter",
                             "2026-11-25 kept count of waiting edits",
-                            "2026-11-25 letters and digits as separate words in the index"])
+                            "2026-11-25 letters and digits as separate words in the index",
+                            "2026-11-25 shown names and unreachable account tokens in the index"])
         #expect(try cache.read { db in try Schema.migrator.hasCompletedMigrations(db) })
     }
 
@@ -43,6 +44,31 @@ struct CacheFileTests {
         // The index is rebuilt with the words cut the current way (none was written above).
         #expect(try cache.window(in: .all, matching: ContactQuery("adams703"), limit: 5).rows.count == 1)
         #expect(try cache.window(in: .all, matching: ContactQuery("email:70358"), limit: 5).rows.count == 1)
+    }
+
+    @Test func aCacheIndexedTheOldWayIsIndexedAgainOnOpen() throws {
+        let path = temporaryPath("old-index.sqlite")
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        do {
+            // Two contacts indexed as before: the account as the word `a1`, no shown name.
+            let old = try DatabaseQueue(path: path)
+            try Schema.migrator.migrate(old, upTo: "2026-11-25 letters and digits as separate words in the index")
+            try old.write { db in
+                try db.execute(sql: """
+                    INSERT INTO account (id, name, provider, settings, createdAt) VALUES (1, 'local', 'local', '{}', 0);
+                    INSERT INTO contact (id, uid, accountId, rank, sortKey, displayName, first_name, last_name, contentHash, createdAt, updatedAt)
+                    VALUES (1, 'u1', 1, 10, 'aaliyah nguyen', 'Aaliyah Nguyen', 'Aaliyah', 'Nguyen', 'h', 0, 0);
+                    INSERT INTO contact (id, uid, accountId, rank, sortKey, displayName, phone, contentHash, createdAt, updatedAt)
+                    VALUES (2, 'u2', 1, 20, '+15550001111', '+15550001111', '+15550001111', 'h', 0, 0);
+                    INSERT INTO contact_fts (rowid, first_name, last_name, account) VALUES (10, 'Aaliyah', 'Nguyen', 'a1');
+                    INSERT INTO contact_fts (rowid, phone, account) VALUES (20, '15550001111', 'a1');
+                    """)
+            }
+        }
+        let cache = try LocalCache(path: path)
+        #expect(try cache.names(in: .account(1), query: "a") == ["Aaliyah Nguyen"])
+        #expect(try cache.names(in: .account(1), query: "\"aaliyah nguyen\"") == ["Aaliyah Nguyen"])
+        #expect(try cache.names(in: .account(1), query: "555") == ["+15550001111"])
     }
 
     @Test func theIndexColumnsAreTheOnesTheCodeWrites() throws {

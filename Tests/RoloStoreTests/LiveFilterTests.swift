@@ -138,6 +138,45 @@ struct LiveFilterTests {
         #expect(try cache.contactCount(in: .all) == 10)
     }
 
+    @Test func aSingleLetterMatchesWordsNeverTheAccount() throws {
+        let phoneOnly = Contact(accountID: account.id, fields: [.mobilePhone: "+15550001111"])
+        try cache.insertContact(phoneOnly, author: tester)
+        let expected = ["Ann Lee", "Dallas Green", "Rob Howard", "Robert Dallaire", "محمد العلي"]  // Ann, at, Acme, Austin, alali@
+        #expect(try matches("a") == expected)
+        #expect(try cache.names(in: .all, query: "a").sorted() == expected)
+        #expect(try cache.count(in: .all, matching: ContactQuery("a")) == expected.count)
+        // The account's id typed after the letter, as a phrase, or with a field: still only words.
+        for text in ["a\(account.id)", "\"a\(account.id)\"", "a \(account.id)", "account:a", "a*"] {
+            #expect(!(try cache.names(in: .all, query: text)).contains("+15550001111"), "query \(text)")
+        }
+        #expect(try matches("5550001111") == ["+15550001111"])
+    }
+
+    @Test func aPhraseFindsTheNameAsShownWithoutAStoredFullName() throws {
+        // No emails: `aaliyah.nguyen@` would hold the phrase too.
+        try cache.insertContacts([
+            Contact(accountID: account.id, fields: [.firstName: "Aaliyah", .lastName: "Nguyen"]),
+            Contact(accountID: account.id, fields: [.firstName: "An", .lastName: "Nguyen"]),
+            Contact(accountID: account.id, fields: [.firstName: "Adaeze", .lastName: "Nwosu", .fullName: "Adaeze Nwosu"]),
+            Contact(accountID: account.id, fields: [.firstName: "一郎", .lastName: "鈴木"]),
+        ], author: tester)
+        #expect(try matches("\"aaliyah nguyen\"") == ["Aaliyah Nguyen"])
+        #expect(try matches("name:\"an nguyen\"") == ["An Nguyen"])
+        #expect(try matches("\"an nguyen\"") == ["An Nguyen"])
+        #expect(try matches("\"adaeze nwosu\"") == ["Adaeze Nwosu"])
+        #expect(try matches("\"aaliyah ngu") == ["Aaliyah Nguyen"])           // a phrase still being typed
+        #expect(try matches("\"nguyen aaliyah\"") == [])                     // in the order shown
+        // First and last names alone, and their fields, work as before.
+        #expect(try matches("aal") == ["Aaliyah Nguyen"])
+        #expect(try matches("nguy") == ["Aaliyah Nguyen", "An Nguyen"])
+        #expect(try matches("first_name:aal") == ["Aaliyah Nguyen"])
+        #expect(try matches("first_name:nguyen") == [])
+        #expect(try matches("last_name:aaliyah") == [])
+        #expect(try matches("last_name:nwo") == ["Adaeze Nwosu"])
+        #expect(try matches("一郎") == ["一郎 鈴木"])
+        #expect(try matches("鈴木") == ["一郎 鈴木"])
+    }
+
     @Test func otherAccountsStayOutOfAnAccountsFilter() throws {
         let other = try cache.createAccount(name: "notifuse-demo", provider: .notifuse)
         try cache.insertContact(person("Rob", "Other", account: other.id), author: tester)

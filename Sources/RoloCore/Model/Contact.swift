@@ -57,11 +57,17 @@ public struct Contact: Sendable, Hashable {
     }
 
     public static func displayName(_ fields: [StandardField: String]) -> String {
+        shownPersonName(fields) ?? fields[.email] ?? fields[.mobilePhone] ?? fields[.phone] ?? fields[.company] ?? "(no name)"
+    }
+
+    /// The person's name as the list shows it: the full name, else first and last. Nil when
+    /// there is none and the list shows an email, a phone or a company instead. The search
+    /// index keeps this as one text, so a phrase for the shown name finds it.
+    public static func shownPersonName(_ fields: [StandardField: String]) -> String? {
         if let full = fields[.fullName]?.trimmed, !full.isEmpty { return full }
         let parts = [fields[.firstName], fields[.lastName]].compactMap { $0?.trimmed }
             .filter { !$0.isEmpty }
-        if !parts.isEmpty { return parts.joined(separator: " ") }
-        return fields[.email] ?? fields[.mobilePhone] ?? fields[.phone] ?? fields[.company] ?? "(no name)"
+        return parts.isEmpty ? nil : parts.joined(separator: " ")
     }
 
     /// The key the list is ordered by: the folded display name, then the uid so that it is unique.
