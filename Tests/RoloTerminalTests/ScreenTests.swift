@@ -95,6 +95,18 @@ struct ScreenTests {
         #expect(lines[1].hasPrefix(" Edit Maximiliana Wolkenstein-Tro… 1/23"), "\(lines[1])")
     }
 
+    @Test func aMessageTooLongToSitBesideTheCountsTakesTheWholeLine() throws {
+        let model = try AppModel(service: Fixture.service(), size: Size(width: 80, height: 24),
+                                 options: AppOptions(account: "local", now: Fixture.clock))
+        model.command("account lo")
+        let message = try #require(model.message?.text)
+        #expect(TerminalText.width(message) > 50)
+        let status = Screen.render(model).lines()[22]
+        #expect(status.trimmingCharacters(in: .whitespaces) == message, "\(status)")
+        model.command("sort recent")
+        #expect(Screen.render(model).lines()[22].hasPrefix(" 8 contacts · row 1"), "a short one sits beside the counts")
+    }
+
     @Test func theHelpOverlay() throws {
         try screens("help") { $0.press(.character("?")) }
     }
