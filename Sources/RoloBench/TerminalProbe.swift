@@ -80,7 +80,7 @@ final class Session {
         }
         var name = [CChar](repeating: 0, count: 128)
         guard PseudoTerminalCalls.name(master, &name, name.count) == 0 else { throw BenchFailure("ptsname_r failed") }
-        let slavePath = String(cString: name)
+        let slavePath = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var size = winsize(ws_row: 24, ws_col: 80, ws_xpixel: 0, ws_ypixel: 0)
         _ = ioctl(master, UInt(TIOCSWINSZ), &size)
         _ = fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK)

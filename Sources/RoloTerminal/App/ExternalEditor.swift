@@ -24,7 +24,7 @@ enum ExternalEditor {
         var template = Array("\(directory)/rolo-json-XXXXXX.json".utf8CString)
         let descriptor = mkstemps(&template, 5)
         guard descriptor >= 0 else { return (nil, "cannot create a temporary file in \(directory)") }
-        let path = String(cString: template)
+        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer { unlink(path) }
         let contents = Array((header + text + "\n").utf8)
         _ = contents.withUnsafeBufferPointer { write(descriptor, $0.baseAddress, $0.count) }

@@ -168,7 +168,7 @@ enum TerminalRestore {
         var template = Array("\(directory)/rolo-stderr-XXXXXX".utf8CString)
         let capture = mkstemp(&template)
         guard capture >= 0 else { return }
-        unlink(String(cString: template))
+        unlink(template)
         _ = fcntl(capture, F_SETFD, FD_CLOEXEC)
         let terminal = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3)
         guard terminal >= 0, dup2(capture, STDERR_FILENO) >= 0 else {
