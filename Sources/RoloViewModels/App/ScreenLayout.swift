@@ -56,7 +56,7 @@ public struct ScreenLayout: Hashable, Sendable {
 public enum FormGeometry {
     public static func labelWidth(paneWidth: Int, longestLabel: Int) -> Int {
         let usual = min(20, max(12, paneWidth / 4))
-        return max(usual, min(longestLabel, min(26, paneWidth / 3)))
+        return max(usual, min(longestLabel + 1, min(26, paneWidth / 3)))
     }
     public static func valueWidth(paneWidth: Int, longestLabel: Int) -> Int {
         max(4, paneWidth - labelWidth(paneWidth: paneWidth, longestLabel: longestLabel) - 5)
