@@ -83,7 +83,7 @@ let package = Package(
         // A deterministic cache for the view-model and screen tests (not shipped).
         .target(
             name: "RoloTestFixtures",
-            dependencies: ["RoloCore", "RoloStore", "RoloSync"],
+            dependencies: ["RoloCore", "RoloStore", "RoloSync", "RoloViewModels"],
             path: "Tests/RoloTestFixtures"
         ),
         .testTarget(name: "RoloViewModelsTests", dependencies: ["RoloViewModels", "RoloSync", "RoloCore", "RoloTestFixtures"]),

@@ -30,8 +30,13 @@ extension LocalCache {
     /// A contact's link to its provider, if it has one.
     public func remoteReference(of id: ContactID) throws -> RemoteReference? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT remoteId, remoteModifiedAt, baseRecord FROM remote_link WHERE contactId = ?",
-                             arguments: [id.rawValue]).map {
+            // The base record only while edits wait to be sent: otherwise the contact is its
+            // own base, and an export of many linked contacts need not read every base.
+            try Row.fetchOne(db, sql: """
+                SELECT remoteId, remoteModifiedAt,
+                       CASE WHEN EXISTS (SELECT 1 FROM outbox WHERE contactId = :id) THEN baseRecord END AS baseRecord
+                FROM remote_link WHERE contactId = :id
+                """, arguments: ["id": id.rawValue]).map {
                 RemoteReference(id: $0["remoteId"], modifiedAt: $0["remoteModifiedAt"], base: $0["baseRecord"])
             }
         }

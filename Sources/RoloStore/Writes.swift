@@ -209,15 +209,18 @@ extension LocalCache {
         if let remote {
             // Already at the provider: link it, with the record last agreed as the base — this
             // one, unless the file says the contact has edits not yet sent; those are queued.
-            let base = remote.base.flatMap { BaseRecord.decode($0, into: stored) } ?? stored
+            let agreed = remote.base.flatMap { BaseRecord.decode($0, into: stored) }
+            let base = agreed ?? stored
             try db.cachedStatement(sql: """
                 INSERT INTO remote_link (contactId, accountId, remoteId, remoteModifiedAt, baseRecord, baseHash, syncedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [stored.id!.rawValue, stored.accountID, remote.id, remote.modifiedAt,
                                          BaseRecord.encode(base), ContentHash.of(base), clock().millisecondsSinceEpoch])
             try recordAudit("import", contact: stored, deltas: deltas, author: author, db: db)
-            let unsent = BaseRecord.changes(from: base, to: stored)
-            if !unsent.isEmpty { try recordOutbox(.update, contact: stored, deltas: unsent, db: db) }
+            if let agreed {
+                let unsent = BaseRecord.changes(from: agreed, to: stored)
+                if !unsent.isEmpty { try recordOutbox(.update, contact: stored, deltas: unsent, db: db) }
+            }
         } else {
             // A create's outbox entry needs no copy of the fields: the contact row is what is sent.
             try recordOutbox(.create, contact: stored, deltas: [], db: db)

@@ -71,8 +71,8 @@ public final class ContactService: Sendable {
 
     /// Checks a new custom field against the account's rules and the fields it already has,
     /// and gives it its provider slot (Notifuse). Writes nothing.
-    static func plan(key: String, type: FieldType, label: String? = nil, options: [SelectOption] = [],
-                     account: Account, existing: [FieldDefinition]) throws -> (definition: FieldDefinition, warnings: [ValidationIssue]) {
+    public static func plan(key: String, type: FieldType, label: String? = nil, options: [SelectOption] = [],
+                            account: Account, existing: [FieldDefinition]) throws -> (definition: FieldDefinition, warnings: [ValidationIssue]) {
         let issues = Validator.checkCustomKey(key)
         if issues.contains(where: { $0.severity == .error }) { throw RoloError.invalid(issues) }
         if existing.contains(where: { $0.key == key }) {

@@ -204,31 +204,13 @@ extension ContactService {
         if let cachePath = cache.path, target.isPart(ofDatabase: cachePath) {
             throw RoloError.invalid(field: "file", "\(path) is rolo's cache; export to another file")
         }
-        if target.isSpecial {
-            // A device, a FIFO or a socket (/dev/stdout, a pipe): written to, never replaced.
-            let descriptor = open(target.path, O_WRONLY | O_CLOEXEC)
-            guard descriptor >= 0 else {
-                throw RoloError.failed("cannot write \(path): \(String(cString: strerror(errno)))")
-            }
-            let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-            do {
-                let written = try export(in: scope, matching: query, format: format, vCardVersion: vCardVersion) {
-                    try handle.write(contentsOf: Data($0.utf8))
-                }
-                try handle.close()
-                return written
-            } catch let error as RoloError {
-                throw error
-            } catch {
-                throw RoloError.failed("cannot write \(path): \(error.localizedDescription)")
-            }
-        }
-        let path = target.path
-        let temporary = path + ".rolo-partial"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw RoloError.failed("cannot write \(path): \(String(cString: strerror(errno)))")
-        }
+        // A device, a FIFO or a socket (/dev/stdout, a pipe) is written to, never replaced; a
+        // file is written beside itself and moved into place.
+        let destination = target.isSpecial ? target.path : target.path + ".rolo-partial"
+        let descriptor = target.isSpecial ? open(destination, O_WRONLY | O_CLOEXEC)
+            : open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        func failure(_ reason: String) -> RoloError { .failed("cannot write \(path): \(reason)") }
+        guard descriptor >= 0 else { throw failure(String(cString: strerror(errno))) }
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         do {
             let written = try export(in: scope, matching: query, format: format, vCardVersion: vCardVersion) {
@@ -236,15 +218,13 @@ extension ContactService {
             }
             try handle.close()
             // rename(2) replaces an existing file in one step: a reader sees the old or the new.
-            guard rename(temporary, path) == 0 else {
-                throw RoloError.failed("cannot write \(path): \(String(cString: strerror(errno)))")
-            }
+            if !target.isSpecial, rename(destination, target.path) != 0 { throw failure(String(cString: strerror(errno))) }
             return written
         } catch {
             try? handle.close()
-            try? FileManager.default.removeItem(atPath: temporary)
+            if !target.isSpecial { try? FileManager.default.removeItem(atPath: destination) }
             if let error = error as? RoloError { throw error }
-            throw RoloError.failed("cannot write \(path): \(error.localizedDescription)")
+            throw failure(error.localizedDescription)
         }
     }
 }

@@ -95,7 +95,8 @@ struct EndToEndTests {
             printf '%s\\n' "$line" > "$1"
             """)
         chmod(editor, 0o755)
-        let tui = try Tmux(rolo, environment: ["EDITOR": editor, "VISUAL": ""])
+        // A command with an argument, as `code --wait` is: the file name comes after it.
+        let tui = try Tmux(rolo, environment: ["EDITOR": "/bin/sh " + editor, "VISUAL": ""])
         tui.wait(for: "all accounts")
         try tui.type(":account notifuse-demo")
         try tui.keys("Enter")

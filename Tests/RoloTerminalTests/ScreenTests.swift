@@ -107,6 +107,13 @@ struct ScreenTests {
         #expect(Screen.render(model).lines()[22].hasPrefix(" 8 contacts · row 1"), "a short one sits beside the counts")
     }
 
+    @Test func aPickerIsAsWideAsItsTitle() throws {
+        let model = try AppModel(service: Fixture.service(), size: Size(width: 80, height: 24), options: AppOptions(now: Fixture.clock))
+        model.press(.character("n"))
+        let lines = Screen.render(model).lines()
+        #expect(lines.contains { $0.contains("─ Add the contact to which account? ─") }, "\(lines)")
+    }
+
     @Test func theHelpOverlay() throws {
         try screens("help") { $0.press(.character("?")) }
     }
@@ -188,18 +195,7 @@ struct ScreenTests {
 extension AppModel {
     /// Handles an event and runs the counts it asks for, as the runtime would.
     func send(_ event: AppEvent) {
-        for effect in handle(event) {
-            switch effect {
-            case .count(let generation, let scope, let query):
-                let matches = try? service.count(in: scope, matching: query)
-                handle(.counted(generation: generation, matches: matches ?? nil))
-            case .locate(let generation, let scope, let query, let order, let cursor):
-                let position = try? service.position(of: cursor, in: scope, matching: query, order: order)
-                handle(.located(generation: generation, contact: cursor.contactID, position: position ?? nil))
-            default:
-                break
-            }
-        }
+        runBackgroundWork(handle(event))
     }
     func press(_ keys: Key...) { for key in keys { send(.key(key)) } }
     func type(_ text: String) { for character in text { send(.key(.character(character))) } }

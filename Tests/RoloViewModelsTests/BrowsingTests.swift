@@ -179,13 +179,25 @@ struct BrowsingTests {
     }
 
     @Test func aMessageLastsUntilTheNextKeyAndOnlyErrorsOutliveTheClock() throws {
-        let model = try makeModel()
+        let clock = Clock(Fixture.clock())
+        let model = try AppModel(service: Fixture.service(), size: Size(width: 80, height: 24),
+                                 options: AppOptions(account: "local", now: { clock.now }, messageLifetime: 8000))
         model.command("frobnicate")
         #expect(model.message?.tone == .error)
+        clock.advance(milliseconds: 9000)
         model.handle(.tick)
         #expect(model.message?.tone == .error, "an error waits for the user")
         model.press(.down)
         #expect(model.message == nil, "the next key starts afresh")
+
+        model.command("sort recent")
+        #expect(model.message?.tone == .info)
+        clock.advance(milliseconds: 7000)
+        model.handle(.tick)
+        #expect(model.message != nil, "shown for its lifetime")
+        clock.advance(milliseconds: 2000)
+        model.handle(.tick)
+        #expect(model.message == nil, "then it goes by itself")
     }
 
     @Test func sortingCyclesTheOrders() throws {
@@ -233,12 +245,26 @@ struct BrowsingTests {
         let effects = model.press(.control("s"))
         #expect(model.selectedName == "P45x")
         #expect(model.list.selectedIndex == nil, "the page is read around the contact; its place is not known yet")
-        #expect(effects.contains { if case .locate = $0 { true } else { false } })
-        model.runCounts(effects)
-        #expect(model.list.selectedIndex == 46, "P00…P45 come before it")
-        model.press(.down)
-        #expect(model.list.selectedIndex == 47)
+        let asks = effects.filter { if case .locate = $0 { true } else { false } }
+        #expect(asks.count == 1)
+        let meanwhile = model.press(.down, .down, .up)
+        #expect(!meanwhile.contains { if case .locate = $0 { true } else { false } }, "one count at a time")
+        model.runCounts(asks)
         #expect(model.selectedName == "P46")
+        #expect(model.list.selectedIndex == 47, "P00…P45 and P45x come before it")
+    }
+
+    @Test func theEndOfAFilteredListWaitsForItsCountInsteadOfCountingTwice() throws {
+        let people = (0..<60).map { Fixture.Person(0, [.fullName: String(format: "P%02d", $0), .email: "p\($0)@example.com"]) }
+        let model = try makeModel(Fixture.service(people: people, withProviders: false))
+        model.press(.character("/"))
+        let counts = model.type("p")
+        model.press(.enter)
+        let jump = model.press(.character("G"))
+        #expect(model.list.selectedIndex == nil)
+        #expect(!jump.contains { if case .locate = $0 { true } else { false } }, "the match count gives the place")
+        model.runCounts(counts)
+        #expect(model.list.selectedIndex == 59)
     }
 
     @Test func resizingKeepsTheSelectionVisible() throws {
@@ -306,3 +332,14 @@ struct BrowsingTests {
 }
 
 import Foundation
+
+/// A clock a test moves by hand.
+final class Clock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var instant: Timestamp
+    init(_ start: Timestamp) { instant = start }
+    var now: Timestamp { lock.withLock { instant } }
+    func advance(milliseconds: Int64) {
+        lock.withLock { instant = Timestamp(millisecondsSinceEpoch: instant.millisecondsSinceEpoch + milliseconds) }
+    }
+}

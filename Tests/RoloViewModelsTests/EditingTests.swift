@@ -307,6 +307,20 @@ struct EditingTests {
         #expect(model.form?.fields.contains { $0.isCleared } == false)
     }
 
+    @Test func aFormFillsTheWindowAgainWhenItGrows() throws {
+        let model = try makeModel(height: 12)
+        model.command("filter howard")
+        model.press(.enter, .character("e"))
+        let count = try #require(model.form?.fields.count)
+        model.focusField(try #require(model.form?.fields.last?.key))
+        #expect(model.form!.scroll > 0)
+        model.handle(.resize(Size(width: 80, height: 40)))
+        let rows = model.formVisibleRows
+        #expect(rows >= count, "every field fits now")
+        #expect(model.form?.scroll == 0, "so none is left hidden above blank rows")
+        #expect(model.form?.focus == count - 1)
+    }
+
     @Test func anAddedFieldSaysHowItIsFilledIn() throws {
         let model = try robModel()
         model.press(.character("e"), .character("a"))
@@ -338,7 +352,7 @@ struct EditingTests {
         model.type("one_too_many")
         model.press(.enter)
         guard case .addField(let refused)? = model.overlay else { Issue.record("the sixth text field was accepted"); return }
-        #expect(refused.error == "every text slot of notifuse is taken")
+        #expect(refused.error == "all five text slots of notifuse are taken")
         model.press(.escape)
 
         // A save refused for another field writes none of them.

@@ -31,20 +31,7 @@ extension AppModel {
     }
 
     /// Runs the background counts the model asked for, as the runtime would.
-    func runCounts(_ effects: [Effect]) {
-        for effect in effects {
-            switch effect {
-            case .count(let generation, let scope, let query):
-                let matches = try? service.count(in: scope, matching: query)
-                handle(.counted(generation: generation, matches: matches ?? nil))
-            case .locate(let generation, let scope, let query, let order, let cursor):
-                let position = try? service.position(of: cursor, in: scope, matching: query, order: order)
-                handle(.located(generation: generation, contact: cursor.contactID, position: position ?? nil))
-            default:
-                break
-            }
-        }
-    }
+    func runCounts(_ effects: [Effect]) { runBackgroundWork(effects) }
 
     var selectedName: String? { list.selected?.displayName }
     var names: [String] { list.rows.map(\.displayName) }

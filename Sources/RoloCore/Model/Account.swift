@@ -74,10 +74,18 @@ public struct ProviderRules: Sendable, Equatable {
 
     /// Describes the missing required fields in words, or nil when there are none.
     public func missingRequired(in fields: [StandardField: String]) -> String? {
-        let missing = requiredForCreate.filter { choice in choice.allSatisfy { (fields[$0] ?? "").isEmpty } }
-        guard !missing.isEmpty else { return nil }
-        let phrases = missing.map { choice in choice.map { $0.label.lowercased() }.joined(separator: " or ") }
-        return "\(provider.displayName) needs " + phrases.joined(separator: ", ")
+        let missing = missingChoices(in: fields)
+        return missing.isEmpty ? nil : needs(missing)
+    }
+
+    /// The required choices none of whose fields has a value.
+    public func missingChoices(in fields: [StandardField: String]) -> [[StandardField]] {
+        requiredForCreate.filter { choice in choice.allSatisfy { (fields[$0] ?? "").isEmpty } }
+    }
+
+    /// "iVvy needs last name, email": what the provider asks for, in words.
+    public func needs(_ choices: [[StandardField]]) -> String {
+        "\(provider.displayName) needs " + choices.map { $0.map { $0.label.lowercased() }.joined(separator: " or ") }.joined(separator: ", ")
     }
 }
 

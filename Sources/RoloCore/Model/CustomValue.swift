@@ -42,6 +42,13 @@ public struct SelectOption: Sendable, Hashable, Codable {
     }
 }
 
+extension Array where Element == SelectOption {
+    /// The label people chose a stored value by; the value itself when no option has it.
+    public func label(of value: String) -> String {
+        first { $0.value == value }?.label ?? value
+    }
+}
+
 /// A typed custom value.
 public enum CustomValue: Sendable, Hashable {
     case text(String)

@@ -327,7 +327,7 @@ public enum BaseRecord {
 
     /// The changes from `base` to `contact`, field by field: what an update must send.
     public static func changes(from base: Contact, to contact: Contact) -> [FieldDelta] {
-        Set(base.keysWithValues + contact.keysWithValues).sorted { "\($0)" < "\($1)" }.compactMap { key in
+        Set(base.keysWithValues + contact.keysWithValues).sorted().compactMap { key in
             let before = base.value(of: key), after = contact.value(of: key)
             return before == after ? nil : FieldDelta(key: key, before: before, after: after)
         }

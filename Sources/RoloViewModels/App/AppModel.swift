@@ -78,8 +78,9 @@ public final class AppModel {
     var focusBeforeForm: Focus = .list
     var countGeneration = 0
     var locateGeneration = 0
-    /// The contact whose row number is being looked for, so that it is asked for once.
-    var locating: ContactID?
+    /// The row number being counted in the background, and the list it is counted in. One at
+    /// a time: scrolling while it runs asks nothing more.
+    var locating: (contact: ContactID, scope: AccountScope, filter: String, order: ListOrder)?
     var history: [String] = []
     var drafts: [Draft] = []
 
@@ -152,8 +153,12 @@ public final class AppModel {
                     if list.reachedEnd, list.topIndex == nil { list.topIndex = max(0, matches - list.rows.count) }
                 }
             case .located(let generation, let contact, let position):
-                if generation == locateGeneration, list.topIndex == nil, let position,
-                   let offset = list.rows.firstIndex(where: { $0.id == contact }) {
+                guard generation == locateGeneration, let asked = locating else { break }
+                locating = nil
+                // Still the same list, and the contact still on the page: its place tells the
+                // page's. Otherwise the next call of locateIfUnknown asks again.
+                if list.topIndex == nil, let position, asked.scope == scope, asked.filter == list.filter.text,
+                   asked.order == list.order, let offset = list.rows.firstIndex(where: { $0.id == contact }) {
                     list.topIndex = max(0, position - offset)
                 }
             case .externalEdit(let field, let text, let problem):
@@ -174,12 +179,10 @@ public final class AppModel {
     /// Asks for the page's place in the list when it is not known, so the status bar can say
     /// which row is selected.
     func locateIfUnknown(_ effects: inout [Effect]) {
-        guard list.topIndex == nil, let first = list.rows.first else {
-            locating = nil
-            return
-        }
-        guard locating != first.id else { return }
-        locating = first.id
+        guard list.topIndex == nil, let first = list.rows.first, locating == nil else { return }
+        // At the end of a filtered list the match count, already under way, gives the place.
+        if list.reachedEnd, list.matches == nil { return }
+        locating = (first.id, scope, list.filter.text, list.order)
         locateGeneration += 1
         effects.append(.locate(generation: locateGeneration, scope: scope, query: list.query, order: list.order, cursor: first.cursor))
     }

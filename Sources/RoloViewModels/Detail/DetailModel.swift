@@ -101,13 +101,12 @@ public struct DetailModel: Sendable {
                 let value = contact.custom[key]!
                 let label = definitions[key]?.label ?? key
                 let options = definitions[key]?.options ?? []
-                func optionLabel(_ chosen: String) -> String { options.first { $0.value == chosen }?.label ?? chosen }
                 let text: String
                 switch value {
                 case .json(let document): text = document.prettyText
                 // Options by the labels people chose them by, as in the form's picker.
-                case .select(let chosen): text = optionLabel(chosen)
-                case .multiselect(let chosen): text = chosen.map(optionLabel).joined(separator: ", ")
+                case .select(let chosen): text = options.label(of: chosen)
+                case .multiselect(let chosen): text = chosen.map(options.label(of:)).joined(separator: ", ")
                 default: text = value.displayText
                 }
                 add("\(label) · \(value.type.rawValue)", text)

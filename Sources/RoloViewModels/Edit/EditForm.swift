@@ -54,10 +54,9 @@ public struct FormField: Hashable, Sendable {
         if isCleared { return "" }
         switch kind {
         case .custom(.select, let options):
-            return options.first { $0.value == input }?.label ?? input
+            return options.label(of: input)
         case .custom(.multiselect, let options):
-            return FormField.values(of: input).map { value in options.first { $0.value == value }?.label ?? value }
-                .joined(separator: ", ")
+            return FormField.values(of: input).map(options.label(of:)).joined(separator: ", ")
         default:
             return input
         }
@@ -82,6 +81,9 @@ public struct EditForm: Sendable {
     /// Custom fields added by hand that need a definition first (Notifuse slots).
     public internal(set) var pendingDefinitions: [FieldDefinition] = []
     public internal(set) var fields: [FormField]
+    /// The width of the longest label, in cells: the form's label column is sized by it. Set
+    /// where fields are added, not measured on every frame and keystroke.
+    public private(set) var longestLabel = 0
     public internal(set) var focus = 0
     public internal(set) var scroll = 0
     /// The line editor of the focused field while it is being typed in.
@@ -90,8 +92,6 @@ public struct EditForm: Sendable {
     public var isDirty: Bool { fields.contains(where: \.isChanged) || !pendingDefinitions.isEmpty }
     public var focused: FormField? { fields.indices.contains(focus) ? fields[focus] : nil }
     public var errorCount: Int { fields.filter { $0.error != nil }.count }
-    /// The width of the longest label, in cells: the form's label column is sized by it.
-    public var longestLabel: Int { fields.map { TerminalText.width($0.label) }.max() ?? 0 }
 
     public var title: String {
         switch mode {
@@ -132,6 +132,7 @@ public struct EditForm: Sendable {
             fields.append(EditForm.customField(key, type: value.type, options: [], label: key, readOnly: false, value: value))
         }
         self.fields = fields
+        longestLabel = fields.map { TerminalText.width($0.label) }.max() ?? 0
     }
 
     static func customField(_ key: String, type: FieldType, options: [SelectOption], label: String, readOnly: Bool,
@@ -180,34 +181,26 @@ public struct EditForm: Sendable {
         if focus >= scroll + visibleRows { scroll = focus - visibleRows + 1 }
     }
 
-    /// Adds a custom field typed by hand. Notifuse keys get a slot when the form is saved.
+    /// Adds a custom field typed by hand, by the account's rules (the service's, so the form
+    /// and `rolo field add` agree). A Notifuse key holds its slot while the form is open, so a
+    /// second field added by hand counts it as taken; it is written when the form is saved.
     mutating func addCustomField(key: String, type: FieldType) throws(RoloError) {
-        let issues = Validator.checkCustomKey(key)
-        if let error = issues.first(where: { $0.severity == .error }) { throw RoloError.invalid([error]) }
         if fields.contains(where: { $0.key == .custom(key) }) {
             throw RoloError.invalid(field: "custom.\(key)", "is already in the form")
         }
-        switch account.rules.customFields {
-        case .definedByProvider:
-            throw RoloError.invalid(field: "custom.\(key)", account.rules.customKeyHint)
-        case .anyKeyAsText where type != .text:
-            throw RoloError.invalid(field: "custom.\(key)", "\(account.provider.displayName) stores custom values as text")
-        case .fixedSlots:
-            guard NotifuseSlots.all.contains(where: { $0.type == type }) else {
-                throw RoloError.invalid(field: "custom.\(key)", "Notifuse has text, number, datetime and json slots only")
-            }
-            // The slot is held for the field while the form is open, so a second field added
-            // by hand counts it as taken.
-            guard let slot = NotifuseSlots.freeSlot(for: type, taken: definitions + pendingDefinitions) else {
-                throw RoloError.invalid(field: "custom.\(key)", "every \(type.rawValue) slot of \(account.name) is taken")
-            }
-            pendingDefinitions.append(FieldDefinition(key: key, type: type, providerRef: slot))
-        case .anyKeyTypedByValue, .anyKeyAsText:
-            break
+        let definition: FieldDefinition
+        do {
+            definition = try ContactService.plan(key: key, type: type, account: account, existing: definitions + pendingDefinitions).definition
+        } catch let error as RoloError {
+            throw error
+        } catch {
+            throw RoloError.failed("\(error)")
         }
+        if account.rules.customFields == .fixedSlots { pendingDefinitions.append(definition) }
         var field = EditForm.customField(key, type: type, options: [], label: key, readOnly: false, value: nil)
         field.error = nil
         fields.append(field)
+        longestLabel = max(longestLabel, TerminalText.width(field.label))
         focus = fields.count - 1
     }
 
@@ -282,13 +275,13 @@ public struct EditForm: Sendable {
     /// The service names the first missing required field; a new contact's form marks every
     /// one, so that one save attempt shows all that is left to fill in.
     private mutating func markMissingRequired() {
+        var typed: [StandardField: String] = [:]
+        for field in fields { if case .standard(let standard) = field.key { typed[standard] = field.input.trimmed } }
         let rules = account.rules
-        for choice in rules.requiredForCreate {
-            let indices = choice.compactMap { field in fields.firstIndex { $0.key == .standard(field) } }
-            guard indices.allSatisfy({ fields[$0].input.trimmed.isEmpty }),
-                  let first = indices.first, fields[first].error == nil else { continue }
-            let phrase = choice.map { $0.label.lowercased() }.joined(separator: " or ")
-            fields[first].error = "\(rules.provider.displayName) needs \(phrase)"
+        for choice in rules.missingChoices(in: typed) {
+            guard let first = fields.firstIndex(where: { field in choice.contains { field.key == .standard($0) } }),
+                  fields[first].error == nil else { continue }
+            fields[first].error = rules.needs([choice])
         }
     }
 

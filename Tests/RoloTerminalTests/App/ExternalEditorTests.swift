@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import RoloTerminal
 
@@ -14,8 +15,16 @@ struct ExternalEditorTests {
     func theParsersLineIsTheFilesLine(_ message: String, _ lines: Int, _ expected: String) {
         #expect(ExternalEditor.shiftLineNumber(in: message, by: lines) == expected)
     }
+}
 
+/// In the serialized backend suite: the runner sets SIGINT and SIGQUIT aside while its child
+/// runs, which must not overlap the tests that send those signals to this process.
+extension CursesBackendTests {
     @Test func theEditorRunsInTheForegroundAndItsStatusIsReturned() {
+        // In rolo's own process group (field 5 of /proc/PID/stat): the terminal's foreground
+        // job. Foundation's Process would give it a group of its own.
+        let sameGroup = #"[ "$(cut -d' ' -f5 /proc/$$/stat)" = "$1" ]"#
+        #expect(ForegroundChild.run(["/bin/sh", "-c", sameGroup, "sh", String(getpgrp())]) == .success(0))
         #expect(ForegroundChild.run(["/bin/sh", "-c", "exit 3"]) == .success(3))
         #expect(ForegroundChild.run(["/bin/sh", "-c", "kill -TERM $$"]) == .success(128 + 15))
         guard case .failure = ForegroundChild.run(["/nonexistent/editor"]) else {
