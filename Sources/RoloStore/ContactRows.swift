@@ -4,7 +4,9 @@ import RoloCore
 /// Reading and writing whole contacts: the `contact` row, its custom values and its index row.
 enum ContactRows {
     static func load(id: Int64, db: Database, includeDeleted: Bool = false) throws -> Contact? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM contact WHERE id = ?", arguments: [id]) else { return nil }
+        // Cached statements: an export loads every contact, and compiling each query again
+        // (with GRDB's authorizer watching every column) cost more than running it.
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM contact WHERE id = ?"), arguments: [id]) else { return nil }
         if !includeDeleted, row["deletedAt"] as Int64? != nil { return nil }
         return try contact(from: row, db: db)
     }
@@ -16,7 +18,7 @@ enum ContactRows {
         }
         let id: Int64 = row["id"]
         var custom: [String: CustomValue] = [:]
-        for valueRow in try Row.fetchAll(db, sql: "SELECT key, type, value FROM custom_value WHERE contactId = ?", arguments: [id]) {
+        for valueRow in try Row.fetchAll(db.cachedStatement(sql: "SELECT key, type, value FROM custom_value WHERE contactId = ?"), arguments: [id]) {
             let key: String = valueRow["key"]
             let type = FieldType(rawValue: valueRow["type"]) ?? .text
             let text: String = valueRow["value"]

@@ -29,16 +29,18 @@ extension LocalCache {
 
     /// A contact's link to its provider, if it has one.
     public func remoteReference(of id: ContactID) throws -> RemoteReference? {
-        try read { db in
-            // The base record only while edits wait to be sent: otherwise the contact is its
-            // own base, and an export of many linked contacts need not read every base.
-            try Row.fetchOne(db, sql: """
-                SELECT remoteId, remoteModifiedAt,
-                       CASE WHEN EXISTS (SELECT 1 FROM outbox WHERE contactId = :id) THEN baseRecord END AS baseRecord
-                FROM remote_link WHERE contactId = :id
-                """, arguments: ["id": id.rawValue]).map {
-                RemoteReference(id: $0["remoteId"], modifiedAt: $0["remoteModifiedAt"], base: $0["baseRecord"])
-            }
+        try read { db in try LocalCache.remoteReference(of: id.rawValue, db: db) }
+    }
+
+    static func remoteReference(of id: Int64, db: Database) throws -> RemoteReference? {
+        // The base record only while edits wait to be sent: otherwise the contact is its own
+        // base, and an export of many linked contacts need not read every base.
+        try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT remoteId, remoteModifiedAt,
+                   CASE WHEN EXISTS (SELECT 1 FROM outbox WHERE contactId = :id) THEN baseRecord END AS baseRecord
+            FROM remote_link WHERE contactId = :id
+            """), arguments: ["id": id]).map {
+            RemoteReference(id: $0["remoteId"], modifiedAt: $0["remoteModifiedAt"], base: $0["baseRecord"])
         }
     }
 
@@ -185,17 +187,20 @@ extension LocalCache {
         }
     }
 
-    /// Calls `body` with every live contact in the scope that matches, in list order, a page at a
-    /// time, so that an export of a million contacts never holds them all.
+    /// Calls `body` with every live contact in the scope that matches, and its provider link,
+    /// in list order, a page at a time (each page one read), so that an export of a million
+    /// contacts never holds them all.
     public func forEachContact(in scope: AccountScope, matching query: ContactQuery? = nil, order: ListOrder = .name,
-                               _ body: (Contact) throws -> Void) throws {
+                               _ body: (Contact, RemoteReference?) throws -> Void) throws {
         var anchor = WindowAnchor.first
         while true {
             let page = try window(in: scope, matching: query, order: order, from: anchor, limit: 500)
             let contacts = try read { db in
-                try page.rows.compactMap { try ContactRows.load(id: $0.id.rawValue, db: db) }
+                try page.rows.compactMap { row in
+                    try ContactRows.load(id: row.id.rawValue, db: db).map { ($0, try LocalCache.remoteReference(of: row.id.rawValue, db: db)) }
+                }
             }
-            for contact in contacts { try body(contact) }
+            for (contact, remote) in contacts { try body(contact, remote) }
             guard let last = page.rows.last, !page.reachedEnd else { return }
             anchor = .after(last.cursor)
         }

@@ -179,8 +179,7 @@ extension ContactService {
         var writer = ContactFileWriters.make(format, version: vCardVersion, customKeys: try cache.customKeys(in: scope), sink: sink)
         try writer.begin(accounts: specs)
         var written = 0
-        try cache.forEachContact(in: scope, matching: query) { contact in
-            let remote = try cache.remoteReference(of: contact.id!)
+        try cache.forEachContact(in: scope, matching: query) { contact, remote in
             try writer.write(contact, accountName: names[contact.accountID] ?? Account.defaultName, remote: remote)
             written += 1
         }
