@@ -44,6 +44,17 @@ static inline int rolo_put_cluster(int y, int x, const wchar_t *chars, attr_t at
     return mvadd_wch(y, x, &cell);
 }
 
+// The colour pair curses holds for a cell of stdscr (what its next update compares against).
+static inline short rolo_cell_pair(int y, int x) {
+    cchar_t cell;
+    wchar_t chars[CCHARW_MAX + 1];
+    attr_t attrs = 0;
+    short pair = -1;
+    if (mvin_wch(y, x, &cell) != OK) return -1;
+    if (getcchar(&cell, chars, &attrs, &pair, NULL) == ERR) return -1;
+    return pair;
+}
+
 // glibc declares wcwidth only for _XOPEN_SOURCE, and <wchar.h> belongs to the Glibc module
 // already: declared here so the backend can ask what width curses will give a character.
 int wcwidth(wchar_t c);

@@ -83,6 +83,10 @@ public final class CursesBackend {
     private var blankLooksAlike: [Bool] = []
     /// The last canvas sent, to send only what changed.
     private var drawn: Canvas?
+    /// The look each cell of `drawn` was sent with: a blank's look depends on the cells before
+    /// it, so a cell can stay the same while its look changes, and curses must then hear of it
+    /// (or it keeps a stale look, and compares later frames against that).
+    private var drawnLooks: [Int] = []
     private var needsFullRepaint = true
     private var cursorVisible: Bool?
     private var cluster = [wchar_t](repeating: 0, count: Glyphs.maxScalarsPerUnit + 1)
@@ -238,6 +242,7 @@ public final class CursesBackend {
         }
         let cells = canvas.cells
         let width = canvas.width
+        var sentLooks = previous == nil ? Array(repeating: -1, count: cells.count) : drawnLooks
         for y in 0..<canvas.height {
             let row = y * width
             // A blank shows no foreground, bold or dim: when neither it nor the cell before it
@@ -250,7 +255,8 @@ public final class CursesBackend {
                 var look = Int(cell.role.rawValue)
                 if let carried, blankLooksAlike[look], cell.text == " " { look = carried }
                 carried = blankLooksAlike[look] ? look : nil
-                if let previous, previous[row + x] == cell { continue }
+                if let previous, previous[row + x] == cell, sentLooks[row + x] == look { continue }
+                sentLooks[row + x] = look
                 let wide = x + 1 < width && cells[row + x + 1].isContinuation
                 put(cell, look: looks[look], x: x, y: y, cells: wide ? 2 : 1)
             }
@@ -268,8 +274,14 @@ public final class CursesBackend {
         wnoutrefresh(window)
         doupdate()
         drawn = canvas
+        drawnLooks = sentLooks
         needsFullRepaint = false
     }
+
+    /// The colour pair curses holds for a cell, and the pair a role is drawn with: tests check
+    /// that what curses compares the next frame against is what was meant.
+    func heldPair(x: Int, y: Int) -> Int16 { rolo_cell_pair(Int32(y), Int32(x)) }
+    func pair(of role: Role) -> Int16 { looks[Int(role.rawValue)].pair }
 
     /// The next draw repaints everything, clearing the terminal first (Ctrl-L, or after
     /// another program wrote on the screen).

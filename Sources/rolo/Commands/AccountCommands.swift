@@ -5,6 +5,7 @@ import RoloSync
 
 struct Accounts: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "accounts",
         abstract: "List the accounts in the cache, with their contacts and waiting edits."
     )
 
@@ -108,7 +109,8 @@ struct FieldAdd: ParsableCommand {
 extension FieldType: ExpressibleByArgument {}
 
 struct Paths: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print where rolo keeps its config, cache and log.")
+    static let configuration = CommandConfiguration(
+        commandName: "paths", abstract: "Print where rolo keeps its config, cache and log.")
 
     @OptionGroup var global: GlobalOptions
 

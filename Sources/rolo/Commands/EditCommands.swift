@@ -6,6 +6,7 @@ import RoloSync
 
 struct Add: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "add",
         abstract: "Add a contact.",
         discussion: """
             An email or a mobile phone is required; the account's provider may require more
@@ -83,6 +84,7 @@ struct SetFields: ParsableCommand {
 
 struct Delete: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "delete",
         abstract: "Delete a contact (asks first on a terminal).",
         discussion: "Without --yes, rolo asks on a terminal and refuses otherwise. `rolo undo` brings it back until it is sent."
     )
@@ -112,6 +114,7 @@ struct Delete: ParsableCommand {
 
 struct Undo: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "undo",
         abstract: "Undo the newest edit that has not been sent to a provider."
     )
 

@@ -9,6 +9,7 @@ extension VCardVersion: ExpressibleByArgument {}
 
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "import",
         abstract: "Import contacts from rolo JSON, CSV or vCard (3.0 or 4.0).",
         discussion: """
             Every record is checked first; a malformed or invalid record names its line and nothing is
@@ -64,6 +65,7 @@ extension Import {
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "export",
         abstract: "Export contacts (all, or those matching a query) as rolo JSON, CSV or vCard.",
         discussion: "rolo JSON keeps everything, typed custom values included, and imports back losslessly."
     )
@@ -95,6 +97,7 @@ struct Export: ParsableCommand {
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "demo",
         abstract: "Load the demo contacts: three accounts, one per provider kind, with their custom fields.",
         discussion: "Reads assets/demo/*.json (or $ROLO_DEMO_DIR). Does nothing if the demo accounts are already there."
     )

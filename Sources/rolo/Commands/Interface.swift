@@ -18,6 +18,7 @@ struct InterfaceOptions: ParsableArguments {
 /// `rolo` and `rolo open`: the terminal UI.
 struct Open: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "open",
         abstract: "Open the terminal UI (what `rolo` does without a subcommand).",
         discussion: "Exit status: 0 after q, 129 after a hang-up (SIGHUP), 143 when terminated. Unsaved edits stay as drafts."
     )

@@ -6,6 +6,7 @@ import RoloSync
 
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "show",
         abstract: "Show one contact: every field, its custom fields, consent and sync state.",
         discussion: "ID is a short id (k3p9), a uid, a provider's id, or an email address that names one contact."
     )

@@ -66,6 +66,29 @@ struct CursesBackendTests {
         }
     }
 
+    @Test func aBlankThatStaysTakesTheLookOfItsNeighboursAgain() throws {
+        // A blank takes the look of the text before it (fewer colour switches). When that text
+        // changes look and the blank does not, curses must still hear of the blank's new look:
+        // otherwise it compares later frames against a stale one and sends bytes for nothing.
+        func row(_ role: Role) -> Canvas {
+            var canvas = Canvas(width: 40, height: 12)
+            canvas.write("ab", x: 0, y: 5, role: role)
+            canvas.write(" ", x: 2, y: 5, role: .normal)
+            canvas.write("cd", x: 3, y: 5, role: role)
+            return canvas
+        }
+        let terminal = try PseudoTerminal(width: 40, height: 12)
+        try session(terminal) { backend in
+            #expect(backend.pair(of: .muted) != backend.pair(of: .normal))
+            backend.draw(row(.muted))
+            #expect(backend.heldPair(x: 2, y: 5) == backend.pair(of: .muted))
+            backend.draw(row(.normal))
+            #expect(backend.heldPair(x: 2, y: 5) == backend.pair(of: .normal))
+            backend.draw(row(.muted))
+            #expect(backend.heldPair(x: 2, y: 5) == backend.pair(of: .muted))
+        }
+    }
+
     @Test func movingTheSelectionOnTheRealListScreenIsCheap() throws {
         let terminal = try PseudoTerminal()
         try session(terminal) { backend in
