@@ -8,8 +8,16 @@ public enum TerminalText {
         public let width: Int
     }
 
+    /// True when every byte is printable ASCII: one cell per byte and nothing to replace, so
+    /// the grapheme-by-grapheme path (most of a frame's cost) can be skipped.
+    @inlinable
+    public static func isPlainASCII(_ text: String) -> Bool {
+        text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+    }
+
     /// The safe form of a string: every unsafe character replaced by a visible placeholder.
     public static func sanitize(_ text: String) -> String {
+        if isPlainASCII(text) { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for character in text { out += cell(for: character).text }
@@ -38,6 +46,7 @@ public enum TerminalText {
 
     /// The cells a string takes once made safe.
     public static func width(_ text: String) -> Int {
+        if isPlainASCII(text) { return text.utf8.count }
         var total = 0
         for character in text { total += cell(for: character).width }
         return total
@@ -98,6 +107,9 @@ public enum TerminalText {
     /// Never splits a grapheme, and never leaves half of a wide character.
     public static func truncate(_ text: String, to maxWidth: Int) -> String {
         guard maxWidth > 0 else { return "" }
+        if isPlainASCII(text) {
+            return text.utf8.count <= maxWidth ? text : String(text.utf8.prefix(maxWidth - 1))! + "…"
+        }
         var cells: [Cell] = []
         var used = 0
         for character in text {

@@ -78,6 +78,16 @@ public struct Canvas: Hashable, Sendable {
         guard y >= 0, y < height, x < width else { return 0 }
         let limit = min(width, x + (maxWidth ?? width))
         var column = x
+        if TerminalText.isPlainASCII(text) {
+            for byte in text.utf8 {
+                if column >= limit { break }
+                if column >= 0 {
+                    put(Cell(text: String(Character(Unicode.Scalar(byte))), role: role, isContinuation: false), at: column, y)
+                }
+                column += 1
+            }
+            return max(0, column - x)
+        }
         characters: for character in text {
             for cell in TerminalText.cells(for: character) {
                 // A lone combining mark or invisible format character: nothing to draw.
