@@ -89,6 +89,18 @@ struct CursesBackendTests {
         }
     }
 
+    @Test func rolesOfTheSameColoursShareAPair() throws {
+        // Curses compares pair numbers: text passing from grey secondary text to a grey hint
+        // must not cost a colour change.
+        #expect(Theme.look(.muted, at: .extended).foreground == Theme.look(.hint, at: .extended).foreground)
+        let terminal = try PseudoTerminal()
+        try session(terminal) { backend in
+            #expect(backend.pair(of: .muted) == backend.pair(of: .hint))
+            #expect(backend.pair(of: .muted) != backend.pair(of: .label))
+            #expect(backend.pair(of: .selected) != backend.pair(of: .title))
+        }
+    }
+
     @Test func movingTheSelectionOnTheRealListScreenIsCheap() throws {
         let terminal = try PseudoTerminal()
         try session(terminal) { backend in
