@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import RoloCore
 
 /// The local cache: one SQLite file holding every contact, the outbox of edits not yet sent,
@@ -67,6 +68,11 @@ public final class LocalCache: Sendable {
             // WAL with NORMAL sync: a commit survives a crash of rolo; only a power cut can lose
             // the last transactions, never corrupt the file.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Keep the WAL file when the last connection closes. Without it, every start finds
+            // no WAL and GRDB writes (creates and drops a table) to make one: a write on every
+            // open, which also makes every connection parse the schema again.
+            var persist: Int32 = 1
+            _ = sqlite3_file_control(db.sqliteConnection, nil, SQLITE_FCNTL_PERSIST_WAL, &persist)
         }
         return configuration
     }

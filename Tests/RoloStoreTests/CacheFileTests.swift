@@ -94,6 +94,21 @@ struct CacheFileTests {
         #expect(journal == "wal")
     }
 
+    @Test func openingAnExistingCacheWritesNothing() throws {
+        // GRDB writes (creates and drops a table) to make a WAL file when it finds none. The
+        // cache keeps its WAL file when it closes, so the next start only reads: the schema
+        // is not changed under the other connections, and starting stays quick.
+        let path = temporaryPath("rolo.sqlite")
+        func openAndReadSchemaVersion() throws -> Int {
+            let cache = try LocalCache(path: path)
+            return try cache.read { db in try Int.fetchOne(db, sql: "PRAGMA schema_version") ?? -1 }
+        }
+        let created = try openAndReadSchemaVersion()
+        #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+        #expect(try openAndReadSchemaVersion() == created)
+        #expect(try openAndReadSchemaVersion() == created)
+    }
+
     @Test func aSecondConnectionReadsWhileTheFirstWrites() throws {
         let path = temporaryPath("rolo.sqlite")
         let writer = try LocalCache(path: path)
