@@ -36,10 +36,8 @@ public final class LocalCache: Sendable {
             throw RoloError.cache("cannot read the cache \(path): permission denied")
         }
         do {
-            let pool = try DatabasePool(path: path, configuration: LocalCache.configuration())
-            self.writer = pool
+            self.writer = try LocalCache.openPool(path: path, now: clock())
             self.path = path
-            try LocalCache.prepare(pool, path: path, now: clock())
             if isNew {
                 // Contact data is personal data: readable by its owner only.
                 try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
@@ -58,6 +56,23 @@ public final class LocalCache: Sendable {
         self.writer = queue
         self.path = nil
         try LocalCache.prepare(queue, path: ":memory:", now: clock())
+    }
+
+    /// Opens and prepares the cache file. Several rolo processes may open a new cache at the same
+    /// moment (commands started together): switching it to WAL, or a lock upgrade, can then
+    /// fail at once with "database is locked" instead of waiting, so the open is tried again
+    /// until the busy timeout has passed.
+    private static func openPool(path: String, now: Timestamp) throws -> DatabasePool {
+        let deadline = Date().addingTimeInterval(5)
+        while true {
+            do {
+                let pool = try DatabasePool(path: path, configuration: LocalCache.configuration())
+                try LocalCache.prepare(pool, path: path, now: now)
+                return pool
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
+                usleep(50_000)
+            }
+        }
     }
 
     private static func configuration() -> Configuration {
