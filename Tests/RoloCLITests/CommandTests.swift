@@ -68,6 +68,14 @@ struct CommandTests {
         #expect(try rolo("frobnicate").status == 2)
         #expect(try rolo("list", "--limit", "lots").status == 2)
         #expect(try rolo("list", "--json", "--tsv").status == 2)
+        let words = (1...17).map { "w\($0)" }
+        for command in ["list", "export"] {
+            let long = try rolo.run([command] + words)
+            #expect(long.status == 2)
+            #expect(long.stderr == "rolo: query: it has 17 different terms; at most 16 are allowed\n")
+            #expect(long.stdout.isEmpty)
+        }
+        #expect(try rolo.run(["list"] + Array(repeating: "rob", count: 40)).status == 0, "repeated words count once")
         let missing = try rolo("show", "zzzz")
         #expect(missing.status == 3)
         #expect(missing.stderr == "rolo: no contact zzzz\n")

@@ -17,6 +17,26 @@ struct QueryTests {
         #expect(ContactQuery("  rob \t\n dal  ").terms == [Self.anywhere("rob"), Self.anywhere("dal")])
     }
 
+    @Test func aTermGivenTwiceCountsOnce() {
+        let query = ContactQuery("rob rob dal rob city:rob city:rob")
+        #expect(query.terms == [Self.anywhere("rob"), Self.anywhere("dal"),
+                                Term(scope: .fields([.city]), words: ["rob"], lastWordIsPrefix: true)])
+        #expect(query.ignoredTerms == 0)
+        #expect(ContactQuery(Array(repeating: "a", count: 2000).joined(separator: " ")).terms == [Self.anywhere("a")])
+    }
+
+    @Test func atMostSixteenTermsAreUsedAndTheRestAreCounted() {
+        let words = (0..<20).map { "w" + String(UnicodeScalar(UInt8(97 + $0))) }   // wa … wt
+        let query = ContactQuery(words.joined(separator: " "))
+        #expect(ContactQuery.maxTerms == 16)
+        #expect(query.terms == words.prefix(16).map { Self.anywhere($0) })
+        #expect(query.ignoredTerms == 4)
+        #expect(query.ignoredTermsNotice == "only the first 16 words of the query are used; 4 more left out")
+        let sixteen = ContactQuery(words.prefix(16).joined(separator: " "))
+        #expect(sixteen.ignoredTerms == 0)
+        #expect(sixteen.ignoredTermsNotice == nil)
+    }
+
     @Test func wordsKeepTheCaseAndAccentsTheyWereTypedWith() {
         // Folding happens in the index's tokenizer, for the stored text and the query alike.
         #expect(ContactQuery("AMÉLIE Müller").terms == [Self.anywhere("AMÉLIE"), Self.anywhere("Müller")])

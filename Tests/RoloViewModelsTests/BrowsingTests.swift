@@ -63,6 +63,16 @@ struct BrowsingTests {
         #expect(model.list.total == 11)
     }
 
+    @Test func aFilterOfTooManyWordsUsesTheFirstOnesAndSaysSo() throws {
+        let model = try makeModel(account: nil)
+        model.press(.character("/"))
+        model.type("rob " + (1...15).map { "r\($0)x" }.joined(separator: " "))
+        #expect(model.message == nil, "sixteen words are fine")
+        model.type(" zzz")
+        #expect(model.message?.text == "The filter: only the first 16 words of the query are used; 1 more left out")
+        #expect(model.message?.tone == .warning)
+    }
+
     @Test func aStaleCountIsIgnored() throws {
         let model = try makeModel()
         model.press(.character("/"))

@@ -7,7 +7,9 @@
 /// - `"exact phrase"`: the words in that order, the last one complete; `field:"…"` works too.
 ///
 /// Matching ignores case and accents. Text that makes no words (`@`, `-`) is ignored, and an
-/// unfinished quote is read as a phrase still being typed.
+/// unfinished quote is read as a phrase still being typed. A term given twice counts once, and
+/// at most `maxTerms` terms are used: each one is another index lookup, and a pasted paragraph
+/// of common words would otherwise take minutes.
 public struct ContactQuery: Sendable, Hashable, CustomStringConvertible {
     /// Where a term looks.
     public enum Scope: Sendable, Hashable {
@@ -30,15 +32,29 @@ public struct ContactQuery: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The most terms a query uses; `ignoredTerms` counts those left out after them.
+    public static let maxTerms = 16
+
     public var terms: [Term]
     public let text: String
+    /// Different terms beyond `maxTerms`, which the query leaves out.
+    public let ignoredTerms: Int
 
     public var isEmpty: Bool { terms.isEmpty }
     public var description: String { text }
 
     public init(_ text: String) {
         self.text = text
-        self.terms = ContactQuery.parse(text)
+        var seen = Set<Term>()
+        let distinct = ContactQuery.parse(text).filter { seen.insert($0).inserted }
+        self.terms = Array(distinct.prefix(Self.maxTerms))
+        self.ignoredTerms = distinct.count - terms.count
+    }
+
+    /// What to tell the user when terms were left out, or nil.
+    public var ignoredTermsNotice: String? {
+        guard ignoredTerms > 0 else { return nil }
+        return "only the first \(Self.maxTerms) words of the query are used; \(ignoredTerms) more left out"
     }
 
     /// Field names that stand for several fields.

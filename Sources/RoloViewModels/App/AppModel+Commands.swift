@@ -183,6 +183,7 @@ extension AppModel {
         recountMatches(&effects)
         detail = nil
         try loadDetailIfVisible()
+        if let notice = list.query?.ignoredTermsNotice { show("The filter: " + notice, .warning) }
     }
 
     func clearFilter(_ effects: inout [Effect]) throws {

@@ -78,18 +78,18 @@ struct Export: ParsableCommand {
     @Option(name: [.short, .long], help: "Write to this file instead of stdout.") var output: String?
 
     func run() throws {
+        let parsed = try commandLineQuery(query)
         let context = try Context.open(global)
         let (scope, _) = try context.scope(account)
-        let parsed = ContactQuery(query.joined(separator: " "))
         if let output {
-            let written = try context.service.exportFile(in: scope, matching: parsed.isEmpty ? nil : parsed, toPath: output,
+            let written = try context.service.exportFile(in: scope, matching: parsed, toPath: output,
                                                          format: format, vCardVersion: vCardVersion)
             Output.error("exported \(written) contact\(written == 1 ? "" : "s") to \(output)")
         } else {
             // To a pipe or a file the export is data and keeps every byte; on a terminal it is
             // being read, so escape sequences in it are shown, not obeyed.
             let onScreen = Output.standardOutputIsTerminal
-            try context.service.export(in: scope, matching: parsed.isEmpty ? nil : parsed, format: format ?? .json,
+            try context.service.export(in: scope, matching: parsed, format: format ?? .json,
                                        vCardVersion: vCardVersion) { Output.raw(onScreen ? TerminalText.sanitizeKeepingLayout($0) : $0) }
         }
     }

@@ -31,9 +31,9 @@ struct ListCommand: ParsableCommand {
     }
 
     func run() throws {
+        let parsed = try commandLineQuery(query)
         let context = try Context.open(global)
         let (scope, _) = try context.scope(account)
-        let parsed = ContactQuery(query.joined(separator: " "))
         let wanted = limit ?? (Output.standardOutputIsTerminal && !json && !tsv ? 50 : 0)
         let accountNames = Dictionary(uniqueKeysWithValues: try context.service.accounts().map { ($0.id, $0.name) })
 
@@ -42,7 +42,7 @@ struct ListCommand: ParsableCommand {
         var printedJSON = 0
         if json { Output.raw("[") }
         readLoop: while true {
-            let page = try context.service.window(in: scope, matching: parsed.isEmpty ? nil : parsed, order: sort,
+            let page = try context.service.window(in: scope, matching: parsed, order: sort,
                                                   from: anchor, limit: 500)
             for row in page.rows {
                 if wanted > 0 && rows.count + printedJSON >= wanted { break readLoop }
@@ -68,7 +68,7 @@ struct ListCommand: ParsableCommand {
         }
         if tsv { return }
         if rows.isEmpty {
-            Output.error(parsed.isEmpty ? "no contacts (try `rolo demo` or `rolo import FILE`)" : "no contacts match \(parsed.text)")
+            Output.error(parsed.map { "no contacts match \($0.text)" } ?? "no contacts (try `rolo demo` or `rolo import FILE`)")
             return
         }
         let showAccount = accountNames.count > 1 && account == nil
@@ -81,7 +81,7 @@ struct ListCommand: ParsableCommand {
         }
         for line in Output.table(header: [" " + header[0]] + header.dropFirst(), rows: cells, flexible: 2) { Output.line(line) }
         if wanted > 0 && rows.count == wanted {
-            let total = try context.service.count(in: scope, matching: parsed.isEmpty ? nil : parsed) ?? 0
+            let total = try context.service.count(in: scope, matching: parsed) ?? 0
             if total > wanted { Output.error("\(wanted) of \(total) shown; --limit 0 shows all") }
         }
     }

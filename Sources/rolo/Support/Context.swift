@@ -57,6 +57,18 @@ extension FileLogHandler {
 
 extension ListOrder: ExpressibleByArgument {}
 
+/// The query of `list` and `export`, or nil for all contacts. A script must not get the
+/// answer to a shorter query than it asked, so words beyond the limit are an error here
+/// (the TUI's filter uses the first ones and says so).
+func commandLineQuery(_ words: [String]) throws -> ContactQuery? {
+    let parsed = ContactQuery(words.joined(separator: " "))
+    if parsed.ignoredTerms > 0 {
+        throw RoloError.invalid(field: "query", "it has \(parsed.terms.count + parsed.ignoredTerms) different terms; "
+            + "at most \(ContactQuery.maxTerms) are allowed")
+    }
+    return parsed.isEmpty ? nil : parsed
+}
+
 /// How a field's value reads in human output.
 func display(_ value: FieldValue?) -> String {
     value?.displayText ?? "—"
