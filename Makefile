@@ -9,9 +9,10 @@ SWIFT        ?= swift
 PREFIX       ?= /usr/local
 BUILD_DIR    ?= .build
 DEMO_DB      ?= $(CURDIR)/$(BUILD_DIR)/demo/rolo.sqlite
-# Release builds carry the Swift runtime and Foundation inside the binary: it starts in
-# about two thirds of the time (no dynamic symbol lookups into the Swift libraries) and runs
-# on a jump host that has no Swift toolchain, needing only libc, libsqlite3 and libncursesw.
+# Release builds carry the Swift runtime and Foundation inside the binary: it starts sooner
+# (no dynamic symbol lookups into the Swift libraries: `rolo --version` 19.5 → 11.7 ms) and
+# runs on a jump host without a Swift toolchain, needing only the C and C++ runtimes,
+# libsqlite3 and libncursesw.
 RELEASE      := -c release --static-swift-stdlib
 SYSTEM_DEPS  := libncurses-dev libsqlite3-dev tmux
 # Headers or programs that prove each package is there.

@@ -55,7 +55,7 @@ public final class LocalCache: Sendable {
         let queue = try DatabaseQueue(configuration: LocalCache.configuration())
         self.writer = queue
         self.path = nil
-        try LocalCache.prepare(queue, path: ":memory:", now: clock())
+        try LocalCache.prepare(queue, path: ":memory:", now: clock(), until: Date().addingTimeInterval(LocalCache.busyTimeout))
     }
 
     /// Opens and prepares the cache file. Several rolo processes may open a new cache at the same
@@ -63,11 +63,11 @@ public final class LocalCache: Sendable {
     /// fail at once with "database is locked" instead of waiting, so the open is tried again
     /// until the busy timeout has passed.
     private static func openPool(path: String, now: Timestamp) throws -> DatabasePool {
-        let deadline = Date().addingTimeInterval(5)
+        let deadline = Date().addingTimeInterval(busyTimeout)
         while true {
             do {
                 let pool = try DatabasePool(path: path, configuration: LocalCache.configuration())
-                try LocalCache.prepare(pool, path: path, now: now)
+                try LocalCache.prepare(pool, path: path, now: now, until: deadline)
                 return pool
             } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
                 usleep(50_000)
@@ -75,9 +75,13 @@ public final class LocalCache: Sendable {
         }
     }
 
+    /// How long anything waits for another rolo holding the cache: SQLite's busy timeout, and
+    /// the deadline of the whole open (retries and another process's migrations included).
+    static let busyTimeout: TimeInterval = 5
+
     private static func configuration() -> Configuration {
         var configuration = Configuration()
-        configuration.busyMode = .timeout(5)
+        configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
         configuration.prepareDatabase { db in
             // WAL with NORMAL sync: a commit survives a crash of rolo; only a power cut can lose
@@ -92,7 +96,7 @@ public final class LocalCache: Sendable {
         return configuration
     }
 
-    private static func prepare(_ writer: any DatabaseWriter, path: String, now: Timestamp) throws {
+    private static func prepare(_ writer: any DatabaseWriter, path: String, now: Timestamp, until deadline: Date) throws {
         let migrator = Schema.migrator
         try writer.read { db in
             let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -108,8 +112,7 @@ public final class LocalCache: Sendable {
         } catch {
             // Another rolo may be creating or upgrading the same cache at this moment (two
             // commands started together): each migration is a transaction, so ours rolled
-            // back. Wait for the other to finish, up to the busy timeout.
-            let deadline = Date().addingTimeInterval(5)
+            // back. Wait for the other to finish, within the open's deadline.
             while Date() < deadline, try !writer.read(migrator.hasCompletedMigrations) { usleep(50_000) }
             guard try writer.read(migrator.hasCompletedMigrations) else { throw error }
         }

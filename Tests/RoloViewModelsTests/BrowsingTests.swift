@@ -69,7 +69,7 @@ struct BrowsingTests {
         model.type("rob " + (1...15).map { "r\($0)x" }.joined(separator: " "))
         #expect(model.message == nil, "sixteen words are fine")
         model.type(" zzz")
-        #expect(model.message?.text == "The filter: only the first 16 words of the query are used; 1 more left out")
+        #expect(model.message?.text == "The filter uses its first 16 terms; 1 more left out")
         #expect(model.message?.tone == .warning)
     }
 

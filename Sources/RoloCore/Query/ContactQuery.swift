@@ -51,11 +51,6 @@ public struct ContactQuery: Sendable, Hashable, CustomStringConvertible {
         self.ignoredTerms = distinct.count - terms.count
     }
 
-    /// What to tell the user when terms were left out, or nil.
-    public var ignoredTermsNotice: String? {
-        guard ignoredTerms > 0 else { return nil }
-        return "only the first \(Self.maxTerms) words of the query are used; \(ignoredTerms) more left out"
-    }
 
     /// Field names that stand for several fields.
     static let groups: [String: [StandardField]] = [

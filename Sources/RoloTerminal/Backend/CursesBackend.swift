@@ -206,7 +206,7 @@ public final class CursesBackend {
         var nextPair: Int16 = 1
         // Roles with the same colours share a pair: curses compares pair numbers, so two pairs
         // of equal colours would still cost a colour change between them.
-        var pairs: [Int32: Int16] = [:]
+        var pairs: [[Int16]: Int16] = [:]
         for role in Role.allCases {
             let look = Theme.look(role, at: colorLevel)
             var attributes = rolo_a_normal()
@@ -219,12 +219,11 @@ public final class CursesBackend {
                 // Without default-colour support, -1 is not a colour: white on black instead.
                 let foreground = look.foreground >= 0 ? look.foreground : (defaultsWork ? -1 : Int16(COLOR_WHITE))
                 let background = look.background >= 0 ? look.background : (defaultsWork ? -1 : Int16(COLOR_BLACK))
-                let colours = Int32(foreground) << 16 | Int32(UInt16(bitPattern: background))
-                if let shared = pairs[colours] {
+                if let shared = pairs[[foreground, background]] {
                     pair = shared
                 } else if init_pair(nextPair, foreground, background) == OK {
                     pair = nextPair
-                    pairs[colours] = nextPair
+                    pairs[[foreground, background]] = nextPair
                     nextPair += 1
                 }
             }

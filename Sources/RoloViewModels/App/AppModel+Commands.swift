@@ -183,7 +183,9 @@ extension AppModel {
         recountMatches(&effects)
         detail = nil
         try loadDetailIfVisible()
-        if let notice = list.query?.ignoredTermsNotice { show("The filter: " + notice, .warning) }
+        if let left = list.query?.ignoredTerms, left > 0 {
+            show("The filter uses its first \(ContactQuery.maxTerms) terms; \(left) more left out", .warning)
+        }
     }
 
     func clearFilter(_ effects: inout [Effect]) throws {
