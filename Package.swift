@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
         .package(url: "https://github.com/yaslab/CSV.swift", exact: "2.5.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
     ],
     targets: [
         // Pure values: the unified contact model, validation, the query language, text safety.
@@ -43,12 +44,20 @@ let package = Package(
             name: "RoloInterchange",
             dependencies: ["RoloCore", .product(name: "CSV", package: "CSV.swift")]
         ),
-        // The façade the view models and commands call: the only door to the cache.
+        // The provider adapters: each maps rolo's model to its provider's wire format over an
+        // injected HTTP transport, and supplies its provider's profile (capabilities and rules).
+        .target(
+            name: "RoloProviders",
+            dependencies: ["RoloCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The services the view models and commands call: reads, edits, accounts and fields,
+        // files, drafts and the sync engine, over one local cache. Providers are injected.
         .target(
             name: "RoloSync",
             dependencies: [
                 "RoloCore", "RoloStore", "RoloInterchange",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
         // ncursesw from Debian's libncurses-dev, wide-character API. Only RoloTerminal imports it.
@@ -66,36 +75,36 @@ let package = Package(
         .executableTarget(
             name: "rolo",
             dependencies: [
-                "RoloCore", "RoloSync", "RoloInterchange", "RoloViewModels", "RoloTerminal",
+                "RoloCore", "RoloSync", "RoloInterchange", "RoloViewModels", "RoloTerminal", "RoloProviders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "RoloBench",
-            dependencies: ["RoloCore", "RoloStore"]
+            dependencies: ["RoloCore", "RoloStore", "RoloProviders"]
         ),
 
-        .testTarget(name: "RoloCoreTests", dependencies: ["RoloCore"]),
-        .testTarget(name: "RoloStoreTests", dependencies: ["RoloStore", "RoloCore"]),
-        .testTarget(name: "RoloInterchangeTests", dependencies: ["RoloInterchange", "RoloCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RoloSyncTests", dependencies: ["RoloSync", "RoloStore", "RoloCore", "RoloInterchange"]),
+        .testTarget(name: "RoloCoreTests", dependencies: ["RoloCore", "RoloProviders"]),
+        .testTarget(name: "RoloStoreTests", dependencies: ["RoloStore", "RoloCore", "RoloProviders"]),
+        .testTarget(name: "RoloInterchangeTests", dependencies: ["RoloInterchange", "RoloCore", "RoloProviders"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RoloSyncTests", dependencies: ["RoloSync", "RoloStore", "RoloCore", "RoloInterchange", "RoloProviders"]),
         // A deterministic cache for the view-model and screen tests (not shipped).
         .target(
             name: "RoloTestFixtures",
-            dependencies: ["RoloCore", "RoloStore", "RoloSync", "RoloViewModels"],
+            dependencies: ["RoloCore", "RoloStore", "RoloSync", "RoloViewModels", "RoloProviders"],
             path: "Tests/RoloTestFixtures"
         ),
-        .testTarget(name: "RoloViewModelsTests", dependencies: ["RoloViewModels", "RoloSync", "RoloCore", "RoloTestFixtures"]),
+        .testTarget(name: "RoloViewModelsTests", dependencies: ["RoloViewModels", "RoloSync", "RoloCore", "RoloTestFixtures", "RoloProviders"]),
         // Screen snapshots: whole screens rendered into the text backend at 80×24, 40×12, 160×48.
         .testTarget(
             name: "RoloTerminalTests",
-            dependencies: ["RoloTerminal", "RoloViewModels", "RoloSync", "RoloCore", "RoloTestFixtures"],
+            dependencies: ["RoloTerminal", "RoloViewModels", "RoloSync", "RoloCore", "RoloTestFixtures", "RoloProviders"],
             // Read and rewritten (ROLO_RECORD_SNAPSHOTS=1) in the source tree, not bundled.
             exclude: ["Snapshots"]
         ),
         // Drives the built `rolo` binary: exit codes, stdout, stderr, and the TUI in tmux. Links
         // the store only to seed caches the way a provider pull would.
-        .testTarget(name: "RoloCLITests", dependencies: ["RoloStore", "RoloCore"]),
+        .testTarget(name: "RoloCLITests", dependencies: ["RoloStore", "RoloCore", "RoloProviders"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import RoloCore
+import RoloProviders
 import RoloStore
 
 // `make bench`: builds synthetic caches (fixed seed) and measures what people feel — import
@@ -51,7 +52,7 @@ for size in sizes {
     let sortStart = Date()
     let order = (0..<size).map { ($0, generator.contact($0, accountID: 1).sortKey) }.sorted { $0.1 < $1.1 }.map(\.0)
     let sortSeconds = Date().timeIntervalSince(sortStart)
-    let cache = try LocalCache(path: path)
+    let cache = try LocalCache(path: path, catalog: .standard)
     let account = try cache.defaultAccount()
     let start = Date()
     try cache.bulkInsertSorted(count: size, into: account.id, author: author) { position in
@@ -85,14 +86,14 @@ struct Probe {
     func run() throws {
         // Open: the first open in a new process, then the median of reopening.
         let firstOpenStart = Date()
-        var cache = try LocalCache(path: path)
+        var cache = try LocalCache(path: path, catalog: .standard)
         let account = try cache.defaultAccount()
         let scope = AccountScope.account(account.id)
         _ = try cache.contactCount(in: scope)
         _ = try cache.window(in: scope, limit: 50)
         let firstOpen = Date().timeIntervalSince(firstOpenStart) * 1000
         let reopen = try measure(10) {
-            cache = try LocalCache(path: path)
+            cache = try LocalCache(path: path, catalog: .standard)
             _ = try cache.contactCount(in: scope)
             _ = try cache.window(in: scope, limit: 50)
         }

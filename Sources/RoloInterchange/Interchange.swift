@@ -24,22 +24,35 @@ public enum VCardVersion: String, Sendable, CaseIterable {
 
 /// An account described in a rolo JSON document, so that an import into a fresh cache can
 /// recreate it with its custom fields.
-public struct AccountSpec: Sendable, Hashable {
+public struct AccountSpec: Sendable {
     public var name: String
     public var provider: ProviderKind
     public var settings: [String: String]
     public var definitions: [FieldDefinition]
     /// When the account last finished a sync, if the file says.
     public var lastSyncAt: Timestamp?
+    /// Where the file describes it (0 when it did not come from a file), for messages.
+    public var line: Int
 
     public init(name: String, provider: ProviderKind, settings: [String: String] = [:], definitions: [FieldDefinition] = [],
-                lastSyncAt: Timestamp? = nil) {
+                lastSyncAt: Timestamp? = nil, line: Int = 0) {
+        self.line = line
         self.name = name
         self.provider = provider
         self.settings = settings
         self.definitions = definitions
         self.lastSyncAt = lastSyncAt
     }
+}
+
+extension AccountSpec: Hashable {
+    /// Where the file said it is not part of what the account is.
+    public static func == (lhs: AccountSpec, rhs: AccountSpec) -> Bool {
+        lhs.name == rhs.name && lhs.provider == rhs.provider && lhs.settings == rhs.settings
+            && lhs.definitions == rhs.definitions && lhs.lastSyncAt == rhs.lastSyncAt
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
 }
 
 /// A contact read from a file, before it is checked against an account.

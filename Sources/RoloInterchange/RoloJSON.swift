@@ -223,9 +223,11 @@ public enum RoloJSON {
         func problem(_ message: String) -> ImportProblem { ImportProblem(line: line, message: "accounts: \(message)") }
         guard case .object = json else { throw problem("an account must be an object, not \(describe(json))") }
         guard let name = json["name"]?.stringValue, !name.trimmed.isEmpty else { throw problem("an account needs a \"name\"") }
-        guard let providerName = json["provider"]?.stringValue, let provider = ProviderKind(rawValue: providerName) else {
-            throw problem("account \(name) needs a \"provider\": " + ProviderKind.allCases.map(\.rawValue).joined(separator: ", "))
+        // Whether rolo knows the provider is for the importer to say: it holds the catalog.
+        guard let providerName = json["provider"]?.stringValue, !providerName.trimmed.isEmpty else {
+            throw problem("account \(name) needs a \"provider\"")
         }
+        let provider = ProviderKind(rawValue: providerName.trimmed)
         var settings: [String: String] = [:]
         switch json["settings"] {
         case nil, .null?: break
@@ -250,7 +252,8 @@ public enum RoloJSON {
             }
             lastSync = instant
         }
-        return AccountSpec(name: name, provider: provider, settings: settings, definitions: definitions, lastSyncAt: lastSync)
+        return AccountSpec(name: name, provider: provider, settings: settings, definitions: definitions, lastSyncAt: lastSync,
+                           line: line)
     }
 
     static func definition(from field: JSONValue, account: String, line: Int) throws(ImportProblem) -> FieldDefinition {

@@ -4,17 +4,17 @@ import RoloCore
 
 extension LocalCache {
     public func accounts() throws -> [Account] {
-        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM account ORDER BY id").map(LocalCache.account) }
+        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM account ORDER BY id").map(account) }
     }
 
     public func account(id: Int64) throws -> Account? {
-        try read { db in try Row.fetchOne(db, sql: "SELECT * FROM account WHERE id = ?", arguments: [id]).map(LocalCache.account) }
+        try read { db in try Row.fetchOne(db, sql: "SELECT * FROM account WHERE id = ?", arguments: [id]).map(account) }
     }
 
     /// Finds an account by name, ignoring case.
     public func account(named name: String) throws -> Account? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM account WHERE name = ? COLLATE NOCASE", arguments: [name]).map(LocalCache.account)
+            try Row.fetchOne(db, sql: "SELECT * FROM account WHERE name = ? COLLATE NOCASE", arguments: [name]).map(account)
         }
     }
 
@@ -33,6 +33,7 @@ extension LocalCache {
         guard !trimmed.isEmpty, trimmed.count <= 64, !trimmed.contains(where: { $0.isWhitespace || $0.isNewline }) else {
             throw RoloError.invalid(field: "account", "a name is 1 to 64 characters without spaces")
         }
+        let profile = try catalog.require(provider)
         return try write { db in
             if try Row.fetchOne(db, sql: "SELECT 1 FROM account WHERE name = ? COLLATE NOCASE", arguments: [trimmed]) != nil {
                 throw RoloError.invalid(field: "account", "an account named \(trimmed) already exists")
@@ -42,7 +43,7 @@ extension LocalCache {
                                        clock().millisecondsSinceEpoch])
             let id = db.lastInsertedRowID
             try LocalCache.replaceDefinitions(definitions, accountID: id, db: db)
-            return Account(id: id, name: trimmed, provider: provider, settings: settings)
+            return Account(id: id, name: trimmed, profile: profile, settings: settings)
         }
     }
 
@@ -120,14 +121,21 @@ extension LocalCache {
 
     // MARK: - Rows
 
-    static func account(_ row: Row) -> Account {
+    /// An account row, its provider resolved through the catalog: a provider id this rolo does
+    /// not know is said as such, never taken for another.
+    func account(_ row: Row) throws -> Account {
+        let name: String = row["name"]
+        let kind = ProviderKind(rawValue: row["provider"] as String)
+        guard let profile = catalog.profile(for: kind) else {
+            throw RoloError.cache("account \(name) in the cache is of the provider “\(kind.rawValue)”, which this rolo does not know "
+                + "(\(catalog.knownNames)); was the cache written by a newer rolo?")
+        }
         let settingsText: String = row["settings"]
         var settings: [String: String] = [:]
         if case .object(let members)? = try? JSONValue.parse(settingsText) {
             for (key, value) in members { if let text = value.stringValue { settings[key] = text } }
         }
-        return Account(id: row["id"], name: row["name"],
-                       provider: ProviderKind(rawValue: row["provider"]) ?? .local, settings: settings)
+        return Account(id: row["id"], name: name, profile: profile, settings: settings)
     }
 
     static func encodeSettings(_ settings: [String: String]) -> String {

@@ -15,14 +15,17 @@ public final class LocalCache: Sendable {
     public let path: String?
     /// The time written into rows (audit, outbox, sync stamps); tests pass a fixed one.
     public let clock: @Sendable () -> Timestamp
+    /// The providers this rolo knows: an account's stored provider id is resolved through it.
+    public let catalog: ProviderCatalog
 
     /// Opens (creating if needed) the cache at `path` and brings its schema up to date.
     ///
     /// Throws `RoloError.cache` with a one-line message naming the path when the file is not a
     /// rolo cache (another program's database, a corrupt file, a text file), or was written by
     /// a newer rolo.
-    public init(path: String, clock: @escaping @Sendable () -> Timestamp = { .now() }) throws {
+    public init(path: String, catalog: ProviderCatalog, clock: @escaping @Sendable () -> Timestamp = { .now() }) throws {
         self.clock = clock
+        self.catalog = catalog
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         do {
@@ -50,8 +53,9 @@ public final class LocalCache: Sendable {
     }
 
     /// A private cache in memory, for tests and previews.
-    public init(clock: @escaping @Sendable () -> Timestamp = { .now() }) throws {
+    public init(catalog: ProviderCatalog, clock: @escaping @Sendable () -> Timestamp = { .now() }) throws {
         self.clock = clock
+        self.catalog = catalog
         let queue = try DatabaseQueue(configuration: LocalCache.configuration())
         self.writer = queue
         self.path = nil

@@ -100,7 +100,7 @@ extension LocalCache {
             guard let contact = try ContactRows.load(id: id.rawValue, db: db),
                   let accountRow = try Row.fetchOne(db, sql: "SELECT * FROM account WHERE id = ?", arguments: [contact.accountID])
             else { return nil }
-            let account = LocalCache.account(accountRow)
+            let account = try self.account(accountRow)
             let link = try Row.fetchOne(db, sql: "SELECT * FROM remote_link WHERE contactId = ?", arguments: [id.rawValue]).map { row in
                 RemoteLink(accountID: row["accountId"], remoteID: row["remoteId"], remoteModifiedAt: row["remoteModifiedAt"],
                            syncedAt: (row["syncedAt"] as Int64?).map(Timestamp.init))
@@ -112,18 +112,19 @@ extension LocalCache {
     }
 
     static func syncState(of id: ContactID, account: Account, db: Database) throws -> SyncState {
-        if account.provider == .local { return .localOnly }
+        if account.isLocal { return .localOnly }
         let conflicts = try String.fetchAll(db, sql: "SELECT DISTINCT field FROM conflict WHERE contactId = ? ORDER BY field",
                                             arguments: [id.rawValue])
         if !conflicts.isEmpty { return .conflict(fields: conflicts) }
-        let pending = try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE contactId = ?", arguments: [id.rawValue]) ?? 0
-        if pending == 0 { return .synced }
-        if let error = try String.fetchOne(db, sql: """
-            SELECT lastError FROM outbox WHERE contactId = ? AND lastError IS NOT NULL ORDER BY id DESC LIMIT 1
-            """, arguments: [id.rawValue]) {
-            return .failed(edits: pending, message: error)
+        guard let entry = try Row.fetchOne(db, sql: "SELECT kind, state, attempts, lastError FROM outbox WHERE contactId = ?",
+                                           arguments: [id.rawValue]) else { return .synced }
+        let kind = try decode(OutboxKind.self, entry["kind"], in: "outbox.kind")
+        switch try decode(DeliveryState.self, entry["state"], in: "outbox.state") {
+        case .pending: return .pending(kind, attempts: entry["attempts"], lastError: entry["lastError"])
+        case .sending: return .sending(kind)
+        case .failed: return .failed(kind, message: entry["lastError"] ?? "the provider refused it")
+        case .conflict: return .conflict(fields: [])
         }
-        return .pending(edits: pending)
     }
 
     /// Live contacts in the scope (kept by triggers, so this never counts rows).
@@ -136,13 +137,13 @@ extension LocalCache {
         }
     }
 
-    /// Edits waiting for a provider (local accounts have none: their history is not "pending").
-    /// Kept by triggers, so this never counts outbox rows.
+    /// Contacts waiting for their provider (local accounts have none). Kept by triggers, so
+    /// this never counts outbox rows.
     public func pendingEditCount(in scope: AccountScope) throws -> Int {
         try read { db in
             let (low, high) = LocalCache.accountIDRange(scope)
             return try Int.fetchOne(db, sql: """
-                SELECT total(pendingCount) FROM account WHERE id BETWEEN ? AND ? AND provider != 'local'
+                SELECT total(pendingCount) FROM account WHERE id BETWEEN ? AND ?
                 """, arguments: [low, high]) ?? 0
         }
     }
@@ -156,22 +157,6 @@ extension LocalCache {
                 SELECT count(DISTINCT f.contactId) FROM conflict f CROSS JOIN contact c ON c.id = f.contactId
                 WHERE c.accountId BETWEEN ? AND ?
                 """, arguments: [low, high]) ?? 0
-        }
-    }
-
-    /// Outbox entries, oldest first.
-    public func outbox(for contact: ContactID? = nil, in scope: AccountScope = .all) throws -> [OutboxEntry] {
-        try read { db in
-            let (low, high) = LocalCache.accountIDRange(scope)
-            return try Row.fetchAll(db, sql: """
-                SELECT * FROM outbox WHERE accountId BETWEEN ? AND ? AND (? IS NULL OR contactId = ?) ORDER BY id
-                """, arguments: [low, high, contact?.rawValue, contact?.rawValue]).map { row in
-                OutboxEntry(id: row["id"], contactID: ContactID(row["contactId"]), accountID: row["accountId"],
-                            operation: OutboxOperation(rawValue: row["operation"]) ?? .update,
-                            deltas: DeltaCoding.decode(row["deltas"]),
-                            createdAt: Timestamp(millisecondsSinceEpoch: row["createdAt"]),
-                            attempts: row["attempts"], lastError: row["lastError"])
-            }
         }
     }
 

@@ -195,6 +195,94 @@ enum Schema {
             // in every row) to a private-use character and the id.
             try SearchIndex.rebuild(db)
         }
+        migrator.registerMigration("2026-12-06 delivery outbox, edit history, sync state") { db in
+            // The outbox was one row per edit and also served as the undo stack. It becomes a
+            // delivery queue: one entry per contact saying what must reach the provider, its
+            // state and retry schedule. Undo moves to the audit log (`undo` column), which
+            // already held every edit with its before and after.
+            try db.execute(sql: """
+                ALTER TABLE audit ADD COLUMN accountId INTEGER;
+                UPDATE audit SET accountId = (SELECT accountId FROM contact WHERE contact.id = audit.contactId);
+                -- open: an edit that can still be undone; sent: it reached the provider; undone;
+                -- no: not an edit of the user's (an import, a change from the provider, an undo).
+                ALTER TABLE audit ADD COLUMN undo TEXT NOT NULL DEFAULT 'no';
+                -- user: typed in rolo (or imported); provider: applied from a sync.
+                ALTER TABLE audit ADD COLUMN source TEXT NOT NULL DEFAULT 'user';
+
+                -- The edits still waiting in the old outbox are the ones undo could reach: the
+                -- newest edits of each contact, as many as it had waiting.
+                UPDATE audit SET undo = 'open' WHERE id IN (
+                    SELECT a.id FROM audit a
+                    WHERE a.action IN ('create', 'update', 'delete')
+                      AND (SELECT count(*) FROM audit b WHERE b.contactId = a.contactId AND b.id > a.id
+                                                        AND b.action IN ('create', 'update', 'delete'))
+                          < (SELECT count(*) FROM outbox o WHERE o.contactId = a.contactId));
+                CREATE INDEX audit_open_edits ON audit(accountId, id) WHERE undo = 'open';
+
+                DROP TRIGGER outbox_count_insert;
+                DROP TRIGGER outbox_count_delete;
+                DROP INDEX outbox_by_contact;
+                DROP INDEX outbox_by_account;
+                ALTER TABLE outbox RENAME TO outbox_v1;
+
+                CREATE TABLE outbox (
+                    contactId INTEGER PRIMARY KEY REFERENCES contact(id) ON DELETE CASCADE,
+                    accountId INTEGER NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL CHECK (kind IN ('create', 'update', 'delete')),
+                    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sending', 'failed', 'conflict')),
+                    -- bumped by every local change; a push confirms only the revision it sent
+                    revision INTEGER NOT NULL DEFAULT 1,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    nextAttemptAt INTEGER,
+                    lastError TEXT,
+                    -- stable across retries of one create, so a retried create finds the first
+                    idempotencyKey TEXT NOT NULL,
+                    -- while sending: the sync run, the revision it sent and the newest edit it carries
+                    claimedBy TEXT,
+                    claimedRevision INTEGER,
+                    claimedHistory INTEGER,
+                    createdAt INTEGER NOT NULL,
+                    updatedAt INTEGER NOT NULL
+                );
+                CREATE INDEX outbox_due ON outbox(accountId, state, nextAttemptAt);
+
+                INSERT INTO outbox (contactId, accountId, kind, state, idempotencyKey, createdAt, updatedAt)
+                SELECT c.id, c.accountId,
+                       CASE WHEN c.deletedAt IS NOT NULL THEN 'delete' WHEN l.contactId IS NULL THEN 'create' ELSE 'update' END,
+                       'pending', lower(hex(randomblob(16))), o.firstAt, o.lastAt
+                FROM (SELECT contactId, min(createdAt) AS firstAt, max(createdAt) AS lastAt FROM outbox_v1 GROUP BY contactId) o
+                JOIN contact c ON c.id = o.contactId
+                JOIN account a ON a.id = c.accountId AND a.provider != 'local'
+                LEFT JOIN remote_link l ON l.contactId = c.id
+                WHERE NOT (c.deletedAt IS NOT NULL AND l.contactId IS NULL)
+                  AND NOT (c.deletedAt IS NULL AND l.contactId IS NOT NULL AND c.contentHash = l.baseHash);
+                DROP TABLE outbox_v1;
+
+                -- What a local account's contacts never had to wait for, they do not wait for now.
+                UPDATE account SET pendingCount = (SELECT count(*) FROM outbox WHERE outbox.accountId = account.id);
+                CREATE TRIGGER outbox_count_insert AFTER INSERT ON outbox BEGIN
+                    UPDATE account SET pendingCount = pendingCount + 1 WHERE id = new.accountId;
+                END;
+                CREATE TRIGGER outbox_count_delete AFTER DELETE ON outbox BEGIN
+                    UPDATE account SET pendingCount = pendingCount - 1 WHERE id = old.accountId;
+                END;
+
+                -- field: the same field changed on both sides; remoteDeleted: deleted at the
+                -- provider while edited here; localDeleted: deleted here while edited there.
+                ALTER TABLE conflict ADD COLUMN kind TEXT NOT NULL DEFAULT 'field';
+
+                -- Per account: where sync stands.
+                CREATE TABLE sync_state (
+                    accountId INTEGER PRIMARY KEY REFERENCES account(id) ON DELETE CASCADE,
+                    -- the provider stamp the next modified-since listing starts from
+                    highWaterMark TEXT,
+                    lastFullListingAt INTEGER,
+                    lastRunAt INTEGER,
+                    lastOutcome TEXT,
+                    lastError TEXT
+                );
+                """)
+        }
         return migrator
     }
 

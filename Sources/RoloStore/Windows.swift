@@ -15,14 +15,13 @@ extension LocalCache {
         let limit = max(1, limit)
         return try read { db in
             let match = try SearchIndex.matchExpression(for: query, in: scope, db: db)
-            let providers = try LocalCache.providersByAccount(db)
             switch order {
             case .name, .nameDescending:
                 return try LocalCache.nameWindow(scope: scope, match: match, descending: order == .nameDescending,
-                                                 anchor: anchor, limit: limit, providers: providers, db: db)
+                                                 anchor: anchor, limit: limit, db: db)
             case .recentlyChanged:
                 return try LocalCache.recentWindow(scope: scope, match: match, anchor: anchor, limit: limit,
-                                                   providers: providers, db: db)
+                                                   db: db)
             }
         }
     }
@@ -82,13 +81,12 @@ extension LocalCache {
 
     private static let summaryColumns = """
         c.id, c.accountId, c.displayName, c.email, c.company, coalesce(c.mobile_phone, c.phone) AS phone, c.rank, c.updatedAt,
-        EXISTS (SELECT 1 FROM outbox o WHERE o.contactId = c.id) AS hasOutbox,
-        EXISTS (SELECT 1 FROM outbox o WHERE o.contactId = c.id AND o.lastError IS NOT NULL) AS hasFailure,
+        (SELECT o.state FROM outbox o WHERE o.contactId = c.id) AS delivery,
         EXISTS (SELECT 1 FROM conflict f WHERE f.contactId = c.id) AS hasConflict
         """
 
     private static func nameWindow(scope: AccountScope, match: String?, descending: Bool, anchor: WindowAnchor,
-                                   limit: Int, providers: [Int64: ProviderKind], db: Database) throws -> ContactWindow {
+                                   limit: Int, db: Database) throws -> ContactWindow {
         // Work in list direction: "forward" means down the list, which is rank DESC for Z–A.
         var low = RankSpace.lower, high = RankSpace.upper     // exclusive rank bounds of the read
         var forward = true
@@ -110,7 +108,7 @@ extension LocalCache {
         let direction = forward != descending ? "ASC" : "DESC"
         let rows = try fetchByRank(scope: scope, match: match, above: low, below: high, direction: direction,
                                    limit: limit + 1, db: db)
-        return try window(of: rows, limit: limit, forward: forward, anchor: anchor, providers: providers) {
+        return try window(of: rows, limit: limit, forward: forward, anchor: anchor) {
             // Is there anything above the anchor row?
             let rank = startingAt!
             let (aboveLow, aboveHigh) = descending ? (rank, RankSpace.upper) : (RankSpace.lower, rank)
@@ -122,9 +120,9 @@ extension LocalCache {
     /// Rows fetched one past `limit` in reading direction, as a window: the extra row says
     /// whether there is more beyond; for a window starting at a row, `hasRowsAbove` says
     /// whether anything comes before it.
-    private static func window(of rows: [Row], limit: Int, forward: Bool, anchor: WindowAnchor, providers: [Int64: ProviderKind],
+    private static func window(of rows: [Row], limit: Int, forward: Bool, anchor: WindowAnchor,
                                hasRowsAbove: () throws -> Bool) throws -> ContactWindow {
-        var summaries = rows.prefix(limit).map { summary($0, providers: providers) }
+        var summaries = rows.prefix(limit).map { summary($0) }
         let more = rows.count > limit
         if !forward { summaries.reverse() }
         return switch anchor {
@@ -167,7 +165,7 @@ extension LocalCache {
     // MARK: - Recently changed
 
     private static func recentWindow(scope: AccountScope, match: String?, anchor: WindowAnchor, limit: Int,
-                                     providers: [Int64: ProviderKind], db: Database) throws -> ContactWindow {
+                                     db: Database) throws -> ContactWindow {
         // List order is (updatedAt, id) descending.
         var keyset = ""
         var forward = true
@@ -195,7 +193,7 @@ extension LocalCache {
             WHERE \(account.sql) AND c.deletedAt IS NULL \(keyset) \(filter)
             ORDER BY c.updatedAt \(direction), c.id \(direction) LIMIT :limit
             """, arguments: arguments)
-        return try window(of: rows, limit: limit, forward: forward, anchor: anchor, providers: providers) {
+        return try window(of: rows, limit: limit, forward: forward, anchor: anchor) {
             guard case .startingAt(let cursor) = anchor else { return false }
             var probe: StatementArguments = ["updatedAt": cursor.updatedAt, "id": cursor.contactID.rawValue]
             let probeFilter = try recentFilter(match: match, db: db, arguments: &probe)
@@ -223,28 +221,21 @@ extension LocalCache {
 
     // MARK: - Helpers
 
-    static func providersByAccount(_ db: Database) throws -> [Int64: ProviderKind] {
-        var providers: [Int64: ProviderKind] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT id, provider FROM account") {
-            providers[row["id"]] = ProviderKind(rawValue: row["provider"]) ?? .local
-        }
-        return providers
-    }
-
-    static func summary(_ row: Row, providers: [Int64: ProviderKind]) -> ContactSummary {
+    static func summary(_ row: Row) -> ContactSummary {
         let id = ContactID(row["id"])
         let accountID: Int64 = row["accountId"]
+        // Local accounts have no outbox, so only a provider's contacts ever carry a marker.
         let marker: SyncMarker
         if row["hasConflict"] as Bool {
             marker = .conflict
-        } else if providers[accountID] == .local || providers[accountID] == nil {
-            marker = .none
-        } else if row["hasFailure"] as Bool {
-            marker = .failed
-        } else if row["hasOutbox"] as Bool {
-            marker = .pending
         } else {
-            marker = .none
+            switch row["delivery"] as String? {
+            case DeliveryState.pending.rawValue?: marker = .pending
+            case DeliveryState.sending.rawValue?: marker = .sending
+            case DeliveryState.failed.rawValue?: marker = .failed
+            case DeliveryState.conflict.rawValue?: marker = .conflict
+            default: marker = .none
+            }
         }
         return ContactSummary(id: id, accountID: accountID, displayName: row["displayName"], email: row["email"],
                               company: row["company"], phone: row["phone"], marker: marker,

@@ -104,98 +104,52 @@ extension LocalCache {
         } }
     }
 
-    /// Applies an edit to a contact, with its outbox entry and audit row, in one transaction,
+    /// Applies an edit to a contact, with its history row and outbox entry, in one transaction,
     /// and clears the contact's draft. Returns the contact as stored and the changes made
     /// (empty when the edit changed nothing; then nothing is written).
     @discardableResult
     public func updateContact(_ id: ContactID, edit: ContactEdit, author: Author,
                               adding definitions: [FieldDefinition] = []) throws -> (contact: Contact, deltas: [FieldDelta]) {
-        try write { db in
-            guard var contact = try ContactRows.load(id: id.rawValue, db: db) else {
-                throw RoloError.notFound("no contact \(id.shortID)")
-            }
-            try LocalCache.append(definitions, accountID: contact.accountID, db: db)
-            let deltas = edit.deltas(against: contact)
-            try LocalCache.deleteDraft(.contact(id, accountID: contact.accountID), db: db)
-            guard !deltas.isEmpty else { return (contact, []) }
-            contact = edit.applied(to: contact)
-            contact.updatedAt = clock()
-            let index = try SearchIndex.Batch(db)
-            try ContactRows.update(contact, index: index, db: db)
-            try index.flush()
-            try self.recordOutbox(.update, contact: contact, deltas: deltas, db: db)
-            try self.recordAudit("update", contact: contact, deltas: deltas, author: author, db: db)
-            return (contact, deltas)
+        try write { db in try update(id, edit: edit, author: author, adding: definitions, db: db) }
+    }
+
+    func update(_ id: ContactID, edit: ContactEdit, author: Author, adding definitions: [FieldDefinition],
+                db: Database) throws -> (contact: Contact, deltas: [FieldDelta]) {
+        guard var contact = try ContactRows.load(id: id.rawValue, db: db) else {
+            throw RoloError.notFound("no contact \(id.shortID)")
         }
+        try LocalCache.append(definitions, accountID: contact.accountID, db: db)
+        let deltas = edit.deltas(against: contact)
+        try LocalCache.deleteDraft(.contact(id, accountID: contact.accountID), db: db)
+        guard !deltas.isEmpty else { return (contact, []) }
+        contact = edit.applied(to: contact)
+        contact.updatedAt = clock()
+        let index = try SearchIndex.Batch(db)
+        try ContactRows.update(contact, index: index, db: db)
+        try index.flush()
+        try recordEdit("update", contact: contact, deltas: deltas, author: author, db: db)
+        try queueForProvider(contactID: id.rawValue, accountID: contact.accountID, db: db)
+        return (contact, deltas)
     }
 
     /// Marks a contact deleted (it leaves the list and the index at once) and queues the delete
-    /// for its provider, with an audit row, in one transaction.
+    /// for its provider, with a history row, in one transaction.
     public func deleteContact(_ id: ContactID, author: Author) throws {
-        try write { db in
-            guard let contact = try ContactRows.load(id: id.rawValue, db: db),
-                  let rank = try Int64.fetchOne(db, sql: "SELECT rank FROM contact WHERE id = ?", arguments: [id.rawValue]) else {
-                throw RoloError.notFound("no contact \(id.shortID)")
-            }
-            let now = clock().millisecondsSinceEpoch
-            try db.execute(sql: "UPDATE contact SET deletedAt = ?, updatedAt = ? WHERE id = ?", arguments: [now, now, id.rawValue])
-            try SearchIndex.remove(rank: rank, db: db)
-            try LocalCache.deleteDraft(.contact(id, accountID: contact.accountID), db: db)
-            let deltas = LocalCache.allFields(of: contact).map { FieldDelta(key: $0.key, before: $0.after, after: nil) }
-            try self.recordOutbox(.delete, contact: contact, deltas: [], db: db)
-            try self.recordAudit("delete", contact: contact, deltas: deltas, author: author, db: db)
-        }
+        try write { db in try delete(id, author: author, db: db) }
     }
 
-    /// Undoes the newest edit in the scope that has not reached a provider: puts the fields
-    /// back, brings a deleted contact back, or removes a contact that was only created here.
-    /// Returns nil when there is nothing to undo.
-    @discardableResult
-    public func undoLastEdit(in scope: AccountScope, author: Author) throws -> UndoOutcome? {
-        try write { db in
-            let (lower, upper) = LocalCache.accountIDRange(scope)
-            guard let entry = try Row.fetchOne(db, sql: """
-                SELECT * FROM outbox WHERE accountId BETWEEN ? AND ? ORDER BY id DESC LIMIT 1
-                """, arguments: [lower, upper]) else { return nil }
-            let entryID: Int64 = entry["id"]
-            let contactID = ContactID(entry["contactId"])
-            let deltas = DeltaCoding.decode(entry["deltas"])
-            guard let operation = OutboxOperation(rawValue: entry["operation"]),
-                  var contact = try ContactRows.load(id: contactID.rawValue, db: db, includeDeleted: true) else {
-                try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [entryID])
-                return nil
-            }
-            try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [entryID])
-            let index = try SearchIndex.Batch(db)
-            switch operation {
-            case .update:
-                let reverted = deltas.map(\.reverted)
-                contact = ContactEdit(deltas: reverted).applied(to: contact)
-                contact.updatedAt = clock()
-                try ContactRows.update(contact, index: index, db: db)
-                try index.flush()
-                try self.recordAudit("undo update", contact: contact, deltas: reverted, author: author, db: db)
-                return UndoOutcome(kind: .update, contactID: contactID, displayName: contact.displayName, deltas: reverted)
-            case .create:
-                // A create's outbox entry holds no copy of the contact: the row is the record.
-                let reverted = LocalCache.allFields(of: contact).map(\.reverted)
-                try self.recordAudit("undo create", contact: contact, deltas: reverted, author: author, db: db)
-                if let rank = try Int64.fetchOne(db, sql: "SELECT rank FROM contact WHERE id = ?", arguments: [contactID.rawValue]) {
-                    try SearchIndex.remove(rank: rank, db: db)
-                }
-                try db.execute(sql: "DELETE FROM contact WHERE id = ?", arguments: [contactID.rawValue])
-                return UndoOutcome(kind: .create, contactID: contactID, displayName: contact.displayName, deltas: reverted)
-            case .delete:
-                let reverted = LocalCache.allFields(of: contact)
-                let now = clock().millisecondsSinceEpoch
-                try db.execute(sql: "UPDATE contact SET deletedAt = NULL, updatedAt = ? WHERE id = ?", arguments: [now, contactID.rawValue])
-                let rank = try Int64.fetchOne(db, sql: "SELECT rank FROM contact WHERE id = ?", arguments: [contactID.rawValue])!
-                index.add(contact, rank: rank)
-                try index.flush()
-                try self.recordAudit("undo delete", contact: contact, deltas: reverted, author: author, db: db)
-                return UndoOutcome(kind: .delete, contactID: contactID, displayName: contact.displayName, deltas: reverted)
-            }
+    func delete(_ id: ContactID, author: Author, db: Database) throws {
+        guard let contact = try ContactRows.load(id: id.rawValue, db: db),
+              let rank = try Int64.fetchOne(db, sql: "SELECT rank FROM contact WHERE id = ?", arguments: [id.rawValue]) else {
+            throw RoloError.notFound("no contact \(id.shortID)")
         }
+        let now = clock().millisecondsSinceEpoch
+        try db.execute(sql: "UPDATE contact SET deletedAt = ?, updatedAt = ? WHERE id = ?", arguments: [now, now, id.rawValue])
+        try SearchIndex.remove(rank: rank, db: db)
+        try LocalCache.deleteDraft(.contact(id, accountID: contact.accountID), db: db)
+        let deltas = LocalCache.allFields(of: contact).map { FieldDelta(key: $0.key, before: $0.after, after: nil) }
+        try recordEdit("delete", contact: contact, deltas: deltas, author: author, db: db)
+        try queueForProvider(contactID: id.rawValue, accountID: contact.accountID, db: db)
     }
 
     // MARK: - Pieces shared by the writes
@@ -217,14 +171,10 @@ extension LocalCache {
                 """).execute(arguments: [stored.id!.rawValue, stored.accountID, remote.id, remote.modifiedAt,
                                          BaseRecord.encode(base), ContentHash.of(base), clock().millisecondsSinceEpoch])
             try recordAudit("import", contact: stored, deltas: deltas, author: author, db: db)
-            if let agreed {
-                let unsent = BaseRecord.changes(from: agreed, to: stored)
-                if !unsent.isEmpty { try recordOutbox(.update, contact: stored, deltas: unsent, db: db) }
-            }
+            if agreed != nil { try queueForProvider(contactID: stored.id!.rawValue, accountID: stored.accountID, db: db) }
         } else {
-            // A create's outbox entry needs no copy of the fields: the contact row is what is sent.
-            try recordOutbox(.create, contact: stored, deltas: [], db: db)
-            try recordAudit("create", contact: stored, deltas: deltas, author: author, db: db)
+            try recordEdit("create", contact: stored, deltas: deltas, author: author, db: db)
+            try queueForProvider(contactID: stored.id!.rawValue, accountID: stored.accountID, db: db)
         }
         return stored
     }
@@ -234,17 +184,19 @@ extension LocalCache {
         contact.keysWithValues.map { FieldDelta(key: $0, before: nil, after: contact.value(of: $0)) }
     }
 
-    func recordOutbox(_ operation: OutboxOperation, contact: Contact, deltas: [FieldDelta], db: Database) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO outbox (contactId, accountId, operation, deltas, createdAt) VALUES (?, ?, ?, ?, ?)
-            """).execute(arguments: [contact.id!.rawValue, contact.accountID, operation.rawValue, DeltaCoding.encode(deltas),
-                             clock().millisecondsSinceEpoch])
+    /// An edit of the user's: an audit row that undo can reach until it reaches the provider.
+    func recordEdit(_ action: String, contact: Contact, deltas: [FieldDelta], author: Author, db: Database) throws {
+        try recordAudit(action, contact: contact, deltas: deltas, author: author, undo: "open", db: db)
     }
 
-    func recordAudit(_ action: String, contact: Contact, deltas: [FieldDelta], author: Author, db: Database) throws {
+    /// A line of the audit log. `source` says whose change it was: the user's, or the
+    /// provider's (applied by a sync); `undo` whether undo can reach it.
+    func recordAudit(_ action: String, contact: Contact, deltas: [FieldDelta], author: Author, undo: String = "no",
+                     source: String = "user", db: Database) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO audit (at, user, clientAddress, contactId, contactUid, action, deltas) VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO audit (at, user, clientAddress, contactId, contactUid, action, deltas, accountId, undo, source)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [clock().millisecondsSinceEpoch, author.user, author.clientAddress, contact.id!.rawValue,
-                             contact.uid, action, DeltaCoding.encode(deltas)])
+                             contact.uid, action, DeltaCoding.encode(deltas), contact.accountID, undo, source])
     }
 }

@@ -42,8 +42,10 @@ struct EndToEndTests {
         let custom = try #require(contact["custom"] as? [String: [String: Any]])
         #expect(custom["class_of_license"]?["value"] as? String == "Gold ✓")
         let sync = try #require(contact["sync"] as? [String: Any])
-        #expect(sync["pending_edits"] as? Int == 1)
-        #expect(sync["state"] as? String == "1 edit waiting to be sent")
+        let outbox = try #require(sync["outbox"] as? [String: Any])
+        #expect(outbox["kind"] as? String == "update")
+        #expect(outbox["state"] as? String == "pending")
+        #expect(sync["state"] as? String == "changes waiting to be sent")
         #expect(sync["remote_id"] as? String == "43aaf5af35f866b1edba7")
     }
 

@@ -29,7 +29,7 @@ struct FileTests {
         #expect(withoutIDs(second.stdout) == withoutIDs(first.stdout))
         // Provider ids came along: linked contacts are not queued as creates.
         let accounts = try #require(try Rolo.json(try target("accounts", "--json").stdout) as? [[String: Any]])
-        #expect(accounts.first { $0["name"] as? String == "notifuse-demo" }?["pending_edits"] as? Int == 4)
+        #expect(accounts.first { $0["name"] as? String == "notifuse-demo" }?["pending"] as? Int == 4)
     }
 
     @Test(arguments: ["4.0", "3.0"])

@@ -1,5 +1,6 @@
 import Foundation
 import RoloCore
+import RoloProviders
 import RoloStore
 import Testing
 
@@ -73,7 +74,7 @@ struct Rolo {
     /// Puts contacts straight into the cache, unchecked — as a provider pull may bring text no
     /// person could type (escape sequences in a name).
     func seed(_ contacts: [[StandardField: String]], account: String = "local", provider: ProviderKind = .local) throws {
-        let cache = try LocalCache(path: cache)
+        let cache = try LocalCache(path: cache, catalog: .standard)
         let target = try cache.account(named: account) ?? cache.createAccount(name: account, provider: provider)
         try cache.insertContacts(contacts.map { Contact(accountID: target.id, fields: $0) }, author: Author(user: "pull", clientAddress: nil))
     }

@@ -1,5 +1,11 @@
 import Testing
 @testable import RoloCore
+import RoloProviders
+
+extension ProviderKind {
+    /// The rules of a provider this rolo knows, as its adapter states them.
+    var rules: ProviderRules { ProviderCatalog.standard.profile(for: self)!.rules }
+}
 
 /// What people type into standard fields, good and hostile. Each refusal says what is wrong,
 /// and once a whole contact is checked, which field it is about.
@@ -424,20 +430,23 @@ struct CustomKeyTests {
 
 @Suite("Notifuse slots")
 struct NotifuseSlotTests {
+    let rules = ProviderKind.notifuse.rules
+
     @Test func thereAreFiveSlotsOfEachOfFourTypes() {
-        #expect(NotifuseSlots.all.count == 20)
-        #expect(NotifuseSlots.all.first { $0.type == .json }?.slot == "custom_json_1")
-        #expect(NotifuseSlots.all.filter { $0.type == .datetime }.map(\.slot).last == "custom_datetime_5")
+        #expect(NotifuseProfile.slots.count == 20)
+        #expect(NotifuseProfile.slots.first { $0.type == .json }?.id == "custom_json_1")
+        #expect(NotifuseProfile.slots.filter { $0.type == .datetime }.map(\.id).last == "custom_datetime_5")
+        #expect(rules.slotTypes == [.text, .number, .datetime, .json])
     }
 
     @Test func aNewFieldTakesTheFirstFreeSlotOfItsType() {
         let taken = [FieldDefinition(key: "a", type: .text, providerRef: "custom_string_1"),
                      FieldDefinition(key: "b", type: .text, providerRef: "custom_string_3")]
-        #expect(NotifuseSlots.freeSlot(for: .text, taken: taken) == "custom_string_2")
-        #expect(NotifuseSlots.freeSlot(for: .number, taken: taken) == "custom_number_1")
+        #expect(rules.freeSlot(for: .text, taken: taken)?.id == "custom_string_2")
+        #expect(rules.freeSlot(for: .number, taken: taken)?.id == "custom_number_1")
         let full = (1...5).map { FieldDefinition(key: "n\($0)", type: .number, providerRef: "custom_number_\($0)") }
-        #expect(NotifuseSlots.freeSlot(for: .number, taken: full) == nil)
-        #expect(NotifuseSlots.freeSlot(for: .bool, taken: []) == nil)
+        #expect(rules.freeSlot(for: .number, taken: full) == nil)
+        #expect(rules.freeSlot(for: .bool, taken: []) == nil)
     }
 }
 

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 @testable import RoloStore
 import RoloCore
+import RoloProviders
 
 @Suite("The cache file")
 struct CacheFileTests {
@@ -16,7 +17,8 @@ struct CacheFileTests {
                             "2026-11-25 full-text index for the live filter",
                             "2026-11-25 kept count of waiting edits",
                             "2026-11-25 letters and digits as separate words in the index",
-                            "2026-11-25 shown names and unreachable account tokens in the index"])
+                            "2026-11-25 shown names and unreachable account tokens in the index",
+                            "2026-12-06 delivery outbox, edit history, sync state"])
         #expect(try cache.read { db in try Schema.migrator.hasCompletedMigrations(db) })
     }
 
@@ -38,9 +40,13 @@ struct CacheFileTests {
                     """)
             }
         }
-        let cache = try LocalCache(path: path)
-        #expect(try cache.pendingEditCount(in: .all) == 2)
+        let cache = try LocalCache(path: path, catalog: .standard)
+        // The two edits of one contact the provider never had are one create waiting.
+        #expect(try cache.pendingEditCount(in: .all) == 1)
+        #expect(try cache.outbox().map(\.kind) == [.create])
         #expect(try cache.pendingEditCount(in: .account(1)) == 0)
+        // Both edits are still within undo's reach.
+        #expect(try cache.undoableEditCount(in: .all) == 0, "the old cache had no audit rows for them")
         // The index is rebuilt with the words cut the current way (none was written above).
         #expect(try cache.window(in: .all, matching: ContactQuery("adams703"), limit: 5).rows.count == 1)
         #expect(try cache.window(in: .all, matching: ContactQuery("email:70358"), limit: 5).rows.count == 1)
@@ -65,7 +71,7 @@ struct CacheFileTests {
                     """)
             }
         }
-        let cache = try LocalCache(path: path)
+        let cache = try LocalCache(path: path, catalog: .standard)
         #expect(try cache.names(in: .account(1), query: "a") == ["Aaliyah Nguyen"])
         #expect(try cache.names(in: .account(1), query: "\"aaliyah nguyen\"") == ["Aaliyah Nguyen"])
         #expect(try cache.names(in: .account(1), query: "555") == ["+15550001111"])
@@ -82,11 +88,11 @@ struct CacheFileTests {
     @Test func contactsSurviveClosingAndReopeningAndTheFileIsPrivate() throws {
         let path = temporaryPath("rolo.sqlite")
         do {
-            let cache = try LocalCache(path: path)
+            let cache = try LocalCache(path: path, catalog: .standard)
             let account = try cache.defaultAccount()
             try cache.insertContact(person("Rob", "Howard", account: account.id), author: tester)
         }
-        let reopened = try LocalCache(path: path)
+        let reopened = try LocalCache(path: path, catalog: .standard)
         #expect(try reopened.names(in: .all) == ["Rob Howard"])
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
@@ -100,7 +106,7 @@ struct CacheFileTests {
         // is not changed under the other connections, and starting stays quick.
         let path = temporaryPath("rolo.sqlite")
         func openAndReadSchemaVersion() throws -> Int {
-            let cache = try LocalCache(path: path)
+            let cache = try LocalCache(path: path, catalog: .standard)
             return try cache.read { db in try Int.fetchOne(db, sql: "PRAGMA schema_version") ?? -1 }
         }
         let created = try openAndReadSchemaVersion()
@@ -111,10 +117,10 @@ struct CacheFileTests {
 
     @Test func aSecondConnectionReadsWhileTheFirstWrites() throws {
         let path = temporaryPath("rolo.sqlite")
-        let writer = try LocalCache(path: path)
+        let writer = try LocalCache(path: path, catalog: .standard)
         let account = try writer.defaultAccount()
         try writer.insertContact(person("Ann", "Lee", account: account.id), author: tester)
-        let reader = try LocalCache(path: path)
+        let reader = try LocalCache(path: path, catalog: .standard)
         try writer.writer.write { db in
             try db.execute(sql: "UPDATE contact SET displayName = 'Changing' WHERE 0")
             // While this transaction is open, the other process still reads the committed state.
@@ -126,7 +132,7 @@ struct CacheFileTests {
         let path = temporaryPath("notes.sqlite")
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try String(repeating: "these are not the droids\n", count: 200).write(toFile: path, atomically: true, encoding: .utf8)
-        let error = #expect(throws: RoloError.self) { try LocalCache(path: path) }
+        let error = #expect(throws: RoloError.self) { try LocalCache(path: path, catalog: .standard) }
         let message = error.map { "\($0)" } ?? ""
         #expect(message.contains(path))
         #expect(message.contains("not a usable rolo cache"))
@@ -139,18 +145,18 @@ struct CacheFileTests {
         let other = try DatabaseQueue(path: path)
         try other.write { db in try db.execute(sql: "CREATE TABLE songs (title TEXT)") }
         try other.close()
-        let error = #expect(throws: RoloError.self) { try LocalCache(path: path) }
+        let error = #expect(throws: RoloError.self) { try LocalCache(path: path, catalog: .standard) }
         #expect("\(error!)".contains("another program"))
         #expect("\(error!)".contains(path))
     }
 
     @Test func aCacheFromANewerRoloIsRefused() throws {
         let path = temporaryPath("rolo.sqlite")
-        _ = try LocalCache(path: path)
+        _ = try LocalCache(path: path, catalog: .standard)
         let raw = try DatabaseQueue(path: path)
         try raw.write { db in try db.execute(sql: "INSERT INTO grdb_migrations VALUES ('2099-01-01 from the future')") }
         try raw.close()
-        let error = #expect(throws: RoloError.self) { try LocalCache(path: path) }
+        let error = #expect(throws: RoloError.self) { try LocalCache(path: path, catalog: .standard) }
         #expect("\(error!)".contains("newer version of rolo"))
     }
 }

@@ -1,12 +1,13 @@
 import Foundation
 @testable import RoloStore
 import RoloCore
+import RoloProviders
 
 let tester = Author(user: "tester", clientAddress: "192.0.2.7")
 
 /// A fresh in-memory cache with its default local account.
 func makeCache() throws -> (LocalCache, Account) {
-    let cache = try LocalCache()
+    let cache = try LocalCache(catalog: .standard)
     return (cache, try cache.defaultAccount())
 }
 

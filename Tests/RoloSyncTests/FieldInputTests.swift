@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import RoloCore
+import RoloProviders
 @testable import RoloSync
 
 /// Reading `key=value` text, and turning it into typed, checked values for one account.
@@ -60,7 +61,7 @@ struct FieldAssignmentTests {
 @Suite("Field input: typed values per field definition")
 struct FieldInputTests {
     /// An iVvy-like account whose fields cover every type.
-    let input = FieldInput(account: Account(id: 7, name: "events", provider: .ivvy), definitions: [
+    let input = FieldInput(account: Account(id: 7, name: "events", profile: IvvyProfile.profile), definitions: [
         FieldDefinition(key: "guests", type: .number),
         FieldDefinition(key: "born", type: .date),
         FieldDefinition(key: "arrives", type: .datetime),
@@ -187,7 +188,7 @@ struct FieldInputTests {
 
 @Suite("Field input: standard fields")
 struct StandardFieldInputTests {
-    let input = FieldInput(account: Account(id: 1, name: "local", provider: .local), definitions: [])
+    let input = FieldInput(account: Account(id: 1, name: "local", profile: .local), definitions: [])
 
     func text(_ assignment: String) throws -> String? {
         let (change, _) = try input.resolve(try FieldAssignment(parsing: assignment), existing: nil)

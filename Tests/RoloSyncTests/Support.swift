@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import RoloCore
 import RoloInterchange
+import RoloProviders
 @testable import RoloStore
 @testable import RoloSync
 
@@ -15,9 +16,9 @@ let editor = Author(user: "morgan", clientAddress: "198.51.100.23")
 let frozenNow = Timestamp(parsing: "2026-11-25T10:00:00Z")!
 
 /// A service over a new in-memory cache whose clock never moves.
-func freshService(author: Author = editor) throws -> (service: ContactService, cache: LocalCache) {
-    let cache = try LocalCache(clock: { frozenNow })
-    return (ContactService(cache: cache, author: author), cache)
+func freshService(author: Author = editor) throws -> (service: RoloServices, cache: LocalCache) {
+    let cache = try LocalCache(catalog: .standard, clock: { frozenNow })
+    return (RoloServices(cache: cache, author: author), cache)
 }
 
 /// `key=value` texts as assignments, the way `rolo add` and `rolo set` read them.
@@ -72,10 +73,10 @@ extension LocalCache {
     }
 }
 
-extension ContactService {
+extension RoloServices {
     /// The display names of every live contact in the scope, in list order.
     func listedNames(in scope: AccountScope = .all, matching query: String? = nil) throws -> [String] {
-        try window(in: scope, matching: query.map(ContactQuery.init), limit: 1000).rows.map(\.displayName)
+        try reader.window(in: scope, matching: query.map(ContactQuery.init), limit: 1000).rows.map(\.displayName)
     }
 }
 

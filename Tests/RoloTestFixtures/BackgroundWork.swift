@@ -1,3 +1,4 @@
+import RoloSync
 import RoloViewModels
 
 extension AppModel {
@@ -7,14 +8,21 @@ extension AppModel {
         for effect in effects {
             switch effect {
             case .count(let generation, let scope, let query):
-                let matches = try? service.count(in: scope, matching: query)
+                let matches = try? services.reader.count(in: scope, matching: query)
                 handle(.counted(generation: generation, matches: matches ?? nil))
             case .locate(let generation, let scope, let query, let order, let cursor):
-                let position = try? service.position(of: cursor, in: scope, matching: query, order: order)
+                let position = try? services.reader.position(of: cursor, in: scope, matching: query, order: order)
                 handle(.located(generation: generation, contact: cursor.contactID, position: position ?? nil))
             default:
                 break
             }
         }
+    }
+}
+
+extension AppModel {
+    /// A model over the real services of a cache (the fixture's, in tests).
+    public convenience init(service: RoloServices, size: Size, options: AppOptions = AppOptions()) throws {
+        try self.init(services: AppServices(service), size: size, options: options)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import RoloCore
+import RoloProviders
 import RoloStore
 import RoloSync
 
@@ -18,8 +19,8 @@ public enum Fixture {
         String(format: "00000000-0000-4000-8000-%012d", number)
     }
 
-    public static func service(people: [Person] = Fixture.people, withProviders: Bool = true) throws -> ContactService {
-        let cache = try LocalCache(clock: clock)
+    public static func service(people: [Person] = Fixture.people, withProviders: Bool = true) throws -> RoloServices {
+        let cache = try LocalCache(catalog: .standard, clock: clock)
         let local = try cache.defaultAccount()
         var accounts = [local.id]
         if withProviders {
@@ -38,7 +39,7 @@ public enum Fixture {
             let remote = person.account == 0 ? nil : RemoteReference(id: "remote-\(index + 1)", modifiedAt: nil)
             try cache.insertContacts([contact], remotes: [remote], author: author)
         }
-        return ContactService(cache: cache, author: author)
+        return RoloServices(cache: cache, author: author)
     }
 
     public struct Person: Sendable {

@@ -135,10 +135,10 @@ struct BrowsingTests {
         let people = Fixture.people + [Fixture.Person(0, [.firstName: "Opal", .email: "opal@example.com"],
                                                       custom: ["diet": .select("veg"), "topics": .multiselect(["ws", "kn", "old"])])]
         let service = try Fixture.service(people: people)
-        let local = try #require(try service.accounts().first { $0.provider == .local })
-        _ = try service.addCustomField(key: "diet", type: .select, label: "Diet",
+        let local = try #require(try service.accounts.accounts().first { $0.provider == .local })
+        _ = try service.accounts.addCustomField(key: "diet", type: .select, label: "Diet",
                                        options: [SelectOption(value: "veg", label: "Vegetarian")], to: local)
-        _ = try service.addCustomField(key: "topics", type: .multiselect, label: "Topics",
+        _ = try service.accounts.addCustomField(key: "topics", type: .multiselect, label: "Topics",
                                        options: [SelectOption(value: "kn", label: "Keynotes"), SelectOption(value: "ws", label: "Workshops")],
                                        to: local)
         let model = try makeModel(service)

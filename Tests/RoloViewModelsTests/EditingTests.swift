@@ -8,7 +8,7 @@ import Testing
 @Suite("Editing: the form, saving, validation, drafts, undo")
 struct EditingTests {
     /// The model with Rob Howard selected.
-    func robModel(_ service: ContactService? = nil, readOnly: Bool = false) throws -> AppModel {
+    func robModel(_ service: RoloServices? = nil, readOnly: Bool = false) throws -> AppModel {
         let model = try makeModel(service, readOnly: readOnly)
         model.command("filter howard")
         model.press(.enter)
@@ -16,7 +16,7 @@ struct EditingTests {
         return model
     }
 
-    @Test func typingInAFieldAndSavingWritesContactOutboxAndAudit() throws {
+    @Test func typingInAFieldAndSavingWritesContactAndHistory() throws {
         let service = try Fixture.service()
         let model = try robModel(service)
         let id = try #require(model.list.selected?.id)
@@ -37,14 +37,14 @@ struct EditingTests {
         #expect(model.focus == .detail)
         #expect(model.message?.tone == .success)
         #expect(model.message?.text == "Saved Rob Howard (2 fields)")
-        let stored = try service.contact(id)
+        let stored = try service.reader.contact(id)
         #expect(stored[.city] == "Austin")
         #expect(stored.custom["plan"] == .text("platinum"))
-        let outbox = try service.outbox(for: id)
-        #expect(outbox.last?.operation == .update)
-        #expect(Set(outbox.last!.deltas.map(\.key)) == [.standard(.city), .custom("plan")])
-        #expect(try service.audit(for: id).first?.author == Fixture.author)
-        #expect(try service.drafts().isEmpty)
+        let history = try service.reader.audit(for: id)
+        #expect(history.first?.action == "update")
+        #expect(Set(history.first!.deltas.map(\.key)) == [.standard(.city), .custom("plan")])
+        #expect(history.first?.author == Fixture.author)
+        #expect(try service.drafts.drafts().isEmpty)
         #expect(model.detail?.contact[.city] == "Austin")
     }
 
@@ -62,14 +62,14 @@ struct EditingTests {
         model.press(.control("s"))
         #expect(model.form != nil, "the form stays open")
         #expect(model.message?.text.contains("marked in red") == true)
-        #expect(try service.contact(model.list.selected!.id).email == "rob@example.com")
+        #expect(try service.reader.contact(model.list.selected!.id).email == "rob@example.com")
         // Fixing it lets the save through.
         model.focusField(.standard(.email))
         model.press(.enter, .control("u"))
         model.type("robert@example.com")
         model.press(.enter, .control("s"))
         #expect(model.form == nil)
-        #expect(try service.contact(model.list.selected!.id).email == "robert@example.com")
+        #expect(try service.reader.contact(model.list.selected!.id).email == "robert@example.com")
     }
 
     @Test func typedValuesAreCheckedByType() throws {
@@ -99,10 +99,10 @@ struct EditingTests {
         model.press(.character("x"))
         #expect(model.form?.focused?.isCleared == true)
         model.press(.control("s"))
-        let stored = try service.contact(id)
+        let stored = try service.reader.contact(id)
         #expect(stored.custom["vip"] == .bool(false))
         #expect(stored[.jobTitle] == nil)
-        let deltas = try service.outbox(for: id).last!.deltas
+        let deltas = try service.reader.audit(for: id).first!.deltas
         #expect(deltas.contains(FieldDelta(key: .standard(.jobTitle), before: .text("Founder, CEO"), after: nil)))
     }
 
@@ -122,14 +122,14 @@ struct EditingTests {
         #expect(model.form != nil && model.overlay == nil)
         model.press(.escape, .character("d"))
         #expect(model.form == nil)
-        #expect(try service.contact(id)[.city] == "Dallas")
-        #expect(try service.drafts().isEmpty)
+        #expect(try service.reader.contact(id)[.city] == "Dallas")
+        #expect(try service.drafts.drafts().isEmpty)
         model.press(.character("e"))
         model.focusField(.standard(.city))
         model.press(.enter, .control("u"))
         model.type("Lyon")
         let effects = model.press(.escape, .escape, .character("s"))
-        #expect(try service.contact(id)[.city] == "Lyon")
+        #expect(try service.reader.contact(id)[.city] == "Lyon")
         #expect(!effects.contains(.quit), "saving from the question closes the form, not rolo")
         #expect(model.form == nil && model.focus == .detail)
     }
@@ -147,7 +147,7 @@ struct EditingTests {
         guard case .dialog(let dialog)? = model.overlay else { Issue.record("no question"); return }
         #expect(dialog.choices.map(\.label) == ["save and quit", "discard and quit", "keep editing"])
         let effects = model.press(.character("s"))
-        #expect(try service.contact(id)[.city] == "Nice")
+        #expect(try service.reader.contact(id)[.city] == "Nice")
         #expect(effects.contains(.quit))
     }
 
@@ -161,7 +161,7 @@ struct EditingTests {
         model.press(.escape)
         model.command("w")
         #expect(model.form == nil)
-        #expect(try service.contact(model.list.selected!.id)[.postcode] == "75201")
+        #expect(try service.reader.contact(model.list.selected!.id)[.postcode] == "75201")
     }
 
     @Test func everyKeystrokeIsInTheDraftAndARestartOffersIt() throws {
@@ -171,7 +171,7 @@ struct EditingTests {
         model.focusField(.standard(.city))
         model.press(.enter, .control("u"))
         model.type("Fort Worth 山")
-        let draft = try #require(try service.drafts().first)
+        let draft = try #require(try service.drafts.drafts().first)
         #expect(draft.payload.contains("Fort Worth 山"))
 
         // The session dies here; a new one starts on the same cache.
@@ -185,8 +185,8 @@ struct EditingTests {
         #expect(next.form?.focused?.input == "Fort Worth 山")
         next.type("田")
         next.press(.enter, .control("s"))
-        #expect(try service.contact(next.list.selected!.id)[.city] == "Fort Worth 山田")
-        #expect(try service.drafts().isEmpty)
+        #expect(try service.reader.contact(next.list.selected!.id)[.city] == "Fort Worth 山田")
+        #expect(try service.drafts.drafts().isEmpty)
     }
 
     @Test func aDraftCanBeDiscardedOrLeftForLater() throws {
@@ -199,10 +199,10 @@ struct EditingTests {
         let later = try makeModel(service)
         later.press(.character("l"))
         #expect(later.overlay == nil)
-        #expect(try service.drafts().count == 1)
+        #expect(try service.drafts.drafts().count == 1)
         let discarding = try makeModel(service)
         discarding.press(.character("d"))
-        #expect(try service.drafts().isEmpty)
+        #expect(try service.drafts.drafts().isEmpty)
     }
 
     @Test func aNewContactNeedsWhatItsProviderNeeds() throws {
@@ -229,7 +229,7 @@ struct EditingTests {
 
     @Test func oneRefusedSaveMarksEveryMissingRequiredField() throws {
         let service = try Fixture.service()
-        _ = try service.createAccount(name: "events", provider: .ivvy)
+        _ = try service.accounts.createAccount(name: "events", provider: .ivvy)
         let model = try makeModel(service, account: "events")
         model.press(.character("n"))
         model.type("Zoë")
@@ -273,7 +273,7 @@ struct EditingTests {
         #expect(model.context == .formInput)
         model.type("42")
         model.press(.enter, .control("s"))
-        #expect(try service.contact(id).custom["score"] == .number(42))
+        #expect(try service.reader.contact(id).custom["score"] == .number(42))
 
         // Notifuse: the new key takes a free slot of its type when saved.
         model.command("account notifuse")
@@ -282,8 +282,8 @@ struct EditingTests {
         model.press(.enter)
         model.type("gold")
         model.press(.enter, .control("s"))
-        let notifuse = try #require(try service.accounts().first { $0.name == "notifuse" })
-        let tier = try #require(try service.fieldDefinitions(accountID: notifuse.id).first { $0.key == "tier" })
+        let notifuse = try #require(try service.accounts.accounts().first { $0.name == "notifuse" })
+        let tier = try #require(try service.accounts.fieldDefinitions(accountID: notifuse.id).first { $0.key == "tier" })
         #expect(tier.providerRef == "custom_string_2")
     }
 
@@ -336,8 +336,8 @@ struct EditingTests {
     @Test func fieldsAddedByHandBecomeTheAccountsOnlyWithASave() throws {
         let service = try Fixture.service()
         let model = try makeModel(service, account: "notifuse")
-        let notifuse = try #require(try service.accounts().first { $0.name == "notifuse" })
-        let before = try service.fieldDefinitions(accountID: notifuse.id)
+        let notifuse = try #require(try service.accounts.accounts().first { $0.name == "notifuse" })
+        let before = try service.accounts.fieldDefinitions(accountID: notifuse.id)
         model.press(.character("e"))
         // Notifuse has five text slots and `plan` holds one: four more can be added, not five.
         for key in ["tier", "region_code", "badge", "nickname"] {
@@ -352,7 +352,7 @@ struct EditingTests {
         model.type("one_too_many")
         model.press(.enter)
         guard case .addField(let refused)? = model.overlay else { Issue.record("the sixth text field was accepted"); return }
-        #expect(refused.error == "all five text slots of notifuse are taken")
+        #expect(refused.error == "all 5 text slots of notifuse are taken")
         model.press(.escape)
 
         // A save refused for another field writes none of them.
@@ -361,14 +361,14 @@ struct EditingTests {
         model.type("not an email")
         model.press(.enter, .control("s"))
         #expect(model.form != nil)
-        #expect(try service.fieldDefinitions(accountID: notifuse.id) == before)
+        #expect(try service.accounts.fieldDefinitions(accountID: notifuse.id) == before)
 
         model.focusField(.standard(.email))
         model.press(.enter, .control("u"))
         model.type("olga@example.com")
         model.press(.enter, .control("s"))
         #expect(model.form == nil, "\(String(describing: model.message))")
-        let slots = try service.fieldDefinitions(accountID: notifuse.id).filter { $0.type == .text }.compactMap(\.providerRef)
+        let slots = try service.accounts.fieldDefinitions(accountID: notifuse.id).filter { $0.type == .text }.compactMap(\.providerRef)
         #expect(slots == (1...5).map { "custom_string_\($0)" })
     }
 
@@ -390,7 +390,7 @@ struct EditingTests {
         #expect(!error.isEmpty)
         model.handle(.externalEdit(field: field, text: "{\"theme\": \"dark\"}", message: nil))
         model.press(.control("s"))
-        let olga = try service.contact(model.list.selected!.id)
+        let olga = try service.reader.contact(model.list.selected!.id)
         #expect(olga.custom["preferences"] == .json(.object(["theme": .string("dark")])))
     }
 

@@ -3,9 +3,9 @@ import RoloSync
 import RoloTestFixtures
 @testable import RoloViewModels
 
-func makeModel(_ service: ContactService? = nil, width: Int = 80, height: Int = 24, readOnly: Bool = false,
+func makeModel(_ service: RoloServices? = nil, width: Int = 80, height: Int = 24, readOnly: Bool = false,
                account: String? = "local") throws -> AppModel {
-    try AppModel(service: service ?? Fixture.service(), size: Size(width: width, height: height),
+    try AppModel(services: AppServices(service ?? Fixture.service()), size: Size(width: width, height: height),
                  options: AppOptions(readOnly: readOnly, account: account, now: Fixture.clock))
 }
 

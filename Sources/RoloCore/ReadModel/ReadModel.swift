@@ -58,6 +58,7 @@ public enum WindowAnchor: Sendable, Hashable {
 public enum SyncMarker: Sendable, Hashable {
     case none
     case pending
+    case sending
     case failed
     case conflict
 
@@ -66,6 +67,7 @@ public enum SyncMarker: Sendable, Hashable {
         switch self {
         case .none: " "
         case .pending: "•"
+        case .sending: "↑"
         case .failed: "!"
         case .conflict: "≠"
         }
@@ -115,19 +117,24 @@ public enum SyncState: Sendable, Hashable {
     case localOnly
     /// The provider has the same version.
     case synced
-    /// Edits wait in the outbox.
-    case pending(edits: Int)
-    /// The last push failed; the edits are still in the outbox.
-    case failed(edits: Int, message: String)
-    /// The provider changed the same fields; the user must choose.
+    /// Changes wait in the outbox (a create, an update or a delete).
+    case pending(OutboxKind, attempts: Int, lastError: String?)
+    /// A sync is sending them now.
+    case sending(OutboxKind)
+    /// The provider refused them or they kept failing; still in the outbox.
+    case failed(OutboxKind, message: String)
+    /// The provider changed the same fields (or deleted the contact); the user must choose.
     case conflict(fields: [String])
 
     public var summary: String {
         switch self {
         case .localOnly: "local only"
         case .synced: "synced"
-        case .pending(let edits): edits == 1 ? "1 edit waiting to be sent" : "\(edits) edits waiting to be sent"
-        case .failed(let edits, let message): "sending \(edits == 1 ? "1 edit" : "\(edits) edits") failed: \(message)"
+        case .pending(let kind, let attempts, let error):
+            "\(kind.waitingPhrase) waiting to be sent"
+                + (attempts > 0 ? " (tried \(attempts) time\(attempts == 1 ? "" : "s")\(error.map { ": \($0)" } ?? ""))" : "")
+        case .sending(let kind): "\(kind.waitingPhrase) being sent"
+        case .failed(let kind, let message): "sending the \(kind.rawValue) failed: \(message)"
         case .conflict(let fields): "conflict in " + fields.joined(separator: ", ")
         }
     }
@@ -165,32 +172,63 @@ public struct ContactDetail: Sendable, Hashable {
     }
 }
 
-/// What kind of change an outbox entry carries to the provider.
-public enum OutboxOperation: String, Sendable, Hashable, Codable {
+/// What an outbox entry must do at the provider.
+public enum OutboxKind: String, Sendable, Hashable, Codable {
     case create, update, delete
 }
 
-/// An edit waiting to reach the provider.
+extension OutboxKind {
+    /// "changes", "a new contact", "a delete": what waits, in words.
+    public var waitingPhrase: String {
+        switch self {
+        case .create: "new contact"
+        case .update: "changes"
+        case .delete: "delete"
+        }
+    }
+}
+
+/// Where an outbox entry is on its way to the provider.
+public enum DeliveryState: String, Sendable, Hashable, Codable {
+    /// Waiting for the next sync (or for its retry time).
+    case pending
+    /// A sync is sending it now.
+    case sending
+    /// The provider refused it, or it kept failing; `lastError` says why.
+    case failed
+    /// The provider changed the same fields; it waits for the user to decide.
+    case conflict
+}
+
+/// A contact waiting to reach its provider: one entry per contact, whatever number of edits
+/// it carries (a create and later updates are one create).
 public struct OutboxEntry: Sendable, Hashable {
-    public let id: Int64
     public let contactID: ContactID
     public let accountID: Int64
-    public let operation: OutboxOperation
-    public let deltas: [FieldDelta]
-    public let createdAt: Timestamp
+    public let displayName: String
+    public let kind: OutboxKind
+    public let state: DeliveryState
     public let attempts: Int
+    public let nextAttemptAt: Timestamp?
     public let lastError: String?
+    public let idempotencyKey: String
+    public let createdAt: Timestamp
+    public let updatedAt: Timestamp
 
-    public init(id: Int64, contactID: ContactID, accountID: Int64, operation: OutboxOperation, deltas: [FieldDelta],
-                createdAt: Timestamp, attempts: Int, lastError: String?) {
-        self.id = id
+    public init(contactID: ContactID, accountID: Int64, displayName: String, kind: OutboxKind, state: DeliveryState,
+                attempts: Int, nextAttemptAt: Timestamp?, lastError: String?, idempotencyKey: String,
+                createdAt: Timestamp, updatedAt: Timestamp) {
         self.contactID = contactID
         self.accountID = accountID
-        self.operation = operation
-        self.deltas = deltas
-        self.createdAt = createdAt
+        self.displayName = displayName
+        self.kind = kind
+        self.state = state
         self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt
         self.lastError = lastError
+        self.idempotencyKey = idempotencyKey
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
     }
 }
 

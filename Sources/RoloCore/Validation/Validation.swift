@@ -202,15 +202,15 @@ public enum Validator {
             case .anyKeyAsText:
                 issues += checkCustomKey(key)
                 if value.type != .text {
-                    issues.append(ValidationIssue(field: "custom.\(key)", message: "\(rules.provider.displayName) stores custom values as text"))
+                    issues.append(ValidationIssue(field: "custom.\(key)", message: "\(rules.providerName) stores custom values as text"))
                 }
             case .fixedSlots:
                 issues.append(ValidationIssue(
                     field: "custom.\(key)",
-                    message: "is not a field of this Notifuse account; add it first so it gets a slot"))
+                    message: "is not a field of this \(rules.providerName) account; add it first so it gets a slot"))
             case .definedByProvider:
                 issues.append(ValidationIssue(
-                    field: "custom.\(key)", message: "is not one of the custom fields iVvy defines for this account"))
+                    field: "custom.\(key)", message: "is not one of the custom fields \(rules.providerName) defines for this account"))
             }
         }
         return issues

@@ -1,6 +1,5 @@
 import Foundation
 import RoloCore
-import RoloSync
 import RoloViewModels
 
 /// The TUI's loop: draw the model, wait for an event, let the model handle it, do the effects
@@ -8,13 +7,14 @@ import RoloViewModels
 /// as an event, so keys are never kept waiting.
 public enum TerminalApp {
     /// How the TUI ended, as an exit status: 0 quit, 129 hang-up, 143 terminated.
-    public static func run(service: ContactService, options: AppOptions, backendOptions: BackendOptions) throws -> Int32 {
+    public static func run(services: AppServices, options: AppOptions, backendOptions: BackendOptions) throws -> Int32 {
         let backend = try CursesBackend(options: backendOptions)
         defer { backend.shutdown() }
-        let model = try AppModel(service: service, size: backend.size, options: options)
+        let model = try AppModel(services: services, size: backend.size, options: options)
         if let warning = backend.startupWarning { model.notify(warning, tone: .warning) }
-        let inbox = Inbox()
-        let counter = BackgroundCounter(service: service, inbox: inbox, backend: backend)
+        let waker = Waker(backend)
+        let inbox = Inbox(wake: { waker.wake() })
+        let background = BackgroundWork(services: services, inbox: inbox)
         let frames = FrameLog(path: ProcessInfo.processInfo.environment["ROLO_FRAME_LOG"])
         var pending: [Effect] = []
 
@@ -44,9 +44,9 @@ public enum TerminalApp {
                 case .quit:
                     return 0
                 case .count(let generation, let scope, let query):
-                    counter.count(generation: generation, scope: scope, query: query)
+                    background.count(generation: generation, scope: scope, query: query)
                 case .locate(let generation, let scope, let query, let order, let cursor):
-                    counter.locate(generation: generation, scope: scope, query: query, order: order, cursor: cursor)
+                    background.locate(generation: generation, scope: scope, query: query, order: order, cursor: cursor)
                 case .editExternally(let field, let text, let error):
                     let result = backend.suspend { ExternalEditor.edit(text, field: field, error: error) }
                     pending += model.handle(.externalEdit(field: field, text: result.text, message: result.problem))
@@ -56,71 +56,6 @@ public enum TerminalApp {
                     backend.invalidate()
                 }
             }
-        }
-    }
-}
-
-/// Events that background work hands to the loop.
-final class Inbox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var events: [AppEvent] = []
-
-    func post(_ event: AppEvent) {
-        lock.withLock { events.append(event) }
-    }
-
-    func drain() -> [AppEvent] {
-        lock.withLock {
-            defer { events.removeAll() }
-            return events
-        }
-    }
-}
-
-/// Counts filter matches, and the rows before a contact, on background threads. A newer
-/// request cancels the one running (SQLite stops it through its progress handler), so typing
-/// or moving fast never queues work up.
-final class BackgroundCounter: @unchecked Sendable {
-    private let service: ContactService
-    private let inbox: Inbox
-    private let backend: CursesBackend
-    private let queue = DispatchQueue(label: "rolo.count")
-    private let lock = NSLock()
-    private var latest = 0
-
-    init(service: ContactService, inbox: Inbox, backend: CursesBackend) {
-        self.service = service
-        self.inbox = inbox
-        self.backend = backend
-    }
-
-    private let locateQueue = DispatchQueue(label: "rolo.locate")
-    private var latestLocate = 0
-
-    /// Counts the rows before a contact; a newer request cancels an older one.
-    func locate(generation: Int, scope: AccountScope, query: ContactQuery?, order: ListOrder, cursor: ListCursor) {
-        lock.withLock { latestLocate = generation }
-        let wake = Waker(backend)
-        locateQueue.async { [self] in
-            let stale: @Sendable () -> Bool = { [self] in lock.withLock { latestLocate != generation } }
-            guard !stale() else { return }
-            let position = try? service.position(of: cursor, in: scope, matching: query, order: order, isCancelled: stale)
-            guard !stale() else { return }
-            inbox.post(.located(generation: generation, contact: cursor.contactID, position: position ?? nil))
-            wake.wake()
-        }
-    }
-
-    func count(generation: Int, scope: AccountScope, query: ContactQuery) {
-        lock.withLock { latest = generation }
-        let wake = Waker(backend)
-        queue.async { [self] in
-            let stale: @Sendable () -> Bool = { [self] in lock.withLock { latest != generation } }
-            guard !stale() else { return }
-            let matches = try? service.count(in: scope, matching: query, isCancelled: stale)
-            guard !stale() else { return }
-            inbox.post(.counted(generation: generation, matches: matches ?? nil))
-            wake.wake()
         }
     }
 }

@@ -52,7 +52,7 @@ enum ListPane {
             if selected { canvas.fill(Rect(x: rect.x, y: y, width: rect.width, height: 1), role: base) }
             let markerRole: Role = switch row.marker {
             case .none: base
-            case .pending: selected ? base : .pending
+            case .pending, .sending: selected ? base : .pending
             case .failed: selected ? base : .error
             case .conflict: selected ? base : .conflict
             }

@@ -57,7 +57,7 @@ enum TitleBar {
         let rect = model.layout.title
         canvas.fill(rect, role: .title)
         var left = " rolo · " + (model.currentAccount.map { account in
-            account.provider == .local ? account.name : "\(account.name) · \(account.provider.displayName)"
+            account.isLocal ? account.name : "\(account.name) · \(account.profile.displayName)"
         } ?? "all accounts")
         if !model.list.filter.text.isEmpty, !model.list.isEditingFilter { left += " · filter: " + model.list.filter.text }
         if model.list.order != .name { left += " · " + model.list.order.label }
@@ -88,11 +88,11 @@ enum StatusBar {
         if let index = list.selectedIndex, !list.rows.isEmpty {
             parts.append("row \(Format.count(index + 1))")
         }
-        if model.currentAccount?.provider != .local {
+        if !(model.currentAccount?.isLocal ?? false) {
             parts.append(model.pendingEdits == 0 ? "nothing to send" : "\(model.pendingEdits) pending")
             if model.conflicts > 0 { parts.append("\(model.conflicts) conflict\(model.conflicts == 1 ? "" : "s")") }
             if let account = model.currentAccount {
-                parts.append(model.lastSync.map { "synced \($0.display)" } ?? "never synced (\(account.provider.displayName))")
+                parts.append(model.lastSync.map { "synced \($0.display)" } ?? "never synced (\(account.profile.displayName))")
             }
         }
         let left = " " + parts.joined(separator: " · ")

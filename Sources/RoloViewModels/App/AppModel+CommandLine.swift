@@ -45,7 +45,7 @@ extension AppModel {
         case "account":
             guard !argument.isEmpty else { return openAccountPicker(purpose: .account) }
             if argument.lowercased() == "all" { return try switchScope(to: .all, &effects) }
-            try switchScope(to: .account(try service.account(named: argument).id), &effects)
+            try switchScope(to: .account(try services.accounts.account(named: argument).id), &effects)
         case "export":
             try export(to: argument)
         case "sort":
@@ -53,7 +53,7 @@ extension AppModel {
                 return show("Sort by one of: " + ListOrder.allCases.map(\.rawValue).joined(separator: ", "), .error)
             }
             list.order = order
-            try list.moveFirst(scope: scope, service: service)
+            try list.moveFirst(scope: scope, reader: reader)
             detail = nil
             try loadDetailIfVisible()
             show("Sorted by \(order.label)")
@@ -77,7 +77,7 @@ extension AppModel {
     private func export(to path: String) throws {
         guard !path.isEmpty else { return show("Give a file: :export contacts.csv (.json, .csv or .vcf)", .error) }
         let expanded = (path as NSString).expandingTildeInPath
-        let written = try service.exportFile(in: scope, matching: list.query, toPath: expanded)
+        let written = try services.files.exportFile(in: scope, matching: list.query, toPath: expanded)
         show("Exported \(written) contact\(written == 1 ? "" : "s") to \(path)", .success)
     }
 

@@ -23,7 +23,7 @@ extension AppModel {
             try loadDetailIfVisible()
         case .sort:
             list.order = list.order.next
-            try list.moveFirst(scope: scope, service: service)
+            try list.moveFirst(scope: scope, reader: reader)
             detail = nil
             try loadDetailIfVisible()
             show("Sorted by \(list.order.label)")
@@ -45,7 +45,7 @@ extension AppModel {
                 enterAction: .later, escapeAction: .later))
         case .undo:
             guard editingAllowed() else { return }
-            guard let outcome = try service.undoLastEdit(in: scope) else {
+            guard let outcome = try services.editor.undoLastEdit(in: scope) else {
                 show("Nothing to undo: every edit here has been sent or undone", .warning)
                 return
             }
@@ -106,12 +106,12 @@ extension AppModel {
         case .list, .filterInput:
             let before = list.selected?.id
             switch command {
-            case .moveDown: try list.moveDown(scope: scope, service: service)
-            case .moveUp: try list.moveUp(scope: scope, service: service)
-            case .pageDown: try list.pageDown(scope: scope, service: service)
-            case .pageUp: try list.pageUp(scope: scope, service: service)
-            case .moveFirst: try list.moveFirst(scope: scope, service: service)
-            default: try list.moveLast(scope: scope, service: service)
+            case .moveDown: try list.moveDown(scope: scope, reader: reader)
+            case .moveUp: try list.moveUp(scope: scope, reader: reader)
+            case .pageDown: try list.pageDown(scope: scope, reader: reader)
+            case .pageUp: try list.pageUp(scope: scope, reader: reader)
+            case .moveFirst: try list.moveFirst(scope: scope, reader: reader)
+            default: try list.moveLast(scope: scope, reader: reader)
             }
             if list.selected?.id != before { try loadDetailIfVisible() }
         case .detail:
@@ -177,7 +177,7 @@ extension AppModel {
     // MARK: - Filter
 
     func filterChanged(_ effects: inout [Effect]) throws {
-        try list.load(.first, scope: scope, service: service, selectionOffset: 0)
+        try list.load(.first, scope: scope, reader: reader, selectionOffset: 0)
         list.topIndex = 0
         // Typing changes which contacts match, not how many there are or what waits to be sent.
         recountMatches(&effects)
@@ -197,7 +197,7 @@ extension AppModel {
     // MARK: - Accounts
 
     func openAccountPicker(purpose: Picker.Purpose) {
-        var options = accounts.map { SelectOption(value: String($0.id), label: "\($0.name) (\($0.provider.displayName))") }
+        var options = accounts.map { SelectOption(value: String($0.id), label: "\($0.name) (\($0.profile.displayName))") }
         if case .account = purpose { options.insert(SelectOption(value: "all", label: "All accounts"), at: 0) }
         let current: String = switch scope {
         case .all: "all"
@@ -213,15 +213,15 @@ extension AppModel {
 
     func switchScope(to newScope: AccountScope, _ effects: inout [Effect]) throws {
         scope = newScope
-        accounts = try service.accounts()
+        accounts = try services.accounts.accounts()
         list.filter = LineEditor()
         list.isEditingFilter = false
-        try list.moveFirst(scope: scope, service: service)
+        try list.moveFirst(scope: scope, reader: reader)
         try refreshCounts(&effects)
         detail = nil
         focus = .list
         try loadDetailIfVisible()
-        show("Showing " + (currentAccount.map { "\($0.name) (\($0.provider.displayName))" } ?? "all accounts"))
+        show("Showing " + (currentAccount.map { "\($0.name) (\($0.profile.displayName))" } ?? "all accounts"))
     }
 
     // MARK: - Accept and cancel
@@ -298,7 +298,7 @@ extension AppModel {
     func run(_ action: Dialog.Action, _ effects: inout [Effect]) throws {
         switch action {
         case .deleteContact(let id):
-            let contact = try service.delete(id)
+            let contact = try services.editor.delete(id)
             show("Deleted \(contact.displayName); u brings it back until it is sent", .success)
             try reloadAfterChange(&effects)
         case .saveForm:
@@ -316,7 +316,7 @@ extension AppModel {
             try restore(draft, &effects)
             drafts.removeAll { $0 == draft }
         case .discardDraft(let draft):
-            try service.discardDraft(draft.slot)
+            try services.drafts.discardDraft(draft.slot)
             drafts.removeAll { $0 == draft }
             show("Draft discarded")
             offerNextDraft()

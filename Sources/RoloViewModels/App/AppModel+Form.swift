@@ -6,10 +6,10 @@ extension AppModel {
 
     func editSelected(_ effects: inout [Effect]) throws {
         guard editingAllowed(), let selected = list.selected else { return }
-        let detail = try service.detail(selected.id)
+        let detail = try services.reader.detail(selected.id)
         var form = EditForm(mode: .edit(selected.id), contact: detail.contact, account: detail.account,
                             definitions: detail.definitions)
-        if let draft = try service.draft(for: form.draftSlot), FormDraft.restore(draft.payload, into: &form, visibleRows: formVisibleRows) {
+        if let draft = try services.drafts.draft(for: form.draftSlot), FormDraft.restore(draft.payload, into: &form, visibleRows: formVisibleRows, planner: services.accounts) {
             show("Restored your unsaved edit from \(draft.savedAt.display)", .warning)
         }
         open(form)
@@ -27,9 +27,9 @@ extension AppModel {
     }
 
     func openNewForm(in account: Account) throws {
-        let definitions = try service.fieldDefinitions(accountID: account.id)
+        let definitions = try services.accounts.fieldDefinitions(accountID: account.id)
         var form = EditForm(mode: .create, contact: Contact(accountID: account.id), account: account, definitions: definitions)
-        if let draft = try service.draft(for: form.draftSlot), FormDraft.restore(draft.payload, into: &form, visibleRows: formVisibleRows) {
+        if let draft = try services.drafts.draft(for: form.draftSlot), FormDraft.restore(draft.payload, into: &form, visibleRows: formVisibleRows, planner: services.accounts) {
             show("Restored your unsaved new contact from \(draft.savedAt.display)", .warning)
         } else if let first = form.fields.firstIndex(where: { $0.kind.isTyped }) {
             form.move(to: first, visibleRows: formVisibleRows)
@@ -56,14 +56,14 @@ extension AppModel {
                 enterAction: .keepEditing, escapeAction: .keepEditing))
             return
         }
-        try service.discardDraft(form.draftSlot)
+        try services.drafts.discardDraft(form.draftSlot)
         self.form = nil
         focus = focusBeforeForm
     }
 
     func discardForm(_ effects: inout [Effect]) throws {
         guard let form else { return }
-        try service.discardDraft(form.draftSlot)
+        try services.drafts.discardDraft(form.draftSlot)
         self.form = nil
         focus = focusBeforeForm
         show("Changes discarded")
@@ -182,9 +182,9 @@ extension AppModel {
     func saveDraft() throws {
         guard let form, !isReadOnly else { return }
         if form.isDirty {
-            try service.saveDraft(FormDraft.payload(of: form), for: form.draftSlot)
+            try services.drafts.saveDraft(FormDraft.payload(of: form), for: form.draftSlot)
         } else {
-            try service.discardDraft(form.draftSlot)
+            try services.drafts.discardDraft(form.draftSlot)
         }
     }
 
@@ -193,7 +193,7 @@ extension AppModel {
     func saveForm(_ effects: inout [Effect], thenQuit: Bool) throws {
         guard var form else { return }
         guard form.isDirty else {
-            try service.discardDraft(form.draftSlot)
+            try services.drafts.discardDraft(form.draftSlot)
             self.form = nil
             focus = focusBeforeForm
             show("Nothing changed")
@@ -210,15 +210,15 @@ extension AppModel {
             let outcome: EditOutcome
             switch form.mode {
             case .edit(let id):
-                outcome = try service.save(edit, to: id, adding: form.pendingDefinitions)
+                outcome = try services.editor.save(edit, to: id, adding: form.pendingDefinitions)
             case .create:
-                outcome = try service.create(edit.applied(to: Contact(accountID: form.account.id, createdAt: options.now())),
+                outcome = try services.editor.create(edit.applied(to: Contact(accountID: form.account.id, createdAt: options.now())),
                                              clearing: form.draftSlot, adding: form.pendingDefinitions)
             }
             self.form = nil
             focus = focusBeforeForm == .form ? .list : focusBeforeForm
             let account = form.account
-            let fate = account.provider == .local ? "" : ", queued for \(account.provider.displayName)"
+            let fate = account.provider == .local ? "" : ", queued for \(account.profile.displayName)"
             let fields = outcome.deltas.count == 1 ? "1 field" : "\(outcome.deltas.count) fields"
             let notes = warnings.isEmpty ? "" : " — " + warnings.map(\.description).joined(separator: "; ")
             show("Saved \(outcome.contact.displayName) (\(fields))\(fate)\(notes)", warnings.isEmpty ? .success : .warning)
@@ -237,7 +237,7 @@ extension AppModel {
         guard case .addField(var prompt) = overlay, form != nil else { return }
         let key = prompt.key.text.trimmed
         do throws(RoloError) {
-            try form!.addCustomField(key: key, type: prompt.type)
+            try form!.addCustomField(key: key, type: prompt.type, planner: services.accounts)
         } catch {
             prompt.error = EditForm.message(error)
             overlay = .addField(prompt)
@@ -306,7 +306,7 @@ extension AppModel {
     func offerNextDraft() {
         guard overlay == nil, let draft = drafts.first else { return }
         var what = "a new contact"
-        if let id = draft.contactID, let contact = try? service.contact(id) { what = contact.displayName }
+        if let id = draft.contactID, let contact = try? services.reader.contact(id) { what = contact.displayName }
         let account = accounts.first { $0.id == draft.accountID }?.name ?? "an account"
         overlay = .dialog(Dialog(
             title: "Unsaved edit found",
@@ -319,23 +319,23 @@ extension AppModel {
 
     func restore(_ draft: Draft, _ effects: inout [Effect]) throws {
         guard let account = accounts.first(where: { $0.id == draft.accountID }) else {
-            try service.discardDraft(draft.slot)
+            try services.drafts.discardDraft(draft.slot)
             return
         }
-        let definitions = try service.fieldDefinitions(accountID: account.id)
+        let definitions = try services.accounts.fieldDefinitions(accountID: account.id)
         var form: EditForm
         if let id = draft.contactID {
-            guard let contact = try? service.contact(id) else {
-                try service.discardDraft(draft.slot)
+            guard let contact = try? services.reader.contact(id) else {
+                try services.drafts.discardDraft(draft.slot)
                 show("The contact of that draft no longer exists; the draft was discarded", .warning)
                 return
             }
             form = EditForm(mode: .edit(id), contact: contact, account: account, definitions: definitions)
-            if let summary = try summary(of: id) { try list.loadAround(summary.cursor, scope: scope, service: service) }
+            if let summary = try summary(of: id) { try list.loadAround(summary.cursor, scope: scope, reader: reader) }
         } else {
             form = EditForm(mode: .create, contact: Contact(accountID: account.id), account: account, definitions: definitions)
         }
-        _ = FormDraft.restore(draft.payload, into: &form, visibleRows: formVisibleRows)
+        _ = FormDraft.restore(draft.payload, into: &form, visibleRows: formVisibleRows, planner: services.accounts)
         open(form)
         show("Draft restored: Ctrl-S saves, Esc asks", .success)
     }

@@ -56,9 +56,9 @@ public enum Focus: Sendable, Hashable { case list, detail, form }
 
 /// The whole TUI as state plus one entry point, `handle(_:)`, after Bubble Tea's one-way
 /// loop: an event comes in, the state changes, effects go out, the view draws the state.
-/// There is no curses, SQL or HTTP here — contacts come from the `ContactService`.
+/// There is no curses, SQL or HTTP here — contacts come from the services.
 public final class AppModel {
-    public let service: ContactService
+    public let services: AppServices
     public let keyMap: KeyMap
     public let options: AppOptions
     public private(set) var layout: ScreenLayout
@@ -71,9 +71,11 @@ public final class AppModel {
     public internal(set) var overlay: Overlay?
     public internal(set) var commandLine: CommandLineModel?
     public internal(set) var message: StatusMessage?
-    public internal(set) var pendingEdits = 0
-    public internal(set) var conflicts = 0
-    public internal(set) var lastSync: Timestamp?
+    /// Where the contacts in view stand with their providers (waiting, failed, conflicts).
+    public internal(set) var delivery = DeliveryStatus()
+    public var pendingEdits: Int { delivery.waiting }
+    public var conflicts: Int { delivery.conflicts }
+    public var lastSync: Timestamp? { delivery.lastSync }
     /// Where focus returns when the form closes.
     var focusBeforeForm: Focus = .list
     var countGeneration = 0
@@ -86,26 +88,29 @@ public final class AppModel {
 
     public var isReadOnly: Bool { options.readOnly }
 
-    public init(service: ContactService, size: Size, options: AppOptions = AppOptions(), keyMap: KeyMap = .standard) throws {
-        self.service = service
+    /// The list's reads, for the list model.
+    var reader: any ContactReading { services.reader }
+
+    public init(services: AppServices, size: Size, options: AppOptions = AppOptions(), keyMap: KeyMap = .standard) throws {
+        self.services = services
         self.keyMap = keyMap
         self.options = options
         self.layout = ScreenLayout(size: size)
         list.pageSize = layout.listRows
-        accounts = try service.accounts()
+        accounts = try services.accounts.accounts()
         if let name = options.account {
-            scope = .account(try service.account(named: name).id)
+            scope = .account(try services.accounts.account(named: name).id)
         } else if accounts.count == 1 {
             scope = .account(accounts[0].id)
         } else {
-            let withContacts = try accounts.filter { try service.contactCount(in: .account($0.id)) > 0 }
+            let withContacts = try accounts.filter { try services.reader.contactCount(in: .account($0.id)) > 0 }
             scope = withContacts.count == 1 ? .account(withContacts[0].id) : .all
         }
-        try list.load(.first, scope: scope, service: service)
+        try list.load(.first, scope: scope, reader: reader)
         var effects: [Effect] = []
         try refreshCounts(&effects)
         try loadDetailIfVisible()
-        drafts = try service.drafts()
+        drafts = try services.drafts.drafts()
         offerNextDraft()
     }
 
@@ -246,10 +251,8 @@ public final class AppModel {
 
     /// Counts for the status bar; a filtered count runs in the background.
     func refreshCounts(_ effects: inout [Effect]) throws {
-        list.total = try service.contactCount(in: scope)
-        pendingEdits = try service.pendingEditCount(in: scope)
-        conflicts = try service.conflictCount(in: scope)
-        lastSync = try currentAccount.flatMap { try service.lastSync(accountID: $0.id) }
+        delivery = try services.accounts.deliveryStatus(in: scope)
+        list.total = delivery.contacts
         recountMatches(&effects)
     }
 
@@ -277,7 +280,7 @@ public final class AppModel {
             return
         }
         if detail?.contact.id == selected.id { return }
-        detail = DetailModel(detail: try service.detail(selected.id), width: layout.detailPane.width)
+        detail = DetailModel(detail: try services.reader.detail(selected.id), width: layout.detailPane.width)
     }
 
     /// After anything changed contacts: the page, the selection, the detail and the counts.
@@ -285,13 +288,13 @@ public final class AppModel {
         try refreshCounts(&effects)
         if let id, let summary = try summary(of: id) {
             if list.rows.contains(where: { $0.id == id }) {
-                try list.refresh(scope: scope, service: service)
+                try list.refresh(scope: scope, reader: reader)
                 if let index = list.rows.firstIndex(where: { $0.id == id }) { list.selection = index }
             } else {
-                try list.loadAround(summary.cursor, scope: scope, service: service)
+                try list.loadAround(summary.cursor, scope: scope, reader: reader)
             }
         } else {
-            try list.refresh(scope: scope, service: service)
+            try list.refresh(scope: scope, reader: reader)
         }
         detail = nil
         try loadDetailIfVisible()
@@ -299,7 +302,7 @@ public final class AppModel {
 
     /// The list row of a contact in the current scope and filter, if it is in them.
     func summary(of id: ContactID) throws -> ContactSummary? {
-        try service.summary(of: id, in: scope, matching: list.query, order: list.order)
+        try services.reader.summary(of: id, in: scope, matching: list.query, order: list.order)
     }
 
     /// Scrolls every line being typed in so its cursor stays on screen.
@@ -317,7 +320,7 @@ public final class AppModel {
     func resize(to size: Size) throws {
         layout = ScreenLayout(size: size)
         guard !layout.isTooSmall else { return }
-        try list.resize(pageSize: layout.listRows, scope: scope, service: service)
+        try list.resize(pageSize: layout.listRows, scope: scope, reader: reader)
         detail?.layOut(width: layout.detailPane.width)
         if detail == nil { try loadDetailIfVisible() }
         if let focus = form?.focus { form!.move(to: focus, visibleRows: formVisibleRows) }

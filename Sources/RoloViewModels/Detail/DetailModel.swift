@@ -72,7 +72,7 @@ public struct DetailModel: Sendable {
         let contact = detail.contact
         let account = detail.account
         entries.append(.heading(contact.displayName))
-        add("Account", "\(account.name) (\(account.provider.displayName))", tone: .muted)
+        add("Account", "\(account.name) (\(account.profile.displayName))", tone: .muted)
         add("Id", contact.id.map(\.shortID) ?? "—", tone: .muted)
 
         let identity: [StandardField] = [.salutation, .firstName, .lastName, .fullName, .jobTitle, .company]
@@ -116,7 +116,7 @@ public struct DetailModel: Sendable {
         entries.append(.heading("Sync"))
         let tone: DetailRow.Tone = switch detail.syncState {
         case .synced, .localOnly: .muted
-        case .pending: .warning
+        case .pending, .sending: .warning
         case .failed, .conflict: .error
         }
         add("State", detail.syncState.summary, tone: tone)

@@ -118,7 +118,7 @@ public struct EditForm: Sendable {
             let value = contact[field]
             let kind: FormField.Kind = field.kind == .flag ? .flag : .text(field.kind)
             let text = value.map { field.kind == .flag ? ($0 == "true" ? "yes" : "no") : $0 }
-            let note = rules.storedFields.contains(field) ? nil : "\(account.provider.displayName) does not store it; kept in rolo"
+            let note = rules.storedFields.contains(field) ? nil : "\(account.profile.displayName) does not store it; kept in rolo"
             fields.append(FormField(key: .standard(field), label: field.label, kind: kind, hint: field.formatHint,
                                     example: field.kind == .flag ? nil : field.formatHint, isReadOnly: false, note: note, original: text, input: text ?? ""))
         }
@@ -184,19 +184,20 @@ public struct EditForm: Sendable {
     /// Adds a custom field typed by hand, by the account's rules (the service's, so the form
     /// and `rolo field add` agree). A Notifuse key holds its slot while the form is open, so a
     /// second field added by hand counts it as taken; it is written when the form is saved.
-    mutating func addCustomField(key: String, type: FieldType) throws(RoloError) {
+    mutating func addCustomField(key: String, type: FieldType, planner: any AccountDirectory) throws(RoloError) {
         if fields.contains(where: { $0.key == .custom(key) }) {
             throw RoloError.invalid(field: "custom.\(key)", "is already in the form")
         }
         let definition: FieldDefinition
         do {
-            definition = try ContactService.plan(key: key, type: type, account: account, existing: definitions + pendingDefinitions).definition
+            definition = try planner.planField(key: key, type: type, label: nil, options: [], account: account,
+                                               existing: definitions + pendingDefinitions).definition
         } catch let error as RoloError {
             throw error
         } catch {
             throw RoloError.failed("\(error)")
         }
-        if account.rules.customFields == .fixedSlots { pendingDefinitions.append(definition) }
+        if account.rules.customFields.usesSlots { pendingDefinitions.append(definition) }
         var field = EditForm.customField(key, type: type, options: [], label: key, readOnly: false, value: nil)
         field.error = nil
         fields.append(field)

@@ -1,4 +1,5 @@
 import RoloCore
+import RoloSync
 
 /// The edit form as a draft: what was typed, field by field, saved on every change so that a
 /// hang-up or a crash loses at most the keystroke in flight.
@@ -31,14 +32,14 @@ enum FormDraft {
 
     /// Puts a draft's changes into a freshly opened form. Returns false when the payload is not
     /// a draft this version wrote.
-    static func restore(_ payload: String, into form: inout EditForm, visibleRows: Int) -> Bool {
+    static func restore(_ payload: String, into form: inout EditForm, visibleRows: Int, planner: any AccountDirectory) -> Bool {
         guard case .object(let object)? = try? JSONValue.parse(payload),
               case .number(let version)? = object["version"], Int(version) == FormDraft.version else { return false }
         if case .array(let added)? = object["added"] {
             for item in added {
                 guard let name = item["key"]?.stringValue, name.hasPrefix("custom."),
                       let type = item["type"]?.stringValue.flatMap(FieldType.init(rawValue:)) else { continue }
-                try? form.addCustomField(key: String(name.dropFirst(7)), type: type)
+                try? form.addCustomField(key: String(name.dropFirst(7)), type: type, planner: planner)
             }
         }
         if case .array(let fields)? = object["fields"] {

@@ -39,9 +39,9 @@ public struct ListModel: Sendable {
     // MARK: - Reading pages
 
     /// Reads the page at `anchor` and puts the selection on `select` (or keeps its offset).
-    mutating func load(_ anchor: WindowAnchor, scope: AccountScope, service: ContactService,
+    mutating func load(_ anchor: WindowAnchor, scope: AccountScope, reader: any ContactReading,
                        select: ContactID? = nil, selectionOffset: Int? = nil) throws {
-        let window = try service.window(in: scope, matching: query, order: order, from: anchor, limit: pageSize)
+        let window = try reader.window(in: scope, matching: query, order: order, from: anchor, limit: pageSize)
         apply(window, select: select, selectionOffset: selectionOffset)
     }
 
@@ -58,15 +58,15 @@ public struct ListModel: Sendable {
     }
 
     /// A page with `cursor`'s contact in the middle (a contact far from the current page).
-    mutating func loadAround(_ cursor: ListCursor, scope: AccountScope, service: ContactService) throws {
-        let above = try service.window(in: scope, matching: query, order: order, from: .before(cursor), limit: pageSize / 2)
-        let rest = try service.window(in: scope, matching: query, order: order, from: .startingAt(cursor),
+    mutating func loadAround(_ cursor: ListCursor, scope: AccountScope, reader: any ContactReading) throws {
+        let above = try reader.window(in: scope, matching: query, order: order, from: .before(cursor), limit: pageSize / 2)
+        let rest = try reader.window(in: scope, matching: query, order: order, from: .startingAt(cursor),
                                       limit: pageSize - above.rows.count)
         var rows = above.rows + rest.rows
         var reachedStart = above.reachedStart || above.rows.isEmpty
         if rows.count < pageSize, !reachedStart {
             // Near the end: fill the page from above.
-            let fuller = try service.window(in: scope, matching: query, order: order, from: .last, limit: pageSize)
+            let fuller = try reader.window(in: scope, matching: query, order: order, from: .last, limit: pageSize)
             rows = fuller.rows
             reachedStart = fuller.reachedStart
         }
@@ -76,35 +76,35 @@ public struct ListModel: Sendable {
 
     // MARK: - Moving
 
-    mutating func moveDown(scope: AccountScope, service: ContactService) throws {
+    mutating func moveDown(scope: AccountScope, reader: any ContactReading) throws {
         if selection + 1 < rows.count {
             selection += 1
         } else if !reachedEnd, let first = rows.first {
             // Scroll by one row: the page after the current first row.
-            try load(.after(first.cursor), scope: scope, service: service, selectionOffset: rows.count - 1)
+            try load(.after(first.cursor), scope: scope, reader: reader, selectionOffset: rows.count - 1)
             topIndex = topIndex.map { $0 + 1 }
         }
     }
 
-    mutating func moveUp(scope: AccountScope, service: ContactService) throws {
+    mutating func moveUp(scope: AccountScope, reader: any ContactReading) throws {
         if selection > 0 {
             selection -= 1
         } else if !reachedStart, let last = rows.last {
-            try load(.before(last.cursor), scope: scope, service: service, selectionOffset: 0)
+            try load(.before(last.cursor), scope: scope, reader: reader, selectionOffset: 0)
             topIndex = topIndex.map { max(0, $0 - 1) }
         }
     }
 
-    mutating func pageDown(scope: AccountScope, service: ContactService) throws {
+    mutating func pageDown(scope: AccountScope, reader: any ContactReading) throws {
         guard let last = rows.last else { return }
         if reachedEnd {
             selection = rows.count - 1
             return
         }
         let offset = selection
-        let next = try service.window(in: scope, matching: query, order: order, from: .after(last.cursor), limit: pageSize)
+        let next = try reader.window(in: scope, matching: query, order: order, from: .after(last.cursor), limit: pageSize)
         if next.rows.count < pageSize {
-            try moveLast(scope: scope, service: service)
+            try moveLast(scope: scope, reader: reader)
             selection = max(0, rows.count - 1)
             return
         }
@@ -112,62 +112,62 @@ public struct ListModel: Sendable {
         topIndex = topIndex.map { $0 + pageSize }
     }
 
-    mutating func pageUp(scope: AccountScope, service: ContactService) throws {
+    mutating func pageUp(scope: AccountScope, reader: any ContactReading) throws {
         guard let first = rows.first else { return }
         if reachedStart {
             selection = 0
             return
         }
         let offset = selection
-        let previous = try service.window(in: scope, matching: query, order: order, from: .before(first.cursor), limit: pageSize)
+        let previous = try reader.window(in: scope, matching: query, order: order, from: .before(first.cursor), limit: pageSize)
         if previous.rows.count < pageSize || previous.reachedStart {
-            try load(.first, scope: scope, service: service, selectionOffset: previous.reachedStart && previous.rows.count == pageSize ? offset : 0)
+            try load(.first, scope: scope, reader: reader, selectionOffset: previous.reachedStart && previous.rows.count == pageSize ? offset : 0)
             return
         }
         apply(previous, selectionOffset: offset)
         topIndex = topIndex.map { max(0, $0 - pageSize) }
     }
 
-    mutating func moveFirst(scope: AccountScope, service: ContactService) throws {
-        try load(.first, scope: scope, service: service, selectionOffset: 0)
+    mutating func moveFirst(scope: AccountScope, reader: any ContactReading) throws {
+        try load(.first, scope: scope, reader: reader, selectionOffset: 0)
         topIndex = 0
     }
 
-    mutating func moveLast(scope: AccountScope, service: ContactService) throws {
-        try load(.last, scope: scope, service: service, selectionOffset: pageSize)
+    mutating func moveLast(scope: AccountScope, reader: any ContactReading) throws {
+        try load(.last, scope: scope, reader: reader, selectionOffset: pageSize)
         selection = max(0, rows.count - 1)
         topIndex = matches.map { max(0, $0 - rows.count) }
     }
 
     /// Reads the current page again after data changed, keeping the selected contact if it is
     /// still there, else the same row position.
-    mutating func refresh(scope: AccountScope, service: ContactService) throws {
+    mutating func refresh(scope: AccountScope, reader: any ContactReading) throws {
         let keep = selected?.id
         if let first = rows.first, !reachedStart {
-            try load(.startingAt(first.cursor), scope: scope, service: service, select: keep)
+            try load(.startingAt(first.cursor), scope: scope, reader: reader, select: keep)
             if rows.count < pageSize, !reachedStart {
-                try load(.last, scope: scope, service: service, select: keep)
+                try load(.last, scope: scope, reader: reader, select: keep)
                 topIndex = matches.map { max(0, $0 - rows.count) }
             }
         } else {
-            try load(.first, scope: scope, service: service, select: keep)
+            try load(.first, scope: scope, reader: reader, select: keep)
         }
     }
 
     /// A new page size (the terminal was resized): the selected contact stays visible.
-    mutating func resize(pageSize newSize: Int, scope: AccountScope, service: ContactService) throws {
+    mutating func resize(pageSize newSize: Int, scope: AccountScope, reader: any ContactReading) throws {
         guard newSize != pageSize else { return }
         pageSize = max(1, newSize)
         let keep = selected
         if let keep, selection >= pageSize {
             // The selection would fall off the bottom: start the page so it is the last row.
             let shift = selection - pageSize + 1
-            try load(.startingAt(rows[shift].cursor), scope: scope, service: service, select: keep.id)
+            try load(.startingAt(rows[shift].cursor), scope: scope, reader: reader, select: keep.id)
             topIndex = topIndex.map { $0 + shift }
         } else if let first = rows.first {
-            try load(.startingAt(first.cursor), scope: scope, service: service, select: keep?.id)
+            try load(.startingAt(first.cursor), scope: scope, reader: reader, select: keep?.id)
         } else {
-            try load(.first, scope: scope, service: service)
+            try load(.first, scope: scope, reader: reader)
         }
     }
 }

@@ -6,12 +6,16 @@ import RoloSync
 struct Accounts: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "accounts",
-        abstract: "List the accounts in the cache, with their contacts and waiting edits."
+        abstract: "List the accounts: provider, contacts, what waits to be sent, failures, conflicts, last sync.",
+        discussion: """
+            --tsv prints one account per line: name, provider, contacts, pending, failed, conflicts, last sync
+            (RFC 3339 in UTC, empty when never). No secret is ever printed.
+            """
     )
 
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Print JSON.") var json = false
-    @Flag(help: "Print tab-separated values: name, provider, contacts, pending edits.") var tsv = false
+    @Flag(help: "Print tab-separated values.") var tsv = false
 
     func validate() throws {
         if json && tsv { throw ValidationError("choose one of --json and --tsv") }
@@ -19,23 +23,30 @@ struct Accounts: ParsableCommand {
 
     func run() throws {
         let context = try Context.open(global)
-        let service = context.service
-        let rows = try service.accounts().map { account in
-            (account, try service.contactCount(in: .account(account.id)), try service.pendingEditCount(in: .account(account.id)))
+        let rows = try context.services.accounts.accounts().map { account in
+            (account, try context.services.accounts.deliveryStatus(in: .account(account.id)))
         }
         if json {
-            let array = JSONValue.array(rows.map { account, count, pending in
+            let array = JSONValue.array(rows.map { account, status in
                 .object(["name": .string(account.name), "provider": .string(account.provider.rawValue),
-                         "contacts": .number(Double(count)), "pending_edits": .number(Double(pending))])
+                         "contacts": .number(Double(status.contacts)),
+                         "pending": .number(Double(status.pending + status.sending)), "failed": .number(Double(status.failed)),
+                         "conflicts": .number(Double(status.conflicts)),
+                         "last_sync": status.lastSync.map { .string($0.rfc3339) } ?? .null])
             })
             Output.raw(array.prettyText + "\n")
         } else if tsv {
-            for (account, count, pending) in rows {
-                Output.line(Output.tsvLine([account.name, account.provider.rawValue, String(count), String(pending)]))
+            for (account, status) in rows {
+                Output.line(Output.tsvLine([account.name, account.provider.rawValue, String(status.contacts),
+                                            String(status.pending + status.sending), String(status.failed), String(status.conflicts),
+                                            status.lastSync?.rfc3339 ?? ""]))
             }
         } else {
-            let table = Output.table(header: ["ACCOUNT", "PROVIDER", "CONTACTS", "PENDING"], rows: rows.map { account, count, pending in
-                [account.name, account.provider.displayName, String(count), String(pending)]
+            let table = Output.table(header: ["ACCOUNT", "PROVIDER", "CONTACTS", "PENDING", "FAILED", "CONFLICTS", "LAST SYNC"],
+                                     rows: rows.map { account, status in
+                let synced = account.isLocal ? "—" : (status.lastSync?.display ?? "never")
+                return [account.name, account.profile.displayName, String(status.contacts), String(status.pending + status.sending),
+                        String(status.failed), String(status.conflicts), synced]
             }, flexible: 0)
             table.forEach(Output.line)
         }
@@ -60,8 +71,8 @@ struct FieldList: ParsableCommand {
     func run() throws {
         let context = try Context.open(global)
         let target = try context.target(account)
-        let definitions = try context.service.fieldDefinitions(accountID: target.id)
-        Output.line(TerminalText.sanitize("\(target.name) (\(target.provider.displayName)): \(target.rules.customKeyHint)"))
+        let definitions = try context.services.accounts.fieldDefinitions(accountID: target.id)
+        Output.line(TerminalText.sanitize("\(target.name) (\(target.profile.displayName)): \(target.rules.customKeyHint)"))
         guard !definitions.isEmpty else { return }
         let rows = definitions.map { definition -> [String] in
             var notes: [String] = []
@@ -98,7 +109,7 @@ struct FieldAdd: ParsableCommand {
             let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
             return SelectOption(value: parts[0], label: parts.count > 1 ? parts[1] : nil)
         }
-        let (definition, warnings) = try context.service.addCustomField(key: key, type: type, label: label,
+        let (definition, warnings) = try context.services.accounts.addCustomField(key: key, type: type, label: label,
                                                                         options: parsedOptions, to: target)
         for warning in warnings { Output.error("rolo: warning: \(warning)") }
         Output.line(TerminalText.sanitize("added \(definition.key) (\(definition.type.rawValue))"

@@ -32,7 +32,7 @@ struct Add: ParsableCommand {
         let named: [(StandardField, String?)] = [(.email, email), (.mobilePhone, mobilePhone), (.firstName, firstName), (.lastName, lastName)]
         for case let (field, value?) in named { assignments.append(FieldAssignment(key: .standard(field), change: .set(value))) }
         for text in fields { assignments.append(try FieldAssignment(parsing: text)) }
-        let outcome = try context.service.add(assignments, to: target)
+        let outcome = try context.services.editor.add(assignments, to: target)
         for warning in outcome.warnings { Output.error("rolo: warning: \(warning)") }
         let id = outcome.contact.id!.shortID
         if json {
@@ -68,10 +68,10 @@ struct SetFields: ParsableCommand {
 
     func run() throws {
         let context = try Context.open(global)
-        let contactID = try context.service.resolve(id)
+        let contactID = try context.services.reader.resolve(id)
         var assignments = try changes.map { try FieldAssignment(parsing: $0) }
         assignments += clears.map { FieldAssignment(key: FieldKey(parsing: $0), change: .clear) }
-        let outcome = try context.service.update(contactID, assignments: assignments)
+        let outcome = try context.services.editor.update(contactID, assignments: assignments)
         for warning in outcome.warnings { Output.error("rolo: warning: \(warning)") }
         if outcome.deltas.isEmpty {
             Output.line(TerminalText.sanitize("\(contactID.shortID): nothing changed"))
@@ -95,9 +95,9 @@ struct Delete: ParsableCommand {
 
     func run() throws {
         let context = try Context.open(global)
-        let contactID = try context.service.resolve(id)
-        let contact = try context.service.contact(contactID)
-        let account = try context.service.account(id: contact.accountID)
+        let contactID = try context.services.reader.resolve(id)
+        let contact = try context.services.reader.contact(contactID)
+        let account = try context.services.accounts.account(id: contact.accountID)
         if !yes {
             guard Output.standardInputIsTerminal else {
                 throw RoloError.invalid(field: "--yes", "refusing to delete \(contactID.shortID) without --yes when not on a terminal")
@@ -107,7 +107,7 @@ struct Delete: ParsableCommand {
                 throw ExitCode(1)
             }
         }
-        try context.service.delete(contactID)
+        try context.services.editor.delete(contactID)
         Output.line(TerminalText.sanitize("deleted \(contactID.shortID) \(contact.displayName)"))
     }
 }
@@ -124,7 +124,7 @@ struct Undo: ParsableCommand {
     func run() throws {
         let context = try Context.open(global)
         let (scope, _) = try context.scope(account)
-        guard let outcome = try context.service.undoLastEdit(in: scope) else {
+        guard let outcome = try context.services.editor.undoLastEdit(in: scope) else {
             throw RoloError.notFound("nothing to undo")
         }
         let what = switch outcome.kind {

@@ -30,8 +30,8 @@ struct Import: ParsableCommand {
         }
         let data: Data
         data = try Import.read(file)
-        let target = try account.map(context.service.account(named:))
-        let report = try context.service.importFile(data, format: format, into: target, skipInvalid: skipInvalid)
+        let target = try account.map(context.services.accounts.account(named:))
+        let report = try context.services.files.importFile(data, format: format, into: target, skipInvalid: skipInvalid)
         for problem in report.warnings { Output.error("rolo: warning: \(file): \(problem)") }
         for problem in report.skipped { Output.error("rolo: skipped: \(file): \(problem)") }
         for name in report.createdAccounts { Output.error("rolo: created account \(name)") }
@@ -82,14 +82,14 @@ struct Export: ParsableCommand {
         let context = try Context.open(global)
         let (scope, _) = try context.scope(account)
         if let output {
-            let written = try context.service.exportFile(in: scope, matching: parsed, toPath: output,
+            let written = try context.services.files.exportFile(in: scope, matching: parsed, toPath: output,
                                                          format: format, vCardVersion: vCardVersion)
             Output.error("exported \(written) contact\(written == 1 ? "" : "s") to \(output)")
         } else {
             // To a pipe or a file the export is data and keeps every byte; on a terminal it is
             // being read, so escape sequences in it are shown, not obeyed.
             let onScreen = Output.standardOutputIsTerminal
-            try context.service.export(in: scope, matching: parsed, format: format ?? .json,
+            try context.services.files.export(in: scope, matching: parsed, format: format ?? .json,
                                        vCardVersion: vCardVersion) { Output.raw(onScreen ? TerminalText.sanitizeKeepingLayout($0) : $0) }
         }
     }
@@ -123,12 +123,12 @@ struct Demo: ParsableCommand {
         for file in files {
             let path = directory + "/" + file
             let accountName = (file as NSString).deletingPathExtension
-            if try context.service.accounts().contains(where: { $0.name.caseInsensitiveCompare(accountName) == .orderedSame }) {
+            if try context.services.accounts.accounts().contains(where: { $0.name.caseInsensitiveCompare(accountName) == .orderedSame }) {
                 continue
             }
             guard let data = FileManager.default.contents(atPath: path) else { throw RoloError.failed("cannot read \(path)") }
             do {
-                loaded += try context.service.importFile(data, format: .json).imported
+                loaded += try context.services.files.importFile(data, format: .json).imported
             } catch let error as RoloError {
                 // Name the file: the message alone ("line 1: …") does not say which.
                 throw RoloError.failed("\(path): " + error.description.replacingOccurrences(of: "\n", with: "\n\(path): "))

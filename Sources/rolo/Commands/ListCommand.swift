@@ -35,19 +35,19 @@ struct ListCommand: ParsableCommand {
         let context = try Context.open(global)
         let (scope, _) = try context.scope(account)
         let wanted = limit ?? (Output.standardOutputIsTerminal && !json && !tsv ? 50 : 0)
-        let accountNames = Dictionary(uniqueKeysWithValues: try context.service.accounts().map { ($0.id, $0.name) })
+        let accountNames = Dictionary(uniqueKeysWithValues: try context.services.accounts.accounts().map { ($0.id, $0.name) })
 
         var rows: [ContactSummary] = []
         var anchor = WindowAnchor.first
         var printedJSON = 0
         if json { Output.raw("[") }
         readLoop: while true {
-            let page = try context.service.window(in: scope, matching: parsed, order: sort,
+            let page = try context.services.reader.window(in: scope, matching: parsed, order: sort,
                                                   from: anchor, limit: 500)
             for row in page.rows {
                 if wanted > 0 && rows.count + printedJSON >= wanted { break readLoop }
                 if json {
-                    let contact = try context.service.contact(row.id)
+                    let contact = try context.services.reader.contact(row.id)
                     let object = RoloJSON.object(for: contact, accountName: accountNames[row.accountID] ?? "")
                     Output.raw((printedJSON == 0 ? "\n" : ",\n") + object.prettyText.indented)
                     printedJSON += 1
@@ -81,7 +81,7 @@ struct ListCommand: ParsableCommand {
         }
         for line in Output.table(header: [" " + header[0]] + header.dropFirst(), rows: cells, flexible: 2) { Output.line(line) }
         if wanted > 0 && rows.count == wanted {
-            let total = try context.service.count(in: scope, matching: parsed) ?? 0
+            let total = try context.services.reader.count(in: scope, matching: parsed) ?? 0
             if total > wanted { Output.error("\(wanted) of \(total) shown; --limit 0 shows all") }
         }
     }

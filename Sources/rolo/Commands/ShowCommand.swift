@@ -22,15 +22,18 @@ struct Show: ParsableCommand {
 
     func run() throws {
         let context = try Context.open(global)
-        let detail = try context.service.detail(context.service.resolve(id))
+        let detail = try context.services.reader.detail(context.services.reader.resolve(id))
         let contact = detail.contact
         if json {
             var object = RoloJSON.object(for: contact, accountName: detail.account.name)
             if case .object(var members) = object {
                 var sync: [String: JSONValue] = ["state": .string(detail.syncState.summary)]
                 if let link = detail.remoteLink { sync["remote_id"] = .string(link.remoteID) }
-                let pending = try context.service.outbox(for: contact.id)
-                if detail.account.provider != .local { sync["pending_edits"] = .number(Double(pending.count)) }
+                if let entry = try context.services.reader.outbox(for: contact.id).first {
+                    sync["outbox"] = .object(["kind": .string(entry.kind.rawValue), "state": .string(entry.state.rawValue),
+                                              "attempts": .number(Double(entry.attempts)),
+                                              "last_error": entry.lastError.map(JSONValue.string) ?? .null])
+                }
                 members["sync"] = .object(sync)
                 object = .object(members)
             }
@@ -42,7 +45,7 @@ struct Show: ParsableCommand {
             if let value = contact[field] { lines.append((field.label, field.humanValue(value))) }
         }
         Output.line(TerminalText.sanitize("\(contact.displayName)  (\(contact.id!.shortID) · \(detail.account.name) · "
-            + "\(detail.account.provider.displayName))"))
+            + "\(detail.account.profile.displayName))"))
         printSection(nil, lines)
         if !contact.custom.isEmpty {
             let labels = Dictionary(detail.definitions.map { ($0.key, $0.label) }, uniquingKeysWith: { first, _ in first })
@@ -61,7 +64,7 @@ struct Show: ParsableCommand {
             printSection("Provider data", contact.extensions.keys.sorted().map { ($0, contact.extensions[$0]!.canonicalText) })
         }
         if history {
-            let entries = try context.service.audit(for: contact.id!)
+            let entries = try context.services.reader.audit(for: contact.id!)
             printSection("History", entries.map { entry in
                 let changes = entry.deltas.map { "\($0.key.name): \(display($0.before)) → \(display($0.after))" }
                 return ("\(entry.at.display) \(entry.action)", "\(entry.author.description)  " + changes.joined(separator: "; "))

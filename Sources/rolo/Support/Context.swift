@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import RoloCore
+import RoloProviders
 import RoloSync
 
 /// Options every command takes.
@@ -15,29 +16,29 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
-/// What a command works with: the paths and the opened contact service.
+/// What a command works with: the paths and the services of the opened cache.
 struct Context {
     let paths: RoloPaths
-    let service: ContactService
+    let services: RoloServices
 
     /// Opens the cache named by the options. Logging goes to the log file from here on.
     static func open(_ options: GlobalOptions) throws -> Context {
         let paths = RoloPaths(database: options.db)
         FileLogHandler.bootstrapOnce(path: paths.log)
-        let service = try ContactService(path: paths.cache, author: .current(), logger: Logger(label: "rolo"))
-        return Context(paths: paths, service: service)
+        let services = try RoloServices.open(path: paths.cache, catalog: .standard, author: .current(), logger: Logger(label: "rolo"))
+        return Context(paths: paths, services: services)
     }
 
     /// The account named by `--account`, or nil for every account.
     func scope(_ name: String?) throws -> (AccountScope, Account?) {
         guard let name else { return (.all, nil) }
-        let account = try service.account(named: name)
+        let account = try services.accounts.account(named: name)
         return (.account(account.id), account)
     }
 
     /// The account named by `--account`, or the default account.
     func target(_ name: String?) throws -> Account {
-        try name.map(service.account(named:)) ?? service.defaultAccount()
+        try name.map(services.accounts.account(named:)) ?? services.accounts.defaultAccount()
     }
 }
 

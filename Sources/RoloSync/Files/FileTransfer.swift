@@ -1,6 +1,8 @@
 import Foundation
+import Logging
 import RoloCore
 import RoloInterchange
+import RoloStore
 
 /// What an import did.
 public struct ImportReport: Sendable {
@@ -12,7 +14,20 @@ public struct ImportReport: Sendable {
     public let createdAccounts: [String]
 }
 
-extension ContactService {
+/// Moves contacts between the cache and files: imports (rolo JSON, CSV, vCard) and exports.
+public final class FileTransfer: ContactExporting {
+    let cache: LocalCache
+    let accounts: AccountService
+    public let author: Author
+    let logger: Logger
+
+    public init(cache: LocalCache, accounts: AccountService, author: Author, logger: Logger = Logger(label: "rolo.files")) {
+        self.cache = cache
+        self.accounts = accounts
+        self.author = author
+        self.logger = logger
+    }
+
     /// Imports a file: every record is checked against its account first, and then all are
     /// stored in one transaction — so a bad record means nothing is imported (the error names
     /// its line), unless `skipInvalid` leaves bad records out.
@@ -31,7 +46,7 @@ extension ContactService {
         var warnings = result.warnings
         var created: [String] = []
         var createdIDs: [Int64] = []
-        let fallback = try account ?? defaultAccount()
+        let fallback = try account ?? accounts.defaultAccount()
         var accountsByName: [String: Account] = [:]
         var definitionsByAccount: [Int64: [FieldDefinition]] = [:]
 
@@ -45,6 +60,10 @@ extension ContactService {
             }
             guard let spec = result.accounts.first(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame }) else {
                 throw ImportProblem(line: incoming.line, message: "account \(name) does not exist and the file does not describe it")
+            }
+            guard cache.catalog.profile(for: spec.provider) != nil else {
+                throw ImportProblem(line: max(spec.line, 1), message: "accounts: account \(spec.name) names the provider "
+                    + "“\(spec.provider.rawValue)”, which rolo does not know (\(cache.catalog.knownNames))")
             }
             let made = try cache.createAccount(name: spec.name, provider: spec.provider, settings: spec.settings,
                                                definitions: spec.definitions)
@@ -68,7 +87,11 @@ extension ContactService {
             // Accounts the file describes are made first, in the file's order.
             if account == nil {
                 for spec in result.accounts where try cache.account(named: spec.name) == nil {
-                    _ = try target(for: IncomingContact(contact: Contact(accountID: 0), accountName: spec.name, line: 1))
+                    do {
+                        _ = try target(for: IncomingContact(contact: Contact(accountID: 0), accountName: spec.name, line: spec.line))
+                    } catch let problem as ImportProblem {
+                        throw RoloError.invalid(field: "line \(problem.line)", problem.message)
+                    }
                 }
             }
             var accepted: [Contact] = []
@@ -96,12 +119,12 @@ extension ContactService {
                     if existingUIDs.contains(checked.uid) || !seenUIDs.insert(checked.uid).inserted {
                         throw ImportProblem(line: incoming.line, message: "uid \(checked.uid) is already in the cache or earlier in the file")
                     }
-                    if account.provider == .notifuse, let email = checked.email {
+                    if account.profile.capabilities.identity == .email, let email = checked.email {
                         let key = "\(account.id)/\(email.lowercased())"
                         let taken = try !cache.contacts(withEmail: email, in: .account(account.id)).isEmpty
                         if !seenKeys.insert(key).inserted || taken {
                             throw ImportProblem(line: incoming.line, message: "email: \(email) is already used in \(account.name); "
-                                + "Notifuse identifies contacts by email")
+                                + "\(account.profile.displayName) identifies contacts by email")
                         }
                     }
                     var remote = incoming.remote
@@ -112,7 +135,7 @@ extension ContactService {
                         movedFromLinkedAccount += 1
                     }
                     if let remote {
-                        if account.provider == .local {
+                        if account.isLocal {
                             throw ImportProblem(line: incoming.line, message: "remote: a local account has no provider ids")
                         }
                         let linked = try cache.linkedRemoteIDs([remote.id], accountID: account.id)
@@ -189,13 +212,18 @@ extension ContactService {
     }
 }
 
-extension ContactService {
+extension FileTransfer {
     /// Exports to a file, in the format its name says (.json, .csv, .vcf or .vcard), written
     /// beside it first and moved into place when complete — an interrupted export never leaves
     /// half a file. The file is readable by its owner only: it holds personal data.
     @discardableResult
+    public func exportFile(in scope: AccountScope, matching query: ContactQuery?, toPath path: String) throws -> Int {
+        try exportFile(in: scope, matching: query, toPath: path, format: nil)
+    }
+
+    @discardableResult
     public func exportFile(in scope: AccountScope, matching query: ContactQuery? = nil, toPath path: String,
-                           format explicit: InterchangeFormat? = nil, vCardVersion: VCardVersion = .v4) throws -> Int {
+                           format explicit: InterchangeFormat?, vCardVersion: VCardVersion = .v4) throws -> Int {
         guard let format = explicit ?? InterchangeFormat(fileName: path) else {
             throw RoloError.invalid(field: "file", "name it .json, .csv or .vcf so rolo knows the format (\(path))")
         }

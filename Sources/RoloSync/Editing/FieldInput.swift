@@ -70,7 +70,7 @@ public struct FieldInput: Sendable {
             var warnings: [ValidationIssue] = []
             if !rules.storedFields.contains(field) {
                 warnings.append(ValidationIssue(
-                    field: field.key, message: "\(rules.provider.displayName) does not store it; it stays in rolo only",
+                    field: field.key, message: "\(rules.providerName) does not store it; it stays in rolo only",
                     severity: .warning))
             }
             guard case .set(let text) = assignment.change else { return (.clear, warnings) }
@@ -96,11 +96,11 @@ public struct FieldInput: Sendable {
             }
             switch rules.customFields {
             case .fixedSlots:
-                throw RoloError.invalid(field: name, "is not a field of this Notifuse account; add it first "
+                throw RoloError.invalid(field: name, "is not a field of this \(rules.providerName) account; add it first "
                     + "(rolo field add \(key) --type TYPE --account \(account.name)) so it takes a free slot")
             case .definedByProvider:
                 let known = definitions.map(\.key).joined(separator: ", ")
-                throw RoloError.invalid(field: name, "is not one of the custom fields iVvy defines for \(account.name)"
+                throw RoloError.invalid(field: name, "is not one of the custom fields \(rules.providerName) defines for \(account.name)"
                     + (known.isEmpty ? "" : " (\(known))"))
             case .anyKeyTypedByValue, .anyKeyAsText:
                 let keyIssues = Validator.checkCustomKey(key)
@@ -108,7 +108,7 @@ public struct FieldInput: Sendable {
                 guard case .set(let text) = assignment.change else { return (.clear, keyIssues) }
                 if rules.customFields == .anyKeyAsText {
                     if let type = assignment.type, type != .text {
-                        throw RoloError.invalid(field: name, "\(rules.provider.displayName) stores custom values as text")
+                        throw RoloError.invalid(field: name, "\(rules.providerName) stores custom values as text")
                     }
                     return (.set(.custom(.text(text))), keyIssues)
                 }

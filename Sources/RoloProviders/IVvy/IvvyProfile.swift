@@ -1,0 +1,19 @@
+import RoloCore
+
+/// What iVvy is, can do and requires (PROVIDERS.md §3).
+public enum IvvyProfile {
+    public static let profile = ProviderProfile(
+        kind: .ivvy, displayName: "iVvy",
+        capabilities: ProviderCapabilities(
+            listing: .modifiedSince, listingShowsDeletes: false, delete: .unsupported, identity: .providerID,
+            batchSize: 1, definesFields: true),
+        rules: ProviderRules(
+            providerName: "iVvy", requiredForCreate: [[.firstName], [.lastName], [.email]],
+            storedFields: [.firstName, .lastName, .email, .phone, .status, .emailOptOut, .smsOptOut],
+            customFields: .definedByProvider,
+            customKeyHint: "iVvy defines its custom fields itself; only those can be filled in."),
+        limitations: [
+            "iVvy cannot report deleted contacts: a sync reads only what changed, and finds deletes only in a full listing you ask for.",
+            "iVvy's API cannot delete contacts: a contact deleted in rolo is kept in iVvy and marked deleted only here.",
+        ])
+}

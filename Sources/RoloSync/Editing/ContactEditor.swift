@@ -1,0 +1,145 @@
+import Logging
+import RoloCore
+import RoloStore
+
+/// Changes contacts. Every change is validated against its account's rules and written —
+/// contact, history row and outbox entry — in one transaction, with the checks that depend on
+/// other contacts (an email another contact of a Notifuse account holds) made inside it, so an
+/// edit the caller reports as saved is on disk and no other rolo could have slipped in between.
+/// The network is never on this path: edits reach providers later, from the outbox.
+public final class ContactEditor: ContactEditing {
+    let cache: LocalCache
+    let accounts: AccountService
+    public let author: Author
+    let logger: Logger
+
+    public init(cache: LocalCache, accounts: AccountService, author: Author, logger: Logger = Logger(label: "rolo.edit")) {
+        self.cache = cache
+        self.accounts = accounts
+        self.author = author
+        self.logger = logger
+    }
+
+    /// Adds a contact from `key=value` assignments (the `rolo add` command).
+    public func add(_ assignments: [FieldAssignment], to account: Account) throws -> EditOutcome {
+        let input = FieldInput(account: account, definitions: try cache.fieldDefinitions(accountID: account.id))
+        let (edit, warnings) = try input.edit(from: assignments, existing: nil)
+        let contact = edit.applied(to: Contact(accountID: account.id, createdAt: cache.clock()))
+        return try create(contact, clearing: nil, adding: [], extraWarnings: warnings)
+    }
+
+    /// Stores a new, typed contact (the edit pane's "new contact" form).
+    ///
+    /// `adding` holds custom fields added by hand in the form: they become fields of the
+    /// account in the same transaction as the contact, or not at all.
+    public func create(_ contact: Contact, clearing draft: DraftSlot? = nil, adding added: [FieldDefinition] = []) throws -> EditOutcome {
+        try create(contact, clearing: draft, adding: added, extraWarnings: [])
+    }
+
+    private func create(_ contact: Contact, clearing draft: DraftSlot?, adding added: [FieldDefinition],
+                        extraWarnings: [ValidationIssue]) throws -> EditOutcome {
+        let (stored, issues, account) = try cache.transaction { tx in
+            let account = try tx.account(id: contact.accountID)
+            let existing = try tx.fieldDefinitions(accountID: account.id)
+            let planned = try accounts.plan(added, account: account, existing: existing)
+            let (checked, issues) = Validator.check(contact, rules: account.rules, definitions: existing + planned, isNew: true)
+            let errors = issues.filter { $0.severity == .error }
+            if !errors.isEmpty { throw RoloError.invalid(errors) }
+            try ContactEditor.checkIdentityIsFree(checked, account: account, tx: tx)
+            return (try tx.insert(checked, author: author, adding: planned, clearing: draft), issues, account)
+        }
+        logger.info("contact created", metadata: ["contact": "\(stored.id!.shortID)", "account": "\(account.name)"])
+        // The field input and the validator check the same keys: each warning is told once.
+        var warnings = extraWarnings
+        for issue in issues where issue.severity == .warning && !warnings.contains(issue) { warnings.append(issue) }
+        return EditOutcome(contact: stored, deltas: stored.keysWithValues.map {
+            FieldDelta(key: $0, before: nil, after: stored.value(of: $0))
+        }, warnings: warnings)
+    }
+
+    /// Applies `key=value` assignments to a contact (the `rolo set` command).
+    public func update(_ id: ContactID, assignments: [FieldAssignment]) throws -> EditOutcome {
+        guard let current = try cache.contact(id) else { throw RoloError.notFound("no contact \(id.shortID)") }
+        let account = try accounts.account(id: current.accountID)
+        let input = FieldInput(account: account, definitions: try cache.fieldDefinitions(accountID: account.id))
+        let (edit, warnings) = try input.edit(from: assignments, existing: current)
+        return try save(edit, to: id, adding: [], extraWarnings: warnings)
+    }
+
+    /// Saves an edit that is already typed (the edit pane): validation and the write in one
+    /// transaction, which also clears the contact's draft. `adding` as for `create`.
+    public func save(_ edit: ContactEdit, to id: ContactID, adding added: [FieldDefinition] = []) throws -> EditOutcome {
+        try save(edit, to: id, adding: added, extraWarnings: [])
+    }
+
+    private func save(_ edit: ContactEdit, to id: ContactID, adding added: [FieldDefinition],
+                      extraWarnings: [ValidationIssue]) throws -> EditOutcome {
+        let (stored, deltas) = try cache.transaction { tx in
+            guard let current = try tx.contact(id) else { throw RoloError.notFound("no contact \(id.shortID)") }
+            let account = try tx.account(id: current.accountID)
+            let existing = try tx.fieldDefinitions(accountID: account.id)
+            let planned = try accounts.plan(added, account: account, existing: existing)
+            let proposed = edit.applied(to: current)
+            // Only what the edit touches is judged: a value the provider sent in another form
+            // must not block fixing a different field.
+            let touched = Set(edit.keys)
+            let (normalised, issues) = Validator.check(proposed, rules: account.rules, definitions: existing + planned, isNew: false)
+            var errors = issues.filter { issue in
+                issue.severity == .error && touched.contains(where: { issue.field == DeltaNames.name(of: $0) })
+            }
+            if let missing = account.rules.missingRequired(in: proposed.fields),
+               account.rules.missingRequired(in: current.fields) == nil {
+                errors.append(ValidationIssue(field: "fields", message: missing))
+            }
+            if !errors.isEmpty { throw RoloError.invalid(errors) }
+            if touched.contains(.standard(.email)) { try ContactEditor.checkIdentityIsFree(proposed, account: account, tx: tx) }
+            // Standard values are stored as the validator writes them (phones in E.164, flags as
+            // true/false, no surrounding space), whoever typed them.
+            var checkedEdit = edit
+            for key in touched {
+                guard case .standard(let field) = key, case .set = edit[key] else { continue }
+                if let value = normalised[field] { checkedEdit.set(field, value) } else { checkedEdit.clear(key) }
+            }
+            return try tx.update(id, edit: checkedEdit, author: author, adding: planned)
+        }
+        if !deltas.isEmpty {
+            logger.info("contact edited", metadata: [
+                "contact": "\(id.shortID)", "fields": "\(deltas.map { DeltaNames.name(of: $0.key) }.joined(separator: ","))",
+            ])
+        }
+        return EditOutcome(contact: stored, deltas: deltas, warnings: extraWarnings)
+    }
+
+    /// Deletes a contact locally at once; the delete reaches the provider from the outbox.
+    @discardableResult
+    public func delete(_ id: ContactID) throws -> Contact {
+        let current = try cache.transaction { tx in
+            guard let current = try tx.contact(id) else { throw RoloError.notFound("no contact \(id.shortID)") }
+            try tx.delete(id, author: author)
+            return current
+        }
+        logger.info("contact deleted", metadata: ["contact": "\(id.shortID)"])
+        return current
+    }
+
+    /// Undoes the newest edit in the scope that has not been sent.
+    @discardableResult
+    public func undoLastEdit(in scope: AccountScope) throws -> UndoOutcome? {
+        let outcome = try cache.undoLastEdit(in: scope, author: author)
+        if let outcome {
+            logger.info("edit undone", metadata: ["contact": "\(outcome.contactID.shortID)", "kind": "\(outcome.kind.rawValue)"])
+        }
+        return outcome
+    }
+
+    /// Where the provider identifies contacts by email, two contacts of an account cannot share
+    /// one. Checked inside the write's transaction.
+    static func checkIdentityIsFree(_ contact: Contact, account: Account, tx: CacheTransaction) throws {
+        guard account.profile.capabilities.identity == .email, let email = contact.email else { return }
+        let others = try tx.contacts(withEmail: email, accountID: account.id).filter { $0 != contact.id }
+        if let other = others.first {
+            throw RoloError.invalid(field: "email", "\(email) is already contact \(other.shortID); "
+                + "\(account.profile.displayName) identifies contacts by email")
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import RoloCore
+
+// What the view models need of the services, one protocol per concern, so their tests can
+// stand a fake in for any one of them. The commands use the concrete services.
+
+/// Reading contacts: windows of the list, counts, one contact, its history.
+public protocol ContactReading: AnyObject, Sendable {
+    func window(in scope: AccountScope, matching query: ContactQuery?, order: ListOrder, from anchor: WindowAnchor,
+                limit: Int) throws -> ContactWindow
+    func count(in scope: AccountScope, matching query: ContactQuery?, isCancelled: @escaping @Sendable () -> Bool) throws -> Int?
+    func position(of cursor: ListCursor, in scope: AccountScope, matching query: ContactQuery?, order: ListOrder,
+                  isCancelled: @escaping @Sendable () -> Bool) throws -> Int?
+    func summary(of id: ContactID, in scope: AccountScope, matching query: ContactQuery?, order: ListOrder) throws -> ContactSummary?
+    func contactCount(in scope: AccountScope) throws -> Int
+    func contact(_ id: ContactID) throws -> Contact
+    func detail(_ id: ContactID) throws -> ContactDetail
+    func resolve(_ reference: String, in scope: AccountScope) throws -> ContactID
+    func audit(for id: ContactID, limit: Int) throws -> [AuditEntry]
+}
+
+/// Changing contacts: every change validated and written in one transaction.
+public protocol ContactEditing: AnyObject, Sendable {
+    func create(_ contact: Contact, clearing draft: DraftSlot?, adding added: [FieldDefinition]) throws -> EditOutcome
+    func save(_ edit: ContactEdit, to id: ContactID, adding added: [FieldDefinition]) throws -> EditOutcome
+    @discardableResult func delete(_ id: ContactID) throws -> Contact
+    @discardableResult func undoLastEdit(in scope: AccountScope) throws -> UndoOutcome?
+}
+
+/// Accounts and their custom fields.
+public protocol AccountDirectory: AnyObject, Sendable {
+    func accounts() throws -> [Account]
+    func account(id: Int64) throws -> Account
+    func account(named name: String) throws -> Account
+    func fieldDefinitions(accountID: Int64) throws -> [FieldDefinition]
+    func planField(key: String, type: FieldType, label: String?, options: [SelectOption], account: Account,
+                   existing: [FieldDefinition]) throws -> (definition: FieldDefinition, warnings: [ValidationIssue])
+    /// Where an account's contacts stand with its provider: what waits, what failed, what
+    /// conflicts, and when it last synced.
+    func deliveryStatus(in scope: AccountScope) throws -> DeliveryStatus
+}
+
+/// Unfinished edit forms.
+public protocol DraftKeeping: AnyObject, Sendable {
+    func saveDraft(_ payload: String, for slot: DraftSlot) throws
+    func draft(for slot: DraftSlot) throws -> Draft?
+    func drafts() throws -> [Draft]
+    func discardDraft(_ slot: DraftSlot) throws
+}
+
+/// Writing contacts to files (the `:export` command; the format comes from the file's name).
+public protocol ContactExporting: AnyObject, Sendable {
+    @discardableResult
+    func exportFile(in scope: AccountScope, matching query: ContactQuery?, toPath path: String) throws -> Int
+}
+
+/// The counts the status bar and `rolo accounts` show for a scope.
+public struct DeliveryStatus: Sendable, Hashable {
+    public var contacts: Int
+    public var pending: Int
+    public var sending: Int
+    public var failed: Int
+    public var conflicts: Int
+    /// When the one account in scope last finished a sync; nil for all accounts or never.
+    public var lastSync: Timestamp?
+
+    public init(contacts: Int = 0, pending: Int = 0, sending: Int = 0, failed: Int = 0, conflicts: Int = 0, lastSync: Timestamp? = nil) {
+        self.contacts = contacts
+        self.pending = pending
+        self.sending = sending
+        self.failed = failed
+        self.conflicts = conflicts
+        self.lastSync = lastSync
+    }
+
+    /// Everything still in the outbox, whatever its state.
+    public var waiting: Int { pending + sending + failed }
+}
+
+extension ContactReading {
+    public func window(in scope: AccountScope, matching query: ContactQuery? = nil, order: ListOrder = .name,
+                       from anchor: WindowAnchor = .first, limit: Int) throws -> ContactWindow {
+        try window(in: scope, matching: query, order: order, from: anchor, limit: limit)
+    }
+
+    public func count(in scope: AccountScope, matching query: ContactQuery?) throws -> Int? {
+        try count(in: scope, matching: query, isCancelled: { false })
+    }
+
+    public func position(of cursor: ListCursor, in scope: AccountScope, matching query: ContactQuery? = nil,
+                         order: ListOrder = .name) throws -> Int? {
+        try position(of: cursor, in: scope, matching: query, order: order, isCancelled: { false })
+    }
+
+    public func summary(of id: ContactID, in scope: AccountScope) throws -> ContactSummary? {
+        try summary(of: id, in: scope, matching: nil, order: .name)
+    }
+
+    public func resolve(_ reference: String) throws -> ContactID { try resolve(reference, in: .all) }
+}
