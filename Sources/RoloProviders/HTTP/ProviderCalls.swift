@@ -1,0 +1,62 @@
+import Foundation
+import RoloCore
+
+/// What every adapter does around a request: send it, turn a failure to reach the provider
+/// into a `ProviderError` the sync engine can act on, and read a JSON body.
+enum ProviderCalls {
+    /// Sends a request; a request that got no reply becomes `offline` (nothing reachable) or
+    /// `transient` (it may work if tried again).
+    static func send(_ request: HTTPRequest, over transport: any HTTPTransport, provider: String) async throws(ProviderError) -> HTTPResponse {
+        do {
+            return try await transport.send(request)
+        } catch {
+            switch error {
+            case .cannotConnect(let why): throw .offline("\(provider) cannot be reached (\(why))")
+            case .timedOut: throw .transient("\(provider) did not answer in time")
+            case .connectionLost(let why): throw .transient("the connection to \(provider) broke (\(why))")
+            case .other(let why): throw .transient("\(provider): \(why)")
+            }
+        }
+    }
+
+    /// The failure a status code stands for when the body says nothing more precise.
+    static func failure(status: Int, message: String, retryAfter: String?) -> ProviderError {
+        switch status {
+        case 401, 403: return .auth(message)
+        case 404: return .notFound(message)
+        case 408: return .transient(message)
+        case 429: return .rateLimited(retryAfter: retryAfterSeconds(retryAfter), message)
+        case 500...599: return .transient(message)
+        default: return .invalid(field: nil, message)
+        }
+    }
+
+    /// `Retry-After` as seconds, from either of its forms (seconds, or an HTTP date).
+    static func retryAfterSeconds(_ value: String?, now: Date = Date()) -> Double? {
+        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        if let seconds = Double(value), seconds >= 0 { return seconds }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: value) else { return nil }
+        return max(0, date.timeIntervalSince(now))
+    }
+
+    /// A JSON body, or `transient` naming the provider when it is not JSON (a proxy's error
+    /// page, a reply cut short): the next try may get a proper answer.
+    static func json(_ response: HTTPResponse, provider: String) throws(ProviderError) -> JSONValue {
+        do {
+            return try JSONValue.parse(response.body)
+        } catch {
+            throw .transient("\(provider) answered something that is not JSON (HTTP \(response.status)): \(response.bodyExcerpt)")
+        }
+    }
+
+    /// A query string value, escaped for a URL.
+    static func queryEscaped(_ value: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import RoloCore
+
+/// rolo's contact model and Notifuse's contact JSON (PROVIDERS.md §2.3), both ways.
+struct NotifuseMapping: Sendable {
+    /// Standard fields and their Notifuse names.
+    static let standard: [(StandardField, String)] = [
+        (.email, "email"), (.firstName, "first_name"), (.lastName, "last_name"), (.fullName, "full_name"),
+        (.jobTitle, "job_title"), (.phone, "phone"), (.addressLine1, "address_line_1"), (.addressLine2, "address_line_2"),
+        (.region, "state"), (.postcode, "postcode"), (.country, "country"), (.timezone, "timezone"), (.language, "language"),
+    ]
+
+    /// Members a contact carries that rolo neither models nor keeps: list memberships and
+    /// segments (only some replies have them, so keeping them would make every listing look
+    /// like a change), the change time (kept as the record's stamp), and fields Notifuse
+    /// removed or never reads (§3b).
+    static let dropped: Set<String> = ["contact_lists", "contact_segments", "updated_at", "db_created_at", "db_updated_at",
+                                       "lifetime_value", "orders_count", "last_order_at"]
+
+    /// The account's custom fields, by slot.
+    let fieldsBySlot: [String: FieldDefinition]
+
+    init(definitions: [FieldDefinition]) {
+        var bySlot: [String: FieldDefinition] = [:]
+        for definition in definitions {
+            if let slot = definition.providerRef, NotifuseProfile.slots.contains(where: { $0.id == slot }) { bySlot[slot] = definition }
+        }
+        fieldsBySlot = bySlot
+    }
+
+    // MARK: - Notifuse to rolo
+
+    /// A contact object from a Notifuse reply. Notifuse leaves NULL columns out, so an absent
+    /// member means no value. Slots no field is named for, and anything else unmodelled, are
+    /// kept in the contact's `notifuse` extension so nothing is dropped.
+    func record(from json: JSONValue) throws(ProviderError) -> RemoteRecord {
+        guard case .object(let members) = json else {
+            throw .transient("Notifuse sent a contact that is not an object")
+        }
+        guard let email = members["email"]?.stringValue, !email.isEmpty else {
+            throw .transient("Notifuse sent a contact without an email")
+        }
+        var contact = Contact(accountID: 0)
+        for (field, name) in NotifuseMapping.standard {
+            if case .string(let text)? = members[name] { contact[field] = text }
+        }
+        var kept: [String: JSONValue] = [:]
+        for (name, value) in members where !NotifuseMapping.dropped.contains(name) {
+            if NotifuseMapping.standard.contains(where: { $0.1 == name }) || value == .null { continue }
+            if let definition = fieldsBySlot[name], let typed = NotifuseMapping.customValue(value, as: definition.type) {
+                contact.custom[definition.key] = typed
+            } else {
+                kept[name] = value
+            }
+        }
+        if !kept.isEmpty { contact.extensions = ["notifuse": .object(kept)] }
+        return RemoteRecord(remoteID: NotifuseMapping.key(email), modifiedAt: members["updated_at"]?.stringValue, contact: contact)
+    }
+
+    static func customValue(_ json: JSONValue, as type: FieldType) -> CustomValue? {
+        switch (type, json) {
+        case (.text, .string(let text)): .text(text)
+        case (.number, .number(let number)): .number(number)
+        case (.datetime, .string(let text)): Timestamp(parsing: text).map(CustomValue.datetime)
+        case (.json, .object), (.json, .array): .json(json)
+        default: nil
+        }
+    }
+
+    /// Notifuse's key for an email: lower-cased and trimmed, as the server stores it.
+    static func key(_ email: String) -> String {
+        email.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: "\u{00A0}\u{FEFF}"))).lowercased()
+    }
+
+    // MARK: - rolo to Notifuse
+
+    /// The JSON for one field of `contact`, or nil when Notifuse does not store it. `clear`
+    /// gives `null` for a field without a value (a clear, in a single upsert).
+    func member(_ key: FieldKey, of contact: Contact) -> (name: String, value: JSONValue)? {
+        switch key {
+        case .standard(let field):
+            guard let name = NotifuseMapping.standard.first(where: { $0.0 == field })?.1 else { return nil }
+            return (name, contact[field].map(JSONValue.string) ?? .null)
+        case .custom(let customKey):
+            guard let (slot, _) = fieldsBySlot.first(where: { $0.value.key == customKey }) else { return nil }
+            guard let value = contact.custom[customKey] else { return (slot, .null) }
+            return (slot, NotifuseMapping.wire(value) ?? .null)
+        }
+    }
+
+    static func wire(_ value: CustomValue) -> JSONValue? {
+        switch value {
+        case .text(let text): .string(text)
+        case .number(let number): .number(number)
+        case .datetime(let instant): .string(instant.rfc3339)
+        case .json(let json) where json.isContainer: json
+        default: nil
+        }
+    }
+
+    /// Every field Notifuse stores that `contact` has a value in, for a create.
+    func fullInput(_ contact: Contact, externalID: String?) -> [String: JSONValue] {
+        var input: [String: JSONValue] = [:]
+        for key in contact.keysWithValues {
+            if let (name, value) = member(key, of: contact), value != .null { input[name] = value }
+        }
+        if let externalID { input["external_id"] = .string(externalID) }
+        return input
+    }
+
+    /// The changed fields of an update: a value, or `null` for a field that was cleared.
+    /// `email` names the contact and is always there.
+    func changeInput(_ contact: Contact, changed: Set<FieldKey>, email: String) -> [String: JSONValue] {
+        var input: [String: JSONValue] = ["email": .string(email)]
+        for key in changed where key != .standard(.email) {
+            if let (name, value) = member(key, of: contact) { input[name] = value }
+        }
+        return input
+    }
+
+    /// Whether an update names a field Notifuse stores at all (a change to a field it does not
+    /// store is confirmed without a request).
+    func touchesStoredFields(_ changed: Set<FieldKey>) -> Bool {
+        changed.contains { key in
+            if case .standard(let field) = key { return NotifuseMapping.standard.contains { $0.0 == field } }
+            if case .custom(let name) = key { return fieldsBySlot.values.contains { $0.key == name } }
+            return false
+        }
+    }
+}
