@@ -75,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "rolo",
             dependencies: [
-                "RoloCore", "RoloSync", "RoloInterchange", "RoloViewModels", "RoloTerminal", "RoloProviders",
+                "RoloCore", "RoloSync", "RoloInterchange", "RoloViewModels", "RoloTerminal", "RoloProviders", "RoloStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -106,6 +106,14 @@ extension LocalCache {
         }
     }
 
+    /// Replaces an account's non-secret settings (from the config).
+    public func setAccountSettings(_ settings: [String: String], accountID: Int64) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE account SET settings = ? WHERE id = ?",
+                           arguments: [LocalCache.encodeSettings(settings), accountID])
+        }
+    }
+
     /// Records when an account last finished a sync.
     public func setLastSync(accountID: Int64, at time: Timestamp) throws {
         try write { db in

@@ -21,6 +21,18 @@ enum DeltaCoding {
         return out + "]"
     }
 
+    /// One value as JSON text (a conflict's base, local and remote sides).
+    static func encodeValue(_ value: FieldValue?) -> String {
+        var out = ""
+        write(value, into: &out)
+        return out
+    }
+
+    static func decodeValue(_ text: String?, for key: FieldKey) -> FieldValue? {
+        guard let text, let json = try? JSONValue.parse(text) else { return nil }
+        return decode(json, for: key)
+    }
+
     private static func write(_ value: FieldValue?, into out: inout String) {
         switch value {
         case nil:

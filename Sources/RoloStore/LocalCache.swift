@@ -17,6 +17,8 @@ public final class LocalCache: Sendable {
     public let clock: @Sendable () -> Timestamp
     /// The providers this rolo knows: an account's stored provider id is resolved through it.
     public let catalog: ProviderCatalog
+    /// One sync at a time: a cache in memory (tests) is locked by this; a file, by a file lock.
+    public let syncLock = NSLock()
 
     /// Opens (creating if needed) the cache at `path` and brings its schema up to date.
     ///

@@ -5,6 +5,8 @@ import RoloCore
 /// `rolo`: without a subcommand it opens the terminal UI; every action the UI offers is also
 /// a subcommand for scripts.
 struct Rolo: ParsableCommand {
+    static let version = "0.2.0"
+
     static let configuration = CommandConfiguration(
         commandName: "rolo",
         abstract: "Find, read and correct DailyStory, Notifuse and iVvy contacts from a terminal.",
@@ -13,10 +15,11 @@ struct Rolo: ParsableCommand {
 
             Exit codes: 0 success, 1 failure, 2 usage or validation error (nothing was written), 3 not found.
             """,
-        version: "0.1.0",
+        version: Rolo.version,
         subcommands: [
             Open.self, ListCommand.self, Show.self, Add.self, SetFields.self, Delete.self, Undo.self,
-            Import.self, Export.self, Accounts.self, Fields.self, Demo.self, Paths.self,
+            Import.self, Export.self, Accounts.self, Fields.self, SyncCommand.self, OutboxCommand.self,
+            ConflictsCommand.self, Resolve.self, Retry.self, Demo.self, Paths.self,
         ],
         defaultSubcommand: Open.self
     )

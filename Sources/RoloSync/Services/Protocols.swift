@@ -97,3 +97,18 @@ extension ContactReading {
 
     public func resolve(_ reference: String) throws -> ContactID { try resolve(reference, in: .all) }
 }
+
+/// Sync, for the TUI: run it, and show and settle what it leaves (outbox, conflicts, failures).
+public protocol SyncControlling: AnyObject, Sendable {
+    /// Why an account cannot sync (local, no config, a missing secret), or nil when it can.
+    func whyNotSyncable(_ account: Account) -> String?
+    func sync(scope: AccountScope, options: SyncOptions,
+              progress: @escaping @Sendable (SyncEvent) -> Void) async throws -> [SyncReport]
+    func outbox(in scope: AccountScope) throws -> [OutboxEntry]
+    func pendingChanges(for id: ContactID) throws -> [FieldDelta]
+    func conflicts(in scope: AccountScope) throws -> [ConflictedContact]
+    @discardableResult
+    func resolve(_ id: ContactID, fields: [FieldKey: ConflictSide], all: ConflictSide?) throws -> [FieldConflict]
+    @discardableResult
+    func retry(_ id: ContactID) throws -> Bool
+}

@@ -11,22 +11,36 @@ struct GlobalOptions: ParsableArguments {
                                             valueName: "path"))
     var db: String?
 
+    @Option(name: .long, help: ArgumentHelp("The config file (default: $ROLO_CONFIG, else $XDG_CONFIG_HOME/rolo/config.toml).",
+                                            valueName: "path"))
+    var config: String?
+
     func validate() throws {
         if let db, db.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--db needs a path to the cache file") }
     }
 }
 
-/// What a command works with: the paths and the services of the opened cache.
+/// What a command works with: the paths, the config and the services of the opened cache.
 struct Context {
     let paths: RoloPaths
     let services: RoloServices
+    let config: RoloConfig?
 
     /// Opens the cache named by the options. Logging goes to the log file from here on.
     static func open(_ options: GlobalOptions) throws -> Context {
-        let paths = RoloPaths(database: options.db)
+        let paths = RoloPaths(database: options.db, config: options.config)
         FileLogHandler.bootstrapOnce(path: paths.log)
+        let config = try RoloConfig.load(path: paths.configFile, catalog: .standard)
         let services = try RoloServices.open(path: paths.cache, catalog: .standard, author: .current(), logger: Logger(label: "rolo"))
-        return Context(paths: paths, services: services)
+        if let config { try ConfiguredAccounts.apply(config, to: services.cache) }
+        return Context(paths: paths, services: services, config: config)
+    }
+
+    /// Sync over the config's accounts, with live HTTP.
+    func syncService() -> SyncService {
+        SyncService(cache: services.cache, accounts: services.accounts,
+                    connecting: ProviderConnector(config: config, configPath: paths.configFile),
+                    author: services.author, logger: Logger(label: "rolo.sync"))
     }
 
     /// The account named by `--account`, or nil for every account.

@@ -10,8 +10,10 @@ struct RoloPaths {
     let cache: String
     /// `$ROLO_LOG`, else `$XDG_STATE_HOME/rolo/rolo.log` (`~/.local/state/...`).
     let log: String
+    /// `--config`, else `$ROLO_CONFIG`, else `config.toml` in the config directory.
+    let configFile: String
 
-    init(database: String?, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    init(database: String?, config: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
         let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
         func base(_ variable: String, _ fallback: String) -> String {
             // The XDG spec says relative values are invalid and must be ignored.
@@ -24,6 +26,7 @@ struct RoloPaths {
             ?? base("XDG_DATA_HOME", ".local/share") + "/rolo/rolo.sqlite"
         log = environment["ROLO_LOG"].flatMap { $0.isEmpty ? nil : $0 }
             ?? base("XDG_STATE_HOME", ".local/state") + "/rolo/rolo.log"
+        configFile = config ?? environment["ROLO_CONFIG"].flatMap { $0.isEmpty ? nil : $0 } ?? configDirectory + "/config.toml"
     }
 
     /// Where the demo data is: `$ROLO_DEMO_DIR`, else `share/rolo/demo` next to an installed

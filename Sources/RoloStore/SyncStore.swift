@@ -1,0 +1,480 @@
+import Foundation
+import GRDB
+import RoloCore
+
+/// A delivery taken by a sync run: the contact as it was when claimed (what is sent), and what
+/// the confirmation must check — the outbox revision and the newest edit it carries.
+public struct DeliveryClaim: Sendable, Hashable {
+    public let state: LocalSyncState
+    public let revision: Int64
+    /// The newest history row of the contact at the claim: edits up to it are being sent.
+    public let history: Int64
+    public var contactID: ContactID { state.contactID }
+    public var kind: OutboxKind { state.outbox?.kind ?? .update }
+}
+
+/// What the sync engine needs of the cache, in the cache's own terms: read both sides of a
+/// contact, apply what the planner decided, claim and confirm deliveries, and keep where each
+/// account's sync stands. Each call is one transaction.
+extension LocalCache {
+    // MARK: - Reading this side
+
+    /// The local side of the contacts an account has linked to these provider ids.
+    static func syncStates(accountID: Int64, remoteIDs: [String], db: Database) throws -> [String: LocalSyncState] {
+        var states: [String: LocalSyncState] = [:]
+        for chunk in stride(from: 0, to: remoteIDs.count, by: 400).map({ Array(remoteIDs[$0..<min($0 + 400, remoteIDs.count)]) }) {
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT l.contactId, l.remoteId FROM remote_link l WHERE l.accountId = ? AND l.remoteId IN (\(marks))
+                """, arguments: StatementArguments([accountID] + chunk))
+            for row in rows {
+                if let state = try syncState(contactID: row["contactId"], db: db) { states[row["remoteId"]] = state }
+            }
+        }
+        return states
+    }
+
+    /// The whole local side of one contact (deleted ones too).
+    static func syncState(contactID: Int64, db: Database) throws -> LocalSyncState? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT c.deletedAt, l.remoteId, l.remoteModifiedAt, l.baseRecord,
+                   o.kind, o.state, o.revision, o.attempts, o.idempotencyKey
+            FROM contact c LEFT JOIN remote_link l ON l.contactId = c.id LEFT JOIN outbox o ON o.contactId = c.id
+            WHERE c.id = ?
+            """), arguments: [contactID]),
+              let contact = try ContactRows.load(id: contactID, db: db, includeDeleted: true) else { return nil }
+        var base: Contact?
+        if let text: String = row["baseRecord"] {
+            guard let decoded = BaseRecord.decode(text, into: contact) else {
+                throw RoloError.cache("the record last agreed with the provider for \(ContactID(contactID).shortID) cannot be read")
+            }
+            base = decoded
+        }
+        var outbox: OutboxState?
+        if let kind: String = row["kind"] {
+            outbox = OutboxState(kind: try decode(OutboxKind.self, kind, in: "outbox.kind"),
+                                 state: try decode(DeliveryState.self, row["state"], in: "outbox.state"),
+                                 revision: row["revision"], attempts: row["attempts"], idempotencyKey: row["idempotencyKey"])
+        }
+        return LocalSyncState(contactID: ContactID(contactID), contact: contact, isDeleted: (row["deletedAt"] as Int64?) != nil,
+                              remoteID: row["remoteId"], remoteModifiedAt: row["remoteModifiedAt"], base: base, outbox: outbox,
+                              conflicts: try conflicts(contactID: contactID, db: db))
+    }
+
+    /// A contact of the account that waits to be created and holds this email: where the
+    /// provider keys contacts by email, a pulled contact with the same email is the same one.
+    static func pendingCreate(email: String, accountID: Int64, db: Database) throws -> LocalSyncState? {
+        guard let id = try Int64.fetchOne(db, sql: """
+            SELECT c.id FROM contact c JOIN outbox o ON o.contactId = c.id
+            WHERE c.accountId = ? AND c.email = ? COLLATE NOCASE AND o.kind = 'create' AND c.deletedAt IS NULL
+            ORDER BY c.id LIMIT 1
+            """, arguments: [accountID, email]) else { return nil }
+        return try syncState(contactID: id, db: db)
+    }
+
+    static func conflicts(contactID: Int64, db: Database) throws -> [FieldConflict] {
+        try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT kind, field, baseValue, localValue, remoteValue FROM conflict WHERE contactId = ? ORDER BY id
+            """), arguments: [contactID]).map { row in
+            let kind = try decode(FieldConflict.Kind.self, row["kind"], in: "conflict.kind")
+            guard kind == .field else { return FieldConflict.contactDeleted(kind) }
+            let key = DeltaCoding.fieldKey(row["field"])
+            return FieldConflict(kind: .field, key: key, base: DeltaCoding.decodeValue(row["baseValue"], for: key),
+                                 local: DeltaCoding.decodeValue(row["localValue"], for: key),
+                                 remote: DeltaCoding.decodeValue(row["remoteValue"], for: key))
+        }
+    }
+
+    // MARK: - Pulling
+
+    /// Applies one page of the provider's contacts in one transaction: for each record, the
+    /// local side is read inside the transaction (a contact edited in the TUI a moment ago
+    /// included), `decide` says what to do, and it is done. With `dryRun` nothing is written
+    /// and the decisions are only returned. `matchEmail`: a record not linked yet may be a
+    /// contact waiting here to be created with the same email.
+    public func applyPulledPage(accountID: Int64, records: [RemoteRecord], source: Author, matchEmail: Bool, dryRun: Bool,
+                                decide: (RemoteRecord, LocalSyncState?) throws -> PullDecision) throws -> [(decision: PullDecision, name: String)] {
+        let body: (Database) throws -> [(decision: PullDecision, name: String)] = { db in
+            let states = try LocalCache.syncStates(accountID: accountID, remoteIDs: records.map(\.remoteID), db: db)
+            var decisions: [(decision: PullDecision, name: String)] = []
+            decisions.reserveCapacity(records.count)
+            let index = try SearchIndex.Batch(db)
+            for record in records {
+                var state = states[record.remoteID]
+                if state == nil, matchEmail, let email = record.contact.email {
+                    state = try LocalCache.pendingCreate(email: email, accountID: accountID, db: db)
+                }
+                let decision = try decide(record, state)
+                decisions.append((decision, state?.contact.displayName ?? record.contact.displayName))
+                if !dryRun {
+                    try self.apply(decision, record: record, state: state, accountID: accountID, source: source, index: index, db: db)
+                    if index.count >= SearchIndex.batchSize { try index.flush() }
+                }
+            }
+            if !dryRun { try index.flush() }
+            return decisions
+        }
+        return dryRun ? try read(body) : try write(body)
+    }
+
+    /// Applies one decision about one contact, re-reading its local side inside the
+    /// transaction first (for deletes found at the end of a listing, and single refreshes).
+    public func applyDecision(contactID: ContactID, record: RemoteRecord?, accountID: Int64, source: Author, dryRun: Bool,
+                              decide: (RemoteRecord?, LocalSyncState) throws -> PullDecision) throws -> PullDecision? {
+        let body: (Database) throws -> PullDecision? = { db in
+            guard let state = try LocalCache.syncState(contactID: contactID.rawValue, db: db) else { return nil }
+            let decision = try decide(record, state)
+            if !dryRun {
+                let index = try SearchIndex.Batch(db)
+                try self.apply(decision, record: record, state: state, accountID: accountID, source: source, index: index, db: db)
+                try index.flush()
+            }
+            return decision
+        }
+        return dryRun ? try read(body) : try write(body)
+    }
+
+    /// The contacts of an account linked to a provider id not in `seen`: after a complete
+    /// listing, the ones the provider may have deleted.
+    public func linkedContacts(of accountID: Int64, notIn seen: Set<String>) throws -> [ContactID] {
+        try read { db in
+            var missing: [ContactID] = []
+            let cursor = try Row.fetchCursor(db, sql: "SELECT contactId, remoteId FROM remote_link WHERE accountId = ?",
+                                             arguments: [accountID])
+            while let row = try cursor.next() {
+                if !seen.contains(row["remoteId"] as String) { missing.append(ContactID(row["contactId"])) }
+            }
+            return missing
+        }
+    }
+
+    /// The contacts of an account linked to the provider, least recently synced first: what a
+    /// provider that cannot list refreshes, a slice at a time.
+    public func linkedContacts(of accountID: Int64, leastRecentlySynced limit: Int) throws -> [(ContactID, String)] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT contactId, remoteId FROM remote_link WHERE accountId = ? ORDER BY coalesce(syncedAt, 0), contactId LIMIT ?
+                """, arguments: [accountID, limit]).map { (ContactID($0["contactId"]), $0["remoteId"]) }
+        }
+    }
+
+    private func apply(_ decision: PullDecision, record: RemoteRecord?, state: LocalSyncState?, accountID: Int64,
+                       source: Author, index: SearchIndex.Batch, db: Database) throws {
+        let now = clock().millisecondsSinceEpoch
+        switch decision {
+        case .keep:
+            return
+        case .stamp:
+            guard let state, let record else { return }
+            try db.cachedStatement(sql: "UPDATE remote_link SET remoteModifiedAt = ?, syncedAt = ? WHERE contactId = ?")
+                .execute(arguments: [record.modifiedAt, now, state.contactID.rawValue])
+        case .create(let contact):
+            guard let record else { return }
+            var new = contact
+            new.id = nil
+            new.accountID = accountID
+            new.uid = Contact.newUID()
+            new.createdAt = clock()
+            new.updatedAt = new.createdAt
+            let rank = try RankAllocator.rank(for: new.sortKey, db: db)
+            new.id = ContactID(try ContactRows.insert(new, rank: rank, index: index, db: db))
+            try LocalCache.writeLink(contactID: new.id!.rawValue, accountID: accountID, remoteID: record.remoteID,
+                                     modifiedAt: record.modifiedAt, base: new, syncedAt: now, db: db)
+            try recordAudit("created at provider", contact: new, deltas: LocalCache.allFields(of: new), author: source,
+                            source: "provider", db: db)
+        case .apply(let merged, let base, let conflicts):
+            guard let state, let record else { return }
+            var contact = merged
+            contact.id = state.contactID
+            let deltas = BaseRecord.changes(from: state.contact, to: contact)
+            if !deltas.isEmpty {
+                contact.updatedAt = clock()
+                try ContactRows.update(contact, index: index, db: db)
+                try recordAudit("changed at provider", contact: contact, deltas: deltas, author: source, source: "provider", db: db)
+            }
+            try LocalCache.writeLink(contactID: state.contactID.rawValue, accountID: accountID, remoteID: record.remoteID,
+                                     modifiedAt: record.modifiedAt, base: base, syncedAt: now, db: db)
+            try LocalCache.replaceConflicts(conflicts, contactID: state.contactID.rawValue, now: now, db: db)
+            try settleOutbox(contactID: state.contactID.rawValue, accountID: accountID, inConflict: !conflicts.isEmpty, db: db)
+        case .deleteLocal:
+            guard let state else { return }
+            try recordAudit("deleted at provider", contact: state.contact,
+                            deltas: LocalCache.allFields(of: state.contact).map(\.reverted), author: source, source: "provider", db: db)
+            try LocalCache.purge(contactID: state.contactID.rawValue, db: db)
+        case .forget:
+            guard let state else { return }
+            try LocalCache.purge(contactID: state.contactID.rawValue, db: db)
+        case .conflictOnDelete(let kind, let remote):
+            guard let state else { return }
+            if let remote, let record {
+                // Deleted here, changed there: the provider's record becomes the base, so
+                // "theirs" brings it back as it is now.
+                var base = remote
+                base.id = state.contactID
+                base.uid = state.contact.uid
+                base.accountID = accountID
+                try LocalCache.writeLink(contactID: state.contactID.rawValue, accountID: accountID, remoteID: record.remoteID,
+                                         modifiedAt: record.modifiedAt, base: base, syncedAt: now, db: db)
+            }
+            try LocalCache.replaceConflicts([.contactDeleted(kind)], contactID: state.contactID.rawValue, now: now, db: db)
+            try settleOutbox(contactID: state.contactID.rawValue, accountID: accountID, inConflict: true, db: db)
+        }
+    }
+
+    static func writeLink(contactID: Int64, accountID: Int64, remoteID: String, modifiedAt: String?, base: Contact,
+                          syncedAt: Int64, db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO remote_link (contactId, accountId, remoteId, remoteModifiedAt, baseRecord, baseHash, syncedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (contactId) DO UPDATE SET remoteId = excluded.remoteId, remoteModifiedAt = excluded.remoteModifiedAt,
+                baseRecord = excluded.baseRecord, baseHash = excluded.baseHash, syncedAt = excluded.syncedAt
+            """).execute(arguments: [contactID, accountID, remoteID, modifiedAt, BaseRecord.encode(base), ContentHash.of(base), syncedAt])
+    }
+
+    static func replaceConflicts(_ conflicts: [FieldConflict], contactID: Int64, now: Int64, db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM conflict WHERE contactId = ?").execute(arguments: [contactID])
+        for conflict in conflicts {
+            try db.cachedStatement(sql: """
+                INSERT INTO conflict (contactId, field, baseValue, localValue, remoteValue, detectedAt, kind) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [contactID, conflict.key.map(DeltaCoding.fieldName) ?? "", DeltaCoding.encodeValue(conflict.base),
+                                         DeltaCoding.encodeValue(conflict.local), DeltaCoding.encodeValue(conflict.remote), now,
+                                         conflict.kind.rawValue])
+        }
+    }
+
+    /// The outbox entry after the base moved: what differs waits, in conflict while the user
+    /// must decide, pending otherwise.
+    func settleOutbox(contactID: Int64, accountID: Int64, inConflict: Bool, db: Database) throws {
+        try queueForProvider(contactID: contactID, accountID: accountID, db: db)
+        let state = inConflict ? DeliveryState.conflict : .pending
+        try db.cachedStatement(sql: """
+            UPDATE outbox SET state = ?, updatedAt = ? WHERE contactId = ? AND state IN ('pending', 'conflict', 'failed')
+            """).execute(arguments: [state.rawValue, clock().millisecondsSinceEpoch, contactID])
+    }
+
+    /// Removes a contact for good: its row, values, link, outbox entry, conflicts and index row.
+    static func purge(contactID: Int64, db: Database) throws {
+        if let row = try Row.fetchOne(db, sql: "SELECT rank, deletedAt FROM contact WHERE id = ?", arguments: [contactID]),
+           (row["deletedAt"] as Int64?) == nil {
+            try SearchIndex.remove(rank: row["rank"], db: db)
+        }
+        try db.execute(sql: "DELETE FROM contact WHERE id = ?", arguments: [contactID])
+    }
+
+    // MARK: - Pushing
+
+    /// Puts back deliveries a run left in `sending` (it was killed): one sync at a time holds
+    /// the cache's sync lock, so any it finds were interrupted and go out again.
+    public func resetInterruptedDeliveries(accountID: Int64) throws -> Int {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE outbox SET state = 'pending', claimedBy = NULL, claimedRevision = NULL, claimedHistory = NULL
+                WHERE accountId = ? AND state = 'sending'
+                """, arguments: [accountID])
+            return db.changesCount
+        }
+    }
+
+    /// Claims up to `limit` deliveries that are due (pending, or failed with a retry time that
+    /// has come), oldest first, marking them `sending` for `run`.
+    public func claimDueDeliveries(accountID: Int64, limit: Int, run: String, excluding: Set<ContactID> = []) throws -> [DeliveryClaim] {
+        try write { db in
+            let now = clock().millisecondsSinceEpoch
+            let ids = try Int64.fetchAll(db, sql: """
+                SELECT contactId FROM outbox
+                WHERE accountId = ? AND (state = 'pending' OR (state = 'failed' AND nextAttemptAt IS NOT NULL))
+                  AND (nextAttemptAt IS NULL OR nextAttemptAt <= ?)
+                ORDER BY createdAt, contactId LIMIT ?
+                """, arguments: [accountID, now, limit + excluding.count]).filter { !excluding.contains(ContactID($0)) }.prefix(limit)
+            var claims: [DeliveryClaim] = []
+            for id in ids {
+                guard let state = try LocalCache.syncState(contactID: id, db: db), let outbox = state.outbox else { continue }
+                let history = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM audit WHERE contactId = ?",
+                                                 arguments: [id]) ?? 0
+                try db.execute(sql: """
+                    UPDATE outbox SET state = 'sending', claimedBy = ?, claimedRevision = revision, claimedHistory = ?,
+                        attempts = attempts + 1, updatedAt = ? WHERE contactId = ?
+                    """, arguments: [run, history, now, id])
+                claims.append(DeliveryClaim(state: state, revision: outbox.revision, history: history))
+            }
+            return claims
+        }
+    }
+
+    /// What the provider confirmed, applied in one transaction: the link with its id and the
+    /// record sent as the new base, the edits it carried out of undo's reach, and the outbox
+    /// entry gone — unless the contact changed while it was being sent, then it waits again.
+    public struct Confirmation: Sendable {
+        public let claim: DeliveryClaim
+        /// The provider's id after the push (new for a create, changed by a Notifuse email change).
+        public let remoteID: String?
+        public let modifiedAt: String?
+        /// The record now agreed with the provider.
+        public let base: Contact?
+        public init(claim: DeliveryClaim, remoteID: String?, modifiedAt: String?, base: Contact?) {
+            self.claim = claim
+            self.remoteID = remoteID
+            self.modifiedAt = modifiedAt
+            self.base = base
+        }
+    }
+
+    public func confirmDeliveries(_ confirmations: [Confirmation], accountID: Int64) throws {
+        guard !confirmations.isEmpty else { return }
+        try write { db in
+            let now = clock().millisecondsSinceEpoch
+            for confirmation in confirmations {
+                let id = confirmation.claim.contactID.rawValue
+                switch confirmation.claim.kind {
+                case .delete where confirmation.remoteID == nil:
+                    // Gone at the provider: the tombstone has done its work.
+                    try LocalCache.purge(contactID: id, db: db)
+                    continue
+                default:
+                    if let remoteID = confirmation.remoteID, let base = confirmation.base {
+                        try LocalCache.writeLink(contactID: id, accountID: accountID, remoteID: remoteID,
+                                                 modifiedAt: confirmation.modifiedAt, base: base, syncedAt: now, db: db)
+                    }
+                }
+                try db.cachedStatement(sql: "UPDATE audit SET undo = 'sent' WHERE contactId = ? AND undo = 'open' AND id <= ?")
+                    .execute(arguments: [id, confirmation.claim.history])
+                try db.cachedStatement(sql: """
+                    UPDATE outbox SET state = 'pending', claimedBy = NULL, claimedRevision = NULL, claimedHistory = NULL,
+                        attempts = 0, lastError = NULL, nextAttemptAt = NULL, updatedAt = ? WHERE contactId = ?
+                    """).execute(arguments: [now, id])
+                if confirmation.claim.kind == .delete {
+                    // A provider that cannot delete keeps the contact; here it stays deleted,
+                    // and nothing more waits.
+                    try db.cachedStatement(sql: "DELETE FROM outbox WHERE contactId = ?").execute(arguments: [id])
+                } else {
+                    try queueForProvider(contactID: id, accountID: accountID, db: db)
+                }
+            }
+        }
+    }
+
+    /// A delivery that did not go through. `retryAt`: when it may be tried again by itself
+    /// (nil: only after the user changes the contact or asks for a retry). A contact changed
+    /// while it was being sent waits again as new.
+    public func failDelivery(_ claim: DeliveryClaim, message: String, retryAt: Timestamp?) throws {
+        try write { db in
+            let now = clock().millisecondsSinceEpoch
+            let revision = try Int64.fetchOne(db, sql: "SELECT revision FROM outbox WHERE contactId = ?",
+                                              arguments: [claim.contactID.rawValue])
+            if let revision, revision != claim.revision {
+                try db.execute(sql: """
+                    UPDATE outbox SET state = 'pending', claimedBy = NULL, claimedRevision = NULL, claimedHistory = NULL,
+                        attempts = 0, lastError = ?, nextAttemptAt = NULL, updatedAt = ? WHERE contactId = ?
+                    """, arguments: [message, now, claim.contactID.rawValue])
+            } else {
+                try db.execute(sql: """
+                    UPDATE outbox SET state = 'failed', claimedBy = NULL, claimedRevision = NULL, claimedHistory = NULL,
+                        lastError = ?, nextAttemptAt = ?, updatedAt = ? WHERE contactId = ?
+                    """, arguments: [message, retryAt?.millisecondsSinceEpoch, now, claim.contactID.rawValue])
+            }
+        }
+    }
+
+    /// Gives deliveries back untried (the run stopped before sending them): pending again, the
+    /// attempt not counted.
+    public func releaseDeliveries(_ claims: [DeliveryClaim]) throws {
+        guard !claims.isEmpty else { return }
+        try write { db in
+            for claim in claims {
+                try db.cachedStatement(sql: """
+                    UPDATE outbox SET state = 'pending', claimedBy = NULL, claimedRevision = NULL, claimedHistory = NULL,
+                        attempts = max(0, attempts - 1) WHERE contactId = ? AND state = 'sending'
+                    """).execute(arguments: [claim.contactID.rawValue])
+            }
+        }
+    }
+
+    /// Marks a failed delivery due now (the user asked for a retry). False when there was none.
+    @discardableResult
+    public func retryDelivery(_ id: ContactID) throws -> Bool {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE outbox SET state = 'pending', nextAttemptAt = NULL, attempts = 0 WHERE contactId = ? AND state = 'failed'
+                """, arguments: [id.rawValue])
+            return db.changesCount > 0
+        }
+    }
+
+    // MARK: - Where sync stands
+
+    public struct SyncProgressMark: Sendable, Hashable {
+        public let highWaterMark: String?
+        public let lastFullListingAt: Timestamp?
+        public let lastRunAt: Timestamp?
+        public let lastOutcome: String?
+        public let lastError: String?
+    }
+
+    public func syncMark(accountID: Int64) throws -> SyncProgressMark {
+        try read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT * FROM sync_state WHERE accountId = ?", arguments: [accountID])
+            return SyncProgressMark(highWaterMark: row?["highWaterMark"],
+                                    lastFullListingAt: (row?["lastFullListingAt"] as Int64?).map(Timestamp.init),
+                                    lastRunAt: (row?["lastRunAt"] as Int64?).map(Timestamp.init),
+                                    lastOutcome: row?["lastOutcome"], lastError: row?["lastError"])
+        }
+    }
+
+    /// Records how a run ended. `completed`: the account is in step (the last-sync time moves);
+    /// `highWaterMark` and `fullListing` only when the listing they stand for was complete.
+    public func recordSyncRun(accountID: Int64, outcome: String, error: String?, completed: Bool,
+                              highWaterMark: String?, fullListing: Bool) throws {
+        try write { db in
+            let now = clock().millisecondsSinceEpoch
+            try db.execute(sql: """
+                INSERT INTO sync_state (accountId, lastRunAt, lastOutcome, lastError) VALUES (?, ?, ?, ?)
+                ON CONFLICT (accountId) DO UPDATE SET lastRunAt = excluded.lastRunAt, lastOutcome = excluded.lastOutcome,
+                    lastError = excluded.lastError
+                """, arguments: [accountID, now, outcome, error])
+            if let highWaterMark {
+                try db.execute(sql: "UPDATE sync_state SET highWaterMark = ? WHERE accountId = ?", arguments: [highWaterMark, accountID])
+            }
+            if fullListing {
+                try db.execute(sql: "UPDATE sync_state SET lastFullListingAt = ? WHERE accountId = ?", arguments: [now, accountID])
+            }
+            if completed {
+                try db.execute(sql: "UPDATE account SET lastSyncAt = ? WHERE id = ?", arguments: [now, accountID])
+            }
+        }
+    }
+}
+
+extension LocalCache {
+    /// The deliveries that are due, read without claiming them (what a dry run would send).
+    public func dueDeliveries(accountID: Int64, limit: Int) throws -> [LocalSyncState] {
+        try read { db in
+            try Int64.fetchAll(db, sql: """
+                SELECT contactId FROM outbox
+                WHERE accountId = ? AND (state = 'pending' OR (state = 'failed' AND nextAttemptAt IS NOT NULL))
+                  AND (nextAttemptAt IS NULL OR nextAttemptAt <= ?)
+                ORDER BY createdAt, contactId LIMIT ?
+                """, arguments: [accountID, clock().millisecondsSinceEpoch, limit]).compactMap {
+                try LocalCache.syncState(contactID: $0, db: db)
+            }
+        }
+    }
+
+    /// Ends a claim without a push: its entry is worked out again from the contact (after a
+    /// retried create found what its first attempt made, and was linked to it).
+    public func settleClaim(_ claim: DeliveryClaim, accountID: Int64) throws {
+        try write { db in
+            let id = claim.contactID.rawValue
+            try db.execute(sql: """
+                UPDATE outbox SET state = 'pending', claimedBy = NULL, claimedRevision = NULL, claimedHistory = NULL,
+                    attempts = 0, lastError = NULL, nextAttemptAt = NULL WHERE contactId = ?
+                """, arguments: [id])
+            let inConflict = try Int.fetchOne(db, sql: "SELECT count(*) FROM conflict WHERE contactId = ?", arguments: [id]) ?? 0 > 0
+            try settleOutbox(contactID: id, accountID: accountID, inConflict: inConflict, db: db)
+        }
+    }
+
+    /// The local side of one contact, for a refresh.
+    public func syncState(of id: ContactID) throws -> LocalSyncState? {
+        try read { db in try LocalCache.syncState(contactID: id.rawValue, db: db) }
+    }
+}

@@ -1,0 +1,427 @@
+import Foundation
+import Logging
+import RoloCore
+import RoloStore
+
+/// One sync run of one account: pull the provider's changes and merge them in, then push what
+/// waits in the outbox. The planner decides, the cache applies, each step in its own
+/// transaction, so a run killed at any moment leaves the cache consistent and the next run
+/// picks up where it stopped: an outbox entry leaves only in the transaction that stores the
+/// provider's confirmation; a delivery left `sending` is sent again, a retried create first
+/// looks for what its first attempt made.
+public final class SyncEngine: Sendable {
+    let cache: LocalCache
+    let account: Account
+    let provider: any ContactProvider
+    let options: SyncOptions
+    let policy: RetryPolicy
+    let logger: Logger
+    let progress: @Sendable (SyncEvent) -> Void
+    /// Who the audit log names for changes that came from the provider.
+    let source: Author
+    let run = "\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
+
+    public init(cache: LocalCache, account: Account, provider: any ContactProvider, options: SyncOptions,
+                policy: RetryPolicy = RetryPolicy(), logger: Logger = Logger(label: "rolo.sync"),
+                progress: @escaping @Sendable (SyncEvent) -> Void = { _ in }) {
+        self.cache = cache
+        self.account = account
+        self.provider = provider
+        self.options = options
+        self.policy = policy
+        self.logger = logger
+        self.progress = progress
+        self.source = Author(user: "\(provider.profile.displayName) (\(account.name))", clientAddress: nil)
+    }
+
+    /// A failure that ends the run: nothing else can succeed now.
+    struct Stop: Error {
+        let error: ProviderError
+    }
+
+    public func run() async -> SyncReport {
+        var report = SyncReport(account: account.name, provider: provider.profile.displayName)
+        report.dryRun = options.dryRun
+        report.notes = provider.profile.limitations
+        progress(.started(account: account.name))
+        var listing = ListingResult()
+        do {
+            if !options.dryRun { _ = try cache.resetInterruptedDeliveries(accountID: account.id) }
+            let definitions = try await fieldDefinitions()
+            let scope = MergeScope(profile: provider.profile, definitions: definitions)
+            listing = try await pull(scope: scope, report: &report)
+            try await push(scope: scope, listedThisRun: listing.complete, report: &report)
+        } catch let stop as Stop {
+            report.stopped = stopMessage(stop.error)
+            if case .offline = stop.error { report.offline = true }
+        } catch {
+            report.stopped = "the cache could not be used: \(error)"
+        }
+        report.listingComplete = listing.complete
+        if !options.dryRun {
+            do {
+                try cache.recordSyncRun(accountID: account.id, outcome: report.summary, error: report.stopped,
+                                        completed: report.stopped == nil && report.failures.isEmpty,
+                                        highWaterMark: listing.complete ? listing.highWaterMark : nil,
+                                        fullListing: listing.complete && listing.wasFull)
+            } catch {
+                logger.error("recording the sync run failed", metadata: ["account": "\(account.name)", "error": "\(error)"])
+            }
+        }
+        logger.info("sync finished", metadata: ["account": "\(account.name)", "summary": "\(report.summary)"])
+        progress(.finished(report))
+        return report
+    }
+
+    private func stopMessage(_ error: ProviderError) -> String {
+        switch error {
+        case .offline(let why): "offline — \(why); edits wait in the outbox"
+        case .auth(let why): "\(provider.profile.displayName) refused the credentials (\(why)); check the account's token in the config"
+        case .clockSkew(let minutes?, let why): "this machine's clock is off by about \(minutes) minutes (\(why)); set the time (timedatectl or NTP) and sync again"
+        case .clockSkew(nil, let why): "\(why); check this machine's clock"
+        default: error.message
+        }
+    }
+
+    // MARK: - Calls with retries
+
+    /// Calls the provider, retrying what may succeed later with backoff; a failure no retry can
+    /// mend (credentials, offline, clock) stops the run.
+    func call<T: Sendable>(_ what: String, _ body: @Sendable () async throws(ProviderError) -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await body()
+            } catch {
+                if error.stopsTheRun { throw Stop(error: error) }
+                guard let delay = policy.delay(after: attempt, error: error) else { throw error }
+                progress(.waiting(account: account.name, seconds: delay, reason: error.message))
+                logger.notice("retrying", metadata: ["account": "\(account.name)", "call": "\(what)", "error": "\(error.message)"])
+                await policy.sleep(delay)
+                attempt += 1
+            }
+        }
+    }
+
+    private func fieldDefinitions() async throws -> [FieldDefinition] {
+        if let fresh = try await call("field definitions", { [provider] () async throws(ProviderError) -> [FieldDefinition]? in
+            try await provider.refreshFieldDefinitions()
+        }) {
+            if !options.dryRun { try cache.setFieldDefinitions(fresh, accountID: account.id) }
+            return fresh
+        }
+        return try cache.fieldDefinitions(accountID: account.id)
+    }
+
+    // MARK: - Pull
+
+    struct ListingResult {
+        var complete = false
+        var wasFull = false
+        var highWaterMark: String?
+    }
+
+    private func pull(scope: MergeScope, report: inout SyncReport) async throws -> ListingResult {
+        switch provider.profile.capabilities.listing {
+        case .none:
+            try await refreshKnown(scope: scope, report: &report)
+            return ListingResult()
+        case .fullScan:
+            return try await list(modifiedSince: nil, scope: scope, report: &report)
+        case .modifiedSince:
+            let mark = try cache.syncMark(accountID: account.id).highWaterMark
+            let since = options.fullListing ? nil : mark.flatMap(SyncEngine.withOverlap)
+            return try await list(modifiedSince: since, scope: scope, report: &report)
+        }
+    }
+
+    /// How far back an incremental listing reaches before the last mark: changes saved at the
+    /// provider while the last listing ran, and clocks a little apart, are not missed.
+    static let overlap: Int64 = 10 * 60 * 1000
+
+    static func withOverlap(_ mark: String) -> String? {
+        guard let time = Timestamp(parsing: mark) else { return nil }
+        return Timestamp(millisecondsSinceEpoch: time.millisecondsSinceEpoch - overlap).display
+    }
+
+    private func list(modifiedSince: String?, scope: MergeScope, report: inout SyncReport) async throws -> ListingResult {
+        var result = ListingResult(wasFull: modifiedSince == nil)
+        var seen = Set<String>()
+        var next: String?
+        var read = 0
+        var newest: Timestamp?
+        let matchEmail = provider.profile.capabilities.identity == .email
+        repeat {
+            let page: RemotePage
+            do {
+                page = try await call("list") { [provider, next] () async throws(ProviderError) -> RemotePage in
+                    try await provider.listPage(next, modifiedSince: modifiedSince)
+                }
+            } catch let error as ProviderError {
+                // An interrupted listing deletes nothing; what was read is kept.
+                report.failures.append(.init(contactID: nil, name: "listing", message: "reading \(provider.profile.displayName)'s "
+                    + "contacts stopped after \(read): \(error.message); nothing was taken as deleted"))
+                return result
+            }
+            let decisions = try cache.applyPulledPage(accountID: account.id, records: page.records, source: source,
+                                                      matchEmail: matchEmail, dryRun: options.dryRun) { record, local in
+                SyncPlanner.decide(record, local, scope: scope)
+            }
+            for (record, outcome) in zip(page.records, decisions) {
+                seen.insert(record.remoteID)
+                count(outcome.decision, name: outcome.name, report: &report)
+                if let stamp = record.modifiedAt.flatMap(Timestamp.init(parsing:)), newest.map({ stamp > $0 }) ?? true { newest = stamp }
+            }
+            read += page.records.count
+            progress(.reading(account: account.name, records: read, total: page.total))
+            next = page.next
+        } while next != nil
+        result.complete = true
+        result.highWaterMark = newest?.display
+        if result.wasFull, provider.profile.capabilities.listingShowsDeletes || options.fullListing {
+            try await findDeletes(notIn: seen, scope: scope, report: &report)
+        }
+        return result
+    }
+
+    /// After a complete listing: the linked contacts it did not have. Each is asked for once
+    /// more before it counts as deleted (a listing that moves under the reader can miss one),
+    /// and past the mass-delete guard none is deleted without `--allow-deletes`.
+    private func findDeletes(notIn seen: Set<String>, scope: MergeScope, report: inout SyncReport) async throws {
+        let missing = try cache.linkedContacts(of: account.id, notIn: seen)
+        guard !missing.isEmpty else { return }
+        let contacts = try cache.contactCount(in: .account(account.id))
+        if !options.allowDeletes, options.deleteGuard.holds(missing.count, of: contacts) {
+            report.heldDeletions = missing.count
+            report.plan.append("hold back: \(missing.count) contacts are no longer at \(provider.profile.displayName)")
+            return
+        }
+        try await refresh(missing, scope: scope, report: &report)
+    }
+
+    /// A provider that cannot list: refresh what waits to be sent (so a conflict is seen before
+    /// the push), then the contacts synced longest ago.
+    private func refreshKnown(scope: MergeScope, report: inout SyncReport) async throws {
+        let waiting = try cache.outbox(in: .account(account.id)).map(\.contactID)
+        var ids = waiting
+        for (id, _) in try cache.linkedContacts(of: account.id, leastRecentlySynced: options.refreshLimit) where !ids.contains(id) {
+            ids.append(id)
+        }
+        try await refresh(ids, scope: scope, report: &report)
+    }
+
+    /// Asks the provider for each contact by its id and applies what it says; contacts it no
+    /// longer has are deletions, under the mass-delete guard.
+    private func refresh(_ ids: [ContactID], scope: MergeScope, report: inout SyncReport) async throws {
+        var gone: [ContactID] = []
+        for (done, id) in ids.enumerated() {
+            guard let state = try cache.syncState(of: id), let remoteID = state.remoteID else { continue }
+            let record: RemoteRecord?
+            do {
+                record = try await call("fetch") { [provider] () async throws(ProviderError) -> RemoteRecord? in
+                    try await provider.fetch(remoteID: remoteID)
+                }
+            } catch let error as ProviderError {
+                report.failures.append(.init(contactID: id, name: state.contact.displayName, message: error.message))
+                continue
+            }
+            if let record, !record.isDeleted {
+                let decision = try cache.applyDecision(contactID: id, record: record, accountID: account.id, source: source,
+                                                       dryRun: options.dryRun) { record, local in
+                    SyncPlanner.decide(record!, local, scope: scope)
+                }
+                if let decision { count(decision, name: state.contact.displayName, report: &report) }
+            } else {
+                gone.append(id)
+            }
+            if done % 20 == 19 { progress(.reading(account: account.name, records: done + 1, total: ids.count)) }
+        }
+        guard !gone.isEmpty else { return }
+        let contacts = try cache.contactCount(in: .account(account.id))
+        var plans: [(ContactID, PullDecision)] = []
+        for id in gone {
+            if let state = try cache.syncState(of: id) { plans.append((id, SyncPlanner.deleted(state))) }
+        }
+        let deletions = plans.filter { $0.1.deletesHere }.count
+        if !options.allowDeletes, options.deleteGuard.holds(deletions, of: contacts) {
+            report.heldDeletions += deletions
+            report.plan.append("hold back: \(deletions) contacts are no longer at \(provider.profile.displayName)")
+            plans.removeAll { $0.1.deletesHere }
+        }
+        for (id, _) in plans {
+            let name = (try? cache.contact(id))?.displayName ?? id.shortID
+            if let decision = try cache.applyDecision(contactID: id, record: nil, accountID: account.id, source: source,
+                                                      dryRun: options.dryRun, decide: { _, local in SyncPlanner.deleted(local) }) {
+                count(decision, name: name, report: &report)
+            }
+        }
+    }
+
+    private func count(_ decision: PullDecision, name: String, report: inout SyncReport) {
+        let verb = options.dryRun ? "would " : ""
+        switch decision {
+        case .keep, .stamp:
+            report.unchanged += 1
+        case .create:
+            report.created += 1
+            report.plan.append("\(verb)add here: \(name)")
+        case .apply(let merged, _, let conflicts):
+            if conflicts.isEmpty {
+                report.updated += 1
+                report.plan.append("\(verb)update here: \(name)")
+            } else {
+                report.conflicts.append(.init(contactID: merged.id, name: name, message: "changed on both sides: "
+                    + conflicts.compactMap { $0.key?.description }.joined(separator: ", ")))
+                report.plan.append("\(verb)mark in conflict: \(name)")
+            }
+        case .deleteLocal:
+            report.deleted += 1
+            report.plan.append("\(verb)delete here: \(name)")
+        case .forget:
+            break
+        case .conflictOnDelete(let kind, _):
+            let message = kind == .remoteDeleted ? "deleted at \(provider.profile.displayName) while edited here"
+                : "changed at \(provider.profile.displayName) while deleted here"
+            report.conflicts.append(.init(contactID: nil, name: name, message: message))
+            report.plan.append("\(verb)mark in conflict: \(name) (\(message))")
+        }
+    }
+
+    // MARK: - Push
+
+    private func push(scope: MergeScope, listedThisRun: Bool, report: inout SyncReport) async throws {
+        let batch = max(1, provider.profile.capabilities.batchSize)
+        if options.dryRun {
+            for state in try cache.dueDeliveries(accountID: account.id, limit: 100_000) {
+                let kind = state.outbox?.kind ?? .update
+                switch kind {
+                case .create: report.sentCreates += 1
+                case .update: report.sentUpdates += 1
+                case .delete:
+                    if provider.profile.capabilities.delete == .unsupported { report.keptAtProvider += 1 } else { report.sentDeletes += 1 }
+                }
+                report.plan.append("would send \(kind.rawValue): \(state.contact.displayName)")
+            }
+            return
+        }
+        var handled = Set<ContactID>()
+        var done = 0
+        let total = try cache.outboxCounts(in: .account(account.id))[.pending] ?? 0
+        while true {
+            let claims = try cache.claimDueDeliveries(accountID: account.id, limit: batch, run: run, excluding: handled)
+            guard !claims.isEmpty else { return }
+            handled.formUnion(claims.map(\.contactID))
+            try await deliver(claims, scope: scope, listedThisRun: listedThisRun, report: &report)
+            done += claims.count
+            progress(.sending(account: account.name, done: done, total: max(total, done)))
+        }
+    }
+
+    /// Sends one batch of claimed deliveries, retrying what may succeed later, and records
+    /// each outcome.
+    private func deliver(_ claims: [DeliveryClaim], scope: MergeScope, listedThisRun: Bool, report: inout SyncReport) async throws {
+        var confirmations: [LocalCache.Confirmation] = []
+        var outgoing: [(claim: DeliveryClaim, change: OutgoingChange, sent: Contact)] = []
+        var finished: Set<ContactID> = []
+        do {
+            for claim in claims {
+                let state = claim.state
+                switch claim.kind {
+                case .create:
+                    let retried = (state.outbox?.attempts ?? 0) > 0
+                    let keyedByEmail = provider.profile.capabilities.identity == .email
+                    if retried || (keyedByEmail && !listedThisRun) {
+                        // Its first attempt may have made it (the reply was lost), or someone
+                        // else may have: link to it and merge instead of creating a second one.
+                        let found = try await call("find") { [provider] () async throws(ProviderError) -> RemoteRecord? in
+                            try await provider.findExisting(state.contact, idempotencyKey: state.outbox?.idempotencyKey ?? "")
+                        }
+                        if let found, !found.isDeleted {
+                            let decision = try cache.applyDecision(contactID: claim.contactID, record: found, accountID: account.id,
+                                                                   source: source, dryRun: false) { record, local in
+                                SyncPlanner.decide(record!, local, scope: scope)
+                            }
+                            try cache.settleClaim(claim, accountID: account.id)
+                            if let decision { count(decision, name: state.contact.displayName, report: &report) }
+                            finished.insert(claim.contactID)
+                            continue
+                        }
+                    }
+                    outgoing.append((claim, .create(state.contact, idempotencyKey: state.outbox?.idempotencyKey ?? state.contact.uid),
+                                     state.contact))
+                case .update:
+                    guard let remoteID = state.remoteID, let base = state.base else {
+                        try cache.settleClaim(claim, accountID: account.id)
+                        finished.insert(claim.contactID)
+                        continue
+                    }
+                    let changed = Set(BaseRecord.changes(from: base, to: state.contact).map(\.key))
+                    outgoing.append((claim, .update(remoteID: remoteID, contact: state.contact, changed: changed), state.contact))
+                case .delete:
+                    guard let remoteID = state.remoteID else {
+                        try cache.settleClaim(claim, accountID: account.id)
+                        finished.insert(claim.contactID)
+                        continue
+                    }
+                    if provider.profile.capabilities.delete == .unsupported {
+                        confirmations.append(.init(claim: claim, remoteID: remoteID, modifiedAt: state.remoteModifiedAt, base: state.base))
+                        report.keptAtProvider += 1
+                        continue
+                    }
+                    outgoing.append((claim, .delete(remoteID: remoteID), state.contact))
+                }
+            }
+        } catch {
+            try? cache.releaseDeliveries(claims.filter { !finished.contains($0.contactID) })
+            throw error
+        }
+
+        var waiting = Array(outgoing.indices)
+        var attempt = 1
+        while !waiting.isEmpty {
+            let outcomes = await provider.push(waiting.map { outgoing[$0].change })
+            var again: [Int] = []
+            var wait: Double = 0
+            for (position, outcome) in zip(waiting, outcomes) {
+                let item = outgoing[position]
+                switch outcome {
+                case .created(let remoteID, let record):
+                    confirmations.append(.init(claim: item.claim, remoteID: remoteID, modifiedAt: record?.modifiedAt, base: item.sent))
+                    report.sentCreates += 1
+                case .updated(let remoteID, let record):
+                    confirmations.append(.init(claim: item.claim, remoteID: remoteID, modifiedAt: record?.modifiedAt, base: item.sent))
+                    report.sentUpdates += 1
+                case .deleted:
+                    confirmations.append(.init(claim: item.claim, remoteID: nil, modifiedAt: nil, base: nil))
+                    report.sentDeletes += 1
+                case .failed(let error):
+                    if error.stopsTheRun {
+                        try cache.confirmDeliveries(confirmations, accountID: account.id)
+                        let untried = waiting.map { outgoing[$0].claim }.filter { claim in
+                            !confirmations.contains { $0.claim.contactID == claim.contactID }
+                        }
+                        try cache.releaseDeliveries(untried)
+                        throw Stop(error: error)
+                    }
+                    if let delay = policy.delay(after: attempt, error: error) {
+                        again.append(position)
+                        wait = max(wait, delay)
+                    } else {
+                        let retryAt = policy.laterRetry(after: (item.claim.state.outbox?.attempts ?? 0) + 1, from: cache.clock(), error: error)
+                        try cache.failDelivery(item.claim, message: error.message, retryAt: retryAt)
+                        report.failures.append(.init(contactID: item.claim.contactID, name: item.sent.displayName, message: error.message))
+                    }
+                }
+            }
+            try cache.confirmDeliveries(confirmations, accountID: account.id)
+            confirmations.removeAll()
+            if !again.isEmpty {
+                progress(.waiting(account: account.name, seconds: wait, reason: "retrying \(again.count) change\(again.count == 1 ? "" : "s")"))
+                await policy.sleep(wait)
+                attempt += 1
+            }
+            waiting = again
+        }
+        try cache.confirmDeliveries(confirmations, accountID: account.id)
+    }
+}

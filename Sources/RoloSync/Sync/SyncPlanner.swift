@@ -1,0 +1,134 @@
+import RoloCore
+
+/// Which parts of a contact a provider holds, and so which a merge compares: the standard
+/// fields it stores, the custom keys it maps, and its own extension data. Everything else is
+/// rolo's alone and always keeps the local value.
+public struct MergeScope: Sendable {
+    public let storedFields: Set<StandardField>
+    /// Custom keys the provider stores (every key where it takes free keys).
+    public let storesAnyCustomKey: Bool
+    public let mappedCustomKeys: Set<String>
+    /// The extension namespace the provider's unmodelled data lives under (`"notifuse"`).
+    public let extensionKey: String
+
+    public init(profile: ProviderProfile, definitions: [FieldDefinition]) {
+        storedFields = profile.rules.storedFields
+        switch profile.rules.customFields {
+        case .anyKeyAsText:
+            storesAnyCustomKey = true
+            mappedCustomKeys = []
+        case .fixedSlots, .definedByProvider:
+            storesAnyCustomKey = false
+            mappedCustomKeys = Set(definitions.filter { $0.providerRef != nil }.map(\.key))
+        case .anyKeyTypedByValue:
+            storesAnyCustomKey = false
+            mappedCustomKeys = []
+        }
+        extensionKey = profile.kind.rawValue
+    }
+
+    func stores(_ key: FieldKey) -> Bool {
+        switch key {
+        case .standard(let field): storedFields.contains(field)
+        case .custom(let name): storesAnyCustomKey || mappedCustomKeys.contains(name)
+        }
+    }
+
+    /// The provider's record laid over `base`: every part the provider holds as the provider
+    /// has it, every other part as last agreed. What "the provider's version" means in a merge.
+    func project(_ remote: Contact, over base: Contact) -> Contact {
+        var projected = base
+        for field in storedFields { projected[field] = remote[field] }
+        let customKeys = Set(base.custom.keys).union(remote.custom.keys)
+        for key in customKeys where stores(.custom(key)) { projected.custom[key] = remote.custom[key] }
+        projected.extensions[extensionKey] = remote.extensions[extensionKey]
+        return projected
+    }
+
+    /// Whether two records agree on everything the provider holds.
+    func agree(_ left: Contact, _ right: Contact) -> Bool {
+        for field in storedFields where left[field] != right[field] { return false }
+        for key in Set(left.custom.keys).union(right.custom.keys) where stores(.custom(key)) {
+            if left.custom[key] != right.custom[key] { return false }
+        }
+        return left.extensions[extensionKey] == right.extensions[extensionKey]
+    }
+}
+
+/// The pure sync planner: given what this side holds of a contact and what the provider has,
+/// what to do. Both `rolo sync --dry-run` and a real run use it, so a preview says exactly what
+/// a run would do.
+public enum SyncPlanner {
+    /// One record from the provider against its local side (nil: rolo does not know it).
+    public static func decide(_ record: RemoteRecord, _ local: LocalSyncState?, scope: MergeScope) -> PullDecision {
+        guard let local else {
+            return record.isDeleted ? .keep : .create(record.contact)
+        }
+        let base = local.base ?? Contact(uid: local.contact.uid, accountID: local.contact.accountID)
+        let projected = scope.project(record.contact, over: base)
+        let remoteChanged = local.base == nil || !scope.agree(projected, base)
+        if record.isDeleted { return deleted(local) }
+        if local.isDeleted {
+            // Deleted here: the delete waits to be sent (or the provider cannot delete). A
+            // change at the provider meanwhile is the user's to weigh.
+            return remoteChanged ? .conflictOnDelete(.localDeleted, remote: projected) : .keep
+        }
+        if let seen = local.remoteModifiedAt, seen == record.modifiedAt, local.remoteID == record.remoteID, local.base != nil {
+            return .keep
+        }
+        if !remoteChanged && local.conflicts.isEmpty && local.remoteID == record.remoteID { return .stamp }
+        let (merged, conflicts) = merge(base: base, local: local.contact, remote: projected, scope: scope,
+                                        earlier: local.conflicts)
+        return .apply(merged: merged, base: projected, conflicts: conflicts)
+    }
+
+    /// A contact the provider no longer has (missing from a complete listing, confirmed gone,
+    /// or marked deleted there).
+    public static func deleted(_ local: LocalSyncState) -> PullDecision {
+        if local.isDeleted { return .forget }
+        if local.outbox != nil { return .conflictOnDelete(.remoteDeleted, remote: nil) }
+        return .deleteLocal
+    }
+
+    /// The field-level three-way merge. A part changed on one side only takes that side's
+    /// value; changed on both to the same value, agrees; changed on both to different values,
+    /// is a conflict and keeps the local value until the user decides. Conflicts recorded
+    /// earlier stay until both sides agree, with the provider's latest value.
+    public static func merge(base: Contact, local: Contact, remote: Contact, scope: MergeScope,
+                             earlier: [FieldConflict] = []) -> (merged: Contact, conflicts: [FieldConflict]) {
+        var merged = local
+        var conflicts: [FieldConflict] = []
+        var keys = Set(scope.storedFields.map(FieldKey.standard))
+        for key in Set(base.custom.keys).union(local.custom.keys).union(remote.custom.keys) where scope.stores(.custom(key)) {
+            keys.insert(.custom(key))
+        }
+        for key in keys.sorted() {
+            let b = base.value(of: key), l = local.value(of: key), r = remote.value(of: key)
+            if r == b || l == r { continue }
+            if l == b {
+                merged.set(key, r)
+                continue
+            }
+            conflicts.append(FieldConflict(key: key, base: b, local: l, remote: r))
+        }
+        for old in earlier where old.kind == .field {
+            guard let key = old.key, !conflicts.contains(where: { $0.key == key }) else { continue }
+            let l = merged.value(of: key), r = remote.value(of: key)
+            if l != r { conflicts.append(FieldConflict(key: key, base: old.base, local: l, remote: r)) }
+        }
+        merged.extensions[scope.extensionKey] = remote.extensions[scope.extensionKey]
+        return (merged, conflicts.sorted { ($0.key ?? .custom("")) < ($1.key ?? .custom("")) })
+    }
+}
+
+extension Contact {
+    /// Sets or clears one field to a value of the merge.
+    mutating func set(_ key: FieldKey, _ value: FieldValue?) {
+        switch (key, value) {
+        case (.standard(let field), let value): self[field] = value?.displayText
+        case (.custom(let name), .custom(let typed)?): custom[name] = typed
+        case (.custom(let name), .text(let text)?): custom[name] = .text(text)
+        case (.custom(let name), nil): custom[name] = nil
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import RoloCore
+
+/// What a sync run may do, as the user asked.
+public struct SyncOptions: Sendable {
+    /// Plan and say what a run would do; change nothing, here or at the provider.
+    public var dryRun: Bool
+    /// Apply deletions past the mass-delete guard.
+    public var allowDeletes: Bool
+    /// Where the provider lists only what changed (iVvy), list everything this time too, so
+    /// contacts deleted there are found.
+    public var fullListing: Bool
+    /// Where the provider cannot list (DailyStory): how many known contacts one run refreshes,
+    /// least recently synced first.
+    public var refreshLimit: Int
+    public var deleteGuard: MassDeleteGuard
+
+    public init(dryRun: Bool = false, allowDeletes: Bool = false, fullListing: Bool = false, refreshLimit: Int = 2000,
+                deleteGuard: MassDeleteGuard = MassDeleteGuard()) {
+        self.dryRun = dryRun
+        self.allowDeletes = allowDeletes
+        self.fullListing = fullListing
+        self.refreshLimit = refreshLimit
+        self.deleteGuard = deleteGuard
+    }
+}
+
+/// A run that would delete many contacts here stops before deleting any and asks for
+/// `--allow-deletes`: an empty or partial listing must never empty the cache.
+public struct MassDeleteGuard: Sendable, Hashable {
+    /// More than this many deletions stop the run.
+    public var maxCount: Int
+    /// More than this share of the account's contacts stop the run (a single deletion never does).
+    public var maxShare: Double
+
+    public init(maxCount: Int = 50, maxShare: Double = 0.10) {
+        self.maxCount = maxCount
+        self.maxShare = maxShare
+    }
+
+    public func holds(_ deletions: Int, of contacts: Int) -> Bool {
+        deletions > maxCount || (deletions > 1 && Double(deletions) > maxShare * Double(max(contacts, 1)))
+    }
+}
+
+/// Progress of a run, for a progress bar and the TUI's status bar.
+public enum SyncEvent: Sendable, Hashable {
+    case started(account: String)
+    /// Reading the provider's contacts: records read so far, and the total when known.
+    case reading(account: String, records: Int, total: Int?)
+    /// Sending: changes done so far of those due.
+    case sending(account: String, done: Int, total: Int)
+    /// Waiting before trying again (rate limited, or a failure worth retrying).
+    case waiting(account: String, seconds: Double, reason: String)
+    case finished(SyncReport)
+}
+
+/// What a run did (or, dry, would do), for one account.
+public struct SyncReport: Sendable, Hashable {
+    public struct Problem: Sendable, Hashable {
+        public let contactID: ContactID?
+        public let name: String
+        public let message: String
+    }
+
+    public var account: String
+    public var provider: String
+    public var dryRun = false
+    // From the provider to here.
+    public var created = 0
+    public var updated = 0
+    public var deleted = 0
+    public var unchanged = 0
+    // From here to the provider.
+    public var sentCreates = 0
+    public var sentUpdates = 0
+    public var sentDeletes = 0
+    /// Deletes the provider cannot make, kept as a mark here.
+    public var keptAtProvider = 0
+    /// Contacts with conflicts found in this run.
+    public var conflicts: [Problem] = []
+    public var failures: [Problem] = []
+    /// Deletions held back by the mass-delete guard.
+    public var heldDeletions = 0
+    /// Why the run stopped early (offline, refused credentials, clock skew), if it did.
+    public var stopped: String?
+    public var offline = false
+    /// Whether the provider's whole listing was read (deletes are only inferred from one).
+    public var listingComplete = false
+    /// For a dry run: what would be done, one line each.
+    public var plan: [String] = []
+    /// What the provider cannot do, for the user to know.
+    public var notes: [String] = []
+
+    public init(account: String, provider: String) {
+        self.account = account
+        self.provider = provider
+    }
+
+    /// Nothing failed, nothing conflicts, nothing was held back.
+    public var isClean: Bool { failures.isEmpty && conflicts.isEmpty && stopped == nil && heldDeletions == 0 }
+
+    /// One line: "support: 3 new, 2 changed here; 5 sent; 1 conflict; 1 failed".
+    public var summary: String {
+        if let stopped { return "\(account): \(stopped)" }
+        var parts: [String] = []
+        let verb = dryRun ? "would " : ""
+        let here = [(created, "new"), (updated, "changed"), (deleted, "deleted")].filter { $0.0 > 0 }
+            .map { "\($0.0) \($0.1)" }
+        parts.append(here.isEmpty ? "nothing new from \(provider)" : "\(verb)bring \(here.joined(separator: ", "))")
+        let sent = sentCreates + sentUpdates + sentDeletes
+        if sent > 0 { parts.append("\(verb)send \(sent) change\(sent == 1 ? "" : "s")") }
+        if keptAtProvider > 0 { parts.append("\(keptAtProvider) deleted here only (\(provider) cannot delete)") }
+        if !conflicts.isEmpty { parts.append("\(conflicts.count) conflict\(conflicts.count == 1 ? "" : "s")") }
+        if !failures.isEmpty { parts.append("\(failures.count) failed") }
+        if heldDeletions > 0 { parts.append("\(heldDeletions) deletions held back (--allow-deletes)") }
+        return "\(account): " + parts.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,384 @@
+import Foundation
+import Testing
+import RoloCore
+import RoloProviders
+@testable import RoloStore
+@testable import RoloSync
+
+/// Hands out one provider for every account.
+struct FakeConnector: ProviderConnecting {
+    let provider: any ContactProvider
+    func provider(for account: Account, definitions: [FieldDefinition]) throws(ProviderError) -> any ContactProvider { provider }
+    func whyNotSyncable(_ account: Account) -> String? { nil }
+}
+
+/// A cache with one Notifuse-like account wired to a fake provider, syncing without waits.
+struct SyncBench {
+    let services: RoloServices
+    let account: Account
+    let remote: FakeProvider
+    let sync: SyncService
+    var cache: LocalCache { services.cache }
+
+    init(profile: ProviderProfile = NotifuseProfile.profile, pageSize: Int = 3) throws {
+        let cache = try LocalCache(catalog: .standard, clock: { frozenNow })
+        services = RoloServices(cache: cache, author: editor)
+        account = try cache.createAccount(name: "support", provider: profile.kind, definitions: [
+            FieldDefinition(key: "plan", label: "Plan", type: .text, maxLength: 255, providerRef: "custom_string_1"),
+        ])
+        remote = FakeProvider(profile: profile, pageSize: pageSize)
+        sync = SyncService(cache: cache, accounts: services.accounts, connecting: FakeConnector(provider: remote), author: editor,
+                           policy: .immediate)
+    }
+
+    @discardableResult
+    func run(_ options: SyncOptions = SyncOptions()) async throws -> SyncReport {
+        try await sync.sync([account], options: options).first!
+    }
+
+    func id(_ email: String) throws -> ContactID { try services.reader.resolve(email, in: .account(account.id)) }
+    func local(_ email: String) throws -> Contact { try services.reader.contact(try id(email)) }
+    func set(_ email: String, _ texts: String...) throws {
+        _ = try services.editor.update(try id(email), assignments: try texts.map { try FieldAssignment(parsing: $0) })
+    }
+}
+
+@Suite("Sync: pull, push, merge and conflicts")
+struct SyncEngineTests {
+    @Test func aFirstPullBringsEveryContactLinkedWithNothingToSend() async throws {
+        let bench = try SyncBench()
+        for index in 1...7 { bench.remote.put([.email: "p\(index)@example.com", .firstName: "P\(index)"]) }
+        let report = try await bench.run()
+        #expect(report.created == 7)
+        #expect(report.isClean)
+        #expect(report.listingComplete)
+        #expect(try bench.services.reader.contactCount(in: .account(bench.account.id)) == 7)
+        #expect(try bench.services.reader.outbox(in: .all).isEmpty)
+        #expect(try bench.services.reader.detail(try bench.id("p3@example.com")).syncState == .synced)
+        #expect(try bench.services.accounts.deliveryStatus(in: .account(bench.account.id)).lastSync == frozenNow)
+        // The pull is the provider's doing, not the user's: undo cannot reach it.
+        #expect(try bench.services.editor.undoLastEdit(in: .all) == nil)
+        #expect(try bench.services.reader.audit(for: try bench.id("p1@example.com")).first?.author.user == "Notifuse (support)")
+
+        let again = try await bench.run()
+        #expect(again.created == 0 && again.updated == 0 && again.unchanged == 7)
+    }
+
+    @Test func aLocalEditReachesTheProviderAndLeavesUndosReach() async throws {
+        let bench = try SyncBench()
+        let ann = bench.remote.put([.email: "ann@example.com", .firstName: "Ann", .lastName: "Lee"])
+        try await bench.run()
+        try bench.set("ann@example.com", "last_name=Lee-Park", "plan=gold")
+        #expect(try bench.services.reader.outbox(in: .all).map(\.kind) == [.update])
+
+        let report = try await bench.run()
+        #expect(report.sentUpdates == 1)
+        #expect(bench.remote.contact(ann)?[.lastName] == "Lee-Park")
+        #expect(bench.remote.contact(ann)?.custom["plan"] == .text("gold"))
+        #expect(try bench.services.reader.outbox(in: .all).isEmpty)
+        #expect(try bench.services.editor.undoLastEdit(in: .all) == nil, "a sent edit cannot be undone")
+        // Only what changed went out.
+        guard case .update(_, _, let changed)? = bench.remote.pushes.last else { Issue.record("no update sent"); return }
+        #expect(changed == [.standard(.lastName), .custom("plan")])
+    }
+
+    @Test func changesToDifferentFieldsMergeOnBothSides() async throws {
+        let bench = try SyncBench()
+        let ann = bench.remote.put([.email: "ann@example.com", .firstName: "Ann", .country: "PT"])
+        try await bench.run()
+        try bench.set("ann@example.com", "first_name=Anna")
+        bench.remote.edit(ann) { $0[.country] = "BR" }
+
+        let report = try await bench.run()
+        #expect(report.updated == 1 && report.sentUpdates == 1 && report.isClean)
+        #expect(try bench.local("ann@example.com")[.country] == "BR")
+        #expect(bench.remote.contact(ann)?[.firstName] == "Anna")
+        #expect(bench.remote.contact(ann)?[.country] == "BR")
+        #expect(try bench.services.reader.outbox(in: .all).isEmpty)
+    }
+
+    @Test func theSameFieldChangedOnBothSidesIsAConflictNeverOverwritten() async throws {
+        let bench = try SyncBench()
+        let ann = bench.remote.put([.email: "ann@example.com", .firstName: "Ann", .country: "PT"])
+        try await bench.run()
+        try bench.set("ann@example.com", "country=ES", "first_name=Anna")
+        bench.remote.edit(ann) { $0[.country] = "BR" }
+
+        let report = try await bench.run()
+        #expect(report.conflicts.map(\.name) == ["Anna"])
+        #expect(!report.isClean)
+        #expect(bench.remote.contact(ann)?[.country] == "BR", "the provider's value is not overwritten")
+        #expect(bench.remote.pushes.isEmpty, "a contact in conflict is not sent")
+        #expect(try bench.local("ann@example.com")[.country] == "ES", "nor is the local one")
+        let conflicts = try bench.sync.conflicts(in: .all)
+        #expect(conflicts.first?.conflicts == [FieldConflict(key: .standard(.country), base: .text("PT"), local: .text("ES"), remote: .text("BR"))])
+        #expect(try bench.services.reader.window(in: .all, limit: 5).rows.first?.marker == .conflict)
+
+        // Another run changes nothing while the user has not decided.
+        try await bench.run()
+        #expect(bench.remote.pushes.isEmpty)
+
+        try bench.sync.resolve(try bench.id("ann@example.com"), fields: [:], all: .mine)
+        try await bench.run()
+        #expect(bench.remote.contact(ann)?[.country] == "ES")
+        #expect(bench.remote.contact(ann)?[.firstName] == "Anna", "the other field went too")
+        #expect(try bench.sync.conflicts(in: .all).isEmpty)
+    }
+
+    @Test func takingTheirsKeepsTheProvidersValueAndSendsTheRest() async throws {
+        let bench = try SyncBench()
+        let ann = bench.remote.put([.email: "ann@example.com", .firstName: "Ann", .country: "PT"])
+        try await bench.run()
+        try bench.set("ann@example.com", "country=ES", "first_name=Anna")
+        bench.remote.edit(ann) { $0[.country] = "BR" }
+        try await bench.run()
+        try bench.sync.resolve(try bench.id("ann@example.com"), fields: [.standard(.country): .theirs], all: nil)
+        #expect(try bench.local("ann@example.com")[.country] == "BR")
+        try await bench.run()
+        #expect(bench.remote.contact(ann)?[.country] == "BR")
+        #expect(bench.remote.contact(ann)?[.firstName] == "Anna")
+    }
+
+    @Test func aContactDeletedAtTheProviderGoesHereOrBecomesAConflictIfEditedHere() async throws {
+        let bench = try SyncBench()
+        let ann = bench.remote.put([.email: "ann@example.com", .firstName: "Ann"])
+        let bob = bench.remote.put([.email: "bob@example.com", .firstName: "Bob"])
+        for index in 1...20 { bench.remote.put([.email: "p\(index)@example.com"]) }
+        try await bench.run()
+        try bench.set("bob@example.com", "first_name=Robert")
+        bench.remote.remove(ann)
+        bench.remote.remove(bob)
+
+        let report = try await bench.run()
+        #expect(report.deleted == 1)
+        #expect(report.conflicts.count == 1)
+        #expect(throws: RoloError.self) { try bench.id("ann@example.com") }
+        #expect(try bench.local("bob@example.com")[.firstName] == "Robert", "an edited contact is never lost")
+        #expect(bench.remote.contact(bob) == nil, "and not silently re-created")
+
+        // Keep mine: it is created anew at the provider.
+        try bench.sync.resolve(try bench.id("bob@example.com"), fields: [:], all: .mine)
+        try await bench.run()
+        #expect(bench.remote.contact(bob)?[.firstName] == "Robert")
+    }
+
+    @Test func lettingADeletedContactGoRemovesItHere() async throws {
+        let bench = try SyncBench()
+        let bob = bench.remote.put([.email: "bob@example.com", .firstName: "Bob"])
+        for index in 1...20 { bench.remote.put([.email: "p\(index)@example.com"]) }
+        try await bench.run()
+        try bench.set("bob@example.com", "first_name=Robert")
+        bench.remote.remove(bob)
+        try await bench.run()
+        try bench.sync.resolve(try bench.id("bob@example.com"), fields: [:], all: .theirs)
+        #expect(throws: RoloError.self) { try bench.id("bob@example.com") }
+        try await bench.run()
+        #expect(bench.remote.contact(bob) == nil)
+    }
+
+    @Test func aLocalDeleteReachesTheProviderUnlessItChangedThereMeanwhile() async throws {
+        let bench = try SyncBench()
+        let ann = bench.remote.put([.email: "ann@example.com", .firstName: "Ann"])
+        let bob = bench.remote.put([.email: "bob@example.com", .firstName: "Bob"])
+        try await bench.run()
+        try bench.services.editor.delete(try bench.id("ann@example.com"))
+        try bench.services.editor.delete(try bench.id("bob@example.com"))
+        bench.remote.edit(bob) { $0[.firstName] = "Roberto" }
+
+        let report = try await bench.run()
+        #expect(report.sentDeletes == 1)
+        #expect(bench.remote.contact(ann) == nil)
+        #expect(bench.remote.contact(bob)?[.firstName] == "Roberto")
+        #expect(report.conflicts.map(\.name) == ["Bob"])
+
+        // Theirs: it comes back as the provider has it.
+        let conflicted = try #require(try bench.sync.conflicts(in: .all).first)
+        try bench.sync.resolve(conflicted.contactID, fields: [:], all: .theirs)
+        #expect(try bench.local("bob@example.com")[.firstName] == "Roberto")
+        #expect(try bench.services.reader.outbox(in: .all).isEmpty)
+    }
+
+    @Test func aRunThatWouldDeleteManyStopsUnlessAllowed() async throws {
+        let bench = try SyncBench(pageSize: 10)
+        for index in 1...60 { bench.remote.put([.email: "p\(index)@example.com"]) }
+        try await bench.run()
+        bench.remote.removeAll()
+
+        let held = try await bench.run()
+        #expect(held.heldDeletions == 60)
+        #expect(!held.isClean)
+        #expect(try bench.services.reader.contactCount(in: .account(bench.account.id)) == 60)
+
+        let dry = try await bench.run(SyncOptions(dryRun: true, allowDeletes: true))
+        #expect(dry.deleted == 60)
+        #expect(try bench.services.reader.contactCount(in: .account(bench.account.id)) == 60, "a dry run deletes nothing")
+
+        let allowed = try await bench.run(SyncOptions(allowDeletes: true))
+        #expect(allowed.deleted == 60)
+        #expect(try bench.services.reader.contactCount(in: .account(bench.account.id)) == 0)
+    }
+
+    @Test func aShareOfTheAccountAlsoTripsTheGuard() {
+        let guardRail = MassDeleteGuard()
+        #expect(!guardRail.holds(1, of: 3), "one deletion is never a mass delete")
+        #expect(guardRail.holds(2, of: 10))
+        #expect(!guardRail.holds(10, of: 100))
+        #expect(guardRail.holds(11, of: 100))
+        #expect(guardRail.holds(51, of: 100_000))
+    }
+
+    @Test func anInterruptedListingDeletesNothing() async throws {
+        let bench = try SyncBench(pageSize: 2)
+        for index in 1...6 { bench.remote.put([.email: "p\(index)@example.com"]) }
+        try await bench.run()
+        bench.remote.remove("p6@example.com")
+        bench.remote.listingBreaks(from: 1, with: .transient("HTTP 503"))
+        let report = try await bench.run()
+        #expect(!report.listingComplete)
+        #expect(report.deleted == 0)
+        #expect(try bench.services.reader.contactCount(in: .account(bench.account.id)) == 6)
+        #expect(report.failures.first?.message.contains("nothing was taken as deleted") == true)
+    }
+
+    @Test func failuresAreRetriedThenRecordedWithTheProvidersWordsWhileTheRestGoOn() async throws {
+        let bench = try SyncBench()
+        bench.remote.put([.email: "ann@example.com", .firstName: "Ann"])
+        bench.remote.put([.email: "bob@example.com", .firstName: "Bob"])
+        try await bench.run()
+        try bench.set("ann@example.com", "first_name=Anna")
+        try bench.set("bob@example.com", "first_name=Robert")
+        // Two transient failures, then it goes through; a refusal is final.
+        bench.remote.fail(.push, with: .rateLimited(retryAfter: 1, "HTTP 429"), times: 2)
+        let report = try await bench.run()
+        #expect(report.sentUpdates == 2 && report.isClean)
+
+        try bench.set("ann@example.com", "first_name=Annie")
+        try bench.set("bob@example.com", "first_name=Bobby")
+        bench.remote.fail(.push, with: .invalid(field: nil, "Notifuse: invalid type for first_name"), times: 1)
+        let second = try await bench.run()
+        #expect(second.failures.map(\.message) == ["Notifuse: invalid type for first_name"])
+        #expect(second.sentUpdates == 1)
+        let failed = try bench.services.reader.outbox(in: .all)
+        #expect(failed.map(\.state) == [.failed])
+        #expect(failed.first?.lastError == "Notifuse: invalid type for first_name")
+        #expect(try bench.services.reader.window(in: .all, limit: 5).rows.contains { $0.marker == .failed })
+        // A refused change is not sent again by itself; a retry (or an edit) puts it back.
+        try await bench.run()
+        #expect(try bench.services.reader.outbox(in: .all).map(\.state) == [.failed])
+        try bench.sync.retry(failed[0].contactID)
+        try await bench.run()
+        #expect(try bench.services.reader.outbox(in: .all).isEmpty)
+    }
+
+    @Test func transientFailuresThatOutlastTheRetriesWaitForALaterRun() async throws {
+        let bench = try SyncBench()
+        bench.remote.put([.email: "ann@example.com", .firstName: "Ann"])
+        try await bench.run()
+        try bench.set("ann@example.com", "first_name=Anna")
+        bench.remote.fail(.push, with: .transient("HTTP 500"), times: 10)
+        let report = try await bench.run()
+        #expect(report.failures.map(\.message) == ["HTTP 500"])
+        let entry = try #require(try bench.services.reader.outbox(in: .all).first)
+        #expect(entry.state == .failed)
+        #expect(entry.nextAttemptAt != nil, "it is tried again by a later run, after a wait")
+    }
+
+    @Test func aCreateWhoseReplyWasLostIsNotMadeTwice() async throws {
+        let bench = try SyncBench()
+        _ = try bench.services.editor.add(try assignments("email=new@example.com", "first_name=New"), to: bench.account)
+        bench.remote.fail(.push, with: .transient("the connection broke"), times: 10, appliesAnyway: true)
+        let first = try await bench.run()
+        #expect(first.failures.count == 1)
+        #expect(bench.remote.count == 1, "the first attempt did create it")
+
+        let second = try await bench.run(SyncOptions())
+        _ = second
+        #expect(bench.remote.count == 1, "no duplicate")
+        #expect(try bench.services.reader.outbox(in: .all).isEmpty)
+        #expect(try bench.services.reader.detail(try bench.id("new@example.com")).remoteLink?.remoteID == "new@example.com")
+    }
+
+    @Test func aContactCreatedHereAndThereWithTheSameEmailIsOneContact() async throws {
+        let bench = try SyncBench()
+        _ = try bench.services.editor.add(try assignments("email=kim@example.com", "first_name=Kim", "country=PT"), to: bench.account)
+        bench.remote.put([.email: "kim@example.com", .firstName: "Kimberly", .lastName: "Park"])
+        let report = try await bench.run()
+        #expect(try bench.services.reader.contactCount(in: .account(bench.account.id)) == 1)
+        #expect(try bench.local("kim@example.com")[.lastName] == "Park")
+        #expect(report.conflicts.count == 1, "the first names differ and neither side is older")
+        #expect(bench.remote.contact("kim@example.com")?[.firstName] == "Kimberly")
+    }
+
+    @Test func aDryRunSaysWhatWouldHappenAndChangesNothing() async throws {
+        let bench = try SyncBench()
+        let ann = bench.remote.put([.email: "ann@example.com", .firstName: "Ann"])
+        try await bench.run()
+        bench.remote.put([.email: "new@example.com", .firstName: "New"])
+        bench.remote.edit(ann) { $0[.firstName] = "Anna" }
+        _ = try bench.services.editor.add(try assignments("email=mine@example.com"), to: bench.account)
+        let before = try bench.cache.tableCounts()
+
+        let report = try await bench.run(SyncOptions(dryRun: true))
+        #expect(report.created == 1 && report.updated == 1 && report.sentCreates == 1)
+        #expect(report.plan.contains("would add here: New"))
+        #expect(report.plan.contains("would send create: mine@example.com"))
+        #expect(try bench.cache.tableCounts() == before)
+        #expect(bench.remote.pushes.isEmpty)
+        #expect(try bench.local("ann@example.com")[.firstName] == "Ann")
+    }
+
+    @Test func anEditBeingSentCannotBeUndone() async throws {
+        let bench = try SyncBench()
+        bench.remote.put([.email: "ann@example.com", .firstName: "Ann"])
+        try await bench.run()
+        try bench.set("ann@example.com", "first_name=Anna")
+        let claims = try bench.cache.claimDueDeliveries(accountID: bench.account.id, limit: 10, run: "test")
+        #expect(claims.count == 1)
+        let issues = refusal { _ = try bench.services.editor.undoLastEdit(in: .all) }
+        #expect(issues?.first?.message.contains("is being sent") == true)
+        #expect(try bench.services.reader.window(in: .all, limit: 5).rows.first?.marker == .sending)
+
+        // A run after the one that claimed it died sends it again.
+        try await bench.run()
+        #expect(bench.remote.contact("ann@example.com")?[.firstName] == "Anna")
+        #expect(try bench.services.reader.outbox(in: .all).isEmpty)
+    }
+
+    @Test func anEditMadeWhileItsContactIsBeingSentWaitsForTheNextPush() async throws {
+        let bench = try SyncBench()
+        bench.remote.put([.email: "ann@example.com", .firstName: "Ann"])
+        try await bench.run()
+        try bench.set("ann@example.com", "first_name=Anna")
+        let claims = try bench.cache.claimDueDeliveries(accountID: bench.account.id, limit: 10, run: "test")
+        try bench.set("ann@example.com", "country=PT")
+        // The push of the first edit is confirmed with what was sent.
+        try bench.cache.confirmDeliveries([.init(claim: claims[0], remoteID: "ann@example.com", modifiedAt: nil,
+                                                 base: claims[0].state.contact)], accountID: bench.account.id)
+        let waiting = try bench.services.reader.outbox(in: .all)
+        #expect(waiting.map(\.kind) == [.update])
+        #expect(waiting.map(\.state) == [.pending])
+        #expect(try bench.cache.pendingChanges(for: try bench.id("ann@example.com")).map(\.key) == [.standard(.country)])
+    }
+
+    @Test func oneSyncAtATime() async throws {
+        let bench = try SyncBench()
+        let lock = SyncLock(cachePath: nil, memoryLock: bench.cache.syncLock)
+        try lock.acquire(by: editor, now: frozenNow)
+        defer { lock.release() }
+        await #expect(throws: RoloError.self) { try await bench.run() }
+    }
+
+    @Test func aSecondSyncOfOneCacheFileNamesTheProcessHoldingIt() throws {
+        let folder = try ScratchFolder()
+        defer { folder.remove() }
+        let path = folder.file("cache.sqlite")
+        let first = SyncLock(cachePath: path)
+        try first.acquire(by: editor, now: frozenNow)
+        let second = SyncLock(cachePath: path)
+        let error = #expect(throws: RoloError.self) { try second.acquire(by: editor, now: frozenNow) }
+        #expect(error?.description == "a sync of this cache is already running (process \(getpid()), morgan, since 2026-11-25 10:00:00 UTC)")
+        first.release()
+        try second.acquire(by: editor, now: frozenNow)
+        second.release()
+    }
+}
