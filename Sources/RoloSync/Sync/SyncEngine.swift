@@ -50,7 +50,7 @@ public final class SyncEngine: Sendable {
             let definitions = try await fieldDefinitions()
             let scope = MergeScope(profile: provider.profile, definitions: definitions)
             listing = try await pull(scope: scope, report: &report)
-            try await push(scope: scope, listedThisRun: listing.complete, report: &report)
+            try await push(scope: scope, listing: listing, report: &report)
         } catch let stop as Stop {
             report.stopped = stopMessage(stop.error)
             if case .offline = stop.error { report.offline = true }
@@ -119,13 +119,18 @@ public final class SyncEngine: Sendable {
         var complete = false
         var wasFull = false
         var highWaterMark: String?
+        /// Contacts whose provider side could not be read in this run (a provider that cannot
+        /// list): their changes are not sent, as a change made there meanwhile would be missed.
+        var unread: Set<ContactID> = []
     }
 
     private func pull(scope: MergeScope, report: inout SyncReport) async throws -> ListingResult {
         switch provider.profile.capabilities.listing {
         case .none:
-            try await refreshKnown(scope: scope, report: &report)
-            return ListingResult()
+            var result = ListingResult()
+            result.unread = try await refreshKnown(scope: scope, report: &report)
+            result.complete = result.unread.isEmpty
+            return result
         case .fullScan:
             return try await list(modifiedSince: nil, scope: scope, report: &report)
         case .modifiedSince:
@@ -201,19 +206,22 @@ public final class SyncEngine: Sendable {
 
     /// A provider that cannot list: refresh what waits to be sent (so a conflict is seen before
     /// the push), then the contacts synced longest ago.
-    private func refreshKnown(scope: MergeScope, report: inout SyncReport) async throws {
+    private func refreshKnown(scope: MergeScope, report: inout SyncReport) async throws -> Set<ContactID> {
         let waiting = try cache.outbox(in: .account(account.id)).map(\.contactID)
         var ids = waiting
         for (id, _) in try cache.linkedContacts(of: account.id, leastRecentlySynced: options.refreshLimit) where !ids.contains(id) {
             ids.append(id)
         }
-        try await refresh(ids, scope: scope, report: &report)
+        return try await refresh(ids, scope: scope, report: &report)
     }
 
     /// Asks the provider for each contact by its id and applies what it says; contacts it no
-    /// longer has are deletions, under the mass-delete guard.
-    private func refresh(_ ids: [ContactID], scope: MergeScope, report: inout SyncReport) async throws {
+    /// longer has are deletions, under the mass-delete guard. Returns the contacts that could
+    /// not be read.
+    @discardableResult
+    private func refresh(_ ids: [ContactID], scope: MergeScope, report: inout SyncReport) async throws -> Set<ContactID> {
         var gone: [ContactID] = []
+        var unread = Set<ContactID>()
         for (done, id) in ids.enumerated() {
             guard let state = try cache.syncState(of: id), let remoteID = state.remoteID else { continue }
             let record: RemoteRecord?
@@ -223,6 +231,7 @@ public final class SyncEngine: Sendable {
                 }
             } catch let error as ProviderError {
                 report.failures.append(.init(contactID: id, name: state.contact.displayName, message: error.message))
+                unread.insert(id)
                 continue
             }
             if let record, !record.isDeleted {
@@ -236,7 +245,7 @@ public final class SyncEngine: Sendable {
             }
             if done % 20 == 19 { progress(.reading(account: account.name, records: done + 1, total: ids.count)) }
         }
-        guard !gone.isEmpty else { return }
+        guard !gone.isEmpty else { return unread }
         let contacts = try cache.contactCount(in: .account(account.id))
         var plans: [(ContactID, PullDecision)] = []
         for id in gone {
@@ -255,6 +264,7 @@ public final class SyncEngine: Sendable {
                 count(decision, name: name, report: &report)
             }
         }
+        return unread
     }
 
     private func count(_ decision: PullDecision, name: String, report: inout SyncReport) {
@@ -289,7 +299,13 @@ public final class SyncEngine: Sendable {
 
     // MARK: - Push
 
-    private func push(scope: MergeScope, listedThisRun: Bool, report: inout SyncReport) async throws {
+    /// Sends what waits. Changes to contacts the provider has go out only when this run read
+    /// the provider's side first: a change made there since the last run would otherwise be
+    /// overwritten unseen. New contacts go out regardless (a retried or unlisted create first
+    /// looks for an existing one).
+    private func push(scope: MergeScope, listing: ListingResult, report: inout SyncReport) async throws {
+        let listedThisRun = listing.complete
+        let hasListing = provider.profile.capabilities.listing != .none
         let batch = max(1, provider.profile.capabilities.batchSize)
         if options.dryRun {
             for state in try cache.dueDeliveries(accountID: account.id, limit: 100_000) {
@@ -305,13 +321,18 @@ public final class SyncEngine: Sendable {
             return
         }
         var handled = Set<ContactID>()
+        if !listedThisRun {
+            for entry in try cache.outbox(in: .account(account.id)) where entry.kind != .create {
+                if hasListing || listing.unread.contains(entry.contactID) { handled.insert(entry.contactID) }
+            }
+        }
         var done = 0
         let total = try cache.outboxCounts(in: .account(account.id))[.pending] ?? 0
         while true {
             let claims = try cache.claimDueDeliveries(accountID: account.id, limit: batch, run: run, excluding: handled)
             guard !claims.isEmpty else { return }
             handled.formUnion(claims.map(\.contactID))
-            try await deliver(claims, scope: scope, listedThisRun: listedThisRun, report: &report)
+            try await deliver(claims, scope: scope, listedThisRun: listedThisRun && hasListing, report: &report)
             done += claims.count
             progress(.sending(account: account.name, done: done, total: max(total, done)))
         }
