@@ -20,6 +20,7 @@ final class FakeProvider: ContactProvider, @unchecked Sendable {
     private var brokenFrom: (page: Int, error: ProviderError)?
 
     func listingBreaks(from page: Int, with error: ProviderError) { lock.withLock { brokenFrom = (page, error) } }
+    func listingWorks() { lock.withLock { brokenFrom = nil } }
 
     enum Call: Equatable { case list, fetch, push, find }
 

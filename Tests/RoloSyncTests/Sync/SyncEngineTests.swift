@@ -240,6 +240,27 @@ struct SyncEngineTests {
         #expect(report.failures.first?.message.contains("nothing was taken as deleted") == true)
     }
 
+    @Test func aFailedListingHoldsChangesBackSoNothingThereIsOverwrittenUnseen() async throws {
+        let bench = try SyncBench()
+        let ann = bench.remote.put([.email: "ann@example.com", .firstName: "Ann", .country: "PT"])
+        try await bench.run()
+        try bench.set("ann@example.com", "country=ES")
+        _ = try bench.services.editor.add(try assignments("email=new@example.com"), to: bench.account)
+        bench.remote.edit(ann) { $0[.country] = "BR" }
+        bench.remote.listingBreaks(from: 0, with: .transient("HTTP 502"))
+
+        let report = try await bench.run()
+        #expect(!report.listingComplete)
+        #expect(bench.remote.contact(ann)?[.country] == "BR", "not overwritten by a change the run could not weigh")
+        #expect(bench.remote.contact("new@example.com") != nil, "a new contact goes out all the same")
+        #expect(try bench.services.reader.outbox(in: .all).map(\.kind) == [.update])
+
+        bench.remote.listingWorks()
+        let next = try await bench.run()
+        #expect(next.conflicts.count == 1, "the next complete run sees both changes")
+        #expect(bench.remote.contact(ann)?[.country] == "BR")
+    }
+
     @Test func failuresAreRetriedThenRecordedWithTheProvidersWordsWhileTheRestGoOn() async throws {
         let bench = try SyncBench()
         bench.remote.put([.email: "ann@example.com", .firstName: "Ann"])
