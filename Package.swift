@@ -109,7 +109,12 @@ let package = Package(
         // Drives the built `rolo` binary: exit codes, stdout, stderr, and the TUI in tmux. Links
         // the store only to seed caches the way a provider pull would.
         .testTarget(name: "RoloCLITests", dependencies: ["RoloStore", "RoloCore"]),
-        // Drives each emulator over real HTTP on loopback with hand-written requests.
-        .testTarget(name: "RoloEmulatorsTests", dependencies: ["RoloEmulators"], resources: [.copy("Fixtures")]),
+        // Drives each emulator over real HTTP on loopback with hand-written (and, for iVvy,
+        // independently signed) requests.
+        .testTarget(
+            name: "RoloEmulatorsTests",
+            dependencies: ["RoloEmulators", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Fixtures")]
+        ),
     ]
 )

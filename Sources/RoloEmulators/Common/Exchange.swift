@@ -121,3 +121,14 @@ struct EmulatorReply: Sendable {
                       body: Data(text.utf8))
     }
 }
+
+/// The plain address check used where a provider's exact rule is not published (DailyStory,
+/// iVvy): one `@`, a non-empty local part, a dotted domain with no empty label, no spaces.
+enum EmailSyntax {
+    static func isPlausible(_ text: String) -> Bool {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !text.contains(where: \.isWhitespace) else { return false }
+        let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
+        return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty }
+    }
+}

@@ -157,14 +157,6 @@ struct DailyStoryChanges: Sendable {
 }
 
 enum DailyStoryText {
-    /// A plain address check: one `@`, a non-empty local part, a dotted domain, no spaces.
-    static func isEmail(_ text: String) -> Bool {
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !text.contains(where: \.isWhitespace) else { return false }
-        let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
-        return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty }
-    }
-
     /// E.164: `+`, then 8 to 15 digits, the first not 0. (The docs ask for E.164 and say
     /// nothing of other forms, so only E.164 counts as a valid mobile number here.)
     static func isMobile(_ text: String) -> Bool {

@@ -296,7 +296,7 @@ struct DailyStoryRoutes: Sendable {
         case .failure(let refusal): return Self.failure(400, refusal.message)
         case .success(let parsed): changes = parsed
         }
-        if let email = changes.strings["email"], !email.isEmpty, !DailyStoryText.isEmail(email) {
+        if let email = changes.strings["email"], !email.isEmpty, !EmailSyntax.isPlausible(email) {
             return Self.failure(400, "The email address '\(email)' is not valid.")
         }
         if let mobile = changes.strings["mobilePhone"], !mobile.isEmpty, !DailyStoryText.isMobile(mobile) {
@@ -321,7 +321,7 @@ struct DailyStoryRoutes: Sendable {
     private func findOrCreate(_ request: RecordedRequest) -> EmulatorReply {
         var changes = DailyStoryChanges()
         if let email = parameter(request, "email"), !email.isEmpty {
-            guard DailyStoryText.isEmail(email) else { return Self.failure(400, "The email address '\(email)' is not valid.") }
+            guard EmailSyntax.isPlausible(email) else { return Self.failure(400, "The email address '\(email)' is not valid.") }
             if let match = tenant.first(email: email) { return reply(created: match) }
             changes.strings["email"] = email
         } else if let mobile = parameter(request, "mobilephone"), !mobile.isEmpty {

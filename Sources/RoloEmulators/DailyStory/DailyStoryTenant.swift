@@ -14,14 +14,9 @@ final class DailyStoryTenant: Sendable {
         /// A 32-character lowercase hex id, the same sequence for the same seed.
         mutating func nextID() -> String {
             while true {
-                let id = Self.hex(ids.next()) + Self.hex(ids.next())
+                let id = ids.nextHexID()
                 if contacts[id] == nil { return id }
             }
-        }
-
-        static func hex(_ value: UInt64) -> String {
-            let text = String(value, radix: 16)
-            return String(repeating: "0", count: 16 - text.count) + text
         }
 
         mutating func index(_ contact: DailyStoryContact, from old: DailyStoryContact?) {
@@ -129,5 +124,13 @@ struct SplitMix64: Sendable {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+
+    /// 32 lowercase hex digits: the shape of DailyStory's dsIds and iVvy's batch ids.
+    mutating func nextHexID() -> String {
+        [next(), next()].map { value in
+            let text = String(value, radix: 16)
+            return String(repeating: "0", count: 16 - text.count) + text
+        }.joined()
     }
 }
