@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
         .package(url: "https://github.com/yaslab/CSV.swift", exact: "2.5.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+        .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1"),
     ],
     targets: [
         // Pure values: the unified contact model, validation, the query language, text safety.
@@ -80,6 +81,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Loopback HTTP emulators of DailyStory, Notifuse and iVvy with fault injection, for
+        // tests, benchmarks and `rolo sandbox`. An independent reading of PROVIDERS.md: it
+        // shares no code with the adapters, so it imports no other rolo target.
+        .target(
+            name: "RoloEmulators",
+            dependencies: [
+                .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "FlyingSocks", package: "FlyingFox"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "RoloBench",
             dependencies: ["RoloCore", "RoloStore", "RoloProviders"]
@@ -106,5 +118,12 @@ let package = Package(
         // Drives the built `rolo` binary: exit codes, stdout, stderr, and the TUI in tmux. Links
         // the store only to seed caches the way a provider pull would.
         .testTarget(name: "RoloCLITests", dependencies: ["RoloStore", "RoloCore", "RoloProviders"]),
+        // Drives each emulator over real HTTP on loopback with hand-written (and, for iVvy,
+        // independently signed) requests.
+        .testTarget(
+            name: "RoloEmulatorsTests",
+            dependencies: ["RoloEmulators", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Fixtures")]
+        ),
     ]
 )
