@@ -77,6 +77,7 @@ let package = Package(
             name: "rolo",
             dependencies: [
                 "RoloCore", "RoloSync", "RoloInterchange", "RoloViewModels", "RoloTerminal", "RoloProviders", "RoloStore",
+                "RoloEmulators",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

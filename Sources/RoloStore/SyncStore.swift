@@ -187,10 +187,12 @@ extension LocalCache {
             var contact = merged
             contact.id = state.contactID
             let deltas = BaseRecord.changes(from: state.contact, to: contact)
-            if !deltas.isEmpty {
+            if !deltas.isEmpty || contact.extensions != state.contact.extensions {
                 contact.updatedAt = clock()
                 try ContactRows.update(contact, index: index, db: db)
-                try recordAudit("changed at provider", contact: contact, deltas: deltas, author: source, source: "provider", db: db)
+                if !deltas.isEmpty {
+                    try recordAudit("changed at provider", contact: contact, deltas: deltas, author: source, source: "provider", db: db)
+                }
             }
             try LocalCache.writeLink(contactID: state.contactID.rawValue, accountID: accountID, remoteID: record.remoteID,
                                      modifiedAt: record.modifiedAt, base: base, syncedAt: now, db: db)
@@ -476,5 +478,25 @@ extension LocalCache {
     /// The local side of one contact, for a refresh.
     public func syncState(of id: ContactID) throws -> LocalSyncState? {
         try read { db in try LocalCache.syncState(contactID: id.rawValue, db: db) }
+    }
+}
+
+extension LocalCache {
+    /// Every contact of an account as last agreed with its provider, with its provider id:
+    /// what the cache believes the provider holds (`rolo sandbox` seeds its servers with it).
+    public func agreedRecords(accountID: Int64) throws -> [(remoteID: String, record: Contact)] {
+        try read { db in
+            var records: [(String, Contact)] = []
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT l.contactId, l.remoteId, l.baseRecord FROM remote_link l WHERE l.accountId = ? ORDER BY l.contactId
+                """, arguments: [accountID])
+            while let row = try rows.next() {
+                guard let text: String = row["baseRecord"],
+                      let contact = try ContactRows.load(id: row["contactId"], db: db, includeDeleted: true),
+                      let base = BaseRecord.decode(text, into: contact) else { continue }
+                records.append((row["remoteId"], base))
+            }
+            return records
+        }
     }
 }

@@ -107,6 +107,17 @@ struct Demo: ParsableCommand {
 
     func run() throws {
         let context = try Context.open(global)
+        let loaded = try Demo.load(into: context, from: from)
+        if loaded == 0 {
+            Output.line("the demo data is already loaded in \(context.paths.cache)")
+        } else {
+            Output.line("loaded \(loaded) demo contacts into \(context.paths.cache)")
+        }
+    }
+
+    /// Imports the demo files whose accounts the cache does not have yet; returns how many
+    /// contacts came in.
+    static func load(into context: Context, from: String?) throws -> Int {
         guard let directory = from ?? RoloPaths.demoDirectory() else {
             throw RoloError.notFound("cannot find the demo data; give --from DIR (assets/demo in the source tree)")
         }
@@ -134,10 +145,6 @@ struct Demo: ParsableCommand {
                 throw RoloError.failed("\(path): " + error.description.replacingOccurrences(of: "\n", with: "\n\(path): "))
             }
         }
-        if loaded == 0 {
-            Output.line("the demo data is already loaded in \(context.paths.cache)")
-        } else {
-            Output.line("loaded \(loaded) demo contacts into \(context.paths.cache)")
-        }
+        return loaded
     }
 }

@@ -27,10 +27,11 @@ struct Context {
     let config: RoloConfig?
 
     /// Opens the cache named by the options. Logging goes to the log file from here on.
-    static func open(_ options: GlobalOptions) throws -> Context {
+    /// `loadConfig` false: the accounts of the config are left out (the sandbox writes one).
+    static func open(_ options: GlobalOptions, loadConfig: Bool = true) throws -> Context {
         let paths = RoloPaths(database: options.db, config: options.config)
         FileLogHandler.bootstrapOnce(path: paths.log)
-        let config = try RoloConfig.load(path: paths.configFile, catalog: .standard)
+        let config = loadConfig ? try RoloConfig.load(path: paths.configFile, catalog: .standard) : nil
         let services = try RoloServices.open(path: paths.cache, catalog: .standard, author: .current(), logger: Logger(label: "rolo"))
         if let config { try ConfiguredAccounts.apply(config, to: services.cache) }
         return Context(paths: paths, services: services, config: config)
