@@ -118,7 +118,7 @@ let package = Package(
         ),
         // Drives the built `rolo` binary: exit codes, stdout, stderr, and the TUI in tmux. Links
         // the store only to seed caches the way a provider pull would.
-        .testTarget(name: "RoloCLITests", dependencies: ["RoloStore", "RoloCore", "RoloProviders"]),
+        .testTarget(name: "RoloCLITests", dependencies: ["RoloStore", "RoloCore", "RoloProviders", "RoloEmulators"]),
         // Drives each emulator over real HTTP on loopback with hand-written (and, for iVvy,
         // independently signed) requests.
         .testTarget(

@@ -1,0 +1,172 @@
+import Foundation
+import RoloCore
+import RoloEmulators
+import Testing
+
+/// A Notifuse emulator in this process and the real binary syncing with it over HTTP.
+final class NotifuseSandbox {
+    let rolo: Rolo
+    let notifuse: NotifuseEmulator
+    let configPath: String
+    let tokenPath: String
+
+    init(contacts: [EmulatorJSON] = [], configMode: Int = 0o600) async throws {
+        rolo = try Rolo()
+        notifuse = NotifuseEmulator()
+        if !contacts.isEmpty { try notifuse.webUI.seed(contacts) }
+        try await notifuse.start()
+        let folder = rolo.home.appendingPathComponent("config/rolo").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        tokenPath = folder + "/support.token"
+        try notifuse.apiToken.write(toFile: tokenPath, atomically: true, encoding: .utf8)
+        chmod(tokenPath, 0o600)
+        configPath = folder + "/config.toml"
+        try """
+            [accounts.support]
+            provider = "notifuse"
+            base_url = "\(notifuse.baseURL.absoluteString)"
+            allow_plain_http = true
+            workspace_id = "\(notifuse.workspaceID)"
+            token_file = "\(tokenPath)"
+
+            [accounts.support.fields]
+            plan = { slot = "custom_string_1", type = "text", label = "Plan" }
+            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        chmod(configPath, mode_t(configMode))
+    }
+
+    func stop() async {
+        await notifuse.stop()
+        try? FileManager.default.removeItem(at: rolo.home)
+    }
+
+    /// Every byte rolo wrote or printed where a secret must never be: the outputs given, the
+    /// log, the cache and its WAL.
+    func everythingWritten(_ outputs: [Rolo.Result]) -> String {
+        var text = outputs.map { $0.stdout + $0.stderr }.joined()
+        for path in [rolo.home.appendingPathComponent("state/rolo/rolo.log").path, rolo.cache, rolo.cache + "-wal"] {
+            if let data = FileManager.default.contents(atPath: path) { text += String(decoding: data, as: UTF8.self) }
+        }
+        return text
+    }
+}
+
+@Suite("Sync through the binary, against a Notifuse emulator", .serialized)
+struct SyncCLITests {
+    static func person(_ email: String, _ first: String, plan: String? = nil) -> EmulatorJSON {
+        var object: [String: EmulatorJSON] = ["email": .string(email), "first_name": .string(first)]
+        if let plan { object["custom_string_1"] = .string(plan) }
+        return .object(object)
+    }
+
+    @Test func editsGoOutChangesComeBackConflictsWaitAndNoSecretIsEverShown() async throws {
+        let sandbox = try await NotifuseSandbox(contacts: [
+            SyncCLITests.person("ann@example.com", "Ann", plan: "gold"), SyncCLITests.person("bob@example.com", "Bob"),
+        ])
+        let rolo = sandbox.rolo
+        var outputs: [Rolo.Result] = []
+        func run(_ arguments: String...) throws -> Rolo.Result {
+            let result = try rolo.run(arguments)
+            outputs.append(result)
+            return result
+        }
+
+        let first = try run("sync")
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout == "support: bring 2 new\n")
+        #expect(try run("list", "--account", "support", "--tsv").stdout.components(separatedBy: "\n").count == 3)
+
+        // A local edit reaches the provider.
+        #expect(try run("set", "ann@example.com", "plan=platinum", "last_name=Lee").status == 0)
+        #expect(try run("outbox").stdout.contains("update  pending"))
+        let second = try run("sync")
+        #expect(second.stdout == "support: nothing new from Notifuse; send 1 change\n", "\(second.stderr)")
+        #expect(sandbox.notifuse.store.contact(email: "ann@example.com")?["custom_string_1"] == "platinum")
+        #expect(sandbox.notifuse.store.contact(email: "ann@example.com")?["last_name"] == "Lee")
+        #expect(try run("outbox").stdout == "Nothing waits to be sent.\n")
+
+        // A colleague's edit comes back; the same field changed on both sides waits for a decision.
+        try sandbox.notifuse.webUI.upsert(["email": "bob@example.com", "first_name": "Roberto", "country": "BR"])
+        try sandbox.notifuse.webUI.upsert(["email": "ann@example.com", "custom_string_1": "silver"])
+        _ = try run("set", "ann@example.com", "plan=bronze")
+        let third = try run("sync")
+        #expect(third.status == 1, "a conflict is not a clean run")
+        #expect(third.stdout.contains("1 conflict"))
+        #expect(try run("show", "bob@example.com", "--json").stdout.contains("\"Roberto\""))
+        let conflicts = try run("conflicts")
+        #expect(conflicts.stdout.contains("plan"))
+        #expect(conflicts.stdout.contains("bronze") && conflicts.stdout.contains("silver"))
+        #expect(sandbox.notifuse.store.contact(email: "ann@example.com")?["custom_string_1"] == "silver", "not overwritten")
+
+        #expect(try run("resolve", "ann@example.com", "--field", "plan=mine").status == 0)
+        #expect(try run("sync").status == 0)
+        #expect(sandbox.notifuse.store.contact(email: "ann@example.com")?["custom_string_1"] == "bronze")
+
+        let accounts = try run("accounts")
+        #expect(accounts.stdout.contains("support"))
+        #expect(!accounts.stdout.contains("never"))
+
+        let written = sandbox.everythingWritten(outputs)
+        #expect(!written.contains(sandbox.notifuse.apiToken), "the token never appears")
+        #expect(!written.contains(String(sandbox.notifuse.apiToken.suffix(20))))
+        await sandbox.stop()
+    }
+
+    @Test func failuresAreRetriedAndTheProvidersWordsShown() async throws {
+        let sandbox = try await NotifuseSandbox(contacts: [SyncCLITests.person("ann@example.com", "Ann")])
+        let rolo = sandbox.rolo
+        #expect(try rolo("sync").status == 0)
+        _ = try rolo("set", "ann@example.com", "first_name=Anna")
+        // Two 503s, then it goes through (the retry waits are short: Retry-After 0).
+        sandbox.notifuse.inject(.status(503, retryAfter: 0), count: 2, path: "/api/contacts.upsert")
+        let retried = try rolo("sync")
+        #expect(retried.status == 0, "\(retried.stdout)\(retried.stderr)")
+        #expect(sandbox.notifuse.store.contact(email: "ann@example.com")?["first_name"] == "Anna")
+
+        // A refusal is shown with Notifuse's own message and kept for a retry.
+        _ = try rolo("set", "ann@example.com", "first_name=Annie")
+        sandbox.notifuse.inject(.status(400, body: #"{"error":"invalid type for first_name"}"#), count: 1, path: "/api/contacts.upsert")
+        let refused = try rolo("sync")
+        #expect(refused.status == 1)
+        #expect(refused.stdout.contains("failed: Annie: Notifuse: invalid type for first_name"))
+        #expect(try rolo("outbox").stdout.contains("failed"))
+        #expect(try rolo("retry", "--failed").stdout == "1 failed delivery goes out with the next sync.\n")
+        #expect(try rolo("sync").status == 0)
+        #expect(sandbox.notifuse.store.contact(email: "ann@example.com")?["first_name"] == "Annie")
+        await sandbox.stop()
+    }
+
+    @Test func offlineTheEditsWaitAndTheRunSaysSo() async throws {
+        let sandbox = try await NotifuseSandbox(contacts: [SyncCLITests.person("ann@example.com", "Ann")])
+        let rolo = sandbox.rolo
+        #expect(try rolo("sync").status == 0)
+        _ = try rolo("set", "ann@example.com", "first_name=Anna")
+        await sandbox.notifuse.stop()
+        let offline = try rolo("sync")
+        #expect(offline.status == 1)
+        #expect(offline.stdout.hasPrefix("support: offline — Notifuse cannot be reached"), "\(offline.stdout)")
+        #expect(try rolo("outbox").stdout.contains("pending"), "the edit still waits")
+        await sandbox.stop()
+    }
+
+    @Test func aConfigOthersCanReadIsRefused() async throws {
+        let sandbox = try await NotifuseSandbox(configMode: 0o644)
+        let result = try sandbox.rolo("sync")
+        #expect(result.status == 1)
+        #expect(result.stderr == "rolo: the config \(sandbox.configPath) can be read by other users; make it private with: "
+            + "chmod 600 \(sandbox.configPath)\n")
+        await sandbox.stop()
+    }
+
+    @Test func aDryRunChangesNothingAnywhere() async throws {
+        let sandbox = try await NotifuseSandbox(contacts: [SyncCLITests.person("ann@example.com", "Ann")])
+        let rolo = sandbox.rolo
+        let dry = try rolo("sync", "--dry-run")
+        #expect(dry.status == 0)
+        #expect(dry.stdout.contains("would bring 1 new"))
+        #expect(dry.stdout.contains("would add here: Ann"))
+        #expect(try rolo("list", "--tsv").stdout.isEmpty)
+        #expect(sandbox.notifuse.requests.allSatisfy { $0.method == "GET" })
+        await sandbox.stop()
+    }
+}
