@@ -241,6 +241,9 @@ enum Schema {
                     claimedBy TEXT,
                     claimedRevision INTEGER,
                     claimedHistory INTEGER,
+                    -- the record last sent and not yet confirmed: a run killed after the provider
+                    -- applied it, but before the answer was stored, knows that change as its own
+                    sentRecord TEXT,
                     createdAt INTEGER NOT NULL,
                     updatedAt INTEGER NOT NULL
                 );

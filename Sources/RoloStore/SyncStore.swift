@@ -38,7 +38,7 @@ extension LocalCache {
     static func syncState(contactID: Int64, db: Database) throws -> LocalSyncState? {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT c.deletedAt, l.remoteId, l.remoteModifiedAt, l.baseRecord,
-                   o.kind, o.state, o.revision, o.attempts, o.idempotencyKey
+                   o.kind, o.state, o.revision, o.attempts, o.idempotencyKey, o.sentRecord
             FROM contact c LEFT JOIN remote_link l ON l.contactId = c.id LEFT JOIN outbox o ON o.contactId = c.id
             WHERE c.id = ?
             """), arguments: [contactID]),
@@ -56,9 +56,10 @@ extension LocalCache {
                                  state: try decode(DeliveryState.self, row["state"], in: "outbox.state"),
                                  revision: row["revision"], attempts: row["attempts"], idempotencyKey: row["idempotencyKey"])
         }
+        let inFlight = (row["sentRecord"] as String?).flatMap { BaseRecord.decode($0, into: contact) }
         return LocalSyncState(contactID: ContactID(contactID), contact: contact, isDeleted: (row["deletedAt"] as Int64?) != nil,
                               remoteID: row["remoteId"], remoteModifiedAt: row["remoteModifiedAt"], base: base, outbox: outbox,
-                              conflicts: try conflicts(contactID: contactID, db: db))
+                              conflicts: try conflicts(contactID: contactID, db: db), inFlight: inFlight)
     }
 
     /// A contact of the account that waits to be created and holds this email: where the
@@ -197,6 +198,8 @@ extension LocalCache {
             try LocalCache.writeLink(contactID: state.contactID.rawValue, accountID: accountID, remoteID: record.remoteID,
                                      modifiedAt: record.modifiedAt, base: base, syncedAt: now, db: db)
             try LocalCache.replaceConflicts(conflicts, contactID: state.contactID.rawValue, now: now, db: db)
+            // What was in flight is weighed now: the provider's record is the new base.
+            try db.cachedStatement(sql: "UPDATE outbox SET sentRecord = NULL WHERE contactId = ?").execute(arguments: [state.contactID.rawValue])
             try settleOutbox(contactID: state.contactID.rawValue, accountID: accountID, inConflict: !conflicts.isEmpty, db: db)
         case .deleteLocal:
             guard let state else { return }
@@ -295,8 +298,8 @@ extension LocalCache {
                                                  arguments: [id]) ?? 0
                 try db.execute(sql: """
                     UPDATE outbox SET state = 'sending', claimedBy = ?, claimedRevision = revision, claimedHistory = ?,
-                        attempts = attempts + 1, updatedAt = ? WHERE contactId = ?
-                    """, arguments: [run, history, now, id])
+                        attempts = attempts + 1, sentRecord = ?, updatedAt = ? WHERE contactId = ?
+                    """, arguments: [run, history, BaseRecord.encode(state.contact), now, id])
                 claims.append(DeliveryClaim(state: state, revision: outbox.revision, history: history))
             }
             return claims
@@ -342,7 +345,7 @@ extension LocalCache {
                     .execute(arguments: [id, confirmation.claim.history])
                 try db.cachedStatement(sql: """
                     UPDATE outbox SET state = 'pending', claimedBy = NULL, claimedRevision = NULL, claimedHistory = NULL,
-                        attempts = 0, lastError = NULL, nextAttemptAt = NULL, updatedAt = ? WHERE contactId = ?
+                        attempts = 0, lastError = NULL, nextAttemptAt = NULL, sentRecord = NULL, updatedAt = ? WHERE contactId = ?
                     """).execute(arguments: [now, id])
                 if confirmation.claim.kind == .delete {
                     // A provider that cannot delete keeps the contact; here it stays deleted,

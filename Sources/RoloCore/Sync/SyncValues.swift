@@ -19,9 +19,13 @@ public struct LocalSyncState: Sendable, Hashable {
     public let outbox: OutboxState?
     /// Conflicts already recorded and not yet resolved.
     public let conflicts: [FieldConflict]
+    /// The record a push sent and saw no answer to (the run was killed, the connection
+    /// dropped): where the provider now holds these values, they are rolo's own change.
+    public let inFlight: Contact?
 
     public init(contactID: ContactID, contact: Contact, isDeleted: Bool, remoteID: String?, remoteModifiedAt: String?,
-                base: Contact?, outbox: OutboxState?, conflicts: [FieldConflict]) {
+                base: Contact?, outbox: OutboxState?, conflicts: [FieldConflict], inFlight: Contact? = nil) {
+        self.inFlight = inFlight
         self.contactID = contactID
         self.contact = contact
         self.isDeleted = isDeleted

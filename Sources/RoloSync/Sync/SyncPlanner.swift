@@ -45,6 +45,16 @@ public struct MergeScope: Sendable {
         return projected
     }
 
+    /// The base with every part the provider now holds as `sent` had it taken as agreed.
+    func ownWrites(sent: Contact, remote: Contact, base: Contact) -> Contact {
+        var result = base
+        for field in storedFields where remote[field] == sent[field] { result[field] = sent[field] }
+        for key in Set(sent.custom.keys).union(remote.custom.keys).union(base.custom.keys) where stores(.custom(key)) {
+            if remote.custom[key] == sent.custom[key] { result.custom[key] = sent.custom[key] }
+        }
+        return result
+    }
+
     /// Whether two records agree on everything the provider holds.
     func agree(_ left: Contact, _ right: Contact) -> Bool {
         for field in storedFields where left[field] != right[field] { return false }
@@ -77,7 +87,13 @@ public enum SyncPlanner {
             return .keep
         }
         if !remoteChanged && local.conflicts.isEmpty && local.remoteID == record.remoteID { return .stamp }
-        let (merged, conflicts) = merge(base: base, local: local.contact, remote: projected, scope: scope,
+        // A push whose answer never came may have landed: where the provider holds what it
+        // sent, the change is rolo's own, and the merge starts from there.
+        var effectiveBase = base
+        if let sent = local.inFlight {
+            effectiveBase = scope.ownWrites(sent: sent, remote: projected, base: base)
+        }
+        let (merged, conflicts) = merge(base: effectiveBase, local: local.contact, remote: projected, scope: scope,
                                         earlier: local.conflicts)
         return .apply(merged: merged, base: projected, conflicts: conflicts)
     }
