@@ -114,10 +114,15 @@ final class NotifuseWorkspace: Sendable {
                 if let matches, !matches(entry.contact) { continue }
                 if items.count == limit { return (items, last, true) }
                 if withContactLists {
-                    items.append(entry.contact.json(contactLists: .array([])).serialized(escapeHTML: true))
+                    var bytes = [UInt8]()
+                    entry.contact.writeJSON(into: &bytes, contactLists: .array([]))
+                    items.append(Data(bytes))
                 } else {
                     if entry.listJSON == nil {
-                        entry.listJSON = entry.contact.json(contactLists: .null).serialized(escapeHTML: true)
+                        var bytes = [UInt8]()
+                        bytes.reserveCapacity(384)
+                        entry.contact.writeJSON(into: &bytes, contactLists: .null)
+                        entry.listJSON = Data(bytes)
                         table.entries[key.email] = entry
                     }
                     items.append(entry.listJSON!)
