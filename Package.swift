@@ -7,6 +7,8 @@
 //   rolo (executable) ─> RoloTerminal ─> RoloViewModels ─> RoloSync ─> RoloStore ─> RoloCore
 //                                                              └─────> RoloInterchange ─> RoloCore
 //   CNcursesw is imported by RoloTerminal only.
+//   RoloEmulators (loopback emulators of the three providers) imports no rolo target: it is an
+//   independent reading of the providers' wire contracts, for tests, benchmarks and sandboxes.
 import PackageDescription
 
 let package = Package(

@@ -254,10 +254,13 @@ struct DailyStoryEmulatorTests {
 
     @Test func faultsUseTheEnvelope() async throws {
         let h = try await Harness()
-        h.emulator.inject(.status(500), path: "/api/v1/contact")
+        h.emulator.inject(.status(500), count: 2, path: "/api/v1/contact")
         let failed = try await h.post(["email": "rob@example.com"], path: "/api/v1/contact")
         #expect(failed.status == 500)
         #expect(failed.json?["Status"] == false)
+        // The documented spelling with a trailing slash is the same endpoint.
+        #expect(try await h.post(["email": "rob@example.com"], path: "/api/v1/contact/").status == 500)
+        #expect(try await h.send("GET", "/api/v1/about").status == 200)
         #expect(h.emulator.store.count == 0)
     }
 }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 @testable import RoloEmulators
 
@@ -18,6 +21,40 @@ struct FaultInjectionTests {
         await emulator.stop()
         #expect(emulator.host.baseURL == nil)
         await #expect(throws: (any Error).self) { _ = try await HTTP.send("GET", url, timeout: 5) }
+    }
+
+    @Test func oneConnectionCarriesSeveralRequests() async throws {
+        let h = try await Harness()
+        let port = UInt16(h.emulator.baseURL.port!)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(connected == 0)
+        let request = "GET /api/contacts.count?workspace_id=\(h.emulator.workspaceID) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + "Authorization: Bearer \(h.emulator.apiToken)\r\n\r\n"
+        var received = ""
+        for expected in 1...3 {
+            // MSG_NOSIGNAL: a server that closed the socket must fail the test, not kill it.
+            _ = request.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+            // Read until this reply's body has arrived on the same socket.
+            while received.components(separatedBy: #"{"total_contacts":0}"#).count - 1 < expected {
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                let count = recv(fd, &buffer, buffer.count, 0)
+                guard count > 0 else { break }
+                received += String(decoding: buffer[..<count], as: UTF8.self)
+            }
+        }
+        #expect(received.components(separatedBy: "HTTP/1.1 200 OK").count - 1 == 3)
+        #expect(h.emulator.requests.count == 3)
     }
 
     @Test func manyEmulatorsRunSideBySideWithTheirOwnState() async throws {

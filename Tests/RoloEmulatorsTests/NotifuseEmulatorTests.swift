@@ -443,6 +443,30 @@ struct NotifuseEmulatorTests {
         }
     }
 
+    @Test func theListPagesFastWriterMatchesTheGeneralSerialiser() throws {
+        var values = [String: NotifuseContact.Value]()
+        for (name, kind) in NotifuseField.all {
+            switch kind {
+            case .string: values[name] = .string("<\(name)> & \u{2028}\"é\"")
+            case .number: values[name] = .number(name.hasSuffix("1") ? 1.5 : 42)
+            case .datetime: values[name] = .datetime(1_764_979_200_123_456)
+            case .json: values[name] = .json(["b": [1, nil, "x<y"], "a": true])
+            }
+        }
+        let contact = NotifuseContact(email: "a&b@example.com", values: values, createdAt: 1_764_979_200_000_100,
+                                      updatedAt: 1_764_979_201_000_000)
+        for lists: EmulatorJSON in [.null, []] {
+            var fast = [UInt8]()
+            contact.writeJSON(into: &fast, contactLists: lists)
+            #expect(Data(fast) == contact.json(contactLists: lists).serialized(escapeHTML: true))
+        }
+        let sparse = NotifuseContact(email: "x@example.com", createdAt: 0, updatedAt: 5)
+        var fast = [UInt8]()
+        sparse.writeJSON(into: &fast, contactLists: .null)
+        #expect(String(decoding: fast, as: UTF8.self)
+                == #"{"contact_lists":null,"contact_segments":[],"created_at":"1970-01-01T00:00:00Z","email":"x@example.com","updated_at":"1970-01-01T00:00:00.000005Z"}"#)
+    }
+
     @Test func concurrentRequestsAreAllServed() async throws {
         let h = try await Harness()
         try await withThrowingTaskGroup(of: Int.self) { group in

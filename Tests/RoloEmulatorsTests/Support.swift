@@ -96,13 +96,3 @@ enum Fixture {
         try EmulatorJSON(parsing: data(path))
     }
 }
-
-/// Polls until `condition` holds, with a deadline instead of a fixed sleep.
-func eventually(within seconds: Double = 10, _ condition: () async -> Bool) async -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(5))
-    }
-    return await condition()
-}

@@ -38,11 +38,20 @@ final class FaultSchedule: Sendable {
 
     /// Takes one use of the first rule that matches this request. A rule's `path` matches
     /// the request path alone, or the path with its `action` query (`/api/1.0/contact?action=getContact`)
-    /// for iVvy, whose endpoints differ only by action.
+    /// for iVvy, whose endpoints differ only by action. A trailing `/` is not a difference
+    /// (DailyStory's create is documented both with and without one).
     func take(path: String, action: String?) -> EmulatorFault? {
-        rules.withLock { rules in
+        func trimmed(_ text: String) -> Substring {
+            var text = Substring(text)
+            while text.count > 1, text.hasSuffix("/") { text = text.dropLast() }
+            return text
+        }
+        let path = String(trimmed(path))
+        return rules.withLock { rules in
             guard let index = rules.firstIndex(where: { rule in
-                guard let wanted = rule.path else { return true }
+                guard let rulePath = rule.path else { return true }
+                let parts = rulePath.split(separator: "?", maxSplits: 1)
+                let wanted = trimmed(String(parts[0])) + (parts.count > 1 ? "?" + parts[1] : "")
                 return wanted == path || (action.map { wanted == "\(path)?action=\($0)" } ?? false)
             }) else { return nil }
             let fault = rules[index].fault

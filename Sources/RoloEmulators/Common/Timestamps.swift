@@ -75,9 +75,34 @@ struct UTCTime: Equatable {
 
     /// `2006-01-02T15:04:05Z`, or with a fraction trimmed of trailing zeros (Go's RFC3339Nano).
     func rfc3339(fraction: Bool) -> String {
-        var text = "\(pad(year, 4))-\(pad(month))-\(pad(day))T\(pad(hour)):\(pad(minute)):\(pad(second))"
-        if fraction, nanosecond > 0 { text += "." + trimmedFraction(digits: 9) }
-        return text + "Z"
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(30)
+        appendRFC3339(into: &bytes, fraction: fraction)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The same, written straight into a buffer: list pages write two stamps per contact.
+    func appendRFC3339(into out: inout [UInt8], fraction: Bool) {
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        digits(year, 4); out.append(UInt8(ascii: "-")); digits(month, 2); out.append(UInt8(ascii: "-")); digits(day, 2)
+        out.append(UInt8(ascii: "T"))
+        digits(hour, 2); out.append(UInt8(ascii: ":")); digits(minute, 2); out.append(UInt8(ascii: ":")); digits(second, 2)
+        if fraction, nanosecond > 0 {
+            out.append(UInt8(ascii: "."))
+            var value = nanosecond, width = 9
+            while value % 10 == 0 { value /= 10; width -= 1 }
+            digits(value, width)
+        }
+        out.append(UInt8(ascii: "Z"))
     }
 
     /// iVvy's timestamp: `yyyy-mm-dd HH:mm:ss UTC`.
@@ -95,12 +120,6 @@ struct UTCTime: Equatable {
             while digits.hasSuffix("0") { digits.removeLast() }
             text += "." + digits
         }
-        return text
-    }
-
-    private func trimmedFraction(digits: Int) -> String {
-        var text = pad(nanosecond, digits)
-        while text.hasSuffix("0") { text.removeLast() }
         return text
     }
 

@@ -143,11 +143,10 @@ public struct NotifuseWebUI: Sendable {
         var rows = [NotifuseContact]()
         rows.reserveCapacity(contacts.count)
         for (index, json) in contacts.enumerated() {
-            guard case .success(let input) = NotifuseContactInput.parse(json) else {
-                if case .failure(let error) = NotifuseContactInput.parse(json) {
-                    throw NotifuseEmulatorError(message: "seed contact at index \(index): \(error.message)")
-                }
-                continue
+            let input: NotifuseContactInput
+            switch NotifuseContactInput.parse(json) {
+            case .success(let parsed): input = parsed
+            case .failure(let error): throw NotifuseEmulatorError(message: "seed contact at index \(index): \(error.message)")
             }
             if let problem = input.databaseError() {
                 throw NotifuseEmulatorError(message: "seed contact at index \(index): \(problem)")
