@@ -85,8 +85,12 @@ public final class NotifuseClient: ContactProvider {
         let response = try await get("contacts.list", query)
         guard response.status == 200 else { throw NotifuseClient.failure(response) }
         let json = try ProviderCalls.json(response, provider: "Notifuse")
-        guard case .array(let items)? = json["contacts"] else {
-            throw .transient("Notifuse's contact list has no \"contacts\" array")
+        // An empty page comes as `"contacts": null` (a nil Go slice), not `[]`.
+        let items: [JSONValue]
+        switch json["contacts"] {
+        case .array(let list)?: items = list
+        case .null?: items = []
+        default: throw .transient("Notifuse's contact list has no \"contacts\" array")
         }
         var records: [RemoteRecord] = []
         records.reserveCapacity(items.count)
