@@ -128,5 +128,17 @@ let package = Package(
             dependencies: ["RoloEmulators", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Fixtures")]
         ),
+        // The provider conformance suite: a harness per provider (its adapter over HTTP against
+        // its emulator, and the provider's side reached as a colleague would), and the tests
+        // every adapter must pass.
+        .target(
+            name: "RoloConformance",
+            dependencies: ["RoloCore", "RoloProviders", "RoloEmulators"],
+            path: "Tests/RoloConformance"
+        ),
+        .testTarget(
+            name: "RoloConformanceTests",
+            dependencies: ["RoloConformance", "RoloCore", "RoloProviders", "RoloEmulators", "RoloStore", "RoloSync"]
+        ),
     ]
 )

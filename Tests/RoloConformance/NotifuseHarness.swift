@@ -1,0 +1,70 @@
+import Foundation
+import RoloCore
+import RoloEmulators
+import RoloProviders
+
+/// Notifuse: email is the key; listing is a cursor scan; deletes are hard.
+public final class NotifuseHarness: ProviderHarness {
+    public let emulator: NotifuseEmulator
+    public let profile = NotifuseProfile.profile
+    public let definitions = [FieldDefinition(key: "plan", label: "Plan", type: .text, maxLength: 255, providerRef: "custom_string_1")]
+
+    public static func start() async throws -> NotifuseHarness {
+        let harness = NotifuseHarness(emulator: NotifuseEmulator())
+        try await harness.emulator.start()
+        return harness
+    }
+
+    private init(emulator: NotifuseEmulator) { self.emulator = emulator }
+
+    public func provider() -> any ContactProvider {
+        NotifuseClient(baseURL: emulator.baseURL, workspaceID: emulator.workspaceID, token: emulator.apiToken,
+                       definitions: definitions, transport: testTransport)
+    }
+
+    public func required(_ fields: [StandardField: String]) -> [StandardField: String] { fields }
+
+    static let names: [StandardField: String] = [.firstName: "first_name", .lastName: "last_name", .jobTitle: "job_title",
+                                                 .country: "country", .email: "email", .phone: "phone"]
+
+    func json(_ fields: [StandardField: String]) -> EmulatorJSON {
+        var object: [String: EmulatorJSON] = [:]
+        for (field, value) in fields { object[NotifuseHarness.names[field]!] = .string(value) }
+        return .object(object)
+    }
+
+    public func serverCreate(_ fields: [StandardField: String]) throws -> String {
+        try emulator.webUI.upsert(json(fields))
+        return fields[.email]!.lowercased()
+    }
+
+    public func serverEdit(_ remoteID: String, _ fields: [StandardField: String]) throws {
+        var all = fields
+        all[.email] = remoteID
+        try emulator.webUI.upsert(json(all))
+    }
+
+    public func serverDelete(_ remoteID: String) throws { emulator.webUI.delete(email: remoteID) }
+
+    public func serverValue(_ remoteID: String, _ field: StandardField) -> String? {
+        emulator.store.contact(email: remoteID)?[NotifuseHarness.names[field]!]?.stringValue
+    }
+
+    public func serverCount() -> Int { emulator.store.count }
+
+    public func path(_ call: HarnessCall) -> String {
+        switch call {
+        case .list: "/api/contacts.list"
+        case .read: "/api/contacts.getByEmail"
+        case .write: "/api/contacts.upsert"
+        case .delete: "/api/contacts.delete"
+        }
+    }
+
+    public func inject(_ fault: EmulatorFault, count: Int, call: HarnessCall?) {
+        emulator.inject(fault, count: count, path: call.map(path))
+    }
+
+    public func clearFaults() { emulator.clearFaults() }
+    public func stop() async { await emulator.stop() }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import Testing
+import RoloConformance
+import RoloCore
+import RoloEmulators
+import RoloProviders
+import RoloStore
+import RoloSync
+
+/// How to start one provider's harness, named for the test report.
+struct HarnessMaker: Sendable, CustomStringConvertible {
+    let description: String
+    let start: @Sendable () async throws -> any ProviderHarness
+
+    static let notifuse = HarnessMaker(description: "Notifuse") { try await NotifuseHarness.start() }
+    static let all: [HarnessMaker] = [.notifuse]
+}
+
+/// Hands the harness's adapter to the sync service.
+struct HarnessConnector: ProviderConnecting {
+    let harness: any ProviderHarness
+    func provider(for account: Account, definitions: [FieldDefinition]) throws(ProviderError) -> any ContactProvider { harness.provider() }
+    func whyNotSyncable(_ account: Account) -> String? { nil }
+}
+
+/// A cache with one account of the harness's provider, and a sync service with no waits.
+struct ConformanceCache {
+    let services: RoloServices
+    let account: Account
+    let sync: SyncService
+
+    init(_ harness: any ProviderHarness) throws {
+        let cache = try LocalCache(catalog: .standard)
+        let author = Author(user: "tester", clientAddress: nil)
+        services = RoloServices(cache: cache, author: author)
+        account = try cache.createAccount(name: "acct", provider: harness.profile.kind, definitions: harness.definitions)
+        sync = SyncService(cache: cache, accounts: services.accounts, connecting: HarnessConnector(harness: harness), author: author,
+                           policy: .immediate)
+    }
+
+    @discardableResult
+    func run(_ options: SyncOptions = SyncOptions()) async throws -> SyncReport {
+        try await sync.sync([account], options: options).first!
+    }
+
+    func contact(_ email: String) throws -> Contact {
+        try services.reader.contact(try services.reader.resolve(email, in: .account(account.id)))
+    }
+}
+
+/// The suite every adapter passes against its emulator: the same questions for each provider,
+/// asked through the `ContactProvider` protocol and through a whole sync.
+@Suite("Provider conformance: each adapter against its emulator")
+struct ConformanceTests {
+    func person(_ harness: any ProviderHarness, _ email: String, _ extra: [StandardField: String] = [:]) -> [StandardField: String] {
+        var fields = extra
+        fields[.email] = email
+        return harness.required(fields)
+    }
+
+    @Test(arguments: HarnessMaker.all)
+    func aCreatedContactReadsBackAndIsFoundAgain(_ maker: HarnessMaker) async throws {
+        let harness = try await maker.start()
+        let provider = harness.provider()
+        let contact = Contact(accountID: 1, fields: person(harness, "kim@example.com", [.firstName: "Kim", .jobTitle: "CTO"]))
+        let outcomes = await provider.push([.create(contact, idempotencyKey: "key-1")])
+        guard case .created(let remoteID, _)? = outcomes.first else {
+            Issue.record("\(maker): not created: \(outcomes)")
+            return await harness.stop()
+        }
+        #expect(harness.serverValue(remoteID, .jobTitle) == "CTO")
+        let fetched = try await provider.fetch(remoteID: remoteID)
+        #expect(fetched?.contact[.firstName] == "Kim")
+        #expect(fetched?.contact.email == "kim@example.com")
+        let found = try await provider.findExisting(contact, idempotencyKey: "key-1")
+        #expect(found?.remoteID == remoteID, "\(maker): a retried create finds the first")
+        #expect(try await provider.fetch(remoteID: harness.profile.capabilities.identity == .email ? "nobody@example.com" : "999999") == nil)
+        await harness.stop()
+    }
+
+    @Test(arguments: HarnessMaker.all)
+    func anUpdateSetsWhatChangedAndClearsWhatWasCleared(_ maker: HarnessMaker) async throws {
+        let harness = try await maker.start()
+        let remoteID = try harness.serverCreate(person(harness, "lee@example.com", [.firstName: "Lee", .jobTitle: "CFO", .country: "PT"]))
+        let provider = harness.provider()
+        var contact = Contact(accountID: 1, fields: person(harness, "lee@example.com", [.firstName: "Lee", .jobTitle: "CEO"]))
+        contact[.country] = nil
+        let outcome = await provider.push([.update(remoteID: remoteID, contact: contact, changed: [.standard(.jobTitle), .standard(.country)])])
+        if case .failed(let error)? = outcome.first { Issue.record("\(maker): \(error)") }
+        #expect(harness.serverValue(remoteID, .jobTitle) == "CEO")
+        #expect((harness.serverValue(remoteID, .country) ?? "") == "", "\(maker): the clear reached the provider")
+        #expect(harness.serverValue(remoteID, .firstName) == "Lee", "\(maker): fields not named are kept")
+        await harness.stop()
+    }
+
+    @Test(arguments: HarnessMaker.all)
+    func aListingHasEveryContactOnce(_ maker: HarnessMaker) async throws {
+        let harness = try await maker.start()
+        guard harness.profile.capabilities.listing != .none else { return await harness.stop() }
+        for index in 0..<230 { _ = try harness.serverCreate(person(harness, "p\(index)@example.com", [.firstName: "P\(index)"])) }
+        let provider = harness.provider()
+        var seen: [String] = []
+        var page: String?
+        repeat {
+            let result = try await provider.listPage(page, modifiedSince: nil)
+            seen += result.records.map(\.remoteID)
+            page = result.next
+        } while page != nil
+        #expect(seen.count == 230)
+        #expect(Set(seen).count == 230)
+        await harness.stop()
+    }
+
+    @Test(arguments: HarnessMaker.all)
+    func aDeleteIsDoneOrSaidImpossible(_ maker: HarnessMaker) async throws {
+        let harness = try await maker.start()
+        let remoteID = try harness.serverCreate(person(harness, "gone@example.com", [.firstName: "Gone"]))
+        let provider = harness.provider()
+        let outcome = await provider.push([.delete(remoteID: remoteID)])
+        switch harness.profile.capabilities.delete {
+        case .hard:
+            #expect(outcome == [.deleted])
+            #expect(try await provider.fetch(remoteID: remoteID) == nil)
+        case .soft:
+            #expect(outcome == [.deleted])
+            #expect(try await provider.fetch(remoteID: remoteID)?.isDeleted == true)
+        case .unsupported:
+            guard case .failed(.unsupported)? = outcome.first else { Issue.record("\(maker): \(outcome)"); break }
+        }
+        await harness.stop()
+    }
+
+    @Test(arguments: HarnessMaker.all)
+    func failuresComeBackTyped(_ maker: HarnessMaker) async throws {
+        let harness = try await maker.start()
+        let remoteID = try harness.serverCreate(person(harness, "t@example.com", [.firstName: "T"]))
+        let provider = harness.provider()
+        let contact = Contact(accountID: 1, fields: person(harness, "t@example.com", [.firstName: "T", .jobTitle: "X"]))
+        let change = OutgoingChange.update(remoteID: remoteID, contact: contact, changed: [.standard(.jobTitle)])
+        func outcome(after fault: EmulatorFault) async -> PushOutcome? {
+            harness.inject(fault, count: 1, call: .write)
+            defer { harness.clearFaults() }
+            return await provider.push([change]).first
+        }
+        guard case .failed(.rateLimited(let after, _))? = await outcome(after: .status(429, retryAfter: 7)) else {
+            Issue.record("\(maker): 429 is not rate limited"); return await harness.stop()
+        }
+        #expect(after == 7)
+        guard case .failed(let error)? = await outcome(after: .status(503)), error.isRetryable else {
+            Issue.record("\(maker): 503 is not worth a retry"); return await harness.stop()
+        }
+        guard case .failed(let dropped)? = await outcome(after: .dropConnection), dropped.isRetryable else {
+            Issue.record("\(maker): a dropped connection is not worth a retry"); return await harness.stop()
+        }
+        guard case .failed(let slow)? = await outcome(after: .latency(milliseconds: 3000)), slow.isRetryable else {
+            Issue.record("\(maker): a timeout is not worth a retry"); return await harness.stop()
+        }
+        guard case .failed(.auth)? = await outcome(after: .status(401)) else {
+            Issue.record("\(maker): 401 is not a refusal of the credentials"); return await harness.stop()
+        }
+        harness.inject(.malformedBody, count: 1, call: .read)
+        await #expect(throws: ProviderError.self) { _ = try await provider.fetch(remoteID: remoteID) }
+        await harness.stop()
+    }
+
+    @Test(arguments: HarnessMaker.all)
+    func aWholeSyncGoesBothWays(_ maker: HarnessMaker) async throws {
+        let harness = try await maker.start()
+        let ann = try harness.serverCreate(person(harness, "ann@example.com", [.firstName: "Ann", .country: "PT"]))
+        let cache = try ConformanceCache(harness)
+        if harness.profile.capabilities.listing == .none {
+            // Nothing can be discovered: the contact comes in through an import, linked.
+            try cache.services.cache.insertContacts([Contact(accountID: cache.account.id, fields: person(harness, "ann@example.com",
+                [.firstName: "Ann", .country: "PT"]))], remotes: [RemoteReference(id: ann, modifiedAt: nil)],
+                author: Author(user: "import", clientAddress: nil))
+        }
+        let first = try await cache.run()
+        #expect(first.isClean, "\(maker): \(first.summary)")
+        _ = try cache.services.editor.update(try cache.services.reader.resolve("ann@example.com"),
+                                             assignments: [try FieldAssignment(parsing: "job_title=Head of Ops")])
+        try harness.serverEdit(ann, [.country: "BR"])
+        _ = try cache.services.editor.add(try person(harness, "new@example.com", [.firstName: "New"]).map {
+            try FieldAssignment(parsing: "\($0.key.key)=\($0.value)")
+        }, to: cache.account)
+        let second = try await cache.run()
+        #expect(second.isClean, "\(maker): \(second.summary) \(second.failures)")
+        #expect(harness.serverValue(ann, .jobTitle) == "Head of Ops")
+        #expect(try cache.contact("ann@example.com")[.country] == "BR")
+        #expect(harness.serverCount() == 2)
+        #expect(try cache.services.reader.outbox(in: .all).isEmpty)
+        await harness.stop()
+    }
+}
