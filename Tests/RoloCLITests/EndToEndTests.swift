@@ -163,6 +163,30 @@ struct EndToEndTests {
         #expect(tui.exitStatus() == 0)
     }
 
+    /// Moves made while the terminal is too small to draw anything still move the selection;
+    /// once it is large again the detail shows the highlighted contact, and `e` edits it.
+    @Test func theDetailShowsTheHighlightedContactAfterMovesInATinyTerminal() throws {
+        let rolo = try demo()
+        let names = try rolo("list", "--tsv", "--limit", "6").stdout.split(separator: "\n").map { $0.split(separator: "\t")[1] }
+        let sixth = String(names[5])
+        let tui = try Tmux(rolo, width: 120, height: 30)
+        tui.wait(for: "│ \(names[0])")
+        try tui.resize(width: 30, height: 8)
+        tui.wait(for: "Terminal too small")
+        for _ in 0..<5 { try tui.type("j") }
+        try tui.resize(width: 120, height: 30)
+        let screen = tui.wait(for: "row 6")
+        #expect(screen.contains("│ \(sixth)"), "the detail shows the sixth contact:\n\(screen)")
+        try tui.keys("C-l")
+        #expect(tui.wait(for: "row 6").contains("│ \(sixth)"))
+        try tui.type("e")
+        tui.wait(for: "Edit \(sixth)")
+        try tui.keys("Escape")
+        tui.wait(whileShowing: "Edit \(sixth)")
+        try tui.type("q")
+        #expect(tui.exitStatus() == 0)
+    }
+
     @Test func readOnlySaysEditingIsOff() throws {
         let rolo = try demo()
         let tui = try Tmux(rolo, arguments: ["--read-only"])

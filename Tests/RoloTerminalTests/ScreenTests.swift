@@ -107,6 +107,24 @@ struct ScreenTests {
         #expect(Screen.render(model).lines()[22].hasPrefix(" 8 contacts · row 1"), "a short one sits beside the counts")
     }
 
+    /// The highlighted list row and the detail's heading name the same contact, after moves
+    /// made while the terminal was too small to draw either.
+    @Test func theDetailOnShowIsTheHighlightedRowAfterATinyTerminal() throws {
+        let model = try AppModel(service: Fixture.service(), size: Size(width: 120, height: 30),
+                                 options: AppOptions(account: "local", now: Fixture.clock))
+        model.send(.resize(Size(width: 30, height: 8)))
+        model.press(.character("j"), .character("j"))
+        model.send(.resize(Size(width: 120, height: 30)))
+        let canvas = Screen.render(model)
+        let listWidth = model.layout.listPane.width
+        let highlighted = (0..<canvas.height).first { y in canvas[2, y].role == .selected }
+        let row = try #require(highlighted)
+        let rowText = String(canvas.lines()[row].prefix(listWidth).dropFirst(2))
+        let heading = canvas.lines()[model.layout.detailPane.y].dropFirst(listWidth + 1).trimmingCharacters(in: .whitespaces)
+        #expect(row == model.layout.listPane.y + 3, "the third contact is highlighted")
+        #expect(!heading.isEmpty && rowText.hasPrefix(heading), "the highlighted row is “\(rowText)”; the detail shows “\(heading)”")
+    }
+
     @Test func aPickerIsAsWideAsItsTitle() throws {
         let model = try AppModel(service: Fixture.service(), size: Size(width: 80, height: 24), options: AppOptions(now: Fixture.clock))
         model.press(.character("n"))

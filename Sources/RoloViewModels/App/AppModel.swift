@@ -169,6 +169,10 @@ public final class AppModel {
                     message = nil
                 }
             }
+            // Whatever moved the selection while the detail was off screen (a terminal too
+            // small to draw it, the list alone on a narrow one), the detail on show is the
+            // highlighted contact.
+            try loadDetailIfVisible()
         } catch {
             show(error)
         }
@@ -267,7 +271,7 @@ public final class AppModel {
 
     /// Loads the detail of the selected contact when the detail pane is on screen.
     func loadDetailIfVisible() throws {
-        guard layout.isSideBySide || focus == .detail else { return }
+        guard !layout.isTooSmall, layout.isSideBySide || focus == .detail else { return }
         try loadDetail()
     }
 
@@ -319,7 +323,6 @@ public final class AppModel {
         guard !layout.isTooSmall else { return }
         try list.resize(pageSize: layout.listRows, scope: scope, service: service)
         detail?.layOut(width: layout.detailPane.width)
-        if detail == nil { try loadDetailIfVisible() }
         if let focus = form?.focus { form!.move(to: focus, visibleRows: formVisibleRows) }
     }
 }
