@@ -13,11 +13,19 @@ public final class ContactService: Sendable {
     let cache: LocalCache
     public let author: Author
     let logger: Logger
+    /// This rolo, as the holder of the edit forms it opens (see "Drafts and who holds them").
+    public let session: EditorSession
+    /// Whether the rolo holding a form still runs; the process table unless a test says.
+    let isRunning: @Sendable (EditorSession) -> Bool
 
-    public init(cache: LocalCache, author: Author, logger: Logger = Logger(label: "rolo.sync")) {
+    public init(cache: LocalCache, author: Author, logger: Logger = Logger(label: "rolo.sync"),
+                session: EditorSession? = nil, isRunning: (@Sendable (EditorSession) -> Bool)? = nil) {
         self.cache = cache
         self.author = author
         self.logger = logger
+        let session = session ?? .current(author: author)
+        self.session = session
+        self.isRunning = isRunning ?? { ProcessTable.isRunning($0, seenFrom: session) }
     }
 
     /// Opens the cache file at `path` (creating it if needed).
@@ -208,18 +216,21 @@ public final class ContactService: Sendable {
         let input = FieldInput(account: account, definitions: try cache.fieldDefinitions(accountID: account.id))
         let (edit, warnings) = try input.edit(from: assignments, existing: nil)
         let contact = edit.applied(to: Contact(accountID: account.id, createdAt: cache.clock()))
-        return try create(contact, clearing: nil, extraWarnings: warnings)
+        return try create(contact, releasing: nil, extraWarnings: warnings)
     }
 
     /// Stores a new, typed contact (the edit pane's "new contact" form).
     ///
     /// `adding` holds custom fields added by hand in the form: they become fields of the
     /// account in the same transaction as the contact, or not at all.
-    public func create(_ contact: Contact, clearing draft: DraftSlot? = nil, adding added: [FieldDefinition] = []) throws -> EditOutcome {
-        try create(contact, clearing: draft, adding: added, extraWarnings: [])
+    ///
+    /// `releasing` is the draft of the form being saved: it is cleared in the same transaction,
+    /// and the save is refused (`DraftNotHeld`) when this rolo no longer holds it.
+    public func create(_ contact: Contact, releasing draft: DraftID? = nil, adding added: [FieldDefinition] = []) throws -> EditOutcome {
+        try create(contact, releasing: draft, adding: added, extraWarnings: [])
     }
 
-    private func create(_ contact: Contact, clearing draft: DraftSlot?, adding added: [FieldDefinition] = [],
+    private func create(_ contact: Contact, releasing draft: DraftID?, adding added: [FieldDefinition] = [],
                         extraWarnings: [ValidationIssue]) throws -> EditOutcome {
         let account = try self.account(id: contact.accountID)
         let existing = try cache.fieldDefinitions(accountID: account.id)
@@ -228,7 +239,7 @@ public final class ContactService: Sendable {
         let errors = issues.filter { $0.severity == .error }
         if !errors.isEmpty { throw RoloError.invalid(errors) }
         try checkEmailIsFree(checked, account: account)
-        let stored = try cache.insertContact(checked, author: author, clearing: draft, adding: planned)
+        let stored = try cache.insertContact(checked, author: author, releasing: draft.map { ($0, session) }, adding: planned)
         logger.info("contact created", metadata: ["contact": "\(stored.id!.shortID)", "account": "\(account.name)"])
         // The field input and the validator check the same keys: each warning is told once.
         var warnings = extraWarnings
@@ -249,12 +260,13 @@ public final class ContactService: Sendable {
 
     /// Saves an edit that is already typed (the edit pane): validation, then one transaction
     /// for the contact, its outbox entry and audit row, and clearing its draft.
-    /// `adding` as for `create`.
-    public func save(_ edit: ContactEdit, to id: ContactID, adding added: [FieldDefinition] = []) throws -> EditOutcome {
-        try save(edit, to: id, adding: added, extraWarnings: [])
+    /// `adding` and `releasing` as for `create`.
+    public func save(_ edit: ContactEdit, to id: ContactID, releasing draft: DraftID? = nil,
+                     adding added: [FieldDefinition] = []) throws -> EditOutcome {
+        try save(edit, to: id, releasing: draft, adding: added, extraWarnings: [])
     }
 
-    private func save(_ edit: ContactEdit, to id: ContactID, adding added: [FieldDefinition] = [],
+    private func save(_ edit: ContactEdit, to id: ContactID, releasing draft: DraftID? = nil, adding added: [FieldDefinition] = [],
                       extraWarnings: [ValidationIssue]) throws -> EditOutcome {
         let current = try contact(id)
         let account = try self.account(id: current.accountID)
@@ -282,7 +294,8 @@ public final class ContactService: Sendable {
             guard case .standard(let field) = key, case .set = edit[key] else { continue }
             if let value = normalised[field] { checkedEdit.set(field, value) } else { checkedEdit.clear(key) }
         }
-        let (stored, deltas) = try cache.updateContact(id, edit: checkedEdit, author: author, adding: planned)
+        let (stored, deltas) = try cache.updateContact(id, edit: checkedEdit, author: author,
+                                                       releasing: draft.map { ($0, session) }, adding: planned)
         if !deltas.isEmpty {
             logger.info("contact edited", metadata: [
                 "contact": "\(id.shortID)", "fields": "\(deltas.map { DeltaNames.name(of: $0.key) }.joined(separator: ","))",
@@ -320,12 +333,52 @@ public final class ContactService: Sendable {
         }
     }
 
-    // MARK: - Drafts
+    // MARK: - Drafts and who holds them (issue 7; to move into the drafts service)
+    //
+    // A draft belongs to the rolo holding its form (`session`). Opening a contact another
+    // running rolo is editing gives `.held`, and nothing of the other's text; a form whose rolo
+    // ended is picked up by the next one. Every write names the draft and this rolo, so a
+    // rolo that lost its form can neither write into nor discard the form another holds now.
 
-    public func saveDraft(_ payload: String, for slot: DraftSlot) throws { try cache.saveDraft(payload, for: slot) }
-    public func draft(for slot: DraftSlot) throws -> Draft? { try cache.draft(for: slot) }
+    /// Asks for the form of `slot` (opening a contact with `e`, a new contact with `n`).
+    public func claimDraft(_ slot: DraftSlot, takingOver: Bool = false) throws -> DraftClaim {
+        let claim = try cache.claimDraft(slot, for: session, takingOver: takingOver, isRunning: isRunning)
+        if case .claimed(_, _, let from?) = claim {
+            logger.info("edit form taken over", metadata: ["from": "\(from.session.user) pid \(from.session.pid)",
+                                                          "running": "\(isRunning(from.session))"])
+        }
+        return claim
+    }
+
+    /// Takes a draft a rolo left behind (the start-up offer); nil when it is gone, `.held`
+    /// when a running rolo took it meanwhile.
+    public func adoptDraft(_ draft: Draft) throws -> DraftClaim? {
+        try cache.adoptDraft(draft.id, for: session, isRunning: isRunning)
+    }
+
+    /// Writes the open form's text (nil: nothing changed). False when this rolo no longer
+    /// holds the form; nothing was written then.
+    public func saveDraft(_ payload: String?, in draft: DraftID) throws -> Bool {
+        try cache.saveDraft(payload, in: draft, by: session)
+    }
+
+    /// Closes this rolo's form and throws its draft away; another rolo's is left alone.
+    public func releaseDraft(_ draft: DraftID) throws { try cache.releaseDraft(draft, by: session) }
+
+    /// Throws away a draft a rolo left behind; false when a rolo took it meanwhile.
+    public func discardDraft(_ draft: Draft) throws -> Bool { try cache.discardDraft(draft) }
+
+    /// Who holds a draft now; nil when nobody does (it was saved or thrown away, or its contact deleted).
+    public func draftHolder(_ draft: DraftID) throws -> DraftHolder? { try cache.draftHolder(draft) }
+
+    /// Every draft with text, newest first, whoever holds it.
     public func drafts() throws -> [Draft] { try cache.drafts() }
-    public func discardDraft(_ slot: DraftSlot) throws { try cache.discardDraft(slot) }
+
+    /// Drafts whose rolo ended without saving them: what a starting rolo offers back.
+    public func draftsLeftBehind() throws -> [Draft] { try cache.draftsLeftBehind(isRunning: isRunning) }
+
+    /// Whether a draft's holder still runs (for the words of a question).
+    public func isRunning(_ holder: DraftHolder) -> Bool { isRunning(holder.session) }
 }
 
 /// How fields are named in messages: `city`, `custom.plan`.

@@ -19,6 +19,37 @@ public enum Fixture {
     }
 
     public static func service(people: [Person] = Fixture.people, withProviders: Bool = true) throws -> ContactService {
+        rolo(on: try cache(people: people, withProviders: withProviders), pid: 1)
+    }
+
+    /// The pretend rolo process `pid` (all on one machine, in one boot), as `user`.
+    public static func session(pid: Int32, user: String = "tester") -> EditorSession {
+        EditorSession(user: user, clientAddress: "192.0.2.\(pid)", host: "jump", pid: pid, processStart: 4200 + UInt64(pid),
+                      bootID: "boot-1")
+    }
+
+    /// A rolo on `cache`: process `pid`, running as long as `processes` says.
+    public static func rolo(on cache: LocalCache, pid: Int32, user: String = "tester",
+                            processes: Processes = Processes()) -> ContactService {
+        ContactService(cache: cache, author: Author(user: user, clientAddress: author.clientAddress),
+                       session: session(pid: pid, user: user), isRunning: { processes.isRunning($0) })
+    }
+
+    /// Which pretend rolo processes run: every one until a test ends it.
+    public final class Processes: @unchecked Sendable {
+        private let lock = NSLock()
+        private var ended = Set<Int32>()
+
+        public init() {}
+
+        /// The process ends, as by a crash, `kill -9` or a hang-up: its forms are left behind.
+        public func end(_ pid: Int32) { _ = lock.withLock { ended.insert(pid) } }
+
+        public func isRunning(_ session: EditorSession) -> Bool { lock.withLock { !ended.contains(session.pid) } }
+    }
+
+    /// The fixture's cache alone, for tests that put several rolos on it.
+    public static func cache(people: [Person] = Fixture.people, withProviders: Bool = true) throws -> LocalCache {
         let cache = try LocalCache(clock: clock)
         let local = try cache.defaultAccount()
         var accounts = [local.id]
@@ -38,7 +69,7 @@ public enum Fixture {
             let remote = person.account == 0 ? nil : RemoteReference(id: "remote-\(index + 1)", modifiedAt: nil)
             try cache.insertContacts([contact], remotes: [remote], author: author)
         }
-        return ContactService(cache: cache, author: author)
+        return cache
     }
 
     public struct Person: Sendable {

@@ -228,18 +228,26 @@ public struct AuditEntry: Sendable, Hashable {
 
 /// An unfinished edit form, saved as it is typed so that nothing is lost on a hang-up.
 public struct Draft: Sendable, Hashable {
+    /// The draft's row: what a rolo holding the form writes to.
+    public let id: DraftID
     public let accountID: Int64
     /// Nil for a contact that is being created.
     public let contactID: ContactID?
     /// The form's state, serialised by the edit model that owns it.
     public let payload: String
     public let savedAt: Timestamp
+    /// The rolo that held the form when this was read; nil for a draft saved before drafts
+    /// had holders.
+    public let holder: DraftHolder?
 
-    public init(accountID: Int64, contactID: ContactID?, payload: String, savedAt: Timestamp) {
+    public init(id: DraftID, accountID: Int64, contactID: ContactID?, payload: String, savedAt: Timestamp,
+                holder: DraftHolder? = nil) {
+        self.id = id
         self.accountID = accountID
         self.contactID = contactID
         self.payload = payload
         self.savedAt = savedAt
+        self.holder = holder
     }
 }
 

@@ -316,16 +316,15 @@ extension AppModel {
             try restore(draft, &effects)
             drafts.removeAll { $0 == draft }
         case .discardDraft(let draft):
-            try service.discardDraft(draft.slot)
+            let discarded = try service.discardDraft(draft)
             drafts.removeAll { $0 == draft }
-            show("Draft discarded")
+            show(discarded ? "Draft discarded" : "That draft was picked up in another rolo meanwhile; it was left alone",
+                 discarded ? .info : .warning)
             offerNextDraft()
+        case .viewReadOnly(let id):
+            try viewReadOnly(id)
+        case .takeOver(let id):
+            try openEditForm(of: id, takingOver: true)
         }
-    }
-}
-
-extension Draft {
-    var slot: DraftSlot {
-        contactID.map { .contact($0, accountID: accountID) } ?? .newContact(accountID: accountID)
     }
 }

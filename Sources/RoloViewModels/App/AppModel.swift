@@ -105,7 +105,7 @@ public final class AppModel {
         var effects: [Effect] = []
         try refreshCounts(&effects)
         try loadDetailIfVisible()
-        drafts = try service.drafts()
+        drafts = try service.draftsLeftBehind()
         offerNextDraft()
     }
 
@@ -164,6 +164,7 @@ public final class AppModel {
             case .externalEdit(let field, let text, let problem):
                 try finishExternalEdit(field: field, text: text, problem: problem, &effects)
             case .tick:
+                try checkFormIsHeld()
                 if let shown = message, options.now().millisecondsSinceEpoch - shown.shownAt.millisecondsSinceEpoch > options.messageLifetime,
                    shown.tone != .error {
                     message = nil
@@ -173,9 +174,13 @@ public final class AppModel {
             // small to draw it, the list alone on a narrow one), the detail on show is the
             // highlighted contact.
             try loadDetailIfVisible()
+        } catch let lost as DraftNotHeld {
+            formWasLost(lost)
         } catch {
             show(error)
         }
+        // Leaving with a form open and nothing changed in it: nothing to offer back later.
+        if effects.contains(.quit), let form, !form.isDirty, let draft = form.draft { try? service.releaseDraft(draft) }
         locateIfUnknown(&effects)
         return effects
     }
