@@ -61,6 +61,18 @@ public struct FieldInput: Sendable {
     /// and any warnings (a field the provider does not store, an unusual key).
     public func resolve(_ assignment: FieldAssignment, existing: Contact?) throws(RoloError)
         -> (change: FieldChange<FieldValue>, warnings: [ValidationIssue]) {
+        let (change, warnings) = try resolveUnchecked(assignment, existing: existing)
+        // Typed custom values follow the standard fields' control-character rules.
+        if case .set(.custom(let value)) = change, case .custom(let key) = assignment.key {
+            do throws(ValueError) { try Validator.checkControlCharacters(in: value) } catch {
+                throw RoloError.invalid(field: "custom.\(key)", error.message)
+            }
+        }
+        return (change, warnings)
+    }
+
+    private func resolveUnchecked(_ assignment: FieldAssignment, existing: Contact?) throws(RoloError)
+        -> (change: FieldChange<FieldValue>, warnings: [ValidationIssue]) {
         let rules = account.rules
         switch assignment.key {
         case .standard(let field):

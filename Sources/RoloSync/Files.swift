@@ -211,9 +211,12 @@ extension ContactService {
         func failure(_ reason: String) -> RoloError { .failed("cannot write \(path): \(reason)") }
         guard descriptor >= 0 else { throw failure(String(cString: strerror(errno))) }
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        // A file keeps every byte; a terminal (-o /dev/tty, or /dev/stdout on one) is being
+        // read, so escape sequences in the data are shown there, as in the TUI, never obeyed.
+        let onScreen = isatty(descriptor) == 1
         do {
             let written = try export(in: scope, matching: query, format: format, vCardVersion: vCardVersion) {
-                try handle.write(contentsOf: Data($0.utf8))
+                try handle.write(contentsOf: Data((onScreen ? TerminalText.sanitizeKeepingLayout($0) : $0).utf8))
             }
             try handle.close()
             // rename(2) replaces an existing file in one step: a reader sees the old or the new.

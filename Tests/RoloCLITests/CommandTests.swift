@@ -162,6 +162,29 @@ struct CommandTests {
         #expect(line.hasSuffix("\tBack\\\\slash\tn@example.com\t\t\tlocal\n") || line.contains("Back\\\\slash"))
     }
 
+    /// Typed custom values follow the standard fields' rules: no control characters, apart
+    /// from tabs and line breaks in free text (as in notes).
+    @Test func customValuesRefuseControlCharactersAsStandardFieldsDo() throws {
+        let rolo = try Rolo()
+        let osc = try rolo("add", "--email", "o@example.com", "--field", "plan=gold\u{1B}]0;pwned\u{07}")
+        #expect(osc.status == 2)
+        #expect(osc.stderr == "rolo: custom.plan: contains a control character (U+001B); type it without one\n", "\(osc.stderr)")
+        let c1 = try rolo("add", "--email", "c@example.com", "--field", "code=a\u{9B}31mb")
+        #expect(c1.status == 2)
+        #expect(c1.stderr.contains("custom.code: contains a control character (U+009B)"))
+        let json = try rolo("add", "--email", "j@example.com", "--field", #"prefs:json={"a":"x\u0007"}"#)
+        #expect(json.status == 2)
+        #expect(json.stderr.contains("custom.prefs: contains a control character (U+0007)"))
+        #expect(try rolo("list", "--tsv").stdout.isEmpty, "nothing was written")
+
+        let layout = try rolo("add", "--email", "t@example.com", "--field", "memo=two\nlines\tand a tab")
+        #expect(layout.status == 0, "\(layout.stderr)")
+        let id = layout.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let set = try rolo("set", id, "memo=bell\u{07}")
+        #expect(set.status == 2)
+        #expect(set.stderr.contains("custom.memo: contains a control character (U+0007)"))
+    }
+
     @Test func pathsFollowTheEnvironment() throws {
         let rolo = try Rolo()
         let result = try rolo("paths")

@@ -264,6 +264,27 @@ struct EndToEndTests {
         #expect(tui.exitStatus() == 0)
     }
 
+    /// An export to a terminal shows escape sequences and obeys none, whichever option named
+    /// the terminal: stdout, `-o /dev/stdout`, `-o /dev/tty`; CSV, vCard and JSON.
+    @Test func anExportToATerminalShowsEscapeSequencesWhicheverOptionNamedIt() throws {
+        let rolo = try Rolo()
+        _ = try rolo("paths")
+        try rolo.seed([[.email: "clip@example.com"]], custom: ["plan": .text("\u{1B}]52;c;ZXZpbA==\u{07}\u{1B}]0;pwned\u{07}gold")],
+                      account: "ds", provider: .dailystory)
+        for arguments in [["export", "--format", "csv", "-o", "/dev/tty"], ["export", "--format", "vcard", "-o", "/dev/stdout"],
+                          ["export", "--format", "vcard"], ["export", "--format", "csv", "-o", "/dev/stdout"],
+                          ["export", "--format", "json", "-o", "/dev/tty"]] {
+            let tui = try Tmux(rolo, arguments: arguments)
+            #expect(tui.exitStatus() == 0, "\(arguments)")
+            let screen = tui.screen
+            // vCard writes `;` as `\;`; JSON escapes control characters itself.
+            #expect(screen.contains(arguments.contains("json") ? #"\u001b]0;pwned\u0007gold"# : "␛]52"), "\(arguments):\n\(screen)")
+            #expect(arguments.contains("json") || screen.contains("pwned␇gold"), "\(arguments):\n\(screen)")
+            #expect(tui.title() != "pwned", "\(arguments) set the window title")
+            #expect(try tui.tmux(["list-buffers"]).isEmpty, "\(arguments) wrote to the clipboard")
+        }
+    }
+
     /// Moves made while the terminal is too small to draw anything still move the selection;
     /// once it is large again the detail shows the highlighted contact, and `e` edits it.
     @Test func theDetailShowsTheHighlightedContactAfterMovesInATinyTerminal() throws {
