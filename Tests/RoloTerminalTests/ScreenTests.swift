@@ -125,6 +125,66 @@ struct ScreenTests {
         #expect(!heading.isEmpty && rowText.hasPrefix(heading), "the highlighted row is “\(rowText)”; the detail shows “\(heading)”")
     }
 
+    /// "↓ N more" has a row of its own: it never covers a value (at 40×12 it covered
+    /// "Acme Logistics"), and scrolling to the end shows every row.
+    @Test func theMoreIndicatorNeverCoversAValue() throws {
+        for size in Self.sizes {
+            let model = try AppModel(service: Fixture.service(), size: size, options: AppOptions(account: "local", now: Fixture.clock))
+            model.command("filter howard")
+            model.press(.enter)
+            var seen = Set<String>()
+            for _ in 0..<60 {
+                let lines = Screen.render(model).lines()
+                let pane = model.layout.detailPane
+                for y in pane.y..<pane.maxY {
+                    let row = String(lines[y].dropFirst(pane.x))
+                    if let arrow = row.range(of: "↓") {
+                        #expect(row[..<arrow.lowerBound].trimmingCharacters(in: .whitespaces).isEmpty,
+                                "\(size): the indicator shares its row with “\(row)”")
+                    } else if !row.isEmpty {
+                        seen.insert(row.trimmingCharacters(in: .whitespaces))
+                    }
+                }
+                model.press(.character("j"))
+            }
+            #expect(seen.contains { $0.hasPrefix("Company") && $0.hasSuffix("Acme Logistics") }, "\(size)")
+            #expect(seen.contains { $0.hasPrefix("Created") }, "\(size): the last row shows")
+        }
+    }
+
+    /// Every sentence of the help shows in full at 80×24 (long ones wrap; they were cut with
+    /// "…"), and scrolling reaches the last line.
+    @Test func theHelpShowsEverySentenceInFullAt80x24() throws {
+        for pane in ["list", "detail", "form"] {
+            let model = try AppModel(service: Fixture.service(), size: Size(width: 80, height: 24),
+                                     options: AppOptions(account: "local", now: Fixture.clock))
+            if pane != "list" { model.command("filter howard") }
+            if pane == "detail" { model.press(.enter) }
+            if pane == "form" { model.press(.character("e")) }
+            model.press(.character("?"))
+            guard case .help(let context, _)? = model.overlay else { Issue.record("no help for \(pane)"); continue }
+            var rows: [Int: String] = [:]
+            for _ in 0..<80 {
+                guard case .help(_, let scroll)? = model.overlay else { break }
+                let lines = Screen.render(model).lines()
+                let top = try #require(lines.firstIndex { $0.contains("╭") })
+                let bottom = try #require(lines.firstIndex { $0.contains("╰") })
+                for (offset, y) in ((top + 1)..<(bottom - 1)).enumerated() {
+                    let inside = lines[y].split(separator: "│", omittingEmptySubsequences: false)
+                    let text = inside.count > 1 ? inside[1].trimmingCharacters(in: .whitespaces) : ""
+                    #expect(!text.contains("…"), "\(pane): “\(text)” is cut")
+                    rows[scroll + offset] = text
+                }
+                model.press(.character("j"))
+            }
+            let shown = rows.keys.sorted().map { rows[$0]! }.joined(separator: " ")
+                .split(separator: " ").joined(separator: " ")
+            for entry in model.keyMap.help(for: context) {
+                #expect(shown.contains(entry.help), "\(pane): “\(entry.help)” is not shown whole")
+            }
+        }
+    }
+
     @Test func aPickerIsAsWideAsItsTitle() throws {
         let model = try AppModel(service: Fixture.service(), size: Size(width: 80, height: 24), options: AppOptions(now: Fixture.clock))
         model.press(.character("n"))

@@ -154,7 +154,8 @@ extension AppModel {
             guard case .help(let helpContext, let scroll) = overlay else { return }
             let step = command == .moveDown ? 1 : command == .moveUp ? -1 : command == .pageDown ? 10 : command == .pageUp ? -10 : 0
             let target = command == .moveFirst ? 0 : command == .moveLast ? 1000 : scroll + step
-            let furthest = HelpGeometry.maxScroll(mainHeight: layout.main.height, entries: keyMap.help(for: helpContext).count)
+            let lines = HelpGeometry.lines(keyMap.help(for: helpContext), mainWidth: layout.main.width).count
+            let furthest = HelpGeometry.maxScroll(mainHeight: layout.main.height, lines: lines)
             overlay = .help(helpContext, scroll: max(0, min(target, furthest)))
         default:
             break
