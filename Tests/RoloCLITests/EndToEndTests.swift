@@ -309,6 +309,18 @@ struct EndToEndTests {
         #expect(tui.exitStatus() == 0)
     }
 
+    /// Over SSH without LANG every non-ASCII name is `?`: rolo says so, and keeps saying so.
+    @Test func aLocaleThatIsNotUTF8IsSaidForTheWholeSession() throws {
+        let rolo = try demo()
+        let tui = try Tmux(rolo, environment: ["LANG": "C"])
+        tui.wait(for: "Run LANG=C.UTF-8 rolo")
+        try tui.type("jjj")
+        tui.wait(whileShowing: "Run LANG=C.UTF-8")
+        #expect(tui.screen.split(separator: "\n").first?.contains("LANG not UTF-8") == true, "\(tui.screen)")
+        try tui.type("q")
+        #expect(tui.exitStatus() == 0)
+    }
+
     @Test func readOnlySaysEditingIsOff() throws {
         let rolo = try demo()
         let tui = try Tmux(rolo, arguments: ["--read-only"])

@@ -1,3 +1,4 @@
+import Foundation
 import RoloCore
 import RoloSync
 import RoloTerminal
@@ -185,6 +186,27 @@ struct ScreenTests {
         }
     }
 
+    /// A locale that is not UTF-8 is said for as long as rolo runs: messages pass with the next
+    /// key or after seconds, the note in the title bar does not.
+    @Test func aLocaleThatIsNotUTF8StaysSaidInTheTitleBar() throws {
+        let later = Timestamp(parsing: "2026-11-25T11:00:00Z")!
+        for size in [Size(width: 80, height: 24), Size(width: 40, height: 12)] {
+            let clock = ManualClock(Fixture.clock())
+            let model = try AppModel(service: Fixture.service(), size: size, options: AppOptions(account: "local", now: { clock.now }))
+            model.notify("Not UTF-8 (LANG is not set): non-ASCII shows as ?. Run LANG=C.UTF-8 rolo", tone: .warning)
+            model.keepOnScreen("LANG not UTF-8")
+            if size.width == 80 { #expect(Screen.render(model).lines()[22].hasSuffix("Run LANG=C.UTF-8 rolo"), "the whole warning shows") }
+            model.press(.character("j"), .character("k"))
+            clock.now = later
+            model.send(.tick)
+            #expect(model.message == nil)
+            let canvas = Screen.render(model)
+            #expect(canvas.lines()[0].hasSuffix(" LANG not UTF-8  ? help"), "\(canvas.lines()[0])")
+            let x = try #require(canvas.lines()[0].range(of: "LANG").map { canvas.lines()[0].distance(from: canvas.lines()[0].startIndex, to: $0.lowerBound) })
+            #expect(canvas[x, 0].role == .warning)
+        }
+    }
+
     @Test func aPickerIsAsWideAsItsTitle() throws {
         let model = try AppModel(service: Fixture.service(), size: Size(width: 80, height: 24), options: AppOptions(now: Fixture.clock))
         model.press(.character("n"))
@@ -285,5 +307,16 @@ extension AppModel {
     func focusField(_ key: FieldKey) {
         guard let index = form?.fields.firstIndex(where: { $0.key == key }) else { return }
         for _ in 0..<max(0, index - (form?.focus ?? 0)) { handle(.key(.down)) }
+    }
+}
+
+/// A clock a test sets by hand.
+final class ManualClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var instant: Timestamp
+    init(_ start: Timestamp) { instant = start }
+    var now: Timestamp {
+        get { lock.withLock { instant } }
+        set { lock.withLock { instant = newValue } }
     }
 }

@@ -13,6 +13,7 @@ public enum TerminalApp {
         defer { backend.shutdown() }
         let model = try AppModel(service: service, size: backend.size, options: options)
         if let warning = backend.startupWarning { model.notify(warning, tone: .warning) }
+        if let note = backend.lastingNote { model.keepOnScreen(note) }
         let inbox = Inbox()
         let counter = BackgroundCounter(service: service, inbox: inbox, backend: backend)
         let frames = FrameLog(path: ProcessInfo.processInfo.environment["ROLO_FRAME_LOG"])

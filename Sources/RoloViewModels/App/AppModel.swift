@@ -74,6 +74,8 @@ public final class AppModel {
     public internal(set) var pendingEdits = 0
     public internal(set) var conflicts = 0
     public internal(set) var lastSync: Timestamp?
+    /// A fact about the terminal that stays in the title bar (see `keepOnScreen`).
+    public private(set) var lastingNote: String?
     /// Where focus returns when the form closes.
     var focusBeforeForm: Focus = .list
     var countGeneration = 0
@@ -235,6 +237,12 @@ public final class AppModel {
     /// Shows a message from outside the model (the terminal's startup warning).
     public func notify(_ text: String, tone: StatusMessage.Tone = .info) {
         show(text, tone)
+    }
+
+    /// Keeps a short note in the title bar for the whole session, where messages would pass:
+    /// a locale that is not UTF-8 matters for as long as rolo runs.
+    public func keepOnScreen(_ note: String) {
+        lastingNote = note
     }
 
     // MARK: - Shared steps
