@@ -224,7 +224,7 @@ extension LocalCache {
                 INSERT INTO remote_link (contactId, accountId, remoteId, remoteModifiedAt, baseRecord, baseHash, syncedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [stored.id!.rawValue, stored.accountID, remote.id, remote.modifiedAt,
-                                         BaseRecord.encode(base), ContentHash.of(base), clock().millisecondsSinceEpoch])
+                                         BaseRecord.encode(base), ContentHash.of(base), remote.syncedAt?.millisecondsSinceEpoch])
             try recordAudit("import", contact: stored, deltas: deltas, author: author, db: db)
             if let agreed {
                 let unsent = BaseRecord.changes(from: agreed, to: stored)

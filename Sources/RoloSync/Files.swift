@@ -76,6 +76,7 @@ extension ContactService {
             var seenRemote = Set<String>()
             var movedFromLinkedAccount = 0
             var seenUIDs = Set<String>()
+            var lastSyncs: [Int64: Timestamp?] = [:]
             var seenKeys = Set<String>()
             let existingUIDs = try cache.existingUIDs(result.contacts.map(\.contact.uid))
             for incoming in result.contacts {
@@ -121,7 +122,16 @@ extension ContactService {
                         }
                     }
                     accepted.append(checked)
-                    remotes.append(remote)
+                    // The file holds the account as of its last sync, and so this contact: its
+                    // "Last synced" is the account's, not the time of this import.
+                    let synced: Timestamp?
+                    if let known = lastSyncs[account.id] {
+                        synced = known
+                    } else {
+                        synced = try cache.lastSync(accountID: account.id)
+                        lastSyncs[account.id] = synced
+                    }
+                    remotes.append(remote?.synced(at: synced))
                 } catch let problem as ImportProblem {
                     if !skipInvalid { throw RoloError.invalid(field: "line \(problem.line)", problem.message) }
                     skipped.append(problem)

@@ -55,6 +55,8 @@ public enum Fixture {
         var accounts = [local.id]
         if withProviders {
             accounts.append(try cache.createAccount(name: "dailystory", provider: .dailystory, settings: ["data_center": "us-1"]).id)
+            // DailyStory was synced when its contacts last changed; Notifuse never was.
+            try cache.setLastSync(accountID: accounts[1], at: changed)
             accounts.append(try cache.createAccount(name: "notifuse", provider: .notifuse, definitions: [
                 FieldDefinition(key: "plan", label: "Plan", type: .text, maxLength: 255, providerRef: "custom_string_1"),
                 FieldDefinition(key: "lifetime_value", label: "Lifetime value", type: .number, providerRef: "custom_number_1"),
@@ -66,7 +68,8 @@ public enum Fixture {
         for (index, person) in people.enumerated() where person.account < accounts.count {
             let contact = Contact(uid: uid(index + 1), accountID: accounts[person.account], fields: person.fields,
                                   custom: person.custom, createdAt: created, updatedAt: changed)
-            let remote = person.account == 0 ? nil : RemoteReference(id: "remote-\(index + 1)", modifiedAt: nil)
+            let remote = person.account == 0 ? nil
+                : RemoteReference(id: "remote-\(index + 1)", modifiedAt: nil, syncedAt: person.account == 1 ? changed : nil)
             try cache.insertContacts([contact], remotes: [remote], author: author)
         }
         return cache

@@ -290,11 +290,21 @@ public struct RemoteReference: Sendable, Hashable {
     /// The record last agreed with the provider (`BaseRecord` text), when it differs from the
     /// contact: the contact has edits not yet sent. nil means the contact is the base.
     public let base: String?
+    /// When the contact was last synced: a pull's time; for a file, its account's last sync
+    /// (the file's state is that sync's). nil when unknown — never the time of an import, so
+    /// that a contact's "Last synced" agrees with its account's.
+    public let syncedAt: Timestamp?
 
-    public init(id: String, modifiedAt: String?, base: String? = nil) {
+    public init(id: String, modifiedAt: String?, base: String? = nil, syncedAt: Timestamp? = nil) {
         self.id = id
         self.modifiedAt = modifiedAt
         self.base = base
+        self.syncedAt = syncedAt
+    }
+
+    /// The same reference, synced at `time`.
+    public func synced(at time: Timestamp?) -> RemoteReference {
+        RemoteReference(id: id, modifiedAt: modifiedAt, base: base, syncedAt: time)
     }
 }
 
