@@ -114,6 +114,23 @@ extension LocalCache {
         }
     }
 
+    /// Whether `key` names a custom field in the scope: one an account there defines, or one
+    /// a contact there has a value for. The values are found through the search index (every
+    /// word of a value carries its key's code), so this reads one short prefix list whether
+    /// the key exists or not, never the values of a million contacts.
+    public func knowsCustomKey(_ key: String, in scope: AccountScope) throws -> Bool {
+        try read { db in
+            let (lower, upper) = LocalCache.accountIDRange(scope)
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM field_definition WHERE accountId BETWEEN ? AND ? AND key = ?)",
+                                 arguments: [lower, upper, key]) == true {
+                return true
+            }
+            var match = "{custom} : \"" + SearchText.keyCode(key) + "\" *"
+            if case .account(let id) = scope { match = "(" + match + ") AND {account} : \"" + SearchIndex.accountToken(id) + "\"" }
+            return try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM contact_fts WHERE contact_fts MATCH ?)", arguments: [match]) ?? false
+        }
+    }
+
     /// Records when an account last finished a sync.
     public func setLastSync(accountID: Int64, at time: Timestamp) throws {
         try write { db in

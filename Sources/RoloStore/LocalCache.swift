@@ -150,7 +150,9 @@ public final class LocalCache: Sendable {
 
     /// Runs a transaction, turning SQLite failures into `RoloError.cache`.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try writer.write(body) } catch let error as RoloError { throw error } catch {
+        do { return try writer.write(body) } catch let error as RoloError { throw error } catch let error as DraftNotHeld {
+            throw error
+        } catch {
             throw RoloError.cache("writing to the cache failed: \(LocalCache.reason(error))")
         }
     }

@@ -286,6 +286,36 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("2026-12-06 drafts belong to the rolo that holds the form") { db in
+            // Two people on one cache: a draft is held by the rolo process typing it (who, which
+            // process, since when), so a second rolo can tell "being edited elsewhere" from "left
+            // behind by a rolo that ended". A contact has at most one form open; new contacts
+            // have one per rolo, so they get their own row id. Drafts of before keep their text
+            // and have no holder: they are offered back, as before.
+            try db.execute(sql: """
+                CREATE TABLE draft_held (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    accountId INTEGER NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+                    contactId INTEGER NOT NULL,   -- 0 for a contact being created
+                    payload TEXT,                 -- NULL while the form is open and nothing changed
+                    savedAt INTEGER NOT NULL,
+                    holderKey TEXT,               -- EditorSession.processKey; NULL: no rolo holds it
+                    holderUser TEXT,
+                    holderAddress TEXT,
+                    holderHost TEXT,
+                    holderPid INTEGER,
+                    holderStart INTEGER,
+                    holderBoot TEXT,
+                    heldSince INTEGER
+                );
+                INSERT INTO draft_held (accountId, contactId, payload, savedAt)
+                    SELECT accountId, contactId, payload, savedAt FROM draft;
+                DROP TABLE draft;
+                ALTER TABLE draft_held RENAME TO draft;
+                CREATE UNIQUE INDEX draft_by_contact ON draft(accountId, contactId) WHERE contactId != 0;
+                CREATE INDEX draft_by_account ON draft(accountId, contactId);
+                """)
+        }
         return migrator
     }
 

@@ -38,22 +38,23 @@ public final class CacheTransaction {
     }
 
     /// Stores a new, validated contact with its history row and outbox entry, adds the custom
-    /// fields it brought, and clears the draft it came from.
+    /// fields it brought, and releases the draft of the form it came from (refused with
+    /// `DraftNotHeld`, writing nothing, when this rolo no longer holds that form).
     @discardableResult
     public func insert(_ contact: Contact, author: Author, adding definitions: [FieldDefinition] = [],
-                       clearing draft: DraftSlot? = nil) throws -> Contact {
+                       releasing draft: (DraftID, EditorSession)? = nil) throws -> Contact {
+        if let (id, session) = draft { try LocalCache.release(id, by: session, db: db, required: true) }
         try LocalCache.append(definitions, accountID: contact.accountID, db: db)
         let index = try SearchIndex.Batch(db)
         let stored = try cache.insert(contact, author: author, index: index, db: db)
         try index.flush()
-        if let draft { try LocalCache.deleteDraft(draft, db: db) }
         return stored
     }
 
     /// Applies a validated edit; see `LocalCache.updateContact`.
-    public func update(_ id: ContactID, edit: ContactEdit, author: Author,
+    public func update(_ id: ContactID, edit: ContactEdit, author: Author, releasing draft: (DraftID, EditorSession)? = nil,
                        adding definitions: [FieldDefinition] = []) throws -> (contact: Contact, deltas: [FieldDelta]) {
-        try cache.update(id, edit: edit, author: author, adding: definitions, db: db)
+        try cache.update(id, edit: edit, author: author, releasing: draft, adding: definitions, db: db)
     }
 
     /// Deletes a contact here and queues the delete; see `LocalCache.deleteContact`.

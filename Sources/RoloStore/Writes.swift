@@ -4,15 +4,18 @@ import RoloCore
 extension LocalCache {
     /// Stores a new contact, its outbox entry and its audit row in one transaction, and clears
     /// the draft it came from. The contact must already be validated.
+    ///
+    /// `releasing` is the draft of the form being saved and the rolo holding it: when that rolo
+    /// no longer holds it (another took it over), nothing is written and `DraftNotHeld` is thrown.
     @discardableResult
-    public func insertContact(_ contact: Contact, author: Author, clearing draft: DraftSlot? = nil,
+    public func insertContact(_ contact: Contact, author: Author, releasing draft: (DraftID, EditorSession)? = nil,
                               adding definitions: [FieldDefinition] = []) throws -> Contact {
         try write { db in
+            if let (id, session) = draft { try LocalCache.release(id, by: session, db: db, required: true) }
             try LocalCache.append(definitions, accountID: contact.accountID, db: db)
             let index = try SearchIndex.Batch(db)
             let stored = try self.insert(contact, author: author, index: index, db: db)
             try index.flush()
-            if let draft { try LocalCache.deleteDraft(draft, db: db) }
             return stored
         }
     }
@@ -104,23 +107,28 @@ extension LocalCache {
         } }
     }
 
-    /// Applies an edit to a contact, with its history row and outbox entry, in one transaction,
-    /// and clears the contact's draft. Returns the contact as stored and the changes made
-    /// (empty when the edit changed nothing; then nothing is written).
+    /// Applies an edit to a contact, with its history row and outbox entry, in one transaction.
+    /// Returns the contact as stored and the changes made (empty when the edit changed
+    /// nothing; then nothing else is written).
+    ///
+    /// `releasing` is the draft of the form being saved and the rolo holding it; it is cleared
+    /// in the same transaction, or, when that rolo no longer holds it, nothing is written and
+    /// `DraftNotHeld` is thrown. Without it (`rolo set`) no draft is touched: a form someone is
+    /// typing in keeps its text.
     @discardableResult
-    public func updateContact(_ id: ContactID, edit: ContactEdit, author: Author,
+    public func updateContact(_ id: ContactID, edit: ContactEdit, author: Author, releasing draft: (DraftID, EditorSession)? = nil,
                               adding definitions: [FieldDefinition] = []) throws -> (contact: Contact, deltas: [FieldDelta]) {
-        try write { db in try update(id, edit: edit, author: author, adding: definitions, db: db) }
+        try write { db in try update(id, edit: edit, author: author, releasing: draft, adding: definitions, db: db) }
     }
 
-    func update(_ id: ContactID, edit: ContactEdit, author: Author, adding definitions: [FieldDefinition],
-                db: Database) throws -> (contact: Contact, deltas: [FieldDelta]) {
+    func update(_ id: ContactID, edit: ContactEdit, author: Author, releasing draft: (DraftID, EditorSession)?,
+                adding definitions: [FieldDefinition], db: Database) throws -> (contact: Contact, deltas: [FieldDelta]) {
         guard var contact = try ContactRows.load(id: id.rawValue, db: db) else {
             throw RoloError.notFound("no contact \(id.shortID)")
         }
+        if let (draftID, session) = draft { try LocalCache.release(draftID, by: session, db: db, required: true) }
         try LocalCache.append(definitions, accountID: contact.accountID, db: db)
         let deltas = edit.deltas(against: contact)
-        try LocalCache.deleteDraft(.contact(id, accountID: contact.accountID), db: db)
         guard !deltas.isEmpty else { return (contact, []) }
         contact = edit.applied(to: contact)
         contact.updatedAt = clock()
@@ -146,7 +154,8 @@ extension LocalCache {
         let now = clock().millisecondsSinceEpoch
         try db.execute(sql: "UPDATE contact SET deletedAt = ?, updatedAt = ? WHERE id = ?", arguments: [now, now, id.rawValue])
         try SearchIndex.remove(rank: rank, db: db)
-        try LocalCache.deleteDraft(.contact(id, accountID: contact.accountID), db: db)
+        // Whoever was editing it: there is nothing left to save the form into.
+        try db.execute(sql: "DELETE FROM draft WHERE accountId = ? AND contactId = ?", arguments: [contact.accountID, id.rawValue])
         let deltas = LocalCache.allFields(of: contact).map { FieldDelta(key: $0.key, before: $0.after, after: nil) }
         try recordEdit("delete", contact: contact, deltas: deltas, author: author, db: db)
         try queueForProvider(contactID: id.rawValue, accountID: contact.accountID, db: db)
@@ -169,7 +178,7 @@ extension LocalCache {
                 INSERT INTO remote_link (contactId, accountId, remoteId, remoteModifiedAt, baseRecord, baseHash, syncedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [stored.id!.rawValue, stored.accountID, remote.id, remote.modifiedAt,
-                                         BaseRecord.encode(base), ContentHash.of(base), clock().millisecondsSinceEpoch])
+                                         BaseRecord.encode(base), ContentHash.of(base), remote.syncedAt?.millisecondsSinceEpoch])
             try recordAudit("import", contact: stored, deltas: deltas, author: author, db: db)
             if agreed != nil { try queueForProvider(contactID: stored.id!.rawValue, accountID: stored.accountID, db: db) }
         } else {

@@ -162,6 +162,85 @@ struct CommandTests {
         #expect(line.hasSuffix("\tBack\\\\slash\tn@example.com\t\t\tlocal\n") || line.contains("Back\\\\slash"))
     }
 
+    /// Typed custom values follow the standard fields' rules: no control characters, apart
+    /// from tabs and line breaks in free text (as in notes).
+    @Test func customValuesRefuseControlCharactersAsStandardFieldsDo() throws {
+        let rolo = try Rolo()
+        let osc = try rolo("add", "--email", "o@example.com", "--field", "plan=gold\u{1B}]0;pwned\u{07}")
+        #expect(osc.status == 2)
+        #expect(osc.stderr == "rolo: custom.plan: contains a control character (U+001B); type it without one\n", "\(osc.stderr)")
+        let c1 = try rolo("add", "--email", "c@example.com", "--field", "code=a\u{9B}31mb")
+        #expect(c1.status == 2)
+        #expect(c1.stderr.contains("custom.code: contains a control character (U+009B)"))
+        let json = try rolo("add", "--email", "j@example.com", "--field", #"prefs:json={"a":"x\u0007"}"#)
+        #expect(json.status == 2)
+        #expect(json.stderr.contains("custom.prefs: contains a control character (U+0007)"))
+        #expect(try rolo("list", "--tsv").stdout.isEmpty, "nothing was written")
+
+        let layout = try rolo("add", "--email", "t@example.com", "--field", "memo=two\nlines\tand a tab")
+        #expect(layout.status == 0, "\(layout.stderr)")
+        let id = layout.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let set = try rolo("set", id, "memo=bell\u{07}")
+        #expect(set.status == 2)
+        #expect(set.stderr.contains("custom.memo: contains a control character (U+0007)"))
+    }
+
+    /// A misspelt field is a usage error naming it, not a search or a clear that does nothing.
+    @Test func anUnknownFieldIsAUsageErrorNamingIt() throws {
+        let rolo = try Rolo()
+        let id = try rolo("add", "--email", "a@example.com", "--field", "plan=gold", "--field", "born=1985-03-17")
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let clear = try rolo("set", id, "--clear", "no_such_field")
+        #expect(clear.status == 2)
+        #expect(clear.stderr == "rolo: no_such_field: is neither a standard field nor a custom field of this contact "
+            + "(its custom fields: born, plan)\n", "\(clear.stderr)")
+        for arguments in [["list", "no_such_field:x"], ["export", "no_such_field:x"], ["list", "plan:gold", "nope:x"]] {
+            let result = try rolo.run(arguments)
+            #expect(result.status == 2, "\(arguments)")
+            #expect(result.stderr.hasPrefix("rolo: query: \(arguments.last!.split(separator: ":")[0]) is not a field"), "\(result.stderr)")
+            #expect(result.stdout.isEmpty)
+        }
+        #expect(try rolo("list", "plan:gold", "--tsv").stdout.contains("a@example.com"), "a custom field that exists")
+        #expect(try rolo("list", "email:a@example", "--tsv").stdout.contains("a@example.com"), "a standard field")
+        #expect(try rolo("list", #""no_such_field:x""#).status == 0, "quoted, it is text to search for")
+    }
+
+    /// `key:type=value` does not turn a custom field that holds a value into another type.
+    @Test func aCustomFieldKeepsItsTypeUnlessClearedFirst() throws {
+        let rolo = try Rolo()
+        let id = try rolo("add", "--email", "a@example.com", "--field", "born=1985-03-17")
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let retype = try rolo("set", id, "born:number=5")
+        #expect(retype.status == 2)
+        #expect(retype.stderr == "rolo: custom.born: holds a date; to store a number instead, clear it first (--clear born), then set it\n",
+                "\(retype.stderr)")
+        #expect(try rolo("show", id).stdout.contains("born (date)  1985-03-17"))
+        #expect(try rolo("set", id, "--clear", "born").status == 0)
+        #expect(try rolo("set", id, "born:number=5").status == 0)
+        #expect(try rolo("show", id).stdout.contains("born (number)  5"))
+    }
+
+    /// `rolo help import` says what the README says, and no help breaks a line early (the
+    /// text used to keep the source's line breaks, then wrap again: "nothing is⏎imported").
+    @Test func helpTextMatchesTheReadmeAndWrapsAsParagraphs() throws {
+        let rolo = try Rolo()
+        let readme = try String(contentsOf: Rolo.repository.appendingPathComponent("README.md"), encoding: .utf8)
+            .split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let help = try rolo("help", "import").stdout
+        #expect(help.contains("vCard (2.1, 3.0 or 4.0)"))
+        #expect(readme.contains("2.1, 3.0 and 4.0 on import"))
+        #expect(help.contains("--skip-invalid imports") && readme.contains("`--skip-invalid`, which imports the valid records"))
+        for command in ["list", "show", "add", "set", "delete", "undo", "import", "export", "accounts", "demo", "paths", "open"] {
+            let text = try rolo("help", command).stdout
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).prefix { !$0.hasPrefix("USAGE:") }
+            for (line, next) in zip(lines, lines.dropFirst()) where !line.isEmpty && !next.isEmpty {
+                let word = next.split(separator: " ").first.map(String.init) ?? ""
+                // ArgumentParser fills lines to 79 columns.
+                #expect(line.count + 1 + word.count >= 80, "rolo help \(command): “\(line)” breaks before “\(word)”")
+            }
+        }
+    }
+
     @Test func pathsFollowTheEnvironment() throws {
         let rolo = try Rolo()
         let result = try rolo("paths")

@@ -18,7 +18,7 @@ struct CrashTests {
         for index in 0..<40 { seed.append(["email": .string("c\(index)@example.com"), "first_name": .string("C\(index)")]) }
         let sandbox = try await NotifuseSandbox(contacts: seed)
         let rolo = sandbox.rolo
-        #expect(try rolo("sync").status == 0)
+        #expect(try await sandbox.run("sync").status == 0)
         // Every request is slowed a little, so a kill lands inside a sync, not between them.
         var expected: [String: String] = [:]      // email → the job title last set here
         var created = 0
@@ -29,13 +29,13 @@ struct CrashTests {
                 if Int.random(in: 0..<4, using: &random) == 0 {
                     created += 1
                     let email = "new\(created)@example.com"
-                    let result = try rolo("add", "--account", "support", "--field", "email=\(email)", "--field", "job_title=T\(cycle)")
+                    let result = try await sandbox.run("add", "--account", "support", "--field", "email=\(email)", "--field", "job_title=T\(cycle)")
                     #expect(result.status == 0, "\(result.stderr)")
                     expected[email] = "T\(cycle)"
                 } else {
                     let email = "c\(Int.random(in: 0..<40, using: &random))@example.com"
                     let title = "T\(cycle)-\(Int.random(in: 0..<1000, using: &random))"
-                    let result = try rolo("set", email, "job_title=\(title)")
+                    let result = try await sandbox.run("set", email, "job_title=\(title)")
                     #expect(result.status == 0, "\(result.stderr)")
                     expected[email] = title
                 }
@@ -45,14 +45,14 @@ struct CrashTests {
             let process = try rolo.start(["sync"])
             try await Task.sleep(nanoseconds: UInt64(Int.random(in: 5...120, using: &random)) * 1_000_000)
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            await Rolo.waitDetached(for: process)
             sandbox.notifuse.clearFaults()
         }
 
         // Started again with nothing in the way, it finishes what every killed run left.
-        let settle = try rolo("sync")
+        let settle = try await sandbox.run("sync")
         #expect(settle.status == 0, "\(settle.stdout)\(settle.stderr)")
-        #expect(try rolo("outbox").stdout == "Nothing waits to be sent.\n")
+        #expect(try await sandbox.run("outbox").stdout == "Nothing waits to be sent.\n")
         let remote = sandbox.notifuse.store.allContacts()
         let emails = remote.compactMap { $0["email"]?.stringValue }
         #expect(Set(emails).count == emails.count, "no contact twice")
@@ -60,13 +60,31 @@ struct CrashTests {
         for (email, title) in expected {
             #expect(sandbox.notifuse.store.contact(email: email)?["job_title"]?.stringValue == title, "\(email): the last edit arrived")
         }
-        let local = try rolo("list", "--account", "support", "--tsv").stdout.split(separator: "\n")
+        let local = try await sandbox.run("list", "--account", "support", "--tsv").stdout.split(separator: "\n")
         #expect(local.count == 40 + created, "and once here")
         await sandbox.stop()
     }
 }
 
 extension Rolo {
+    /// Runs `rolo arguments…` and waits for it on a thread of its own, off Swift's concurrency
+    /// threads (an emulator in this process needs them to answer).
+    func runDetached(_ arguments: [String]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Swift.Result { try self.run(arguments) }) }
+        }
+    }
+
+    /// Waits for a process to end, off Swift's concurrency threads.
+    static func waitDetached(for process: Process) async {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                process.waitUntilExit()
+                continuation.resume()
+            }
+        }
+    }
+
     /// Starts `rolo arguments…` without waiting for it; its output goes nowhere.
     func start(_ arguments: [String]) throws -> Process {
         let process = Process()

@@ -86,6 +86,107 @@ struct EndToEndTests {
         #expect(contact["city"] as? String == "Fort Worth 山田 🚀 ü!")
     }
 
+    /// Opens Rob Howard's form and starts typing `text` as his city.
+    func editRobsCity(_ tui: Tmux, _ text: String) throws {
+        tui.wait(for: "all accounts")
+        try tui.type("/rob howard")
+        tui.wait(for: "1 of 360 match")
+        try tui.keys("Enter", "e")
+        tui.wait(for: "Edit Rob Howard")
+        for _ in 0..<9 { try tui.keys("Down") }     // Salutation is the first line, City the tenth
+        tui.wait(for: "10/21")
+        try tui.keys("Enter", "C-u")
+        try tui.type(text)
+        tui.wait(for: text)
+    }
+
+    /// Two people on one jump host, two rolo processes on one cache: the second is told who is
+    /// editing and since when, sees the contact read-only, and can take the form over; the
+    /// first is told within a second and can no longer save or throw the text away.
+    @Test func aSecondRoloIsToldWhoIsEditingAndCanTakeTheFormOver() throws {
+        let rolo = try demo()
+        let ana = try Tmux(rolo)
+        try editRobsCity(ana, "Fort Worth (ana)")
+        let bo = try Tmux(rolo, environment: ["USER": "bo"])
+        let start = bo.wait(for: "all accounts")
+        #expect(!start.contains("Unsaved edit found"), "a form being typed in is not offered")
+        try bo.type("/rob howard")
+        bo.wait(for: "1 of 360 match")
+        try bo.keys("Enter", "e")
+        let asked = bo.wait(for: "Being edited elsewhere").split(separator: "\n").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " │")) }
+            .joined(separator: " ")
+        #expect(asked.contains("tester (rolo pid \(ana.pid)) has been editing Rob Howard since 20"), "\(asked)")
+        try bo.type("r")
+        let readOnly = bo.wait(for: "read-only here")
+        #expect(!readOnly.contains("Fort Worth (ana)") && !readOnly.contains("Edit Rob Howard"))
+
+        try bo.type("e")
+        bo.wait(for: "Being edited elsewhere")
+        try bo.type("t")
+        bo.wait(for: "You took this edit over from tester")
+        #expect(bo.wait(for: "Fort Worth (ana)").contains("Edit Rob Howard ●"))
+        let told = ana.wait(for: "Edit taken over", timeout: 5)
+        #expect(told.contains("bo (rolo pid \(bo.pid))"), "\(told)")
+        try ana.type("o")
+        ana.wait(whileShowing: "Edit taken over")
+        try ana.type("q")
+        #expect(ana.exitStatus() == 0)
+
+        try bo.keys("C-s")
+        bo.wait(for: "Saved Rob Howard")
+        try bo.type("q")
+        #expect(bo.exitStatus() == 0)
+        #expect(try json(rolo, "rob@example.com")["city"] as? String == "Fort Worth (ana)")
+    }
+
+    /// A rolo killed with SIGKILL cannot clean up: the next rolo sees that its process is gone
+    /// and offers its draft, as after a hang-up.
+    @Test func theDraftOfARoloKilledWithSIGKILLIsOfferedToTheNext() throws {
+        let rolo = try demo()
+        let ana = try Tmux(rolo)
+        try editRobsCity(ana, "Killed 山田")
+        kill(ana.pid, SIGKILL)
+        #expect(ana.exitStatus() == 128 + SIGKILL)
+        let bo = try Tmux(rolo, environment: ["USER": "bo"])
+        let offer = bo.wait(for: "Unsaved edit found")
+        #expect(offer.contains("An edit of Rob Howard in dailystory-demo"))
+        try bo.type("r")
+        bo.wait(for: "Killed 山田")
+        try bo.keys("Enter", "C-s")
+        bo.wait(for: "Saved Rob Howard")
+        try bo.type("q")
+        #expect(bo.exitStatus() == 0)
+        #expect(try json(rolo, "rob@example.com")["city"] as? String == "Killed 山田")
+    }
+
+    @Test func twoRolosEditingDifferentContactsBothSave() throws {
+        let rolo = try demo()
+        let ana = try Tmux(rolo)
+        try editRobsCity(ana, "Ana's city")
+        let bo = try Tmux(rolo, environment: ["USER": "bo"])
+        bo.wait(for: "all accounts")
+        try bo.type("/carla whitaker")
+        bo.wait(for: "1 of 360 match")
+        try bo.keys("Enter", "e")
+        bo.wait(for: "Edit Carla Whitaker")
+        for _ in 0..<9 { try bo.keys("Down") }
+        bo.wait(for: "10/21")
+        try bo.keys("Enter", "C-u")
+        try bo.type("Bo's city")
+        try bo.keys("Enter")
+        bo.wait(for: "• City")
+        try ana.keys("Enter", "C-s")
+        ana.wait(for: "Saved Rob Howard")
+        try bo.keys("C-s")
+        bo.wait(for: "Saved Carla Whitaker")
+        for tui in [ana, bo] {
+            try tui.type("q")
+            #expect(tui.exitStatus() == 0)
+        }
+        #expect(try json(rolo, "rob@example.com")["city"] as? String == "Ana's city")
+        #expect(try json(rolo, "carla.whitaker@lonestardental.example.com")["city"] as? String == "Bo's city")
+    }
+
     /// The editor must be the terminal's foreground job: one that reads the keyboard from a
     /// background process group is stopped by the terminal, and vi gives up.
     @Test func aJSONFieldIsEditedInAnEditorThatReadsTheTerminal() throws {
@@ -161,6 +262,63 @@ struct EndToEndTests {
         #expect(wide.contains("│"), "side by side from 100 columns")
         try tui.resize(width: 80, height: 24)
         tui.wait(whileShowing: "│ ")
+        try tui.type("q")
+        #expect(tui.exitStatus() == 0)
+    }
+
+    /// An export to a terminal shows escape sequences and obeys none, whichever option named
+    /// the terminal: stdout, `-o /dev/stdout`, `-o /dev/tty`; CSV, vCard and JSON.
+    @Test func anExportToATerminalShowsEscapeSequencesWhicheverOptionNamedIt() throws {
+        let rolo = try Rolo()
+        _ = try rolo("paths")
+        try rolo.seed([[.email: "clip@example.com"]], custom: ["plan": .text("\u{1B}]52;c;ZXZpbA==\u{07}\u{1B}]0;pwned\u{07}gold")],
+                      account: "ds", provider: .dailystory)
+        for arguments in [["export", "--format", "csv", "-o", "/dev/tty"], ["export", "--format", "vcard", "-o", "/dev/stdout"],
+                          ["export", "--format", "vcard"], ["export", "--format", "csv", "-o", "/dev/stdout"],
+                          ["export", "--format", "json", "-o", "/dev/tty"]] {
+            let tui = try Tmux(rolo, arguments: arguments)
+            #expect(tui.exitStatus() == 0, "\(arguments)")
+            let screen = tui.screen
+            // vCard writes `;` as `\;`; JSON escapes control characters itself.
+            #expect(screen.contains(arguments.contains("json") ? #"\u001b]0;pwned\u0007gold"# : "␛]52"), "\(arguments):\n\(screen)")
+            #expect(arguments.contains("json") || screen.contains("pwned␇gold"), "\(arguments):\n\(screen)")
+            #expect(tui.title() != "pwned", "\(arguments) set the window title")
+            #expect(try tui.tmux(["list-buffers"]).isEmpty, "\(arguments) wrote to the clipboard")
+        }
+    }
+
+    /// Moves made while the terminal is too small to draw anything still move the selection;
+    /// once it is large again the detail shows the highlighted contact, and `e` edits it.
+    @Test func theDetailShowsTheHighlightedContactAfterMovesInATinyTerminal() throws {
+        let rolo = try demo()
+        let names = try rolo("list", "--tsv", "--limit", "6").stdout.split(separator: "\n").map { $0.split(separator: "\t")[1] }
+        let sixth = String(names[5])
+        let tui = try Tmux(rolo, width: 120, height: 30)
+        tui.wait(for: "│ \(names[0])")
+        try tui.resize(width: 30, height: 8)
+        tui.wait(for: "Terminal too small")
+        for _ in 0..<5 { try tui.type("j") }
+        try tui.resize(width: 120, height: 30)
+        let screen = tui.wait(for: "row 6")
+        #expect(screen.contains("│ \(sixth)"), "the detail shows the sixth contact:\n\(screen)")
+        try tui.keys("C-l")
+        #expect(tui.wait(for: "row 6").contains("│ \(sixth)"))
+        try tui.type("e")
+        tui.wait(for: "Edit \(sixth)")
+        try tui.keys("Escape")
+        tui.wait(whileShowing: "Edit \(sixth)")
+        try tui.type("q")
+        #expect(tui.exitStatus() == 0)
+    }
+
+    /// Over SSH without LANG every non-ASCII name is `?`: rolo says so, and keeps saying so.
+    @Test func aLocaleThatIsNotUTF8IsSaidForTheWholeSession() throws {
+        let rolo = try demo()
+        let tui = try Tmux(rolo, environment: ["LANG": "C"])
+        tui.wait(for: "Run LANG=C.UTF-8 rolo")
+        try tui.type("jjj")
+        tui.wait(whileShowing: "Run LANG=C.UTF-8")
+        #expect(tui.screen.split(separator: "\n").first?.contains("LANG not UTF-8") == true, "\(tui.screen)")
         try tui.type("q")
         #expect(tui.exitStatus() == 0)
     }

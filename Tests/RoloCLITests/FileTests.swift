@@ -123,6 +123,43 @@ struct FileTests {
         #expect(unknown.stderr.contains("name it .json, .csv or .vcf"))
     }
 
+    /// Imported custom values and provider data follow the rules typed values do; a refused
+    /// import names the line and the field and imports nothing.
+    @Test func importedCustomValuesAndProviderDataRefuseControlCharacters() throws {
+        let rolo = try Rolo()
+        let files: [(String, String, String)] = [
+            ("bell.csv", "email,custom.plan\na@example.com,ok\nb@example.com,\"gold\u{07}\"\n",
+             "rolo: line 3: custom.plan: contains a control character (U+0007)"),
+            ("osc.json", #"[{"email": "a@example.com", "custom": {"plan": {"type": "text", "value": "\u001b]52;c;eA==\u0007"}}}]"#,
+             "rolo: line 1: custom.plan: contains a control character (U+001B)"),
+            ("data.json", #"[{"email": "a@example.com", "extensions": {"dailystory": {"note": "\u009b2J"}}}]"#,
+             "rolo: line 1: extensions.dailystory: contains a control character (U+009B)"),
+            ("card.vcf", "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Ann\r\nEMAIL:ann@example.com\r\nX-ROLO-CUSTOM;X-KEY=plan;X-TYPE=text:x\u{1B}[2Jy\r\nEND:VCARD\r\n",
+             "rolo: line 1: custom.plan: contains a control character (U+001B)"),
+        ]
+        for (name, text, message) in files {
+            let result = try rolo("import", try rolo.file(name, text))
+            #expect(result.status == 2, "\(name)")
+            #expect(result.stderr.hasPrefix(message), "\(name): \(result.stderr)")
+        }
+        #expect(try rolo("list", "--tsv").stdout.isEmpty, "nothing was imported")
+        let lines = try rolo("import", try rolo.file("lines.csv", "email,custom.memo\na@example.com,\"two\nlines\tand a tab\"\n"))
+        #expect(lines.status == 0, "tabs and line breaks are text: \(lines.stderr)")
+    }
+
+    /// Files keep data faithfully: a value a provider sent with escape sequences is exported
+    /// byte for byte (to a file or a pipe); only a terminal gets it made safe (EndToEndTests).
+    @Test func anExportFileKeepsProviderDataByteForByte() throws {
+        let rolo = try Rolo()
+        _ = try rolo("paths")
+        let hostile = "\u{1B}]0;pwned\u{07}gold"
+        try rolo.seed([[.email: "clip@example.com"]], custom: ["plan": .text(hostile)], account: "ds", provider: .dailystory)
+        let path = rolo.home.appendingPathComponent("out.csv").path
+        #expect(try rolo("export", "--format", "csv", "-o", path).status == 0)
+        #expect(try String(contentsOfFile: path, encoding: .utf8).contains(hostile))
+        #expect(try rolo("export", "--format", "csv").stdout.contains(hostile), "a pipe is data too")
+    }
+
     @Test func theDemoSaysWhichFolderOrFileIsWrong() throws {
         let rolo = try Rolo()
         let missing = try rolo("demo", "--from", "/nonexistent-folder")

@@ -73,10 +73,12 @@ struct Rolo {
 
     /// Puts contacts straight into the cache, unchecked — as a provider pull may bring text no
     /// person could type (escape sequences in a name).
-    func seed(_ contacts: [[StandardField: String]], account: String = "local", provider: ProviderKind = .local) throws {
+    func seed(_ contacts: [[StandardField: String]], custom: [String: CustomValue] = [:], extensions: [String: JSONValue] = [:],
+              account: String = "local", provider: ProviderKind = .local) throws {
         let cache = try LocalCache(path: cache, catalog: .standard)
         let target = try cache.account(named: account) ?? cache.createAccount(name: account, provider: provider)
-        try cache.insertContacts(contacts.map { Contact(accountID: target.id, fields: $0) }, author: Author(user: "pull", clientAddress: nil))
+        try cache.insertContacts(contacts.map { Contact(accountID: target.id, fields: $0, custom: custom, extensions: extensions) },
+                                 author: Author(user: "pull", clientAddress: nil))
     }
 
     /// Parses JSON output (a test failure when it is not JSON).

@@ -35,6 +35,11 @@ final class NotifuseSandbox {
         chmod(configPath, mode_t(configMode))
     }
 
+    /// Runs `rolo arguments…` on a thread of its own: waiting for the process must not hold
+    /// one of the few threads Swift's concurrency runs the emulator on (the machine may have
+    /// two), or the emulator could not answer the rolo it waits for.
+    func run(_ arguments: String...) async throws -> Rolo.Result { try await rolo.runDetached(arguments) }
+
     func stop() async {
         await notifuse.stop()
         try? FileManager.default.removeItem(at: rolo.home)
@@ -65,44 +70,44 @@ struct SyncCLITests {
         ])
         let rolo = sandbox.rolo
         var outputs: [Rolo.Result] = []
-        func run(_ arguments: String...) throws -> Rolo.Result {
-            let result = try rolo.run(arguments)
+        func run(_ arguments: String...) async throws -> Rolo.Result {
+            let result = try await rolo.runDetached(arguments)
             outputs.append(result)
             return result
         }
 
-        let first = try run("sync")
+        let first = try await run("sync")
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout == "support: bring 2 new\n")
-        #expect(try run("list", "--account", "support", "--tsv").stdout.components(separatedBy: "\n").count == 3)
+        #expect(try await run("list", "--account", "support", "--tsv").stdout.components(separatedBy: "\n").count == 3)
 
         // A local edit reaches the provider.
-        #expect(try run("set", "ann@example.com", "plan=platinum", "last_name=Lee").status == 0)
-        #expect(try run("outbox").stdout.contains("update  pending"))
-        let second = try run("sync")
+        #expect(try await run("set", "ann@example.com", "plan=platinum", "last_name=Lee").status == 0)
+        #expect(try await run("outbox").stdout.contains("update  pending"))
+        let second = try await run("sync")
         #expect(second.stdout == "support: nothing new from Notifuse; send 1 change\n", "\(second.stderr)")
         #expect(sandbox.notifuse.store.contact(email: "ann@example.com")?["custom_string_1"] == "platinum")
         #expect(sandbox.notifuse.store.contact(email: "ann@example.com")?["last_name"] == "Lee")
-        #expect(try run("outbox").stdout == "Nothing waits to be sent.\n")
+        #expect(try await run("outbox").stdout == "Nothing waits to be sent.\n")
 
         // A colleague's edit comes back; the same field changed on both sides waits for a decision.
         try sandbox.notifuse.webUI.upsert(["email": "bob@example.com", "first_name": "Roberto", "country": "BR"])
         try sandbox.notifuse.webUI.upsert(["email": "ann@example.com", "custom_string_1": "silver"])
-        _ = try run("set", "ann@example.com", "plan=bronze")
-        let third = try run("sync")
+        _ = try await run("set", "ann@example.com", "plan=bronze")
+        let third = try await run("sync")
         #expect(third.status == 1, "a conflict is not a clean run")
         #expect(third.stdout.contains("1 conflict"))
-        #expect(try run("show", "bob@example.com", "--json").stdout.contains("\"Roberto\""))
-        let conflicts = try run("conflicts")
+        #expect(try await run("show", "bob@example.com", "--json").stdout.contains("\"Roberto\""))
+        let conflicts = try await run("conflicts")
         #expect(conflicts.stdout.contains("plan"))
         #expect(conflicts.stdout.contains("bronze") && conflicts.stdout.contains("silver"))
         #expect(sandbox.notifuse.store.contact(email: "ann@example.com")?["custom_string_1"] == "silver", "not overwritten")
 
-        #expect(try run("resolve", "ann@example.com", "--field", "plan=mine").status == 0)
-        #expect(try run("sync").status == 0)
+        #expect(try await run("resolve", "ann@example.com", "--field", "plan=mine").status == 0)
+        #expect(try await run("sync").status == 0)
         #expect(sandbox.notifuse.store.contact(email: "ann@example.com")?["custom_string_1"] == "bronze")
 
-        let accounts = try run("accounts")
+        let accounts = try await run("accounts")
         #expect(accounts.stdout.contains("support"))
         #expect(!accounts.stdout.contains("never"))
 
@@ -115,23 +120,23 @@ struct SyncCLITests {
     @Test func failuresAreRetriedAndTheProvidersWordsShown() async throws {
         let sandbox = try await NotifuseSandbox(contacts: [SyncCLITests.person("ann@example.com", "Ann")])
         let rolo = sandbox.rolo
-        #expect(try rolo("sync").status == 0)
-        _ = try rolo("set", "ann@example.com", "first_name=Anna")
+        #expect(try await sandbox.run("sync").status == 0)
+        _ = try await sandbox.run("set", "ann@example.com", "first_name=Anna")
         // Two 503s, then it goes through (the retry waits are short: Retry-After 0).
         sandbox.notifuse.inject(.status(503, retryAfter: 0), count: 2, path: "/api/contacts.upsert")
-        let retried = try rolo("sync")
+        let retried = try await sandbox.run("sync")
         #expect(retried.status == 0, "\(retried.stdout)\(retried.stderr)")
         #expect(sandbox.notifuse.store.contact(email: "ann@example.com")?["first_name"] == "Anna")
 
         // A refusal is shown with Notifuse's own message and kept for a retry.
-        _ = try rolo("set", "ann@example.com", "first_name=Annie")
+        _ = try await sandbox.run("set", "ann@example.com", "first_name=Annie")
         sandbox.notifuse.inject(.status(400, body: #"{"error":"invalid type for first_name"}"#), count: 1, path: "/api/contacts.upsert")
-        let refused = try rolo("sync")
+        let refused = try await sandbox.run("sync")
         #expect(refused.status == 1)
         #expect(refused.stdout.contains("failed: Annie: Notifuse: invalid type for first_name"))
-        #expect(try rolo("outbox").stdout.contains("failed"))
-        #expect(try rolo("retry", "--failed").stdout == "1 failed delivery goes out with the next sync.\n")
-        #expect(try rolo("sync").status == 0)
+        #expect(try await sandbox.run("outbox").stdout.contains("failed"))
+        #expect(try await sandbox.run("retry", "--failed").stdout == "1 failed delivery goes out with the next sync.\n")
+        #expect(try await sandbox.run("sync").status == 0)
         #expect(sandbox.notifuse.store.contact(email: "ann@example.com")?["first_name"] == "Annie")
         await sandbox.stop()
     }
@@ -139,19 +144,19 @@ struct SyncCLITests {
     @Test func offlineTheEditsWaitAndTheRunSaysSo() async throws {
         let sandbox = try await NotifuseSandbox(contacts: [SyncCLITests.person("ann@example.com", "Ann")])
         let rolo = sandbox.rolo
-        #expect(try rolo("sync").status == 0)
-        _ = try rolo("set", "ann@example.com", "first_name=Anna")
+        #expect(try await sandbox.run("sync").status == 0)
+        _ = try await sandbox.run("set", "ann@example.com", "first_name=Anna")
         await sandbox.notifuse.stop()
-        let offline = try rolo("sync")
+        let offline = try await sandbox.run("sync")
         #expect(offline.status == 1)
         #expect(offline.stdout.hasPrefix("support: offline — Notifuse cannot be reached"), "\(offline.stdout)")
-        #expect(try rolo("outbox").stdout.contains("pending"), "the edit still waits")
+        #expect(try await sandbox.run("outbox").stdout.contains("pending"), "the edit still waits")
         await sandbox.stop()
     }
 
     @Test func aConfigOthersCanReadIsRefused() async throws {
         let sandbox = try await NotifuseSandbox(configMode: 0o644)
-        let result = try sandbox.rolo("sync")
+        let result = try await sandbox.run("sync")
         #expect(result.status == 1)
         #expect(result.stderr == "rolo: the config \(sandbox.configPath) can be read by other users; make it private with: "
             + "chmod 600 \(sandbox.configPath)\n")
@@ -161,11 +166,11 @@ struct SyncCLITests {
     @Test func aDryRunChangesNothingAnywhere() async throws {
         let sandbox = try await NotifuseSandbox(contacts: [SyncCLITests.person("ann@example.com", "Ann")])
         let rolo = sandbox.rolo
-        let dry = try rolo("sync", "--dry-run")
+        let dry = try await sandbox.run("sync", "--dry-run")
         #expect(dry.status == 0)
         #expect(dry.stdout.contains("would bring 1 new"))
         #expect(dry.stdout.contains("would add here: Ann"))
-        #expect(try rolo("list", "--tsv").stdout.isEmpty)
+        #expect(try await sandbox.run("list", "--tsv").stdout.isEmpty)
         #expect(sandbox.notifuse.requests.allSatisfy { $0.method == "GET" })
         await sandbox.stop()
     }

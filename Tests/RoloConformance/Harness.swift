@@ -10,8 +10,8 @@ public protocol ProviderHarness: Sendable {
     var profile: ProviderProfile { get }
     /// Custom fields of the account (mapped to the provider's slots or ids).
     var definitions: [FieldDefinition] { get }
-    /// The adapter, over a live transport.
-    func provider() -> any ContactProvider
+    /// The adapter, over a live transport that gives up after `timeout` seconds.
+    func provider(timeout: Double) -> any ContactProvider
     /// Fields every contact this provider accepts must have, added to the test's.
     func required(_ fields: [StandardField: String]) -> [StandardField: String]
     /// Creates a contact on the provider's side; returns its remote id.
@@ -32,8 +32,15 @@ public protocol ProviderHarness: Sendable {
 public enum HarnessCall: String, CaseIterable, Sendable { case list, read, write, delete }
 
 extension ProviderHarness {
+    /// The adapter with a timeout no load on this machine reaches.
+    public func provider() -> any ContactProvider { provider(timeout: 60) }
+
     public func inject(_ fault: EmulatorFault, count: Int = 1, call: HarnessCall? = nil) { inject(fault, count: count, call: call) }
 }
 
-/// A transport with a short timeout, so a `.latency` fault longer than it is a timeout.
-public let testTransport = URLSessionTransport(timeout: 2, userAgent: "rolo-conformance")
+/// How long a `.latency` fault holds a reply in these tests: far beyond the short timeout a
+/// test gives the adapter to see a timeout, so the outcome never depends on this machine's speed.
+public let longLatency = EmulatorFault.latency(milliseconds: 10_000)
+
+/// The adapter's timeout when a test wants to see one.
+public let shortTimeout = 1.0

@@ -17,9 +17,9 @@ public final class NotifuseHarness: ProviderHarness {
 
     private init(emulator: NotifuseEmulator) { self.emulator = emulator }
 
-    public func provider() -> any ContactProvider {
+    public func provider(timeout: Double) -> any ContactProvider {
         NotifuseClient(baseURL: emulator.baseURL, workspaceID: emulator.workspaceID, token: emulator.apiToken,
-                       definitions: definitions, transport: testTransport)
+                       definitions: definitions, transport: URLSessionTransport(timeout: timeout, userAgent: "rolo-conformance"))
     }
 
     public func required(_ fields: [StandardField: String]) -> [StandardField: String] { fields }

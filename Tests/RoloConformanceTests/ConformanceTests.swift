@@ -19,7 +19,10 @@ struct HarnessMaker: Sendable, CustomStringConvertible {
 /// Hands the harness's adapter to the sync service.
 struct HarnessConnector: ProviderConnecting {
     let harness: any ProviderHarness
-    func provider(for account: Account, definitions: [FieldDefinition]) throws(ProviderError) -> any ContactProvider { harness.provider() }
+    var timeout: Double = 60
+    func provider(for account: Account, definitions: [FieldDefinition]) throws(ProviderError) -> any ContactProvider {
+        harness.provider(timeout: timeout)
+    }
     func whyNotSyncable(_ account: Account) -> String? { nil }
 }
 
@@ -29,12 +32,12 @@ struct ConformanceCache {
     let account: Account
     let sync: SyncService
 
-    init(_ harness: any ProviderHarness) throws {
+    init(_ harness: any ProviderHarness, timeout: Double = 60) throws {
         let cache = try LocalCache(catalog: .standard)
         let author = Author(user: "tester", clientAddress: nil)
         services = RoloServices(cache: cache, author: author)
         account = try cache.createAccount(name: "acct", provider: harness.profile.kind, definitions: harness.definitions)
-        sync = SyncService(cache: cache, accounts: services.accounts, connecting: HarnessConnector(harness: harness), author: author,
+        sync = SyncService(cache: cache, accounts: services.accounts, connecting: HarnessConnector(harness: harness, timeout: timeout), author: author,
                            policy: .immediate)
     }
 
@@ -135,12 +138,13 @@ struct ConformanceTests {
         let harness = try await maker.start()
         let remoteID = try harness.serverCreate(person(harness, "t@example.com", [.firstName: "T"]))
         let provider = harness.provider()
+        let impatient = harness.provider(timeout: shortTimeout)
         let contact = Contact(accountID: 1, fields: person(harness, "t@example.com", [.firstName: "T", .jobTitle: "X"]))
         let change = OutgoingChange.update(remoteID: remoteID, contact: contact, changed: [.standard(.jobTitle)])
-        func outcome(after fault: EmulatorFault) async -> PushOutcome? {
+        func outcome(after fault: EmulatorFault, from client: (any ContactProvider)? = nil) async -> PushOutcome? {
             harness.inject(fault, count: 1, call: .write)
             defer { harness.clearFaults() }
-            return await provider.push([change]).first
+            return await (client ?? provider).push([change]).first
         }
         guard case .failed(.rateLimited(let after, _))? = await outcome(after: .status(429, retryAfter: 7)) else {
             Issue.record("\(maker): 429 is not rate limited"); return await harness.stop()
@@ -152,7 +156,7 @@ struct ConformanceTests {
         guard case .failed(let dropped)? = await outcome(after: .dropConnection), dropped.isRetryable else {
             Issue.record("\(maker): a dropped connection is not worth a retry"); return await harness.stop()
         }
-        guard case .failed(let slow)? = await outcome(after: .latency(milliseconds: 3000)), slow.isRetryable else {
+        guard case .failed(let slow)? = await outcome(after: longLatency, from: impatient), slow.isRetryable else {
             Issue.record("\(maker): a timeout is not worth a retry"); return await harness.stop()
         }
         guard case .failed(.auth)? = await outcome(after: .status(401)) else {

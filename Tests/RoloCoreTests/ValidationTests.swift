@@ -467,3 +467,41 @@ struct HiddenCharacterTests {
         #expect(throws: ValueError.self) { try Validator.normalise("clear\u{1B}[2J", for: .notes) }
     }
 }
+
+/// Custom values and provider data follow the standard fields' control-character rule: none,
+/// except tabs and line breaks in free text (a text value, the strings of a JSON document).
+@Suite("Control characters in custom values")
+struct CustomValueControlCharacterTests {
+    static let hostile: [(CustomValue, UInt32)] = [
+        (.text("gold\u{1B}]0;pwned\u{07}"), 0x1B),
+        (.text("csi \u{9B}2J"), 0x9B),
+        (.text("nul\u{0}"), 0x00),
+        (.text("del\u{7F}"), 0x7F),
+        (.select("go\u{07}ld"), 0x07),
+        (.multiselect(["ok", "line\nbreak"]), 0x0A),
+        (.json(.object(["note": .string("x\u{1B}[31m")])), 0x1B),
+        (.json(.array([.object(["k\tey": .string("tab in a key")])])), 0x09),
+    ]
+
+    @Test(arguments: hostile)
+    func refused(_ value: CustomValue, _ scalar: UInt32) {
+        #expect(throws: ValueError("contains a control character (U+\(String(format: "%04X", scalar))); type it without one")) {
+            try Validator.checkControlCharacters(in: value)
+        }
+    }
+
+    @Test(arguments: [
+        CustomValue.text("two\nlines\r\nand\ta tab"), .json(.object(["note": .string("line\nbreak\ttab")])),
+        .select("gold"), .multiselect(["a", "b"]), .number(1), .bool(true),
+    ])
+    func accepted(_ value: CustomValue) throws {
+        try Validator.checkControlCharacters(in: value)
+    }
+
+    @Test func aWholeContactNamesTheCustomFieldAndTheProviderData() {
+        let contact = Contact(accountID: 1, fields: [.email: "a@example.com"], custom: ["plan": .text("x\u{07}")],
+                              extensions: ["dailystory": .object(["note": .string("\u{1B}]8;;")])])
+        let (_, issues) = Validator.check(contact, rules: ProviderKind.local.rules, definitions: [], isNew: true)
+        #expect(issues.map(\.field) == ["custom.plan", "extensions.dailystory"])
+    }
+}

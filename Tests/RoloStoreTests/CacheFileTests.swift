@@ -18,7 +18,8 @@ struct CacheFileTests {
                             "2026-11-25 kept count of waiting edits",
                             "2026-11-25 letters and digits as separate words in the index",
                             "2026-11-25 shown names and unreachable account tokens in the index",
-                            "2026-12-06 delivery outbox, edit history, sync state"])
+                            "2026-12-06 delivery outbox, edit history, sync state",
+                            "2026-12-06 drafts belong to the rolo that holds the form"])
         #expect(try cache.read { db in try Schema.migrator.hasCompletedMigrations(db) })
     }
 
@@ -50,6 +51,38 @@ struct CacheFileTests {
         // The index is rebuilt with the words cut the current way (none was written above).
         #expect(try cache.window(in: .all, matching: ContactQuery("adams703"), limit: 5).rows.count == 1)
         #expect(try cache.window(in: .all, matching: ContactQuery("email:70358"), limit: 5).rows.count == 1)
+    }
+
+    /// Drafts saved before drafts had holders keep their text, belong to no running rolo,
+    /// and are offered back as before.
+    @Test func draftsFromBeforeHoldersAreKeptAndOffered() throws {
+        let path = temporaryPath("old-drafts.sqlite")
+        let folder = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        do {
+            let old = try DatabaseQueue(path: path)
+            try Schema.migrator.migrate(old, upTo: "2026-11-25 shown names and unreachable account tokens in the index")
+            try old.write { db in
+                try db.execute(sql: """
+                    INSERT INTO account (id, name, provider, settings, createdAt) VALUES (1, 'local', 'local', '{}', 0);
+                    INSERT INTO contact (id, uid, accountId, rank, sortKey, displayName, email, contentHash, createdAt, updatedAt)
+                    VALUES (5, 'u5', 1, 10, 'ann', 'Ann', 'ann@example.com', 'h', 0, 0);
+                    INSERT INTO draft (accountId, contactId, payload, savedAt) VALUES (1, 5, 'city: Dal', 1000);
+                    INSERT INTO draft (accountId, contactId, payload, savedAt) VALUES (1, 0, 'a new one', 2000);
+                    """)
+            }
+        }
+        let cache = try LocalCache(path: path, catalog: .standard)
+        let left = try cache.draftsLeftBehind(isRunning: { _ in true })
+        #expect(left.map(\.payload) == ["a new one", "city: Dal"])
+        #expect(left.allSatisfy { $0.holder == nil })
+        guard case .claimed(_, let text?, nil) = try cache.claimDraft(.contact(ContactID(5), accountID: 1), for: session(pid: 3),
+                                                                     isRunning: { _ in true }) else {
+            Issue.record("the old draft was not given to the next rolo")
+            return
+        }
+        #expect(text.payload == "city: Dal")
     }
 
     @Test func aCacheIndexedTheOldWayIsIndexedAgainOnOpen() throws {

@@ -32,6 +32,21 @@ struct LiveFilterTests {
         try cache.names(in: .account(account.id), query: query).sorted()
     }
 
+    /// `field:term` with a field nobody has is told apart from a search with no match.
+    @Test func customKeysAreKnownByTheirValuesOrTheirDefinitions() throws {
+        #expect(try cache.knowsCustomKey("plan", in: .all))
+        #expect(try cache.knowsCustomKey("stripe_customer_id", in: .account(account.id)))
+        #expect(try cache.knowsCustomKey("prefs", in: .all), "a JSON value's words carry its key too")
+        #expect(try !cache.knowsCustomKey("no_such_field", in: .all))
+        #expect(try !cache.knowsCustomKey("pla", in: .all), "a key is not a prefix of another")
+        let other = try cache.createAccount(name: "nf", provider: .notifuse, definitions: [
+            FieldDefinition(key: "seats", type: .number, providerRef: "custom_number_1"),
+        ])
+        #expect(try !cache.knowsCustomKey("plan", in: .account(other.id)), "no contact of that account has it")
+        #expect(try cache.knowsCustomKey("seats", in: .account(other.id)), "defined, though no contact has a value yet")
+        #expect(try !cache.knowsCustomKey("seats", in: .account(account.id)))
+    }
+
     @Test func addressesWithNumbersAreFoundByTheirLettersTheirDigitsOrBoth() throws {
         let id = account.id
         // Many addresses of the shape name1234@: each number would be a word of its own.

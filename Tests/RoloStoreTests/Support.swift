@@ -5,6 +5,11 @@ import RoloProviders
 
 let tester = Author(user: "tester", clientAddress: "192.0.2.7")
 
+/// A pretend rolo process on one machine, for the drafts' holders.
+func session(pid: Int32, user: String = "tester") -> EditorSession {
+    EditorSession(user: user, clientAddress: nil, host: "jump", pid: pid, processStart: 1000 + UInt64(pid), bootID: "boot-1")
+}
+
 /// A fresh in-memory cache with its default local account.
 func makeCache() throws -> (LocalCache, Account) {
     let cache = try LocalCache(catalog: .standard)

@@ -143,20 +143,99 @@ struct WriteTests {
     @Test func savingAContactClearsItsDraft() throws {
         let (cache, account) = try makeCache()
         let rob = try cache.insertContact(person("Rob", "Howard", account: account.id), author: tester)
-        let slot = DraftSlot.contact(rob.id!, accountID: account.id)
-        try cache.saveDraft("{\"city\":\"Da\"}", for: slot)
-        try cache.saveDraft("{\"city\":\"Dallas\"}", for: slot)
-        #expect(try cache.draft(for: slot)?.payload == "{\"city\":\"Dallas\"}")
-        #expect(try cache.drafts().count == 1)
+        let ana = session(pid: 10)
+        guard case .claimed(let draft, nil, nil) = try cache.claimDraft(.contact(rob.id!, accountID: account.id), for: ana,
+                                                                       isRunning: { _ in true }) else {
+            Issue.record("the form was not given")
+            return
+        }
+        #expect(try cache.saveDraft("{\"city\":\"Da\"}", in: draft, by: ana))
+        #expect(try cache.saveDraft("{\"city\":\"Dallas\"}", in: draft, by: ana))
+        #expect(try cache.drafts().map(\.payload) == ["{\"city\":\"Dallas\"}"])
         var edit = ContactEdit()
         edit.set(.city, "Dallas")
-        try cache.updateContact(rob.id!, edit: edit, author: tester)
-        #expect(try cache.draft(for: slot) == nil)
+        try cache.updateContact(rob.id!, edit: edit, author: tester, releasing: (draft, ana))
+        #expect(try cache.tableCount("draft") == 0)
 
-        let newSlot = DraftSlot.newContact(accountID: account.id)
-        try cache.saveDraft("{}", for: newSlot)
-        try cache.insertContact(person("Ann", "Lee", account: account.id), author: tester, clearing: newSlot)
-        #expect(try cache.drafts().isEmpty)
+        guard case .claimed(let new, nil, nil) = try cache.claimDraft(.newContact(accountID: account.id), for: ana,
+                                                                     isRunning: { _ in true }) else {
+            Issue.record("the new form was not given")
+            return
+        }
+        #expect(try cache.saveDraft("{}", in: new, by: ana))
+        try cache.insertContact(person("Ann", "Lee", account: account.id), author: tester, releasing: (new, ana))
+        #expect(try cache.tableCount("draft") == 0)
+    }
+
+    /// A save from a form another rolo took over is refused as a whole, and `rolo set` (no
+    /// draft named) leaves the form someone is typing in alone.
+    @Test func aSaveFromAFormTakenOverWritesNothing() throws {
+        let (cache, account) = try makeCache()
+        let rob = try cache.insertContact(person("Rob", "Howard", account: account.id), author: tester)
+        let slot = DraftSlot.contact(rob.id!, accountID: account.id)
+        let (ana, bo) = (session(pid: 10), session(pid: 11, user: "bo"))
+        guard case .claimed(let draft, _, _) = try cache.claimDraft(slot, for: ana, isRunning: { _ in true }) else {
+            Issue.record("the form was not given")
+            return
+        }
+        #expect(try cache.saveDraft("ana's text", in: draft, by: ana))
+        var byScript = ContactEdit()
+        byScript.set(.postcode, "75201")
+        try cache.updateContact(rob.id!, edit: byScript, author: tester)
+        #expect(try cache.drafts().map(\.payload) == ["ana's text"], "a script's edit keeps the form's draft")
+
+        guard case .held(let holder) = try cache.claimDraft(slot, for: bo, isRunning: { _ in true }) else {
+            Issue.record("bo was given the form ana is typing in")
+            return
+        }
+        #expect(holder.session == ana)
+        guard case .claimed(draft, let left?, let from?) = try cache.claimDraft(slot, for: bo, takingOver: true, isRunning: { _ in true }) else {
+            Issue.record("the form was not taken over")
+            return
+        }
+        #expect(left.payload == "ana's text" && from.session == ana)
+        #expect(try !cache.saveDraft("ana types on", in: draft, by: ana), "the rolo that lost the form cannot write into it")
+        var edit = ContactEdit()
+        edit.set(.city, "Austin")
+        let outboxBefore = try cache.tableCount("outbox")
+        #expect(throws: DraftNotHeld.self) { try cache.updateContact(rob.id!, edit: edit, author: tester, releasing: (draft, ana)) }
+        #expect(try cache.contact(rob.id!)?[.city] == nil)
+        #expect(try cache.tableCount("outbox") == outboxBefore)
+        try cache.releaseDraft(draft, by: ana)
+        #expect(try cache.drafts().map(\.payload) == ["ana's text"], "nor throw it away")
+        #expect(try cache.draftHolder(draft)?.session == bo)
+    }
+
+    /// A form whose rolo ended is picked up by the next; new contacts get a form per rolo.
+    @Test func formsLeftBehindAreOfferedAndNewContactsHaveOneFormPerRolo() throws {
+        let (cache, account) = try makeCache()
+        let rob = try cache.insertContact(person("Rob", "Howard", account: account.id), author: tester)
+        let (ana, bo) = (session(pid: 10), session(pid: 11, user: "bo"))
+        var running: Set<Int32> = [10, 11]
+        let isRunning = { (session: EditorSession) in running.contains(session.pid) }
+        guard case .claimed(let robDraft, _, _) = try cache.claimDraft(.contact(rob.id!, accountID: account.id), for: ana, isRunning: isRunning),
+              case .claimed(let anaNew, _, _) = try cache.claimDraft(.newContact(accountID: account.id), for: ana, isRunning: isRunning),
+              case .claimed(let boNew, nil, nil) = try cache.claimDraft(.newContact(accountID: account.id), for: bo, isRunning: isRunning) else {
+            Issue.record("forms were not given")
+            return
+        }
+        #expect(anaNew != boNew, "each rolo has its own new contact")
+        #expect(try cache.saveDraft("rob", in: robDraft, by: ana))
+        #expect(try cache.saveDraft("ana's new", in: anaNew, by: ana))
+        #expect(try cache.saveDraft("bo's new", in: boNew, by: bo))
+        #expect(try cache.draftsLeftBehind(isRunning: isRunning).isEmpty)
+
+        running.remove(10)   // ana's rolo is killed
+        #expect(Set(try cache.draftsLeftBehind(isRunning: isRunning).map(\.payload)) == ["rob", "ana's new"])
+        guard case .claimed(anaNew, let left?, let from?)? = try cache.adoptDraft(anaNew, for: bo, isRunning: isRunning) else {
+            Issue.record("the new contact left behind was not adopted")
+            return
+        }
+        #expect(left.payload == "ana's new" && from.session == ana)
+        let leftBehind = try #require(try cache.draftsLeftBehind(isRunning: isRunning).first)
+        #expect(leftBehind.payload == "rob")
+        #expect(try cache.discardDraft(leftBehind))
+        #expect(try cache.drafts().map(\.payload).sorted() == ["ana's new", "bo's new"])
     }
 
     @Test func referencesResolveByShortIDAndUID() throws {

@@ -59,7 +59,9 @@ struct AccountRulesTests {
         #expect(issues.first?.message.hasPrefix("“many” is not a number") == true)
     }
 
-    @Test func aValueKeepsTheTypeItAlreadyHasUnlessAnotherIsWritten() throws {
+    /// A value keeps its type: `key:type=` does not silently turn a number into text (issue 7);
+    /// clearing it first does.
+    @Test func aValueKeepsTheTypeItAlreadyHasUntilCleared() throws {
         let id = try #require(try service.editor.add(try assignments("email=ana@example.com", "score=42"), to: local).contact.id)
         let issues = try #require(refusal { _ = try service.editor.update(id, assignments: try assignments("score=lots")) })
         #expect(issues.map(\.field) == ["custom.score"])
@@ -67,6 +69,10 @@ struct AccountRulesTests {
 
         _ = try service.editor.update(id, assignments: try assignments("score=43.5"))
         #expect(try service.reader.contact(id).custom["score"] == .number(43.5))
+        let retyped = try #require(refusal { _ = try service.editor.update(id, assignments: try assignments("score:text=lots")) })
+        #expect(retyped.map(\.description) == ["custom.score: holds a number; to store a text instead, clear it first (--clear score), then set it"])
+        #expect(try service.reader.contact(id).custom["score"] == .number(43.5))
+        _ = try service.editor.update(id, assignments: try assignments("score="))
         _ = try service.editor.update(id, assignments: try assignments("score:text=lots"))
         #expect(try service.reader.contact(id).custom["score"] == .text("lots"))
     }

@@ -58,23 +58,23 @@ struct RoloServicesTests {
     }
 
     @Test func creatingATypedContactNormalisesItsValuesAndClearsTheNewContactDraft() throws {
-        let slot = DraftSlot.newContact(accountID: local.id)
-        try service.drafts.saveDraft(#"{"first_name":"Bo"}"#, for: slot)
+        let slot = try service.openForm(.newContact(accountID: local.id))
+        #expect(try service.drafts.saveDraft(#"{"first_name":"Bo"}"#, in: slot))
         let typed = Contact(accountID: local.id, fields: [.firstName: "Bo", .email: "  bo@example.com ",
                                                           .phone: "0044 20 7946 0958", .emailOptOut: "yes"],
                             custom: ["since": .date(day("2024-02-29"))])
-        let outcome = try service.editor.create(typed, clearing: slot)
+        let outcome = try service.editor.create(typed, releasing: slot)
         let stored = try service.reader.contact(try #require(outcome.contact.id))
         #expect(stored[.email] == "bo@example.com")
         #expect(stored[.phone] == "+442079460958")
         #expect(stored[.emailOptOut] == "true")
         #expect(stored.custom["since"] == .date(day("2024-02-29")))
-        #expect(try service.drafts.draft(for: slot) == nil, "the draft the contact came from is gone once it is saved")
+        #expect(try service.drafts.drafts().isEmpty, "the draft the contact came from is gone once it is saved")
     }
 
     @Test func aRefusedCreateWritesNothingAndNamesEveryBadField() throws {
-        let slot = DraftSlot.newContact(accountID: local.id)
-        try service.drafts.saveDraft("unfinished", for: slot)
+        let slot = try service.openForm(.newContact(accountID: local.id))
+        #expect(try service.drafts.saveDraft("unfinished", in: slot))
         let issues = try #require(refusal {
             _ = try service.editor.add(try assignments("email=not-an-address", "mobile_phone=12", "website=not a site"), to: local)
         })
@@ -83,10 +83,10 @@ struct RoloServicesTests {
         #expect(try cache.tableCounts() == TableCounts(contacts: 0, outbox: 0, audit: 0, remoteLinks: 0))
 
         let typed = Contact(accountID: local.id, fields: [.email: "nobody@", .firstName: "X"])
-        let typedIssues = try #require(refusal { _ = try service.editor.create(typed, clearing: slot) })
+        let typedIssues = try #require(refusal { _ = try service.editor.create(typed, releasing: slot) })
         #expect(typedIssues.map(\.field) == ["email"])
         #expect(try cache.tableCounts() == TableCounts(contacts: 0, outbox: 0, audit: 0, remoteLinks: 0))
-        #expect(try service.drafts.draft(for: slot)?.payload == "unfinished", "a refused save keeps the draft")
+        #expect(try service.draftText(slot) == "unfinished", "a refused save keeps the draft")
     }
 
     @Test func anAcceptedEditIsOnDiskBeforeTheServiceReturns() throws {
@@ -166,8 +166,8 @@ struct RoloServicesTests {
 
     @Test func aRefusedEditLeavesTheContactAndItsDraftAsTheyWere() throws {
         let id = try added("email=rob@example.com", "city=Dallas")
-        let slot = DraftSlot.contact(id, accountID: local.id)
-        try service.drafts.saveDraft("half typed", for: slot)
+        let slot = try service.openForm(.contact(id, accountID: local.id))
+        #expect(try service.drafts.saveDraft("half typed", in: slot))
         let before = try cache.tableCounts()
 
         let issues = try #require(refusal {
@@ -176,22 +176,24 @@ struct RoloServicesTests {
         #expect(Set(issues.map(\.field)) == ["email", "phone"], "every problem is reported at once")
         #expect(try service.reader.contact(id)[.city] == "Dallas")
         #expect(try cache.tableCounts() == before)
-        #expect(try service.drafts.draft(for: slot)?.payload == "half typed")
+        #expect(try service.draftText(slot) == "half typed")
 
         var typed = ContactEdit()
         typed.set(.timezone, "Mars/Olympus_Mons")
-        #expect(try #require(refusal { _ = try service.editor.save(typed, to: id) }).map(\.field) == ["timezone"])
+        #expect(try #require(refusal { _ = try service.editor.save(typed, to: id, releasing: slot) }).map(\.field) == ["timezone"])
+        #expect(try service.draftText(slot) == "half typed")
         #expect(try cache.tableCounts() == before)
     }
 
     @Test func savingAnEditClearsTheContactsDraft() throws {
         let id = try added("email=rob@example.com")
-        let slot = DraftSlot.contact(id, accountID: local.id)
-        try service.drafts.saveDraft("city: Fort Wor", for: slot)
+        let slot = try service.openForm(.contact(id, accountID: local.id))
+        #expect(try service.drafts.saveDraft("city: Fort Wor", in: slot))
         var edit = ContactEdit()
         edit.set(.city, "Fort Worth")
-        _ = try service.editor.save(edit, to: id)
-        #expect(try service.drafts.draft(for: slot) == nil)
+        _ = try service.editor.save(edit, to: id, releasing: slot)
+        #expect(try service.drafts.drafts().isEmpty)
+        #expect(try service.drafts.draftHolder(slot) == nil)
         #expect(try service.reader.contact(id)[.city] == "Fort Worth")
     }
 
@@ -248,8 +250,8 @@ struct RoloServicesTests {
 
     @Test func deletingHidesTheContactQueuesTheDeleteAndAuditsEveryValue() throws {
         let id = try added("first_name=Rob", "email=rob@example.com", "city=Dallas")
-        let slot = DraftSlot.contact(id, accountID: local.id)
-        try service.drafts.saveDraft("unsaved", for: slot)
+        let slot = try service.openForm(.contact(id, accountID: local.id))
+        #expect(try service.drafts.saveDraft("unsaved", in: slot))
 
         let removed = try service.editor.delete(id)
         #expect(removed[.city] == "Dallas")
@@ -257,7 +259,8 @@ struct RoloServicesTests {
         #expect(try service.reader.contactCount(in: .all) == 0)
         #expect(try service.listedNames().isEmpty)
         #expect(try service.listedNames(matching: "dallas").isEmpty)
-        #expect(try service.drafts.draft(for: slot) == nil)
+        #expect(try service.drafts.drafts().isEmpty)
+        #expect(try !service.drafts.saveDraft("typed on", in: slot), "the form of a deleted contact has nowhere to go")
 
         #expect(try cache.undoableEditCount(in: .all) == 2)
         let audit = try service.reader.audit(for: id)
@@ -443,48 +446,109 @@ struct RoloServicesTests {
     }
 }
 
-/// Unfinished forms are kept per account and contact until saved or thrown away.
+/// Unfinished forms, and the rolo each belongs to.
 @Suite("Contact service: drafts")
 struct DraftTests {
-    let service: RoloServices
+    let cache: LocalCache
     let local: Account
+    let running = Running()
 
     init() throws {
-        (service, _) = try freshService()
-        local = try service.accounts.defaultAccount()
+        cache = try LocalCache(catalog: .standard, clock: { frozenNow })
+        local = try cache.defaultAccount()
+    }
+
+    /// Pretend rolo processes: all run until ended.
+    final class Running: @unchecked Sendable {
+        private let lock = NSLock()
+        private var ended = Set<Int32>()
+        func end(_ pid: Int32) { _ = lock.withLock { ended.insert(pid) } }
+        func callAsFunction(_ session: EditorSession) -> Bool { lock.withLock { !ended.contains(session.pid) } }
+    }
+
+    /// Rolo process `pid` on the shared cache.
+    func rolo(_ pid: Int32, user: String = "morgan") -> RoloServices {
+        let session = EditorSession(user: user, clientAddress: nil, host: "jump", pid: pid, processStart: 7, bootID: "b")
+        return RoloServices(cache: cache, author: Author(user: user, clientAddress: nil), session: session,
+                              isRunning: { [running] in running($0) })
     }
 
     @Test func aDraftIsSavedFoundReplacedAndDiscarded() throws {
+        let service = rolo(1)
         let id = try #require(try service.editor.add(try assignments("email=rob@example.com"), to: local).contact.id)
-        let slot = DraftSlot.contact(id, accountID: local.id)
-        #expect(try service.drafts.draft(for: slot) == nil)
+        let slot = try service.openForm(.contact(id, accountID: local.id))
+        #expect(try service.drafts.drafts().isEmpty, "an open form with nothing typed is no draft to offer")
 
-        try service.drafts.saveDraft(#"{"city":"Fort Wo"}"#, for: slot)
-        try service.drafts.saveDraft(#"{"city":"Fort Worth"}"#, for: slot)
-        let draft = try #require(try service.drafts.draft(for: slot))
+        #expect(try service.drafts.saveDraft(#"{"city":"Fort Wo"}"#, in: slot))
+        #expect(try service.drafts.saveDraft(#"{"city":"Fort Worth"}"#, in: slot))
+        let draft = try #require(try service.drafts.drafts().first)
         #expect(draft.payload == #"{"city":"Fort Worth"}"#)
         #expect(draft.contactID == id)
         #expect(draft.accountID == local.id)
         #expect(draft.savedAt == frozenNow)
+        #expect(draft.holder == DraftHolder(session: service.drafts.session, since: frozenNow))
         #expect(try service.drafts.drafts().count == 1, "saving again replaces the draft")
 
-        try service.drafts.discardDraft(slot)
-        #expect(try service.drafts.draft(for: slot) == nil)
+        try service.drafts.releaseDraft(slot)
         #expect(try service.drafts.drafts().isEmpty)
     }
 
-    @Test func aNewContactDraftAndAnEditDraftAreKeptApart() throws {
-        let ds = try service.accounts.createAccount(name: "ds", provider: .dailystory)
-        let id = try #require(try service.editor.add(try assignments("email=rob@example.com"), to: local).contact.id)
-        try service.drafts.saveDraft("new local", for: .newContact(accountID: local.id))
-        try service.drafts.saveDraft("new ds", for: .newContact(accountID: ds.id))
-        try service.drafts.saveDraft("edit rob", for: .contact(id, accountID: local.id))
+    @Test func aSecondRoloIsToldWhoIsEditingAndGetsNoneOfTheirText() throws {
+        let (ana, bo) = (rolo(1, user: "ana"), rolo(2, user: "bo"))
+        let id = try #require(try ana.editor.add(try assignments("email=rob@example.com"), to: local).contact.id)
+        let slot = DraftSlot.contact(id, accountID: local.id)
+        let anas = try ana.openForm(slot)
+        #expect(try ana.drafts.saveDraft("ana's text", in: anas))
+        #expect(try bo.drafts.claimDraft(slot) == .held(by: DraftHolder(session: ana.drafts.session, since: frozenNow)))
+        #expect(try bo.drafts.draftsLeftBehind().isEmpty, "a form being typed in is not offered to others")
 
-        #expect(Set(try service.drafts.drafts().map(\.payload)) == ["new local", "new ds", "edit rob"])
-        #expect(try service.drafts.draft(for: .newContact(accountID: ds.id))?.payload == "new ds")
-        #expect(try service.drafts.draft(for: .newContact(accountID: local.id))?.contactID == nil)
+        guard case .claimed(anas, let left?, let from?) = try bo.drafts.claimDraft(slot, takingOver: true) else {
+            Issue.record("bo could not take the form over")
+            return
+        }
+        #expect(left.payload == "ana's text")
+        #expect(from.session == ana.drafts.session)
+        #expect(try !ana.drafts.saveDraft("ana types on", in: anas))
+        try ana.drafts.releaseDraft(anas)
+        #expect(try bo.draftText(anas) == "ana's text", "ana discarding does not throw bo's form away")
+        var edit = ContactEdit()
+        edit.set(.city, "Ana's")
+        #expect(throws: DraftNotHeld.self) { _ = try ana.editor.save(edit, to: id, releasing: anas) }
+        edit.set(.city, "Bo's")
+        _ = try bo.editor.save(edit, to: id, releasing: anas)
+        #expect(try bo.reader.contact(id)[.city] == "Bo's")
+    }
 
-        try service.drafts.discardDraft(.newContact(accountID: local.id))
-        #expect(Set(try service.drafts.drafts().map(\.payload)) == ["new ds", "edit rob"])
+    @Test func aFormWhoseRoloEndedGoesToTheNextOne() throws {
+        let (ana, bo) = (rolo(1, user: "ana"), rolo(2, user: "bo"))
+        let id = try #require(try ana.editor.add(try assignments("email=rob@example.com"), to: local).contact.id)
+        let slot = DraftSlot.contact(id, accountID: local.id)
+        #expect(try ana.drafts.saveDraft("left behind", in: try ana.openForm(slot)))
+        running.end(1)
+        #expect(try bo.drafts.draftsLeftBehind().map(\.payload) == ["left behind"])
+        guard case .claimed(_, let left?, let from?) = try bo.drafts.claimDraft(slot) else {
+            Issue.record("bo was not given the form")
+            return
+        }
+        #expect(left.payload == "left behind" && from.session.user == "ana")
+        #expect(!bo.drafts.isRunning(from))
+    }
+
+    @Test func newContactsHaveAFormPerRoloAndAccount() throws {
+        let (ana, bo) = (rolo(1), rolo(2))
+        let ds = try ana.accounts.createAccount(name: "ds", provider: .dailystory)
+        let anaLocal = try ana.openForm(.newContact(accountID: local.id))
+        let anaDS = try ana.openForm(.newContact(accountID: ds.id))
+        let boLocal = try bo.openForm(.newContact(accountID: local.id))
+        #expect(Set([anaLocal, anaDS, boLocal]).count == 3)
+        #expect(try ana.openForm(.newContact(accountID: local.id)) == anaLocal, "the same rolo gets its own form back")
+        #expect(try ana.drafts.saveDraft("new local", in: anaLocal))
+        #expect(try ana.drafts.saveDraft("new ds", in: anaDS))
+        #expect(try bo.drafts.saveDraft("bo's", in: boLocal))
+        #expect(Set(try ana.drafts.drafts().map(\.payload)) == ["new local", "new ds", "bo's"])
+        #expect(try ana.drafts.drafts().allSatisfy { $0.contactID == nil })
+
+        try ana.drafts.releaseDraft(anaLocal)
+        #expect(Set(try ana.drafts.drafts().map(\.payload)) == ["new ds", "bo's"])
     }
 }

@@ -244,6 +244,20 @@ struct ImportTests {
 
     // MARK: - Contacts already at a provider
 
+    /// A contact's "Last synced" agrees with its account's: a file from an account never
+    /// synced gives contacts never synced, whenever they are imported.
+    @Test func linkedContactsOfAnAccountNeverSyncedHaveNoSyncTime() throws {
+        let json = """
+            {"format": "rolo-contacts", "version": 1,
+             "accounts": [{"name": "nf", "provider": "notifuse", "settings": {}}],
+             "contacts": [{"account": "nf", "email": "rob@example.com", "remote": {"id": "rob@example.com"}}]}
+            """
+        _ = try service.files.importFile(Data(json.utf8), format: .json)
+        let nf = try service.accounts.account(named: "nf")
+        #expect(try service.accounts.lastSync(accountID: nf.id) == nil)
+        #expect(try service.reader.detail(try service.reader.resolve("rob@example.com")).remoteLink?.syncedAt == nil)
+    }
+
     @Test func contactsWithAProviderIDArriveLinkedWithNothingToSend() throws {
         let json = """
             {"format": "rolo-contacts", "version": 1,
@@ -268,7 +282,7 @@ struct ImportTests {
         let detail = try service.reader.detail(rob)
         #expect(detail.remoteLink?.remoteID == "43aaf5af35f866b1edba7")
         #expect(detail.remoteLink?.remoteModifiedAt == "2025-09-23T20:50:49.373")
-        #expect(detail.remoteLink?.syncedAt == frozenNow)
+        #expect(detail.remoteLink?.syncedAt == instant("2025-09-23T20:50:49Z"), "synced when its account was, not when imported")
         #expect(detail.syncState == .synced)
         #expect(try service.reader.outbox(for: rob).isEmpty, "no create is queued for a contact the provider has")
         #expect(try service.reader.audit(for: rob).map(\.action) == ["import"])

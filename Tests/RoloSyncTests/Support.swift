@@ -96,3 +96,17 @@ struct ScratchFolder {
 
 func day(_ text: String) -> LocalDate { LocalDate(iso: text)! }
 func instant(_ text: String) -> Timestamp { Timestamp(parsing: text)! }
+
+extension RoloServices {
+    /// Opens the form of `slot` as the edit pane does, and returns the draft it writes to.
+    func openForm(_ slot: DraftSlot, sourceLocation: SourceLocation = #_sourceLocation) throws -> DraftID {
+        guard case .claimed(let id, _, _) = try drafts.claimDraft(slot, takingOver: false) else {
+            Issue.record("the form of \(slot) is held by another rolo", sourceLocation: sourceLocation)
+            throw RoloError.failed("form held")
+        }
+        return id
+    }
+
+    /// The text of a draft, nil when it has none or is gone.
+    func draftText(_ id: DraftID) throws -> String? { try drafts.drafts().first { $0.id == id }?.payload }
+}

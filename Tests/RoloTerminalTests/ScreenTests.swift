@@ -1,3 +1,4 @@
+import Foundation
 import RoloCore
 import RoloSync
 import RoloTerminal
@@ -107,6 +108,105 @@ struct ScreenTests {
         #expect(Screen.render(model).lines()[22].hasPrefix(" 8 contacts · row 1"), "a short one sits beside the counts")
     }
 
+    /// The highlighted list row and the detail's heading name the same contact, after moves
+    /// made while the terminal was too small to draw either.
+    @Test func theDetailOnShowIsTheHighlightedRowAfterATinyTerminal() throws {
+        let model = try AppModel(service: Fixture.service(), size: Size(width: 120, height: 30),
+                                 options: AppOptions(account: "local", now: Fixture.clock))
+        model.send(.resize(Size(width: 30, height: 8)))
+        model.press(.character("j"), .character("j"))
+        model.send(.resize(Size(width: 120, height: 30)))
+        let canvas = Screen.render(model)
+        let listWidth = model.layout.listPane.width
+        let highlighted = (0..<canvas.height).first { y in canvas[2, y].role == .selected }
+        let row = try #require(highlighted)
+        let rowText = String(canvas.lines()[row].prefix(listWidth).dropFirst(2))
+        let heading = canvas.lines()[model.layout.detailPane.y].dropFirst(listWidth + 1).trimmingCharacters(in: .whitespaces)
+        #expect(row == model.layout.listPane.y + 3, "the third contact is highlighted")
+        #expect(!heading.isEmpty && rowText.hasPrefix(heading), "the highlighted row is “\(rowText)”; the detail shows “\(heading)”")
+    }
+
+    /// "↓ N more" has a row of its own: it never covers a value (at 40×12 it covered
+    /// "Acme Logistics"), and scrolling to the end shows every row.
+    @Test func theMoreIndicatorNeverCoversAValue() throws {
+        for size in Self.sizes {
+            let model = try AppModel(service: Fixture.service(), size: size, options: AppOptions(account: "local", now: Fixture.clock))
+            model.command("filter howard")
+            model.press(.enter)
+            var seen = Set<String>()
+            for _ in 0..<60 {
+                let lines = Screen.render(model).lines()
+                let pane = model.layout.detailPane
+                for y in pane.y..<pane.maxY {
+                    let row = String(lines[y].dropFirst(pane.x))
+                    if let arrow = row.range(of: "↓") {
+                        #expect(row[..<arrow.lowerBound].trimmingCharacters(in: .whitespaces).isEmpty,
+                                "\(size): the indicator shares its row with “\(row)”")
+                    } else if !row.isEmpty {
+                        seen.insert(row.trimmingCharacters(in: .whitespaces))
+                    }
+                }
+                model.press(.character("j"))
+            }
+            #expect(seen.contains { $0.hasPrefix("Company") && $0.hasSuffix("Acme Logistics") }, "\(size)")
+            #expect(seen.contains { $0.hasPrefix("Created") }, "\(size): the last row shows")
+        }
+    }
+
+    /// Every sentence of the help shows in full at 80×24 (long ones wrap; they were cut with
+    /// "…"), and scrolling reaches the last line.
+    @Test func theHelpShowsEverySentenceInFullAt80x24() throws {
+        for pane in ["list", "detail", "form"] {
+            let model = try AppModel(service: Fixture.service(), size: Size(width: 80, height: 24),
+                                     options: AppOptions(account: "local", now: Fixture.clock))
+            if pane != "list" { model.command("filter howard") }
+            if pane == "detail" { model.press(.enter) }
+            if pane == "form" { model.press(.character("e")) }
+            model.press(.character("?"))
+            guard case .help(let context, _)? = model.overlay else { Issue.record("no help for \(pane)"); continue }
+            var rows: [Int: String] = [:]
+            for _ in 0..<80 {
+                guard case .help(_, let scroll)? = model.overlay else { break }
+                let lines = Screen.render(model).lines()
+                let top = try #require(lines.firstIndex { $0.contains("╭") })
+                let bottom = try #require(lines.firstIndex { $0.contains("╰") })
+                for (offset, y) in ((top + 1)..<(bottom - 1)).enumerated() {
+                    let inside = lines[y].split(separator: "│", omittingEmptySubsequences: false)
+                    let text = inside.count > 1 ? inside[1].trimmingCharacters(in: .whitespaces) : ""
+                    #expect(!text.contains("…"), "\(pane): “\(text)” is cut")
+                    rows[scroll + offset] = text
+                }
+                model.press(.character("j"))
+            }
+            let shown = rows.keys.sorted().map { rows[$0]! }.joined(separator: " ")
+                .split(separator: " ").joined(separator: " ")
+            for entry in model.keyMap.help(for: context) {
+                #expect(shown.contains(entry.help), "\(pane): “\(entry.help)” is not shown whole")
+            }
+        }
+    }
+
+    /// A locale that is not UTF-8 is said for as long as rolo runs: messages pass with the next
+    /// key or after seconds, the note in the title bar does not.
+    @Test func aLocaleThatIsNotUTF8StaysSaidInTheTitleBar() throws {
+        let later = Timestamp(parsing: "2026-11-25T11:00:00Z")!
+        for size in [Size(width: 80, height: 24), Size(width: 40, height: 12)] {
+            let clock = ManualClock(Fixture.clock())
+            let model = try AppModel(service: Fixture.service(), size: size, options: AppOptions(account: "local", now: { clock.now }))
+            model.notify("Not UTF-8 (LANG is not set): non-ASCII shows as ?. Run LANG=C.UTF-8 rolo", tone: .warning)
+            model.keepOnScreen("LANG not UTF-8")
+            if size.width == 80 { #expect(Screen.render(model).lines()[22].hasSuffix("Run LANG=C.UTF-8 rolo"), "the whole warning shows") }
+            model.press(.character("j"), .character("k"))
+            clock.now = later
+            model.send(.tick)
+            #expect(model.message == nil)
+            let canvas = Screen.render(model)
+            #expect(canvas.lines()[0].hasSuffix(" LANG not UTF-8  ? help"), "\(canvas.lines()[0])")
+            let x = try #require(canvas.lines()[0].range(of: "LANG").map { canvas.lines()[0].distance(from: canvas.lines()[0].startIndex, to: $0.lowerBound) })
+            #expect(canvas[x, 0].role == .warning)
+        }
+    }
+
     @Test func aPickerIsAsWideAsItsTitle() throws {
         let model = try AppModel(service: Fixture.service(), size: Size(width: 80, height: 24), options: AppOptions(now: Fixture.clock))
         model.press(.character("n"))
@@ -207,5 +307,16 @@ extension AppModel {
     func focusField(_ key: FieldKey) {
         guard let index = form?.fields.firstIndex(where: { $0.key == key }) else { return }
         for _ in 0..<max(0, index - (form?.focus ?? 0)) { handle(.key(.down)) }
+    }
+}
+
+/// A clock a test sets by hand.
+final class ManualClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var instant: Timestamp
+    init(_ start: Timestamp) { instant = start }
+    var now: Timestamp {
+        get { lock.withLock { instant } }
+        set { lock.withLock { instant = newValue } }
     }
 }

@@ -10,7 +10,9 @@ enum Snapshot {
     static var isRecording: Bool { ProcessInfo.processInfo.environment["ROLO_RECORD_SNAPSHOTS"] == "1" }
 
     /// The text form of a screen: its size and cursor, then every row in full, framed so that
-    /// the width is visible (a wide character takes two columns between the bars).
+    /// the width is visible (a wide character takes two columns between the bars), then the
+    /// same grid again with each cell's role as one letter (`style`), so that a lost
+    /// highlight or an error drawn in the wrong colour changes the snapshot too.
     static func text(of canvas: Canvas) -> String {
         let border = "+" + String(repeating: "-", count: canvas.width) + "+"
         var lines = ["\(canvas.width)x\(canvas.height)" + (canvas.cursor.map { " cursor \($0.x),\($0.y)" } ?? ""), border]
@@ -20,8 +22,44 @@ enum Snapshot {
             lines.append("|" + row + "|")
         }
         lines.append(border)
+        lines.append("style (" + legend + ")")
+        lines.append(border)
+        for y in 0..<canvas.height {
+            // One letter per cell, the right half of a wide character included, so the
+            // columns line up with the cells rather than with the characters above.
+            lines.append("|" + String((0..<canvas.width).map { letter(for: canvas[$0, y].role) }) + "|")
+        }
+        lines.append(border)
         return lines.joined(separator: "\n") + "\n"
     }
+
+    /// One letter per role; a blank for plain text, so that styled areas stand out.
+    static func letter(for role: Role) -> Character {
+        switch role {
+        case .normal: " "
+        case .title: "T"
+        case .header: "H"
+        case .selected: "S"
+        case .selectedInactive: "s"
+        case .label: "l"
+        case .muted: "m"
+        case .border: "b"
+        case .hint: "h"
+        case .hintKey: "k"
+        case .input: "i"
+        case .error: "E"
+        case .warning: "W"
+        case .success: "G"
+        case .pending: "p"
+        case .conflict: "C"
+        case .status: "="
+        case .statusAccent: "a"
+        case .dialog: "d"
+        case .dialogTitle: "D"
+        }
+    }
+
+    static let legend = Role.allCases.map { "\(letter(for: $0)) \($0)" }.joined(separator: ", ")
 
     static func check(_ canvas: Canvas, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
         let file = directory.appendingPathComponent("\(name).\(canvas.width)x\(canvas.height).txt")

@@ -20,11 +20,44 @@ public enum Fixture {
     }
 
     public static func service(people: [Person] = Fixture.people, withProviders: Bool = true) throws -> RoloServices {
+        rolo(on: try cache(people: people, withProviders: withProviders), pid: 1)
+    }
+
+    /// The pretend rolo process `pid` (all on one machine, in one boot), as `user`.
+    public static func session(pid: Int32, user: String = "tester") -> EditorSession {
+        EditorSession(user: user, clientAddress: "192.0.2.\(pid)", host: "jump", pid: pid, processStart: 4200 + UInt64(pid),
+                      bootID: "boot-1")
+    }
+
+    /// A rolo on `cache`: process `pid`, running as long as `processes` says.
+    public static func rolo(on cache: LocalCache, pid: Int32, user: String = "tester",
+                            processes: Processes = Processes()) -> RoloServices {
+        RoloServices(cache: cache, author: Author(user: user, clientAddress: author.clientAddress),
+                       session: session(pid: pid, user: user), isRunning: { processes.isRunning($0) })
+    }
+
+    /// Which pretend rolo processes run: every one until a test ends it.
+    public final class Processes: @unchecked Sendable {
+        private let lock = NSLock()
+        private var ended = Set<Int32>()
+
+        public init() {}
+
+        /// The process ends, as by a crash, `kill -9` or a hang-up: its forms are left behind.
+        public func end(_ pid: Int32) { _ = lock.withLock { ended.insert(pid) } }
+
+        public func isRunning(_ session: EditorSession) -> Bool { lock.withLock { !ended.contains(session.pid) } }
+    }
+
+    /// The fixture's cache alone, for tests that put several rolos on it.
+    public static func cache(people: [Person] = Fixture.people, withProviders: Bool = true) throws -> LocalCache {
         let cache = try LocalCache(catalog: .standard, clock: clock)
         let local = try cache.defaultAccount()
         var accounts = [local.id]
         if withProviders {
             accounts.append(try cache.createAccount(name: "dailystory", provider: .dailystory, settings: ["data_center": "us-1"]).id)
+            // DailyStory was synced when its contacts last changed; Notifuse never was.
+            try cache.setLastSync(accountID: accounts[1], at: changed)
             accounts.append(try cache.createAccount(name: "notifuse", provider: .notifuse, definitions: [
                 FieldDefinition(key: "plan", label: "Plan", type: .text, maxLength: 255, providerRef: "custom_string_1"),
                 FieldDefinition(key: "lifetime_value", label: "Lifetime value", type: .number, providerRef: "custom_number_1"),
@@ -36,10 +69,11 @@ public enum Fixture {
         for (index, person) in people.enumerated() where person.account < accounts.count {
             let contact = Contact(uid: uid(index + 1), accountID: accounts[person.account], fields: person.fields,
                                   custom: person.custom, createdAt: created, updatedAt: changed)
-            let remote = person.account == 0 ? nil : RemoteReference(id: "remote-\(index + 1)", modifiedAt: nil)
+            let remote = person.account == 0 ? nil
+                : RemoteReference(id: "remote-\(index + 1)", modifiedAt: nil, syncedAt: person.account == 1 ? changed : nil)
             try cache.insertContacts([contact], remotes: [remote], author: author)
         }
-        return RoloServices(cache: cache, author: author)
+        return cache
     }
 
     public struct Person: Sendable {

@@ -292,6 +292,34 @@ struct BrowsingTests {
         #expect(model.detail?.contact.displayName == "P20")
     }
 
+    /// Moving while the detail is off screen (the terminal too small, or one pane at a time)
+    /// must not leave it on the contact before: once it shows again, it shows the highlighted
+    /// one, and `e` edits the contact on show.
+    @Test func theDetailAlwaysShowsTheHighlightedContact() throws {
+        let people = (0..<40).map { Fixture.Person(0, [.fullName: String(format: "P%02d", $0), .email: "p\($0)@example.com"]) }
+        let model = try makeModel(Fixture.service(people: people, withProviders: false), width: 120, height: 30)
+        #expect(model.detail?.contact.displayName == "P00")
+        model.handle(.resize(Size(width: 30, height: 8)))
+        for _ in 0..<5 { model.press(.character("j")) }
+        model.handle(.resize(Size(width: 120, height: 30)))
+        #expect(model.selectedName == "P05")
+        #expect(model.detail?.contact.displayName == "P05")
+        model.press(.control("l"))
+        #expect(model.detail?.contact.displayName == "P05")
+        model.press(.character("e"))
+        #expect(model.form?.original.displayName == "P05")
+        model.press(.escape)
+
+        // One pane at a time: open a contact, go back, move, then widen the terminal.
+        model.handle(.resize(Size(width: 80, height: 24)))
+        model.press(.enter)
+        #expect(model.detail?.contact.displayName == "P05")
+        model.press(.character("h"), .character("j"), .character("j"))
+        model.handle(.resize(Size(width: 120, height: 30)))
+        #expect(model.selectedName == "P07")
+        #expect(model.detail?.contact.displayName == "P07")
+    }
+
     @Test func helpShowsTheFocusedPanesKeysAndAnyKeyCloses() throws {
         let model = try makeModel()
         model.press(.character("?"))

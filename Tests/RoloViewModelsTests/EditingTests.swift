@@ -165,7 +165,9 @@ struct EditingTests {
     }
 
     @Test func everyKeystrokeIsInTheDraftAndARestartOffersIt() throws {
-        let service = try Fixture.service()
+        let cache = try Fixture.cache()
+        let processes = Fixture.Processes()
+        let service = Fixture.rolo(on: cache, pid: 1, processes: processes)
         let model = try robModel(service)
         model.press(.character("e"))
         model.focusField(.standard(.city))
@@ -175,7 +177,8 @@ struct EditingTests {
         #expect(draft.payload.contains("Fort Worth 山"))
 
         // The session dies here; a new one starts on the same cache.
-        let next = try makeModel(service)
+        processes.end(1)
+        let next = try makeModel(Fixture.rolo(on: cache, pid: 2, processes: processes))
         guard case .dialog(let dialog)? = next.overlay else { Issue.record("no draft offered"); return }
         #expect(dialog.message.contains("Rob Howard"))
         next.press(.character("r"))
@@ -190,17 +193,20 @@ struct EditingTests {
     }
 
     @Test func aDraftCanBeDiscardedOrLeftForLater() throws {
-        let service = try Fixture.service()
+        let cache = try Fixture.cache()
+        let processes = Fixture.Processes()
+        let service = Fixture.rolo(on: cache, pid: 1, processes: processes)
         let model = try robModel(service)
         model.press(.character("e"))
         model.focusField(.standard(.city))
         model.press(.enter)
         model.type("x")
-        let later = try makeModel(service)
+        processes.end(1)
+        let later = try makeModel(Fixture.rolo(on: cache, pid: 2, processes: processes))
         later.press(.character("l"))
         #expect(later.overlay == nil)
         #expect(try service.drafts.drafts().count == 1)
-        let discarding = try makeModel(service)
+        let discarding = try makeModel(Fixture.rolo(on: cache, pid: 3, processes: processes))
         discarding.press(.character("d"))
         #expect(try service.drafts.drafts().isEmpty)
     }

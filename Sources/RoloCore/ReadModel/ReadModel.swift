@@ -266,18 +266,26 @@ public struct AuditEntry: Sendable, Hashable {
 
 /// An unfinished edit form, saved as it is typed so that nothing is lost on a hang-up.
 public struct Draft: Sendable, Hashable {
+    /// The draft's row: what a rolo holding the form writes to.
+    public let id: DraftID
     public let accountID: Int64
     /// Nil for a contact that is being created.
     public let contactID: ContactID?
     /// The form's state, serialised by the edit model that owns it.
     public let payload: String
     public let savedAt: Timestamp
+    /// The rolo that held the form when this was read; nil for a draft saved before drafts
+    /// had holders.
+    public let holder: DraftHolder?
 
-    public init(accountID: Int64, contactID: ContactID?, payload: String, savedAt: Timestamp) {
+    public init(id: DraftID, accountID: Int64, contactID: ContactID?, payload: String, savedAt: Timestamp,
+                holder: DraftHolder? = nil) {
+        self.id = id
         self.accountID = accountID
         self.contactID = contactID
         self.payload = payload
         self.savedAt = savedAt
+        self.holder = holder
     }
 }
 
@@ -320,11 +328,21 @@ public struct RemoteReference: Sendable, Hashable {
     /// The record last agreed with the provider (`BaseRecord` text), when it differs from the
     /// contact: the contact has edits not yet sent. nil means the contact is the base.
     public let base: String?
+    /// When the contact was last synced: a pull's time; for a file, its account's last sync
+    /// (the file's state is that sync's). nil when unknown — never the time of an import, so
+    /// that a contact's "Last synced" agrees with its account's.
+    public let syncedAt: Timestamp?
 
-    public init(id: String, modifiedAt: String?, base: String? = nil) {
+    public init(id: String, modifiedAt: String?, base: String? = nil, syncedAt: Timestamp? = nil) {
         self.id = id
         self.modifiedAt = modifiedAt
         self.base = base
+        self.syncedAt = syncedAt
+    }
+
+    /// The same reference, synced at `time`.
+    public func synced(at time: Timestamp?) -> RemoteReference {
+        RemoteReference(id: id, modifiedAt: modifiedAt, base: base, syncedAt: time)
     }
 }
 

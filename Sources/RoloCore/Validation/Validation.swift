@@ -178,6 +178,7 @@ public enum Validator {
             issues.append(ValidationIssue(field: field, message: missing))
         }
         issues += checkCustomValues(contact.custom, rules: rules, definitions: definitions)
+        issues += checkExtensions(contact.extensions)
         for definition in definitions where definition.isRequired && contact.custom[definition.key] == nil {
             issues.append(ValidationIssue(field: "custom.\(definition.key)", message: "is required by the account"))
         }
@@ -190,6 +191,10 @@ public enum Validator {
         let byKey = Dictionary(definitions.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         var issues: [ValidationIssue] = []
         for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+            do throws(ValueError) { try checkControlCharacters(in: value) } catch {
+                issues.append(ValidationIssue(field: "custom.\(key)", message: error.message))
+                continue
+            }
             if let definition = byKey[key] {
                 do { try definition.check(value) } catch {
                     issues.append(ValidationIssue(field: "custom.\(key)", message: error.message))
@@ -214,6 +219,49 @@ public enum Validator {
             }
         }
         return issues
+    }
+
+    /// Custom values follow the standard fields' rule: no control characters, except tabs and
+    /// line breaks in free text — a text value or the strings of a JSON document — as in notes.
+    /// (Values a provider sends are stored as they are; this is for what people type and import.)
+    public static func checkControlCharacters(in value: CustomValue) throws(ValueError) {
+        let layout: Set<Unicode.Scalar> = ["\n", "\r", "\t"]
+        func check(_ text: String, allowing allowed: Set<Unicode.Scalar>) throws(ValueError) {
+            if let bad = text.unicodeScalars.first(where: { isControl($0) && !allowed.contains($0) }) {
+                throw ValueError("contains a control character (U+\(String(format: "%04X", bad.value))); type it without one")
+            }
+        }
+        func check(_ document: JSONValue) throws(ValueError) {
+            switch document {
+            case .string(let text): try check(text, allowing: layout)
+            case .array(let items): for item in items { try check(item) }
+            case .object(let members):
+                for (key, member) in members {
+                    try check(key, allowing: [])
+                    try check(member)
+                }
+            case .number, .bool, .null: break
+            }
+        }
+        switch value {
+        case .text(let text): try check(text, allowing: layout)
+        case .select(let chosen): try check(chosen, allowing: [])
+        case .multiselect(let chosen): for item in chosen { try check(item, allowing: []) }
+        case .json(let document): try check(document)
+        case .number, .datetime, .date, .bool: break
+        }
+    }
+
+    /// Provider data read from a file (`extensions`) under the same rule as a JSON custom value.
+    public static func checkExtensions(_ extensions: [String: JSONValue]) -> [ValidationIssue] {
+        extensions.keys.sorted().compactMap { key in
+            do throws(ValueError) {
+                try checkControlCharacters(in: .json(.object([key: extensions[key]!])))
+                return nil
+            } catch {
+                return ValidationIssue(field: "extensions.\(TerminalText.sanitize(key))", message: error.message)
+            }
+        }
     }
 
     static func isControl(_ scalar: Unicode.Scalar) -> Bool {

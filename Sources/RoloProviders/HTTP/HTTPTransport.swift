@@ -79,26 +79,39 @@ public protocol HTTPTransport: Sendable {
     func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse
 }
 
-/// HTTP over URLSession (FoundationNetworking on Linux): one session per transport, so
-/// connections are kept alive and reused across a sync's requests.
+/// HTTP over URLSession (FoundationNetworking on Linux). Requests without a body share one
+/// session, so their connections are kept alive and reused across a sync's requests.
+///
+/// Requests with a body each get a connection of their own (`Connection: close`): when a
+/// server closes a reused connection just as a request goes out, FoundationNetworking cannot
+/// send the body again on a new one and waits out the whole timeout instead (seen against a
+/// server that drops the connection: a GET is resent at once, a POST hung for the timeout).
 public final class URLSessionTransport: HTTPTransport {
-    private let session: URLSession
+    private let reusing: URLSession
+    private let fresh: URLSession
     private let userAgent: String
 
     /// `timeout`: how long a request may wait for data before it fails (and is retried).
     public init(timeout: TimeInterval = 30, userAgent: String) {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout * 4
-        configuration.httpMaximumConnectionsPerHost = 4
-        configuration.httpCookieStorage = nil
-        configuration.urlCache = nil
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        session = URLSession(configuration: configuration)
+        func session(maximumConnections: Int) -> URLSession {
+            let configuration = URLSessionConfiguration.ephemeral
+            configuration.timeoutIntervalForRequest = timeout
+            configuration.timeoutIntervalForResource = timeout * 4
+            configuration.httpMaximumConnectionsPerHost = maximumConnections
+            configuration.httpCookieStorage = nil
+            configuration.urlCache = nil
+            configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+            return URLSession(configuration: configuration)
+        }
+        reusing = session(maximumConnections: 4)
+        fresh = session(maximumConnections: 8)
         self.userAgent = userAgent
     }
 
-    deinit { session.finishTasksAndInvalidate() }
+    deinit {
+        reusing.finishTasksAndInvalidate()
+        fresh.finishTasksAndInvalidate()
+    }
 
     public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
         var urlRequest = URLRequest(url: request.url)
@@ -106,6 +119,8 @@ public final class URLSessionTransport: HTTPTransport {
         urlRequest.setValue(userAgent, forHTTPHeaderField: "User-Agent")
         for header in request.headers { urlRequest.setValue(header.value, forHTTPHeaderField: header.name) }
         urlRequest.httpBody = request.body
+        let session = request.body == nil ? reusing : fresh
+        if request.body != nil { urlRequest.setValue("close", forHTTPHeaderField: "Connection") }
         do {
             let (data, response) = try await session.data(for: urlRequest)
             guard let http = response as? HTTPURLResponse else { throw TransportError.other("the reply was not HTTP") }

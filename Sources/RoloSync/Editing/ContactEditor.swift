@@ -11,12 +11,16 @@ public final class ContactEditor: ContactEditing {
     let cache: LocalCache
     let accounts: AccountService
     public let author: Author
+    /// This rolo, as the holder of the forms whose drafts a save releases.
+    let session: EditorSession
     let logger: Logger
 
-    public init(cache: LocalCache, accounts: AccountService, author: Author, logger: Logger = Logger(label: "rolo.edit")) {
+    public init(cache: LocalCache, accounts: AccountService, author: Author, session: EditorSession,
+                logger: Logger = Logger(label: "rolo.edit")) {
         self.cache = cache
         self.accounts = accounts
         self.author = author
+        self.session = session
         self.logger = logger
     }
 
@@ -25,18 +29,20 @@ public final class ContactEditor: ContactEditing {
         let input = FieldInput(account: account, definitions: try cache.fieldDefinitions(accountID: account.id))
         let (edit, warnings) = try input.edit(from: assignments, existing: nil)
         let contact = edit.applied(to: Contact(accountID: account.id, createdAt: cache.clock()))
-        return try create(contact, clearing: nil, adding: [], extraWarnings: warnings)
+        return try create(contact, releasing: nil, adding: [], extraWarnings: warnings)
     }
 
     /// Stores a new, typed contact (the edit pane's "new contact" form).
     ///
     /// `adding` holds custom fields added by hand in the form: they become fields of the
-    /// account in the same transaction as the contact, or not at all.
-    public func create(_ contact: Contact, clearing draft: DraftSlot? = nil, adding added: [FieldDefinition] = []) throws -> EditOutcome {
-        try create(contact, clearing: draft, adding: added, extraWarnings: [])
+    /// account in the same transaction as the contact, or not at all. `releasing` is the draft
+    /// of the form being saved: it is cleared in the same transaction, and the save is refused
+    /// (`DraftNotHeld`) when this rolo no longer holds it.
+    public func create(_ contact: Contact, releasing draft: DraftID? = nil, adding added: [FieldDefinition] = []) throws -> EditOutcome {
+        try create(contact, releasing: draft, adding: added, extraWarnings: [])
     }
 
-    private func create(_ contact: Contact, clearing draft: DraftSlot?, adding added: [FieldDefinition],
+    private func create(_ contact: Contact, releasing draft: DraftID?, adding added: [FieldDefinition],
                         extraWarnings: [ValidationIssue]) throws -> EditOutcome {
         let (stored, issues, account) = try cache.transaction { tx in
             let account = try tx.account(id: contact.accountID)
@@ -46,7 +52,7 @@ public final class ContactEditor: ContactEditing {
             let errors = issues.filter { $0.severity == .error }
             if !errors.isEmpty { throw RoloError.invalid(errors) }
             try ContactEditor.checkIdentityIsFree(checked, account: account, tx: tx)
-            return (try tx.insert(checked, author: author, adding: planned, clearing: draft), issues, account)
+            return (try tx.insert(checked, author: author, adding: planned, releasing: draft.map { ($0, session) }), issues, account)
         }
         logger.info("contact created", metadata: ["contact": "\(stored.id!.shortID)", "account": "\(account.name)"])
         // The field input and the validator check the same keys: each warning is told once.
@@ -63,16 +69,18 @@ public final class ContactEditor: ContactEditing {
         let account = try accounts.account(id: current.accountID)
         let input = FieldInput(account: account, definitions: try cache.fieldDefinitions(accountID: account.id))
         let (edit, warnings) = try input.edit(from: assignments, existing: current)
-        return try save(edit, to: id, adding: [], extraWarnings: warnings)
+        return try save(edit, to: id, releasing: nil, adding: [], extraWarnings: warnings)
     }
 
     /// Saves an edit that is already typed (the edit pane): validation and the write in one
-    /// transaction, which also clears the contact's draft. `adding` as for `create`.
-    public func save(_ edit: ContactEdit, to id: ContactID, adding added: [FieldDefinition] = []) throws -> EditOutcome {
-        try save(edit, to: id, adding: added, extraWarnings: [])
+    /// transaction, which also releases the form's draft. `adding` and `releasing` as for
+    /// `create`.
+    public func save(_ edit: ContactEdit, to id: ContactID, releasing draft: DraftID? = nil,
+                     adding added: [FieldDefinition] = []) throws -> EditOutcome {
+        try save(edit, to: id, releasing: draft, adding: added, extraWarnings: [])
     }
 
-    private func save(_ edit: ContactEdit, to id: ContactID, adding added: [FieldDefinition],
+    private func save(_ edit: ContactEdit, to id: ContactID, releasing draft: DraftID?, adding added: [FieldDefinition],
                       extraWarnings: [ValidationIssue]) throws -> EditOutcome {
         let (stored, deltas) = try cache.transaction { tx in
             guard let current = try tx.contact(id) else { throw RoloError.notFound("no contact \(id.shortID)") }
@@ -100,7 +108,7 @@ public final class ContactEditor: ContactEditing {
                 guard case .standard(let field) = key, case .set = edit[key] else { continue }
                 if let value = normalised[field] { checkedEdit.set(field, value) } else { checkedEdit.clear(key) }
             }
-            return try tx.update(id, edit: checkedEdit, author: author, adding: planned)
+            return try tx.update(id, edit: checkedEdit, author: author, releasing: draft.map { ($0, session) }, adding: planned)
         }
         if !deltas.isEmpty {
             logger.info("contact edited", metadata: [

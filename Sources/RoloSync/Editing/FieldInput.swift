@@ -61,6 +61,18 @@ public struct FieldInput: Sendable {
     /// and any warnings (a field the provider does not store, an unusual key).
     public func resolve(_ assignment: FieldAssignment, existing: Contact?) throws(RoloError)
         -> (change: FieldChange<FieldValue>, warnings: [ValidationIssue]) {
+        let (change, warnings) = try resolveUnchecked(assignment, existing: existing)
+        // Typed custom values follow the standard fields' control-character rules.
+        if case .set(.custom(let value)) = change, case .custom(let key) = assignment.key {
+            do throws(ValueError) { try Validator.checkControlCharacters(in: value) } catch {
+                throw RoloError.invalid(field: "custom.\(key)", error.message)
+            }
+        }
+        return (change, warnings)
+    }
+
+    private func resolveUnchecked(_ assignment: FieldAssignment, existing: Contact?) throws(RoloError)
+        -> (change: FieldChange<FieldValue>, warnings: [ValidationIssue]) {
         let rules = account.rules
         switch assignment.key {
         case .standard(let field):
@@ -105,7 +117,20 @@ public struct FieldInput: Sendable {
             case .anyKeyTypedByValue, .anyKeyAsText:
                 let keyIssues = Validator.checkCustomKey(key)
                 if keyIssues.contains(where: { $0.severity == .error }) { throw RoloError.invalid(keyIssues) }
-                guard case .set(let text) = assignment.change else { return (.clear, keyIssues) }
+                guard case .set(let text) = assignment.change else {
+                    // Clearing a field the contact does not have is a misspelt name, not a no-op.
+                    if let existing, existing.custom[key] == nil {
+                        let known = existing.custom.keys.sorted().joined(separator: ", ")
+                        throw RoloError.invalid(field: key, "is neither a standard field nor a custom field of this contact"
+                            + (known.isEmpty ? "" : " (its custom fields: \(known))"))
+                    }
+                    return (.clear, keyIssues)
+                }
+                // A key that holds a value of one type is not turned into another by `key:type=`.
+                if rules.customFields == .anyKeyTypedByValue, let type = assignment.type, let held = existing?.custom[key], held.type != type {
+                    throw RoloError.invalid(field: name, "holds a \(held.type.rawValue); to store a \(type.rawValue) instead, clear "
+                        + "it first (--clear \(key)), then set it")
+                }
                 if rules.customFields == .anyKeyAsText {
                     if let type = assignment.type, type != .text {
                         throw RoloError.invalid(field: name, "\(rules.providerName) stores custom values as text")

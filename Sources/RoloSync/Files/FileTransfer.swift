@@ -99,6 +99,7 @@ public final class FileTransfer: ContactExporting {
             var seenRemote = Set<String>()
             var movedFromLinkedAccount = 0
             var seenUIDs = Set<String>()
+            var lastSyncs: [Int64: Timestamp?] = [:]
             var seenKeys = Set<String>()
             let existingUIDs = try cache.existingUIDs(result.contacts.map(\.contact.uid))
             for incoming in result.contacts {
@@ -144,7 +145,16 @@ public final class FileTransfer: ContactExporting {
                         }
                     }
                     accepted.append(checked)
-                    remotes.append(remote)
+                    // The file holds the account as of its last sync, and so this contact: its
+                    // "Last synced" is the account's, not the time of this import.
+                    let synced: Timestamp?
+                    if let known = lastSyncs[account.id] {
+                        synced = known
+                    } else {
+                        synced = try cache.lastSync(accountID: account.id)
+                        lastSyncs[account.id] = synced
+                    }
+                    remotes.append(remote?.synced(at: synced))
                 } catch let problem as ImportProblem {
                     if !skipInvalid { throw RoloError.invalid(field: "line \(problem.line)", problem.message) }
                     skipped.append(problem)
@@ -239,9 +249,12 @@ extension FileTransfer {
         func failure(_ reason: String) -> RoloError { .failed("cannot write \(path): \(reason)") }
         guard descriptor >= 0 else { throw failure(String(cString: strerror(errno))) }
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        // A file keeps every byte; a terminal (-o /dev/tty, or /dev/stdout on one) is being
+        // read, so escape sequences in the data are shown there, as in the TUI, never obeyed.
+        let onScreen = isatty(descriptor) == 1
         do {
             let written = try export(in: scope, matching: query, format: format, vCardVersion: vCardVersion) {
-                try handle.write(contentsOf: Data($0.utf8))
+                try handle.write(contentsOf: Data((onScreen ? TerminalText.sanitizeKeepingLayout($0) : $0).utf8))
             }
             try handle.close()
             // rename(2) replaces an existing file in one step: a reader sees the old or the new.

@@ -32,6 +32,16 @@ public final class ContactReader: ContactReading {
         return row?.id == id ? row : nil
     }
 
+    /// The first `field:term` of a query whose field is no field here (not a standard field,
+    /// and no account defines it and no contact has it); nil when every field exists. Such a
+    /// term is a mistake, not a search that matches nothing.
+    public func unknownField(in query: ContactQuery, scope: AccountScope) throws -> String? {
+        for term in query.terms {
+            if case .custom(let key) = term.scope, try !cache.knowsCustomKey(key, in: scope) { return key }
+        }
+        return nil
+    }
+
     public func contactCount(in scope: AccountScope) throws -> Int { try cache.contactCount(in: scope) }
 
     public func contact(_ id: ContactID) throws -> Contact {

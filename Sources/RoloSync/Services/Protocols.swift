@@ -16,12 +16,14 @@ public protocol ContactReading: AnyObject, Sendable {
     func detail(_ id: ContactID) throws -> ContactDetail
     func resolve(_ reference: String, in scope: AccountScope) throws -> ContactID
     func audit(for id: ContactID, limit: Int) throws -> [AuditEntry]
+    /// The first `field:term` of a query whose field is no field here; nil when all are.
+    func unknownField(in query: ContactQuery, scope: AccountScope) throws -> String?
 }
 
 /// Changing contacts: every change validated and written in one transaction.
 public protocol ContactEditing: AnyObject, Sendable {
-    func create(_ contact: Contact, clearing draft: DraftSlot?, adding added: [FieldDefinition]) throws -> EditOutcome
-    func save(_ edit: ContactEdit, to id: ContactID, adding added: [FieldDefinition]) throws -> EditOutcome
+    func create(_ contact: Contact, releasing draft: DraftID?, adding added: [FieldDefinition]) throws -> EditOutcome
+    func save(_ edit: ContactEdit, to id: ContactID, releasing draft: DraftID?, adding added: [FieldDefinition]) throws -> EditOutcome
     @discardableResult func delete(_ id: ContactID) throws -> Contact
     @discardableResult func undoLastEdit(in scope: AccountScope) throws -> UndoOutcome?
 }
@@ -39,12 +41,19 @@ public protocol AccountDirectory: AnyObject, Sendable {
     func deliveryStatus(in scope: AccountScope) throws -> DeliveryStatus
 }
 
-/// Unfinished edit forms.
+/// Unfinished edit forms, and which rolo holds each.
 public protocol DraftKeeping: AnyObject, Sendable {
-    func saveDraft(_ payload: String, for slot: DraftSlot) throws
-    func draft(for slot: DraftSlot) throws -> Draft?
+    /// This rolo, as the holder of the forms it opens.
+    var session: EditorSession { get }
+    func claimDraft(_ slot: DraftSlot, takingOver: Bool) throws -> DraftClaim
+    func adoptDraft(_ draft: Draft) throws -> DraftClaim?
+    func saveDraft(_ payload: String?, in draft: DraftID) throws -> Bool
+    func releaseDraft(_ draft: DraftID) throws
+    func discardDraft(_ draft: Draft) throws -> Bool
+    func draftHolder(_ draft: DraftID) throws -> DraftHolder?
     func drafts() throws -> [Draft]
-    func discardDraft(_ slot: DraftSlot) throws
+    func draftsLeftBehind() throws -> [Draft]
+    func isRunning(_ holder: DraftHolder) -> Bool
 }
 
 /// Writing contacts to files (the `:export` command; the format comes from the file's name).

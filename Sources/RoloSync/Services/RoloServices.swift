@@ -15,13 +15,17 @@ public struct RoloServices: Sendable {
     public let files: FileTransfer
     public let author: Author
 
-    public init(cache: LocalCache, author: Author, logger: Logger = Logger(label: "rolo")) {
+    /// `session`: this rolo as the holder of edit forms (a test passes its own, with
+    /// `isRunning` saying which holders still run).
+    public init(cache: LocalCache, author: Author, logger: Logger = Logger(label: "rolo"), session: EditorSession? = nil,
+                isRunning: (@Sendable (EditorSession) -> Bool)? = nil) {
         self.cache = cache
         self.author = author
+        let session = session ?? .current(author: author)
         reader = ContactReader(cache: cache)
         accounts = AccountService(cache: cache, logger: logger)
-        editor = ContactEditor(cache: cache, accounts: accounts, author: author, logger: logger)
-        drafts = DraftService(cache: cache)
+        editor = ContactEditor(cache: cache, accounts: accounts, author: author, session: session, logger: logger)
+        drafts = DraftService(cache: cache, session: session, isRunning: isRunning, logger: logger)
         files = FileTransfer(cache: cache, accounts: accounts, author: author, logger: logger)
     }
 

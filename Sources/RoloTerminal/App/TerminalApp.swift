@@ -12,6 +12,7 @@ public enum TerminalApp {
         defer { backend.shutdown() }
         let model = try AppModel(services: services, size: backend.size, options: options)
         if let warning = backend.startupWarning { model.notify(warning, tone: .warning) }
+        if let note = backend.lastingNote { model.keepOnScreen(note) }
         let waker = Waker(backend)
         let inbox = Inbox(wake: { waker.wake() })
         let background = BackgroundWork(services: services, inbox: inbox)

@@ -63,6 +63,9 @@ public final class CursesBackend {
     public private(set) var colorLevel: ColorLevel = .none
     /// Something to tell the user once, such as a locale that is not UTF-8.
     public private(set) var startupWarning: String?
+    /// A fact about the terminal that stays on screen for the whole session (a locale that is
+    /// not UTF-8: every name in another script shows as `?` until rolo is started again).
+    public private(set) var lastingNote: String?
 
     public var size: Size {
         isActive ? Size(width: Int(rolo_cols()), height: Int(rolo_lines())) : reportedSize
@@ -129,8 +132,17 @@ public final class CursesBackend {
         let codeset = nl_langinfo(nl_item(CODESET)).map { String(cString: $0) } ?? ""
         unicode = codeset.uppercased().filter { $0 != "-" && $0 != "_" } == "UTF8"
         if !unicode {
-            startupWarning = "the locale is not UTF-8 (\(Self.describeLocale(connection.environment))): "
-                + "names in other scripts will not show; set LANG=C.UTF-8"
+            let (variable, value) = Self.describeLocale(connection.environment)
+            // Short enough to show whole at 80 columns, with the fix at its end. A UTF-8 locale
+            // that this machine does not have (generated on the laptop, not on the jump host)
+            // is named as such, or the message would seem to contradict itself.
+            if let value, value.lowercased().contains("utf-8") || value.lowercased().contains("utf8") {
+                startupWarning = "\(variable)=\(value) is not installed here: non-ASCII shows as ?. Run LANG=C.UTF-8 rolo"
+            } else {
+                startupWarning = "Not UTF-8 (\(value.map { "\(variable)=\($0)" } ?? "LANG is not set")): "
+                    + "non-ASCII shows as ?. Run LANG=C.UTF-8 rolo"
+            }
+            lastingNote = "\(variable) not UTF-8"
         }
 
         // Handlers first: curses then leaves SIGINT, SIGTERM and SIGWINCH alone.
@@ -600,10 +612,11 @@ public final class CursesBackend {
     }
 
     /// The locale setting that decided, for the warning: LC_ALL wins over LC_CTYPE over LANG.
-    private static func describeLocale(_ environment: [String: String]) -> String {
+    /// The variable that decides the character set, and its value (nil: none is set).
+    private static func describeLocale(_ environment: [String: String]) -> (variable: String, value: String?) {
         for name in ["LC_ALL", "LC_CTYPE", "LANG"] {
-            if let value = environment[name], !value.isEmpty { return "\(name)=\(value)" }
+            if let value = environment[name], !value.isEmpty { return (name, value) }
         }
-        return "LANG is not set"
+        return ("LANG", nil)
     }
 }

@@ -56,7 +56,8 @@ enum Glyphs {
     static let narrowReplacement: UInt32 = 0xFFFD
 
     /// The ASCII stand-in for a cell when the terminal cannot show anything else: line drawing
-    /// becomes `-`, `|` and `+`, a few common symbols their nearest ASCII, the rest `?`.
+    /// becomes `-`, `|` and `+`, the ellipsis of cut-off text `~`, a few common symbols their
+    /// nearest ASCII, the rest `?`.
     static func ascii(for scalars: [UInt32], cells: Int) -> [[UInt32]] {
         let first = scalars.first ?? 0x20
         let stand: UInt32
@@ -65,7 +66,9 @@ enum Glyphs {
         case 0x2500, 0x2501, 0x2504, 0x2505, 0x2508, 0x2509, 0x254C, 0x254D, 0x2550: stand = 0x2D     // ─ -
         case 0x2502, 0x2503, 0x2506, 0x2507, 0x250A, 0x250B, 0x254E, 0x254F, 0x2551: stand = 0x7C     // │ |
         case 0x250C...0x254B, 0x2552...0x2570: stand = 0x2B                                         // corners, tees +
-        case 0x2026, 0x00B7, 0x2022, 0x2219: stand = 0x2E                                           // … · • .
+        // A cut-off text must not end in what reads as a full stop ("set LANG=C."): `~`.
+        case 0x2026: stand = 0x7E                                                                   // … ~
+        case 0x00B7, 0x2022, 0x2219: stand = 0x2E                                                   // · • .
         case 0x2190: stand = 0x3C                                                                   // ← <
         case 0x2192: stand = 0x3E                                                                   // → >
         case 0x2191: stand = 0x5E                                                                   // ↑ ^

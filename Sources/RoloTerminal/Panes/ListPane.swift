@@ -92,7 +92,10 @@ enum DetailPane {
             return
         }
         let active = model.focus == .detail
-        let visible = detail.rows.dropFirst(detail.scroll).prefix(rect.height)
+        // When rows are left below, the last line says how many, on a line of its own, so it
+        // never covers a value (the model scrolls by the rows above it).
+        let hasMore = detail.scroll + rect.height < detail.rows.count
+        let visible = detail.rows.dropFirst(detail.scroll).prefix(hasMore ? max(1, rect.height - 1) : rect.height)
         for (offset, row) in visible.enumerated() {
             let y = rect.y + offset
             switch row {
@@ -113,8 +116,8 @@ enum DetailPane {
                 break
             }
         }
-        if detail.scroll + rect.height < detail.rows.count {
-            let more = " ↓ \(detail.rows.count - detail.scroll - rect.height) more "
+        if hasMore {
+            let more = " ↓ \(detail.rows.count - detail.scroll - visible.count) more "
             let width = TerminalText.width(more)
             canvas.write(more, x: rect.maxX - width, y: rect.maxY - 1, role: .hint)
         }

@@ -8,16 +8,17 @@ enum OverlayBox {
         switch overlay {
         case .help(let context, let scroll):
             let entries = model.keyMap.help(for: context)
-            let keyWidth = min(16, entries.map { TerminalText.width($0.keys) }.max() ?? 8)
-            let width = min(screen.width - 2, 84)
-            let height = HelpGeometry.boxHeight(mainHeight: screen.height, entries: entries.count)
-            let box = frame(title: "Keys · \(context.title)", width: width, height: height, in: screen, into: &canvas)
-            let visible = entries.dropFirst(scroll).prefix(box.height - 1)
-            for (offset, entry) in visible.enumerated() {
-                canvas.writeFitted(entry.keys, x: box.x, y: box.y + offset, width: keyWidth, role: .hintKey)
-                canvas.writeFitted(entry.help, x: box.x + keyWidth + 2, y: box.y + offset, width: box.width - keyWidth - 2, role: .dialog)
+            let keyWidth = HelpGeometry.keyWidth(entries)
+            let lines = HelpGeometry.lines(entries, mainWidth: screen.width)
+            let height = HelpGeometry.boxHeight(mainHeight: screen.height, lines: lines.count)
+            let box = frame(title: "Keys · \(context.title)", width: HelpGeometry.boxWidth(mainWidth: screen.width), height: height,
+                            in: screen, into: &canvas)
+            let visible = lines.dropFirst(scroll).prefix(box.height - 1)
+            for (offset, line) in visible.enumerated() {
+                canvas.writeFitted(line.keys, x: box.x, y: box.y + offset, width: keyWidth, role: .hintKey)
+                canvas.writeFitted(line.text, x: box.x + keyWidth + 2, y: box.y + offset, width: box.width - keyWidth - 2, role: .dialog)
             }
-            let more = scroll + visible.count < entries.count ? "j/k scroll · " : ""
+            let more = scroll + visible.count < lines.count ? "j/k scroll · " : ""
             canvas.writeFitted(more + "any other key closes", x: box.x, y: box.maxY - 1, width: box.width, role: .hint)
         case .dialog(let dialog):
             let width = min(screen.width - 2, 64)

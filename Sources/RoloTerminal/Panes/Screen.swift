@@ -62,9 +62,11 @@ enum TitleBar {
         if !model.list.filter.text.isEmpty, !model.list.isEditingFilter { left += " · filter: " + model.list.filter.text }
         if model.list.order != .name { left += " · " + model.list.order.label }
         let right = (model.isReadOnly ? "READ-ONLY  " : "") + "? help "
-        let rightWidth = TerminalText.width(right)
+        let note = model.lastingNote.map { " \($0) " } ?? ""
+        let rightWidth = TerminalText.width(right) + TerminalText.width(note) + (note.isEmpty ? 0 : 1)
         canvas.writeFitted(left, x: 0, y: rect.y, width: max(0, rect.width - rightWidth - 1), role: .title)
-        canvas.write(right, x: max(0, rect.width - rightWidth), y: rect.y, role: .title)
+        if !note.isEmpty { canvas.write(note, x: max(0, rect.width - rightWidth), y: rect.y, role: .warning) }
+        canvas.write(right, x: max(0, rect.width - TerminalText.width(right)), y: rect.y, role: .title)
     }
 }
 

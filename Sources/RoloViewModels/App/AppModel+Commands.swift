@@ -154,7 +154,8 @@ extension AppModel {
             guard case .help(let helpContext, let scroll) = overlay else { return }
             let step = command == .moveDown ? 1 : command == .moveUp ? -1 : command == .pageDown ? 10 : command == .pageUp ? -10 : 0
             let target = command == .moveFirst ? 0 : command == .moveLast ? 1000 : scroll + step
-            let furthest = HelpGeometry.maxScroll(mainHeight: layout.main.height, entries: keyMap.help(for: helpContext).count)
+            let lines = HelpGeometry.lines(keyMap.help(for: helpContext), mainWidth: layout.main.width).count
+            let furthest = HelpGeometry.maxScroll(mainHeight: layout.main.height, lines: lines)
             overlay = .help(helpContext, scroll: max(0, min(target, furthest)))
         default:
             break
@@ -316,16 +317,15 @@ extension AppModel {
             try restore(draft, &effects)
             drafts.removeAll { $0 == draft }
         case .discardDraft(let draft):
-            try services.drafts.discardDraft(draft.slot)
+            let discarded = try services.drafts.discardDraft(draft)
             drafts.removeAll { $0 == draft }
-            show("Draft discarded")
+            show(discarded ? "Draft discarded" : "That draft was picked up in another rolo meanwhile; it was left alone",
+                 discarded ? .info : .warning)
             offerNextDraft()
+        case .viewReadOnly(let id):
+            try viewReadOnly(id)
+        case .takeOver(let id):
+            try openEditForm(of: id, takingOver: true)
         }
-    }
-}
-
-extension Draft {
-    var slot: DraftSlot {
-        contactID.map { .contact($0, accountID: accountID) } ?? .newContact(accountID: accountID)
     }
 }

@@ -6,13 +6,75 @@ extension AppModel {
 
     func editSelected(_ effects: inout [Effect]) throws {
         guard editingAllowed(), let selected = list.selected else { return }
-        let detail = try services.reader.detail(selected.id)
-        var form = EditForm(mode: .edit(selected.id), contact: detail.contact, account: detail.account,
+        try openEditForm(of: selected.id, takingOver: false)
+    }
+
+    /// Opens the form of a contact, unless another running rolo is editing it: then a question
+    /// says who and since when, and the contact stays read-only here unless taken over.
+    func openEditForm(of id: ContactID, takingOver: Bool) throws {
+        let detail = try services.reader.detail(id)
+        var form = EditForm(mode: .edit(id), contact: detail.contact, account: detail.account,
                             definitions: detail.definitions)
-        if let draft = try services.drafts.draft(for: form.draftSlot), FormDraft.restore(draft.payload, into: &form, visibleRows: formVisibleRows, planner: services.accounts) {
-            show("Restored your unsaved edit from \(draft.savedAt.display)", .warning)
+        switch try services.drafts.claimDraft(form.draftSlot, takingOver: takingOver) {
+        case .held(let holder):
+            overlay = .dialog(Dialog(
+                title: "Being edited elsewhere",
+                message: "\(holder.session.describe(seenFrom: services.drafts.session)) has been editing \(detail.contact.displayName) "
+                    + "since \(holder.since.display) and has not saved. It stays read-only here; taking it over brings "
+                    + "their unsaved changes into your form and closes theirs.",
+                choices: [.init(key: "r", label: "read-only", action: .viewReadOnly(id)),
+                          .init(key: "t", label: "take over", action: .takeOver(id))],
+                enterAction: .viewReadOnly(id), escapeAction: .viewReadOnly(id)))
+        case .claimed(let draftID, let left, let from):
+            form.draft = draftID
+            let wasRunning = from.map(services.drafts.isRunning) ?? false
+            let restored = left.map { FormDraft.restore($0.payload, into: &form, visibleRows: formVisibleRows, planner: services.accounts, resumeTyping: !wasRunning) } ?? false
+            if let from, wasRunning {
+                show("You took this edit over from \(from.session.user)" + (restored ? "; their unsaved changes are in the form" : ""), .warning)
+            } else if let left, restored {
+                show(restoredMessage(left, from: from, what: "edit"), .warning)
+            }
+            open(form)
         }
-        open(form)
+    }
+
+    /// Says whose unsaved text a form was opened with: this person's own, or another's.
+    func restoredMessage(_ draft: Draft, from holder: DraftHolder?, what: String) -> String {
+        guard let holder, holder.session.user != services.drafts.session.user else {
+            return "Restored your unsaved \(what) from \(draft.savedAt.display)"
+        }
+        return "Restored the unsaved \(what) \(holder.session.user) left at \(draft.savedAt.display)"
+    }
+
+    /// Another rolo is editing the contact: show it here without a form.
+    func viewReadOnly(_ id: ContactID) throws {
+        guard let summary = try summary(of: id) else { return }
+        if list.selected?.id != id { try list.loadAround(summary.cursor, scope: scope, reader: reader) }
+        focus = .detail
+        detail = nil
+        try loadDetail()
+        show("\(summary.displayName) is being edited in another rolo: read-only here (e, then t, takes it over)", .warning)
+    }
+
+    /// This rolo no longer holds its form (another rolo took it over, or the contact is gone):
+    /// the form closes, and a question says what happened. Nothing is written.
+    func formWasLost(_ lost: DraftNotHeld) {
+        guard let form else { return }
+        self.form = nil
+        focus = focusBeforeForm == .form ? .list : focusBeforeForm
+        detail = nil
+        try? loadDetailIfVisible()
+        let name = form.original.displayName.isEmpty ? "the new contact" : form.original.displayName
+        let message: String
+        if let holder = lost.holder {
+            message = "\(holder.session.describe(seenFrom: services.drafts.session)) took over the edit of \(name) at "
+                + "\(holder.since.display). The changes you had made went with it; nothing was saved here."
+        } else {
+            message = "The edit of \(name) was saved, thrown away or deleted elsewhere while it was open here; "
+                + "nothing was saved here."
+        }
+        overlay = .dialog(Dialog(title: "Edit taken over", message: message,
+                                 choices: [.init(key: "o", label: "ok", action: .later)], enterAction: .later, escapeAction: .later))
     }
 
     func newContact(_ effects: inout [Effect]) throws {
@@ -29,8 +91,11 @@ extension AppModel {
     func openNewForm(in account: Account) throws {
         let definitions = try services.accounts.fieldDefinitions(accountID: account.id)
         var form = EditForm(mode: .create, contact: Contact(accountID: account.id), account: account, definitions: definitions)
-        if let draft = try services.drafts.draft(for: form.draftSlot), FormDraft.restore(draft.payload, into: &form, visibleRows: formVisibleRows, planner: services.accounts) {
-            show("Restored your unsaved new contact from \(draft.savedAt.display)", .warning)
+        // A new contact's form is never another running rolo's: each has its own.
+        guard case .claimed(let draftID, let left, let from) = try services.drafts.claimDraft(form.draftSlot, takingOver: false) else { return }
+        form.draft = draftID
+        if let left, FormDraft.restore(left.payload, into: &form, visibleRows: formVisibleRows, planner: services.accounts) {
+            show(restoredMessage(left, from: from, what: "new contact"), .warning)
         } else if let first = form.fields.firstIndex(where: { $0.kind.isTyped }) {
             form.move(to: first, visibleRows: formVisibleRows)
             form.editor = LineEditor(text: form.fields[first].input)
@@ -46,6 +111,8 @@ extension AppModel {
 
     func closeForm(_ effects: inout [Effect]) throws {
         guard let form else { return }
+        // Taken over meanwhile: say so, rather than ask about changes that are no longer here.
+        try checkFormIsHeld()
         if form.isDirty {
             overlay = .dialog(Dialog(
                 title: "Unsaved changes",
@@ -56,14 +123,15 @@ extension AppModel {
                 enterAction: .keepEditing, escapeAction: .keepEditing))
             return
         }
-        try services.drafts.discardDraft(form.draftSlot)
+        if let draft = form.draft { try services.drafts.releaseDraft(draft) }
         self.form = nil
         focus = focusBeforeForm
     }
 
     func discardForm(_ effects: inout [Effect]) throws {
         guard let form else { return }
-        try services.drafts.discardDraft(form.draftSlot)
+        try checkFormIsHeld()
+        if let draft = form.draft { try services.drafts.releaseDraft(draft) }
         self.form = nil
         focus = focusBeforeForm
         show("Changes discarded")
@@ -178,14 +246,21 @@ extension AppModel {
         try saveDraft()
     }
 
-    /// The draft of the open form, written on every change.
+    /// The draft of the open form, written on every change. Throws `DraftNotHeld` when another
+    /// rolo has taken the form over (`handle` then closes it).
     func saveDraft() throws {
-        guard let form, !isReadOnly else { return }
-        if form.isDirty {
-            try services.drafts.saveDraft(FormDraft.payload(of: form), for: form.draftSlot)
-        } else {
-            try services.drafts.discardDraft(form.draftSlot)
+        guard let form, !isReadOnly, let draft = form.draft else { return }
+        if try !services.drafts.saveDraft(form.isDirty ? FormDraft.payload(of: form) : nil, in: draft) {
+            throw DraftNotHeld(holder: try services.drafts.draftHolder(draft))
         }
+    }
+
+    /// Looks whether the open form is still this rolo's (on the clock's tick, so a rolo whose
+    /// form was taken over says so within a second, not at its next key).
+    func checkFormIsHeld() throws {
+        guard let draft = form?.draft, !isReadOnly else { return }
+        let holder = try services.drafts.draftHolder(draft)
+        if holder?.session.processKey != services.drafts.session.processKey { throw DraftNotHeld(holder: holder) }
     }
 
     // MARK: - Saving
@@ -193,7 +268,7 @@ extension AppModel {
     func saveForm(_ effects: inout [Effect], thenQuit: Bool) throws {
         guard var form else { return }
         guard form.isDirty else {
-            try services.drafts.discardDraft(form.draftSlot)
+            if let draft = form.draft { try services.drafts.releaseDraft(draft) }
             self.form = nil
             focus = focusBeforeForm
             show("Nothing changed")
@@ -210,10 +285,10 @@ extension AppModel {
             let outcome: EditOutcome
             switch form.mode {
             case .edit(let id):
-                outcome = try services.editor.save(edit, to: id, adding: form.pendingDefinitions)
+                outcome = try services.editor.save(edit, to: id, releasing: form.draft, adding: form.pendingDefinitions)
             case .create:
                 outcome = try services.editor.create(edit.applied(to: Contact(accountID: form.account.id, createdAt: options.now())),
-                                             clearing: form.draftSlot, adding: form.pendingDefinitions)
+                                             releasing: form.draft, adding: form.pendingDefinitions)
             }
             self.form = nil
             focus = focusBeforeForm == .form ? .list : focusBeforeForm
@@ -302,15 +377,16 @@ extension AppModel {
 
     // MARK: - Drafts from an earlier session
 
-    /// Asks about the next saved draft, if any.
+    /// Asks about the next draft a rolo left behind, if any.
     func offerNextDraft() {
         guard overlay == nil, let draft = drafts.first else { return }
         var what = "a new contact"
         if let id = draft.contactID, let contact = try? services.reader.contact(id) { what = contact.displayName }
         let account = accounts.first { $0.id == draft.accountID }?.name ?? "an account"
+        let by = draft.holder.map { $0.session.user == services.drafts.session.user ? "" : " by \($0.session.user)" } ?? ""
         overlay = .dialog(Dialog(
             title: "Unsaved edit found",
-            message: "An edit of \(what) in \(account) was not saved (last typed \(draft.savedAt.display)). Restore it?",
+            message: "An edit of \(what) in \(account) was not saved\(by) (last typed \(draft.savedAt.display)). Restore it?",
             choices: [.init(key: "r", label: "restore", action: .restoreDraft(draft)),
                       .init(key: "d", label: "discard", action: .discardDraft(draft)),
                       .init(key: "l", label: "later", action: .later)],
@@ -319,23 +395,34 @@ extension AppModel {
 
     func restore(_ draft: Draft, _ effects: inout [Effect]) throws {
         guard let account = accounts.first(where: { $0.id == draft.accountID }) else {
-            try services.drafts.discardDraft(draft.slot)
+            _ = try services.drafts.discardDraft(draft)
             return
         }
         let definitions = try services.accounts.fieldDefinitions(accountID: account.id)
         var form: EditForm
         if let id = draft.contactID {
             guard let contact = try? services.reader.contact(id) else {
-                try services.drafts.discardDraft(draft.slot)
+                _ = try services.drafts.discardDraft(draft)
                 show("The contact of that draft no longer exists; the draft was discarded", .warning)
                 return
             }
             form = EditForm(mode: .edit(id), contact: contact, account: account, definitions: definitions)
-            if let summary = try summary(of: id) { try list.loadAround(summary.cursor, scope: scope, reader: reader) }
         } else {
             form = EditForm(mode: .create, contact: Contact(accountID: account.id), account: account, definitions: definitions)
         }
-        _ = FormDraft.restore(draft.payload, into: &form, visibleRows: formVisibleRows, planner: services.accounts)
+        // Another rolo may have picked the draft up since this one started.
+        switch try services.drafts.adoptDraft(draft) {
+        case nil:
+            show("That draft is gone: it was saved or thrown away in another rolo", .warning)
+            return offerNextDraft()
+        case .held(let holder)?:
+            show("\(holder.session.describe(seenFrom: services.drafts.session)) has that draft open now", .warning)
+            return offerNextDraft()
+        case .claimed(let id, let left, _)?:
+            form.draft = id
+            _ = FormDraft.restore((left ?? draft).payload, into: &form, visibleRows: formVisibleRows, planner: services.accounts)
+        }
+        if let id = draft.contactID, let summary = try summary(of: id) { try list.loadAround(summary.cursor, scope: scope, reader: reader) }
         open(form)
         show("Draft restored: Ctrl-S saves, Esc asks", .success)
     }

@@ -76,6 +76,8 @@ public final class AppModel {
     public var pendingEdits: Int { delivery.waiting }
     public var conflicts: Int { delivery.conflicts }
     public var lastSync: Timestamp? { delivery.lastSync }
+    /// A fact about the terminal that stays in the title bar (see `keepOnScreen`).
+    public private(set) var lastingNote: String?
     /// Where focus returns when the form closes.
     var focusBeforeForm: Focus = .list
     var countGeneration = 0
@@ -110,7 +112,7 @@ public final class AppModel {
         var effects: [Effect] = []
         try refreshCounts(&effects)
         try loadDetailIfVisible()
-        drafts = try services.drafts.drafts()
+        drafts = try services.drafts.draftsLeftBehind()
         offerNextDraft()
     }
 
@@ -169,14 +171,23 @@ public final class AppModel {
             case .externalEdit(let field, let text, let problem):
                 try finishExternalEdit(field: field, text: text, problem: problem, &effects)
             case .tick:
+                try checkFormIsHeld()
                 if let shown = message, options.now().millisecondsSinceEpoch - shown.shownAt.millisecondsSinceEpoch > options.messageLifetime,
                    shown.tone != .error {
                     message = nil
                 }
             }
+            // Whatever moved the selection while the detail was off screen (a terminal too
+            // small to draw it, the list alone on a narrow one), the detail on show is the
+            // highlighted contact.
+            try loadDetailIfVisible()
+        } catch let lost as DraftNotHeld {
+            formWasLost(lost)
         } catch {
             show(error)
         }
+        // Leaving with a form open and nothing changed in it: nothing to offer back later.
+        if effects.contains(.quit), let form, !form.isDirty, let draft = form.draft { try? services.drafts.releaseDraft(draft) }
         locateIfUnknown(&effects)
         return effects
     }
@@ -233,6 +244,12 @@ public final class AppModel {
         show(text, tone)
     }
 
+    /// Keeps a short note in the title bar for the whole session, where messages would pass:
+    /// a locale that is not UTF-8 matters for as long as rolo runs.
+    public func keepOnScreen(_ note: String) {
+        lastingNote = note
+    }
+
     // MARK: - Shared steps
 
     func show(_ text: String, _ tone: StatusMessage.Tone = .info) {
@@ -270,7 +287,7 @@ public final class AppModel {
 
     /// Loads the detail of the selected contact when the detail pane is on screen.
     func loadDetailIfVisible() throws {
-        guard layout.isSideBySide || focus == .detail else { return }
+        guard !layout.isTooSmall, layout.isSideBySide || focus == .detail else { return }
         try loadDetail()
     }
 
@@ -322,7 +339,6 @@ public final class AppModel {
         guard !layout.isTooSmall else { return }
         try list.resize(pageSize: layout.listRows, scope: scope, reader: reader)
         detail?.layOut(width: layout.detailPane.width)
-        if detail == nil { try loadDetailIfVisible() }
         if let focus = form?.focus { form!.move(to: focus, visibleRows: formVisibleRows) }
     }
 }

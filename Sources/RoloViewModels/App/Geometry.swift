@@ -1,3 +1,5 @@
+import RoloCore
+
 /// A terminal size in cells.
 public struct Size: Hashable, Sendable {
     public var width: Int
@@ -54,18 +56,36 @@ public enum AddFieldGeometry {
     public static func keyWidth(mainWidth: Int) -> Int { max(1, boxWidth(mainWidth: mainWidth) - 4 - labelWidth) }
 }
 
-/// The help box, shared by the pane that draws it and the model that scrolls it: one row per
-/// key, a border above and below and the line that says how to scroll or close.
+/// The help box, shared by the pane that draws it and the model that scrolls it: a key
+/// column, each key's sentence wrapped at spaces to the width left beside it (nothing is cut
+/// off), a border above and below and the line that says how to scroll or close.
 public enum HelpGeometry {
-    public static func boxHeight(mainHeight: Int, entries: Int) -> Int { max(3, min(mainHeight, entries + 4)) }
+    public static func boxWidth(mainWidth: Int) -> Int { max(12, min(mainWidth - 2, 84)) }
 
-    /// Rows of keys that show at once.
-    public static func visibleRows(mainHeight: Int, entries: Int) -> Int {
-        max(1, boxHeight(mainHeight: mainHeight, entries: entries) - 3)
+    public static func keyWidth(_ entries: [(keys: String, help: String)]) -> Int {
+        min(16, entries.map { TerminalText.width($0.keys) }.max() ?? 8)
     }
 
-    /// The furthest the help scrolls: its last key on the last row, never past it.
-    public static func maxScroll(mainHeight: Int, entries: Int) -> Int {
-        max(0, entries - visibleRows(mainHeight: mainHeight, entries: entries))
+    /// The help's lines: a key with the first line of its sentence, then the rest of the
+    /// sentence on lines without a key.
+    public static func lines(_ entries: [(keys: String, help: String)], mainWidth: Int) -> [(keys: String, text: String)] {
+        let textWidth = max(8, boxWidth(mainWidth: mainWidth) - 4 - keyWidth(entries) - 2)
+        return entries.flatMap { entry in
+            DetailModel.wrap(entry.help, width: textWidth).enumerated().map { index, line in
+                (index == 0 ? entry.keys : "", line)
+            }
+        }
+    }
+
+    public static func boxHeight(mainHeight: Int, lines: Int) -> Int { max(3, min(mainHeight, lines + 4)) }
+
+    /// Lines that show at once.
+    public static func visibleRows(mainHeight: Int, lines: Int) -> Int {
+        max(1, boxHeight(mainHeight: mainHeight, lines: lines) - 3)
+    }
+
+    /// The furthest the help scrolls: its last line on the last row, never past it.
+    public static func maxScroll(mainHeight: Int, lines: Int) -> Int {
+        max(0, lines - visibleRows(mainHeight: mainHeight, lines: lines))
     }
 }

@@ -88,6 +88,9 @@ public struct EditForm: Sendable {
     public internal(set) var scroll = 0
     /// The line editor of the focused field while it is being typed in.
     public internal(set) var editor: LineEditor?
+    /// The draft this rolo holds for the form: every change is written there, and nowhere
+    /// else (another rolo's form of the same contact is never written into).
+    var draft: DraftID?
 
     public var isDirty: Bool { fields.contains(where: \.isChanged) || !pendingDefinitions.isEmpty }
     public var focused: FormField? { fields.indices.contains(focus) ? fields[focus] : nil }

@@ -32,7 +32,12 @@ enum FormDraft {
 
     /// Puts a draft's changes into a freshly opened form. Returns false when the payload is not
     /// a draft this version wrote.
-    static func restore(_ payload: String, into form: inout EditForm, visibleRows: Int, planner: any AccountDirectory) -> Bool {
+    ///
+    /// `resumeTyping`: go on typing where the draft stopped (a draft left behind by a rolo that
+    /// ended). A form taken over from a rolo still running opens with its values but not typing,
+    /// so that keys meant for the list do not land in a field someone else was typing in.
+    static func restore(_ payload: String, into form: inout EditForm, visibleRows: Int, planner: any AccountDirectory,
+                        resumeTyping: Bool = true) -> Bool {
         guard case .object(let object)? = try? JSONValue.parse(payload),
               case .number(let version)? = object["version"], Int(version) == FormDraft.version else { return false }
         if case .array(let added)? = object["added"] {
@@ -54,7 +59,7 @@ enum FormDraft {
             }
         }
         if case .number(let focus)? = object["focus"] { form.move(to: Int(focus), visibleRows: visibleRows) }
-        if case .bool(true)? = object["editing"], let field = form.focused, field.kind.isTyped, !field.isReadOnly {
+        if resumeTyping, case .bool(true)? = object["editing"], let field = form.focused, field.kind.isTyped, !field.isReadOnly {
             var editor = LineEditor(text: field.input)
             if case .number(let cursor)? = object["cursor"] {
                 for _ in 0..<max(0, field.input.count - Int(cursor)) { _ = editor.handle(.left) }

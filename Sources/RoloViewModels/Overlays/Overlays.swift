@@ -30,6 +30,8 @@ public struct Dialog: Sendable {
         case saveForm, saveFormAndQuit, discardForm, keepEditing
         case restoreDraft(Draft), discardDraft(Draft), later
         case quitDiscardingForm
+        /// A contact another running rolo is editing: show it without editing, or take its form over.
+        case viewReadOnly(ContactID), takeOver(ContactID)
     }
 
     public let title: String

@@ -8,7 +8,7 @@ struct Accounts: ParsableCommand {
         commandName: "accounts",
         abstract: "List the accounts: provider, contacts, what waits to be sent, failures, conflicts, last sync.",
         discussion: """
-            --tsv prints one account per line: name, provider, contacts, pending, failed, conflicts, last sync
+            --tsv prints one account per line: name, provider, contacts, pending, failed, conflicts, last sync \
             (RFC 3339 in UTC, empty when never). No secret is ever printed.
             """
     )

@@ -9,8 +9,8 @@ struct Add: ParsableCommand {
         commandName: "add",
         abstract: "Add a contact.",
         discussion: """
-            An email or a mobile phone is required; the account's provider may require more
-            (Notifuse and iVvy need an email, iVvy also a first and last name).
+            An email or a mobile phone is required; the account's provider may require more \
+            (Notifuse and iVvy need an email, iVvy also a first and last name). \
             Prints the new contact's id on stdout.
             """
     )
@@ -51,9 +51,10 @@ struct SetFields: ParsableCommand {
         commandName: "set",
         abstract: "Change fields of a contact.",
         discussion: """
-            Each change is key=value (city=Dallas, plan=gold, custom.title=Dr) or key:type=value for a new
-            custom key in a local account (score:number=42). An empty value or --clear clears the field.
-            Nothing is written unless every change is valid.
+            Each change is key=value (city=Dallas, plan=gold, custom.title=Dr) or key:type=value for a new \
+            custom key in a local account (score:number=42). An empty value or --clear clears the field; \
+            clearing a field the contact does not have is an error, and a field that holds a value keeps \
+            its type (clear it first to store another). Nothing is written unless every change is valid.
             """
     )
 

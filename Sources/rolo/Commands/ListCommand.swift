@@ -9,10 +9,11 @@ struct ListCommand: ParsableCommand {
         commandName: "list",
         abstract: "List contacts, optionally matching a query.",
         discussion: """
-            The query is the live filter's: words match as prefixes and all must match (rob dal);
-            field:term looks in one field (email:example.com, city:dallas, plan:gold); "exact phrase".
+            The query is the live filter's: words match as prefixes and all must match (rob dal); \
+            field:term looks in one field (email:example.com, city:dallas, plan:gold), and a field that \
+            does not exist is an error; "exact phrase".
 
-            --tsv prints one contact per line without a header: id, name, email, phone, company, account.
+            --tsv prints one contact per line without a header: id, name, email, phone, company, account. \
             Tabs, newlines and backslashes inside values are written as \\t, \\n and \\\\.
             """
     )
@@ -34,6 +35,7 @@ struct ListCommand: ParsableCommand {
         let parsed = try commandLineQuery(query)
         let context = try Context.open(global)
         let (scope, _) = try context.scope(account)
+        try context.checkFields(of: parsed, in: scope)
         let wanted = limit ?? (Output.standardOutputIsTerminal && !json && !tsv ? 50 : 0)
         let accountNames = Dictionary(uniqueKeysWithValues: try context.services.accounts.accounts().map { ($0.id, $0.name) })
 

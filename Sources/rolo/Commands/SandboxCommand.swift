@@ -13,12 +13,12 @@ struct Sandbox: ParsableCommand {
         commandName: "sandbox",
         abstract: "Serve local copies of the providers on 127.0.0.1, seeded with the demo accounts, to try sync.",
         discussion: """
-            Starts a Notifuse emulator on 127.0.0.1 holding the contacts of the cache's demo account as
-            they were last synced (the demo data is loaded first if the cache has none), writes a config
-            that points rolo at it — with the token in a 0600 file beside it — and serves until Ctrl-C or
+            Starts a Notifuse emulator on 127.0.0.1 holding the contacts of the cache's demo account as \
+            they were last synced (the demo data is loaded first if the cache has none), writes a config \
+            that points rolo at it — with the token in a 0600 file beside it — and serves until Ctrl-C or \
             SIGTERM. In another terminal: rolo --config FILE, then press s; or rolo sync --config FILE.
 
-            --colleague N changes a contact on the server every N seconds, as a colleague in the
+            --colleague N changes a contact on the server every N seconds, as a colleague in the \
             provider's web UI would, so a sync also brings changes back (and, now and then, a conflict).
             """
     )

@@ -27,14 +27,14 @@ struct SyncCommand: ParsableCommand {
         commandName: "sync",
         abstract: "Send waiting edits to the providers and bring their changes back.",
         discussion: """
-            Syncs every account of the config (or --account A): first the provider's changes are read
-            and merged field by field with the edits waiting here, then the edits are sent. A field
-            changed on both sides to different values is a conflict, kept for you to decide
-            (rolo conflicts, rolo resolve). Nothing is lost: an edit leaves the outbox only once the
+            Syncs every account of the config (or --account A): first the provider's changes are read \
+            and merged field by field with the edits waiting here, then the edits are sent. A field \
+            changed on both sides to different values is a conflict, kept for you to decide \
+            (rolo conflicts, rolo resolve). Nothing is lost: an edit leaves the outbox only once the \
             provider confirmed it, and a run stopped at any moment goes on where it was next time.
 
-            A run that would delete more than 50 contacts here, or more than 10 % of an account,
-            deletes none and asks for --allow-deletes. --dry-run says what a run would do and
+            A run that would delete more than 50 contacts here, or more than 10 % of an account, \
+            deletes none and asks for --allow-deletes. --dry-run says what a run would do and \
             changes nothing, here or at the provider.
 
             Accounts are configured in $XDG_CONFIG_HOME/rolo/config.toml (or --config), for example:
@@ -48,7 +48,7 @@ struct SyncCommand: ParsableCommand {
               [accounts.support.fields]
               plan = { slot = "custom_string_1", type = "text", label = "Plan" }
 
-            Exit status: 0 when everything went through, 1 when anything failed, conflicts, was held
+            Exit status: 0 when everything went through, 1 when anything failed, conflicts, was held \
             back or could not be reached.
             """
     )
@@ -171,9 +171,9 @@ struct OutboxCommand: ParsableCommand {
         commandName: "outbox",
         abstract: "What waits to be sent: one line per contact, with its state and the provider's last error.",
         discussion: """
-            States: pending (waits for the next sync), sending (a sync is sending it), failed (the
-            provider refused it or it kept failing; rolo retry ID puts it back), conflict (rolo conflicts).
-            --changes also lists the fields each would send. --tsv: id, name, account, kind, state,
+            States: pending (waits for the next sync), sending (a sync is sending it), failed (the \
+            provider refused it or it kept failing; rolo retry ID puts it back), conflict (rolo conflicts). \
+            --changes also lists the fields each would send. --tsv: id, name, account, kind, state, \
             attempts, next try, error.
             """
     )
@@ -298,8 +298,8 @@ struct Resolve: ParsableCommand {
         commandName: "resolve",
         abstract: "Settle a contact's conflict: keep mine, take theirs, or choose per field.",
         discussion: """
-            --mine keeps the values typed here (they are sent with the next sync); --theirs takes the
-            provider's. For a contact deleted on one side: --mine keeps your side (re-creates it at the
+            --mine keeps the values typed here (they are sent with the next sync); --theirs takes the \
+            provider's. For a contact deleted on one side: --mine keeps your side (re-creates it at the \
             provider, or sends the delete), --theirs lets it go (or brings back the provider's version).
             """
     )

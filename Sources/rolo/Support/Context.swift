@@ -51,6 +51,15 @@ struct Context {
         return (.account(account.id), account)
     }
 
+    /// Refuses a `field:term` whose field does not exist in the scope (exit 2, naming it): a
+    /// misspelt field would otherwise answer "no contacts" as if the search had been made.
+    func checkFields(of query: ContactQuery?, in scope: AccountScope) throws {
+        guard let query, let key = try services.reader.unknownField(in: query, scope: scope) else { return }
+        let term = query.text.split(separator: " ").first { $0.hasPrefix(key + ":") }.map(String.init) ?? key + ":…"
+        throw RoloError.invalid(field: "query", "\(key) is not a field: neither a standard field nor a custom field of these "
+            + "contacts (to search for the text itself, quote it: '\"\(term)\"')")
+    }
+
     /// The account named by `--account`, or the default account.
     func target(_ name: String?) throws -> Account {
         try name.map(services.accounts.account(named:)) ?? services.accounts.defaultAccount()

@@ -438,15 +438,20 @@ struct CursesBackendTests {
         let terminal = try PseudoTerminal()
         try session(terminal, environment: ["LANG": "C"], locale: "C") { backend in
             let warning = try #require(backend.startupWarning)
-            #expect(warning.contains("not UTF-8"))
-            #expect(warning.contains("LANG=C"))
-            #expect(warning.contains("C.UTF-8"))
+            #expect(warning == "Not UTF-8 (LANG=C): non-ASCII shows as ?. Run LANG=C.UTF-8 rolo")
+            #expect(warning.count + 2 <= 80, "the warning and its fix show whole at 80 columns")
+            #expect(backend.lastingNote == "LANG not UTF-8", "and a note stays on screen")
             let bytes = terminal.received { backend.draw(Self.screen(selected: 1)) }
             #expect(bytes.allSatisfy { $0 < 0x80 })
             #expect(bytes.contains("|"))            // the pane border, in ASCII
         }
+        let missing = try PseudoTerminal()
+        try session(missing, environment: ["LC_ALL": "xx_XX.UTF-8"], locale: "xx_XX.UTF-8") { backend in
+            #expect(backend.startupWarning == "LC_ALL=xx_XX.UTF-8 is not installed here: non-ASCII shows as ?. Run LANG=C.UTF-8 rolo")
+            #expect(backend.lastingNote == "LC_ALL not UTF-8")
+        }
         let utf8 = try PseudoTerminal()
-        try session(utf8) { backend in #expect(backend.startupWarning == nil) }
+        try session(utf8) { backend in #expect(backend.startupWarning == nil && backend.lastingNote == nil) }
     }
 }
 
