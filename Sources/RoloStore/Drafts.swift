@@ -35,8 +35,10 @@ extension LocalCache {
                 try LocalCache.hold(other.id, for: session, at: now, db: db)
                 return .claimed(id: other.id, left: other.text, from: other.holder)
             }
-            // A new contact: text a rolo left behind is picked up; otherwise a form of its own.
-            if let left = drafts.first(where: { $0.text != nil && ($0.holder.map { !isRunning($0.session) } ?? true) }) {
+            // A new contact: a form a rolo left behind is picked up, text first (and an empty
+            // one reused rather than left lying about); otherwise a form of its own.
+            let behind = drafts.filter { $0.holder.map { !isRunning($0.session) } ?? true }
+            if let left = behind.first(where: { $0.text != nil }) ?? behind.first {
                 try LocalCache.hold(left.id, for: session, at: now, db: db)
                 return .claimed(id: left.id, left: left.text, from: left.holder)
             }

@@ -198,7 +198,15 @@ struct FileTests {
         let reader = Thread { received.set(FileHandle(forReadingAtPath: fifo)!.readDataToEndOfFile()) }
         reader.start()
         #expect(try rolo("export", "city:dallas", "-o", fifo).status == 0)
-        while reader.isExecuting || !reader.isFinished { usleep(10_000) }
+        // Poll with a deadline: an export that never opened the FIFO leaves the reader waiting
+        // for a writer, and the test must fail, not hang.
+        let deadline = Date().addingTimeInterval(10)
+        while !reader.isFinished, Date() < deadline { usleep(10_000) }
+        if !reader.isFinished {
+            let writer = open(fifo, O_WRONLY | O_NONBLOCK)   // lets the waiting reader go
+            if writer >= 0 { close(writer) }
+            Issue.record("the export never reached the FIFO's reader")
+        }
         #expect(String(decoding: received.value, as: UTF8.self).hasPrefix("{"))
         var status = stat()
         #expect(stat(fifo, &status) == 0 && (status.st_mode & S_IFMT) == S_IFIFO, "still a FIFO")

@@ -5,8 +5,9 @@ import RoloStore
 import Testing
 
 /// Runs the built `rolo` binary (`$ROLO_BIN`, else `.build/debug/rolo`) in a private home:
-/// its own cache, config and log folders, so tests never touch the user's.
-struct Rolo {
+/// its own cache, config and log folders, so tests never touch the user's. The home is
+/// removed when the last test object using it (a `Tmux` holds one) lets it go.
+final class Rolo: Sendable {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     static let binary: String = {
@@ -21,6 +22,10 @@ struct Rolo {
     init() throws {
         home = FileManager.default.temporaryDirectory.appendingPathComponent("rolo-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: home)
     }
 
     var environment: [String: String] {

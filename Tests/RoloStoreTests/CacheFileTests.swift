@@ -25,6 +25,7 @@ struct CacheFileTests {
 
     @Test func aCacheFromBeforeTheKeptCountsGetsItsWaitingEditsCounted() throws {
         let path = temporaryPath("old.sqlite")
+        defer { removeFolder(of: path) }
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         do {
             // A cache as the first three migrations left it, with two edits waiting.
@@ -57,9 +58,9 @@ struct CacheFileTests {
     /// and are offered back as before.
     @Test func draftsFromBeforeHoldersAreKeptAndOffered() throws {
         let path = temporaryPath("old-drafts.sqlite")
+        defer { removeFolder(of: path) }
         let folder = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
         do {
             let old = try DatabaseQueue(path: path)
             try Schema.migrator.migrate(old, upTo: "2026-11-25 shown names and unreachable account tokens in the index")
@@ -87,6 +88,7 @@ struct CacheFileTests {
 
     @Test func aCacheIndexedTheOldWayIsIndexedAgainOnOpen() throws {
         let path = temporaryPath("old-index.sqlite")
+        defer { removeFolder(of: path) }
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         do {
             // Two contacts indexed as before: the account as the word `a1`, no shown name.
@@ -120,6 +122,7 @@ struct CacheFileTests {
 
     @Test func contactsSurviveClosingAndReopeningAndTheFileIsPrivate() throws {
         let path = temporaryPath("rolo.sqlite")
+        defer { removeFolder(of: path) }
         do {
             let cache = try LocalCache(path: path, catalog: .standard)
             let account = try cache.defaultAccount()
@@ -138,6 +141,7 @@ struct CacheFileTests {
         // cache keeps its WAL file when it closes, so the next start only reads: the schema
         // is not changed under the other connections, and starting stays quick.
         let path = temporaryPath("rolo.sqlite")
+        defer { removeFolder(of: path) }
         func openAndReadSchemaVersion() throws -> Int {
             let cache = try LocalCache(path: path, catalog: .standard)
             return try cache.read { db in try Int.fetchOne(db, sql: "PRAGMA schema_version") ?? -1 }
@@ -150,6 +154,7 @@ struct CacheFileTests {
 
     @Test func aSecondConnectionReadsWhileTheFirstWrites() throws {
         let path = temporaryPath("rolo.sqlite")
+        defer { removeFolder(of: path) }
         let writer = try LocalCache(path: path, catalog: .standard)
         let account = try writer.defaultAccount()
         try writer.insertContact(person("Ann", "Lee", account: account.id), author: tester)
@@ -163,6 +168,7 @@ struct CacheFileTests {
 
     @Test func aTextFileAtTheCachePathIsRefusedWithItsPath() throws {
         let path = temporaryPath("notes.sqlite")
+        defer { removeFolder(of: path) }
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try String(repeating: "these are not the droids\n", count: 200).write(toFile: path, atomically: true, encoding: .utf8)
         let error = #expect(throws: RoloError.self) { try LocalCache(path: path, catalog: .standard) }
@@ -174,6 +180,7 @@ struct CacheFileTests {
 
     @Test func anotherProgramsDatabaseIsRefused() throws {
         let path = temporaryPath("other.sqlite")
+        defer { removeFolder(of: path) }
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let other = try DatabaseQueue(path: path)
         try other.write { db in try db.execute(sql: "CREATE TABLE songs (title TEXT)") }
@@ -185,6 +192,7 @@ struct CacheFileTests {
 
     @Test func aCacheFromANewerRoloIsRefused() throws {
         let path = temporaryPath("rolo.sqlite")
+        defer { removeFolder(of: path) }
         _ = try LocalCache(path: path, catalog: .standard)
         let raw = try DatabaseQueue(path: path)
         try raw.write { db in try db.execute(sql: "INSERT INTO grdb_migrations VALUES ('2099-01-01 from the future')") }

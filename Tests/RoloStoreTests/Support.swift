@@ -49,3 +49,19 @@ func temporaryPath(_ name: String) -> String {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rolo-tests-\(UUID().uuidString)")
     return directory.appendingPathComponent(name).path
 }
+
+/// Removes the folder `temporaryPath` made for `path` (a test's `defer`).
+func removeFolder(of path: String) {
+    try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
+}
+
+/// A clock a test moves by hand.
+final class TestClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var instant: Timestamp
+    init(_ start: Timestamp) { instant = start }
+    var now: Timestamp { lock.withLock { instant } }
+    func advance(milliseconds: Int64) {
+        lock.withLock { instant = Timestamp(millisecondsSinceEpoch: instant.millisecondsSinceEpoch + milliseconds) }
+    }
+}

@@ -65,11 +65,18 @@ struct WindowTests {
     }
 
     @Test func recentlyChangedPutsTheLastEditFirst() throws {
-        let (cache, _) = try cache(with: 5)
+        // The cache's clock, moved by hand: the edit is a millisecond after the import
+        // whatever the machine's speed, instead of sleeping and hoping.
+        let clock = TestClock(Timestamp(parsing: "2026-11-25T10:00:00Z")!)
+        let cache = try LocalCache(catalog: .standard, clock: { clock.now })
+        let account = try cache.defaultAccount()
+        try cache.insertContacts(Self.names(5).shuffled().map {
+            Contact(accountID: account.id, fields: [.fullName: $0, .email: "\($0)@example.com"], createdAt: clock.now, updatedAt: clock.now)
+        }, author: tester)
         let target = try cache.window(in: .all, limit: 5).rows[2]
         var edit = ContactEdit()
         edit.set(.city, "Oslo")
-        Thread_sleepBriefly()
+        clock.advance(milliseconds: 1)
         try cache.updateContact(target.id, edit: edit, author: tester)
         let recent = try cache.window(in: .all, order: .recentlyChanged, limit: 5)
         #expect(recent.rows.first?.id == target.id)
@@ -158,6 +165,5 @@ struct SeededGenerator: RandomNumberGenerator {
 }
 
 /// Timestamps have millisecond precision; make sure the next write gets a later one.
-func Thread_sleepBriefly() { usleep(2000) }
 
 import Foundation

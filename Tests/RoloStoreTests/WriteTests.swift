@@ -236,6 +236,22 @@ struct WriteTests {
         #expect(leftBehind.payload == "rob")
         #expect(try cache.discardDraft(leftBehind))
         #expect(try cache.drafts().map(\.payload).sorted() == ["ana's new", "bo's new"])
+
+        // An empty new-contact form of a rolo that ended is reused, not left lying about.
+        running.insert(12)
+        guard case .claimed(let empty, nil, nil) = try cache.claimDraft(.newContact(accountID: account.id), for: session(pid: 12),
+                                                                       isRunning: isRunning) else {
+            Issue.record("no form for a new contact")
+            return
+        }
+        running.remove(12)
+        let rows = try cache.tableCount("draft")
+        guard case .claimed(empty, nil, _?) = try cache.claimDraft(.newContact(accountID: account.id), for: session(pid: 13),
+                                                                  isRunning: isRunning) else {
+            Issue.record("the empty form left behind was not reused")
+            return
+        }
+        #expect(try cache.tableCount("draft") == rows)
     }
 
     @Test func referencesResolveByShortIDAndUID() throws {

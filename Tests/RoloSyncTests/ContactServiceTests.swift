@@ -531,7 +531,7 @@ struct DraftTests {
             return
         }
         #expect(left.payload == "left behind" && from.session.user == "ana")
-        #expect(!bo.drafts.isRunning(from))
+        #expect(!bo.drafts.holderIsRunning(from))
     }
 
     @Test func newContactsHaveAFormPerRoloAndAccount() throws {

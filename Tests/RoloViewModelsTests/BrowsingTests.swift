@@ -358,6 +358,7 @@ struct BrowsingTests {
     @Test func exportWritesTheContactsInView() throws {
         let model = try makeModel()
         let path = NSTemporaryDirectory() + "rolo-export-\(UInt32.random(in: 0...UInt32.max)).csv"
+        defer { try? FileManager.default.removeItem(atPath: path) }
         model.command("filter rob")
         model.command("export \(path)")
         #expect(model.message?.text == "Exported 1 contact to \(path)")

@@ -136,6 +136,22 @@ struct TwoRolosTests {
         #expect(try city(boService) == "Dallas Fort Worth")
     }
 
+    /// A contact deleted in another rolo while its form is open here: the form says so and
+    /// closes at the next key, writing nothing.
+    @Test func aFormWhoseContactIsDeletedElsewhereCloses() throws {
+        let (ana, anaService) = try rolo(1, "ana")
+        let (bo, _) = try rolo(2, "bo")
+        typeCity(ana, " Fort Worth")
+        bo.press(.character("d"), .character("y"))
+        #expect(bo.message?.text.hasPrefix("Deleted Rob Howard") == true)
+        ana.type("!")
+        #expect(ana.form == nil)
+        guard case .dialog(let told)? = ana.overlay else { Issue.record("ana was not told"); return }
+        #expect(told.title == "Edit closed")
+        #expect(told.message.hasPrefix("The edit of Rob Howard was saved, thrown away or deleted elsewhere"))
+        #expect(try anaService.drafts.drafts().isEmpty)
+    }
+
     @Test func twoRolosEditingDifferentContactsLoseNothing() throws {
         let (ana, anaService) = try rolo(1, "ana")
         let bo = try makeModel(self.service(2, "bo"))

@@ -61,5 +61,5 @@ public final class DraftService: DraftKeeping {
     public func draftsLeftBehind() throws -> [Draft] { try cache.draftsLeftBehind(isRunning: running) }
 
     /// Whether a draft's holder still runs (for the words of a question).
-    public func isRunning(_ holder: DraftHolder) -> Bool { running(holder.session) }
+    public func holderIsRunning(_ holder: DraftHolder) -> Bool { running(holder.session) }
 }

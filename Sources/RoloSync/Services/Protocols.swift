@@ -53,7 +53,7 @@ public protocol DraftKeeping: AnyObject, Sendable {
     func draftHolder(_ draft: DraftID) throws -> DraftHolder?
     func drafts() throws -> [Draft]
     func draftsLeftBehind() throws -> [Draft]
-    func isRunning(_ holder: DraftHolder) -> Bool
+    func holderIsRunning(_ holder: DraftHolder) -> Bool
 }
 
 /// Writing contacts to files (the `:export` command; the format comes from the file's name).

@@ -27,7 +27,7 @@ extension AppModel {
                 enterAction: .viewReadOnly(id), escapeAction: .viewReadOnly(id)))
         case .claimed(let draftID, let left, let from):
             form.draft = draftID
-            let wasRunning = from.map(services.drafts.isRunning) ?? false
+            let wasRunning = from.map(services.drafts.holderIsRunning) ?? false
             let restored = left.map { FormDraft.restore($0.payload, into: &form, visibleRows: formVisibleRows, planner: services.accounts, resumeTyping: !wasRunning) } ?? false
             if let from, wasRunning {
                 show("You took this edit over from \(from.session.user)" + (restored ? "; their unsaved changes are in the form" : ""), .warning)
@@ -73,7 +73,7 @@ extension AppModel {
             message = "The edit of \(name) was saved, thrown away or deleted elsewhere while it was open here; "
                 + "nothing was saved here."
         }
-        overlay = .dialog(Dialog(title: "Edit taken over", message: message,
+        overlay = .dialog(Dialog(title: lost.holder == nil ? "Edit closed" : "Edit taken over", message: message,
                                  choices: [.init(key: "o", label: "ok", action: .later)], enterAction: .later, escapeAction: .later))
     }
 
