@@ -72,6 +72,41 @@ struct NotifuseClientTests {
         #expect(try body(request) == expected)
     }
 
+    @Test func theServersUpsertReplyIsACreateAndTheContactIsReadBackByEmail() async throws {
+        let stored = try fixtureJSON("notifuse/upsert-response-docs.json")["contact"]!
+        let transport = RecordingTransport([try fixtureReply("notifuse/upsert-response-server.json"),
+                                            reply(json: .object(["contact": stored]))])
+        let outcomes = await client(transport).push([.create(NotifuseClientTests.documentedContact, idempotencyKey: "k1")])
+
+        guard case .created(let remoteID, let record)? = outcomes.first else {
+            Issue.record("not created: \(outcomes)")
+            return
+        }
+        #expect(remoteID == "user@example.com")
+        #expect(transport.requests.count == 2)
+        #expect(transport.requests.last?.url.absoluteString
+            == "https://notifuse.example.com/api/contacts.getByEmail?workspace_id=ws_1234567890&email=user%40example.com")
+        #expect(record?.contact.custom["tier"] == .text("Premium tier"))
+        #expect(record?.modifiedAt == "2023-04-22T15:45:00Z")
+    }
+
+
+    @Test func theDocsPagesUpsertReplyCarriesTheContact() async throws {
+        let transport = RecordingTransport([try fixtureReply("notifuse/upsert-response-docs.json")])
+        let outcomes = await client(transport).push([.create(NotifuseClientTests.documentedContact, idempotencyKey: "k1")])
+
+        guard case .created(let remoteID, let record)? = outcomes.first else {
+            Issue.record("not created: \(outcomes)")
+            return
+        }
+        #expect(remoteID == "user@example.com")
+        #expect(transport.requests.count == 1)
+        let contact = try #require(record?.contact)
+        #expect(contact.fields == NotifuseClientTests.documentedContact.fields)
+        #expect(contact.custom == NotifuseClientTests.documentedContact.custom)
+    }
+
+
     @Test func anUpsertReplyWithAnErrorIsARefusal() async throws {
         let transport = RecordingTransport([reply(#"{"action":"error","error":"invalid email format"}"#)])
         let outcomes = await client(transport).push([.create(NotifuseClientTests.contact("a@example.com"), idempotencyKey: "k")])

@@ -157,8 +157,8 @@ public final class NotifuseClient: ContactProvider {
             switch change {
             case .create(let contact, _):
                 guard let email = contact.email else { return .failed(.invalid(field: "email", "Notifuse needs an email")) }
-                try await upsert(mapping.fullInput(contact, externalID: contact.uid))
-                return .created(remoteID: NotifuseMapping.key(email), record: nil)
+                let reply = try await upsert(mapping.fullInput(contact, externalID: contact.uid))
+                return .created(remoteID: NotifuseMapping.key(email), record: await createdRecord(reply, email: NotifuseMapping.key(email)))
             case .update(let remoteID, let contact, let changed):
                 let newEmail = contact.email.map(NotifuseMapping.key)
                 if changed.contains(.standard(.email)), let newEmail, newEmail != remoteID {
@@ -182,13 +182,25 @@ public final class NotifuseClient: ContactProvider {
 
     /// `contacts.upsert`. Both documented replies are read: the server's `{email, action}` and
     /// the docs page's `{action, contact, error}`; an `error` action is a refusal.
-    private func upsert(_ input: [String: JSONValue]) async throws(ProviderError) {
+    @discardableResult
+    private func upsert(_ input: [String: JSONValue]) async throws(ProviderError) -> JSONValue {
         let response = try await post("contacts.upsert", ["contact": .object(input)])
         guard response.status == 200 || response.status == 201 else { throw NotifuseClient.failure(response) }
         let json = try ProviderCalls.json(response, provider: "Notifuse")
         if json["action"]?.stringValue == "error" || (json["error"]?.stringValue).map({ !$0.isEmpty }) == true {
             throw .invalid(field: nil, "Notifuse: " + (json["error"]?.stringValue ?? "refused the contact"))
         }
+        return json
+    }
+
+    /// The contact a create stored (§3b): the one the docs page's reply carries, else read
+    /// again by email, since the server's reply has none. The create is confirmed either way:
+    /// when that read fails, there is no record rather than a failure.
+    private func createdRecord(_ reply: JSONValue, email: String) async -> RemoteRecord? {
+        if let contact = reply["contact"], case .object = contact, let record = try? mapping.record(from: contact) {
+            return record
+        }
+        return (try? await fetch(remoteID: email)) ?? nil
     }
 
     /// `contacts.delete`; a contact that is already gone counts as deleted.
