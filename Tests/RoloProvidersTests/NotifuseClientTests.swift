@@ -113,6 +113,23 @@ struct NotifuseClientTests {
         #expect(outcomes.first.flatMap(failure) == .invalid(field: nil, "Notifuse: invalid email format"))
     }
 
+    @Test func readingAContactKeepsWhatRoloDoesNotModelAndNeverSendsIt() async throws {
+        let transport = RecordingTransport([try fixtureReply("notifuse/upsert-response-docs.json")])
+        let client = NotifuseClient(baseURL: NotifuseClientTests.base, workspaceID: "ws_1234567890", token: NotifuseClientTests.token,
+                                    definitions: [], transport: transport)
+        let outcomes = await client.push([.create(NotifuseClientTests.contact("user@example.com"), idempotencyKey: "k")])
+        guard case .created(_, let record?)? = outcomes.first, case .object(let kept)? = record.contact.extensions["notifuse"] else {
+            Issue.record("no record with a notifuse extension: \(outcomes)")
+            return
+        }
+        // Unnamed slots stay as Notifuse has them; so do the fields a pre-v18 server still sends.
+        #expect(kept["custom_string_1"] == .string("Premium tier"))
+        #expect(kept["lifetime_value"] == .number(1250.5))
+        #expect(kept["orders_count"] == .number(5))
+        #expect(kept["updated_at"] == nil)
+    }
+
+
     // MARK: - Clears, batches, email changes
 
     @Test func clearsTravelAsNullInASingleUpsertEvenAmongBatchedUpdates() async throws {
@@ -189,6 +206,27 @@ struct NotifuseClientTests {
         #expect(try body(transport.requests[0])["contact"]?["first_name"] == .string("Nia"))
         #expect(try body(transport.requests[1]) == .object(["workspace_id": .string("ws_1234567890"), "email": .string("old@example.com")]))
     }
+
+    @Test func anEmailChangeCarriesOverWhatRoloKeptButDoesNotModel() async throws {
+        var renamed = NotifuseClientTests.contact("new@example.com", first: "Nia")
+        renamed.extensions = ["notifuse": .object([
+            "external_id": .string("crm-889"), "custom_string_5": .string("from the web UI"),
+            "custom_json_3": .object(["a": .number(1)]), "created_at": .string("2023-01-15T10:30:00Z"),
+            "lifetime_value": .number(10),
+        ])]
+        let transport = RecordingTransport([reply(#"{"email":"new@example.com","action":"create"}"#), reply(#"{"success":true}"#)])
+        let client = NotifuseClient(baseURL: NotifuseClientTests.base, workspaceID: "ws_1234567890", token: NotifuseClientTests.token,
+                                    definitions: [], transport: transport)
+        _ = await client.push([.update(remoteID: "old@example.com", contact: renamed, changed: [.standard(.email)])])
+
+        let sent = try #require(try body(transport.requests[0])["contact"])
+        #expect(sent["external_id"] == .string("crm-889"))
+        #expect(sent["custom_string_5"] == .string("from the web UI"))
+        #expect(sent["custom_json_3"] == .object(["a": .number(1)]))
+        #expect(sent["created_at"] == nil)
+        #expect(sent["lifetime_value"] == nil)
+    }
+
 
     @Test func aDeleteOfAContactAlreadyGoneIsDone() async throws {
         let transport = RecordingTransport([reply(#"{"error":"Contact not found"}"#, status: 404)])

@@ -165,7 +165,7 @@ public final class NotifuseClient: ContactProvider {
                     // Email is the key: create the contact under its new email, then delete
                     // the old one. A retry after a crash between the two finds the new one
                     // (an upsert) and deletes the old one again (a 404 is fine).
-                    try await upsert(mapping.fullInput(contact, externalID: nil))
+                    try await upsert(mapping.fullInput(contact, externalID: contact.uid))
                     try await delete(email: remoteID)
                     return .updated(remoteID: newEmail, record: nil)
                 }
