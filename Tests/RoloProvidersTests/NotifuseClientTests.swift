@@ -90,7 +90,6 @@ struct NotifuseClientTests {
         #expect(record?.modifiedAt == "2023-04-22T15:45:00Z")
     }
 
-
     @Test func theDocsPagesUpsertReplyCarriesTheContact() async throws {
         let transport = RecordingTransport([try fixtureReply("notifuse/upsert-response-docs.json")])
         let outcomes = await client(transport).push([.create(NotifuseClientTests.documentedContact, idempotencyKey: "k1")])
@@ -105,7 +104,6 @@ struct NotifuseClientTests {
         #expect(contact.fields == NotifuseClientTests.documentedContact.fields)
         #expect(contact.custom == NotifuseClientTests.documentedContact.custom)
     }
-
 
     @Test func anUpsertReplyWithAnErrorIsARefusal() async throws {
         let transport = RecordingTransport([reply(#"{"action":"error","error":"invalid email format"}"#)])
@@ -128,7 +126,6 @@ struct NotifuseClientTests {
         #expect(kept["orders_count"] == .number(5))
         #expect(kept["updated_at"] == nil)
     }
-
 
     // MARK: - Clears, batches, email changes
 
@@ -227,7 +224,6 @@ struct NotifuseClientTests {
         #expect(sent["lifetime_value"] == nil)
     }
 
-
     @Test func aDeleteOfAContactAlreadyGoneIsDone() async throws {
         let transport = RecordingTransport([reply(#"{"error":"Contact not found"}"#, status: 404)])
         #expect(await client(transport).push([.delete(remoteID: "gone@example.com")]) == [.deleted])
@@ -263,6 +259,31 @@ struct NotifuseClientTests {
         #expect(await thrown { try await client.listPage(nil, modifiedSince: nil) } == .transient("Notifuse: Failed to get contacts"))
     }
 
+    @Test func failuresAreTypedAndNeverCarryTheToken() async throws {
+        let transport = RecordingTransport([
+            reply(#"{"error":"Invalid token: nf-test-token-5e1b7c0a9d is expired"}"#, status: 401),
+            reply(#"{"error":"slow down"}"#, status: 429, headers: ["Retry-After": "7"]),
+            reply(#"{"error":"Insufficient permissions: write access to contacts required"}"#, status: 400),
+            reply(#"{"error":"Authentication unavailable"}"#, status: 503),
+        ])
+        let client = client(transport)
+        var errors: [ProviderError] = []
+        for _ in 0..<4 {
+            if let error = await thrown({ try await client.fetch(remoteID: "a@example.com") }) { errors.append(error) }
+        }
+        #expect(errors.count == 4)
+        if errors.count == 4 {
+            if case .auth = errors[0] {} else { Issue.record("401 is \(errors[0])") }
+            #expect(errors[1] == .rateLimited(retryAfter: 7, "Notifuse: slow down"))
+            if case .auth = errors[2] {} else { Issue.record("insufficient permissions is \(errors[2])") }
+            #expect(errors[3].isRetryable)
+        }
+        transport.then(reply(#"{"error":"Insufficient permissions: nf-test-token-5e1b7c0a9d lacks contacts write"}"#, status: 400))
+        let pushed = await client.push([.create(NotifuseClientTests.contact("a@example.com"), idempotencyKey: "k")])
+        errors += pushed.compactMap(failure)
+        #expect(errors.count == 5)
+        for error in errors { #expect(!error.message.contains(NotifuseClientTests.token), "\(error.message)") }
+    }
 }
 
 extension PushOutcome {

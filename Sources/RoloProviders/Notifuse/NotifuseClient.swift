@@ -80,6 +80,10 @@ public final class NotifuseClient: ContactProvider {
     public func refreshFieldDefinitions() async throws(ProviderError) -> [FieldDefinition]? { nil }
 
     public func listPage(_ page: String?, modifiedSince: String?) async throws(ProviderError) -> RemotePage {
+        do throws(ProviderError) { return try await scan(page) } catch { throw error.redacting(token) }
+    }
+
+    private func scan(_ page: String?) async throws(ProviderError) -> RemotePage {
         var query = [("limit", "100")]
         if let page { query.append(("cursor", page)) }
         let response = try await get("contacts.list", query)
@@ -96,6 +100,10 @@ public final class NotifuseClient: ContactProvider {
     }
 
     public func fetch(remoteID: String) async throws(ProviderError) -> RemoteRecord? {
+        do throws(ProviderError) { return try await getByEmail(remoteID) } catch { throw error.redacting(token) }
+    }
+
+    private func getByEmail(_ remoteID: String) async throws(ProviderError) -> RemoteRecord? {
         let response = try await get("contacts.getByEmail", [("email", remoteID)])
         if response.status == 404 { return nil }
         guard response.status == 200 else { throw NotifuseClient.failure(response) }
@@ -111,6 +119,10 @@ public final class NotifuseClient: ContactProvider {
     }
 
     public func push(_ changes: [OutgoingChange]) async -> [PushOutcome] {
+        await send(changes).map { $0.redacting(token) }
+    }
+
+    private func send(_ changes: [OutgoingChange]) async -> [PushOutcome] {
         var outcomes = [PushOutcome?](repeating: nil, count: changes.count)
         // Runs of creates, and of updates without clears, go in one import when there are
         // enough of them; everything else is sent on its own.
