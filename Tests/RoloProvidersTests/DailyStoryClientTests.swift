@@ -264,6 +264,16 @@ struct DailyStoryClientTests {
         #expect(record.contact.extensions["dailystory"]?["extendedProperties"] == .object(["seats": .string("about forty")]))
     }
 
+    /// §3b: keys of lowercase letters, digits and _ are what DailyStory recommends; rolo's
+    /// validator warns about others, and the adapter sends whatever key the user kept.
+    @Test func customKeysAreSentAsTheyAre() async throws {
+        let contact = Contact(accountID: 1, fields: [.email: "k@example.com"], custom: ["Plan-Tier": .text("gold"), "plan_tier": .text("x")])
+        let transport = RecordingTransport([try fixtureReply("dailystory/contact-response.json")])
+        _ = await client(transport).push([.create(contact, idempotencyKey: "k")])
+        #expect(try body(try #require(transport.requests.first))["extendedProperties"]
+            == .object(["Plan-Tier": .string("gold"), "plan_tier": .string("x")]))
+    }
+
     @Test func aClearSendsAnEmptyStringButNeverClearsConsent() async throws {
         var contact = DailyStoryClientTests.rob
         contact[.city] = nil
