@@ -103,6 +103,9 @@ let package = Package(
         .testTarget(name: "RoloCoreTests", dependencies: ["RoloCore", "RoloProviders"]),
         .testTarget(name: "RoloStoreTests", dependencies: ["RoloStore", "RoloCore", "RoloProviders"]),
         .testTarget(name: "RoloInterchangeTests", dependencies: ["RoloInterchange", "RoloCore", "RoloProviders"], resources: [.copy("Fixtures")]),
+        // The provider adapters against a recording fake transport: the documented example
+        // requests and replies (Fixtures, copied from the providers' pages), errors, signing.
+        .testTarget(name: "RoloProvidersTests", dependencies: ["RoloProviders", "RoloCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RoloSyncTests", dependencies: ["RoloSync", "RoloStore", "RoloCore", "RoloInterchange", "RoloProviders"]),
         // A deterministic cache for the view-model and screen tests (not shipped).
         .target(

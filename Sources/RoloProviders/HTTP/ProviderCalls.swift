@@ -60,3 +60,31 @@ enum ProviderCalls {
         return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
     }
 }
+
+extension ProviderError {
+    /// The same failure with every occurrence of `secret` in its text replaced: a server may
+    /// echo what it was sent ("Invalid token: …"), and no secret may reach a message.
+    func redacting(_ secret: String) -> ProviderError {
+        guard !secret.isEmpty, message.contains(secret) else { return self }
+        let clean = { (text: String) in text.replacingOccurrences(of: secret, with: "[redacted]") }
+        switch self {
+        case .auth(let text): return .auth(clean(text))
+        case .invalid(let field, let text): return .invalid(field: field, clean(text))
+        case .notFound(let text): return .notFound(clean(text))
+        case .rateLimited(let after, let text): return .rateLimited(retryAfter: after, clean(text))
+        case .transient(let text): return .transient(clean(text))
+        case .offline(let text): return .offline(clean(text))
+        case .clockSkew(let minutes, let text): return .clockSkew(minutes: minutes, clean(text))
+        case .unsupported(let text): return .unsupported(clean(text))
+        case .configuration(let text): return .configuration(clean(text))
+        }
+    }
+}
+
+extension PushOutcome {
+    /// The outcome with any secret taken out of its failure's text.
+    func redacting(_ secret: String) -> PushOutcome {
+        if case .failed(let error) = self { return .failed(error.redacting(secret)) }
+        return self
+    }
+}

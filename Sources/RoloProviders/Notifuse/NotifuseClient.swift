@@ -80,6 +80,10 @@ public final class NotifuseClient: ContactProvider {
     public func refreshFieldDefinitions() async throws(ProviderError) -> [FieldDefinition]? { nil }
 
     public func listPage(_ page: String?, modifiedSince: String?) async throws(ProviderError) -> RemotePage {
+        do throws(ProviderError) { return try await scan(page) } catch { throw error.redacting(token) }
+    }
+
+    private func scan(_ page: String?) async throws(ProviderError) -> RemotePage {
         var query = [("limit", "100")]
         if let page { query.append(("cursor", page)) }
         let response = try await get("contacts.list", query)
@@ -100,6 +104,10 @@ public final class NotifuseClient: ContactProvider {
     }
 
     public func fetch(remoteID: String) async throws(ProviderError) -> RemoteRecord? {
+        do throws(ProviderError) { return try await getByEmail(remoteID) } catch { throw error.redacting(token) }
+    }
+
+    private func getByEmail(_ remoteID: String) async throws(ProviderError) -> RemoteRecord? {
         let response = try await get("contacts.getByEmail", [("email", remoteID)])
         if response.status == 404 { return nil }
         guard response.status == 200 else { throw NotifuseClient.failure(response) }
@@ -115,6 +123,10 @@ public final class NotifuseClient: ContactProvider {
     }
 
     public func push(_ changes: [OutgoingChange]) async -> [PushOutcome] {
+        await send(changes).map { $0.redacting(token) }
+    }
+
+    private func send(_ changes: [OutgoingChange]) async -> [PushOutcome] {
         var outcomes = [PushOutcome?](repeating: nil, count: changes.count)
         // Runs of creates, and of updates without clears, go in one import when there are
         // enough of them; everything else is sent on its own.
@@ -161,15 +173,15 @@ public final class NotifuseClient: ContactProvider {
             switch change {
             case .create(let contact, _):
                 guard let email = contact.email else { return .failed(.invalid(field: "email", "Notifuse needs an email")) }
-                try await upsert(mapping.fullInput(contact, externalID: contact.uid))
-                return .created(remoteID: NotifuseMapping.key(email), record: nil)
+                let reply = try await upsert(mapping.fullInput(contact, externalID: contact.uid))
+                return .created(remoteID: NotifuseMapping.key(email), record: await createdRecord(reply, email: NotifuseMapping.key(email)))
             case .update(let remoteID, let contact, let changed):
                 let newEmail = contact.email.map(NotifuseMapping.key)
                 if changed.contains(.standard(.email)), let newEmail, newEmail != remoteID {
                     // Email is the key: create the contact under its new email, then delete
                     // the old one. A retry after a crash between the two finds the new one
                     // (an upsert) and deletes the old one again (a 404 is fine).
-                    try await upsert(mapping.fullInput(contact, externalID: nil))
+                    try await upsert(mapping.fullInput(contact, externalID: contact.uid))
                     try await delete(email: remoteID)
                     return .updated(remoteID: newEmail, record: nil)
                 }
@@ -186,13 +198,25 @@ public final class NotifuseClient: ContactProvider {
 
     /// `contacts.upsert`. Both documented replies are read: the server's `{email, action}` and
     /// the docs page's `{action, contact, error}`; an `error` action is a refusal.
-    private func upsert(_ input: [String: JSONValue]) async throws(ProviderError) {
+    @discardableResult
+    private func upsert(_ input: [String: JSONValue]) async throws(ProviderError) -> JSONValue {
         let response = try await post("contacts.upsert", ["contact": .object(input)])
         guard response.status == 200 || response.status == 201 else { throw NotifuseClient.failure(response) }
         let json = try ProviderCalls.json(response, provider: "Notifuse")
         if json["action"]?.stringValue == "error" || (json["error"]?.stringValue).map({ !$0.isEmpty }) == true {
             throw .invalid(field: nil, "Notifuse: " + (json["error"]?.stringValue ?? "refused the contact"))
         }
+        return json
+    }
+
+    /// The contact a create stored (§3b): the one the docs page's reply carries, else read
+    /// again by email, since the server's reply has none. The create is confirmed either way:
+    /// when that read fails, there is no record rather than a failure.
+    private func createdRecord(_ reply: JSONValue, email: String) async -> RemoteRecord? {
+        if let contact = reply["contact"], case .object = contact, let record = try? mapping.record(from: contact) {
+            return record
+        }
+        return (try? await fetch(remoteID: email)) ?? nil
     }
 
     /// `contacts.delete`; a contact that is already gone counts as deleted.

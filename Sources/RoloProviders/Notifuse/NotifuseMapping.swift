@@ -12,10 +12,16 @@ struct NotifuseMapping: Sendable {
 
     /// Members a contact carries that rolo neither models nor keeps: list memberships and
     /// segments (only some replies have them, so keeping them would make every listing look
-    /// like a change), the change time (kept as the record's stamp), and fields Notifuse
-    /// removed or never reads (§3b).
-    static let dropped: Set<String> = ["contact_lists", "contact_segments", "updated_at", "db_created_at", "db_updated_at",
-                                       "lifetime_value", "orders_count", "last_order_at"]
+    /// like a change) and the change time (kept as the record's stamp). Everything else
+    /// rolo does not model is kept in the `notifuse` extension — `lifetime_value`,
+    /// `orders_count` and `last_order_at` too, which servers before v18 still send (§3b:
+    /// read them when present, never send them).
+    static let dropped: Set<String> = ["contact_lists", "contact_segments", "updated_at", "db_created_at", "db_updated_at"]
+
+    /// Kept members a contact created anew takes with it (an email change, a re-created
+    /// contact): the slots no field is named for, and the external id. Never the read-only
+    /// or removed ones.
+    static let carriedOver: Set<String> = Set(NotifuseProfile.slots.map(\.id)).union(["external_id"])
 
     /// The account's custom fields, by slot.
     let fieldsBySlot: [String: FieldDefinition]
@@ -98,13 +104,20 @@ struct NotifuseMapping: Sendable {
         }
     }
 
-    /// Every field Notifuse stores that `contact` has a value in, for a create.
+    /// Every field Notifuse stores that `contact` has a value in, for a create — with what
+    /// rolo kept of the contact when Notifuse had it before under this or another email, so
+    /// an email change loses nothing. `externalID` is sent when no external id was kept.
     func fullInput(_ contact: Contact, externalID: String?) -> [String: JSONValue] {
         var input: [String: JSONValue] = [:]
+        if case .object(let kept)? = contact.extensions["notifuse"] {
+            for (name, value) in kept where NotifuseMapping.carriedOver.contains(name) && fieldsBySlot[name] == nil && value != .null {
+                input[name] = value
+            }
+        }
         for key in contact.keysWithValues {
             if let (name, value) = member(key, of: contact), value != .null { input[name] = value }
         }
-        if let externalID { input["external_id"] = .string(externalID) }
+        if input["external_id"] == nil, let externalID { input["external_id"] = .string(externalID) }
         return input
     }
 
