@@ -14,6 +14,9 @@ public protocol ProviderHarness: Sendable {
     func provider(timeout: Double) -> any ContactProvider
     /// Fields every contact this provider accepts must have, added to the test's.
     func required(_ fields: [StandardField: String]) -> [StandardField: String]
+    /// Two fields the provider stores that the tests change: one here, one there.
+    var fieldA: StandardField { get }
+    var fieldB: StandardField { get }
     /// Creates a contact on the provider's side; returns its remote id.
     func serverCreate(_ fields: [StandardField: String]) throws -> String
     func serverEdit(_ remoteID: String, _ fields: [StandardField: String]) throws

@@ -23,6 +23,8 @@ public final class NotifuseHarness: ProviderHarness {
     }
 
     public func required(_ fields: [StandardField: String]) -> [StandardField: String] { fields }
+    public let fieldA = StandardField.jobTitle
+    public let fieldB = StandardField.country
 
     static let names: [StandardField: String] = [.firstName: "first_name", .lastName: "last_name", .jobTitle: "job_title",
                                                  .country: "country", .email: "email", .phone: "phone"]

@@ -59,8 +59,14 @@ struct ProviderConnector: ProviderConnecting {
             return NotifuseClient(baseURL: entry.baseURL, workspaceID: try setting("workspace_id"), token: try secret("token"),
                                   definitions: definitions, transport: transport,
                                   batchUpdates: entry.settings["batch_updates"] != "false")
+        case .dailystory:
+            return DailyStoryClient(baseURL: entry.baseURL, token: try secret("token"), definitions: definitions, transport: transport)
+        case .ivvy:
+            // The definitions rolo holds were read from iVvy; an account never synced reads them first.
+            return IvvyClient(baseURL: entry.baseURL, key: try secret("key"), secret: try secret("secret"), transport: transport,
+                              definitions: definitions.isEmpty ? nil : definitions)
         default:
-            throw .configuration("syncing with \(account.profile.displayName) is not built into this rolo yet")
+            throw .configuration("\(account.profile.displayName) is not a provider this rolo syncs with")
         }
     }
 }

@@ -1,0 +1,71 @@
+import Foundation
+import RoloCore
+import RoloEmulators
+import RoloProviders
+
+/// DailyStory: contacts by dsId; no listing; deletes move a contact to the trash.
+public final class DailyStoryHarness: ProviderHarness {
+    public let emulator: DailyStoryEmulator
+    public let profile = DailyStoryProfile.profile
+    public let definitions: [FieldDefinition] = []
+    public let fieldA = StandardField.jobTitle
+    public let fieldB = StandardField.country
+
+    public static func start() async throws -> DailyStoryHarness {
+        let harness = DailyStoryHarness(emulator: DailyStoryEmulator())
+        try await harness.emulator.start()
+        return harness
+    }
+
+    private init(emulator: DailyStoryEmulator) { self.emulator = emulator }
+
+    public func provider(timeout: Double) -> any ContactProvider {
+        DailyStoryClient(baseURL: emulator.baseURL, token: emulator.token, definitions: definitions,
+                         transport: URLSessionTransport(timeout: timeout, userAgent: "rolo-conformance"))
+    }
+
+    public func required(_ fields: [StandardField: String]) -> [StandardField: String] { fields }
+
+    static let names: [StandardField: String] = [.firstName: "firstName", .lastName: "lastName", .jobTitle: "title",
+                                                 .country: "country", .email: "email", .phone: "phone"]
+
+    func json(_ fields: [StandardField: String]) -> EmulatorJSON {
+        var object: [String: EmulatorJSON] = [:]
+        for (field, value) in fields { object[DailyStoryHarness.names[field]!] = .string(value) }
+        return .object(object)
+    }
+
+    public func serverCreate(_ fields: [StandardField: String]) throws -> String { try emulator.webUI.create(json(fields)) }
+    public func serverEdit(_ remoteID: String, _ fields: [StandardField: String]) throws {
+        try emulator.webUI.update(dsId: remoteID, json(fields))
+    }
+    public func serverDelete(_ remoteID: String) throws { emulator.webUI.delete(dsId: remoteID) }
+
+    public func serverValue(_ remoteID: String, _ field: StandardField) -> String? {
+        emulator.store.contact(dsId: remoteID)?[DailyStoryHarness.names[field]!]?.stringValue
+    }
+
+    /// Contacts not in the trash.
+    public func serverCount() -> Int {
+        emulator.store.allContacts().filter { contact in
+            let status = contact["status"]
+            return status?.stringValue != "Deleted" && status?.numberValue != 100
+        }.count
+    }
+
+    public func path(_ call: HarnessCall) -> String {
+        switch call {
+        case .list, .read: "/api/v1/contact"
+        case .write: "/api/v1/contact"
+        case .delete: "/api/v1/contact"
+        }
+    }
+
+    public func inject(_ fault: EmulatorFault, count: Int, call: HarnessCall?) {
+        // Every contact call shares one path; faults aimed at a call hit the next contact calls.
+        emulator.inject(fault, count: count, path: nil)
+    }
+
+    public func clearFaults() { emulator.clearFaults() }
+    public func stop() async { await emulator.stop() }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import RoloCore
+import RoloEmulators
+import RoloProviders
+
+/// iVvy: contacts by integer id; listing with a modified-since filter; no delete in the API;
+/// every call signed.
+public final class IvvyHarness: ProviderHarness {
+    public let emulator: IVVYEmulator
+    public let profile = IvvyProfile.profile
+    public let definitions: [FieldDefinition] = []
+    public let fieldA = StandardField.phone
+    public let fieldB = StandardField.firstName
+
+    public static func start() async throws -> IvvyHarness {
+        let harness = IvvyHarness(emulator: IVVYEmulator())
+        try await harness.emulator.start()
+        return harness
+    }
+
+    private init(emulator: IVVYEmulator) { self.emulator = emulator }
+
+    public func provider(timeout: Double) -> any ContactProvider {
+        IvvyClient(baseURL: emulator.baseURL, key: emulator.apiKey, secret: emulator.apiSecret,
+                   transport: URLSessionTransport(timeout: timeout, userAgent: "rolo-conformance"))
+    }
+
+    /// iVvy adds a contact only with a first name, a last name and an email.
+    public func required(_ fields: [StandardField: String]) -> [StandardField: String] {
+        var all = fields
+        if all[.firstName] == nil { all[.firstName] = "Pat" }
+        if all[.lastName] == nil { all[.lastName] = "Doe" }
+        return all
+    }
+
+    static let names: [StandardField: String] = [.firstName: "firstName", .lastName: "lastName", .email: "email", .phone: "phone"]
+
+    func json(_ fields: [StandardField: String]) -> EmulatorJSON {
+        var object: [String: EmulatorJSON] = [:]
+        for (field, value) in fields { if let name = IvvyHarness.names[field] { object[name] = .string(value) } }
+        return .object(object)
+    }
+
+    public func serverCreate(_ fields: [StandardField: String]) throws -> String { String(try emulator.webUI.add(json(fields))) }
+    public func serverEdit(_ remoteID: String, _ fields: [StandardField: String]) throws {
+        try emulator.webUI.update(id: Int(remoteID)!, json(fields))
+    }
+    public func serverDelete(_ remoteID: String) throws { emulator.webUI.delete(id: Int(remoteID)!) }
+
+    public func serverValue(_ remoteID: String, _ field: StandardField) -> String? {
+        guard let name = IvvyHarness.names[field], let value = emulator.store.contact(id: Int(remoteID)!)?[name] else { return nil }
+        return value.stringValue ?? value.numberValue.map { String(Int($0)) }
+    }
+
+    public func serverCount() -> Int { emulator.store.count }
+
+    public func path(_ call: HarnessCall) -> String {
+        switch call {
+        case .list: "/api/1.0/contact?action=getContactList"
+        case .read: "/api/1.0/contact?action=getContact"
+        case .write, .delete: "/api/1.0/contact?action=addOrUpdateContact"
+        }
+    }
+
+    public func inject(_ fault: EmulatorFault, count: Int, call: HarnessCall?) {
+        emulator.inject(fault, count: count, path: call.map(path))
+    }
+
+    public func clearFaults() { emulator.clearFaults() }
+    public func stop() async { await emulator.stop() }
+}
