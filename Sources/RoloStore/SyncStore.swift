@@ -13,6 +13,14 @@ public struct DeliveryClaim: Sendable, Hashable {
     public var kind: OutboxKind { state.outbox?.kind ?? .update }
 }
 
+/// One record of a pulled page: what was decided, the contact's name here, and whether its
+/// fields change (a change in the provider's own data alone does not count as news).
+public struct PulledOutcome: Sendable {
+    public let decision: PullDecision
+    public let name: String
+    public let changesFields: Bool
+}
+
 /// What the sync engine needs of the cache, in the cache's own terms: read both sides of a
 /// contact, apply what the planner decided, claim and confirm deliveries, and keep where each
 /// account's sync stands. Each call is one transaction.
@@ -64,6 +72,37 @@ extension LocalCache {
 
     /// A contact of the account that waits to be created and holds this email: where the
     /// provider keys contacts by email, a pulled contact with the same email is the same one.
+    /// A contact of the account not linked to the provider yet that has `uid`: a create whose
+    /// answer was lost, coming back in a listing (iVvy keeps rolo's uid as its externalId).
+    static func unlinkedContact(uid: String, accountID: Int64, db: Database) throws -> LocalSyncState? {
+        guard !uid.isEmpty, let id = try Int64.fetchOne(db, sql: """
+            SELECT c.id FROM contact c LEFT JOIN remote_link l ON l.contactId = c.id
+            WHERE c.uid = ? AND c.accountId = ? AND l.contactId IS NULL
+            """, arguments: [uid, accountID]) else { return nil }
+        return try syncState(contactID: id, db: db)
+    }
+
+    /// The contact linked to `remoteID` in the account other than `contactID`, if any.
+    static func otherLink(remoteID: String, accountID: Int64, contactID: Int64, db: Database) throws -> (id: Int64, name: String)? {
+        guard let id = try Int64.fetchOne(db, sql: """
+            SELECT contactId FROM remote_link WHERE accountId = ? AND remoteId = ? AND contactId <> ?
+            """, arguments: [accountID, remoteID, contactID]) else { return nil }
+        return (id, try syncState(contactID: id, db: db)?.contact.displayName ?? "another contact")
+    }
+
+    /// Why a contact cannot take the link to `remoteID`: another one here has it already (the
+    /// same person twice, which only the user can sort out). Nil when it can.
+    public func linkRefusal(remoteID: String, accountID: Int64, contactID: ContactID) throws -> String? {
+        try read { db in
+            try LocalCache.otherLink(remoteID: remoteID, accountID: accountID, contactID: contactID.rawValue, db: db)
+                .map { LocalCache.duplicateMessage(name: $0.name) }
+        }
+    }
+
+    static func duplicateMessage(name: String) -> String {
+        "the provider has this contact already, synced here as “\(name)”: keep one of the two (delete the other here) and sync again"
+    }
+
     static func pendingCreate(email: String, accountID: Int64, db: Database) throws -> LocalSyncState? {
         guard let id = try Int64.fetchOne(db, sql: """
             SELECT c.id FROM contact c JOIN outbox o ON o.contactId = c.id
@@ -94,19 +133,23 @@ extension LocalCache {
     /// and the decisions are only returned. `matchEmail`: a record not linked yet may be a
     /// contact waiting here to be created with the same email.
     public func applyPulledPage(accountID: Int64, records: [RemoteRecord], source: Author, matchEmail: Bool, dryRun: Bool,
-                                decide: (RemoteRecord, LocalSyncState?) throws -> PullDecision) throws -> [(decision: PullDecision, name: String)] {
-        let body: (Database) throws -> [(decision: PullDecision, name: String)] = { db in
+                                decide: (RemoteRecord, LocalSyncState?) throws -> PullDecision) throws -> [PulledOutcome] {
+        let body: (Database) throws -> [PulledOutcome] = { db in
             let states = try LocalCache.syncStates(accountID: accountID, remoteIDs: records.map(\.remoteID), db: db)
-            var decisions: [(decision: PullDecision, name: String)] = []
+            var decisions: [PulledOutcome] = []
             decisions.reserveCapacity(records.count)
             let index = try SearchIndex.Batch(db)
             for record in records {
                 var state = states[record.remoteID]
+                if state == nil {
+                    state = try LocalCache.unlinkedContact(uid: record.contact.uid, accountID: accountID, db: db)
+                }
                 if state == nil, matchEmail, let email = record.contact.email {
                     state = try LocalCache.pendingCreate(email: email, accountID: accountID, db: db)
                 }
                 let decision = try decide(record, state)
-                decisions.append((decision, state?.contact.displayName ?? record.contact.displayName))
+                decisions.append(PulledOutcome(decision: decision, name: state?.contact.displayName ?? record.contact.displayName,
+                                               changesFields: state.map { decision.changesFields(of: $0.contact) } ?? true))
                 if !dryRun {
                     try self.apply(decision, record: record, state: state, accountID: accountID, source: source, index: index, db: db)
                     if index.count >= SearchIndex.batchSize { try index.flush() }
@@ -324,9 +367,13 @@ extension LocalCache {
         }
     }
 
-    public func confirmDeliveries(_ confirmations: [Confirmation], accountID: Int64) throws {
-        guard !confirmations.isEmpty else { return }
-        try write { db in
+    /// Records what the provider confirmed. Returns the deliveries it could not take, with why:
+    /// a create the provider answered with a contact another one here is synced with already.
+    @discardableResult
+    public func confirmDeliveries(_ confirmations: [Confirmation], accountID: Int64) throws -> [(ContactID, String)] {
+        guard !confirmations.isEmpty else { return [] }
+        return try write { db in
+            var refused: [(ContactID, String)] = []
             let now = clock().millisecondsSinceEpoch
             for confirmation in confirmations {
                 let id = confirmation.claim.contactID.rawValue
@@ -337,6 +384,16 @@ extension LocalCache {
                     continue
                 default:
                     if let remoteID = confirmation.remoteID, let base = confirmation.base {
+                        if let other = try LocalCache.otherLink(remoteID: remoteID, accountID: accountID, contactID: id, db: db) {
+                            // Sent, but the provider answered with a contact another one here
+                            // stands for: the user decides which stays.
+                            try db.execute(sql: """
+                                UPDATE outbox SET state = 'failed', claimedBy = NULL, claimedRevision = NULL, claimedHistory = NULL,
+                                    lastError = ?, nextAttemptAt = NULL, updatedAt = ? WHERE contactId = ?
+                                """, arguments: [LocalCache.duplicateMessage(name: other.name), now, id])
+                            refused.append((confirmation.claim.contactID, LocalCache.duplicateMessage(name: other.name)))
+                            continue
+                        }
                         try LocalCache.writeLink(contactID: id, accountID: accountID, remoteID: remoteID,
                                                  modifiedAt: confirmation.modifiedAt, base: base, syncedAt: now, db: db)
                     }
@@ -355,6 +412,7 @@ extension LocalCache {
                     try queueForProvider(contactID: id, accountID: accountID, db: db)
                 }
             }
+            return refused
         }
     }
 

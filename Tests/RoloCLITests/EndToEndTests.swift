@@ -59,7 +59,7 @@ struct EndToEndTests {
             try tui.keys("Enter", "e")
             tui.wait(for: "Edit Rob Howard")
             for _ in 0..<9 { try tui.keys("Down") }     // Salutation is the first line, City the tenth
-            tui.wait(for: "10/21")
+            tui.wait(for: "10/20")
             try tui.keys("Enter", "C-u")
             try tui.type("Fort Worth 山田 🚀 ü")
             tui.wait(for: "Fort Worth 山田 🚀 ü")
@@ -94,7 +94,7 @@ struct EndToEndTests {
         try tui.keys("Enter", "e")
         tui.wait(for: "Edit Rob Howard")
         for _ in 0..<9 { try tui.keys("Down") }     // Salutation is the first line, City the tenth
-        tui.wait(for: "10/21")
+        tui.wait(for: "10/20")
         try tui.keys("Enter", "C-u")
         try tui.type(text)
         tui.wait(for: text)
@@ -170,7 +170,7 @@ struct EndToEndTests {
         try bo.keys("Enter", "e")
         bo.wait(for: "Edit Carla Whitaker")
         for _ in 0..<9 { try bo.keys("Down") }
-        bo.wait(for: "10/21")
+        bo.wait(for: "10/20")
         try bo.keys("Enter", "C-u")
         try bo.type("Bo's city")
         try bo.keys("Enter")

@@ -106,6 +106,13 @@ public enum PullDecision: Sendable, Hashable {
     /// here: the user decides.
     case conflictOnDelete(FieldConflict.Kind, remote: Contact?)
 
+    /// Whether the decision changes what people see of `contact` (its fields), not only what
+    /// rolo keeps of the provider's own data: a report counts only those as news.
+    public func changesFields(of contact: Contact) -> Bool {
+        guard case .apply(let merged, _, _) = self else { return true }
+        return merged.fields != contact.fields || merged.custom != contact.custom
+    }
+
     /// True when the decision deletes a contact here.
     public var deletesHere: Bool {
         if case .deleteLocal = self { return true }

@@ -145,13 +145,19 @@ public struct DailyStoryWebUI: Sendable {
     @discardableResult
     public func delete(dsId: String) -> Bool { tenant.softDelete(dsId: dsId) }
 
-    /// Adds many contacts at once; returns their dsIds in order.
+    /// Adds many contacts at once; returns their dsIds in order. A contact that carries a
+    /// `dsId` keeps it (a sandbox holding contacts a cache already knows by their ids).
     @discardableResult
     public func seed(_ contacts: [EmulatorJSON]) throws(DailyStoryEmulatorError) -> [String] {
         var batch = [DailyStoryChanges]()
+        var ids = [String?]()
         batch.reserveCapacity(contacts.count)
-        for contact in contacts { batch.append(try changes(contact)) }
-        return tenant.seed(batch)
+        for contact in contacts {
+            var object = contact.objectValue ?? [:]
+            ids.append(object.removeValue(forKey: "dsId")?.stringValue)
+            batch.append(try changes(.object(object)))
+        }
+        return tenant.seed(batch, ids: ids)
     }
 
     private func changes(_ json: EmulatorJSON) throws(DailyStoryEmulatorError) -> DailyStoryChanges {

@@ -100,12 +100,14 @@ final class DailyStoryTenant: Sendable {
         return update(dsId: dsId, changes) != nil
     }
 
-    func seed(_ batch: [DailyStoryChanges]) -> [String] {
+    /// `ids`: the dsId of each contact, nil for one of the tenant's own.
+    func seed(_ batch: [DailyStoryChanges], ids: [String?] = []) -> [String] {
         let now = clock().unixMicroseconds
         return table.withLock { table in
-            batch.map { changes in
+            batch.enumerated().map { index, changes in
                 table.sequence += 1
-                var contact = DailyStoryContact(dsId: table.nextID(), sequence: table.sequence, created: now, modified: now)
+                let dsId = (index < ids.count ? ids[index] : nil) ?? table.nextID()
+                var contact = DailyStoryContact(dsId: dsId, sequence: table.sequence, created: now, modified: now)
                 changes.apply(to: &contact)
                 table.index(contact, from: nil)
                 return contact.dsId

@@ -116,13 +116,14 @@ final class IVVYAccount: Sendable {
         }
     }
 
-    func seed(_ contacts: [(changes: IVVYContactChanges, modified: Int64?)]) -> [Int] {
+    /// `id` of an item: the contact's id, nil for the next free one.
+    func seed(_ contacts: [(changes: IVVYContactChanges, modified: Int64?, id: Int?)]) -> [Int] {
         let stamp = now()
         return table.withLock { table in
             table.generation += 1
             return contacts.map { item in
-                let id = table.nextID
-                table.nextID += 1
+                let id = item.id ?? table.nextID
+                table.nextID = max(table.nextID, id + 1)
                 var contact = IVVYContact(id: id, created: item.modified ?? stamp, modified: item.modified ?? stamp)
                 Self.apply(item.changes, to: &contact, at: stamp, replaceCustomFields: true)
                 // Written now, so a benchmark's first pull costs what later ones do.

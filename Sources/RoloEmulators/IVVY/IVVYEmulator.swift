@@ -174,9 +174,10 @@ public struct IVVYWebUI: Sendable {
     /// so incremental listings can be laid out. Returns the ids in order.
     @discardableResult
     public func seed(_ contacts: [EmulatorJSON]) throws(IVVYEmulatorError) -> [Int] {
-        var batch = [(changes: IVVYContactChanges, modified: Int64?)]()
+        var batch = [(changes: IVVYContactChanges, modified: Int64?, id: Int?)]()
         batch.reserveCapacity(contacts.count)
         for contact in contacts {
+            let id = contact["id"]?.wholeNumber
             var modified: Int64?
             if let text = contact["modifiedDate"]?.stringValue {
                 guard let date = TimestampParsing.ivvy(text) else {
@@ -184,7 +185,7 @@ public struct IVVYWebUI: Sendable {
                 }
                 modified = date.unixMicroseconds
             }
-            batch.append((try changes(contact), modified))
+            batch.append((try changes(contact), modified, id))
         }
         return account.seed(batch)
     }
@@ -192,6 +193,7 @@ public struct IVVYWebUI: Sendable {
     private func changes(_ json: EmulatorJSON) throws(IVVYEmulatorError) -> IVVYContactChanges {
         guard var object = json.objectValue else { throw IVVYEmulatorError(message: "a contact is a JSON object") }
         object["modifiedDate"] = nil
+        object["id"] = nil
         switch IVVYContactChanges.parse(object, account: account.settings) {
         case .success(let changes): return changes
         case .failure(let failure):

@@ -9,7 +9,9 @@ struct DailyStoryMapping: Sendable {
         (.salutation, "salutation"), (.firstName, "firstName"), (.lastName, "lastName"), (.jobTitle, "title"),
         (.company, "company"), (.email, "email"), (.phone, "phone"), (.mobilePhone, "mobilePhone"),
         (.addressLine1, "address"), (.city, "city"), (.region, "region"), (.postcode, "postalCode"),
-        (.country, "country"), (.timezone, "timezone"), (.website, "website"), (.status, "status"),
+        // No timezone: DailyStory returns one but takes none (§1.4's settable fields); it is kept
+        // with DailyStory's own data, and rolo's stays rolo's.
+        (.country, "country"), (.website, "website"), (.status, "status"),
         (.emailOptOut, "optOutEmail"), (.smsOptOut, "optOutSms"), (.phoneOptOut, "optOutPhone"),
     ]
 

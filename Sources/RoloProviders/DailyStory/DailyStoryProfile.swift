@@ -10,7 +10,7 @@ public enum DailyStoryProfile {
         rules: ProviderRules(
             providerName: "DailyStory", requiredForCreate: [[.email, .mobilePhone]],
             storedFields: [.salutation, .firstName, .lastName, .jobTitle, .company, .email, .phone,
-                           .mobilePhone, .addressLine1, .city, .region, .postcode, .country, .timezone,
+                           .mobilePhone, .addressLine1, .city, .region, .postcode, .country,
                            .website, .status, .emailOptOut, .smsOptOut, .phoneOptOut],
             customFields: .anyKeyAsText,
             customKeyHint: "Any key; DailyStory stores values as text. Use lowercase letters, digits and _ so {{profile.key}} works."),

@@ -140,7 +140,17 @@ public final class IvvyClient: ContactProvider {
     // MARK: - ContactProvider
 
     public func refreshFieldDefinitions() async throws(ProviderError) -> [FieldDefinition]? {
-        let definitions = try IvvyMapping.definitions(from: try await call("contact", "getCustomFieldDefinition"))
+        var definitions = try IvvyMapping.definitions(from: try await call("contact", "getCustomFieldDefinition"))
+        // A field rolo already knows keeps its key, whatever its label became: the contacts'
+        // values are stored under that key.
+        if let known = fields.mapping?.fieldsByID {
+            let used = Set(definitions.map(\.key))
+            for index in definitions.indices {
+                guard let id = definitions[index].providerRef.flatMap(Int.init), let old = known[id]?.key,
+                      old != definitions[index].key, !used.contains(old) else { continue }
+                definitions[index].key = old
+            }
+        }
         fields.mapping = IvvyMapping(definitions: definitions)
         return definitions
     }

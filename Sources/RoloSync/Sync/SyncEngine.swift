@@ -174,7 +174,7 @@ public final class SyncEngine: Sendable {
             }
             for (record, outcome) in zip(page.records, decisions) {
                 seen.insert(record.remoteID)
-                count(outcome.decision, name: outcome.name, report: &report)
+                count(outcome.decision, name: outcome.name, changesFields: outcome.changesFields, report: &report)
                 if let stamp = record.modifiedAt.flatMap(Timestamp.init(parsing:)), newest.map({ stamp > $0 }) ?? true { newest = stamp }
             }
             read += page.records.count
@@ -239,7 +239,7 @@ public final class SyncEngine: Sendable {
                                                        dryRun: options.dryRun) { record, local in
                     SyncPlanner.decide(record!, local, scope: scope)
                 }
-                if let decision { count(decision, name: state.contact.displayName, report: &report) }
+                if let decision { count(decision, name: state.contact.displayName, changesFields: decision.changesFields(of: state.contact), report: &report) }
             } else {
                 gone.append(id)
             }
@@ -267,10 +267,12 @@ public final class SyncEngine: Sendable {
         return unread
     }
 
-    private func count(_ decision: PullDecision, name: String, report: inout SyncReport) {
+    private func count(_ decision: PullDecision, name: String, changesFields: Bool = true, report: inout SyncReport) {
         let verb = options.dryRun ? "would " : ""
         switch decision {
         case .keep, .stamp:
+            report.unchanged += 1
+        case .apply(_, _, let conflicts) where conflicts.isEmpty && !changesFields:
             report.unchanged += 1
         case .create:
             report.created += 1
@@ -353,17 +355,8 @@ public final class SyncEngine: Sendable {
                     let keyedByEmail = provider.profile.capabilities.identity == .email
                     if retried || (keyedByEmail && !listedThisRun) {
                         // Its first attempt may have made it (the reply was lost), or someone
-                        // else may have: link to it and merge instead of creating a second one.
-                        let found = try await call("find") { [provider] () async throws(ProviderError) -> RemoteRecord? in
-                            try await provider.findExisting(state.contact, idempotencyKey: state.outbox?.idempotencyKey ?? "")
-                        }
-                        if let found, !found.isDeleted {
-                            let decision = try cache.applyDecision(contactID: claim.contactID, record: found, accountID: account.id,
-                                                                   source: source, dryRun: false) { record, local in
-                                SyncPlanner.decide(record!, local, scope: scope)
-                            }
-                            try cache.settleClaim(claim, accountID: account.id)
-                            if let decision { count(decision, name: state.contact.displayName, report: &report) }
+                        // else may have.
+                        if try await settleWithExisting(claim, scope: scope, report: &report) {
                             finished.insert(claim.contactID)
                             continue
                         }
@@ -399,7 +392,25 @@ public final class SyncEngine: Sendable {
 
         var waiting = Array(outgoing.indices)
         var attempt = 1
+        // Creates whose last attempt may have been carried out (the reply was lost).
+        var uncertain: Set<Int> = []
         while !waiting.isEmpty {
+            if !uncertain.isEmpty {
+                var still: [Int] = []
+                for (done, position) in waiting.enumerated() {
+                    guard uncertain.contains(position) else { still.append(position); continue }
+                    do {
+                        if try await settleWithExisting(outgoing[position].claim, scope: scope, report: &report) { continue }
+                    } catch {
+                        try? cache.releaseDeliveries((still + waiting.dropFirst(done)).map { outgoing[$0].claim })
+                        throw error
+                    }
+                    still.append(position)
+                }
+                uncertain = []
+                waiting = still
+                if waiting.isEmpty { break }
+            }
             let outcomes = await provider.push(waiting.map { outgoing[$0].change })
             var again: [Int] = []
             var wait: Double = 0
@@ -417,7 +428,7 @@ public final class SyncEngine: Sendable {
                     report.sentDeletes += 1
                 case .failed(let error):
                     if error.stopsTheRun {
-                        try cache.confirmDeliveries(confirmations, accountID: account.id)
+                        try confirm(confirmations, names: outgoing, report: &report)
                         let untried = waiting.map { outgoing[$0].claim }.filter { claim in
                             !confirmations.contains { $0.claim.contactID == claim.contactID }
                         }
@@ -426,6 +437,7 @@ public final class SyncEngine: Sendable {
                     }
                     if let delay = policy.delay(after: attempt, error: error) {
                         again.append(position)
+                        if case .create = item.change, case .transient = error { uncertain.insert(position) }
                         wait = max(wait, delay)
                     } else {
                         let retryAt = policy.laterRetry(after: (item.claim.state.outbox?.attempts ?? 0) + 1, from: cache.clock(), error: error)
@@ -434,7 +446,7 @@ public final class SyncEngine: Sendable {
                     }
                 }
             }
-            try cache.confirmDeliveries(confirmations, accountID: account.id)
+            try confirm(confirmations, names: outgoing, report: &report)
             confirmations.removeAll()
             if !again.isEmpty {
                 progress(.waiting(account: account.name, seconds: wait, reason: "retrying \(again.count) change\(again.count == 1 ? "" : "s")"))
@@ -443,6 +455,46 @@ public final class SyncEngine: Sendable {
             }
             waiting = again
         }
-        try cache.confirmDeliveries(confirmations, accountID: account.id)
+        try confirm(confirmations, names: outgoing, report: &report)
+    }
+
+    /// A create that may exist at the provider already — an earlier attempt whose reply was
+    /// lost, or someone else's — is linked to what the provider has and merged, instead of
+    /// being made twice. Returns true when the claim was settled so (or refused as a duplicate
+    /// of another contact here).
+    private func settleWithExisting(_ claim: DeliveryClaim, scope: MergeScope, report: inout SyncReport) async throws -> Bool {
+        let state = claim.state
+        let found = try await call("find") { [provider] () async throws(ProviderError) -> RemoteRecord? in
+            try await provider.findExisting(state.contact, idempotencyKey: state.outbox?.idempotencyKey ?? "")
+        }
+        guard let found, !found.isDeleted else { return false }
+        if let refusal = try cache.linkRefusal(remoteID: found.remoteID, accountID: account.id, contactID: claim.contactID) {
+            try cache.failDelivery(claim, message: refusal, retryAt: nil)
+            report.failures.append(.init(contactID: claim.contactID, name: state.contact.displayName, message: refusal))
+            return true
+        }
+        let decision = try cache.applyDecision(contactID: claim.contactID, record: found, accountID: account.id,
+                                               source: source, dryRun: false) { record, local in
+            SyncPlanner.decide(record!, local, scope: scope)
+        }
+        try cache.settleClaim(claim, accountID: account.id)
+        if let decision {
+            count(decision, name: state.contact.displayName, changesFields: decision.changesFields(of: state.contact), report: &report)
+        }
+        return true
+    }
+
+    /// Confirms deliveries; one the cache refuses (the provider answered with a contact another
+    /// one here is synced with) is reported as failed.
+    private func confirm(_ confirmations: [LocalCache.Confirmation], names outgoing: [(claim: DeliveryClaim, change: OutgoingChange, sent: Contact)],
+                         report: inout SyncReport) throws {
+        for (id, message) in try cache.confirmDeliveries(confirmations, accountID: account.id) {
+            let name = outgoing.first { $0.claim.contactID == id }?.sent.displayName ?? id.shortID
+            report.failures.append(.init(contactID: id, name: name, message: message))
+            switch confirmations.first(where: { $0.claim.contactID == id })?.claim.kind {
+            case .create?: report.sentCreates -= 1
+            default: report.sentUpdates -= 1
+            }
+        }
     }
 }

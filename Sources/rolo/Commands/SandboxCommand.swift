@@ -13,9 +13,9 @@ struct Sandbox: ParsableCommand {
         commandName: "sandbox",
         abstract: "Serve local copies of the providers on 127.0.0.1, seeded with the demo accounts, to try sync.",
         discussion: """
-            Starts a Notifuse emulator on 127.0.0.1 holding the contacts of the cache's demo account as \
-            they were last synced (the demo data is loaded first if the cache has none), writes a config \
-            that points rolo at it — with the token in a 0600 file beside it — and serves until Ctrl-C or \
+            Starts emulators of Notifuse, DailyStory and iVvy on 127.0.0.1, each holding the contacts of \
+            the cache's demo account of that provider as they were last synced (the demo data is loaded \
+            first if the cache has none), writes a config that points rolo at them — with the secrets in 0600 files beside it — and serves until Ctrl-C or \
             SIGTERM. In another terminal: rolo --config FILE, then press s; or rolo sync --config FILE.
 
             --colleague N changes a contact on the server every N seconds, as a colleague in the \
@@ -43,17 +43,19 @@ struct Sandbox: ParsableCommand {
         let servers = try waitFor { try await SandboxServers.start(cache: context.services.cache, firstPort: port) }
         var config = "# Written by rolo sandbox: the providers' emulators on this machine.\n"
         for server in servers {
-            let tokenPath = folder + "/\(server.account).token"
-            try SandboxServers.writePrivately(server.token + "\n", to: tokenPath)
             config += """
 
                 [accounts.\(server.account)]
                 provider = "\(server.provider)"
                 base_url = "\(server.baseURL)"
                 allow_plain_http = true
-                token_file = "\(tokenPath)"
 
                 """
+            for (role, secret) in server.secrets.sorted(by: { $0.key < $1.key }) {
+                let path = folder + "/\(server.account).\(role)"
+                try SandboxServers.writePrivately(secret + "\n", to: path)
+                config += "\(role)_file = \"\(path)\"\n"
+            }
             for (key, value) in server.settings.sorted(by: { $0.key < $1.key }) { config += "\(key) = \"\(value)\"\n" }
         }
         try SandboxServers.writePrivately(config, to: configPath)
@@ -76,10 +78,11 @@ struct SandboxServer: Sendable {
     let provider: String
     let providerName: String
     let baseURL: String
-    let token: String
     let settings: [String: String]
     let count: Int
     let emulator: any LoopbackEmulator
+    /// Secrets by role; a provider with one token has `["token": …]`.
+    var secrets: [String: String] = [:]
     /// Changes one contact on the server, as a colleague would.
     let colleagueEdit: @Sendable (Int) -> Void
 }
@@ -102,12 +105,71 @@ enum SandboxServers {
             try await emulator.start()
             servers.append(SandboxServer(
                 account: account.name, provider: "notifuse", providerName: "Notifuse", baseURL: emulator.baseURL.absoluteString,
-                token: emulator.apiToken, settings: ["workspace_id": workspace], count: emulator.store.count, emulator: emulator,
+                settings: ["workspace_id": workspace], count: emulator.store.count, emulator: emulator,
+                secrets: ["token": emulator.apiToken],
                 colleagueEdit: { turn in
                     let contacts = emulator.store.allContacts()
                     guard !contacts.isEmpty, let email = contacts[(turn * 7919) % contacts.count]["email"]?.stringValue else { return }
                     let titles = ["Account Manager", "Head of Support", "Operations Lead", "Founder", "Customer Success"]
                     try? emulator.webUI.upsert(["email": .string(email), "job_title": .string(titles[turn % titles.count])])
+                }))
+        }
+        if let account = demoAccount(of: .dailystory, in: accounts) {
+            let definitions = try cache.fieldDefinitions(accountID: account.id)
+            let emulator = DailyStoryEmulator(options: .init(port: port(1)))
+            let seed = try cache.agreedRecords(accountID: account.id).compactMap { remoteID, record in
+                try DailyStoryClient.wireContact(record, dsID: remoteID, definitions: definitions)
+                    .map { try EmulatorJSON(parsing: Data($0.canonicalText.utf8)) }
+            }
+            do { try emulator.webUI.seed(seed) } catch { throw RoloError.failed("seeding the DailyStory emulator: \(error)") }
+            try await emulator.start()
+            servers.append(SandboxServer(
+                account: account.name, provider: "dailystory", providerName: "DailyStory", baseURL: emulator.baseURL.absoluteString,
+                settings: [:], count: emulator.store.count, emulator: emulator,
+                secrets: ["token": emulator.token],
+                colleagueEdit: { turn in
+                    let contacts = emulator.store.allContacts()
+                    guard !contacts.isEmpty, let id = contacts[(turn * 7919) % contacts.count]["dsId"]?.stringValue else { return }
+                    let cities = ["Austin", "Denver", "Boston", "Seattle", "Chicago"]
+                    try? emulator.webUI.update(dsId: id, ["city": .string(cities[turn % cities.count])])
+                }))
+        }
+        if let account = demoAccount(of: .ivvy, in: accounts) {
+            let definitions = try cache.fieldDefinitions(accountID: account.id)
+            let fields = definitions.compactMap { definition -> IVVYCustomFieldDefinition? in
+                guard let id = definition.providerRef.flatMap(Int.init),
+                      let type = IVVYCustomFieldDefinition.FieldType(rawValue: IvvyClient.fieldTypeCode(definition)) else { return nil }
+                let values = definition.options.isEmpty ? nil
+                    : Dictionary(definition.options.map { ($0.value, $0.label) }, uniquingKeysWith: { first, _ in first })
+                return IVVYCustomFieldDefinition(fieldId: id, fieldType: type, displayName: definition.label,
+                                                 isRequired: definition.isRequired, sortOrder: id, selectValues: values)
+            }
+            let seed = try cache.agreedRecords(accountID: account.id).compactMap { remoteID, record -> EmulatorJSON? in
+                guard let id = Int(remoteID) else { return nil }
+                return try IvvyClient.wireContact(record, id: id, definitions: definitions)
+                    .map { try EmulatorJSON(parsing: Data($0.canonicalText.utf8)) }
+            }
+            // The companies and subscription groups the contacts belong to exist in the account.
+            var companies: [Int: String] = [:]
+            var groups: Set<Int> = []
+            for contact in seed {
+                for company in contact["companies"]?.arrayValue ?? [] { if let id = company.wholeNumber { companies[id] = "Company \(id)" } }
+                for group in contact["groups"]?.arrayValue ?? [] { if let id = group["groupId"]?.wholeNumber { groups.insert(id) } }
+            }
+            let emulator = IVVYEmulator(options: .init(port: port(2), customFields: fields,
+                                                       subscriptionGroups: groups.sorted().map { IVVYSubscriptionGroup(id: $0, groupName: "Group \($0)") },
+                                                       companies: companies))
+            do { try emulator.webUI.seed(seed) } catch { throw RoloError.failed("seeding the iVvy emulator: \(error)") }
+            try await emulator.start()
+            servers.append(SandboxServer(
+                account: account.name, provider: "ivvy", providerName: "iVvy", baseURL: emulator.baseURL.absoluteString,
+                settings: [:], count: emulator.store.count, emulator: emulator,
+                secrets: ["key": emulator.apiKey, "secret": emulator.apiSecret],
+                colleagueEdit: { turn in
+                    let contacts = emulator.store.allContacts()
+                    guard !contacts.isEmpty, let id = contacts[(turn * 7919) % contacts.count]["id"]?.wholeNumber else { return }
+                    let phones = ["+61491570110", "+61491570111", "+61491570112", "+61491570113"]
+                    try? emulator.webUI.update(id: id, ["phone": .string(phones[turn % phones.count])])
                 }))
         }
         guard !servers.isEmpty else {

@@ -16,6 +16,11 @@ final class FakeProvider: ContactProvider, @unchecked Sendable {
     /// Failures handed out to the next calls, in order.
     private var failures: [(call: Call, error: ProviderError, appliesAnyway: Bool)] = []
     let pageSize: Int
+    /// Keeps rolo's uid on a created contact and lists it back (iVvy's externalId).
+    var keepsUID = false
+    /// A create with an email it has already updates that contact (DailyStory's and iVvy's
+    /// upsert) instead of adding one.
+    var upsertsByEmail = false
     /// Listing fails from this page on (0-based), every time.
     private var brokenFrom: (page: Int, error: ProviderError)?
 
@@ -33,9 +38,10 @@ final class FakeProvider: ContactProvider, @unchecked Sendable {
 
     /// Creates or replaces a contact at the provider; returns its id.
     @discardableResult
-    func put(_ fields: [StandardField: String], custom: [String: CustomValue] = [:], id: String? = nil) -> String {
+    func put(_ fields: [StandardField: String], custom: [String: CustomValue] = [:], id: String? = nil, uid: String? = nil) -> String {
         lock.withLock {
-            let contact = Contact(accountID: 0, fields: fields, custom: custom)
+            var contact = Contact(accountID: 0, fields: fields, custom: custom)
+            if let uid { contact.uid = uid }
             let key = id ?? key(for: contact)
             clock += 1
             records[key] = (contact, clock)
@@ -123,8 +129,12 @@ final class FakeProvider: ContactProvider, @unchecked Sendable {
                 clock += 1
                 switch change {
                 case .create(let contact, _):
-                    let key = self.key(for: contact)
-                    records[key] = (stored(contact, keys: Set(contact.keysWithValues), over: nil), clock)
+                    let existing = upsertsByEmail
+                        ? records.first { $0.value.contact.email?.lowercased() == contact.email?.lowercased() }?.key : nil
+                    let key = existing ?? self.key(for: contact)
+                    var kept = stored(contact, keys: Set(contact.keysWithValues), over: existing.flatMap { records[$0]?.contact })
+                    if keepsUID, existing == nil { kept.uid = contact.uid }
+                    records[key] = (kept, clock)
                     return .created(remoteID: key, record: nil)
                 case .update(let id, let contact, let changed):
                     guard let old = records[id] else { return .failed(.notFound("no contact \(id)")) }
