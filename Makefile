@@ -23,7 +23,7 @@ DEP_CHECKS   := /usr/include/ncursesw/curses.h /usr/include/sqlite3.h /usr/bin/t
 all: build
 
 help:
-	@echo "make run      build, seed a demo cache in $(BUILD_DIR)/demo and open the TUI"
+	@echo "make run      build, seed a demo cache in $(BUILD_DIR)/demo, serve local copies of the providers and open the TUI"
 	@echo "make test     run every test"
 	@echo "make soak     kill a syncing rolo 1,000 times and check nothing was lost"
 	@echo "make bench    build in release mode and measure at 100k and 1M contacts"
@@ -54,10 +54,25 @@ deps:
 build: check-swift deps
 	$(SWIFT) build --scratch-path $(BUILD_DIR) --product rolo
 
+# The demo cache syncs for real: `rolo sandbox` serves emulators of Notifuse, DailyStory and
+# iVvy on 127.0.0.1 (seeded from the cache), writes a config pointing at them, and stops when
+# the TUI exits. A colleague edits a contact on the servers every 45 s, so `s` brings news.
+DEMO_DIR     := $(dir $(DEMO_DB))
+DEMO_CONFIG  := $(DEMO_DIR)config.toml
 run: build
-	@mkdir -p $(dir $(DEMO_DB))
+	@mkdir -p -m 700 $(DEMO_DIR)
 	@$(BUILD_DIR)/debug/rolo demo --db $(DEMO_DB)
-	@$(BUILD_DIR)/debug/rolo --db $(DEMO_DB)
+	@umask 077; rm -f $(DEMO_CONFIG); \
+	$(BUILD_DIR)/debug/rolo sandbox --db $(DEMO_DB) --write-config $(DEMO_CONFIG) --colleague 45 \
+	  >$(DEMO_DIR)sandbox.log 2>&1 & sandbox=$$!; \
+	trap 'kill $$sandbox 2>/dev/null' EXIT INT TERM HUP; \
+	for i in $$(seq 1 300); do [ -s $(DEMO_CONFIG) ] && break; kill -0 $$sandbox 2>/dev/null || break; sleep 0.1; done; \
+	if [ -s $(DEMO_CONFIG) ]; then \
+	  $(BUILD_DIR)/debug/rolo --db $(DEMO_DB) --config $(DEMO_CONFIG); \
+	else \
+	  echo "The sandbox did not start (see $(DEMO_DIR)sandbox.log); opening the demo without sync."; cat $(DEMO_DIR)sandbox.log; \
+	  $(BUILD_DIR)/debug/rolo --db $(DEMO_DB); \
+	fi
 
 # Tests that serve HTTP from inside the test process (the emulators, and rolo syncing with
 # them) run in a process of their own: the other tests wait for child processes and terminals
