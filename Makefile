@@ -53,8 +53,8 @@ deps:
 build: check-swift deps
 	$(SWIFT) build --scratch-path $(BUILD_DIR) --product rolo
 
+# rolo makes the demo folder itself, 0700: a cache holds contact data (mkdir -p would make it 0755).
 run: build
-	@mkdir -p $(dir $(DEMO_DB))
 	@$(BUILD_DIR)/debug/rolo demo --db $(DEMO_DB)
 	@$(BUILD_DIR)/debug/rolo --db $(DEMO_DB)
 

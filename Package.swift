@@ -29,11 +29,13 @@ let package = Package(
             name: "RoloCore",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // The connection options of SQLite that only C can set (sqlite3_db_config is variadic).
+        .target(name: "CSQLiteOptions", linkerSettings: [.linkedLibrary("sqlite3")]),
         // The local cache on SQLite: schema, migrations and every SQL statement.
         .target(
             name: "RoloStore",
             dependencies: [
-                "RoloCore",
+                "RoloCore", "CSQLiteOptions",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
@@ -66,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "rolo",
             dependencies: [
-                "RoloCore", "RoloSync", "RoloInterchange", "RoloViewModels", "RoloTerminal",
+                "RoloCore", "RoloStore", "RoloSync", "RoloInterchange", "RoloViewModels", "RoloTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -120,11 +120,15 @@ extension LocalCache {
 
     // MARK: - Rows
 
-    static func account(_ row: Row) -> Account {
+    static func account(_ row: Row) throws -> Account {
         let settingsText: String = row["settings"]
         var settings: [String: String] = [:]
-        if case .object(let members)? = try? JSONValue.parse(settingsText) {
-            for (key, value) in members { if let text = value.stringValue { settings[key] = text } }
+        guard case .object(let members)? = try? JSONValue.parse(settingsText) else {
+            throw StoredValueError(table: "account", column: "settings", value: settingsText)
+        }
+        for (key, value) in members {
+            guard let text = value.stringValue else { throw StoredValueError(table: "account", column: "settings", value: settingsText) }
+            settings[key] = text
         }
         return Account(id: row["id"], name: row["name"],
                        provider: ProviderKind(rawValue: row["provider"]) ?? .local, settings: settings)
@@ -137,14 +141,22 @@ extension LocalCache {
     static func definitions(accountID: Int64, db: Database) throws -> [FieldDefinition] {
         try Row.fetchAll(db, sql: "SELECT * FROM field_definition WHERE accountId = ? ORDER BY position, key",
                          arguments: [accountID]).map { row in
-            var options: [SelectOption] = []
-            if case .array(let items)? = try? JSONValue.parse(row["options"] as String) {
-                options = items.compactMap { item in
-                    item["value"]?.stringValue.map { SelectOption(value: $0, label: item["label"]?.stringValue) }
+            let optionsText: String = row["options"]
+            guard case .array(let items)? = try? JSONValue.parse(optionsText) else {
+                throw StoredValueError(table: "field_definition", column: "options", value: optionsText)
+            }
+            let options = try items.map { item in
+                guard let value = item["value"]?.stringValue else {
+                    throw StoredValueError(table: "field_definition", column: "options", value: optionsText)
                 }
+                return SelectOption(value: value, label: item["label"]?.stringValue)
+            }
+            let typeName: String = row["type"]
+            guard let type = FieldType(rawValue: typeName) else {
+                throw StoredValueError(table: "field_definition", column: "type", value: typeName)
             }
             return FieldDefinition(
-                key: row["key"], label: row["label"], type: FieldType(rawValue: row["type"]) ?? .text,
+                key: row["key"], label: row["label"], type: type,
                 options: options, isRequired: row["isRequired"], isReadOnly: row["isReadOnly"],
                 wholeNumbersOnly: row["wholeNumbersOnly"], maxLength: row["maxLength"], providerRef: row["providerRef"])
         }

@@ -100,7 +100,7 @@ extension LocalCache {
             guard let contact = try ContactRows.load(id: id.rawValue, db: db),
                   let accountRow = try Row.fetchOne(db, sql: "SELECT * FROM account WHERE id = ?", arguments: [contact.accountID])
             else { return nil }
-            let account = LocalCache.account(accountRow)
+            let account = try LocalCache.account(accountRow)
             let link = try Row.fetchOne(db, sql: "SELECT * FROM remote_link WHERE contactId = ?", arguments: [id.rawValue]).map { row in
                 RemoteLink(accountID: row["accountId"], remoteID: row["remoteId"], remoteModifiedAt: row["remoteModifiedAt"],
                            syncedAt: (row["syncedAt"] as Int64?).map(Timestamp.init))
@@ -166,9 +166,9 @@ extension LocalCache {
             return try Row.fetchAll(db, sql: """
                 SELECT * FROM outbox WHERE accountId BETWEEN ? AND ? AND (? IS NULL OR contactId = ?) ORDER BY id
                 """, arguments: [low, high, contact?.rawValue, contact?.rawValue]).map { row in
-                OutboxEntry(id: row["id"], contactID: ContactID(row["contactId"]), accountID: row["accountId"],
+                try OutboxEntry(id: row["id"], contactID: ContactID(row["contactId"]), accountID: row["accountId"],
                             operation: OutboxOperation(rawValue: row["operation"]) ?? .update,
-                            deltas: DeltaCoding.decode(row["deltas"]),
+                            deltas: try DeltaCoding.decode(row["deltas"], table: "outbox"),
                             createdAt: Timestamp(millisecondsSinceEpoch: row["createdAt"]),
                             attempts: row["attempts"], lastError: row["lastError"])
             }
@@ -180,9 +180,9 @@ extension LocalCache {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE contactId = ? ORDER BY id DESC LIMIT ?",
                              arguments: [contact.rawValue, limit]).map { row in
-                AuditEntry(id: row["id"], at: Timestamp(millisecondsSinceEpoch: row["at"]),
+                try AuditEntry(id: row["id"], at: Timestamp(millisecondsSinceEpoch: row["at"]),
                            author: Author(user: row["user"], clientAddress: row["clientAddress"]),
-                           contactID: ContactID(row["contactId"]), action: row["action"], deltas: DeltaCoding.decode(row["deltas"]))
+                           contactID: ContactID(row["contactId"]), action: row["action"], deltas: try DeltaCoding.decode(row["deltas"], table: "audit"))
             }
         }
     }

@@ -159,7 +159,7 @@ extension LocalCache {
                 """, arguments: [lower, upper]) else { return nil }
             let entryID: Int64 = entry["id"]
             let contactID = ContactID(entry["contactId"])
-            let deltas = DeltaCoding.decode(entry["deltas"])
+            let deltas = try DeltaCoding.decode(entry["deltas"], table: "outbox")
             guard let operation = OutboxOperation(rawValue: entry["operation"]),
                   var contact = try ContactRows.load(id: contactID.rawValue, db: db, includeDeleted: true) else {
                 try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [entryID])

@@ -1,6 +1,7 @@
 import Foundation
 import RoloCore
 import RoloInterchange
+import RoloStore
 
 /// What an import did.
 public struct ImportReport: Sendable {
@@ -206,10 +207,15 @@ extension ContactService {
         // A device, a FIFO or a socket (/dev/stdout, a pipe) is written to, never replaced; a
         // file is written beside itself and moved into place.
         let destination = target.isSpecial ? target.path : target.path + ".rolo-partial"
-        let descriptor = target.isSpecial ? open(destination, O_WRONLY | O_CLOEXEC)
-            : open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         func failure(_ reason: String) -> RoloError { .failed("cannot write \(path): \(reason)") }
-        guard descriptor >= 0 else { throw failure(String(cString: strerror(errno))) }
+        let descriptor: Int32
+        if target.isSpecial {
+            descriptor = open(destination, O_WRONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw failure(String(cString: strerror(errno))) }
+        } else {
+            // 0600 whatever the umask, even when a partial file of an earlier export was left.
+            do { descriptor = try PrivateFiles.openForWriting(destination) } catch { throw failure(error.reason) }
+        }
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         do {
             let written = try export(in: scope, matching: query, format: format, vCardVersion: vCardVersion) {

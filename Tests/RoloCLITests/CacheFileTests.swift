@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+
+/// The cache file as a user's commands leave it: after a big write the next process opens it
+/// without replaying anything, reading never writes it, and nobody else can read it.
+@Suite("The cache file through the binary", .serialized)
+struct CacheFileTests {
+    /// A rolo JSON document of `count` generated contacts.
+    static func contacts(_ count: Int) -> String {
+        let cities = ["Dallas", "Paris", "Tokyo", "Oslo"]
+        let records = (0..<count).map { index in
+            "{\"first_name\": \"Person\(index)\", \"last_name\": \"Lastname\(index % 97)\", "
+                + "\"email\": \"p\(index)@example.com\", \"city\": \"\(cities[index % cities.count])\"}"
+        }
+        return "[\n" + records.joined(separator: ",\n") + "\n]\n"
+    }
+
+    /// What a write would change: every byte, and the modification time.
+    struct FileState: Equatable {
+        let bytes: Data
+        let modified: timespec
+
+        init(_ path: String) throws {
+            bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            var status = stat()
+            #expect(stat(path, &status) == 0)
+            modified = status.st_mtim
+        }
+
+        static func == (left: FileState, right: FileState) -> Bool {
+            left.bytes == right.bytes && left.modified.tv_sec == right.modified.tv_sec
+                && left.modified.tv_nsec == right.modified.tv_nsec
+        }
+    }
+
+    @Test func afterAnImportReadingTheCacheNeitherReplaysNorWritesIt() throws {
+        let rolo = try Rolo()
+        let file = try rolo.file("people.json", CacheFileTests.contacts(1500))
+        let imported = try rolo("import", file)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        // Settled: the WAL holds no frames for the next process to read and copy again.
+        let wal = rolo.cache + "-wal"
+        let walSize = try #require(try FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int)
+        #expect(walSize <= 32, "the WAL still holds \(walSize) bytes after the import")
+
+        let main = try FileState(rolo.cache), log = try FileState(wal)
+        let listed = try rolo("list", "--limit", "0", "--tsv")
+        #expect(listed.status == 0)
+        #expect(listed.stdout.split(separator: "\n").count == 1500)
+        #expect(try FileState(rolo.cache) == main, "rolo list wrote the database file")
+        #expect(try FileState(wal) == log, "rolo list wrote the WAL")
+
+        let tui = try Tmux(rolo)
+        tui.wait(for: "1,500 contacts")
+        try tui.type("q")
+        #expect(tui.exitStatus() == 0)
+        #expect(try FileState(rolo.cache) == main, "opening and quitting the TUI wrote the database file")
+        #expect(try FileState(wal) == log, "opening and quitting the TUI wrote the WAL")
+    }
+
+    /// Runs rolo with a umask, as a shell of that user would.
+    func run(_ rolo: Rolo, umask mask: String, _ arguments: [String]) throws -> Rolo.Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "umask \(mask); exec \"$0\" \"$@\"", Rolo.binary] + arguments
+        process.environment = rolo.environment
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let stdout = output.fileHandleForReading.readDataToEndOfFile()
+        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Rolo.Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                           stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    func mode(_ path: String) -> Int {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return -1 }
+        return Int(status.st_mode & 0o7777)
+    }
+
+    @Test(arguments: ["000", "022"])
+    func everyFileRoloMakesIsItsOwnersOnly(umask mask: String) throws {
+        let rolo = try Rolo()
+        let home = rolo.home.path
+        #expect(try run(rolo, umask: mask, ["demo"]).status == 0)
+        let file = try rolo.file("one.json", CacheFileTests.contacts(3))
+        #expect(try run(rolo, umask: mask, ["import", file]).status == 0)
+        #expect(try run(rolo, umask: mask, ["export", "-o", home + "/all.json"]).status == 0)
+        #expect(try run(rolo, umask: mask, ["set", "p0@example.com", "city=Austin"]).status == 0)
+        for folder in ["data", "data/rolo", "state", "state/rolo"] {
+            #expect(String(mode(home + "/" + folder), radix: 8) == "700", "\(folder) under umask \(mask)")
+        }
+        for path in ["data/rolo/rolo.sqlite", "data/rolo/rolo.sqlite-wal", "data/rolo/rolo.sqlite-shm",
+                     "state/rolo/rolo.log", "all.json"] {
+            #expect(String(mode(home + "/" + path), radix: 8) == "600", "\(path) under umask \(mask)")
+        }
+    }
+}
