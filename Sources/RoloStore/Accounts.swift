@@ -29,20 +29,30 @@ extension LocalCache {
     @discardableResult
     public func createAccount(name: String, provider: ProviderKind, settings: [String: String] = [:],
                               definitions: [FieldDefinition] = []) throws -> Account {
-        let trimmed = name.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty, trimmed.count <= 64, !trimmed.contains(where: { $0.isWhitespace || $0.isNewline }) else {
-            throw RoloError.invalid(field: "account", "a name is 1 to 64 characters without spaces")
-        }
+        let trimmed = try LocalCache.checkedAccountName(name)
         return try write { db in
-            if try Row.fetchOne(db, sql: "SELECT 1 FROM account WHERE name = ? COLLATE NOCASE", arguments: [trimmed]) != nil {
-                throw RoloError.invalid(field: "account", "an account named \(trimmed) already exists")
-            }
+            try LocalCache.checkAccountNameIsFree(trimmed, db: db)
             try db.execute(sql: "INSERT INTO account (name, provider, settings, createdAt) VALUES (?, ?, ?, ?)",
                            arguments: [trimmed, provider.rawValue, LocalCache.encodeSettings(settings),
                                        clock().millisecondsSinceEpoch])
             let id = db.lastInsertedRowID
             try LocalCache.replaceDefinitions(definitions, accountID: id, db: db)
             return Account(id: id, name: trimmed, provider: provider, settings: settings)
+        }
+    }
+
+    /// An account name as stored: 1 to 64 characters without spaces.
+    static func checkedAccountName(_ name: String) throws -> String {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.count <= 64, !trimmed.contains(where: { $0.isWhitespace || $0.isNewline }) else {
+            throw RoloError.invalid(field: "account", "a name is 1 to 64 characters without spaces")
+        }
+        return trimmed
+    }
+
+    static func checkAccountNameIsFree(_ name: String, db: Database) throws {
+        if try Row.fetchOne(db, sql: "SELECT 1 FROM account WHERE name = ? COLLATE NOCASE", arguments: [name]) != nil {
+            throw RoloError.invalid(field: "account", "an account named \(name) already exists")
         }
     }
 
