@@ -10,8 +10,10 @@ extension LocalCache {
     /// tests each row instead of sorting every match.
     static let denseMatchThreshold = 20_000
 
+    /// `markers: false` leaves every row's sync marker `.none` and skips the three lookups
+    /// per row that find it: for output that does not show it (`rolo list --tsv`, `--json`).
     public func window(in scope: AccountScope, matching query: ContactQuery? = nil, order: ListOrder = .name,
-                       from anchor: WindowAnchor = .first, limit: Int) throws -> ContactWindow {
+                       from anchor: WindowAnchor = .first, limit: Int, markers: Bool = true) throws -> ContactWindow {
         let limit = max(1, limit)
         return try read { db in
             let match = try SearchIndex.matchExpression(for: query, in: scope, db: db)
@@ -19,10 +21,10 @@ extension LocalCache {
             switch order {
             case .name, .nameDescending:
                 return try LocalCache.nameWindow(scope: scope, match: match, descending: order == .nameDescending,
-                                                 anchor: anchor, limit: limit, providers: providers, db: db)
+                                                 anchor: anchor, limit: limit, providers: providers, markers: markers, db: db)
             case .recentlyChanged:
                 return try LocalCache.recentWindow(scope: scope, match: match, anchor: anchor, limit: limit,
-                                                   providers: providers, db: db)
+                                                   providers: providers, markers: markers, db: db)
             }
         }
     }
@@ -80,15 +82,22 @@ extension LocalCache {
 
     // MARK: - Name order
 
-    private static let summaryColumns = """
-        c.id, c.accountId, c.displayName, c.email, c.company, coalesce(c.mobile_phone, c.phone) AS phone, c.rank, c.updatedAt,
-        EXISTS (SELECT 1 FROM outbox o WHERE o.contactId = c.id) AS hasOutbox,
-        EXISTS (SELECT 1 FROM outbox o WHERE o.contactId = c.id AND o.lastError IS NOT NULL) AS hasFailure,
-        EXISTS (SELECT 1 FROM conflict f WHERE f.contactId = c.id) AS hasConflict
-        """
+    /// The columns of a list row, in the order `summary` reads them; without markers, the
+    /// three lookups for the sync marker are left out.
+    private static func summaryColumns(markers: Bool) -> String {
+        let base = """
+            c.id, c.accountId, c.displayName, c.email, c.company, coalesce(c.mobile_phone, c.phone) AS phone, c.rank, c.updatedAt,
+            """
+        guard markers else { return base + " 0 AS hasOutbox, 0 AS hasFailure, 0 AS hasConflict" }
+        return base + """
+             EXISTS (SELECT 1 FROM outbox o WHERE o.contactId = c.id) AS hasOutbox,
+            EXISTS (SELECT 1 FROM outbox o WHERE o.contactId = c.id AND o.lastError IS NOT NULL) AS hasFailure,
+            EXISTS (SELECT 1 FROM conflict f WHERE f.contactId = c.id) AS hasConflict
+            """
+    }
 
     private static func nameWindow(scope: AccountScope, match: String?, descending: Bool, anchor: WindowAnchor,
-                                   limit: Int, providers: [Int64: ProviderKind], db: Database) throws -> ContactWindow {
+                                   limit: Int, providers: [Int64: ProviderKind], markers: Bool, db: Database) throws -> ContactWindow {
         // Work in list direction: "forward" means down the list, which is rank DESC for Z–A.
         var low = RankSpace.lower, high = RankSpace.upper     // exclusive rank bounds of the read
         var forward = true
@@ -109,13 +118,13 @@ extension LocalCache {
         }
         let direction = forward != descending ? "ASC" : "DESC"
         let rows = try fetchByRank(scope: scope, match: match, above: low, below: high, direction: direction,
-                                   limit: limit + 1, db: db)
+                                   limit: limit + 1, markers: markers, db: db)
         return try window(of: rows, limit: limit, forward: forward, anchor: anchor, providers: providers) {
             // Is there anything above the anchor row?
             let rank = startingAt!
             let (aboveLow, aboveHigh) = descending ? (rank, RankSpace.upper) : (RankSpace.lower, rank)
             return try !fetchByRank(scope: scope, match: match, above: aboveLow, below: aboveHigh, direction: "ASC",
-                                    limit: 1, db: db).isEmpty
+                                    limit: 1, markers: false, db: db).isEmpty
         }
     }
 
@@ -139,7 +148,8 @@ extension LocalCache {
     /// List rows with a rank strictly between `above` and `below`, in rank order: from the
     /// full-text index when there is a filter, else from the contact table.
     private static func fetchByRank(scope: AccountScope, match: String?, above: Int64, below: Int64, direction: String,
-                                    limit: Int, db: Database) throws -> [Row] {
+                                    limit: Int, markers: Bool, db: Database) throws -> [Row] {
+        let summaryColumns = summaryColumns(markers: markers)
         if let match {
             return try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT \(summaryColumns) FROM (
@@ -167,7 +177,8 @@ extension LocalCache {
     // MARK: - Recently changed
 
     private static func recentWindow(scope: AccountScope, match: String?, anchor: WindowAnchor, limit: Int,
-                                     providers: [Int64: ProviderKind], db: Database) throws -> ContactWindow {
+                                     providers: [Int64: ProviderKind], markers: Bool, db: Database) throws -> ContactWindow {
+        let summaryColumns = summaryColumns(markers: markers)
         // List order is (updatedAt, id) descending.
         var keyset = ""
         var forward = true
@@ -231,24 +242,26 @@ extension LocalCache {
         return providers
     }
 
+    /// A list row from `summaryColumns`, read by position: looking columns up by name (GRDB
+    /// compares lowercased names) took a sixth of `rolo list --tsv`.
     static func summary(_ row: Row, providers: [Int64: ProviderKind]) -> ContactSummary {
-        let id = ContactID(row["id"])
-        let accountID: Int64 = row["accountId"]
+        let id = ContactID(row[0])
+        let accountID: Int64 = row[1]
         let marker: SyncMarker
-        if row["hasConflict"] as Bool {
+        if row[10] as Bool {
             marker = .conflict
         } else if providers[accountID] == .local || providers[accountID] == nil {
             marker = .none
-        } else if row["hasFailure"] as Bool {
+        } else if row[9] as Bool {
             marker = .failed
-        } else if row["hasOutbox"] as Bool {
+        } else if row[8] as Bool {
             marker = .pending
         } else {
             marker = .none
         }
-        return ContactSummary(id: id, accountID: accountID, displayName: row["displayName"], email: row["email"],
-                              company: row["company"], phone: row["phone"], marker: marker,
-                              cursor: ListCursor(contactID: id, rank: row["rank"], updatedAt: row["updatedAt"]))
+        return ContactSummary(id: id, accountID: accountID, displayName: row[2], email: row[3],
+                              company: row[4], phone: row[5], marker: marker,
+                              cursor: ListCursor(contactID: id, rank: row[6], updatedAt: row[7]))
     }
 
     /// Runs `body`, turning an interruption by `isCancelled` into nil.

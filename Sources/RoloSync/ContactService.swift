@@ -139,8 +139,8 @@ public final class ContactService: Sendable {
     // MARK: - Reading
 
     public func window(in scope: AccountScope, matching query: ContactQuery? = nil, order: ListOrder = .name,
-                       from anchor: WindowAnchor = .first, limit: Int) throws -> ContactWindow {
-        try cache.window(in: scope, matching: query, order: order, from: anchor, limit: limit)
+                       from anchor: WindowAnchor = .first, limit: Int, markers: Bool = true) throws -> ContactWindow {
+        try cache.window(in: scope, matching: query, order: order, from: anchor, limit: limit, markers: markers)
     }
 
     /// How many contacts match; nil when cancelled. See `LocalCache.count`.

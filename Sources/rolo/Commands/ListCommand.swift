@@ -40,21 +40,26 @@ struct ListCommand: ParsableCommand {
         var rows: [ContactSummary] = []
         var anchor = WindowAnchor.first
         var printedJSON = 0
-        if json { Output.raw("[") }
+        var printedTSV = 0
+        var out = Output.Buffered()
+        let forTerminal = Output.standardOutputIsTerminal
+        if json { out.append("[") }
         readLoop: while true {
+            // Scripts' output shows no sync markers, so the rows are read without them.
             let page = try context.service.window(in: scope, matching: parsed, order: sort,
-                                                  from: anchor, limit: 500)
+                                                  from: anchor, limit: 2000, markers: !(json || tsv))
             for row in page.rows {
-                if wanted > 0 && rows.count + printedJSON >= wanted { break readLoop }
+                if wanted > 0 && rows.count + printedJSON + printedTSV >= wanted { break readLoop }
                 if json {
                     let contact = try context.service.contact(row.id)
                     let object = RoloJSON.object(for: contact, accountName: accountNames[row.accountID] ?? "")
-                    Output.raw((printedJSON == 0 ? "\n" : ",\n") + object.prettyText.indented)
+                    out.append((printedJSON == 0 ? "\n" : ",\n") + object.prettyText.indented)
                     printedJSON += 1
                 } else if tsv {
-                    Output.line(Output.tsvLine([row.id.shortID, row.displayName, row.email, row.phone, row.company,
-                                                accountNames[row.accountID]]))
-                    rows.append(row)
+                    // Streamed: nothing is kept, so memory stays flat however many rows.
+                    out.line(Output.tsvLine([row.id.shortID, row.displayName, row.email, row.phone, row.company,
+                                             accountNames[row.accountID]], forTerminal: forTerminal))
+                    printedTSV += 1
                 } else {
                     rows.append(row)
                 }
@@ -63,9 +68,11 @@ struct ListCommand: ParsableCommand {
             anchor = .after(last.cursor)
         }
         if json {
-            Output.raw(printedJSON == 0 ? "]\n" : "\n]\n")
+            out.append(printedJSON == 0 ? "]\n" : "\n]\n")
+            out.flush()
             return
         }
+        out.flush()
         if tsv { return }
         if rows.isEmpty {
             Output.error(parsed.map { "no contacts match \($0.text)" } ?? "no contacts (try `rolo demo` or `rolo import FILE`)")
