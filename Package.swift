@@ -85,7 +85,7 @@ let package = Package(
         // A deterministic cache for the view-model and screen tests (not shipped).
         .target(
             name: "RoloTestFixtures",
-            dependencies: ["RoloCore", "RoloStore", "RoloSync", "RoloViewModels"],
+            dependencies: ["RoloCore", "RoloStore", "RoloSync", "RoloViewModels", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/RoloTestFixtures"
         ),
         .testTarget(name: "RoloViewModelsTests", dependencies: ["RoloViewModels", "RoloSync", "RoloCore", "RoloTestFixtures"]),

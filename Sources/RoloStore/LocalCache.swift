@@ -61,7 +61,7 @@ public final class LocalCache: Sendable {
                 self.writer = try LocalCache.openPool(path: path, now: clock(), frames: walFrames, readOnly: readOnlyReason != nil)
             } catch let error as DatabaseError where readOnlyReason == nil && LocalCache.meansNotWritable(error) {
                 // Permissions looked right but SQLite could not write (a read-only mount, say).
-                readOnlyReason = "rolo cannot write to the cache \(path) (\(LocalCache.reason(error))), so it is open read-only"
+                readOnlyReason = "the cache \(path) is read-only for you (\(LocalCache.reason(error)))"
                 self.writer = try LocalCache.openPool(path: path, now: clock(), frames: walFrames, readOnly: true)
             }
         } catch let error as RoloError {
@@ -93,13 +93,13 @@ public final class LocalCache: Sendable {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
             if access(file, W_OK) != 0 {
-                return "rolo cannot write to the cache \(file) (\(describeOwner(file))), so it is open read-only"
+                return "the cache \(file) is read-only for you (\(describeOwner(file)))"
             }
         }
         let directory = (path as NSString).deletingLastPathComponent
         let companionsExist = FileManager.default.fileExists(atPath: path + "-wal") && FileManager.default.fileExists(atPath: path + "-shm")
         if !companionsExist, access(directory.isEmpty ? "." : directory, W_OK) != 0 {
-            return "rolo cannot create files beside the cache \(path) (its folder is \(describeOwner(directory))), so it is open read-only"
+            return "the cache \(path) is read-only for you (its folder is \(describeOwner(directory)))"
         }
         return nil
     }

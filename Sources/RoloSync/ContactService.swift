@@ -28,6 +28,10 @@ public final class ContactService: Sendable {
     /// Where the cache lives, for messages.
     public var cachePath: String? { cache.path }
 
+    /// Why the cache is open for reading only (this user cannot write it), naming the path;
+    /// nil when it can be written. Every edit then fails with this reason.
+    public var readOnlyReason: String? { cache.readOnlyReason }
+
     // MARK: - Accounts
 
     public func accounts() throws -> [Account] { try cache.accounts() }

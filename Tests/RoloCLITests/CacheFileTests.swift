@@ -99,4 +99,70 @@ struct CacheFileTests {
             #expect(String(mode(home + "/" + path), radix: 8) == "600", "\(path) under umask \(mask)")
         }
     }
+
+    /// Makes the cache of `rolo` one this test's rolo cannot write, as another user's cache
+    /// is: root-owned 0644 files in 0755 folders, opened by a user who is not root. Returns
+    /// what to put in front of rolo. As root (CI), chmod alone would not stop rolo, so rolo
+    /// runs as `nobody` (setpriv) on the root-owned files, which is the case of the jump host
+    /// itself; as another user, the files and folder are made read-only for their owner.
+    func makeCacheUnwritable(_ rolo: Rolo) throws -> [String] {
+        let data = rolo.home.appendingPathComponent("data").path
+        for folder in [rolo.home.path, data, data + "/rolo"] { chmod(folder, 0o755) }
+        for suffix in ["", "-wal", "-shm"] { chmod(rolo.cache + suffix, 0o644) }
+        if geteuid() == 0 {
+            return ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        }
+        for suffix in ["", "-wal", "-shm"] { chmod(rolo.cache + suffix, 0o444) }
+        chmod(data + "/rolo", 0o555)
+        return []
+    }
+
+    func runAs(_ prefix: [String], _ rolo: Rolo, _ arguments: [String]) throws -> Rolo.Result {
+        let process = Process()
+        let command = prefix + [Rolo.binary] + arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
+        // No log: the state folder is the owner's.
+        process.environment = rolo.environment.merging(["ROLO_LOG": "/dev/null"]) { _, new in new }
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let stdout = output.fileHandleForReading.readDataToEndOfFile()
+        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Rolo.Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                           stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func aCacheThisUserCannotWriteIsBrowsedReadOnlyAndSaysWhy() throws {
+        let rolo = try Rolo()
+        let file = try rolo.file("people.json", CacheFileTests.contacts(30))
+        #expect(try rolo("import", file).status == 0)
+        let prefix = try makeCacheUnwritable(rolo)
+        defer { _ = try? makeCacheWritableAgain(rolo) }
+        let main = try FileState(rolo.cache)
+
+        let listed = try runAs(prefix, rolo, ["list", "--tsv"])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        #expect(listed.stdout.split(separator: "\n").count == 30)
+        let edit = try runAs(prefix, rolo, ["set", "p1@example.com", "city=Oslo"])
+        #expect(edit.status == 1)
+        #expect(edit.stderr.contains("the cache \(rolo.cache) is read-only for you"), "\(edit.stderr)")
+
+        let tui = try Tmux(rolo, width: 200, height: 24, environment: ["ROLO_LOG": "/dev/null"], runAs: prefix)
+        tui.wait(for: "is read-only for you")
+        #expect(tui.screen.contains(rolo.cache))
+        try tui.type("e")
+        tui.wait(for: "editing is off")
+        try tui.type("q")
+        #expect(tui.exitStatus() == 0)
+        #expect(try FileState(rolo.cache) == main)
+    }
+
+    func makeCacheWritableAgain(_ rolo: Rolo) throws {
+        chmod(rolo.home.appendingPathComponent("data/rolo").path, 0o700)
+        for suffix in ["", "-wal", "-shm"] { chmod(rolo.cache + suffix, 0o600) }
+    }
 }

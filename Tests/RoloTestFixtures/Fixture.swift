@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import RoloCore
 import RoloStore
 import RoloSync
@@ -18,8 +19,10 @@ public enum Fixture {
         String(format: "00000000-0000-4000-8000-%012d", number)
     }
 
-    public static func service(people: [Person] = Fixture.people, withProviders: Bool = true) throws -> ContactService {
-        let cache = try LocalCache(clock: clock)
+    /// The fixture's service, over a cache in memory or, given `path`, in a file.
+    public static func service(people: [Person] = Fixture.people, withProviders: Bool = true,
+                               path: String? = nil) throws -> ContactService {
+        let cache = try path.map { try LocalCache(path: $0, clock: clock) } ?? LocalCache(clock: clock)
         let local = try cache.defaultAccount()
         var accounts = [local.id]
         if withProviders {
@@ -74,4 +77,22 @@ public enum Fixture {
         Person(2, [.firstName: "Olga", .lastName: "Smirnova", .email: "olga@example.com", .country: "RU"],
                custom: ["plan": .text("pro"), "lifetime_value": .number(1250.5)]),
     ]
+}
+
+extension Fixture {
+    /// Makes every later write of drafts to the cache file at `path` fail as writes fail on a
+    /// cache that can no longer be written (a full disk, a folder made read-only), while reads
+    /// still work: triggers, added from another connection, refuse them.
+    public static func breakDraftWrites(at path: String) throws {
+        let other = try DatabaseQueue(path: path)
+        try other.write { db in
+            for event in ["INSERT", "UPDATE", "DELETE"] {
+                try db.execute(sql: """
+                    CREATE TRIGGER refuse_draft_\(event.lowercased()) BEFORE \(event) ON draft
+                    BEGIN SELECT RAISE(ABORT, 'attempt to write a readonly database'); END
+                    """)
+            }
+        }
+        try other.close()
+    }
 }

@@ -56,17 +56,32 @@ extension AppModel {
                 enterAction: .keepEditing, escapeAction: .keepEditing))
             return
         }
-        try service.discardDraft(form.draftSlot)
         self.form = nil
         focus = focusBeforeForm
+        if let problem = dropDraft(form.draftSlot) { show("The form is closed; its draft stays in the cache (\(problem))", .warning) }
     }
 
+    /// Closes the form without its changes. The form closes first: a cache that cannot be
+    /// written (its draft cannot be removed) never keeps anyone in the form.
     func discardForm(_ effects: inout [Effect]) throws {
         guard let form else { return }
-        try service.discardDraft(form.draftSlot)
         self.form = nil
         focus = focusBeforeForm
-        show("Changes discarded")
+        if let problem = dropDraft(form.draftSlot) {
+            show("Changes discarded; the draft stays in the cache and is offered again (\(problem))", .warning)
+        } else {
+            show("Changes discarded")
+        }
+    }
+
+    /// Removes a form's draft; the reason when that failed.
+    func dropDraft(_ slot: DraftSlot) -> String? {
+        do {
+            try service.discardDraft(slot)
+            return nil
+        } catch {
+            return "\(error)"
+        }
     }
 
     // MARK: - Form commands
@@ -193,10 +208,9 @@ extension AppModel {
     func saveForm(_ effects: inout [Effect], thenQuit: Bool) throws {
         guard var form else { return }
         guard form.isDirty else {
-            try service.discardDraft(form.draftSlot)
             self.form = nil
             focus = focusBeforeForm
-            show("Nothing changed")
+            show(dropDraft(form.draftSlot).map { "Nothing changed; the draft stays in the cache (\($0))" } ?? "Nothing changed")
             if thenQuit { effects.append(.quit) }
             return
         }
