@@ -8,6 +8,8 @@
 SWIFT        ?= swift
 PREFIX       ?= /usr/local
 BUILD_DIR    ?= .build
+# Contacts in the benchmark's caches (make bench BENCH_SIZES=100000 for the smaller one only).
+BENCH_SIZES  ?= 100000,1000000
 DEMO_DB      ?= $(CURDIR)/$(BUILD_DIR)/demo/rolo.sqlite
 # Release builds carry the Swift runtime and Foundation inside the binary: it starts sooner
 # (no dynamic symbol lookups into the Swift libraries: `rolo --version` 19.5 → 11.7 ms) and
@@ -25,7 +27,7 @@ all: build
 help:
 	@echo "make run      build, seed a demo cache in $(BUILD_DIR)/demo and open the TUI"
 	@echo "make test     run every test"
-	@echo "make bench    build in release mode and measure at 100k and 1M contacts"
+	@echo "make bench    build in release mode, import 100k and 1M contacts with rolo import, and measure"
 	@echo "make install  install rolo to $(PREFIX)/bin (PREFIX=... to change)"
 	@echo "make clean    remove build products and benchmark data"
 
@@ -65,7 +67,7 @@ test: check-swift deps
 bench: check-swift deps
 	$(SWIFT) build --scratch-path $(BUILD_DIR) $(RELEASE) --product rolo-bench
 	$(SWIFT) build --scratch-path $(BUILD_DIR) $(RELEASE) --product rolo
-	ROLO_BIN=$(CURDIR)/$(BUILD_DIR)/release/rolo $(BUILD_DIR)/release/rolo-bench --dir $(BUILD_DIR)/bench-data
+	ROLO_BIN=$(CURDIR)/$(BUILD_DIR)/release/rolo $(BUILD_DIR)/release/rolo-bench --dir $(BUILD_DIR)/bench-data --sizes $(BENCH_SIZES)
 
 install: check-swift deps
 	$(SWIFT) build --scratch-path $(BUILD_DIR) $(RELEASE) --product rolo

@@ -75,7 +75,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "RoloBench",
-            dependencies: ["RoloCore", "RoloStore"]
+            dependencies: ["RoloCore", "RoloStore", "RoloInterchange"]
         ),
 
         .testTarget(name: "RoloCoreTests", dependencies: ["RoloCore"]),

@@ -23,11 +23,21 @@ public final class ContactImport {
     /// Contacts stored so far.
     public private(set) var count = 0
 
+    /// Live contacts before the import: a large import into a small cache merges its index
+    /// segments once at the end instead of as it goes.
+    let contactsBefore: Int
+
     init(cache: LocalCache, db: Database, author: Author) throws {
         self.cache = cache
         self.db = db
         self.author = author
         self.index = try SearchIndex.Batch(db)
+        contactsBefore = try Int.fetchOne(db, sql: "SELECT total(contactCount) FROM account") ?? 0
+        // FTS5 merges its segments as they are written (automerge), and every batch of an
+        // import is a segment that spans the whole list (contacts come in file order, ranks in
+        // name order): at 100k contacts those merges were most of SQLite's time, growing faster
+        // than the import. They wait until the end (see `finish`).
+        try SearchIndex.setMerging(automerge: 0, crisisMerge: 64, db: db)
     }
 
     /// Why a contact was not stored. Nothing of it was written.
@@ -92,6 +102,11 @@ public final class ContactImport {
 
     func finish() throws {
         try index.flush()
+        try SearchIndex.setMerging(automerge: SearchIndex.defaultAutomerge, crisisMerge: SearchIndex.defaultCrisisMerge, db: db)
+        // An import at least as large as what the cache held is merged into one segment in one
+        // pass (a short prefix then reads one list); a smaller one is left to the automatic
+        // merges of later writes, so that ten contacts never rewrite the index of a million.
+        if count >= max(1, contactsBefore) { try SearchIndex.optimize(db) }
     }
 }
 

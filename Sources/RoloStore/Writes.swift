@@ -76,34 +76,6 @@ extension LocalCache {
         return try body()
     }
 
-    /// Streams `count` new contacts into an empty cache in one transaction, with their outbox
-    /// entries and audit rows. `contact(i)` must come in name order (non-decreasing sort key);
-    /// each gets its final rank at once, so nothing is ever relabelled and the index is written
-    /// in rowid order. For the benchmark's synthetic caches of a million contacts.
-    public func bulkInsertSorted(count: Int, into accountID: Int64, author: Author,
-                                 contact: (Int) throws -> Contact) throws {
-        try write { db in try LocalCache.withLargeCache(db) {
-            if try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM contact LIMIT 1)") != 0 {
-                throw RoloError.failed("a sorted bulk load needs an empty cache")
-            }
-            let (lower, upper) = (RankSpace.lower, RankSpace.upper)
-            let spacing = (upper - lower) / Int64(count + 1)
-            let index = try SearchIndex.Batch(db)
-            var previous = ""
-            for position in 0..<count {
-                var next = try contact(position)
-                next.accountID = accountID
-                let key = next.sortKey
-                guard key >= previous else { throw RoloError.failed("bulk load out of name order at \(position)") }
-                previous = key
-                _ = try self.insert(next, rank: lower + spacing * Int64(position + 1), author: author,
-                                          index: index, db: db)
-                if index.count >= SearchIndex.batchSize { try index.flush() }
-            }
-            try index.flush()
-        } }
-    }
-
     /// Applies an edit to a contact, with its outbox entry and audit row, in one transaction,
     /// and clears the contact's draft. Returns the contact as stored and the changes made
     /// (empty when the edit changed nothing; then nothing is written).

@@ -166,6 +166,13 @@ public final class ContactService: Sendable {
         return row?.id == id ? row : nil
     }
 
+    /// Every contact of the scope that matches, in list order, read a page at a time (so a
+    /// million are never held): for `rolo list --json`.
+    public func forEachContact(in scope: AccountScope, matching query: ContactQuery? = nil, order: ListOrder = .name,
+                               _ body: (Contact) throws -> Void) throws {
+        try cache.forEachContact(in: scope, matching: query, order: order) { contact, _ in try body(contact) }
+    }
+
     public func contactCount(in scope: AccountScope) throws -> Int { try cache.contactCount(in: scope) }
     public func pendingEditCount(in scope: AccountScope) throws -> Int { try cache.pendingEditCount(in: scope) }
     public func conflictCount(in scope: AccountScope) throws -> Int { try cache.conflictCount(in: scope) }

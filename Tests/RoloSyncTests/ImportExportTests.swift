@@ -513,3 +513,23 @@ struct ExportTests {
         #expect(try copyCache.tableCounts() == TableCounts(contacts: 3, outbox: 2, audit: 3, remoteLinks: 1))
     }
 }
+
+@Suite("Large imports and the full-text index")
+struct ImportIndexTests {
+    static func file(_ names: [String]) -> Data {
+        Data(("[" + names.map { "{\"first_name\": \"\($0)\", \"email\": \"\($0.lowercased())@example.com\"}" }
+            .joined(separator: ",\n") + "]").utf8)
+    }
+
+    @Test func importsFindableWhateverTheirSizeAndTheIndexMergesAsBefore() throws {
+        let service = try ContactService(cache: try LocalCache(), author: Author(user: "t", clientAddress: nil))
+        // Larger than the cache (empty): merged once at the end. Then a small one into it.
+        let first = (0..<2500).map { "Name\($0)x" }
+        #expect(try service.importFile(ImportIndexTests.file(first), format: .json).imported == 2500)
+        #expect(try service.importFile(ImportIndexTests.file(["Zed", "Ann"]), format: .json).imported == 2)
+        for name in ["name1234x", "zed", "ann", "name0x", "name2499x"] {
+            #expect(try service.window(in: .all, matching: ContactQuery(name), limit: 5).rows.count == 1, "\(name)")
+        }
+        #expect(try service.count(in: .all, matching: ContactQuery("name")) == 2500)
+    }
+}

@@ -43,19 +43,29 @@ struct ListCommand: ParsableCommand {
         var printedTSV = 0
         var out = Output.Buffered()
         let forTerminal = Output.standardOutputIsTerminal
-        if json { out.append("[") }
+        if json {
+            // Contacts a page at a time, each page one read, printed as they come.
+            out.append("[")
+            struct Enough: Error {}
+            do {
+                try context.service.forEachContact(in: scope, matching: parsed, order: sort) { contact in
+                    if wanted > 0 && printedJSON >= wanted { throw Enough() }
+                    let object = RoloJSON.object(for: contact, accountName: accountNames[contact.accountID] ?? "")
+                    out.append((printedJSON == 0 ? "\n" : ",\n") + object.prettyText.indented)
+                    printedJSON += 1
+                }
+            } catch is Enough {}
+            out.append(printedJSON == 0 ? "]\n" : "\n]\n")
+            out.flush()
+            return
+        }
         readLoop: while true {
             // Scripts' output shows no sync markers, so the rows are read without them.
             let page = try context.service.window(in: scope, matching: parsed, order: sort,
-                                                  from: anchor, limit: 2000, markers: !(json || tsv))
+                                                  from: anchor, limit: 2000, markers: !tsv)
             for row in page.rows {
-                if wanted > 0 && rows.count + printedJSON + printedTSV >= wanted { break readLoop }
-                if json {
-                    let contact = try context.service.contact(row.id)
-                    let object = RoloJSON.object(for: contact, accountName: accountNames[row.accountID] ?? "")
-                    out.append((printedJSON == 0 ? "\n" : ",\n") + object.prettyText.indented)
-                    printedJSON += 1
-                } else if tsv {
+                if wanted > 0 && rows.count + printedTSV >= wanted { break readLoop }
+                if tsv {
                     // Streamed: nothing is kept, so memory stays flat however many rows.
                     out.line(Output.tsvLine([row.id.shortID, row.displayName, row.email, row.phone, row.company,
                                              accountNames[row.accountID]], forTerminal: forTerminal))
@@ -66,11 +76,6 @@ struct ListCommand: ParsableCommand {
             }
             guard let last = page.rows.last, !page.reachedEnd else { break }
             anchor = .after(last.cursor)
-        }
-        if json {
-            out.append(printedJSON == 0 ? "]\n" : "\n]\n")
-            out.flush()
-            return
         }
         out.flush()
         if tsv { return }
