@@ -118,22 +118,22 @@ extension LocalCache {
         }
         let direction = forward != descending ? "ASC" : "DESC"
         let rows = try fetchByRank(scope: scope, match: match, above: low, below: high, direction: direction,
-                                   limit: limit + 1, markers: markers, db: db)
-        return try window(of: rows, limit: limit, forward: forward, anchor: anchor, providers: providers) {
+                                   limit: limit + 1, markers: markers, providers: providers, db: db)
+        return try window(of: rows, limit: limit, forward: forward, anchor: anchor) {
             // Is there anything above the anchor row?
             let rank = startingAt!
             let (aboveLow, aboveHigh) = descending ? (rank, RankSpace.upper) : (RankSpace.lower, rank)
             return try !fetchByRank(scope: scope, match: match, above: aboveLow, below: aboveHigh, direction: "ASC",
-                                    limit: 1, markers: false, db: db).isEmpty
+                                    limit: 1, markers: false, providers: providers, db: db).isEmpty
         }
     }
 
     /// Rows fetched one past `limit` in reading direction, as a window: the extra row says
     /// whether there is more beyond; for a window starting at a row, `hasRowsAbove` says
     /// whether anything comes before it.
-    private static func window(of rows: [Row], limit: Int, forward: Bool, anchor: WindowAnchor, providers: [Int64: ProviderKind],
+    private static func window(of rows: [ContactSummary], limit: Int, forward: Bool, anchor: WindowAnchor,
                                hasRowsAbove: () throws -> Bool) throws -> ContactWindow {
-        var summaries = rows.prefix(limit).map { summary($0, providers: providers) }
+        var summaries = Array(rows.prefix(limit))
         let more = rows.count > limit
         if !forward { summaries.reverse() }
         return switch anchor {
@@ -148,22 +148,30 @@ extension LocalCache {
     /// List rows with a rank strictly between `above` and `below`, in rank order: from the
     /// full-text index when there is a filter, else from the contact table.
     private static func fetchByRank(scope: AccountScope, match: String?, above: Int64, below: Int64, direction: String,
-                                    limit: Int, markers: Bool, db: Database) throws -> [Row] {
+                                    limit: Int, markers: Bool, providers: [Int64: ProviderKind], db: Database) throws -> [ContactSummary] {
         let summaryColumns = summaryColumns(markers: markers)
         if let match {
-            return try Row.fetchAll(db.cachedStatement(sql: """
+            return try summaries(Row.fetchCursor(db.cachedStatement(sql: """
                 SELECT \(summaryColumns) FROM (
                     SELECT rowid AS r FROM contact_fts WHERE contact_fts MATCH ? AND rowid > ? AND rowid < ?
                     ORDER BY rowid \(direction) LIMIT ?
                 ) f JOIN contact c ON c.rank = f.r ORDER BY c.rank \(direction)
-                """), arguments: [match, above, below, limit])
+                """), arguments: [match, above, below, limit]), providers: providers)
         }
         let account = accountCondition(scope, column: "c.accountId")
-        return try Row.fetchAll(db.cachedStatement(sql: """
+        return try summaries(Row.fetchCursor(db.cachedStatement(sql: """
             SELECT \(summaryColumns) FROM contact c
             WHERE \(account.sql) AND c.rank > :above AND c.rank < :below AND c.deletedAt IS NULL
             ORDER BY c.rank \(direction) LIMIT :limit
-            """), arguments: StatementArguments(["above": above, "below": below, "limit": limit]) + account.arguments)
+            """), arguments: StatementArguments(["above": above, "below": below, "limit": limit]) + account.arguments),
+            providers: providers)
+    }
+
+    /// List rows read straight from the statement (a cursor), without copying each row first.
+    private static func summaries(_ rows: RowCursor, providers: [Int64: ProviderKind]) throws -> [ContactSummary] {
+        var out: [ContactSummary] = []
+        while let row = try rows.next() { out.append(summary(row, providers: providers)) }
+        return out
     }
 
     /// `accountId = :account`, or true for every account.
@@ -201,12 +209,12 @@ extension LocalCache {
         let account = accountCondition(scope, column: "c.accountId")
         arguments += account.arguments
         let direction = forward ? "DESC" : "ASC"
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try summaries(Row.fetchCursor(db, sql: """
             SELECT \(summaryColumns) FROM contact c
             WHERE \(account.sql) AND c.deletedAt IS NULL \(keyset) \(filter)
             ORDER BY c.updatedAt \(direction), c.id \(direction) LIMIT :limit
-            """, arguments: arguments)
-        return try window(of: rows, limit: limit, forward: forward, anchor: anchor, providers: providers) {
+            """, arguments: arguments), providers: providers)
+        return try window(of: rows, limit: limit, forward: forward, anchor: anchor) {
             guard case .startingAt(let cursor) = anchor else { return false }
             var probe: StatementArguments = ["updatedAt": cursor.updatedAt, "id": cursor.contactID.rawValue]
             let probeFilter = try recentFilter(match: match, db: db, arguments: &probe)

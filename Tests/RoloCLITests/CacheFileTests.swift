@@ -165,4 +165,34 @@ struct CacheFileTests {
         chmod(rolo.home.appendingPathComponent("data/rolo").path, 0o700)
         for suffix in ["", "-wal", "-shm"] { chmod(rolo.cache + suffix, 0o600) }
     }
+
+    @Test func aKillInTheMiddleOfAnImportLeavesNothing() throws {
+        let rolo = try Rolo()
+        #expect(try rolo("accounts").status == 0)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Rolo.binary)
+        process.arguments = ["import", "-", "--format", "json"]
+        process.environment = rolo.environment
+        let feed = Pipe()
+        process.standardInput = feed
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Half a document: rolo reads and stores these records, then waits for the rest.
+        let document = CacheFileTests.contacts(3000)
+        let half = Data(document.utf8.prefix(document.utf8.count / 2))
+        feed.fileHandleForWriting.write(half)
+        let deadline = Date().addingTimeInterval(20)
+        func bytesRead() -> Int {
+            let io = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/io", encoding: .utf8)) ?? ""
+            return io.split(separator: "\n").first { $0.hasPrefix("rchar:") }.flatMap { Int($0.dropFirst(6).trimmingCharacters(in: .whitespaces)) } ?? 0
+        }
+        while bytesRead() < half.count, Date() < deadline { usleep(10_000) }
+        #expect(bytesRead() >= half.count, "rolo did not read its input")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let listed = try rolo("list", "--tsv")
+        #expect(listed.status == 0, "\(listed.stderr)")
+        #expect(listed.stdout.isEmpty, "a killed import left contacts")
+    }
 }
