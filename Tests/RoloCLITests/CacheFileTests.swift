@@ -105,25 +105,30 @@ struct CacheFileTests {
     /// what to put in front of rolo. As root (CI), chmod alone would not stop rolo, so rolo
     /// runs as `nobody` (setpriv) on the root-owned files, which is the case of the jump host
     /// itself; as another user, the files and folder are made read-only for their owner.
-    func makeCacheUnwritable(_ rolo: Rolo) throws -> [String] {
+    func makeCacheUnwritable(_ rolo: Rolo) throws -> (prefix: [String], binary: String) {
         let data = rolo.home.appendingPathComponent("data").path
         for folder in [rolo.home.path, data, data + "/rolo"] { chmod(folder, 0o755) }
         for suffix in ["", "-wal", "-shm"] { chmod(rolo.cache + suffix, 0o644) }
         if geteuid() == 0 {
-            return ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+            let prefix = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+            // The build folder may sit where nobody cannot reach (root's home): then nobody runs a copy.
+            let reachable = try runProcess(prefix + ["/usr/bin/test", "-x", Rolo.binary], environment: [:]).status == 0
+            guard !reachable else { return (prefix, Rolo.binary) }
+            let copy = rolo.home.appendingPathComponent("rolo").path
+            try FileManager.default.copyItem(atPath: Rolo.binary, toPath: copy)
+            chmod(copy, 0o755)
+            return (prefix, copy)
         }
         for suffix in ["", "-wal", "-shm"] { chmod(rolo.cache + suffix, 0o444) }
         chmod(data + "/rolo", 0o555)
-        return []
+        return ([], Rolo.binary)
     }
 
-    func runAs(_ prefix: [String], _ rolo: Rolo, _ arguments: [String]) throws -> Rolo.Result {
+    func runProcess(_ command: [String], environment: [String: String]) throws -> Rolo.Result {
         let process = Process()
-        let command = prefix + [Rolo.binary] + arguments
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
-        // No log: the state folder is the owner's.
-        process.environment = rolo.environment.merging(["ROLO_LOG": "/dev/null"]) { _, new in new }
+        process.environment = environment
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
@@ -136,22 +141,29 @@ struct CacheFileTests {
                            stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    func runAs(_ runner: (prefix: [String], binary: String), _ rolo: Rolo, _ arguments: [String]) throws -> Rolo.Result {
+        // No log: the state folder is the owner's.
+        try runProcess(runner.prefix + [runner.binary] + arguments,
+                       environment: rolo.environment.merging(["ROLO_LOG": "/dev/null"]) { _, new in new })
+    }
+
     @Test func aCacheThisUserCannotWriteIsBrowsedReadOnlyAndSaysWhy() throws {
         let rolo = try Rolo()
         let file = try rolo.file("people.json", CacheFileTests.contacts(30))
         #expect(try rolo("import", file).status == 0)
-        let prefix = try makeCacheUnwritable(rolo)
+        let runner = try makeCacheUnwritable(rolo)
         defer { _ = try? makeCacheWritableAgain(rolo) }
         let main = try FileState(rolo.cache)
 
-        let listed = try runAs(prefix, rolo, ["list", "--tsv"])
+        let listed = try runAs(runner, rolo, ["list", "--tsv"])
         #expect(listed.status == 0, "\(listed.stderr)")
         #expect(listed.stdout.split(separator: "\n").count == 30)
-        let edit = try runAs(prefix, rolo, ["set", "p1@example.com", "city=Oslo"])
+        let edit = try runAs(runner, rolo, ["set", "p1@example.com", "city=Oslo"])
         #expect(edit.status == 1)
         #expect(edit.stderr.contains("the cache \(rolo.cache) is read-only for you"), "\(edit.stderr)")
 
-        let tui = try Tmux(rolo, width: 200, height: 24, environment: ["ROLO_LOG": "/dev/null"], runAs: prefix)
+        let tui = try Tmux(rolo, width: 200, height: 24, environment: ["ROLO_LOG": "/dev/null"], runAs: runner.prefix,
+                           binary: runner.binary)
         tui.wait(for: "is read-only for you")
         #expect(tui.screen.contains(rolo.cache))
         try tui.type("e")
