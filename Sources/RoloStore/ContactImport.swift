@@ -95,7 +95,7 @@ public final class ContactImport {
         }
         _ = try cache.insert(contact, remote: remote, author: author, index: index, db: db)
         count += 1
-        // Placing a contact reads neighbours' ranks, never the index, so queued rows can wait.
+        // Queued rows can wait: placing a contact reads neighbours' ranks, and flushes the queue itself before it moves any.
         if index.count >= SearchIndex.batchSize { try index.flush() }
         return nil
     }

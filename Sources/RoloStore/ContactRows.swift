@@ -77,7 +77,7 @@ enum ContactRows {
         if sortKey != row["sortKey"] as String {
             // Park the row on a rank no one else can get while its neighbours may be relabelled.
             try db.execute(sql: "UPDATE contact SET rank = ? WHERE id = ?", arguments: [-id, id])
-            rank = try RankAllocator.rank(for: sortKey, excluding: id, db: db)
+            rank = try RankAllocator.rank(for: sortKey, excluding: id, index: index, db: db)
         }
         var arguments: [(any DatabaseValueConvertible)?] = [rank, sortKey, contact.displayName]
         arguments += Schema.fieldColumns.map { contact.fields[$0] }

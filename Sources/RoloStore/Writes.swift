@@ -58,7 +58,7 @@ extension LocalCache {
                 for contact in contacts {
                     ids.append(try self.insert(contact, remote: remoteByUID[contact.uid], author: author,
                                                      index: index, db: db).id!)
-                    // Placing a contact reads neighbours' ranks, never the index, so queued rows can wait.
+                    // Queued rows can wait: placing a contact reads neighbours' ranks, and flushes the queue itself before it moves any.
                     if index.count >= SearchIndex.batchSize { try index.flush() }
                 }
             }
@@ -175,7 +175,7 @@ extension LocalCache {
     func insert(_ contact: Contact, rank: Int64? = nil, remote: RemoteReference? = nil, author: Author,
                        index: SearchIndex.Batch, db: Database) throws -> Contact {
         var stored = contact
-        let rank = try rank ?? RankAllocator.rank(for: contact.sortKey, db: db)
+        let rank = try rank ?? RankAllocator.rank(for: contact.sortKey, index: index, db: db)
         stored.id = ContactID(try ContactRows.insert(contact, rank: rank, index: index, db: db))
         let deltas = LocalCache.allFields(of: stored)
         if let remote {

@@ -533,3 +533,22 @@ struct ImportIndexTests {
         #expect(try service.count(in: .all, matching: ContactQuery("name")) == 2500)
     }
 }
+
+extension ImportIndexTests {
+    @Test func contactsMovedToMakeRoomKeepTheirOwnIndexRowsDuringAnImport() throws {
+        let service = try ContactService(cache: try LocalCache(), author: Author(user: "t", clientAddress: nil))
+        // Each name sorts just after "Mkey" and before the one before it, so every contact lands
+        // in the same, halving gap of the list order: the neighbours are moved to make room
+        // while their index rows still wait in the import's batch.
+        let names = ["Mkey", "Nkey"] + (0..<80).map { "Mkey" + String(repeating: "z", count: 80 - $0) }
+        let records = names.enumerated().map { index, name in
+            "{\"first_name\": \"\(name)\", \"last_name\": \"Person\(index)x\", \"email\": \"p\(index)@example.com\"}"
+        }
+        #expect(try service.importFile(Data(("[" + records.joined(separator: ",\n") + "]").utf8), format: .json).imported == 82)
+        for index in names.indices {
+            let rows = try service.window(in: .all, matching: ContactQuery("person\(index)x"), limit: 5).rows
+            #expect(rows.map(\.displayName) == ["\(names[index]) Person\(index)x"], "contact \(index)")
+        }
+        #expect(try service.count(in: .all, matching: ContactQuery("mkey")) == 81)
+    }
+}
