@@ -8,6 +8,8 @@
 SWIFT        ?= swift
 PREFIX       ?= /usr/local
 BUILD_DIR    ?= .build
+# Contacts in the benchmark's caches (make bench BENCH_SIZES=100000 for the smaller one only).
+BENCH_SIZES  ?= 100000,1000000
 DEMO_DB      ?= $(CURDIR)/$(BUILD_DIR)/demo/rolo.sqlite
 # Release builds carry the Swift runtime and Foundation inside the binary: it starts sooner
 # (no dynamic symbol lookups into the Swift libraries: `rolo --version` 19.5 → 11.7 ms) and
@@ -26,7 +28,7 @@ help:
 	@echo "make run      build, seed a demo cache in $(BUILD_DIR)/demo, serve local copies of the providers and open the TUI"
 	@echo "make test     run every test"
 	@echo "make soak     kill a syncing rolo 1,000 times and check nothing was lost"
-	@echo "make bench    build in release mode and measure at 100k and 1M contacts"
+	@echo "make bench    build in release mode, import 100k and 1M contacts with rolo import, sync with emulators, and measure"
 	@echo "make install  install rolo to $(PREFIX)/bin (PREFIX=... to change)"
 	@echo "make clean    remove build products and benchmark data"
 
@@ -57,10 +59,10 @@ build: check-swift deps
 # The demo cache syncs for real: `rolo sandbox` serves emulators of Notifuse, DailyStory and
 # iVvy on 127.0.0.1 (seeded from the cache), writes a config pointing at them, and stops when
 # the TUI exits. A colleague edits a contact on the servers every 45 s, so `s` brings news.
+# rolo makes the demo folder itself, 0700 (a cache holds contact data).
 DEMO_DIR     := $(dir $(DEMO_DB))
 DEMO_CONFIG  := $(DEMO_DIR)config.toml
 run: build
-	@mkdir -p -m 700 $(DEMO_DIR)
 	@$(BUILD_DIR)/debug/rolo demo --db $(DEMO_DB)
 	@umask 077; rm -f $(DEMO_CONFIG); \
 	$(BUILD_DIR)/debug/rolo sandbox --db $(DEMO_DB) --write-config $(DEMO_CONFIG) --colleague 45 \
@@ -97,7 +99,7 @@ soak: check-swift deps
 bench: check-swift deps
 	$(SWIFT) build --scratch-path $(BUILD_DIR) $(RELEASE) --product rolo-bench
 	$(SWIFT) build --scratch-path $(BUILD_DIR) $(RELEASE) --product rolo
-	ROLO_BIN=$(CURDIR)/$(BUILD_DIR)/release/rolo $(BUILD_DIR)/release/rolo-bench --dir $(BUILD_DIR)/bench-data
+	ROLO_BIN=$(CURDIR)/$(BUILD_DIR)/release/rolo $(BUILD_DIR)/release/rolo-bench --dir $(BUILD_DIR)/bench-data --sizes $(BENCH_SIZES)
 
 install: check-swift deps
 	$(SWIFT) build --scratch-path $(BUILD_DIR) $(RELEASE) --product rolo

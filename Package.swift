@@ -33,11 +33,13 @@ let package = Package(
             name: "RoloCore",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // The connection options of SQLite that only C can set (sqlite3_db_config is variadic).
+        .target(name: "CSQLiteOptions", linkerSettings: [.linkedLibrary("sqlite3")]),
         // The local cache on SQLite: schema, migrations and every SQL statement.
         .target(
             name: "RoloStore",
             dependencies: [
-                "RoloCore",
+                "RoloCore", "CSQLiteOptions",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
@@ -78,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "rolo",
             dependencies: [
-                "RoloCore", "RoloSync", "RoloInterchange", "RoloViewModels", "RoloTerminal", "RoloProviders", "RoloStore",
+                "RoloCore", "RoloStore", "RoloSync", "RoloInterchange", "RoloViewModels", "RoloTerminal", "RoloProviders",
                 "RoloEmulators",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -97,7 +99,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "RoloBench",
-            dependencies: ["RoloCore", "RoloStore", "RoloProviders"]
+            dependencies: ["RoloCore", "RoloStore", "RoloInterchange", "RoloProviders", "RoloEmulators"]
         ),
 
         .testTarget(name: "RoloCoreTests", dependencies: ["RoloCore", "RoloProviders"]),
@@ -110,7 +112,7 @@ let package = Package(
         // A deterministic cache for the view-model and screen tests (not shipped).
         .target(
             name: "RoloTestFixtures",
-            dependencies: ["RoloCore", "RoloStore", "RoloSync", "RoloViewModels", "RoloProviders"],
+            dependencies: ["RoloCore", "RoloStore", "RoloSync", "RoloViewModels", "RoloProviders", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/RoloTestFixtures"
         ),
         .testTarget(name: "RoloViewModelsTests", dependencies: ["RoloViewModels", "RoloSync", "RoloCore", "RoloTestFixtures", "RoloProviders"]),

@@ -52,7 +52,10 @@ struct SyntheticContacts {
         let company = Self.companies[Int(random.next() % UInt64(Self.companies.count))]
         let domain = Self.domains[Int(random.next() % UInt64(Self.domains.count))]
         let phone = "+1555" + String(1_000_000 + random.next() % 9_000_000)
-        let local = TextFolding.fold(first + "." + last).filter { $0.isASCII && ($0.isLetter || $0 == ".") }
+        // Names in other scripts leave nothing ASCII: the address then has no such part, so that
+        // every address is one `rolo import` accepts.
+        let local = [first, last].map { TextFolding.fold($0).filter { $0.isASCII && $0.isLetter } }
+            .filter { !$0.isEmpty }.joined(separator: ".")
         let uid = Self.uuid(random.next(), random.next())
         var fields: [StandardField: String] = [
             .firstName: first, .lastName: last, .email: "\(local.isEmpty ? "user" : local)\(index)@\(domain)",

@@ -3,9 +3,12 @@ import RoloCore
 import RoloProviders
 import RoloStore
 
-// `make bench`: builds synthetic caches (fixed seed) and measures what people feel — import
-// rate, open time, the live filter, windowed reads, memory. Reads are measured in a fresh
-// child process (`rolo-bench probe`), so that the build's memory does not count.
+// `make bench`: measures rolo as its users run it. For each size it writes a rolo JSON file of
+// synthetic contacts (fixed seed), imports it with the release `rolo import`, and times fresh
+// processes of the release binary on the cache that made: `rolo list QUERY`, `rolo list --tsv`
+// of everything to a pipe, the TUI's first screen and live filter on a pseudo-terminal, and the
+// peak memory of each. Calls into the library from one process (`rolo-bench probe`) follow as
+// extra rows, named as such: they show where time goes, not what a user waits for.
 
 let arguments = CommandLine.arguments
 if arguments.count >= 4, arguments[1] == "probe" {
@@ -31,7 +34,8 @@ while index < arguments.count {
         index += 1
         directory = arguments[index]
     case "--help", "-h":
-        print("usage: rolo-bench [--sizes 100000,1000000] [--dir bench-data]\n       rolo-bench tui CACHE   (the terminal measurements only; ROLO_BIN names rolo)")
+        print("usage: ROLO_BIN=PATH rolo-bench [--sizes 100000,1000000] [--dir bench-data]\n"
+              + "       rolo-bench tui CACHE   (the terminal measurements only; ROLO_BIN names rolo)")
         exit(0)
     default:
         FileHandle.standardError.write(Data("rolo-bench: unknown option \(arguments[index])\n".utf8))
@@ -40,41 +44,27 @@ while index < arguments.count {
     index += 1
 }
 
+guard let rolo = ProcessInfo.processInfo.environment["ROLO_BIN"], !rolo.isEmpty else {
+    FileHandle.standardError.write(Data("rolo-bench: set ROLO_BIN to a release rolo (make bench does)\n".utf8))
+    exit(2)
+}
 let seed: UInt64 = 7
-let author = Author(user: "bench", clientAddress: nil)
-try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+try PrivateFiles.makeFolder(directory)
 
 for size in sizes {
-    let path = "\(directory)/rolo-\(size).sqlite"
-    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-    print("== \(size.formatted()) contacts  (\(path))")
-    let generator = SyntheticContacts(seed: seed)
-    let sortStart = Date()
-    let order = (0..<size).map { ($0, generator.contact($0, accountID: 1).sortKey) }.sorted { $0.1 < $1.1 }.map(\.0)
-    let sortSeconds = Date().timeIntervalSince(sortStart)
-    let cache = try LocalCache(path: path, catalog: .standard)
-    let account = try cache.defaultAccount()
-    let start = Date()
-    try cache.bulkInsertSorted(count: size, into: account.id, author: author) { position in
-        generator.contact(order[position], accountID: account.id)
-    }
-    let seconds = Date().timeIntervalSince(start)
-    let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-    print(String(format: "import            %9.0f contacts/s  (%.1f s; generating and sorting %.1f s; file %.0f MiB)",
-                 Double(size) / seconds, seconds, sortSeconds, Double(bytes) / 1_048_576))
+    print("== \(size.formatted()) contacts")
+    let path = UserPath(rolo: rolo, directory: directory, size: size, seed: seed)
+    try path.run()
+    try TerminalProbe(rolo: rolo, cachePath: path.cache, directory: directory).run()
 
     if ProcessInfo.processInfo.environment["ROLO_BENCH_NO_PROBE"] != nil { continue }
+    print("-- in-process library calls on the same cache (where the time goes; not a user's path):")
     fflush(nil)   // every stream: the probe writes to the same stdout
     let probe = Process()
     probe.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-    probe.arguments = ["probe", path, String(size)]
+    probe.arguments = ["probe", path.cache, String(size)]
     try probe.run()
     probe.waitUntilExit()
-    if let rolo = ProcessInfo.processInfo.environment["ROLO_BIN"], !rolo.isEmpty {
-        try TerminalProbe(rolo: rolo, cachePath: path, directory: directory).run()
-    } else {
-        print("(set ROLO_BIN to a release rolo to measure the terminal UI)")
-    }
     print()
 }
 

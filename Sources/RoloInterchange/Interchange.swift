@@ -103,6 +103,7 @@ public enum ContactFileReader {
     /// Reads a whole file. A malformed record throws its problem and nothing is returned,
     /// unless `skipInvalid` is on: then bad records are left out and listed in `skipped`.
     public static func read(_ data: Data, format: InterchangeFormat, skipInvalid: Bool) throws(ImportProblem) -> ReadResult {
+        if format == .json { return try RoloJSON.read(DataSource(data), skipInvalid: skipInvalid) }
         var bytes = data
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
         if format == .vcard {
@@ -113,7 +114,7 @@ public enum ContactFileReader {
             throw ImportProblem(line: firstInvalidUTF8Line(bytes), message: "the file is not UTF-8 text (save it as UTF-8)")
         }
         switch format {
-        case .json: return try RoloJSON.read(text, skipInvalid: skipInvalid)
+        case .json: return try RoloJSON.read(DataSource(Data(text.utf8)), skipInvalid: skipInvalid)
         case .csv: return try CSVFormat.read(text, skipInvalid: skipInvalid)
         case .vcard: return try VCardFormat.read(Array(text.utf8), skipInvalid: skipInvalid)
         }

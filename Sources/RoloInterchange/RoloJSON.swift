@@ -303,167 +303,28 @@ public enum RoloJSON {
 
     // MARK: - Whole documents
 
-    static func read(_ text: String, skipInvalid: Bool) throws(ImportProblem) -> ReadResult {
-        let document: JSONValue
-        do {
-            document = try JSONValue.parse(text)
-        } catch {
-            // "line 3, column 14: …" becomes line 3 of the problem and "column 14: …" of its message.
-            var message = error.message
-            if message.hasPrefix("line "), let comma = message.firstIndex(of: ",") {
-                message = message[message.index(after: comma)...].trimmed
-            }
-            throw ImportProblem(line: lineOf(error.message) ?? 1, message: "not valid JSON: " + message)
-        }
-        let starts = ElementLines(text)
+    /// Reads a whole document into memory: for small files and tests. `rolo import` streams
+    /// with `RoloJSONReader` instead.
+    static func read(_ source: some ByteSource, skipInvalid: Bool) throws(ImportProblem) -> ReadResult {
+        var reader = RoloJSONReader(source)
         var result = ReadResult()
-        let contacts: [JSONValue]
-        let contactLines: [Int]
-        switch document {
-        case .array(let items):
-            contacts = items
-            contactLines = starts.topLevel
-        case .object(let members):
-            if let format = members["format"], format.stringValue != formatName {
-                throw ImportProblem(line: 1, message: "this is not a rolo contacts document (its \"format\" is \(describe(format)))")
-            }
-            if case .number(let version)? = members["version"], version > Double(RoloJSON.version) {
-                throw ImportProblem(line: 1, message: "written by a newer rolo (version \(JSONValue.format(version))); upgrade rolo to read it")
-            }
-            switch members["accounts"] {
-            case nil, .null?: break
-            case .array(let accounts)?:
-                for (index, account) in accounts.enumerated() {
-                    result.accounts.append(try RoloJSON.account(from: account, line: starts.accounts[safe: index] ?? 1))
-                }
-            default:
-                throw ImportProblem(line: 1, message: "\"accounts\" must be an array")
-            }
-            guard case .array(let items)? = members["contacts"] else {
-                throw ImportProblem(line: 1, message: "a rolo JSON file is an array of contacts or an object with a \"contacts\" array")
-            }
-            contacts = items
-            contactLines = starts.contacts
-        default:
-            throw ImportProblem(line: 1, message: "a rolo JSON file is an array of contacts or an object with a \"contacts\" array")
-        }
-        result.contacts.reserveCapacity(contacts.count)
-        for (index, item) in contacts.enumerated() {
-            let line = contactLines[safe: index] ?? 1
-            do throws(ImportProblem) {
-                var unknown: [String] = []
-                result.contacts.append(try contact(from: item, line: line, unknown: &unknown))
-                if !unknown.isEmpty {
-                    result.warnings.append(ImportProblem(line: line, message: "unknown members kept under extensions.import: "
-                        + unknown.joined(separator: ", ")))
-                }
-            } catch {
-                if !skipInvalid { throw error }
-                result.skipped.append(error)
+        while let item = try reader.next() {
+            switch item {
+            case .account(let spec): result.accounts.append(spec)
+            case .contact(let incoming, let warning):
+                result.contacts.append(incoming)
+                if let warning { result.warnings.append(warning) }
+            case .invalid(let problem):
+                if !skipInvalid { throw problem }
+                result.skipped.append(problem)
             }
         }
         return result
-    }
-
-    /// The line number in a JSON parser's message ("line 3, column 5: …").
-    static func lineOf(_ message: String) -> Int? {
-        guard let range = message.range(of: "line ") else { return nil }
-        return Int(message[range.upperBound...].prefix { $0.isNumber })
     }
 }
 
 extension Array {
     subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
-}
-
-/// The line on which each record of a JSON document starts. A parsed `JSONValue` does not
-/// remember where it came from, so the text is scanned once more (it is known to be valid
-/// JSON by then): the elements of a top-level array, and of the `contacts` and `accounts`
-/// arrays of a document object. Every element counts, whatever its kind, so the n-th line
-/// always belongs to the n-th element.
-struct ElementLines {
-    private(set) var topLevel: [Int] = []
-    private(set) var contacts: [Int] = []
-    private(set) var accounts: [Int] = []
-
-    private enum Target { case topLevel, contacts, accounts }
-
-    init(_ text: String) {
-        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\"), newline = UInt8(ascii: "\n")
-        var line = 1
-        var depth = 0
-        var inString = false
-        var escaped = false
-        var collecting = false
-        var current: [UInt8] = []
-        var lastString: [UInt8] = []
-        var keyBeforeColon: [UInt8]?     // the member of the top-level object whose value comes next
-        var target: Target?              // the array being recorded, open at `targetDepth`
-        var targetDepth = 0
-        var awaitingElement = false
-
-        func record() {
-            guard awaitingElement, let target, depth == targetDepth else { return }
-            awaitingElement = false
-            switch target {
-            case .topLevel: topLevel.append(line)
-            case .contacts: contacts.append(line)
-            case .accounts: accounts.append(line)
-            }
-        }
-
-        for byte in text.utf8 {
-            if byte == newline { line += 1 }
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if byte == backslash {
-                    escaped = true
-                } else if byte == quote {
-                    inString = false
-                    if collecting { lastString = current }
-                    continue
-                }
-                if collecting { current.append(byte) }
-                continue
-            }
-            switch byte {
-            case 0x20, 0x09, 0x0A, 0x0D:
-                continue
-            case quote:
-                record()
-                inString = true
-                collecting = depth == 1
-                current.removeAll(keepingCapacity: true)
-            case UInt8(ascii: ":"):
-                if depth == 1 { keyBeforeColon = lastString }
-            case UInt8(ascii: ","):
-                if depth == 1 { keyBeforeColon = nil }
-                if target != nil, depth == targetDepth { awaitingElement = true }
-            case UInt8(ascii: "{"), UInt8(ascii: "["):
-                record()
-                depth += 1
-                if byte == UInt8(ascii: "[") {
-                    if depth == 1 {
-                        target = .topLevel
-                    } else if depth == 2, let key = keyBeforeColon {
-                        target = key == Array("contacts".utf8) ? .contacts : key == Array("accounts".utf8) ? .accounts : nil
-                    }
-                    if target != nil, targetDepth == 0 || depth <= targetDepth { targetDepth = depth }
-                    if target != nil, depth == targetDepth { awaitingElement = true }
-                }
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                if target != nil, depth == targetDepth {
-                    target = nil
-                    targetDepth = 0
-                }
-                awaitingElement = false
-                depth -= 1
-            default:
-                record()                 // a number, true, false or null
-            }
-        }
-    }
 }
 
 /// Writes a rolo JSON document a contact at a time: nothing but the current contact is held.

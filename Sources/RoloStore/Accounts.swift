@@ -29,21 +29,31 @@ extension LocalCache {
     @discardableResult
     public func createAccount(name: String, provider: ProviderKind, settings: [String: String] = [:],
                               definitions: [FieldDefinition] = []) throws -> Account {
-        let trimmed = name.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty, trimmed.count <= 64, !trimmed.contains(where: { $0.isWhitespace || $0.isNewline }) else {
-            throw RoloError.invalid(field: "account", "a name is 1 to 64 characters without spaces")
-        }
+        let trimmed = try LocalCache.checkedAccountName(name)
         let profile = try catalog.require(provider)
         return try write { db in
-            if try Row.fetchOne(db, sql: "SELECT 1 FROM account WHERE name = ? COLLATE NOCASE", arguments: [trimmed]) != nil {
-                throw RoloError.invalid(field: "account", "an account named \(trimmed) already exists")
-            }
+            try LocalCache.checkAccountNameIsFree(trimmed, db: db)
             try db.execute(sql: "INSERT INTO account (name, provider, settings, createdAt) VALUES (?, ?, ?, ?)",
                            arguments: [trimmed, provider.rawValue, LocalCache.encodeSettings(settings),
                                        clock().millisecondsSinceEpoch])
             let id = db.lastInsertedRowID
             try LocalCache.replaceDefinitions(definitions, accountID: id, db: db)
             return Account(id: id, name: trimmed, profile: profile, settings: settings)
+        }
+    }
+
+    /// An account name as stored: 1 to 64 characters without spaces.
+    static func checkedAccountName(_ name: String) throws -> String {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.count <= 64, !trimmed.contains(where: { $0.isWhitespace || $0.isNewline }) else {
+            throw RoloError.invalid(field: "account", "a name is 1 to 64 characters without spaces")
+        }
+        return trimmed
+    }
+
+    static func checkAccountNameIsFree(_ name: String, db: Database) throws {
+        if try Row.fetchOne(db, sql: "SELECT 1 FROM account WHERE name = ? COLLATE NOCASE", arguments: [name]) != nil {
+            throw RoloError.invalid(field: "account", "an account named \(name) already exists")
         }
     }
 
@@ -157,8 +167,12 @@ extension LocalCache {
         }
         let settingsText: String = row["settings"]
         var settings: [String: String] = [:]
-        if case .object(let members)? = try? JSONValue.parse(settingsText) {
-            for (key, value) in members { if let text = value.stringValue { settings[key] = text } }
+        guard case .object(let members)? = try? JSONValue.parse(settingsText) else {
+            throw StoredValueError(table: "account", column: "settings", value: settingsText)
+        }
+        for (key, value) in members {
+            guard let text = value.stringValue else { throw StoredValueError(table: "account", column: "settings", value: settingsText) }
+            settings[key] = text
         }
         return Account(id: row["id"], name: name, profile: profile, settings: settings)
     }
@@ -170,14 +184,22 @@ extension LocalCache {
     static func definitions(accountID: Int64, db: Database) throws -> [FieldDefinition] {
         try Row.fetchAll(db, sql: "SELECT * FROM field_definition WHERE accountId = ? ORDER BY position, key",
                          arguments: [accountID]).map { row in
-            var options: [SelectOption] = []
-            if case .array(let items)? = try? JSONValue.parse(row["options"] as String) {
-                options = items.compactMap { item in
-                    item["value"]?.stringValue.map { SelectOption(value: $0, label: item["label"]?.stringValue) }
+            let optionsText: String = row["options"]
+            guard case .array(let items)? = try? JSONValue.parse(optionsText) else {
+                throw StoredValueError(table: "field_definition", column: "options", value: optionsText)
+            }
+            let options = try items.map { item in
+                guard let value = item["value"]?.stringValue else {
+                    throw StoredValueError(table: "field_definition", column: "options", value: optionsText)
                 }
+                return SelectOption(value: value, label: item["label"]?.stringValue)
+            }
+            let typeName: String = row["type"]
+            guard let type = FieldType(rawValue: typeName) else {
+                throw StoredValueError(table: "field_definition", column: "type", value: typeName)
             }
             return FieldDefinition(
-                key: row["key"], label: row["label"], type: FieldType(rawValue: row["type"]) ?? .text,
+                key: row["key"], label: row["label"], type: type,
                 options: options, isRequired: row["isRequired"], isReadOnly: row["isReadOnly"],
                 wholeNumbersOnly: row["wholeNumbersOnly"], maxLength: row["maxLength"], providerRef: row["providerRef"])
         }

@@ -20,13 +20,21 @@ enum ContactRows {
         var custom: [String: CustomValue] = [:]
         for valueRow in try Row.fetchAll(db.cachedStatement(sql: "SELECT key, type, value FROM custom_value WHERE contactId = ?"), arguments: [id]) {
             let key: String = valueRow["key"]
-            let type = FieldType(rawValue: valueRow["type"]) ?? .text
+            let typeName: String = valueRow["type"]
+            guard let type = FieldType(rawValue: typeName) else {
+                throw StoredValueError(table: "custom_value", column: "type", value: typeName)
+            }
             let text: String = valueRow["value"]
-            // A stored value always parses; if a damaged row does not, keep its text rather than drop it.
-            custom[key] = CustomValue(storedText: text, type: type) ?? .text(text)
+            guard let value = CustomValue(storedText: text, type: type) else {
+                throw StoredValueError(table: "custom_value", column: "value (\(type.rawValue))", value: text)
+            }
+            custom[key] = value
         }
         var extensions: [String: JSONValue] = [:]
-        if let text: String = row["extensions"], case .object(let members)? = try? JSONValue.parse(text) {
+        if let text: String = row["extensions"] {
+            guard case .object(let members)? = try? JSONValue.parse(text) else {
+                throw StoredValueError(table: "contact", column: "extensions", value: text)
+            }
             extensions = members
         }
         return Contact(id: ContactID(id), uid: row["uid"], accountID: row["accountId"], fields: fields, custom: custom,
@@ -69,7 +77,7 @@ enum ContactRows {
         if sortKey != row["sortKey"] as String {
             // Park the row on a rank no one else can get while its neighbours may be relabelled.
             try db.execute(sql: "UPDATE contact SET rank = ? WHERE id = ?", arguments: [-id, id])
-            rank = try RankAllocator.rank(for: sortKey, excluding: id, db: db)
+            rank = try RankAllocator.rank(for: sortKey, excluding: id, index: index, db: db)
         }
         var arguments: [(any DatabaseValueConvertible)?] = [rank, sortKey, contact.displayName]
         arguments += Schema.fieldColumns.map { contact.fields[$0] }

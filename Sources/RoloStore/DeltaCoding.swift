@@ -28,9 +28,12 @@ enum DeltaCoding {
         return out
     }
 
-    static func decodeValue(_ text: String?, for key: FieldKey) -> FieldValue? {
-        guard let text, let json = try? JSONValue.parse(text) else { return nil }
-        return decode(json, for: key)
+    /// One value written by `encodeValue`; anything else throws, naming `table` and `column`.
+    static func decodeValue(_ text: String?, for key: FieldKey, table: String, column: String) throws -> FieldValue? {
+        guard let text else { return nil }
+        func unknown(_ value: String) -> StoredValueError { StoredValueError(table: table, column: column, value: value) }
+        guard let json = try? JSONValue.parse(text) else { throw unknown(text) }
+        return try decode(json, for: key, unknown: unknown)
     }
 
     private static func write(_ value: FieldValue?, into out: inout String) {
@@ -48,12 +51,16 @@ enum DeltaCoding {
         }
     }
 
-    static func decode(_ text: String) -> [FieldDelta] {
-        guard case .array(let items)? = try? JSONValue.parse(text) else { return [] }
-        return items.compactMap { item in
-            guard let name = item["field"]?.stringValue else { return nil }
-            let key = fieldKey(name)
-            return FieldDelta(key: key, before: decode(item["before"], for: key), after: decode(item["after"], for: key))
+    /// Reads changes back. Anything this rolo did not write — text that is not such an array,
+    /// a field name or a type it does not know — throws, naming the value and `table`.
+    static func decode(_ text: String, table: String) throws -> [FieldDelta] {
+        func unknown(_ value: String) -> StoredValueError { StoredValueError(table: table, column: "deltas", value: value) }
+        guard case .array(let items)? = try? JSONValue.parse(text) else { throw unknown(text) }
+        return try items.map { item in
+            guard let name = item["field"]?.stringValue else { throw unknown(text) }
+            guard let key = fieldKey(name) else { throw unknown(name) }
+            return FieldDelta(key: key, before: try decode(item["before"], for: key, unknown: unknown),
+                              after: try decode(item["after"], for: key, unknown: unknown))
         }
     }
 
@@ -65,22 +72,29 @@ enum DeltaCoding {
         }
     }
 
-    static func fieldKey(_ name: String) -> FieldKey {
+    /// The key `fieldName` wrote, or nil for a name it never writes.
+    static func fieldKey(_ name: String) -> FieldKey? {
         if name.hasPrefix("custom.") { return .custom(String(name.dropFirst(7))) }
-        return StandardField(rawValue: name).map(FieldKey.standard) ?? .custom(name)
+        return StandardField(rawValue: name).map(FieldKey.standard)
     }
 
-    private static func decode(_ json: JSONValue?, for key: FieldKey) -> FieldValue? {
+    private static func decode(_ json: JSONValue?, for key: FieldKey,
+                               unknown: (String) -> StoredValueError) throws -> FieldValue? {
         switch json {
+        case nil, .null?:
+            return nil
         case .string(let text)?:
             if case .custom = key { return .custom(.text(text)) }
             return .text(text)
         case .object(let members)?:
-            guard let typeName = members["type"]?.stringValue, let type = FieldType(rawValue: typeName),
-                  let text = members["value"]?.stringValue else { return nil }
-            return .custom(CustomValue(storedText: text, type: type) ?? .text(text))
+            guard let typeName = members["type"]?.stringValue, let text = members["value"]?.stringValue else {
+                throw unknown(json!.canonicalText)
+            }
+            guard let type = FieldType(rawValue: typeName) else { throw unknown(typeName) }
+            guard let value = CustomValue(storedText: text, type: type) else { throw unknown(text) }
+            return .custom(value)
         default:
-            return nil
+            throw unknown(json!.canonicalText)
         }
     }
 }

@@ -31,7 +31,7 @@ extension LocalCache {
                     + "it can no longer be undone — edit the contact instead")
             }
             try db.execute(sql: "UPDATE audit SET undo = 'undone' WHERE id = ?", arguments: [entryID])
-            let deltas = DeltaCoding.decode(entry["deltas"])
+            let deltas = try DeltaCoding.decode(entry["deltas"], table: "audit")
             let index = try SearchIndex.Batch(db)
             let outcome: UndoOutcome
             switch action {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import CSQLiteOptions
 import RoloCore
 
 /// The local cache: one SQLite file holding every contact, the outbox of edits not yet sent,
@@ -19,8 +20,17 @@ public final class LocalCache: Sendable {
     public let catalog: ProviderCatalog
     /// One sync at a time: a cache in memory (tests) is locked by this; a file, by a file lock.
     public let syncLock = NSLock()
+    /// Why the cache is open for reading only (the file or its folder cannot be written by
+    /// this user), naming the path; nil when rolo can write it.
+    public let readOnlyReason: String?
+    /// Frames in the WAL since it was last settled (see LocalCache+Settling.swift).
+    let walFrames = WALFrameCount()
 
     /// Opens (creating if needed) the cache at `path` and brings its schema up to date.
+    ///
+    /// A cache this user cannot write (another user's file, a read-only folder or file system)
+    /// is opened read-only by itself: `readOnlyReason` says why, and every write throws that
+    /// reason instead of failing inside SQLite.
     ///
     /// Throws `RoloError.cache` with a one-line message naming the path when the file is not a
     /// rolo cache (another program's database, a corrupt file, a text file), or was written by
@@ -31,49 +41,100 @@ public final class LocalCache: Sendable {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try PrivateFiles.makeFolder(directory)
         } catch {
-            throw RoloError.cache("cannot create the folder \(directory) for the cache: \(LocalCache.reason(error))")
+            throw RoloError.cache("cannot create the folder \(error.path) for the cache \(path): \(error.reason)")
         }
-        let isNew = !FileManager.default.fileExists(atPath: path)
-        if !isNew, !FileManager.default.isReadableFile(atPath: path) {
+        if FileManager.default.fileExists(atPath: path), !FileManager.default.isReadableFile(atPath: path) {
             throw RoloError.cache("cannot read the cache \(path): permission denied")
         }
+        var readOnlyReason = LocalCache.readOnlyReason(path: path)
+        if readOnlyReason == nil {
+            do {
+                // Contact data is personal data: the file is made 0600 before SQLite opens it,
+                // and SQLite gives its -wal and -shm files the same mode.
+                try PrivateFiles.createEmptyFile(path)
+            } catch {
+                throw RoloError.cache("cannot create the cache \(path): \(error.reason)")
+            }
+            // Files an older rolo created 0644 beside the cache.
+            for suffix in ["", "-wal", "-shm"] { PrivateFiles.restrict(path + suffix) }
+        }
+        self.path = path
         do {
-            self.writer = try LocalCache.openPool(path: path, now: clock())
-            self.path = path
-            if isNew {
-                // Contact data is personal data: readable by its owner only.
-                try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+            do {
+                self.writer = try LocalCache.openPool(path: path, now: clock(), frames: walFrames, readOnly: readOnlyReason != nil)
+            } catch let error as DatabaseError where readOnlyReason == nil && LocalCache.meansNotWritable(error) {
+                // Permissions looked right but SQLite could not write (a read-only mount, say).
+                readOnlyReason = "the cache \(path) is read-only for you (\(LocalCache.reason(error)))"
+                self.writer = try LocalCache.openPool(path: path, now: clock(), frames: walFrames, readOnly: true)
             }
         } catch let error as RoloError {
             throw error
         } catch {
             throw RoloError.cache("\(path) is not a usable rolo cache: \(LocalCache.reason(error))")
         }
+        self.readOnlyReason = readOnlyReason
     }
 
     /// A private cache in memory, for tests and previews.
     public init(catalog: ProviderCatalog, clock: @escaping @Sendable () -> Timestamp = { .now() }) throws {
         self.clock = clock
         self.catalog = catalog
-        let queue = try DatabaseQueue(configuration: LocalCache.configuration())
+        let queue = try DatabaseQueue(configuration: LocalCache.configuration(frames: walFrames))
         self.writer = queue
         self.path = nil
-        try LocalCache.prepare(queue, path: ":memory:", now: clock(), until: Date().addingTimeInterval(LocalCache.busyTimeout))
+        self.readOnlyReason = nil
+        try LocalCache.prepare(queue, path: ":memory:", now: clock(), until: Date().addingTimeInterval(LocalCache.busyTimeout),
+                               readOnly: false)
+    }
+
+    deinit {
+        settleOnRelease()
+    }
+
+    /// Why this user cannot write the cache at `path`, or nil. Checked before opening, so that
+    /// a cache of another user is browsed instead of failing on the first key typed.
+    static func readOnlyReason(path: String) -> String? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            if access(file, W_OK) != 0 {
+                return "the cache \(file) is read-only for you (\(describeOwner(file)))"
+            }
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        let companionsExist = FileManager.default.fileExists(atPath: path + "-wal") && FileManager.default.fileExists(atPath: path + "-shm")
+        if !companionsExist, access(directory.isEmpty ? "." : directory, W_OK) != 0 {
+            return "the cache \(path) is read-only for you (its folder is \(describeOwner(directory)))"
+        }
+        return nil
+    }
+
+    /// "owned by root, mode 0644", for a message.
+    static func describeOwner(_ path: String) -> String {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return "cannot be checked" }
+        let owner = getpwuid(status.st_uid).flatMap { $0.pointee.pw_name.map { String(cString: $0) } } ?? "uid \(status.st_uid)"
+        return "owned by \(owner), mode " + String(format: "%04o", Int(status.st_mode & 0o7777))
+    }
+
+    /// SQLite failures that mean "this process cannot write here".
+    static func meansNotWritable(_ error: DatabaseError) -> Bool {
+        [.SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_AUTH].contains(error.resultCode)
     }
 
     /// Opens and prepares the cache file. Several rolo processes may open a new cache at the same
     /// moment (commands started together): switching it to WAL, or a lock upgrade, can then
     /// fail at once with "database is locked" instead of waiting, so the open is tried again
     /// until the busy timeout has passed.
-    private static func openPool(path: String, now: Timestamp) throws -> DatabasePool {
+    private static func openPool(path: String, now: Timestamp, frames: WALFrameCount, readOnly: Bool) throws -> DatabasePool {
         let deadline = Date().addingTimeInterval(busyTimeout)
         while true {
             do {
-                let pool = try DatabasePool(path: path, configuration: LocalCache.configuration())
-                try LocalCache.prepare(pool, path: path, now: now, until: deadline)
+                var configuration = LocalCache.configuration(frames: frames)
+                configuration.readonly = readOnly
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                try LocalCache.prepare(pool, path: path, now: now, until: deadline, readOnly: readOnly)
                 return pool
             } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
                 usleep(50_000)
@@ -85,7 +146,7 @@ public final class LocalCache: Sendable {
     /// the deadline of the whole open (retries and another process's migrations included).
     static let busyTimeout: TimeInterval = 5
 
-    private static func configuration() -> Configuration {
+    private static func configuration(frames: WALFrameCount) -> Configuration {
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
@@ -98,13 +159,21 @@ public final class LocalCache: Sendable {
             // open, which also makes every connection parse the schema again.
             var persist: Int32 = 1
             _ = sqlite3_file_control(db.sqliteConnection, nil, SQLITE_FCNTL_PERSIST_WAL, &persist)
+            // Closing never checkpoints: a process that only read never writes the file. Writers
+            // settle the WAL themselves (LocalCache+Settling.swift).
+            _ = rolo_sqlite_skip_checkpoint_on_close(UnsafeMutableRawPointer(db.sqliteConnection))
+            LocalCache.installFrameCounter(frames, on: db)
         }
         return configuration
     }
 
-    private static func prepare(_ writer: any DatabaseWriter, path: String, now: Timestamp, until deadline: Date) throws {
+    /// Checks that the file is a rolo cache this rolo understands, then migrates it and gives it
+    /// its local account — writing only when something is missing, so that opening an
+    /// up-to-date cache reads it and nothing else.
+    private static func prepare(_ writer: any DatabaseWriter, path: String, now: Timestamp, until deadline: Date,
+                                readOnly: Bool) throws {
         let migrator = Schema.migrator
-        try writer.read { db in
+        let isReady = try writer.read { db -> Bool in
             let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
             if !tables.isEmpty, !tables.contains("grdb_migrations") {
                 throw RoloError.cache("\(path) is a SQLite database of another program, not a rolo cache")
@@ -112,6 +181,12 @@ public final class LocalCache: Sendable {
             if try migrator.hasBeenSuperseded(db) {
                 throw RoloError.cache("\(path) was written by a newer version of rolo; upgrade rolo to open it")
             }
+            return try migrator.hasCompletedMigrations(db) && Schema.isSettled(db)
+                && Int.fetchOne(db, sql: "SELECT count(*) FROM account") != 0
+        }
+        if isReady { return }
+        if readOnly {
+            throw RoloError.cache("\(path) must be upgraded by a rolo that can write it (it is read-only for you)")
         }
         do {
             try migrator.migrate(writer)
@@ -123,6 +198,7 @@ public final class LocalCache: Sendable {
             guard try writer.read(migrator.hasCompletedMigrations) else { throw error }
         }
         try writer.write { db in
+            try Schema.finishMigrations(db)
             if try Int.fetchOne(db, sql: "SELECT count(*) FROM account") == 0 {
                 try db.execute(sql: "INSERT INTO account (name, provider, createdAt) VALUES (?, 'local', ?)",
                                arguments: [Account.defaultName, now.millisecondsSinceEpoch])
@@ -141,19 +217,43 @@ public final class LocalCache: Sendable {
         return (error as NSError).localizedDescription
     }
 
+    /// The cache as named in messages.
+    var name: String { path ?? "in memory" }
+
+    /// A cache error that names the cache, whatever code raised it.
+    func cacheError(_ message: String) -> RoloError {
+        guard let path, !message.contains(path) else { return .cache(message) }
+        return .cache("\(path): \(message)")
+    }
+
     /// Runs a read, turning SQLite failures into `RoloError.cache`.
     func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try writer.read(body) } catch let error as RoloError { throw error } catch {
-            throw RoloError.cache("reading the cache failed: \(LocalCache.reason(error))")
+        do { return try writer.read(body) } catch let error as RoloError {
+            if case .cache(let message) = error { throw cacheError(message) }
+            throw error
+        } catch let error as StoredValueError {
+            throw cacheError(error.description)
+        } catch {
+            throw RoloError.cache("reading the cache \(name) failed: \(LocalCache.reason(error))")
         }
     }
 
-    /// Runs a transaction, turning SQLite failures into `RoloError.cache`.
+    /// Runs a transaction, turning SQLite failures into `RoloError.cache`, and settles the WAL
+    /// when the transaction left it large. On a read-only cache it throws the reason instead.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try writer.write(body) } catch let error as RoloError { throw error } catch let error as DraftNotHeld {
+        if let readOnlyReason { throw RoloError.cache(readOnlyReason) }
+        let value: T
+        do { value = try writer.write(body) } catch let error as RoloError {
+            if case .cache(let message) = error { throw cacheError(message) }
             throw error
+        } catch let error as DraftNotHeld {
+            throw error
+        } catch let error as StoredValueError {
+            throw cacheError(error.description)
         } catch {
-            throw RoloError.cache("writing to the cache failed: \(LocalCache.reason(error))")
+            throw RoloError.cache("writing to the cache \(name) failed: \(LocalCache.reason(error))")
         }
+        settleIfLarge()
+        return value
     }
 }

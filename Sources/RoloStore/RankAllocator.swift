@@ -21,10 +21,14 @@ enum RankSpace {
 
 /// Finds a rank for a new sort key, relabelling a stretch of neighbours when the gap is used up.
 enum RankAllocator {
-    /// `excluding` is a contact being renamed: it is not its own neighbour.
-    static func rank(for sortKey: String, excluding: Int64? = nil, db: Database) throws -> Int64 {
+    /// `excluding` is a contact being renamed: it is not its own neighbour. `index` holds
+    /// full-text rows not yet written (an import's batch): they are written before neighbours
+    /// are moved, since moving a contact moves its index row, and a row still waiting would
+    /// otherwise be written later under the rank its contact no longer has.
+    static func rank(for sortKey: String, excluding: Int64? = nil, index: SearchIndex.Batch? = nil, db: Database) throws -> Int64 {
         for _ in 0..<3 {
             if let rank = try tryRank(for: sortKey, excluding: excluding, db: db) { return rank }
+            try index?.flush()
             try relabel(around: sortKey, excluding: excluding, db: db)
         }
         throw RoloError.cache("the list order is exhausted")

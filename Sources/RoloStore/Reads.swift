@@ -165,9 +165,9 @@ extension LocalCache {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE contactId = ? ORDER BY id DESC LIMIT ?",
                              arguments: [contact.rawValue, limit]).map { row in
-                AuditEntry(id: row["id"], at: Timestamp(millisecondsSinceEpoch: row["at"]),
+                try AuditEntry(id: row["id"], at: Timestamp(millisecondsSinceEpoch: row["at"]),
                            author: Author(user: row["user"], clientAddress: row["clientAddress"]),
-                           contactID: ContactID(row["contactId"]), action: row["action"], deltas: DeltaCoding.decode(row["deltas"]))
+                           contactID: ContactID(row["contactId"]), action: row["action"], deltas: try DeltaCoding.decode(row["deltas"], table: "audit"))
             }
         }
     }

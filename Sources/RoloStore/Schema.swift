@@ -3,7 +3,37 @@ import GRDB
 /// The cache's schema, as ordered, named migrations. A migration, once released, never
 /// changes: a new need is a new migration appended at the end. The SQL is written out in
 /// full (not generated from `StandardField`), so that adding a field later is a visible step.
+///
+/// A migration runs SQL only, never rolo's own code: code moves on, and a migration that called
+/// it would write rows of a later shape into the tables of its day (a test reads this file and
+/// refuses anything but `db.execute(sql:)` inside a migration). What needs code — indexing the
+/// contacts again — is asked for by a migration and done by `finishMigrations`, after the last
+/// migration, with the code that matches the schema as it then is.
 enum Schema {
+    /// The SQL a migration runs when the full-text index must be built again: the index is
+    /// emptied, and `finishMigrations` fills it from the contacts once every migration has run.
+    /// A later migration that changes what the index holds ends with the same statement.
+    static let requestIndexRebuild = """
+        DELETE FROM contact_fts;
+        DELETE FROM search_term;
+        CREATE TABLE IF NOT EXISTS search_index_rebuild (requested INTEGER NOT NULL);
+        INSERT INTO search_index_rebuild (requested) SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM search_index_rebuild);
+        """
+
+    /// True when no migration left work for `finishMigrations`.
+    static func isSettled(_ db: Database) throws -> Bool {
+        guard try db.tableExists("search_index_rebuild") else { return true }
+        return try Int.fetchOne(db, sql: "SELECT count(*) FROM search_index_rebuild") == 0
+    }
+
+    /// Does what the migrations asked for, with today's code, in the transaction of the caller
+    /// (so a rebuild that is interrupted is asked for again on the next open).
+    static func finishMigrations(_ db: Database) throws {
+        guard try !isSettled(db) else { return }
+        try SearchIndex.rebuild(db)
+        try db.execute(sql: "DELETE FROM search_index_rebuild")
+    }
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("2026-11-25 accounts, contacts, custom values, field definitions") { db in
@@ -186,14 +216,15 @@ enum Schema {
         }
         migrator.registerMigration("2026-11-25 letters and digits as separate words in the index") { db in
             // SearchText now cuts `adams70358` into `adams 70358`; rows indexed before must be
-            // cut the same way, or a search would miss them.
-            try SearchIndex.rebuild(db)
+            // cut the same way, or a search would miss them. The index is rebuilt after the
+            // last migration (see `requestIndexRebuild`).
+            try db.execute(sql: requestIndexRebuild)
         }
         migrator.registerMigration("2026-11-25 shown names and unreachable account tokens in the index") { db in
             // The full-name column now holds the name as shown (first and last when there is no
             // full name), and the account token moved from `a12` (which the prefix `a` matched
             // in every row) to a private-use character and the id.
-            try SearchIndex.rebuild(db)
+            try db.execute(sql: requestIndexRebuild)
         }
         migrator.registerMigration("2026-12-06 delivery outbox, edit history, sync state") { db in
             // The outbox was one row per edit and also served as the undo stack. It becomes a

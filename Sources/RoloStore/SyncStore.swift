@@ -118,10 +118,12 @@ extension LocalCache {
             """), arguments: [contactID]).map { row in
             let kind = try decode(FieldConflict.Kind.self, row["kind"], in: "conflict.kind")
             guard kind == .field else { return FieldConflict.contactDeleted(kind) }
-            let key = DeltaCoding.fieldKey(row["field"])
-            return FieldConflict(kind: .field, key: key, base: DeltaCoding.decodeValue(row["baseValue"], for: key),
-                                 local: DeltaCoding.decodeValue(row["localValue"], for: key),
-                                 remote: DeltaCoding.decodeValue(row["remoteValue"], for: key))
+            let name: String = row["field"]
+            guard let key = DeltaCoding.fieldKey(name) else { throw StoredValueError(table: "conflict", column: "field", value: name) }
+            return FieldConflict(kind: .field, key: key,
+                                 base: try DeltaCoding.decodeValue(row["baseValue"], for: key, table: "conflict", column: "baseValue"),
+                                 local: try DeltaCoding.decodeValue(row["localValue"], for: key, table: "conflict", column: "localValue"),
+                                 remote: try DeltaCoding.decodeValue(row["remoteValue"], for: key, table: "conflict", column: "remoteValue"))
         }
     }
 
@@ -220,7 +222,7 @@ extension LocalCache {
             new.uid = Contact.newUID()
             new.createdAt = clock()
             new.updatedAt = new.createdAt
-            let rank = try RankAllocator.rank(for: new.sortKey, db: db)
+            let rank = try RankAllocator.rank(for: new.sortKey, index: index, db: db)
             new.id = ContactID(try ContactRows.insert(new, rank: rank, index: index, db: db))
             try LocalCache.writeLink(contactID: new.id!.rawValue, accountID: accountID, remoteID: record.remoteID,
                                      modifiedAt: record.modifiedAt, base: new, syncedAt: now, db: db)

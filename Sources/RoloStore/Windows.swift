@@ -10,18 +10,20 @@ extension LocalCache {
     /// tests each row instead of sorting every match.
     static let denseMatchThreshold = 20_000
 
+    /// `markers: false` leaves every row's sync marker `.none` and skips the three lookups
+    /// per row that find it: for output that does not show it (`rolo list --tsv`, `--json`).
     public func window(in scope: AccountScope, matching query: ContactQuery? = nil, order: ListOrder = .name,
-                       from anchor: WindowAnchor = .first, limit: Int) throws -> ContactWindow {
+                       from anchor: WindowAnchor = .first, limit: Int, markers: Bool = true) throws -> ContactWindow {
         let limit = max(1, limit)
         return try read { db in
             let match = try SearchIndex.matchExpression(for: query, in: scope, db: db)
             switch order {
             case .name, .nameDescending:
                 return try LocalCache.nameWindow(scope: scope, match: match, descending: order == .nameDescending,
-                                                 anchor: anchor, limit: limit, db: db)
+                                                 anchor: anchor, limit: limit, markers: markers, db: db)
             case .recentlyChanged:
                 return try LocalCache.recentWindow(scope: scope, match: match, anchor: anchor, limit: limit,
-                                                   db: db)
+                                                   markers: markers, db: db)
             }
         }
     }
@@ -79,14 +81,21 @@ extension LocalCache {
 
     // MARK: - Name order
 
-    private static let summaryColumns = """
-        c.id, c.accountId, c.displayName, c.email, c.company, coalesce(c.mobile_phone, c.phone) AS phone, c.rank, c.updatedAt,
-        (SELECT o.state FROM outbox o WHERE o.contactId = c.id) AS delivery,
-        EXISTS (SELECT 1 FROM conflict f WHERE f.contactId = c.id) AS hasConflict
-        """
+    /// The columns of a list row, in the order `summary` reads them; without markers, the
+    /// lookups for the sync marker are left out.
+    private static func summaryColumns(markers: Bool) -> String {
+        let base = """
+            c.id, c.accountId, c.displayName, c.email, c.company, coalesce(c.mobile_phone, c.phone) AS phone, c.rank, c.updatedAt,
+            """
+        guard markers else { return base + " NULL AS delivery, 0 AS hasConflict" }
+        return base + """
+             (SELECT o.state FROM outbox o WHERE o.contactId = c.id) AS delivery,
+            EXISTS (SELECT 1 FROM conflict f WHERE f.contactId = c.id) AS hasConflict
+            """
+    }
 
     private static func nameWindow(scope: AccountScope, match: String?, descending: Bool, anchor: WindowAnchor,
-                                   limit: Int, db: Database) throws -> ContactWindow {
+                                   limit: Int, markers: Bool, db: Database) throws -> ContactWindow {
         // Work in list direction: "forward" means down the list, which is rank DESC for Z–A.
         var low = RankSpace.lower, high = RankSpace.upper     // exclusive rank bounds of the read
         var forward = true
@@ -107,22 +116,22 @@ extension LocalCache {
         }
         let direction = forward != descending ? "ASC" : "DESC"
         let rows = try fetchByRank(scope: scope, match: match, above: low, below: high, direction: direction,
-                                   limit: limit + 1, db: db)
+                                   limit: limit + 1, markers: markers, db: db)
         return try window(of: rows, limit: limit, forward: forward, anchor: anchor) {
             // Is there anything above the anchor row?
             let rank = startingAt!
             let (aboveLow, aboveHigh) = descending ? (rank, RankSpace.upper) : (RankSpace.lower, rank)
             return try !fetchByRank(scope: scope, match: match, above: aboveLow, below: aboveHigh, direction: "ASC",
-                                    limit: 1, db: db).isEmpty
+                                    limit: 1, markers: false, db: db).isEmpty
         }
     }
 
     /// Rows fetched one past `limit` in reading direction, as a window: the extra row says
     /// whether there is more beyond; for a window starting at a row, `hasRowsAbove` says
     /// whether anything comes before it.
-    private static func window(of rows: [Row], limit: Int, forward: Bool, anchor: WindowAnchor,
+    private static func window(of rows: [ContactSummary], limit: Int, forward: Bool, anchor: WindowAnchor,
                                hasRowsAbove: () throws -> Bool) throws -> ContactWindow {
-        var summaries = rows.prefix(limit).map { summary($0) }
+        var summaries = Array(rows.prefix(limit))
         let more = rows.count > limit
         if !forward { summaries.reverse() }
         return switch anchor {
@@ -137,21 +146,29 @@ extension LocalCache {
     /// List rows with a rank strictly between `above` and `below`, in rank order: from the
     /// full-text index when there is a filter, else from the contact table.
     private static func fetchByRank(scope: AccountScope, match: String?, above: Int64, below: Int64, direction: String,
-                                    limit: Int, db: Database) throws -> [Row] {
+                                    limit: Int, markers: Bool, db: Database) throws -> [ContactSummary] {
+        let summaryColumns = summaryColumns(markers: markers)
         if let match {
-            return try Row.fetchAll(db.cachedStatement(sql: """
+            return try summaries(Row.fetchCursor(db.cachedStatement(sql: """
                 SELECT \(summaryColumns) FROM (
                     SELECT rowid AS r FROM contact_fts WHERE contact_fts MATCH ? AND rowid > ? AND rowid < ?
                     ORDER BY rowid \(direction) LIMIT ?
                 ) f JOIN contact c ON c.rank = f.r ORDER BY c.rank \(direction)
-                """), arguments: [match, above, below, limit])
+                """), arguments: [match, above, below, limit]))
         }
         let account = accountCondition(scope, column: "c.accountId")
-        return try Row.fetchAll(db.cachedStatement(sql: """
+        return try summaries(Row.fetchCursor(db.cachedStatement(sql: """
             SELECT \(summaryColumns) FROM contact c
             WHERE \(account.sql) AND c.rank > :above AND c.rank < :below AND c.deletedAt IS NULL
             ORDER BY c.rank \(direction) LIMIT :limit
-            """), arguments: StatementArguments(["above": above, "below": below, "limit": limit]) + account.arguments)
+            """), arguments: StatementArguments(["above": above, "below": below, "limit": limit]) + account.arguments),)
+    }
+
+    /// List rows read straight from the statement (a cursor), without copying each row first.
+    private static func summaries(_ rows: RowCursor) throws -> [ContactSummary] {
+        var out: [ContactSummary] = []
+        while let row = try rows.next() { out.append(summary(row)) }
+        return out
     }
 
     /// `accountId = :account`, or true for every account.
@@ -165,7 +182,8 @@ extension LocalCache {
     // MARK: - Recently changed
 
     private static func recentWindow(scope: AccountScope, match: String?, anchor: WindowAnchor, limit: Int,
-                                     db: Database) throws -> ContactWindow {
+                                     markers: Bool, db: Database) throws -> ContactWindow {
+        let summaryColumns = summaryColumns(markers: markers)
         // List order is (updatedAt, id) descending.
         var keyset = ""
         var forward = true
@@ -188,11 +206,11 @@ extension LocalCache {
         let account = accountCondition(scope, column: "c.accountId")
         arguments += account.arguments
         let direction = forward ? "DESC" : "ASC"
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try summaries(Row.fetchCursor(db, sql: """
             SELECT \(summaryColumns) FROM contact c
             WHERE \(account.sql) AND c.deletedAt IS NULL \(keyset) \(filter)
             ORDER BY c.updatedAt \(direction), c.id \(direction) LIMIT :limit
-            """, arguments: arguments)
+            """, arguments: arguments))
         return try window(of: rows, limit: limit, forward: forward, anchor: anchor) {
             guard case .startingAt(let cursor) = anchor else { return false }
             var probe: StatementArguments = ["updatedAt": cursor.updatedAt, "id": cursor.contactID.rawValue]
@@ -221,15 +239,17 @@ extension LocalCache {
 
     // MARK: - Helpers
 
+    /// A list row from `summaryColumns`, read by position: looking columns up by name (GRDB
+    /// compares lowercased names) took a sixth of `rolo list --tsv`. Only a provider's
+    /// contacts have deliveries, so only they ever carry a marker.
     static func summary(_ row: Row) -> ContactSummary {
-        let id = ContactID(row["id"])
-        let accountID: Int64 = row["accountId"]
-        // Local accounts have no outbox, so only a provider's contacts ever carry a marker.
+        let id = ContactID(row[0])
+        let accountID: Int64 = row[1]
         let marker: SyncMarker
-        if row["hasConflict"] as Bool {
+        if row[9] as Bool {
             marker = .conflict
         } else {
-            switch row["delivery"] as String? {
+            switch row[8] as String? {
             case DeliveryState.pending.rawValue?: marker = .pending
             case DeliveryState.sending.rawValue?: marker = .sending
             case DeliveryState.failed.rawValue?: marker = .failed
@@ -237,9 +257,9 @@ extension LocalCache {
             default: marker = .none
             }
         }
-        return ContactSummary(id: id, accountID: accountID, displayName: row["displayName"], email: row["email"],
-                              company: row["company"], phone: row["phone"], marker: marker,
-                              cursor: ListCursor(contactID: id, rank: row["rank"], updatedAt: row["updatedAt"]))
+        return ContactSummary(id: id, accountID: accountID, displayName: row[2], email: row[3],
+                              company: row[4], phone: row[5], marker: marker,
+                              cursor: ListCursor(contactID: id, rank: row[6], updatedAt: row[7]))
     }
 
     /// Runs `body`, turning an interruption by `isCancelled` into nil.

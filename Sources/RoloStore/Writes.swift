@@ -61,7 +61,7 @@ extension LocalCache {
                 for contact in contacts {
                     ids.append(try self.insert(contact, remote: remoteByUID[contact.uid], author: author,
                                                      index: index, db: db).id!)
-                    // Placing a contact reads neighbours' ranks, never the index, so queued rows can wait.
+                    // Queued rows can wait: placing a contact reads neighbours' ranks, and flushes the queue itself before it moves any.
                     if index.count >= SearchIndex.batchSize { try index.flush() }
                 }
             }
@@ -77,34 +77,6 @@ extension LocalCache {
         try db.execute(sql: "PRAGMA cache_size = -131072")
         defer { try? db.execute(sql: "PRAGMA cache_size = -2000") }
         return try body()
-    }
-
-    /// Streams `count` new contacts into an empty cache in one transaction, with their outbox
-    /// entries and audit rows. `contact(i)` must come in name order (non-decreasing sort key);
-    /// each gets its final rank at once, so nothing is ever relabelled and the index is written
-    /// in rowid order. For the benchmark's synthetic caches of a million contacts.
-    public func bulkInsertSorted(count: Int, into accountID: Int64, author: Author,
-                                 contact: (Int) throws -> Contact) throws {
-        try write { db in try LocalCache.withLargeCache(db) {
-            if try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM contact LIMIT 1)") != 0 {
-                throw RoloError.failed("a sorted bulk load needs an empty cache")
-            }
-            let (lower, upper) = (RankSpace.lower, RankSpace.upper)
-            let spacing = (upper - lower) / Int64(count + 1)
-            let index = try SearchIndex.Batch(db)
-            var previous = ""
-            for position in 0..<count {
-                var next = try contact(position)
-                next.accountID = accountID
-                let key = next.sortKey
-                guard key >= previous else { throw RoloError.failed("bulk load out of name order at \(position)") }
-                previous = key
-                _ = try self.insert(next, rank: lower + spacing * Int64(position + 1), author: author,
-                                          index: index, db: db)
-                if index.count >= SearchIndex.batchSize { try index.flush() }
-            }
-            try index.flush()
-        } }
     }
 
     /// Applies an edit to a contact, with its history row and outbox entry, in one transaction.
@@ -166,7 +138,7 @@ extension LocalCache {
     func insert(_ contact: Contact, rank: Int64? = nil, remote: RemoteReference? = nil, author: Author,
                        index: SearchIndex.Batch, db: Database) throws -> Contact {
         var stored = contact
-        let rank = try rank ?? RankAllocator.rank(for: contact.sortKey, db: db)
+        let rank = try rank ?? RankAllocator.rank(for: contact.sortKey, index: index, db: db)
         stored.id = ContactID(try ContactRows.insert(contact, rank: rank, index: index, db: db))
         let deltas = LocalCache.allFields(of: stored)
         if let remote {

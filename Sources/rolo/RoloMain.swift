@@ -30,6 +30,7 @@ struct Rolo: ParsableCommand {
 @main
 enum RoloMain {
     static func main() {
+        PeakMemoryReport.installIfAsked()
         do {
             var command = try Rolo.parseAsRoot()
             try command.run()
@@ -59,6 +60,27 @@ enum RoloMain {
         case .invalid: 2
         case .notFound: 3
         case .cache, .failed: 1
+        }
+    }
+}
+
+/// With `ROLO_PEAK_RSS_FILE=path`, rolo writes its peak resident memory (VmHWM, in KiB) to
+/// that file when it exits — what `make bench` reports for each command. A parent cannot
+/// measure it: a child's rusage counts the memory of the process it was spawned from.
+enum PeakMemoryReport {
+    static func installIfAsked() {
+        guard let path = ProcessInfo.processInfo.environment["ROLO_PEAK_RSS_FILE"], !path.isEmpty else { return }
+        atexit {
+            guard let path = ProcessInfo.processInfo.environment["ROLO_PEAK_RSS_FILE"],
+                  let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+                  let kibibytes = line.split(separator: " ").dropFirst().first else { return }
+            let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            guard descriptor >= 0 else { return }
+            _ = fchmod(descriptor, 0o600)
+            let text = String(kibibytes) + "\n"
+            _ = text.withCString { write(descriptor, $0, strlen($0)) }
+            close(descriptor)
         }
     }
 }

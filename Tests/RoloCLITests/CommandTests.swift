@@ -150,6 +150,20 @@ struct CommandTests {
         #expect(try rolo("show", "evil@example.com", "--json").stdout.contains("\\u001b[2J"))
     }
 
+    @Test func tsvToAPipeKeepsTextWholeAndControlsVisible() throws {
+        let rolo = try Rolo()
+        _ = try rolo("paths")
+        // A family emoji (a ZWJ sequence) that the terminal path reduces to its first code point,
+        // a combining accent, an escape sequence and a tab inside a value.
+        let family = "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}"
+        try rolo.seed([[.fullName: "Fam \(family) Ze\u{301}", .email: "f@example.com", .company: "A\tB\u{1B}[31mC\\D"]])
+        let line = try rolo("list", "--tsv").stdout
+        let fields = line.dropLast().split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        #expect(fields.count == 6, "\(fields)")
+        #expect(fields[1] == "Fam \(family) Ze\u{301}", "a pipe gets the name whole")
+        #expect(fields[4] == "A\\tB␛[31mC\\\\D")
+    }
+
     @Test func controlCharactersAreRefusedWhereTheyAreTyped() throws {
         let rolo = try Rolo()
         let result = try rolo("add", "--email", "t@example.com", "--field", "company=Tab\there")

@@ -10,13 +10,17 @@ final class Tmux {
     /// Where the pane's shell writes rolo's exit status (tmux 3.3 does not report it reliably).
     let statusFile: String
 
-    init(_ rolo: Rolo, width: Int = 80, height: Int = 24, arguments: [String] = [], environment: [String: String] = [:]) throws {
+    /// `runAs` goes in front of the command (a `setpriv` that runs rolo as another user), and
+    /// `binary` replaces the built rolo (a copy that user can run).
+    init(_ rolo: Rolo, width: Int = 80, height: Int = 24, arguments: [String] = [], environment: [String: String] = [:],
+         runAs: [String] = [], binary: String = Rolo.binary) throws {
         self.rolo = rolo
         let variables = rolo.environment.merging(["TERM": "xterm-256color", "LANG": "C.UTF-8"]) { _, new in new }
             .merging(environment) { _, new in new }
         let assignments = variables.map { "\($0.key)=\(Tmux.quote($0.value))" }.joined(separator: " ")
         statusFile = rolo.home.appendingPathComponent("exit-\(UUID().uuidString.prefix(8))").path
-        let run = "env -i \(assignments) \(Tmux.quote(Rolo.binary)) " + arguments.map(Tmux.quote).joined(separator: " ")
+        let run = runAs.map { Tmux.quote($0) + " " }.joined() + "env -i \(assignments) \(Tmux.quote(binary)) "
+            + arguments.map(Tmux.quote).joined(separator: " ")
         let command = "\(run); echo $? > \(Tmux.quote(statusFile)); sleep 60"
         // The server this starts keeps whatever stdout it inherits open, so it gets none.
         try tmux(["new-session", "-d", "-x", "\(width)", "-y", "\(height)", "-s", "e2e", command], capture: false)

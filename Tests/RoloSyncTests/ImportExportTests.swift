@@ -543,3 +543,42 @@ struct ExportTests {
         #expect(try copyCache.tableCounts() == TableCounts(contacts: 3, outbox: 1, audit: 3, remoteLinks: 1))
     }
 }
+
+@Suite("Large imports and the full-text index")
+struct ImportIndexTests {
+    static func file(_ names: [String]) -> Data {
+        Data(("[" + names.map { "{\"first_name\": \"\($0)\", \"email\": \"\($0.lowercased())@example.com\"}" }
+            .joined(separator: ",\n") + "]").utf8)
+    }
+
+    @Test func importsFindableWhateverTheirSizeAndTheIndexMergesAsBefore() throws {
+        let service = RoloServices(cache: try LocalCache(catalog: .standard), author: Author(user: "t", clientAddress: nil))
+        // Larger than the cache (empty): merged once at the end. Then a small one into it.
+        let first = (0..<2500).map { "Name\($0)x" }
+        #expect(try service.files.importFile(ImportIndexTests.file(first), format: .json).imported == 2500)
+        #expect(try service.files.importFile(ImportIndexTests.file(["Zed", "Ann"]), format: .json).imported == 2)
+        for name in ["name1234x", "zed", "ann", "name0x", "name2499x"] {
+            #expect(try service.reader.window(in: .all, matching: ContactQuery(name), limit: 5).rows.count == 1, "\(name)")
+        }
+        #expect(try service.reader.count(in: .all, matching: ContactQuery("name")) == 2500)
+    }
+}
+
+extension ImportIndexTests {
+    @Test func contactsMovedToMakeRoomKeepTheirOwnIndexRowsDuringAnImport() throws {
+        let service = RoloServices(cache: try LocalCache(catalog: .standard), author: Author(user: "t", clientAddress: nil))
+        // Each name sorts just after "Mkey" and before the one before it, so every contact lands
+        // in the same, halving gap of the list order: the neighbours are moved to make room
+        // while their index rows still wait in the import's batch.
+        let names = ["Mkey", "Nkey"] + (0..<80).map { "Mkey" + String(repeating: "z", count: 80 - $0) }
+        let records = names.enumerated().map { index, name in
+            "{\"first_name\": \"\(name)\", \"last_name\": \"Person\(index)x\", \"email\": \"p\(index)@example.com\"}"
+        }
+        #expect(try service.files.importFile(Data(("[" + records.joined(separator: ",\n") + "]").utf8), format: .json).imported == 82)
+        for index in names.indices {
+            let rows = try service.reader.window(in: .all, matching: ContactQuery("person\(index)x"), limit: 5).rows
+            #expect(rows.map(\.displayName) == ["\(names[index]) Person\(index)x"], "contact \(index)")
+        }
+        #expect(try service.reader.count(in: .all, matching: ContactQuery("mkey")) == 81)
+    }
+}

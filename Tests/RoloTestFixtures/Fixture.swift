@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import RoloCore
 import RoloProviders
 import RoloStore
@@ -19,8 +20,10 @@ public enum Fixture {
         String(format: "00000000-0000-4000-8000-%012d", number)
     }
 
-    public static func service(people: [Person] = Fixture.people, withProviders: Bool = true) throws -> RoloServices {
-        rolo(on: try cache(people: people, withProviders: withProviders), pid: 1)
+    /// The fixture's services, over a cache in memory or, given `path`, in a file.
+    public static func service(people: [Person] = Fixture.people, withProviders: Bool = true,
+                               path: String? = nil) throws -> RoloServices {
+        rolo(on: try cache(people: people, withProviders: withProviders, path: path), pid: 1)
     }
 
     /// The pretend rolo process `pid` (all on one machine, in one boot), as `user`.
@@ -50,8 +53,10 @@ public enum Fixture {
     }
 
     /// The fixture's cache alone, for tests that put several rolos on it.
-    public static func cache(people: [Person] = Fixture.people, withProviders: Bool = true) throws -> LocalCache {
-        let cache = try LocalCache(catalog: .standard, clock: clock)
+    public static func cache(people: [Person] = Fixture.people, withProviders: Bool = true,
+                             path: String? = nil) throws -> LocalCache {
+        let cache = try path.map { try LocalCache(path: $0, catalog: .standard, clock: clock) }
+            ?? LocalCache(catalog: .standard, clock: clock)
         let local = try cache.defaultAccount()
         var accounts = [local.id]
         if withProviders {
@@ -109,4 +114,22 @@ public enum Fixture {
         Person(2, [.firstName: "Olga", .lastName: "Smirnova", .email: "olga@example.com", .country: "RU"],
                custom: ["plan": .text("pro"), "lifetime_value": .number(1250.5)]),
     ]
+}
+
+extension Fixture {
+    /// Makes every later write of drafts to the cache file at `path` fail as writes fail on a
+    /// cache that can no longer be written (a full disk, a folder made read-only), while reads
+    /// still work: triggers, added from another connection, refuse them.
+    public static func breakDraftWrites(at path: String) throws {
+        let other = try DatabaseQueue(path: path)
+        try other.write { db in
+            for event in ["INSERT", "UPDATE", "DELETE"] {
+                try db.execute(sql: """
+                    CREATE TRIGGER refuse_draft_\(event.lowercased()) BEFORE \(event) ON draft
+                    BEGIN SELECT RAISE(ABORT, 'attempt to write a readonly database'); END
+                    """)
+            }
+        }
+        try other.close()
+    }
 }

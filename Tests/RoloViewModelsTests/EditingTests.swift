@@ -48,6 +48,36 @@ struct EditingTests {
         #expect(model.detail?.contact[.city] == "Austin")
     }
 
+    @Test func aCacheThatStopsTakingWritesNeverKeepsAnyoneInTheForm() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rolo-trap-\(UUID().uuidString)/rolo.sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        let service = try Fixture.service(path: path)
+        let model = try robModel(service)
+        model.press(.character("e"))
+        model.focusField(.standard(.city))
+        model.press(.enter, .control("u"))
+        model.type("Austin")
+        model.press(.enter)
+        try Fixture.breakDraftWrites(at: path)
+        // Esc, then discard: the form closes although its draft cannot be removed.
+        model.press(.escape)
+        model.press(.character("d"))
+        #expect(model.form == nil)
+        #expect(model.message?.text.hasPrefix("Changes discarded; the draft stays in the cache") == true)
+        // :q, then discard and quit: rolo quits.
+        model.press(.character("e"))
+        model.focusField(.standard(.city))
+        model.press(.enter, .control("u"))
+        model.type("Boston")
+        model.press(.enter)
+        #expect(model.form != nil)
+        model.press(.character(":"))
+        model.type("q")
+        model.press(.enter)
+        let effects = model.press(.character("d"))
+        #expect(effects.contains(.quit))
+    }
+
     @Test func anInvalidValueIsMarkedAndSavingIsRefused() throws {
         let service = try Fixture.service()
         let model = try robModel(service)

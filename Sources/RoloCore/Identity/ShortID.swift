@@ -47,14 +47,20 @@ public enum ShortID {
         return (product * inverse) & mask
     }
 
+    /// The alphabet as bytes: an id is written for every row of `rolo list`, and building it
+    /// from `Character`s cost more than reading the row.
+    private static let alphabetBytes = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
+
     private static func digits(_ value: Int64, minimumLength: Int) -> String {
         var remaining = value
-        var output: [Character] = []
+        var output: [UInt8] = []
+        output.reserveCapacity(max(minimumLength, 13))
         repeat {
-            output.append(alphabet[Int(remaining % 32)])
+            output.append(alphabetBytes[Int(remaining % 32)])
             remaining /= 32
         } while remaining > 0
-        while output.count < minimumLength { output.append("0") }
-        return String(output.reversed())
+        while output.count < minimumLength { output.append(UInt8(ascii: "0")) }
+        output.reverse()
+        return String(decoding: output, as: UTF8.self)
     }
 }

@@ -21,6 +21,11 @@ public enum JSONValue: Sendable, Hashable {
         try JSONParser.parse(Array(data))
     }
 
+    /// Parses UTF-8 bytes (a record cut out of a larger document by a streaming reader).
+    public static func parse(bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
+        try JSONParser.parse(bytes)
+    }
+
     /// Compact text with sorted keys: the canonical form stored in the cache.
     public var canonicalText: String { render(pretty: false) }
 

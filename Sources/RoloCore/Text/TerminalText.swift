@@ -135,7 +135,9 @@ public enum TerminalText {
         return cut + String(repeating: " ", count: max(0, width - self.width(cut)))
     }
 
-    static func placeholder(for scalar: Unicode.Scalar) -> String? {
+    /// The visible stand-in for a code point that must not reach a terminal as it is (a
+    /// control character, a bidi override), or nil for one that may.
+    public static func placeholder(for scalar: Unicode.Scalar) -> String? {
         switch scalar.value {
         case 0x00...0x1F: String(Unicode.Scalar(0x2400 + scalar.value)!)   // ␀ … ␟ (ESC shows as ␛)
         case 0x7F: "\u{2421}"                                             // ␡

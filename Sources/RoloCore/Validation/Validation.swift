@@ -29,7 +29,7 @@ public struct ValidationFailure: Error, Sendable, CustomStringConvertible {
 public enum Validator {
     /// Normalises a standard field's input. Returns nil for empty input (which clears the field).
     public static func normalise(_ input: String, for field: StandardField) throws(ValueError) -> String? {
-        let text = input.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = trimmingWhitespace(input)
         if text.isEmpty { return nil }
         // Notes may hold line breaks and tabs; no field may hold other control characters.
         let allowed: Set<Unicode.Scalar> = field == .notes ? ["\n", "\r", "\t"] : []
@@ -63,6 +63,14 @@ public enum Validator {
         }
     }
 
+    /// `trimmingCharacters(in: .whitespacesAndNewlines)`, without Foundation's work when the text
+    /// starts and ends with printable ASCII (nearly always: an import checks every field).
+    static func trimmingWhitespace(_ text: String) -> String {
+        let bytes = text.utf8
+        if let first = bytes.first, let last = bytes.last, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F { return text }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// A pragmatic address check: one `@`, a non-empty local part, a dotted domain, no spaces.
     /// International (Unicode) local parts and domains are accepted.
     public static func checkEmail(_ text: String) throws(ValueError) {
@@ -75,10 +83,12 @@ public enum Validator {
             throw ValueError("“\(text)” is not an email address (the part before @ is empty or longer than 64 bytes)")
         }
         guard text.utf8.count <= 254 else { throw ValueError("is longer than 254 bytes, the most an address can have") }
-        guard !text.contains(where: { $0.isWhitespace }), !text.unicodeScalars.contains(where: isControl) else {
+        // Printable ASCII without spaces has no white space, control or format character to look for.
+        let plain = text.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
+        guard plain || !text.contains(where: { $0.isWhitespace }), plain || !text.unicodeScalars.contains(where: isControl) else {
             throw ValueError("“\(text)” is not an email address (it contains a space or a control character)")
         }
-        if let hidden = text.unicodeScalars.first(where: { $0.properties.generalCategory == .format }) {
+        if !plain, let hidden = text.unicodeScalars.first(where: { $0.properties.generalCategory == .format }) {
             throw ValueError("“\(TerminalText.sanitize(text))” is not an email address (it holds an invisible character, U+\(String(format: "%04X", hidden.value)))")
         }
         guard !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else {

@@ -28,146 +28,176 @@ public final class FileTransfer: ContactExporting {
         self.logger = logger
     }
 
-    /// Imports a file: every record is checked against its account first, and then all are
-    /// stored in one transaction — so a bad record means nothing is imported (the error names
-    /// its line), unless `skipInvalid` leaves bad records out.
+    /// Imports a file held in memory (the demo data, tests). See `importFile(from:…)`.
+    public func importFile(_ data: Data, format: InterchangeFormat, into account: Account? = nil,
+                           skipInvalid: Bool = false) throws -> ImportReport {
+        try importFile(from: DataSource(data), format: format, into: account, skipInvalid: skipInvalid)
+    }
+
+    /// Imports a file as it is read: each record is checked against its account and stored,
+    /// all in one transaction (see `ContactImport`) — so a bad record means nothing is imported
+    /// (the error names its line), unless `skipInvalid` leaves bad records out. rolo JSON is
+    /// read a record at a time, so memory stays flat however large the file; CSV and vCard
+    /// are read whole first (their readers are not streaming yet).
     ///
     /// Contacts go to `account` when given; otherwise to the account a JSON record names
     /// (created from the file's account list when new), otherwise to the default account.
-    public func importFile(_ data: Data, format: InterchangeFormat, into account: Account? = nil,
+    public func importFile(from source: some ByteSource, format: InterchangeFormat, into account: Account? = nil,
                            skipInvalid: Bool = false) throws -> ImportReport {
+        var (next, readWarnings) = try FileTransfer.items(from: source, format: format, skipInvalid: skipInvalid)
+        var skipped: [ImportProblem] = []
+        var warnings = readWarnings
+        var created: [String] = []
+        var movedFromLinkedAccount = 0
+        let imported = try cache.importContacts(author: author) { importer -> Int in
+            let fallback = try account ?? importer.defaultAccount()
+            var accountsByName: [String: Account] = [:]
+            var described: [String: AccountSpec] = [:]
+            var definitionsByAccount: [Int64: [FieldDefinition]] = [:]
+
+            var lastSyncs: [Int64: Timestamp?] = [:]
+
+            func create(_ spec: AccountSpec) throws -> Account {
+                guard cache.catalog.profile(for: spec.provider) != nil else {
+                    throw ImportProblem(line: max(spec.line, 1), message: "accounts: account \(spec.name) names the provider "
+                        + "“\(spec.provider.rawValue)”, which rolo does not know (\(cache.catalog.knownNames))")
+                }
+                let made = try importer.createAccount(AccountSpecValues(
+                    name: spec.name, provider: spec.provider, settings: spec.settings, definitions: spec.definitions,
+                    lastSyncAt: spec.lastSyncAt))
+                created.append(made.name)
+                accountsByName[made.name.lowercased()] = made
+                return made
+            }
+
+            func target(for incoming: IncomingContact) throws -> Account {
+                if let account { return account }
+                guard let name = incoming.accountName, !name.isEmpty else { return fallback }
+                if let known = accountsByName[name.lowercased()] { return known }
+                if let existing = try importer.account(named: name) {
+                    accountsByName[name.lowercased()] = existing
+                    return existing
+                }
+                guard let spec = described[name.lowercased()] else {
+                    throw ImportProblem(line: incoming.line, message: "account \(name) does not exist and the file does not describe it")
+                }
+                return try create(spec)
+            }
+
+            func store(_ incoming: IncomingContact) throws {
+                let account = try target(for: incoming)
+                let definitions = try definitionsByAccount[account.id] ?? importer.fieldDefinitions(accountID: account.id)
+                definitionsByAccount[account.id] = definitions
+                var contact = incoming.contact
+                contact.id = nil
+                contact.accountID = account.id
+                contact.custom = try retype(contact.custom, account: account, definitions: definitions, line: incoming.line)
+                let (checked, issues) = Validator.check(contact, rules: account.rules, definitions: definitions, isNew: true)
+                if let error = issues.first(where: { $0.severity == .error }) {
+                    throw ImportProblem(line: incoming.line, message: error.description)
+                }
+                var remote = incoming.remote
+                if remote != nil, let named = incoming.accountName, named.caseInsensitiveCompare(account.name) != .orderedSame {
+                    // The id belongs to the account the file names; in another account it
+                    // means nothing, so the contact is created there like any new one.
+                    remote = nil
+                    movedFromLinkedAccount += 1
+                }
+                if remote != nil, account.isLocal {
+                    throw ImportProblem(line: incoming.line, message: "remote: a local account has no provider ids")
+                }
+                // The file holds the account as of its last sync, and so this contact: its
+                // "Last synced" is the account's, not the time of this import.
+                if remote != nil, lastSyncs[account.id] == nil { lastSyncs[account.id] = try importer.lastSync(accountID: account.id) }
+                let linked = remote.map { $0.synced(at: lastSyncs[account.id] ?? nil) }
+                switch try importer.add(checked, remote: linked, emailIsKey: account.profile.capabilities.identity == .email) {
+                case nil:
+                    warnings += issues.filter { $0.severity == .warning }.map { ImportProblem(line: incoming.line, message: $0.description) }
+                case .uidTaken:
+                    throw ImportProblem(line: incoming.line, message: "uid \(checked.uid) is already in the cache or earlier in the file")
+                case .emailTaken:
+                    throw ImportProblem(line: incoming.line, message: "email: \(checked.email ?? "") is already used in \(account.name); "
+                        + "\(account.profile.displayName) identifies contacts by email")
+                case .remoteTaken:
+                    throw ImportProblem(line: incoming.line, message: "remote: \(account.name) already has a contact with id \(remote?.id ?? "")")
+                }
+            }
+
+            while let item = try FileTransfer.nextItem(&next) {
+                do {
+                    switch item {
+                    case .account(let spec):
+                        described[spec.name.lowercased()] = spec
+                        // Accounts the file describes are made as they come, in the file's order.
+                        if account == nil, accountsByName[spec.name.lowercased()] == nil, try importer.account(named: spec.name) == nil {
+                            _ = try create(spec)
+                        }
+                    case .contact(let incoming, let warning):
+                        try store(incoming)
+                        if let warning { warnings.append(warning) }
+                    case .invalid(let problem):
+                        throw problem
+                    }
+                } catch let problem as ImportProblem {
+                    if !skipInvalid { throw RoloError.invalid(field: "line \(problem.line)", problem.message) }
+                    skipped.append(problem)
+                }
+            }
+            return importer.count
+        }
+        if movedFromLinkedAccount > 0 {
+            warnings.append(ImportProblem(line: 1, message: "\(movedFromLinkedAccount) contact\(movedFromLinkedAccount == 1 ? "" : "s") "
+                + "had provider ids of another account; they are new in \(account?.name ?? "their account") and will be created there"))
+        }
+        logger.info("import finished", metadata: ["imported": "\(imported)", "skipped": "\(skipped.count)",
+                                                  "format": "\(format.rawValue)"])
+        return ImportReport(imported: imported, skipped: skipped, warnings: warnings, createdAccounts: created)
+    }
+
+    /// The records of a file, one at a time: rolo JSON streamed, the other formats read whole.
+    enum Items {
+        case streaming(() throws(ImportProblem) -> ImportItem?)
+        case read([ImportItem], position: Int)
+    }
+
+    /// The records, and what the reader noticed about the whole file (an unknown CSV column).
+    static func items(from source: some ByteSource, format: InterchangeFormat,
+                      skipInvalid: Bool) throws -> (Items, warnings: [ImportProblem]) {
+        if format == .json {
+            var reader = RoloJSONReader(source)
+            return (.streaming { () throws(ImportProblem) -> ImportItem? in try reader.next() }, [])
+        }
+        var source = source
+        var data = Data()
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count: Int
+            do { count = try chunk.withUnsafeMutableBytes { try source.read(into: $0) } } catch {
+                throw RoloError.failed("\(error)")
+            }
+            if count == 0 { break }
+            data.append(contentsOf: chunk[0..<count])
+        }
         let result: ReadResult
         do {
             result = try ContactFileReader.read(data, format: format, skipInvalid: skipInvalid)
         } catch {
             throw RoloError.invalid(field: "line \(error.line)", error.message)
         }
-        var skipped = result.skipped
-        var warnings = result.warnings
-        var created: [String] = []
-        var createdIDs: [Int64] = []
-        let fallback = try account ?? accounts.defaultAccount()
-        var accountsByName: [String: Account] = [:]
-        var definitionsByAccount: [Int64: [FieldDefinition]] = [:]
+        var items = result.accounts.map(ImportItem.account)
+        items += result.skipped.map(ImportItem.invalid)
+        items += result.contacts.map { ImportItem.contact($0, warning: nil) }
+        return (.read(items, position: 0), result.warnings)
+    }
 
-        func target(for incoming: IncomingContact) throws -> Account {
-            if let account { return account }
-            guard let name = incoming.accountName, !name.isEmpty else { return fallback }
-            if let known = accountsByName[name.lowercased()] { return known }
-            if let existing = try cache.account(named: name) {
-                accountsByName[name.lowercased()] = existing
-                return existing
-            }
-            guard let spec = result.accounts.first(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame }) else {
-                throw ImportProblem(line: incoming.line, message: "account \(name) does not exist and the file does not describe it")
-            }
-            guard cache.catalog.profile(for: spec.provider) != nil else {
-                throw ImportProblem(line: max(spec.line, 1), message: "accounts: account \(spec.name) names the provider "
-                    + "“\(spec.provider.rawValue)”, which rolo does not know (\(cache.catalog.knownNames))")
-            }
-            let made = try cache.createAccount(name: spec.name, provider: spec.provider, settings: spec.settings,
-                                               definitions: spec.definitions)
-            if let synced = spec.lastSyncAt { try cache.setLastSync(accountID: made.id, at: synced) }
-            created.append(made.name)
-            createdIDs.append(made.id)
-            accountsByName[name.lowercased()] = made
-            return made
-        }
-
-        do {
-            return try importChecked()
-        } catch {
-            // Nothing of a refused import stays, not even the accounts it described.
-            for id in createdIDs { try? cache.removeEmptyAccount(id: id) }
-            throw error
-        }
-
-        /// Checks every record, then stores them all in one transaction.
-        func importChecked() throws -> ImportReport {
-            // Accounts the file describes are made first, in the file's order.
-            if account == nil {
-                for spec in result.accounts where try cache.account(named: spec.name) == nil {
-                    do {
-                        _ = try target(for: IncomingContact(contact: Contact(accountID: 0), accountName: spec.name, line: spec.line))
-                    } catch let problem as ImportProblem {
-                        throw RoloError.invalid(field: "line \(problem.line)", problem.message)
-                    }
-                }
-            }
-            var accepted: [Contact] = []
-            var remotes: [RemoteReference?] = []
-            var seenRemote = Set<String>()
-            var movedFromLinkedAccount = 0
-            var seenUIDs = Set<String>()
-            var lastSyncs: [Int64: Timestamp?] = [:]
-            var seenKeys = Set<String>()
-            let existingUIDs = try cache.existingUIDs(result.contacts.map(\.contact.uid))
-            for incoming in result.contacts {
-                do {
-                    let account = try target(for: incoming)
-                    let definitions = try definitionsByAccount[account.id] ?? cache.fieldDefinitions(accountID: account.id)
-                    definitionsByAccount[account.id] = definitions
-                    var contact = incoming.contact
-                    contact.id = nil
-                    contact.accountID = account.id
-                    contact.custom = try retype(contact.custom, account: account, definitions: definitions, line: incoming.line)
-                    let (checked, issues) = Validator.check(contact, rules: account.rules, definitions: definitions, isNew: true)
-                    if let error = issues.first(where: { $0.severity == .error }) {
-                        throw ImportProblem(line: incoming.line, message: error.description)
-                    }
-                    warnings += issues.filter { $0.severity == .warning }
-                        .map { ImportProblem(line: incoming.line, message: $0.description) }
-                    if existingUIDs.contains(checked.uid) || !seenUIDs.insert(checked.uid).inserted {
-                        throw ImportProblem(line: incoming.line, message: "uid \(checked.uid) is already in the cache or earlier in the file")
-                    }
-                    if account.profile.capabilities.identity == .email, let email = checked.email {
-                        let key = "\(account.id)/\(email.lowercased())"
-                        let taken = try !cache.contacts(withEmail: email, in: .account(account.id)).isEmpty
-                        if !seenKeys.insert(key).inserted || taken {
-                            throw ImportProblem(line: incoming.line, message: "email: \(email) is already used in \(account.name); "
-                                + "\(account.profile.displayName) identifies contacts by email")
-                        }
-                    }
-                    var remote = incoming.remote
-                    if remote != nil, let named = incoming.accountName, named.caseInsensitiveCompare(account.name) != .orderedSame {
-                        // The id belongs to the account the file names; in another account it
-                        // means nothing, so the contact is created there like any new one.
-                        remote = nil
-                        movedFromLinkedAccount += 1
-                    }
-                    if let remote {
-                        if account.isLocal {
-                            throw ImportProblem(line: incoming.line, message: "remote: a local account has no provider ids")
-                        }
-                        let linked = try cache.linkedRemoteIDs([remote.id], accountID: account.id)
-                        if !linked.isEmpty || !seenRemote.insert("\(account.id)/\(remote.id)").inserted {
-                            throw ImportProblem(line: incoming.line, message: "remote: \(account.name) already has a contact with id \(remote.id)")
-                        }
-                    }
-                    accepted.append(checked)
-                    // The file holds the account as of its last sync, and so this contact: its
-                    // "Last synced" is the account's, not the time of this import.
-                    let synced: Timestamp?
-                    if let known = lastSyncs[account.id] {
-                        synced = known
-                    } else {
-                        synced = try cache.lastSync(accountID: account.id)
-                        lastSyncs[account.id] = synced
-                    }
-                    remotes.append(remote?.synced(at: synced))
-                } catch let problem as ImportProblem {
-                    if !skipInvalid { throw RoloError.invalid(field: "line \(problem.line)", problem.message) }
-                    skipped.append(problem)
-                }
-            }
-            if movedFromLinkedAccount > 0 {
-                warnings.append(ImportProblem(line: 1, message: "\(movedFromLinkedAccount) contact\(movedFromLinkedAccount == 1 ? "" : "s") "
-                    + "had provider ids of another account; they are new in \(account?.name ?? "their account") and will be created there"))
-            }
-            try cache.insertContacts(accepted, remotes: remotes, author: author)
-            logger.info("import finished", metadata: ["imported": "\(accepted.count)", "skipped": "\(skipped.count)",
-                                                      "format": "\(format.rawValue)"])
-            return ImportReport(imported: accepted.count, skipped: skipped, warnings: warnings, createdAccounts: created)
+    static func nextItem(_ items: inout Items) throws -> ImportItem? {
+        switch items {
+        case .streaming(let next):
+            do { return try next() } catch { throw RoloError.invalid(field: "line \(error.line)", error.message) }
+        case .read(let all, let position):
+            guard position < all.count else { return nil }
+            items = .read(all, position: position + 1)
+            return all[position]
         }
     }
 
@@ -244,10 +274,15 @@ extension FileTransfer {
         // A device, a FIFO or a socket (/dev/stdout, a pipe) is written to, never replaced; a
         // file is written beside itself and moved into place.
         let destination = target.isSpecial ? target.path : target.path + ".rolo-partial"
-        let descriptor = target.isSpecial ? open(destination, O_WRONLY | O_CLOEXEC)
-            : open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         func failure(_ reason: String) -> RoloError { .failed("cannot write \(path): \(reason)") }
-        guard descriptor >= 0 else { throw failure(String(cString: strerror(errno))) }
+        let descriptor: Int32
+        if target.isSpecial {
+            descriptor = open(destination, O_WRONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw failure(String(cString: strerror(errno))) }
+        } else {
+            // 0600 whatever the umask, even when a partial file of an earlier export was left.
+            do { descriptor = try PrivateFiles.openForWriting(destination) } catch { throw failure(error.reason) }
+        }
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         // A file keeps every byte; a terminal (-o /dev/tty, or /dev/stdout on one) is being
         // read, so escape sequences in the data are shown there, as in the TUI, never obeyed.

@@ -13,6 +13,20 @@ public final class ContactReader: ContactReading {
         try cache.window(in: scope, matching: query, order: order, from: anchor, limit: limit)
     }
 
+    /// A window without sync markers (their lookups left out): for output that does not show
+    /// them (`rolo list --tsv`).
+    public func windowWithoutMarkers(in scope: AccountScope, matching query: ContactQuery? = nil, order: ListOrder = .name,
+                                     from anchor: WindowAnchor = .first, limit: Int) throws -> ContactWindow {
+        try cache.window(in: scope, matching: query, order: order, from: anchor, limit: limit, markers: false)
+    }
+
+    /// Every contact of the scope that matches, in list order, read a page at a time (so a
+    /// million are never held): for `rolo list --json`.
+    public func forEachContact(in scope: AccountScope, matching query: ContactQuery? = nil, order: ListOrder = .name,
+                               _ body: (Contact) throws -> Void) throws {
+        try cache.forEachContact(in: scope, matching: query, order: order) { contact, _ in try body(contact) }
+    }
+
     /// How many contacts match; nil when cancelled. See `LocalCache.count`.
     public func count(in scope: AccountScope, matching query: ContactQuery?,
                       isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> Int? {

@@ -82,8 +82,10 @@ final class FrameLog {
             handle = nil
             return
         }
-        _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
-        handle = FileHandle(forWritingAtPath: path)
+        // 0600 whatever the umask, like every file rolo creates.
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        if descriptor >= 0 { _ = fchmod(descriptor, 0o600) }
+        handle = descriptor >= 0 ? FileHandle(fileDescriptor: descriptor, closeOnDealloc: true) : nil
     }
 
     static func monotonicNanoseconds() -> UInt64 {

@@ -92,6 +92,10 @@ extension AppModel {
     }
 
     func editingAllowed() -> Bool {
+        if let reason = options.readOnlyReason {
+            show(reason + ": editing is off", .warning)
+            return false
+        }
         if isReadOnly {
             show("rolo was started with --read-only: editing is off", .warning)
             return false
@@ -309,8 +313,9 @@ extension AppModel {
         case .discardForm:
             try discardForm(&effects)
         case .quitDiscardingForm:
-            try discardForm(&effects)
+            // Quits even when the draft cannot be removed: no failed write keeps anyone in.
             effects.append(.quit)
+            try discardForm(&effects)
         case .keepEditing, .later:
             break
         case .restoreDraft(let draft):

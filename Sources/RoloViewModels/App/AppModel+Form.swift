@@ -123,18 +123,34 @@ extension AppModel {
                 enterAction: .keepEditing, escapeAction: .keepEditing))
             return
         }
-        if let draft = form.draft { try services.drafts.releaseDraft(draft) }
         self.form = nil
         focus = focusBeforeForm
+        if let problem = dropDraft(form.draft) { show("The form is closed; its draft stays in the cache (\(problem))", .warning) }
     }
 
+    /// Closes the form without its changes. The form closes first: a cache that cannot be
+    /// written (its draft cannot be removed) never keeps anyone in the form.
     func discardForm(_ effects: inout [Effect]) throws {
         guard let form else { return }
         try checkFormIsHeld()
-        if let draft = form.draft { try services.drafts.releaseDraft(draft) }
         self.form = nil
         focus = focusBeforeForm
-        show("Changes discarded")
+        if let problem = dropDraft(form.draft) {
+            show("Changes discarded; the draft stays in the cache and is offered again (\(problem))", .warning)
+        } else {
+            show("Changes discarded")
+        }
+    }
+
+    /// Removes a form's draft; the reason when that failed.
+    func dropDraft(_ draft: DraftID?) -> String? {
+        guard let draft else { return nil }
+        do {
+            try services.drafts.releaseDraft(draft)
+            return nil
+        } catch {
+            return "\(error)"
+        }
     }
 
     // MARK: - Form commands
@@ -268,10 +284,9 @@ extension AppModel {
     func saveForm(_ effects: inout [Effect], thenQuit: Bool) throws {
         guard var form else { return }
         guard form.isDirty else {
-            if let draft = form.draft { try services.drafts.releaseDraft(draft) }
             self.form = nil
             focus = focusBeforeForm
-            show("Nothing changed")
+            show(dropDraft(form.draft).map { "Nothing changed; the draft stays in the cache (\($0))" } ?? "Nothing changed")
             if thenQuit { effects.append(.quit) }
             return
         }

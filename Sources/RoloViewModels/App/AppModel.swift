@@ -6,6 +6,9 @@ import RoloSync
 public struct AppOptions: Sendable {
     /// `--read-only`: browsing only; edit keys say that editing is off.
     public var readOnly: Bool
+    /// Why the cache itself cannot be written (another user's file, a read-only folder): the
+    /// TUI starts read-only and says so.
+    public var readOnlyReason: String?
     /// `--account NAME`: the account to open on (default: all accounts when there are several).
     public var account: String?
     /// The clock, so tests control time.
@@ -13,9 +16,10 @@ public struct AppOptions: Sendable {
     /// How long a status message stays, in milliseconds.
     public var messageLifetime: Int64
 
-    public init(readOnly: Bool = false, account: String? = nil, now: @escaping @Sendable () -> Timestamp = { .now() },
-                messageLifetime: Int64 = 8000) {
+    public init(readOnly: Bool = false, readOnlyReason: String? = nil, account: String? = nil,
+                now: @escaping @Sendable () -> Timestamp = { .now() }, messageLifetime: Int64 = 8000) {
         self.readOnly = readOnly
+        self.readOnlyReason = readOnlyReason
         self.account = account
         self.now = now
         self.messageLifetime = messageLifetime
@@ -88,7 +92,7 @@ public final class AppModel {
     var history: [String] = []
     var drafts: [Draft] = []
 
-    public var isReadOnly: Bool { options.readOnly }
+    public var isReadOnly: Bool { options.readOnly || options.readOnlyReason != nil }
 
     /// The list's reads, for the list model.
     var reader: any ContactReading { services.reader }
@@ -113,7 +117,12 @@ public final class AppModel {
         try refreshCounts(&effects)
         try loadDetailIfVisible()
         drafts = try services.drafts.draftsLeftBehind()
-        offerNextDraft()
+        if let reason = options.readOnlyReason {
+            // A draft cannot be restored into a cache that cannot be written: it waits.
+            show(reason + ": browsing only", .warning)
+        } else {
+            offerNextDraft()
+        }
     }
 
     /// The account in view, or nil for all accounts.

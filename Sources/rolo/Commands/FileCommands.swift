@@ -37,10 +37,10 @@ struct Import: ParsableCommand {
         guard let format = format ?? InterchangeFormat(fileName: file) else {
             throw RoloError.invalid(field: "--format", "cannot tell the format of \(file); give --format json, csv or vcard")
         }
-        let data: Data
-        data = try Import.read(file)
         let target = try account.map(context.services.accounts.account(named:))
-        let report = try context.services.files.importFile(data, format: format, into: target, skipInvalid: skipInvalid)
+        let report = try Import.withSource(file) { source in
+            try context.services.files.importFile(from: source, format: format, into: target, skipInvalid: skipInvalid)
+        }
         for problem in report.warnings { Output.error("rolo: warning: \(file): \(problem)") }
         for problem in report.skipped { Output.error("rolo: skipped: \(file): \(problem)") }
         for name in report.createdAccounts { Output.error("rolo: created account \(name)") }
@@ -50,25 +50,18 @@ struct Import: ParsableCommand {
 }
 
 extension Import {
-    /// The whole of a file, stdin (`-`), or a pipe or device (`<(command)`, /dev/stdin): read
-    /// as a stream, so anything that can be read can be imported.
-    static func read(_ file: String) throws -> Data {
-        let handle: FileHandle
-        if file == "-" {
-            handle = FileHandle.standardInput
-        } else {
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: file, isDirectory: &isFolder) else { throw RoloError.notFound("no file \(file)") }
-            if isFolder.boolValue { throw RoloError.failed("cannot read \(file): it is a folder") }
-            let descriptor = open(file, O_RDONLY | O_CLOEXEC)
-            guard descriptor >= 0 else { throw RoloError.failed("cannot read \(file): \(String(cString: strerror(errno)))") }
-            handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-        }
-        do {
-            return try handle.readToEnd() ?? Data()
-        } catch {
-            throw RoloError.failed("cannot read \(file): \(error.localizedDescription)")
-        }
+    /// A file, stdin (`-`), or a pipe or device (`<(command)`, /dev/stdin), open for reading as
+    /// a stream: the importer reads it a piece at a time, so anything that can be read can be
+    /// imported, and a file of a million contacts is never held whole.
+    static func withSource<T>(_ file: String, _ body: (FileDescriptorSource) throws -> T) throws -> T {
+        if file == "-" { return try body(FileDescriptorSource(descriptor: STDIN_FILENO, name: "standard input")) }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file, isDirectory: &isFolder) else { throw RoloError.notFound("no file \(file)") }
+        if isFolder.boolValue { throw RoloError.failed("cannot read \(file): it is a folder") }
+        let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw RoloError.failed("cannot read \(file): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        return try body(FileDescriptorSource(descriptor: descriptor, name: file))
     }
 }
 

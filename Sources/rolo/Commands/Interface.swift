@@ -40,7 +40,7 @@ func openInterface(global: GlobalOptions, options: InterfaceOptions) throws {
     let context = try Context.open(global)
     let status = try TerminalApp.run(
         services: AppServices(context.services),
-        options: AppOptions(readOnly: options.readOnly, account: options.account),
+        options: AppOptions(readOnly: options.readOnly, readOnlyReason: context.services.cache.readOnlyReason, account: options.account),
         backendOptions: BackendOptions(colorMode: options.noColor ? .none : .auto))
     if status != 0 { throw ExitCode(status) }
 }

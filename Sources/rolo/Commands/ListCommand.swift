@@ -42,21 +42,37 @@ struct ListCommand: ParsableCommand {
         var rows: [ContactSummary] = []
         var anchor = WindowAnchor.first
         var printedJSON = 0
-        if json { Output.raw("[") }
-        readLoop: while true {
-            let page = try context.services.reader.window(in: scope, matching: parsed, order: sort,
-                                                  from: anchor, limit: 500)
-            for row in page.rows {
-                if wanted > 0 && rows.count + printedJSON >= wanted { break readLoop }
-                if json {
-                    let contact = try context.services.reader.contact(row.id)
-                    let object = RoloJSON.object(for: contact, accountName: accountNames[row.accountID] ?? "")
-                    Output.raw((printedJSON == 0 ? "\n" : ",\n") + object.prettyText.indented)
+        var printedTSV = 0
+        var out = Output.Buffered()
+        let forTerminal = Output.standardOutputIsTerminal
+        if json {
+            // Contacts a page at a time, each page one read, printed as they come.
+            out.append("[")
+            struct Enough: Error {}
+            do {
+                try context.services.reader.forEachContact(in: scope, matching: parsed, order: sort) { contact in
+                    if wanted > 0 && printedJSON >= wanted { throw Enough() }
+                    let object = RoloJSON.object(for: contact, accountName: accountNames[contact.accountID] ?? "")
+                    out.append((printedJSON == 0 ? "\n" : ",\n") + object.prettyText.indented)
                     printedJSON += 1
-                } else if tsv {
-                    Output.line(Output.tsvLine([row.id.shortID, row.displayName, row.email, row.phone, row.company,
-                                                accountNames[row.accountID]]))
-                    rows.append(row)
+                }
+            } catch is Enough {}
+            out.append(printedJSON == 0 ? "]\n" : "\n]\n")
+            out.flush()
+            return
+        }
+        readLoop: while true {
+            // Scripts' output shows no sync markers, so the rows are read without them.
+            let page = tsv
+                ? try context.services.reader.windowWithoutMarkers(in: scope, matching: parsed, order: sort, from: anchor, limit: 2000)
+                : try context.services.reader.window(in: scope, matching: parsed, order: sort, from: anchor, limit: 2000)
+            for row in page.rows {
+                if wanted > 0 && rows.count + printedTSV >= wanted { break readLoop }
+                if tsv {
+                    // Streamed: nothing is kept, so memory stays flat however many rows.
+                    out.line(Output.tsvLine([row.id.shortID, row.displayName, row.email, row.phone, row.company,
+                                             accountNames[row.accountID]], forTerminal: forTerminal))
+                    printedTSV += 1
                 } else {
                     rows.append(row)
                 }
@@ -64,10 +80,7 @@ struct ListCommand: ParsableCommand {
             guard let last = page.rows.last, !page.reachedEnd else { break }
             anchor = .after(last.cursor)
         }
-        if json {
-            Output.raw(printedJSON == 0 ? "]\n" : "\n]\n")
-            return
-        }
+        out.flush()
         if tsv { return }
         if rows.isEmpty {
             Output.error(parsed.map { "no contacts match \($0.text)" } ?? "no contacts (try `rolo demo` or `rolo import FILE`)")

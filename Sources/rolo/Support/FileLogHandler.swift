@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RoloCore
+import RoloStore
 
 /// A swift-log handler that appends to rolo's log file — never to the terminal, where it
 /// would tear through the TUI. Messages carry ids and field names, not field values or secrets.
@@ -46,18 +47,12 @@ final class LogSink: @unchecked Sendable {
     private let handle: FileHandle
     private let lock = NSLock()
 
+    /// Opens (creating 0600, in folders created 0700) the log at `path` for appending.
     init?(path: String) {
         let directory = (path as NSString).deletingLastPathComponent
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                 attributes: [.posixPermissions: 0o700])
-        if !FileManager.default.fileExists(atPath: path) {
-            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-                return nil
-            }
-        }
-        guard let handle = FileHandle(forWritingAtPath: path) else { return nil }
-        handle.seekToEndOfFile()
-        self.handle = handle
+        guard (try? PrivateFiles.makeFolder(directory.isEmpty ? "." : directory)) != nil,
+              let descriptor = try? PrivateFiles.openForWriting(path, truncate: false, append: true) else { return nil }
+        self.handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }
 
     func write(_ text: String) {

@@ -54,11 +54,22 @@ enum Output {
     }
 
     /// One line of tab-separated values: tabs, newlines and backslashes inside a value are
-    /// written as `\t`, `\n` and `\\`, so every record is exactly one line.
-    static func tsvLine(_ values: [String?]) -> String {
-        values.map { value in
-            var out = ""
-            for character in TerminalText.sanitizeKeepingLayout(value ?? "") {
+    /// written as `\t`, `\n` and `\\`, so every record is exactly one line. Control characters
+    /// and bidi overrides become visible placeholders wherever the line goes; on a terminal the
+    /// text is also laid out as the TUI does (`sanitizeKeepingLayout`), work that a pipe, which
+    /// is not drawn, does not need (76 % of `rolo list --tsv` of 100k contacts went to it).
+    static func tsvLine(_ values: [String?], forTerminal: Bool = standardOutputIsTerminal) -> String {
+        var out = ""
+        for (index, value) in values.enumerated() {
+            if index > 0 { out += "\t" }
+            appendTSV(value ?? "", to: &out, forTerminal: forTerminal)
+        }
+        return out
+    }
+
+    static func appendTSV(_ value: String, to out: inout String, forTerminal: Bool) {
+        if forTerminal {
+            for character in TerminalText.sanitizeKeepingLayout(value) {
                 switch character {
                 case "\t": out += "\\t"
                 case "\n": out += "\\n"
@@ -67,8 +78,53 @@ enum Output {
                 default: out.append(character)
                 }
             }
-            return out
-        }.joined(separator: "\t")
+            return
+        }
+        if value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\") }) {
+            out += value
+            return
+        }
+        var previousWasCR = false
+        for scalar in value.unicodeScalars {
+            defer { previousWasCR = scalar == "\r" }
+            switch scalar {
+            case "\t": out += "\\t"
+            case "\n": if !previousWasCR { out += "\\n" }          // CR LF is one line break
+            case "\r": out += "\\n"
+            case "\\": out += "\\\\"
+            default:
+                if let shown = TerminalText.placeholder(for: scalar) { out += shown } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+    }
+
+    /// Output gathered into large writes: a line per write(2) made `rolo list --tsv` of 100k
+    /// contacts 100k system calls.
+    struct Buffered {
+        private var pending = ""
+        private let descriptor: Int32
+        static let size = 1 << 16
+
+        init(descriptor: Int32 = STDOUT_FILENO) {
+            self.descriptor = descriptor
+            pending.reserveCapacity(Buffered.size + 4096)
+        }
+
+        mutating func append(_ text: String) {
+            pending += text
+            if pending.utf8.count >= Buffered.size { flush() }
+        }
+
+        mutating func line(_ text: String) {
+            append(text)
+            append("\n")
+        }
+
+        mutating func flush() {
+            guard !pending.isEmpty else { return }
+            Output.write(Data(pending.utf8), to: descriptor)
+            pending.removeAll(keepingCapacity: true)
+        }
     }
 
     /// A table with a header, columns sized to their contents. On a terminal, the widest

@@ -1,0 +1,13 @@
+// Connection options of SQLite that are set through sqlite3_db_config(), a variadic C
+// function Swift cannot call. The connection is passed as `void *` (GRDB's `sqliteConnection`),
+// so this header does not declare SQLite's types a second time.
+#ifndef ROLO_CSQLITEOPTIONS_H
+#define ROLO_CSQLITEOPTIONS_H
+
+/// Closing the last connection to a WAL database normally checkpoints the WAL into the
+/// database file. rolo turns that off, so that a process that only read never writes the
+/// file; the writers leave the WAL settled themselves (see LocalCache+Settling.swift).
+/// Returns SQLite's result code.
+int rolo_sqlite_skip_checkpoint_on_close(void *connection);
+
+#endif

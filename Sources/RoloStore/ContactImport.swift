@@ -1,0 +1,159 @@
+import GRDB
+import RoloCore
+
+/// Stores the contacts of a file as they are read, in one transaction.
+///
+/// **One transaction, not validated batches.** An import is all or nothing: a bad record (the
+/// error names its line), a refused uid, or a kill half-way leaves the cache as it was, and no
+/// contact is ever half written. Checking the whole file first and then writing it in several
+/// transactions would need the file twice — impossible for a pipe (`rolo import <(cmd)`)
+/// without copying it to disk — and a kill between batches would leave part of the file
+/// imported. The price is a WAL as large as what the import writes (about 2.3 KB a contact:
+/// 230 MB for 100k), which is copied into the database file and emptied when the transaction
+/// ends (see LocalCache+Settling.swift), so the next rolo opens the cache at full speed.
+///
+/// Uniqueness (uids, Notifuse emails, provider ids) is checked against the cache inside the
+/// transaction, so contacts earlier in the same file count too, without holding a set of a
+/// million uids in memory. Full-text rows are written in batches (see `SearchIndex.Batch`).
+public final class ContactImport {
+    let cache: LocalCache
+    let db: Database
+    let author: Author
+    let index: SearchIndex.Batch
+    /// Contacts stored so far.
+    public private(set) var count = 0
+
+    /// Live contacts before the import: a large import into a small cache merges its index
+    /// segments once at the end instead of as it goes.
+    let contactsBefore: Int
+
+    init(cache: LocalCache, db: Database, author: Author) throws {
+        self.cache = cache
+        self.db = db
+        self.author = author
+        self.index = try SearchIndex.Batch(db)
+        contactsBefore = try Int.fetchOne(db, sql: "SELECT total(contactCount) FROM account") ?? 0
+        // FTS5 merges its segments as they are written (automerge), and every batch of an
+        // import is a segment that spans the whole list (contacts come in file order, ranks in
+        // name order): at 100k contacts those merges were most of SQLite's time, growing faster
+        // than the import. They wait until the end (see `finish`).
+        try SearchIndex.setMerging(automerge: 0, crisisMerge: 64, db: db)
+    }
+
+    /// Why a contact was not stored. Nothing of it was written.
+    public enum Refusal: Sendable, Equatable {
+        /// Its uid is already in the cache (an earlier record of the file included).
+        case uidTaken
+        /// Another live contact of the account has this email (Notifuse's key).
+        case emailTaken
+        /// The account already has a contact linked to this provider id.
+        case remoteTaken
+    }
+
+    public func account(named name: String) throws -> Account? {
+        try Row.fetchOne(db, sql: "SELECT * FROM account WHERE name = ? COLLATE NOCASE", arguments: [name]).map(cache.account)
+    }
+
+    public func defaultAccount() throws -> Account {
+        if let local = try account(named: Account.defaultName) { return local }
+        guard let first = try Row.fetchOne(db, sql: "SELECT * FROM account ORDER BY id LIMIT 1") else {
+            throw RoloError.cache("the cache has no accounts")
+        }
+        return try cache.account(first)
+    }
+
+    /// Creates an account the file describes, inside the import: a refused import takes it back.
+    public func createAccount(_ spec: AccountSpecValues) throws -> Account {
+        let name = try LocalCache.checkedAccountName(spec.name)
+        let profile = try cache.catalog.require(spec.provider)
+        try LocalCache.checkAccountNameIsFree(name, db: db)
+        try db.execute(sql: "INSERT INTO account (name, provider, settings, createdAt, lastSyncAt) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [name, spec.provider.rawValue, LocalCache.encodeSettings(spec.settings),
+                                   cache.clock().millisecondsSinceEpoch, spec.lastSyncAt?.millisecondsSinceEpoch])
+        let id = db.lastInsertedRowID
+        try LocalCache.replaceDefinitions(spec.definitions, accountID: id, db: db)
+        return Account(id: id, name: name, profile: profile, settings: spec.settings)
+    }
+
+    /// When the account last finished a sync (an account the file described included).
+    public func lastSync(accountID: Int64) throws -> Timestamp? {
+        try Int64.fetchOne(db, sql: "SELECT lastSyncAt FROM account WHERE id = ?", arguments: [accountID]).map(Timestamp.init)
+    }
+
+    public func fieldDefinitions(accountID: Int64) throws -> [FieldDefinition] {
+        try LocalCache.definitions(accountID: accountID, db: db)
+    }
+
+    /// Stores a validated contact, linked to its provider id when `remote` is given, unless
+    /// its uid, its email (when `emailIsKey`) or its provider id is taken.
+    public func add(_ contact: Contact, remote: RemoteReference?, emailIsKey: Bool) throws -> Refusal? {
+        if try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM contact WHERE uid = ?"), arguments: [contact.uid]) != nil {
+            return .uidTaken
+        }
+        if emailIsKey, let email = contact.email, try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT 1 FROM contact WHERE accountId = ? AND email = ? COLLATE NOCASE AND deletedAt IS NULL
+            """), arguments: [contact.accountID, email.trimmingCharacters(in: .whitespaces)]) != nil {
+            return .emailTaken
+        }
+        if let remote, try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM remote_link WHERE accountId = ? AND remoteId = ?"),
+                                        arguments: [contact.accountID, remote.id]) != nil {
+            return .remoteTaken
+        }
+        _ = try cache.insert(contact, remote: remote, author: author, index: index, db: db)
+        count += 1
+        // Queued rows can wait: placing a contact reads neighbours' ranks, and flushes the queue itself before it moves any.
+        if index.count >= SearchIndex.batchSize { try index.flush() }
+        return nil
+    }
+
+    func finish() throws {
+        try index.flush()
+        try SearchIndex.setMerging(automerge: SearchIndex.defaultAutomerge, crisisMerge: SearchIndex.defaultCrisisMerge, db: db)
+        // An import at least as large as what the cache held is merged into one segment in one
+        // pass (a short prefix then reads one list); a smaller one is left to the automatic
+        // merges of later writes, so that ten contacts never rewrite the index of a million.
+        if count >= max(1, contactsBefore) { try SearchIndex.optimize(db) }
+    }
+}
+
+/// What an import needs to create an account (RoloInterchange's `AccountSpec`, which this
+/// target does not see).
+public struct AccountSpecValues: Sendable {
+    public var name: String
+    public var provider: ProviderKind
+    public var settings: [String: String]
+    public var definitions: [FieldDefinition]
+    public var lastSyncAt: Timestamp?
+
+    public init(name: String, provider: ProviderKind, settings: [String: String], definitions: [FieldDefinition], lastSyncAt: Timestamp?) {
+        self.name = name
+        self.provider = provider
+        self.settings = settings
+        self.definitions = definitions
+        self.lastSyncAt = lastSyncAt
+    }
+}
+
+extension LocalCache {
+    /// Runs an import: `body` adds contacts through the `ContactImport` it is given, all in one
+    /// transaction (see `ContactImport` for why). Throwing from `body` leaves the cache as it was.
+    public func importContacts<T>(author: Author, _ body: (ContactImport) throws -> T) throws -> T {
+        try write { db in
+            try LocalCache.withImportCache(db) {
+                let importer = try ContactImport(cache: self, db: db, author: author)
+                let value = try body(importer)
+                try importer.finish()
+                return value
+            }
+        }
+    }
+
+    /// An import touches the uid, email and change indexes in random order, which thrashes
+    /// SQLite's default 2 MB page cache; 32 MB keeps the hot pages of a million-contact import
+    /// without letting the process grow past what a jump host can spare.
+    static func withImportCache<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+        try db.execute(sql: "PRAGMA cache_size = -32768")
+        defer { try? db.execute(sql: "PRAGMA cache_size = -2000") }
+        return try body()
+    }
+}
