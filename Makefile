@@ -16,9 +16,11 @@ DEMO_DB      ?= $(CURDIR)/$(BUILD_DIR)/demo/rolo.sqlite
 # runs on a jump host without a Swift toolchain, needing only the C and C++ runtimes,
 # libsqlite3 and libncursesw.
 RELEASE      := -c release --static-swift-stdlib
-SYSTEM_DEPS  := libncurses-dev libsqlite3-dev tmux
+# libcurl4-openssl-dev: a release build links Foundation's HTTP client statically, and that
+# client asks the linker for libcurl by its development name.
+SYSTEM_DEPS  := libncurses-dev libsqlite3-dev libcurl4-openssl-dev tmux
 # Headers or programs that prove each package is there.
-DEP_CHECKS   := /usr/include/ncursesw/curses.h /usr/include/sqlite3.h /usr/bin/tmux
+DEP_CHECKS   := /usr/include/ncursesw/curses.h /usr/include/sqlite3.h /usr/bin/curl-config /usr/bin/tmux
 
 .PHONY: all build run test soak bench install uninstall clean deps check-swift help
 
@@ -38,7 +40,8 @@ check-swift:
 
 deps:
 	@missing=""; \
-	for pair in "libncurses-dev:/usr/include/ncursesw/curses.h" "libsqlite3-dev:/usr/include/sqlite3.h" "tmux:/usr/bin/tmux"; do \
+	for pair in "libncurses-dev:/usr/include/ncursesw/curses.h" "libsqlite3-dev:/usr/include/sqlite3.h" \
+	            "libcurl4-openssl-dev:/usr/bin/curl-config" "tmux:/usr/bin/tmux"; do \
 	  pkg=$${pair%%:*}; file=$${pair#*:}; [ -e "$$file" ] || missing="$$missing $$pkg"; \
 	done; \
 	if [ -n "$$missing" ]; then \

@@ -99,7 +99,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "RoloBench",
-            dependencies: ["RoloCore", "RoloStore", "RoloInterchange", "RoloProviders", "RoloEmulators"]
+            dependencies: ["RoloCore", "RoloStore", "RoloInterchange", "RoloSync", "RoloProviders", "RoloEmulators",
+                           .product(name: "Logging", package: "swift-log")]
         ),
 
         .testTarget(name: "RoloCoreTests", dependencies: ["RoloCore", "RoloProviders"]),

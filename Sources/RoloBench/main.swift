@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RoloCore
 import RoloProviders
 import RoloStore
@@ -10,6 +11,8 @@ import RoloStore
 // peak memory of each. Calls into the library from one process (`rolo-bench probe`) follow as
 // extra rows, named as such: they show where time goes, not what a user waits for.
 
+// The library's own log lines (the bench edits contacts in-process) are not the report.
+LoggingSystem.bootstrap { _ in SwiftLogNoOpLogHandler() }
 let arguments = CommandLine.arguments
 if arguments.count >= 4, arguments[1] == "probe" {
     try Probe(path: arguments[2], size: Int(arguments[3]) ?? 0).run()
@@ -20,6 +23,26 @@ if arguments.count >= 3, arguments[1] == "tui" {
     let rolo = ProcessInfo.processInfo.environment["ROLO_BIN"] ?? "rolo"
     try TerminalProbe(rolo: rolo, cachePath: arguments[2], directory: NSTemporaryDirectory()).run()
     exit(0)
+}
+
+if arguments.count >= 3, arguments[1] == "sync" {
+    // Only the sync measurements: `rolo-bench sync SIZE [DIR]`.
+    let rolo = ProcessInfo.processInfo.environment["ROLO_BIN"] ?? "rolo"
+    let folder = arguments.count >= 4 ? arguments[3] : "bench-data"
+    try PrivateFiles.makeFolder(folder)
+    try SyncPath(rolo: rolo, directory: folder, size: Int(arguments[2]) ?? 100_000, seed: 7).run()
+    exit(0)
+}
+
+if arguments.count >= 4, arguments[1] == "serve" {
+    // A Notifuse emulator with SIZE contacts and its configs in DIR, until killed: for
+    // profiling `rolo sync` by hand. `rolo-bench serve SIZE DIR`.
+    try PrivateFiles.makeFolder(arguments[3])
+    let path = SyncPath(rolo: "rolo", directory: arguments[3], size: Int(arguments[2]) ?? 100_000, seed: 7)
+    _ = try path.serveNotifuse()
+    print("configs in \(arguments[3]); serving until killed")
+    fflush(nil)
+    while true { sleep(3600) }
 }
 
 var sizes = [100_000, 1_000_000]
@@ -35,7 +58,8 @@ while index < arguments.count {
         directory = arguments[index]
     case "--help", "-h":
         print("usage: ROLO_BIN=PATH rolo-bench [--sizes 100000,1000000] [--dir bench-data]\n"
-              + "       rolo-bench tui CACHE   (the terminal measurements only; ROLO_BIN names rolo)")
+              + "       rolo-bench tui CACHE   (the terminal measurements only; ROLO_BIN names rolo)\n"
+              + "       rolo-bench sync SIZE [DIR]   (the sync measurements only)")
         exit(0)
     default:
         FileHandle.standardError.write(Data("rolo-bench: unknown option \(arguments[index])\n".utf8))
@@ -56,6 +80,12 @@ for size in sizes {
     let path = UserPath(rolo: rolo, directory: directory, size: size, seed: seed)
     try path.run()
     try TerminalProbe(rolo: rolo, cachePath: path.cache, directory: directory).run()
+    if size <= 100_000 {
+        // Sync targets are set at 100k; a provider account of a million is not what rolo's
+        // users sync, and the emulator would hold it all in this process's memory.
+        print("-- sync over HTTP to emulators on 127.0.0.1:")
+        try SyncPath(rolo: rolo, directory: directory, size: size, seed: seed).run()
+    }
 
     if ProcessInfo.processInfo.environment["ROLO_BENCH_NO_PROBE"] != nil { continue }
     print("-- in-process library calls on the same cache (where the time goes; not a user's path):")

@@ -52,6 +52,26 @@ public enum PrivateFiles {
         return descriptor
     }
 
+    /// Writes a whole file only its owner can read, replacing what was there in one step (a
+    /// reader sees the old text or the new, never half): configs and secret files.
+    public static func write(_ text: String, to path: String) throws(PrivateFileError) {
+        let partial = path + ".partial"
+        let descriptor = try openForWriting(partial)
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+        let failure = errno
+        close(descriptor)
+        guard written == bytes.count else {
+            unlink(partial)
+            throw PrivateFileError(path: path, code: written < 0 ? failure : EIO)
+        }
+        guard rename(partial, path) == 0 else {
+            let code = errno
+            unlink(partial)
+            throw PrivateFileError(path: path, code: code)
+        }
+    }
+
     /// Creates an empty file 0600 if nothing is at `path`. Returns true when it created one.
     @discardableResult
     public static func createEmptyFile(_ path: String) throws(PrivateFileError) -> Bool {

@@ -347,6 +347,12 @@ enum Schema {
                 CREATE INDEX draft_by_account ON draft(accountId, contactId);
                 """)
         }
+        migrator.registerMigration("2026-12-06 search index rebuilt: rows written under a moved contact's old rank") { db in
+            // Before this, an import that moved contacts to make room in the list order could
+            // write their queued index rows under their old ranks, so a search counted contacts
+            // it then did not list. Built again once with the code of the day.
+            try db.execute(sql: requestIndexRebuild)
+        }
         return migrator
     }
 

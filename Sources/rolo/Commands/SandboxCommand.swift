@@ -186,16 +186,8 @@ enum SandboxServers {
 
     /// Writes a file only its owner can read, replacing what was there in one step.
     static func writePrivately(_ text: String, to path: String) throws {
-        let partial = path + ".partial"
-        let descriptor = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw RoloError.failed("cannot write \(path): \(String(cString: strerror(errno)))") }
-        fchmod(descriptor, 0o600)
-        let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-        close(descriptor)
-        guard written == bytes.count, rename(partial, path) == 0 else {
-            unlink(partial)
-            throw RoloError.failed("cannot write \(path): \(String(cString: strerror(errno)))")
+        do { try PrivateFiles.write(text, to: path) } catch {
+            throw RoloError.failed("cannot write \(path): \(error.reason)")
         }
     }
 

@@ -1,0 +1,220 @@
+import Foundation
+import RoloCore
+import RoloEmulators
+import RoloProviders
+import RoloStore
+import RoloSync
+
+/// Sync as a user meets it: the release `rolo sync`, a fresh process each time, over HTTP to
+/// an emulator of the provider on 127.0.0.1 (served by this process), with a config and a
+/// secret file as `rolo sandbox` writes them. Rows:
+/// - the first sync pulls every contact into an empty cache (time and peak RSS);
+/// - a second sync with nothing changed;
+/// - a push of edits to many contacts, batched (Notifuse's `contacts.import`), against the
+///   same number sent one request at a time (`batch_updates = false`), the naive way.
+struct SyncPath {
+    let rolo: String
+    let directory: String
+    let size: Int
+    let seed: UInt64
+    /// Contacts edited for the push rows.
+    var edits: Int { min(10_000, size) }
+
+    /// The custom fields of the synthetic contacts, in Notifuse's named slots.
+    static let notifuseFields = """
+        [accounts.bench.fields]
+        plan = { slot = "custom_string_1", type = "text", label = "Plan" }
+        customer_ref = { slot = "custom_string_2", type = "text", label = "Customer ref" }
+        score = { slot = "custom_number_1", type = "number", label = "Score" }
+        """
+
+    func run() throws {
+        try notifuse()
+        try ivvy()
+    }
+
+    // MARK: - Notifuse
+
+    func notifuse() throws {
+        let (emulator, batchedConfig, singleConfig) = try serveNotifuse()
+        defer { blocking { await emulator.stop() } }
+        let generator = SyntheticContacts(seed: seed)
+        let cache = "\(directory)/sync-notifuse-\(size).sqlite"
+        for suffix in ["", "-wal", "-shm", ".sync-lock"] { try? FileManager.default.removeItem(atPath: cache + suffix) }
+
+        let pull = try sync(cache, batchedConfig)
+        print(String(format: "rolo sync, first (pull %@ into an empty cache)  %6.1f s  peak RSS %5.1f MiB  (targets: ≤ 8 s, ≤ 60 MB at 100k)",
+                     size.formatted() as NSString, pull.seconds, pull.peakMiB))
+        let again = try sync(cache, batchedConfig)
+        print(String(format: "rolo sync, again with nothing changed           %6.1f s  peak RSS %5.1f MiB  (target: ≤ 2 s at 100k)",
+                     again.seconds, again.peakMiB))
+
+        // Edits as `rolo set` makes them, made here in one process so that setting up 10k of
+        // them does not take 10k processes: the push is what is measured.
+        try edit(cache: cache, round: 1)
+        let batched = try sync(cache, batchedConfig)
+        try edit(cache: cache, round: 2)
+        let single = try sync(cache, singleConfig)
+        print(String(format: "rolo sync, push %@ edits, batched               %6.1f s  peak RSS %5.1f MiB  (target: ≤ 10 s)",
+                     edits.formatted() as NSString, batched.seconds, batched.peakMiB))
+        print(String(format: "rolo sync, push %@ edits, one request each      %6.1f s  (the naive way: batched is %.1f× faster; target ≥ 8×)",
+                     edits.formatted() as NSString, single.seconds, single.seconds / batched.seconds))
+        let sample = generator.contact(size / 2, accountID: 1).email ?? ""
+        let title = emulator.store.contact(email: sample)?["job_title"]?.stringValue ?? "—"
+        print("  check: \(sample) has the job title “\(title)” at the emulator (“Edited 2-…” if it was among the \(edits.formatted()) edited)")
+    }
+
+    /// A Notifuse emulator holding `size` synthetic contacts, and two configs for it (updates
+    /// batched, and one request each). `rolo-bench serve` keeps it up for a profiler.
+    func serveNotifuse() throws -> (NotifuseEmulator, batched: String, single: String) {
+        let emulator = NotifuseEmulator(options: .init(workspaceID: "ws_bench"))
+        let generator = SyntheticContacts(seed: seed)
+        let definitions = [
+            FieldDefinition(key: "plan", label: "Plan", type: .text, providerRef: "custom_string_1"),
+            FieldDefinition(key: "customer_ref", label: "Customer ref", type: .text, providerRef: "custom_string_2"),
+            FieldDefinition(key: "score", label: "Score", type: .number, providerRef: "custom_number_1"),
+        ]
+        let seeded = Date()
+        var batch: [EmulatorJSON] = []
+        batch.reserveCapacity(10_000)
+        for index in 0..<size {
+            var contact = generator.contact(index, accountID: 1)
+            if let plan = contact.custom["plan"] { contact.custom["plan"] = .text(plan.storedText) }
+            batch.append(try EmulatorJSON(parsing: Data(NotifuseClient.wireContact(contact, definitions: definitions).canonicalText.utf8)))
+            if batch.count == 10_000 {
+                try emulator.webUI.seed(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        try emulator.webUI.seed(batch)
+        try blocking { try await emulator.start() }
+        print(String(format: "Notifuse emulator on %@ with %d contacts (seeded in %.1f s)",
+                     emulator.baseURL.absoluteString as NSString, emulator.store.count, Date().timeIntervalSince(seeded)))
+
+        let tokenFile = "\(directory)/notifuse-bench.token"
+        try PrivateFiles.write(emulator.apiToken + "\n", to: tokenFile)
+        func config(batched: Bool) -> String {
+            """
+            [accounts.bench]
+            provider = "notifuse"
+            base_url = "\(emulator.baseURL.absoluteString)"
+            allow_plain_http = true
+            workspace_id = "ws_bench"
+            token_file = "\(tokenFile)"
+            batch_updates = \(batched)
+
+            \(SyncPath.notifuseFields)
+
+            """
+        }
+        let batchedConfig = "\(directory)/sync-batched.toml", singleConfig = "\(directory)/sync-single.toml"
+        try PrivateFiles.write(config(batched: true), to: batchedConfig)
+        try PrivateFiles.write(config(batched: false), to: singleConfig)
+        return (emulator, batchedConfig, singleConfig)
+    }
+
+    /// Changes the job title (a field Notifuse stores) of the first `edits` contacts in list
+    /// order, one edit each.
+    func edit(cache path: String, round: Int) throws {
+        let cache = try LocalCache(path: path, catalog: .standard)
+        let services = RoloServices(cache: cache, author: Author(user: "bench", clientAddress: nil))
+        let account = try require(try services.accounts.account(named: "bench"), "the bench account")
+        var anchor = WindowAnchor.first
+        var done = 0
+        while done < edits {
+            let page = try services.reader.window(in: .account(account.id), from: anchor, limit: 500)
+            for row in page.rows where done < edits {
+                _ = try services.editor.update(row.id, assignments: [try FieldAssignment(parsing: "job_title=Edited \(round)-\(done)")])
+                done += 1
+            }
+            guard let last = page.rows.last, !page.reachedEnd else { break }
+            anchor = .after(last.cursor)
+        }
+    }
+
+    // MARK: - iVvy
+
+    func ivvy() throws {
+        let emulator = IVVYEmulator(options: .init(customFields: []))
+        let generator = SyntheticContacts(seed: seed)
+        let seeded = Date()
+        var batch: [EmulatorJSON] = []
+        for index in 0..<size {
+            var contact = generator.contact(index, accountID: 1)
+            contact.custom = [:]
+            guard let wire = IvvyClient.wireContact(contact, id: 100 + index, definitions: []) else { continue }
+            batch.append(try EmulatorJSON(parsing: Data(wire.canonicalText.utf8)))
+            if batch.count == 10_000 {
+                try emulator.webUI.seed(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        try emulator.webUI.seed(batch)
+        try blocking { try await emulator.start() }
+        defer { blocking { await emulator.stop() } }
+        print(String(format: "iVvy emulator on %@ with %d contacts, %d a page (seeded in %.1f s)",
+                     emulator.baseURL.absoluteString as NSString, emulator.store.count, 100, Date().timeIntervalSince(seeded)))
+        try PrivateFiles.write(emulator.apiKey + "\n", to: "\(directory)/ivvy-bench.key")
+        try PrivateFiles.write(emulator.apiSecret + "\n", to: "\(directory)/ivvy-bench.secret")
+        let config = "\(directory)/sync-ivvy.toml"
+        try PrivateFiles.write("""
+            [accounts.events]
+            provider = "ivvy"
+            base_url = "\(emulator.baseURL.absoluteString)"
+            allow_plain_http = true
+            key_file = "\(directory)/ivvy-bench.key"
+            secret_file = "\(directory)/ivvy-bench.secret"
+
+            """, to: config)
+        let cache = "\(directory)/sync-ivvy-\(size).sqlite"
+        for suffix in ["", "-wal", "-shm", ".sync-lock"] { try? FileManager.default.removeItem(atPath: cache + suffix) }
+        let pull = try sync(cache, config)
+        print(String(format: "rolo sync, first iVvy (pull %@, signed pages)    %6.1f s  peak RSS %5.1f MiB",
+                     size.formatted() as NSString, pull.seconds, pull.peakMiB))
+        let again = try sync(cache, config)
+        print(String(format: "rolo sync, iVvy again (modified since the last)  %6.1f s  peak RSS %5.1f MiB",
+                     again.seconds, again.peakMiB))
+    }
+
+    // MARK: - Running rolo
+
+    func sync(_ cache: String, _ config: String) throws -> Child.Outcome {
+        let outcome = try Child.run([rolo, "sync", "--db", cache, "--config", config])
+        guard outcome.status == 0 else {
+            throw BenchFailure("rolo sync failed (exit \(outcome.status)): \(outcome.errors.suffix(2000))")
+        }
+        return outcome
+    }
+}
+
+/// Runs async work (the emulators' start and stop) from this synchronous program, whose main
+/// thread then waits in `poll` for rolo while the emulators answer on Swift's own threads.
+func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    let done = DispatchSemaphore(value: 0)
+    let box = ResultBox<T>()
+    Task {
+        do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
+        done.signal()
+    }
+    done.wait()
+    return try box.result!.get()
+}
+
+func blocking(_ body: @escaping @Sendable () async -> Void) {
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        await body()
+        done.signal()
+    }
+    done.wait()
+}
+
+final class ResultBox<T>: @unchecked Sendable {
+    var result: Result<T, Error>?
+}
+
+/// `try #require` for a program, not a test.
+func require<T>(_ value: T?, _ what: String = "a value") throws -> T {
+    guard let value else { throw BenchFailure("missing \(what)") }
+    return value
+}
