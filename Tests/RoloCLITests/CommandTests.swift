@@ -255,6 +255,25 @@ struct CommandTests {
         }
     }
 
+    @Test func aNewEmailForAContactNotifuseKeysByItIsConfirmedFirst() throws {
+        let rolo = try Rolo()
+        _ = try rolo("demo")
+        // A Notifuse contact that is at Notifuse: the email is its key there.
+        let linked = try #require(try rolo("list", "--account", "notifuse-demo", "--tsv", "--limit", "1").stdout.split(separator: "\t").first)
+        let refused = try rolo("set", String(linked), "email=moved@example.com")
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("Notifuse identifies contacts by email: the next sync deletes"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("run again with --yes"))
+        #expect(try rolo("show", "moved@example.com").status == 3, "nothing changed")
+        let confirmed = try rolo("set", String(linked), "email=moved@example.com", "--yes")
+        #expect(confirmed.status == 0, "\(confirmed.stderr)")
+        #expect(try rolo("show", "moved@example.com").status == 0)
+        // Elsewhere an email is a field like any other.
+        let added = try rolo("add", "--email", "plain@example.com").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try rolo("set", added, "email=plainer@example.com").status == 0)
+        #expect(try rolo("set", "rob@example.com", "email=rob.h@example.com").status == 0, "DailyStory keeps its dsId")
+    }
+
     @Test func pathsFollowTheEnvironment() throws {
         let rolo = try Rolo()
         let result = try rolo("paths")

@@ -140,6 +140,21 @@ public final class ContactEditor: ContactEditing {
         return outcome
     }
 
+    /// Why a new email for a contact needs the user's yes, or nil when it is a plain edit:
+    /// where the provider identifies contacts by their email and the contact is already
+    /// there, a new email is a delete there and a create anew (PROVIDERS.md §2).
+    public func identityChangeNotice(_ id: ContactID, email newEmail: String?) throws -> String? {
+        guard let state = try cache.syncState(of: id), state.remoteID != nil else { return nil }
+        let account = try accounts.account(id: state.contact.accountID)
+        guard account.profile.capabilities.identity == .email else { return nil }
+        let old = state.contact.email?.trimmingCharacters(in: .whitespaces) ?? ""
+        let new = newEmail?.trimmingCharacters(in: .whitespaces) ?? ""
+        guard old.caseInsensitiveCompare(new) != .orderedSame else { return nil }
+        let provider = account.profile.displayName
+        return "\(provider) identifies contacts by email: the next sync deletes \(old) in \(provider) and creates "
+            + "\(new.isEmpty ? "the contact" : new) anew there (its history and list memberships stay with the old one)"
+    }
+
     /// Where the provider identifies contacts by email, two contacts of an account cannot share
     /// one. Checked inside the write's transaction.
     static func checkIdentityIsFree(_ contact: Contact, account: Account, tx: CacheTransaction) throws {

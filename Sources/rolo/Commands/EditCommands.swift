@@ -62,6 +62,7 @@ struct SetFields: ParsableCommand {
     @Argument(help: "The contact.") var id: String
     @Argument(help: ArgumentHelp("Changes.", valueName: "key=value")) var changes: [String] = []
     @Option(name: .customLong("clear"), help: ArgumentHelp("A field to clear.", valueName: "key")) var clears: [String] = []
+    @Flag(help: "Do not ask before changing the email of a contact Notifuse identifies by it.") var yes = false
 
     func validate() throws {
         if changes.isEmpty && clears.isEmpty { throw ValidationError("nothing to change: give key=value or --clear key") }
@@ -72,6 +73,10 @@ struct SetFields: ParsableCommand {
         let contactID = try context.services.reader.resolve(id)
         var assignments = try changes.map { try FieldAssignment(parsing: $0) }
         assignments += clears.map { FieldAssignment(key: FieldKey(parsing: $0), change: .clear) }
+        if let email = assignments.last(where: { $0.key == .standard(.email) }), !yes {
+            let newEmail: String? = if case .set(let text) = email.change { text } else { nil }
+            try confirmIdentityChange(context, contactID, newEmail)
+        }
         let outcome = try context.services.editor.update(contactID, assignments: assignments)
         for warning in outcome.warnings { Output.error("rolo: warning: \(warning)") }
         if outcome.deltas.isEmpty {
@@ -80,6 +85,19 @@ struct SetFields: ParsableCommand {
         for delta in outcome.deltas {
             Output.line(TerminalText.sanitize("\(contactID.shortID) \(delta.key.name): \(display(delta.before)) → \(display(delta.after))"))
         }
+    }
+}
+
+/// A new email for a contact the provider identifies by it is a delete there and a create
+/// anew: on a terminal rolo asks; elsewhere it refuses without --yes.
+private func confirmIdentityChange(_ context: Context, _ id: ContactID, _ email: String?) throws {
+    guard let notice = try context.services.editor.identityChangeNotice(id, email: email) else { return }
+    guard Output.standardInputIsTerminal else {
+        throw RoloError.invalid(field: "email", notice + "; run again with --yes to do it")
+    }
+    guard Output.confirm(TerminalText.sanitize(notice.prefix(1).uppercased() + notice.dropFirst()) + ". Go ahead?") else {
+        Output.error("Nothing changed.")
+        throw ExitCode(1)
     }
 }
 
