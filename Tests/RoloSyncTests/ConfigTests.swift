@@ -58,6 +58,34 @@ struct ConfigTests {
         #expect(try RoloConfig.load(path: folder.file("missing.toml"), catalog: .standard) == nil)
     }
 
+    @Test func aPeriodicFullListingIsForProvidersThatListOnlyChanges() throws {
+        defer { folder.remove() }
+        let events = try RoloConfig.parse("""
+            [accounts.events]
+            provider = "ivvy"
+            base_url = "https://api.ap-southeast-2.ivvy.com"
+            key_env = "K"
+            secret_env = "S"
+            full_listing_every = "7d"
+            """, path: "c.toml", catalog: .standard)
+        #expect(events.account(named: "events")?.settings[SyncSettings.fullListingEvery] == String(7 * 86_400))
+        let notifuse = failure {
+            _ = try RoloConfig.parse(ConfigTests.support.replacingOccurrences(of: "sync_interval = \"15m\"", with: "full_listing_every = \"1d\""),
+                                     path: "c.toml", catalog: .standard)
+        }
+        #expect(notifuse == "config c.toml: accounts.support.full_listing_every: Notifuse is read whole on every sync already")
+        let dailystory = failure {
+            _ = try RoloConfig.parse("""
+                [accounts.m]
+                provider = "dailystory"
+                base_url = "https://us-1.dailystory.com"
+                token_env = "T"
+                full_listing_every = 60
+                """, path: "c.toml", catalog: .standard)
+        }
+        #expect(dailystory?.contains("DailyStory cannot list its contacts") == true)
+    }
+
     @Test func aConfigOthersCanReadIsRefusedWithTheChmodThatFixesIt() throws {
         defer { folder.remove() }
         let path = try write("config.toml", ConfigTests.support, mode: 0o644)

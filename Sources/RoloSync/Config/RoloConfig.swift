@@ -150,7 +150,8 @@ public struct RoloConfig: Sendable {
         var fields: [FieldDefinition] = []
         var syncInterval: TimeInterval?
         var syncOnStart = false
-        let known: Set<String> = ["provider", "base_url", "allow_plain_http", "fields", "sync_interval", "sync_on_start"]
+        let known: Set<String> = ["provider", "base_url", "allow_plain_http", "fields", "sync_interval", "sync_on_start",
+                                  "full_listing_every"]
         for key in entry.keys.sorted() where !known.contains(key) {
             let value = entry[key]
             if key.hasSuffix("_env") || key.hasSuffix("_file") {
@@ -175,6 +176,17 @@ public struct RoloConfig: Sendable {
         }
         if let interval = entry["sync_interval"] {
             syncInterval = try duration(interval, key: "\(prefix).sync_interval", problem: problem)
+        }
+        if let every = entry["full_listing_every"] {
+            let key = "\(prefix).full_listing_every"
+            let capabilities = profile.capabilities
+            guard capabilities.listing == .modifiedSince, !capabilities.listingShowsDeletes else {
+                throw problem(key, capabilities.listing == .none
+                    ? "\(profile.displayName) cannot list its contacts; there is no full listing to make"
+                    : "\(profile.displayName) is read whole on every sync already")
+            }
+            // Stored with the account's plain settings, in seconds, for the sync engine.
+            settings[SyncSettings.fullListingEvery] = String(Int(try duration(every, key: key, problem: problem)))
         }
         if let onStart = entry["sync_on_start"] {
             guard let flag = onStart.bool else { throw problem("\(prefix).sync_on_start", "must be true or false") }
@@ -223,10 +235,11 @@ public struct RoloConfig: Sendable {
             case "s": seconds = number
             case "m": seconds = number * 60
             case "h": seconds = number * 3600
+            case "d": seconds = number * 86_400
             default: seconds = nil
             }
         }
-        guard let seconds else { throw problem(key, "write minutes (15) or a duration (\"90s\", \"15m\", \"1h\")") }
+        guard let seconds else { throw problem(key, "write minutes (15) or a duration (\"90s\", \"15m\", \"1h\", \"7d\")") }
         guard seconds >= 60 else { throw problem(key, "is shorter than a minute; rolo does not sync more often than that") }
         return seconds
     }
@@ -288,4 +301,11 @@ public struct RoloConfig: Sendable {
         let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
         return home + path.dropFirst()
     }
+}
+
+/// Names of the plain account settings the sync engine reads (written by `ConfiguredAccounts`
+/// from the config).
+public enum SyncSettings {
+    /// Seconds between full listings where the provider lists only changes (iVvy).
+    public static let fullListingEvery = "full_listing_every"
 }

@@ -134,10 +134,20 @@ public final class SyncEngine: Sendable {
         case .fullScan:
             return try await list(modifiedSince: nil, scope: scope, report: &report)
         case .modifiedSince:
-            let mark = try cache.syncMark(accountID: account.id).highWaterMark
-            let since = options.fullListing ? nil : mark.flatMap(SyncEngine.withOverlap)
+            let mark = try cache.syncMark(accountID: account.id)
+            let full = options.fullListing || fullListingIsDue(lastFull: mark.lastFullListingAt)
+            let since = full ? nil : mark.highWaterMark.flatMap(SyncEngine.withOverlap)
             return try await list(modifiedSince: since, scope: scope, report: &report)
         }
+    }
+
+    /// A provider that cannot report deletes (iVvy) finds them only in a full listing: the
+    /// account's `full_listing_every` makes one when the last is that old (or there was none
+    /// since the setting). Its deletions pass the mass-delete guard like any other.
+    private func fullListingIsDue(lastFull: Timestamp?) -> Bool {
+        guard let text = account.settings[SyncSettings.fullListingEvery], let seconds = Int64(text), seconds > 0 else { return false }
+        guard let lastFull else { return true }
+        return cache.clock().millisecondsSinceEpoch - lastFull.millisecondsSinceEpoch >= seconds * 1000
     }
 
     /// How far back an incremental listing reaches before the last mark: changes saved at the
@@ -183,7 +193,8 @@ public final class SyncEngine: Sendable {
         } while next != nil
         result.complete = true
         result.highWaterMark = newest?.display
-        if result.wasFull, provider.profile.capabilities.listingShowsDeletes || options.fullListing {
+        // A complete listing of everything shows what the provider no longer has.
+        if result.wasFull {
             try await findDeletes(notIn: seen, scope: scope, report: &report)
         }
         return result

@@ -87,7 +87,9 @@ final class FakeProvider: ContactProvider, @unchecked Sendable {
 
     private func record(_ id: String) -> RemoteRecord? {
         guard let stored = records[id] else { return nil }
-        return RemoteRecord(remoteID: id, modifiedAt: "v\(stored.stamp)", contact: stored.contact)
+        // A stamp a listing can be continued from, as iVvy's modifiedDate is: one second per change.
+        let stamp = Timestamp(millisecondsSinceEpoch: 1_700_000_000_000 + Int64(stored.stamp) * 1000)
+        return RemoteRecord(remoteID: id, modifiedAt: stamp.display, contact: stored.contact)
     }
 
     // MARK: - ContactProvider

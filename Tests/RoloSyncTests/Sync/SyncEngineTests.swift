@@ -20,10 +20,11 @@ struct SyncBench {
     let sync: SyncService
     var cache: LocalCache { services.cache }
 
-    init(profile: ProviderProfile = NotifuseProfile.profile, pageSize: Int = 3) throws {
-        let cache = try LocalCache(catalog: .standard, clock: { frozenNow })
+    init(profile: ProviderProfile = NotifuseProfile.profile, pageSize: Int = 3, settings: [String: String] = [:],
+         clock: @escaping @Sendable () -> Timestamp = { frozenNow }) throws {
+        let cache = try LocalCache(catalog: .standard, clock: clock)
         services = RoloServices(cache: cache, author: editor)
-        account = try cache.createAccount(name: "support", provider: profile.kind, definitions: [
+        account = try cache.createAccount(name: "support", provider: profile.kind, settings: settings, definitions: [
             FieldDefinition(key: "plan", label: "Plan", type: .text, maxLength: 255, providerRef: "custom_string_1"),
         ])
         remote = FakeProvider(profile: profile, pageSize: pageSize)
@@ -364,6 +365,28 @@ struct SyncEngineTests {
         #expect(try bench.services.reader.contactCount(in: .account(bench.account.id)) == 3, "nothing here was lost")
     }
 
+    @Test func whereTheProviderListsOnlyChangesAFullListingComesWhenDueAndFindsDeletes() async throws {
+        // iVvy lists what changed since a date and never says what it deleted; with
+        // full_listing_every (here an hour) a sync reads everything once that long has passed.
+        let now = Clock(frozenNow)
+        let bench = try SyncBench(profile: IvvyProfile.profile, settings: [SyncSettings.fullListingEvery: "3600"], clock: { now.value })
+        let gone = bench.remote.put([.email: "gone@example.com", .firstName: "Gone", .lastName: "Soon"])
+        bench.remote.put([.email: "stays@example.com", .firstName: "Stays", .lastName: "Here"])
+        _ = try await bench.run()
+        #expect(try bench.services.reader.contactCount(in: .account(bench.account.id)) == 2)
+
+        bench.remote.remove(gone)
+        now.value = Timestamp(millisecondsSinceEpoch: frozenNow.millisecondsSinceEpoch + 30 * 60 * 1000)
+        let early = try await bench.run()
+        #expect(early.deleted == 0, "half an hour on: an incremental listing, which cannot see the delete")
+        #expect(try bench.services.reader.contactCount(in: .account(bench.account.id)) == 2)
+
+        now.value = Timestamp(millisecondsSinceEpoch: frozenNow.millisecondsSinceEpoch + 61 * 60 * 1000)
+        let due = try await bench.run()
+        #expect(due.deleted == 1, "an hour after the last full listing, another finds it gone")
+        #expect(try bench.services.reader.contactCount(in: .account(bench.account.id)) == 1)
+    }
+
     @Test func aDryRunSaysWhatWouldHappenAndChangesNothing() async throws {
         let bench = try SyncBench()
         let ann = bench.remote.put([.email: "ann@example.com", .firstName: "Ann"])
@@ -435,5 +458,16 @@ struct SyncEngineTests {
         first.release()
         try second.acquire(by: editor, now: frozenNow)
         second.release()
+    }
+}
+
+/// A clock a test moves by hand.
+final class Clock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var now: Timestamp
+    init(_ start: Timestamp) { now = start }
+    var value: Timestamp {
+        get { lock.withLock { now } }
+        set { lock.withLock { now = newValue } }
     }
 }
