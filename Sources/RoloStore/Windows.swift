@@ -83,7 +83,7 @@ extension LocalCache {
 
     /// The columns of a list row, in the order `summary` reads them; without markers, the
     /// lookups for the sync marker are left out.
-    private static func summaryColumns(markers: Bool) -> String {
+    static func summaryColumns(markers: Bool) -> String {
         let base = """
             c.id, c.accountId, c.displayName, c.email, c.company, coalesce(c.mobile_phone, c.phone) AS phone, c.rank, c.updatedAt,
             """

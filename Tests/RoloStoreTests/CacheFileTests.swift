@@ -20,7 +20,8 @@ struct CacheFileTests {
                             "2026-11-25 shown names and unreachable account tokens in the index",
                             "2026-12-06 delivery outbox, edit history, sync state",
                             "2026-12-06 drafts belong to the rolo that holds the form",
-                            "2026-12-06 search index rebuilt: rows written under a moved contact's old rank"])
+                            "2026-12-06 search index rebuilt: rows written under a moved contact's old rank",
+                            "2026-12-06 list rows read from one index"])
         #expect(try cache.read { db in try Schema.migrator.hasCompletedMigrations(db) })
     }
 

@@ -1,3 +1,4 @@
+import GRDB
 import Testing
 @testable import RoloStore
 import RoloCore
@@ -22,6 +23,21 @@ struct WindowTests {
         #expect(try cache.names(in: .all, page: 5) == Self.names(count))
         #expect(try cache.names(in: .all, order: .nameDescending, page: 5) == Self.names(count).reversed())
         #expect(try cache.names(in: .all, query: "n", page: 5) == Self.names(count))
+    }
+
+    @Test func listRowsOfEveryAccountAreReadFromOneIndexWithoutTheContactsRows() throws {
+        // `rolo list --tsv` walks every contact in list order: an index that holds every column
+        // a list row shows spares reading each contact's whole row (half the time at 100k).
+        let (cache, _) = try cache(with: 3)
+        for markers in [false, true] {
+            let plan = try cache.read { db in
+                try Row.fetchAll(db, sql: """
+                    EXPLAIN QUERY PLAN SELECT \(LocalCache.summaryColumns(markers: markers)) FROM contact c
+                    WHERE 1 AND c.rank > 0 AND c.rank < 99 AND c.deletedAt IS NULL ORDER BY c.rank ASC LIMIT 10
+                    """).map { $0["detail"] as String }
+            }
+            #expect(plan.contains("SEARCH c USING COVERING INDEX contact_list_rows (rank>? AND rank<?)"), "markers \(markers): \(plan)")
+        }
     }
 
     @Test func theFirstAndLastWindowsSayWhereTheyAre() throws {
