@@ -153,18 +153,11 @@ enum OutboxPane {
             entries.append(("Will send", "the delete", .pending))
         } else if !view.changes.isEmpty {
             let changes = view.changes.map { delta in
-                "\(label(of: delta.key)): " + (delta.after.map { $0.displayText.isEmpty ? "(empty)" : $0.displayText } ?? "(cleared)")
+                "\(delta.key.screenLabel): " + (delta.after.map { $0.displayText.isEmpty ? "(empty)" : $0.displayText } ?? "(cleared)")
             }
             entries.append(("Will send", changes.joined(separator: " · "), .pending))
         }
         SyncViewPane.labelled(entries, x: rect.x + 1, y: top, width: rect.width - 2, rows: detailRows, into: &canvas)
-    }
-
-    static func label(of key: FieldKey) -> String {
-        switch key {
-        case .standard(let field): field.label
-        case .custom(let name): name
-        }
     }
 
     /// "in 5 min": the next try, from now.
@@ -219,9 +212,6 @@ enum ConflictsPane {
                 canvas.writeFitted(theirs, x: rect.x + columns.theirsX, y: y, width: columns.theirs,
                                    role: line.isSelected ? role : wholeContact ? .conflict : .normal)
             }
-        }
-        if view.scroll + rows < lines.count {
-            let more = " ↓ \(lines.count - view.scroll - rows) more "
         }
         // What m and t do to the selected conflict, in words.
         let y = rect.maxY - 2

@@ -76,7 +76,7 @@ public enum OutboxGeometry {
 
 extension FieldKey {
     /// How a field is named on screen: the standard field's label, or the custom key.
-    var screenLabel: String {
+    public var screenLabel: String {
         switch self {
         case .standard(let field): field.label
         case .custom(let key): key

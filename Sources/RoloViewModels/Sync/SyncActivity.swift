@@ -142,14 +142,4 @@ enum SyncWords {
         }
         return String(out.reversed())
     }
-
-    /// "in 5 min", "in 2 h": how far off a time is, in the unit people would say.
-    static func until(_ time: Timestamp, from now: Timestamp) -> String {
-        let seconds = (time.millisecondsSinceEpoch - now.millisecondsSinceEpoch) / 1000
-        if seconds <= 0 { return "now" }
-        if seconds < 60 { return "in \(seconds) s" }
-        if seconds < 3600 { return "in \((seconds + 59) / 60) min" }
-        if seconds < 48 * 3600 { return "in \((seconds + 1799) / 3600) h" }
-        return "in \((seconds + 43199) / 86400) d"
-    }
 }
