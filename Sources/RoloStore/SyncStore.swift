@@ -194,6 +194,15 @@ extension LocalCache {
         }
     }
 
+    /// The contact of an account linked to a provider id, if one is (provider ids are unique
+    /// only within an account: two providers may both have a contact 42).
+    public func linkedContact(remoteID: String, accountID: Int64) throws -> ContactID? {
+        try read { db in
+            try Int64.fetchOne(db, sql: "SELECT contactId FROM remote_link WHERE accountId = ? AND remoteId = ?",
+                               arguments: [accountID, remoteID]).map(ContactID.init)
+        }
+    }
+
     /// The contacts of an account linked to the provider, least recently synced first: what a
     /// provider that cannot list refreshes, a slice at a time.
     public func linkedContacts(of accountID: Int64, leastRecentlySynced limit: Int) throws -> [(ContactID, String)] {

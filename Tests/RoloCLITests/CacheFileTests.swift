@@ -60,20 +60,10 @@ struct CacheFileTests {
 
     /// Runs rolo with a umask, as a shell of that user would.
     func run(_ rolo: Rolo, umask mask: String, _ arguments: [String]) throws -> Rolo.Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "umask \(mask); exec \"$0\" \"$@\"", Rolo.binary] + arguments
-        process.environment = rolo.environment
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Rolo.Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                           stderr: String(decoding: stderr, as: UTF8.self))
+        let outcome = try Spawned.run("/bin/sh", ["-c", "umask \(mask); exec \"$0\" \"$@\"", Rolo.binary] + arguments,
+                                      environment: rolo.environment, input: Data())
+        return Rolo.Result(status: outcome.status, stdout: String(decoding: outcome.stdout, as: UTF8.self),
+                           stderr: String(decoding: outcome.stderr, as: UTF8.self))
     }
 
     func mode(_ path: String) -> Int {
@@ -125,20 +115,9 @@ struct CacheFileTests {
     }
 
     func runProcess(_ command: [String], environment: [String: String]) throws -> Rolo.Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        process.environment = environment
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Rolo.Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                           stderr: String(decoding: stderr, as: UTF8.self))
+        let outcome = try Spawned.run(command[0], Array(command.dropFirst()), environment: environment, input: Data())
+        return Rolo.Result(status: outcome.status, stdout: String(decoding: outcome.stdout, as: UTF8.self),
+                           stderr: String(decoding: outcome.stderr, as: UTF8.self))
     }
 
     func runAs(_ runner: (prefix: [String], binary: String), _ rolo: Rolo, _ arguments: [String]) throws -> Rolo.Result {
@@ -181,28 +160,31 @@ struct CacheFileTests {
     @Test func aKillInTheMiddleOfAnImportLeavesNothing() throws {
         let rolo = try Rolo()
         #expect(try rolo("accounts").status == 0)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Rolo.binary)
-        process.arguments = ["import", "-", "--format", "json"]
-        process.environment = rolo.environment
-        let feed = Pipe()
-        process.standardInput = feed
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let feed = try Spawned.pipe()
+        let process = try Spawned.start(Rolo.binary, ["import", "-", "--format", "json"], environment: rolo.environment,
+                                        stdin: .descriptor(feed.read))
+        close(feed.read)
+        defer { close(feed.write) }
         // Half a document: rolo reads and stores these records, then waits for the rest.
         let document = CacheFileTests.contacts(3000)
         let half = Data(document.utf8.prefix(document.utf8.count / 2))
-        feed.fileHandleForWriting.write(half)
+        half.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(feed.write, bytes.baseAddress! + offset, bytes.count - offset)
+                if written <= 0 { break }
+                offset += written
+            }
+        }
         let deadline = Date().addingTimeInterval(20)
         func bytesRead() -> Int {
-            let io = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/io", encoding: .utf8)) ?? ""
+            let io = (try? String(contentsOfFile: "/proc/\(process.pid)/io", encoding: .utf8)) ?? ""
             return io.split(separator: "\n").first { $0.hasPrefix("rchar:") }.flatMap { Int($0.dropFirst(6).trimmingCharacters(in: .whitespaces)) } ?? 0
         }
         while bytesRead() < half.count, Date() < deadline { usleep(10_000) }
         #expect(bytesRead() >= half.count, "rolo did not read its input")
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        kill(process.pid, SIGKILL)
+        _ = process.wait()
         let listed = try rolo("list", "--tsv")
         #expect(listed.status == 0, "\(listed.stderr)")
         #expect(listed.stdout.isEmpty, "a killed import left contacts")

@@ -303,20 +303,13 @@ struct CommandTests {
         #expect(try rolo("add", "--email", "a@example.com").status == 0)
         for (redirect, message) in [("> /dev/full", "rolo: cannot write to standard output: No space left on device\n"),
                                     ("| true", "")] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
             // SIGPIPE ignored, as some supervisors and languages leave it: the write fails with EPIPE.
-            process.arguments = ["-c", "trap '' PIPE; for i in 1 2 3 4 5 6 7 8; do \"$0\" list --tsv; done \(redirect); "
-                + "\"$0\" list --tsv \(redirect)", Rolo.binary]
-            process.environment = rolo.environment
-            let errors = Pipe()
-            process.standardError = errors
-            try process.run()
-            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
+            let outcome = try Spawned.run("/bin/sh", ["-c", "trap '' PIPE; for i in 1 2 3 4 5 6 7 8; do \"$0\" list --tsv; done \(redirect); "
+                + "\"$0\" list --tsv \(redirect)", Rolo.binary], environment: rolo.environment, input: Data())
+            let stderr = String(decoding: outcome.stderr, as: UTF8.self)
             #expect(!stderr.contains("Fatal error") && !stderr.contains("crashed"), "\(redirect): \(stderr)")
             if redirect.hasPrefix(">") {
-                #expect(process.terminationStatus == 1)
+                #expect(outcome.status == 1)
                 #expect(stderr.hasSuffix(message))
             }
         }

@@ -44,7 +44,7 @@ struct CrashTests {
             sandbox.notifuse.inject(.dropAfterApplying, count: Int.random(in: 0...1, using: &random), path: "/api/contacts.upsert")
             let process = try rolo.start(["sync"])
             try await Task.sleep(nanoseconds: UInt64(Int.random(in: 5...120, using: &random)) * 1_000_000)
-            kill(process.processIdentifier, SIGKILL)
+            kill(process.pid, SIGKILL)
             await Rolo.waitDetached(for: process)
             sandbox.notifuse.clearFaults()
         }
@@ -76,26 +76,18 @@ extension Rolo {
     }
 
     /// Waits for a process to end, off Swift's concurrency threads.
-    static func waitDetached(for process: Process) async {
+    static func waitDetached(for process: Spawned) async {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread {
-                process.waitUntilExit()
+                _ = process.wait()
                 continuation.resume()
             }
         }
     }
 
     /// Starts `rolo arguments…` without waiting for it; its output goes nowhere.
-    func start(_ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Rolo.binary)
-        process.arguments = arguments
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return process
+    func start(_ arguments: [String]) throws -> Spawned {
+        try Spawned.start(Rolo.binary, arguments, environment: environment)
     }
 }
 

@@ -224,24 +224,21 @@ extension FileTests {
             22222222-2222-4222-8222-222222222222,b@example.com,Bob
 
             """)
-        let runs = (0..<10).map { _ in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Rolo.binary)
-            process.arguments = ["import", file]
-            process.environment = rolo.environment
-            let errors = Pipe()
-            process.standardError = errors
-            process.standardOutput = FileHandle.nullDevice
-            return (process, errors)
+        // Ten imports of one file at once: one stores it, nine are told its uids are taken.
+        var runs: [(Spawned, Int32)] = []
+        for _ in 0..<10 {
+            let errors = try Spawned.pipe()
+            runs.append((try Spawned.start(Rolo.binary, ["import", file], environment: rolo.environment,
+                                           stderr: .descriptor(errors.write)), errors.read))
+            close(errors.write)
         }
-        for (process, _) in runs { try process.run() }
         var statuses: [Int32] = []
         for (process, errors) in runs {
-            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            statuses.append(process.terminationStatus)
+            let stderr = String(decoding: FileHandle(fileDescriptor: errors, closeOnDealloc: true).readDataToEndOfFile(), as: UTF8.self)
+            let status = process.wait()
+            statuses.append(status)
             #expect(!stderr.contains("UNIQUE") && !stderr.contains("not a usable"), "\(stderr)")
-            if process.terminationStatus != 0 { #expect(stderr.contains("is already in the cache"), "\(stderr)") }
+            if status != 0 { #expect(stderr.contains("is already in the cache"), "\(stderr)") }
         }
         #expect(statuses.sorted() == [0] + Array(repeating: 2, count: 9))
         #expect(try rolo("list", "--tsv").stdout.split(separator: "\n").count == 2)
@@ -251,17 +248,10 @@ extension FileTests {
 extension FileTests {
     @Test func anImportReadsFromAPipeAsWellAsAFile() throws {
         let rolo = try Rolo()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", "\"$0\" import <(printf 'email\\nzed@example.com\\n') --format csv", Rolo.binary]
-        process.environment = rolo.environment
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let stdout = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        #expect(stdout == "imported 1 contact\n")
+        let outcome = try Spawned.run("/bin/bash", ["-c", "\"$0\" import <(printf 'email\\nzed@example.com\\n') --format csv", Rolo.binary],
+                                      environment: rolo.environment, input: Data())
+        #expect(outcome.status == 0)
+        #expect(String(decoding: outcome.stdout, as: UTF8.self) == "imported 1 contact\n")
         let folder = try rolo("import", rolo.home.path, "--format", "csv")
         #expect(folder.status == 1)
         #expect(folder.stderr == "rolo: cannot read \(rolo.home.path): it is a folder\n")

@@ -50,23 +50,10 @@ final class Rolo: Sendable {
     }
 
     func run(_ arguments: [String], input: String? = nil, environment extra: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Rolo.binary)
-        process.arguments = arguments
-        process.environment = environment.merging(extra) { _, new in new }
-        let output = Pipe(), errors = Pipe(), feed = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = feed
-        try process.run()
-        if let input { feed.fileHandleForWriting.write(Data(input.utf8)) }
-        try feed.fileHandleForWriting.close()
-        // Read both pipes while the process runs, so a large output cannot block it.
-        let stdoutData = output.fileHandleForReading.readDataToEndOfFile()
-        let stderrData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
-                      stderr: String(decoding: stderrData, as: UTF8.self))
+        let outcome = try Spawned.run(Rolo.binary, arguments, environment: environment.merging(extra) { _, new in new },
+                                      input: input.map { Data($0.utf8) } ?? Data())
+        return Result(status: outcome.status, stdout: String(decoding: outcome.stdout, as: UTF8.self),
+                      stderr: String(decoding: outcome.stderr, as: UTF8.self))
     }
 
     /// Writes a file in the private home and returns its path.
@@ -91,3 +78,4 @@ final class Rolo: Sendable {
         try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
     }
 }
+

@@ -1,3 +1,4 @@
+import Foundation
 import RoloSync
 import RoloViewModels
 
@@ -25,4 +26,48 @@ extension AppModel {
     public convenience init(service: RoloServices, size: Size, options: AppOptions = AppOptions()) throws {
         try self.init(services: AppServices(service), size: size, options: options)
     }
+}
+
+extension AppModel {
+    /// Does the syncs and fetches the model asked for, as the runtime does on its threads:
+    /// each progress event, then the end, comes back into the loop in order. Returns the
+    /// effects the model asked for meanwhile (an automatic sync due next, a count).
+    @discardableResult
+    public func runSyncWork(_ effects: [Effect]) async -> [Effect] {
+        var more: [Effect] = []
+        for effect in effects {
+            switch effect {
+            case .sync(let scope):
+                guard let sync = services.sync else { continue }
+                let events = EventLog()
+                do {
+                    let reports = try await sync.sync(scope: scope, options: SyncOptions(), progress: { events.append($0) })
+                    for event in events.all { more += handle(.syncProgress(event)) }
+                    more += handle(.syncFinished(reports: reports, error: nil))
+                } catch {
+                    for event in events.all { more += handle(.syncProgress(event)) }
+                    more += handle(.syncFinished(reports: [], error: AppModel.describe(error)))
+                }
+            case .fetch(let accountID, let key):
+                guard let sync = services.sync else { continue }
+                do {
+                    let account = try services.accounts.account(id: accountID)
+                    more += handle(.fetched(try await sync.fetchOne(account: account, by: key), error: nil))
+                } catch {
+                    more += handle(.fetched(nil, error: AppModel.describe(error)))
+                }
+            default:
+                break
+            }
+        }
+        return more
+    }
+}
+
+/// Progress events as a run reports them, kept in order.
+final class EventLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [SyncEvent] = []
+    func append(_ event: SyncEvent) { lock.withLock { events.append(event) } }
+    var all: [SyncEvent] { lock.withLock { events } }
 }

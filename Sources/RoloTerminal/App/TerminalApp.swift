@@ -3,8 +3,8 @@ import RoloCore
 import RoloViewModels
 
 /// The TUI's loop: draw the model, wait for an event, let the model handle it, do the effects
-/// it asks for. Slow work (counting a million matches) runs on another thread and comes back
-/// as an event, so keys are never kept waiting.
+/// it asks for. Slow work (counting a million matches, a sync) runs on another thread and
+/// comes back as an event, so keys are never kept waiting.
 public enum TerminalApp {
     /// How the TUI ended, as an exit status: 0 quit, 129 hang-up, 143 terminated.
     public static func run(services: AppServices, options: AppOptions, backendOptions: BackendOptions) throws -> Int32 {
@@ -17,28 +17,9 @@ public enum TerminalApp {
         let inbox = Inbox(wake: { waker.wake() })
         let background = BackgroundWork(services: services, inbox: inbox)
         let frames = FrameLog(path: ProcessInfo.processInfo.environment["ROLO_FRAME_LOG"])
-        var pending: [Effect] = []
-
-        while true {
-            backend.draw(Screen.render(model))
-            frames.frameDrawn()
-            let event = backend.nextEvent(timeoutMilliseconds: 1000)
-            switch event {
-            case .key(let key):
-                frames.keyReceived()
-                pending += model.handle(.key(key))
-            case .resize(let size):
-                pending += model.handle(.resize(size))
-            case .wake:
-                for message in inbox.drain() { pending += model.handle(message) }
-            case .timeout:
-                pending += model.handle(.tick)
-            case .hangup:
-                // The terminal is gone; every edit and draft is already in the cache.
-                return 129
-            case .terminate:
-                return 143
-            }
+        /// Does what the model asked for; returns the exit status when it asked to quit.
+        func perform(_ effects: [Effect]) -> Int32? {
+            var pending = effects
             while !pending.isEmpty {
                 let effect = pending.removeFirst()
                 switch effect {
@@ -55,8 +36,39 @@ public enum TerminalApp {
                     backend.suspendToShell()
                 case .redraw:
                     backend.invalidate()
+                case .sync(let scope):
+                    background.sync(scope: scope)
+                case .fetch(let accountID, let key):
+                    background.fetch(accountID: accountID, key: key)
                 }
             }
+            return nil
+        }
+
+        // The first tick: an account that syncs on start starts now.
+        if let status = perform(model.handle(.tick)) { return status }
+        while true {
+            backend.draw(Screen.render(model))
+            frames.frameDrawn()
+            let event = backend.nextEvent(timeoutMilliseconds: 1000)
+            var effects: [Effect] = []
+            switch event {
+            case .key(let key):
+                frames.keyReceived()
+                effects = model.handle(.key(key))
+            case .resize(let size):
+                effects = model.handle(.resize(size))
+            case .wake:
+                for message in inbox.drain() { effects += model.handle(message) }
+            case .timeout:
+                effects = model.handle(.tick)
+            case .hangup:
+                // The terminal is gone; every edit and draft is already in the cache.
+                return 129
+            case .terminate:
+                return 143
+            }
+            if let status = perform(effects) { return status }
         }
     }
 }

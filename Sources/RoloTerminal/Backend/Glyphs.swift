@@ -76,6 +76,8 @@ enum Glyphs {
         case 0x2717, 0x2718, 0x00D7: stand = 0x78                                                   // ✗ × x
         case 0x2713, 0x2714: stand = 0x2A                                                           // ✓ *
         case 0x203A: stand = 0x3E                                                                   // › >
+        // The conflict marker: `?` would read as "unknown text", and it must differ from the others.
+        case 0x2260: stand = 0x23                                                                   // ≠ #
         default: stand = 0x3F                                                                       // ?
         }
         return cells == 2 ? [[stand], [stand == 0x3F ? 0x3F : 0x20]] : [[stand]]

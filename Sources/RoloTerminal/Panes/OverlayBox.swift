@@ -80,6 +80,32 @@ enum OverlayBox {
                 canvas.writeFitted("✗ " + error, x: box.x, y: box.maxY - 2, width: box.width, role: .error)
             }
             canvas.writeFitted("Tab changes the type · Enter adds · Esc cancels", x: box.x, y: box.maxY - 1, width: box.width, role: .hint)
+        case .fetch(let prompt):
+            // The line being typed comes first, so that it shows however small the terminal;
+            // then the problem with it, the explanation as far as there is room, and the keys.
+            let width = AddFieldGeometry.boxWidth(mainWidth: screen.width)
+            let error = prompt.error.map { wrap("✗ " + $0, width: width - 4) } ?? []
+            let room = max(0, screen.height - 4 - min(2, error.count))
+            let hint = Array(wrap(prompt.hint, width: width - 4).prefix(max(0, room - 1)))
+            let box = frame(title: prompt.title, width: width, height: 4 + min(2, error.count) + hint.count, in: screen, into: &canvas)
+            canvas.write("Find: ", x: box.x, y: box.y, role: .label)
+            let fieldX = box.x + AddFieldGeometry.labelWidth
+            let fieldWidth = AddFieldGeometry.keyWidth(mainWidth: screen.width)
+            canvas.fill(Rect(x: fieldX, y: box.y, width: fieldWidth, height: 1), role: .input)
+            let view = prompt.text.viewport(width: fieldWidth)
+            canvas.write(view.visible, x: fieldX, y: box.y, role: .input)
+            canvas.cursor = (fieldX + view.cursorColumn, box.y)
+            var y = box.y + 1
+            for (index, line) in error.prefix(2).enumerated() where y < box.maxY - 1 {
+                let cut = index == 1 && error.count > 2
+                canvas.writeFitted(cut ? line + " …" : line, x: box.x, y: y, width: box.width, role: .error)
+                y += 1
+            }
+            for line in hint where y < box.maxY - 1 {
+                canvas.writeFitted(line, x: box.x, y: y, width: box.width, role: .hint)
+                y += 1
+            }
+            canvas.writeFitted("Enter fetches · Esc cancels", x: box.x, y: box.maxY - 1, width: box.width, role: .hint)
         }
     }
 

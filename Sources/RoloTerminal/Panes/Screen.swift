@@ -28,6 +28,7 @@ public enum Screen {
         case (false, .form):
             if let form = model.form { FormPane.draw(form, model: model, in: layout.detailPane, into: &canvas) }
         }
+        if let view = model.syncView { SyncViewPane.draw(view, model: model, in: layout.main, into: &canvas) }
         StatusBar.draw(model, into: &canvas)
         Footer.draw(model, into: &canvas)
         if let overlay = model.overlay { OverlayBox.draw(overlay, model: model, into: &canvas) }
@@ -91,31 +92,72 @@ enum StatusBar {
             parts.append("row \(Format.count(index + 1))")
         }
         if !(model.currentAccount?.isLocal ?? false) {
-            parts.append(model.pendingEdits == 0 ? "nothing to send" : "\(model.pendingEdits) pending")
+            if let waiting = model.offlineWaiting {
+                parts.append("offline — " + (waiting == 1 ? "1 edit waits" : "\(Format.count(waiting)) edits wait"))
+            } else {
+                parts.append(model.pendingEdits == 0 ? "nothing to send" : "\(model.pendingEdits) pending")
+            }
             if model.conflicts > 0 { parts.append("\(model.conflicts) conflict\(model.conflicts == 1 ? "" : "s")") }
             if let account = model.currentAccount {
                 parts.append(model.lastSync.map { "synced \($0.display)" } ?? "never synced (\(account.profile.displayName))")
             }
         }
+        // A sync or a fetch under way comes first, in the bar's accent.
+        let activity = model.syncActivity.running?.progress ?? model.syncActivity.fetching.map { "Fetching \($0)…" }
+        if let activity { parts.insert(activity, at: 0) }
         let left = " " + parts.joined(separator: " · ")
-        if let message = model.message {
-            let role: Role = switch message.tone {
-            case .info: .status
-            case .success: .success
-            case .warning: .warning
-            case .error: .error
+        let accentWidth = activity.map { 1 + TerminalText.width($0) } ?? 0
+        func drawLeft(width: Int) {
+            guard width > 0 else { return }
+            // While a sync runs, the counts after its progress give way whole, not cut mid-word.
+            var shown = parts
+            while activity != nil, shown.count > 1, TerminalText.width(" " + shown.joined(separator: " · ")) > width {
+                shown.removeLast()
             }
+            canvas.writeFitted(" " + shown.joined(separator: " · "), x: 0, y: rect.y, width: width, role: .status)
+            if accentWidth > 0 { canvas.setRole(.statusAccent, in: Rect(x: 0, y: rect.y, width: min(width, accentWidth), height: 1)) }
+        }
+        if let message = model.message {
+            let role = role(of: message.tone)
             // The message gets the room it needs; the counts keep a short start when the
-            // message fits beside it, and give the whole line to a message that does not.
+            // message fits beside it, and give the whole line to a message that does not. One
+            // too long for the whole line goes on into the key hints' line (see Footer).
             let text = " " + message.text + " "
             let beside = max(20, rect.width - min(TerminalText.width(left), 22) - 1)
+            if let lines = messageLines(model) {
+                canvas.writeFitted(lines[0], x: 0, y: rect.y, width: rect.width, role: role)
+                return
+            }
             let messageWidth = TerminalText.width(text) <= beside ? TerminalText.width(text) : rect.width
             let leftWidth = max(0, rect.width - messageWidth - 1)
-            if leftWidth > 0 { canvas.writeFitted(left, x: 0, y: rect.y, width: leftWidth, role: .status) }
+            drawLeft(width: leftWidth)
             canvas.writeFitted(text, x: rect.width - messageWidth, y: rect.y, width: messageWidth, role: role)
         } else {
-            canvas.writeFitted(left, x: 0, y: rect.y, width: rect.width, role: .status)
+            drawLeft(width: rect.width)
         }
+    }
+
+    static func role(of tone: StatusMessage.Tone) -> Role {
+        switch tone {
+        case .info: .status
+        case .success: .success
+        case .warning: .warning
+        case .error: .error
+        }
+    }
+
+    /// A message too long for the status line, wrapped onto it and the line below (the key
+    /// hints give way until the next key); nil when it fits on one line, or when the line
+    /// below is taken by something being typed.
+    static func messageLines(_ model: AppModel) -> [String]? {
+        guard let message = model.message, model.commandLine == nil, !(model.focus == .list && model.list.isEditingFilter),
+              !model.layout.footer.isEmpty else { return nil }
+        let width = model.layout.status.width
+        let text = " " + message.text + " "
+        guard TerminalText.width(text) > width else { return nil }
+        let lines = OverlayBox.wrap(message.text, width: width - 2)
+        guard lines.count > 1 else { return nil }
+        return [" " + lines[0], " " + lines.dropFirst().joined(separator: " ")]
     }
 }
 
@@ -135,6 +177,10 @@ enum Footer {
                 let used = 1 + TerminalText.width(view.visible)
                 canvas.writeFitted(shown, x: used, y: rect.y, width: max(0, rect.width - used), role: .hint)
             }
+            return
+        }
+        if let lines = StatusBar.messageLines(model), let tone = model.message?.tone {
+            canvas.writeFitted(lines[1], x: 0, y: rect.y, width: rect.width, role: StatusBar.role(of: tone))
             return
         }
         if model.focus == .list, model.list.isEditingFilter {

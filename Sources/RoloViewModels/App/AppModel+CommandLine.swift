@@ -22,6 +22,12 @@ extension AppModel {
         LineCommand(names: ["undo"], usage: ":undo", help: "Undo the last edit that has not been sent."),
         LineCommand(names: ["new"], usage: ":new", help: "Add a contact."),
         LineCommand(names: ["edit"], usage: ":edit", help: "Edit the selected contact."),
+        LineCommand(names: ["sync"], usage: ":sync", help: "Sync the account in view (or all of them) in the background."),
+        LineCommand(names: ["outbox"], usage: ":outbox", help: "Show what waits to be sent."),
+        LineCommand(names: ["conflicts"], usage: ":conflicts", help: "Show the conflicts and settle them."),
+        LineCommand(names: ["retry"], usage: ":retry", help: "Send the selected contact's failed change again with the next sync."),
+        LineCommand(names: ["fetch"], usage: ":fetch EMAIL|MOBILE",
+                    help: "Bring one contact in from a provider that cannot list its contacts."),
         LineCommand(names: ["help", "h"], usage: ":help", help: "Show the keys of this pane."),
     ]
 
@@ -67,8 +73,18 @@ extension AppModel {
             try perform(.new, in: .list, key: .character("n"), &effects)
         case "edit":
             try perform(.edit, in: .list, key: .character("e"), &effects)
+        case "sync":
+            try perform(.sync, in: .list, key: .character("s"), &effects)
+        case "outbox":
+            try openOutbox()
+        case "conflicts":
+            try openConflicts()
+        case "retry":
+            try perform(.retry, in: syncView?.context ?? .list, key: .character("R"), &effects)
+        case "fetch":
+            try startFetch(text: argument.isEmpty ? nil : argument, &effects)
         case "help", "h":
-            overlay = .help(focus == .form ? .form : focus == .detail ? .detail : .list, scroll: 0)
+            overlay = .help(syncView?.context ?? (focus == .form ? .form : focus == .detail ? .detail : .list), scroll: 0)
         default:
             show("Unknown command :\(name) — try :help", .error)
         }
@@ -104,7 +120,7 @@ extension AppModel {
         }
         let matches = candidates.filter { $0.lowercased().hasPrefix(prefix.lowercased()) }
         if matches.count == 1 {
-            line.editor.setText(lead + matches[0] + (lead.isEmpty && ["account", "export", "sort", "filter"].contains(matches[0]) ? " " : ""))
+            line.editor.setText(lead + matches[0] + (lead.isEmpty && ["account", "export", "sort", "filter", "fetch"].contains(matches[0]) ? " " : ""))
             line.completions = []
         } else if !matches.isEmpty {
             let common = matches.dropFirst().reduce(matches[0]) { shared, next in

@@ -7,6 +7,8 @@ extension AppModel {
         switch command {
         case .moveDown, .moveUp, .pageDown, .pageUp, .moveFirst, .moveLast:
             try move(command, in: context, &effects)
+        case .open where context == .outbox || context == .conflicts:
+            try goToSelectedInSyncView(&effects)
         case .open:
             focus = .detail
             try loadDetail()
@@ -88,6 +90,22 @@ extension AppModel {
             completeCommandLine()
         case .historyUp, .historyDown:
             browseHistory(up: command == .historyUp)
+        case .sync:
+            try startSync(&effects)
+        case .showOutbox:
+            try openOutbox()
+        case .showConflicts:
+            try openConflicts()
+        case .retry where context == .outbox:
+            try retrySelectedInOutbox(&effects)
+        case .retry:
+            guard let contact = contactInFocus else { return show("No contact selected", .warning) }
+            try retry(contact.id, name: contact.name, &effects)
+        case .fetch:
+            try startFetch(text: nil, &effects)
+        case .takeMine, .takeTheirs, .takeAllMine, .takeAllTheirs:
+            try resolveSelected(command == .takeMine || command == .takeAllMine ? .mine : .theirs,
+                                wholeContact: command == .takeAllMine || command == .takeAllTheirs, &effects)
         }
     }
 
@@ -154,6 +172,8 @@ extension AppModel {
             }
             picker.cursor = max(0, min(target, picker.options.count - 1))
             overlay = .picker(picker)
+        case .outbox, .conflicts:
+            try moveInSyncView(command)
         case .help:
             guard case .help(let helpContext, let scroll) = overlay else { return }
             let step = command == .moveDown ? 1 : command == .moveUp ? -1 : command == .pageDown ? 10 : command == .pageUp ? -10 : 0
@@ -174,6 +194,8 @@ extension AppModel {
             if !list.filter.text.isEmpty { try clearFilter(&effects) }
         case .form:
             try closeForm(&effects)
+        case .outbox, .conflicts:
+            closeSyncView()
         default:
             break
         }
@@ -251,6 +273,8 @@ extension AppModel {
             try run(dialog.enterAction, &effects)
         case .prompt:
             try addFieldFromPrompt()
+        case .fetchInput:
+            try acceptFetchPrompt(&effects)
         default:
             break
         }
@@ -268,7 +292,7 @@ extension AppModel {
             guard case .dialog(let dialog) = overlay else { return }
             overlay = nil
             try run(dialog.escapeAction, &effects)
-        case .picker, .help, .prompt:
+        case .picker, .help, .prompt, .fetchInput:
             overlay = nil
         default:
             break
@@ -284,6 +308,9 @@ extension AppModel {
         case .newContactAccount:
             guard let option, let account = accounts.first(where: { String($0.id) == option.value }) else { return }
             try openNewForm(in: account)
+        case .fetchAccount(let text):
+            guard let option, let account = accounts.first(where: { String($0.id) == option.value }) else { return }
+            try fetch(into: account, text: text, &effects)
         case .field(let key):
             guard let index = form?.fields.firstIndex(where: { $0.key == key }) else { return }
             let value: String

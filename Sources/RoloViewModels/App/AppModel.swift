@@ -15,14 +15,18 @@ public struct AppOptions: Sendable {
     public var now: @Sendable () -> Timestamp
     /// How long a status message stays, in milliseconds.
     public var messageLifetime: Int64
+    /// Accounts that sync by themselves (from the config), timed by `now`.
+    public var autoSync: [AutoSyncSetting]
 
     public init(readOnly: Bool = false, readOnlyReason: String? = nil, account: String? = nil,
-                now: @escaping @Sendable () -> Timestamp = { .now() }, messageLifetime: Int64 = 8000) {
+                now: @escaping @Sendable () -> Timestamp = { .now() }, messageLifetime: Int64 = 8000,
+                autoSync: [AutoSyncSetting] = []) {
         self.readOnly = readOnly
         self.readOnlyReason = readOnlyReason
         self.account = account
         self.now = now
         self.messageLifetime = messageLifetime
+        self.autoSync = autoSync
     }
 }
 
@@ -36,6 +40,14 @@ public enum AppEvent: Sendable {
     case located(generation: Int, contact: ContactID, position: Int?)
     /// `$EDITOR` returned for a JSON field (nil text: it could not be run; `message` says why).
     case externalEdit(field: FieldKey, text: String?, message: String?)
+    /// How the sync started by `Effect.sync` is getting on.
+    case syncProgress(SyncEvent)
+    /// The sync ended: a report per account, or why it could not start (another sync holds
+    /// the cache).
+    case syncFinished(reports: [SyncReport], error: String?)
+    /// The fetch started by `Effect.fetch` ended: what it brought, or why it did not.
+    case fetched(FetchOutcome?, error: String?)
+    /// Time passed (about a second without a key): messages fade, automatic syncs fall due.
     case tick
 }
 
@@ -53,6 +65,12 @@ public enum Effect: Equatable, Sendable {
     case editExternally(field: FieldKey, text: String, error: String?)
     case suspend
     case redraw
+    /// Sync the accounts of a scope in the background; progress and the reports come back as
+    /// `AppEvent.syncProgress` and `.syncFinished`.
+    case sync(scope: AccountScope)
+    /// Bring one contact in from an account whose provider cannot list; `AppEvent.fetched`
+    /// comes back.
+    case fetch(accountID: Int64, key: ContactLookupKey)
 }
 
 /// Which pane has the keyboard.
@@ -75,6 +93,12 @@ public final class AppModel {
     public internal(set) var overlay: Overlay?
     public internal(set) var commandLine: CommandLineModel?
     public internal(set) var message: StatusMessage?
+    /// The outbox or conflicts view, when one is open over the panes.
+    public internal(set) var syncView: SyncView?
+    /// The sync in progress, what the last runs left, and when accounts sync by themselves.
+    public internal(set) var syncActivity = SyncActivity()
+    /// Edits waiting in the accounts in view whose provider could not be reached last time.
+    public internal(set) var offlineWaiting: Int?
     /// Where the contacts in view stand with their providers (waiting, failed, conflicts).
     public internal(set) var delivery = DeliveryStatus()
     public var pendingEdits: Int { delivery.waiting }
@@ -123,6 +147,9 @@ public final class AppModel {
         } else {
             offerNextDraft()
         }
+        if !isReadOnly, let sync = services.sync {
+            syncActivity.plan(options.autoSync, accounts: accounts.filter { sync.whyNotSyncable($0) == nil }, now: options.now())
+        }
     }
 
     /// The account in view, or nil for all accounts.
@@ -135,6 +162,7 @@ public final class AppModel {
     public var context: KeyContext {
         if let overlay { return overlay.context }
         if commandLine != nil { return .commandLine }
+        if let syncView { return syncView.context }
         switch focus {
         case .list: return list.isEditingFilter ? .filterInput : .list
         case .detail: return .detail
@@ -179,6 +207,12 @@ public final class AppModel {
                 }
             case .externalEdit(let field, let text, let problem):
                 try finishExternalEdit(field: field, text: text, problem: problem, &effects)
+            case .syncProgress(let event):
+                try syncProgressed(event, &effects)
+            case .syncFinished(let reports, let error):
+                try syncFinished(reports: reports, error: error, &effects)
+            case .fetched(let outcome, let error):
+                try fetchFinished(outcome, error: error, &effects)
             case .tick:
                 try checkFormIsHeld()
                 if let shown = message, options.now().millisecondsSinceEpoch - shown.shownAt.millisecondsSinceEpoch > options.messageLifetime,
@@ -198,6 +232,7 @@ public final class AppModel {
         // Leaving with a form open and nothing changed in it: nothing to offer back later.
         if effects.contains(.quit), let form, !form.isDirty, let draft = form.draft { try? services.drafts.releaseDraft(draft) }
         locateIfUnknown(&effects)
+        if !effects.contains(.quit) { syncIfDue(&effects) }
         return effects
     }
 
@@ -230,6 +265,12 @@ public final class AppModel {
             if case .addField(var prompt) = overlay, prompt.key.handle(key) {
                 prompt.error = nil
                 overlay = .addField(prompt)
+            }
+        case .fetchInput:
+            if let command { return try perform(command, in: context, key: key, &effects) }
+            if case .fetch(var prompt) = overlay, prompt.text.handle(key) {
+                prompt.error = nil
+                overlay = .fetch(prompt)
             }
         case .dialog:
             if case .dialog(let dialog) = overlay, case .character(let character) = key,
@@ -266,18 +307,21 @@ public final class AppModel {
     }
 
     func show(_ error: Error) {
-        let text: String
+        show(AppModel.describe(error), .error)
+    }
+
+    /// An error as one line for the status bar.
+    public static func describe(_ error: Error) -> String {
         if let error = error as? RoloError {
-            text = error.description.replacingOccurrences(of: "\n", with: "; ")
-        } else {
-            text = String(describing: error)
+            return error.description.replacingOccurrences(of: "\n", with: "; ")
         }
-        show(text, .error)
+        return String(describing: error).replacingOccurrences(of: "\n", with: "; ")
     }
 
     /// Counts for the status bar; a filtered count runs in the background.
     func refreshCounts(_ effects: inout [Effect]) throws {
         delivery = try services.accounts.deliveryStatus(in: scope)
+        offlineWaiting = try waitingWhileOffline()
         list.total = delivery.contacts
         recountMatches(&effects)
     }
@@ -306,7 +350,8 @@ public final class AppModel {
             return
         }
         if detail?.contact.id == selected.id { return }
-        detail = DetailModel(detail: try services.reader.detail(selected.id), width: layout.detailPane.width)
+        let shown = try services.reader.detail(selected.id)
+        detail = DetailModel(detail: shown, width: layout.detailPane.width, pending: try changesWaiting(for: shown))
     }
 
     /// After anything changed contacts: the page, the selection, the detail and the counts.
@@ -341,6 +386,10 @@ public final class AppModel {
             prompt.key.scrollToCursor(width: AddFieldGeometry.keyWidth(mainWidth: layout.main.width))
             overlay = .addField(prompt)
         }
+        if case .fetch(var prompt) = overlay {
+            prompt.text.scrollToCursor(width: AddFieldGeometry.keyWidth(mainWidth: layout.main.width))
+            overlay = .fetch(prompt)
+        }
     }
 
     func resize(to size: Size) throws {
@@ -349,5 +398,6 @@ public final class AppModel {
         try list.resize(pageSize: layout.listRows, scope: scope, reader: reader)
         detail?.layOut(width: layout.detailPane.width)
         if let focus = form?.focus { form!.move(to: focus, visibleRows: formVisibleRows) }
+        keepSyncViewSelectionVisible()
     }
 }

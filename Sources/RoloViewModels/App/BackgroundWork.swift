@@ -16,6 +16,25 @@ public final class Inbox: @unchecked Sendable {
         wake()
     }
 
+    /// Posts sync progress, replacing progress still waiting to be read: a sync reading a
+    /// hundred thousand contacts reports faster than anyone reads, and only the newest
+    /// counts. (A finished account is news, never replaced.)
+    public func postProgress(_ event: SyncEvent) {
+        let replaceable: (AppEvent) -> Bool = { waiting in
+            if case .syncProgress(let progress) = waiting, !progress.isFinished { return true }
+            return false
+        }
+        let isNew = lock.withLock { () -> Bool in
+            if !event.isFinished, let last = events.last, replaceable(last) {
+                events[events.count - 1] = .syncProgress(event)
+                return false
+            }
+            events.append(.syncProgress(event))
+            return true
+        }
+        if isNew { wake() }
+    }
+
     /// The events posted since the last drain, oldest first.
     public func drain() -> [AppEvent] {
         lock.withLock {
@@ -55,6 +74,37 @@ public final class BackgroundWork: @unchecked Sendable {
         }
     }
 
+    /// Syncs a scope off the loop's thread: progress and the reports come back as events.
+    /// One at a time (the model starts no second one); the cache's sync lock stops a second
+    /// rolo, and that comes back as the error.
+    public func sync(scope: AccountScope) {
+        guard let sync = services.sync else { return }
+        let inbox = self.inbox
+        Task.detached {
+            do {
+                let reports = try await sync.sync(scope: scope, options: SyncOptions(), progress: { inbox.postProgress($0) })
+                inbox.post(.syncFinished(reports: reports, error: nil))
+            } catch {
+                inbox.post(.syncFinished(reports: [], error: AppModel.describe(error)))
+            }
+        }
+    }
+
+    /// Brings one contact in from an account whose provider cannot list.
+    public func fetch(accountID: Int64, key: ContactLookupKey) {
+        guard let sync = services.sync else { return }
+        let services = self.services
+        let inbox = self.inbox
+        Task.detached {
+            do {
+                let account = try services.accounts.account(id: accountID)
+                inbox.post(.fetched(try await sync.fetchOne(account: account, by: key), error: nil))
+            } catch {
+                inbox.post(.fetched(nil, error: AppModel.describe(error)))
+            }
+        }
+    }
+
     /// Counts a filter's matches; a newer request cancels an older one.
     public func count(generation: Int, scope: AccountScope, query: ContactQuery) {
         lock.withLock { latestCount = generation }
@@ -65,5 +115,12 @@ public final class BackgroundWork: @unchecked Sendable {
             guard !stale() else { return }
             inbox.post(.counted(generation: generation, matches: matches ?? nil))
         }
+    }
+}
+
+extension SyncEvent {
+    var isFinished: Bool {
+        if case .finished = self { return true }
+        return false
     }
 }

@@ -14,12 +14,15 @@ public enum DetailRow: Hashable, Sendable {
 /// position. Values longer than the pane wrap onto more rows; nothing is cut off.
 public struct DetailModel: Sendable {
     public let detail: ContactDetail
+    /// What the contact's outbox entry will send, field by field (empty when nothing waits).
+    public let pending: [FieldDelta]
     public internal(set) var rows: [DetailRow] = []
     public internal(set) var scroll = 0
     public internal(set) var labelWidth = 16
 
-    init(detail: ContactDetail, width: Int) {
+    init(detail: ContactDetail, width: Int, pending: [FieldDelta] = []) {
         self.detail = detail
+        self.pending = pending
         layOut(width: width)
     }
 
@@ -31,7 +34,7 @@ public struct DetailModel: Sendable {
     /// grows for longer labels up to a third of the pane, and a label longer still wraps like a
     /// value, so a custom field's name and type are never cut off.
     mutating func layOut(width: Int) {
-        let entries = DetailModel.entries(of: detail)
+        let entries = DetailModel.entries(of: detail, pending: pending)
         let longest = entries.compactMap { entry -> Int? in
             if case .field(let label, _, _) = entry { return TerminalText.width(label) }
             return nil
@@ -64,7 +67,7 @@ public struct DetailModel: Sendable {
         case field(String, String, DetailRow.Tone)
     }
 
-    private static func entries(of detail: ContactDetail) -> [Entry] {
+    private static func entries(of detail: ContactDetail, pending: [FieldDelta]) -> [Entry] {
         var entries: [Entry] = []
         func add(_ label: String, _ value: String, tone: DetailRow.Tone = .normal) {
             entries.append(.field(label, value, tone))
@@ -114,12 +117,7 @@ public struct DetailModel: Sendable {
         }
         entries.append(.blank)
         entries.append(.heading("Sync"))
-        let tone: DetailRow.Tone = switch detail.syncState {
-        case .synced, .localOnly: .muted
-        case .pending, .sending: .warning
-        case .failed, .conflict: .error
-        }
-        add("State", detail.syncState.summary, tone: tone)
+        syncEntries(of: detail, pending: pending, add: add)
         if let link = detail.remoteLink {
             add("Remote id", link.remoteID, tone: .muted)
             if let synced = link.syncedAt { add("Last synced", synced.display, tone: .muted) }
@@ -135,6 +133,50 @@ public struct DetailModel: Sendable {
         }
         return entries
     }
+
+    /// The contact's way to its provider, with its marker (the list's symbol): what waits and
+    /// what it will send, a failure with the provider's own words (shown safely, like every
+    /// value from a provider) and the key that retries it, the fields in conflict.
+    private static func syncEntries(of detail: ContactDetail, pending: [FieldDelta],
+                                    add: (String, String, DetailRow.Tone) -> Void) {
+        let provider = detail.account.profile.displayName
+        switch detail.syncState {
+        case .localOnly:
+            add("State", detail.syncState.summary, .muted)
+        case .synced:
+            add("State", detail.syncState.summary, .muted)
+        case .pending(let kind, let attempts, let error):
+            add("State", "\(SyncMarker.pending.symbol) \(kind.waitingPhrase) waiting for the next sync", .warning)
+            if attempts > 0 {
+                add("Tried", "\(attempts) time\(attempts == 1 ? "" : "s")" + (error.map { ": \($0)" } ?? ""), .warning)
+            }
+        case .sending(let kind):
+            add("State", "\(SyncMarker.sending.symbol) \(kind.waitingPhrase) being sent now", .warning)
+        case .failed(let kind, let message):
+            add("State", "\(SyncMarker.failed.symbol) sending the \(kind.rawValue) failed; R sends it again", .error)
+            add("\(provider) said", message, .error)
+        case .conflict(let fields):
+            let which = fields.isEmpty ? "" : " in " + fields.joined(separator: ", ")
+            add("State", "\(SyncMarker.conflict.symbol) conflict\(which) with \(provider); C settles it", .error)
+        }
+        switch detail.syncState {
+        case .pending(.delete, _, _), .sending(.delete), .failed(.delete, _):
+            add("Will send", "the delete", .warning)
+        case .pending, .sending, .failed:
+            guard !pending.isEmpty else { break }
+            let shown = pending.prefix(maxChangesShown)
+            for (index, delta) in shown.enumerated() {
+                let value = delta.after.map { $0.displayText.isEmpty ? "(empty)" : $0.displayText } ?? "(cleared)"
+                add(index == 0 ? "Will send" : "", "\(delta.key.screenLabel): \(value)", .warning)
+            }
+            if pending.count > shown.count { add("", "… and \(pending.count - shown.count) more", .warning) }
+        default:
+            break
+        }
+    }
+
+    /// Fields of a waiting change listed in the detail (a new contact sends all of them).
+    static let maxChangesShown = 12
 
     mutating func scroll(by delta: Int, visibleRows: Int) {
         scroll = max(0, min(scroll + delta, max(0, rows.count - visibleRows)))

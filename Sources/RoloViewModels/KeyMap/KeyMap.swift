@@ -1,11 +1,15 @@
 /// Where keys are read: each pane or input has its own bindings.
 public enum KeyContext: String, CaseIterable, Sendable {
     case list, detail, form, formInput, filterInput, commandLine, picker, dialog, prompt, help
+    /// The outbox and conflicts views.
+    case outbox, conflicts
+    /// Typing the email or mobile number of a contact to fetch.
+    case fetchInput
 
     /// Contexts where letters are typed as text, so only control and special keys are commands.
     public var isTextInput: Bool {
         switch self {
-        case .formInput, .filterInput, .commandLine, .prompt: true
+        case .formInput, .filterInput, .commandLine, .prompt, .fetchInput: true
         default: false
         }
     }
@@ -23,6 +27,9 @@ public enum KeyContext: String, CaseIterable, Sendable {
         case .dialog: "Question"
         case .prompt: "New custom field"
         case .help: "Help"
+        case .outbox: "Outbox"
+        case .conflicts: "Conflicts"
+        case .fetchInput: "Fetch a contact"
         }
     }
 }
@@ -37,6 +44,8 @@ public enum Command: String, CaseIterable, Sendable {
     case editField, toggleField, clearField, revertField, addField, save
     case nextField, previousField
     case accept, cancel, complete, historyUp, historyDown
+    case sync, showOutbox, showConflicts, retry, fetch
+    case takeMine, takeTheirs, takeAllMine, takeAllTheirs
 }
 
 extension Command {
@@ -44,6 +53,8 @@ extension Command {
     public var changesContacts: Bool {
         switch self {
         case .edit, .new, .delete, .undo, .save, .addField: true
+        // A sync, a retry, a settled conflict and a fetch all write to the cache.
+        case .sync, .retry, .fetch, .takeMine, .takeTheirs, .takeAllMine, .takeAllTheirs: true
         default: false
         }
     }
@@ -137,11 +148,13 @@ public struct KeyMap: Sendable {
 
 extension KeyMap {
     /// rolo's keys: arrows and hjkl, g/G, PgUp/PgDn, `/` filter, Enter, `e` edit, `n` new,
-    /// `d` delete, `u` undo, `?` help, `:` command line, Esc back, `q` quit.
+    /// `d` delete, `u` undo, `s` sync, `?` help, `:` command line, Esc back, `q` quit; the
+    /// capitals open what sync leaves to settle: `O` outbox, `C` conflicts, `R` retry, `F` fetch.
     public static let standard: KeyMap = {
         let browse: Set<KeyContext> = [.list, .detail]
-        let navigable: Set<KeyContext> = [.list, .detail, .form, .picker, .help]
-        let anywhere: Set<KeyContext> = [.list, .detail, .form]
+        let views: Set<KeyContext> = [.outbox, .conflicts]
+        let navigable: Set<KeyContext> = [.list, .detail, .form, .picker, .help, .outbox, .conflicts]
+        let anywhere: Set<KeyContext> = [.list, .detail, .form, .outbox, .conflicts]
         var bindings: [KeyBinding] = []
         func bind(_ keys: [Key], _ command: Command, _ contexts: Set<KeyContext>, label: String = "", help: String) {
             for key in keys { bindings.append(KeyBinding(key, command, in: contexts, label: label, help: help)) }
@@ -159,12 +172,28 @@ extension KeyMap {
         bind([.tab], .switchPane, browse, help: "Switch between the list and the detail (side by side).")
         bind([.character("/")], .filter, browse, label: "filter",
              help: "Filter as you type: words match word starts (rob dal), field:term (city:dallas), \"exact phrase\".")
+        bind([.character("s")], .sync, browse.union(views), label: "sync",
+             help: "Sync now: send the edits waiting here and bring the providers' changes (the account in view, or all of them). Keys keep working while it runs.")
         bind([.character("o")], .sort, [.list], label: "sort", help: "Change the order: name A–Z, Z–A, recently changed.")
         bind([.character("a")], .switchAccount, browse, label: "account", help: "Switch to another account, or all of them.")
         bind([.character("e")], .edit, browse, label: "edit", help: "Edit the selected contact.")
         bind([.character("n")], .new, browse, label: "new", help: "Add a contact to the current account.")
         bind([.character("d")], .delete, browse, label: "delete", help: "Delete the selected contact (asks first).")
         bind([.character("u")], .undo, browse, label: "undo", help: "Undo the last edit that has not been sent.")
+        bind([.character("O")], .showOutbox, browse, help: "The outbox: what waits to be sent, its state, and the provider's last error.")
+        bind([.character("C")], .showConflicts, browse,
+             help: "The conflicts: fields changed both here and at the provider; choose mine or theirs.")
+        bind([.character("R")], .retry, browse, help: "Send the selected contact's failed change again with the next sync.")
+        bind([.character("F")], .fetch, browse,
+             help: "Fetch one contact by email or mobile from a provider that cannot list its contacts (a sync never discovers those).")
+
+        bind([.enter], .open, views, label: "go to", help: "Show the contact in the list.")
+        bind([.character("r")], .retry, [.outbox], label: "retry", help: "Send the selected failed change again with the next sync.")
+        bind([.character("m")], .takeMine, [.conflicts], label: "mine", help: "Keep the value typed here for the selected field.")
+        bind([.character("t")], .takeTheirs, [.conflicts], label: "theirs", help: "Take the provider's value for the selected field.")
+        bind([.character("M")], .takeAllMine, [.conflicts], help: "Keep every value typed here, for the whole contact.")
+        bind([.character("T")], .takeAllTheirs, [.conflicts], help: "Take every value the provider has, for the whole contact.")
+        bind([.escape, .character("q")], .back, views, label: "close", help: "Close and go back to the list.")
 
         bind([.enter, .character("i")], .editField, [.form], label: "change", help: "Change the field: type, pick an option, or open JSON in $EDITOR.")
         bind([.character(" ")], .toggleField, [.form], help: "Toggle yes/no, or pick options.")
@@ -176,13 +205,14 @@ extension KeyMap {
         bind([.control("s")], .save, [.form, .formInput], label: "save", help: "Save the contact (also :w).")
         bind([.escape], .back, [.form], label: "close", help: "Close the form; asks when something changed.")
 
-        bind([.enter], .accept, [.formInput, .filterInput, .commandLine, .picker, .dialog, .prompt], label: "accept", help: "Accept.")
+        bind([.enter], .accept, [.formInput, .filterInput, .commandLine, .picker, .dialog, .prompt, .fetchInput], label: "accept",
+             help: "Accept.")
         bind([.tab], .nextField, [.prompt], help: "Next type.")
         bind([.backTab], .previousField, [.prompt], help: "Previous type.")
         bind([.escape], .cancel, [.prompt], help: "Do not add the field.")
         bind([.escape], .cancel, [.formInput], label: "stop typing", help: "Stop editing the field (the text stays).")
         bind([.escape], .cancel, [.filterInput], help: "Clear the filter.")
-        bind([.escape], .cancel, [.commandLine, .picker, .dialog, .help], label: "cancel", help: "Close.")
+        bind([.escape], .cancel, [.commandLine, .picker, .dialog, .help, .fetchInput], label: "cancel", help: "Close.")
         bind([.down], .moveDown, [.filterInput, .formInput], help: "Move down (the text stays).")
         bind([.up], .moveUp, [.filterInput, .formInput], help: "Move up (the text stays).")
         bind([.tab], .complete, [.commandLine], help: "Complete the command or account name.")
@@ -192,7 +222,7 @@ extension KeyMap {
 
         bind([.character("?"), .function(1)], .help, anywhere, label: "help", help: "Show the keys of this pane.")
         bind([.character(":")], .commandLine, anywhere, label: "command",
-             help: "Command line: :w save, :q quit, :account NAME, :export FILE, :sort ORDER, :help.")
+             help: "Command line: :w save, :q quit, :account NAME, :export FILE, :sort ORDER, :sync, :outbox, :conflicts, :fetch EMAIL, :help.")
         bind([.character("q")], .quit, browse, label: "quit", help: "Quit rolo.")
         bind([.control("c")], .quit, Set(KeyContext.allCases),
              help: "Quit now (an unsaved edit stays as a draft).")

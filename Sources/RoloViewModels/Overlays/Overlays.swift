@@ -6,6 +6,7 @@ public enum Overlay: Sendable {
     case dialog(Dialog)
     case picker(Picker)
     case addField(AddFieldPrompt)
+    case fetch(FetchPrompt)
 
     var context: KeyContext {
         switch self {
@@ -13,6 +14,7 @@ public enum Overlay: Sendable {
         case .dialog: .dialog
         case .picker: .picker
         case .addField: .prompt
+        case .fetch: .fetchInput
         }
     }
 }
@@ -48,6 +50,8 @@ public struct Picker: Sendable {
         case field(FieldKey)
         case account
         case newContactAccount
+        /// The account to fetch a contact into; `text` is what was typed already, if anything.
+        case fetchAccount(text: String)
     }
 
     public let title: String
@@ -67,6 +71,16 @@ public struct AddFieldPrompt: Sendable {
     public internal(set) var error: String?
 
     public var type: FieldType { types[typeIndex] }
+}
+
+/// Asking for the email or mobile number of a contact to bring in from an account whose
+/// provider cannot list its contacts.
+public struct FetchPrompt: Sendable {
+    public let accountID: Int64
+    public let title: String
+    public let hint: String
+    public internal(set) var text = LineEditor()
+    public internal(set) var error: String?
 }
 
 /// The `:` command line.

@@ -38,9 +38,15 @@ func openInterface(global: GlobalOptions, options: InterfaceOptions) throws {
         throw RoloError.invalid(field: "terminal", "rolo's screen needs a terminal; in scripts use the subcommands (see rolo --help)")
     }
     let context = try Context.open(global)
+    // Sync works from the same config as `rolo sync`; without one, each account says what it
+    // lacks when `s` is pressed.
+    let autoSync = (context.config?.accounts ?? []).map {
+        AutoSyncSetting(account: $0.name, onStart: $0.syncOnStart, interval: $0.syncInterval)
+    }
     let status = try TerminalApp.run(
-        services: AppServices(context.services),
-        options: AppOptions(readOnly: options.readOnly, readOnlyReason: context.services.cache.readOnlyReason, account: options.account),
+        services: AppServices(context.services, sync: context.syncService()),
+        options: AppOptions(readOnly: options.readOnly, readOnlyReason: context.services.cache.readOnlyReason,
+                            account: options.account, autoSync: autoSync),
         backendOptions: BackendOptions(colorMode: options.noColor ? .none : .auto))
     if status != 0 { throw ExitCode(status) }
 }

@@ -117,8 +117,12 @@ final class FakeProvider: ContactProvider, @unchecked Sendable {
     func findExisting(_ contact: Contact, idempotencyKey: String) async throws(ProviderError) -> RemoteRecord? {
         if let failure = takeFailure(.find) { throw failure.error }
         return lock.withLock {
-            guard let email = contact.email?.lowercased() else { return nil }
-            return records.first { $0.value.contact.email?.lowercased() == email }.flatMap { record($0.key) }
+            // By email, else (a contact with only a mobile number, as DailyStory allows) by mobile.
+            if let email = contact.email?.lowercased() {
+                return records.first { $0.value.contact.email?.lowercased() == email }.flatMap { record($0.key) }
+            }
+            guard let mobile = contact[.mobilePhone] else { return nil }
+            return records.first { $0.value.contact[.mobilePhone] == mobile }.flatMap { record($0.key) }
         }
     }
 

@@ -65,3 +65,18 @@ struct GlyphsTests {
         }
     }
 }
+
+extension GlyphsTests {
+    /// The list's sync markers stay four different marks without UTF-8: waiting, being sent,
+    /// failed, in conflict.
+    @Test func theSyncMarkersHaveDistinctASCIIStandIns() {
+        let markers = [SyncMarkerText.pending, SyncMarkerText.sending, SyncMarkerText.failed, SyncMarkerText.conflict]
+        let ascii = markers.map { units($0, unicode: false) }
+        #expect(ascii == [["."], ["^"], ["!"], ["#"]])
+    }
+}
+
+/// The symbols the list draws (RoloCore's SyncMarker), spelt out so the test reads alone.
+enum SyncMarkerText {
+    static let pending = "•", sending = "↑", failed = "!", conflict = "≠"
+}
