@@ -84,9 +84,9 @@ run: build
 # on Swift's concurrency threads, of which a 2-core machine has two, and an emulator starved
 # of them could not answer in time.
 NETWORK_TESTS := --filter RoloEmulatorsTests --filter RoloConformanceTests --filter RoloProvidersTests \
-                 --filter RoloCLITests.SyncCLITests --filter RoloCLITests.CrashTests
+                 --filter RoloCLITests.SyncCLITests --filter RoloCLITests.CrashTests --filter RoloCLITests.FetchCLITests
 OTHER_TESTS   := --skip RoloEmulatorsTests --skip RoloConformanceTests --skip RoloProvidersTests \
-                 --skip RoloCLITests.SyncCLITests --skip RoloCLITests.CrashTests
+                 --skip RoloCLITests.SyncCLITests --skip RoloCLITests.CrashTests --skip RoloCLITests.FetchCLITests
 
 test: check-swift deps
 	$(SWIFT) build --scratch-path $(BUILD_DIR) --build-tests

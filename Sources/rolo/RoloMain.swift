@@ -19,7 +19,7 @@ struct Rolo: ParsableCommand {
         subcommands: [
             Open.self, ListCommand.self, Show.self, Add.self, SetFields.self, Delete.self, Undo.self,
             Import.self, Export.self, Accounts.self, Fields.self, SyncCommand.self, OutboxCommand.self,
-            ConflictsCommand.self, Resolve.self, Retry.self, Sandbox.self, Demo.self, Paths.self,
+            ConflictsCommand.self, Resolve.self, Retry.self, Fetch.self, Sandbox.self, Demo.self, Paths.self,
         ],
         defaultSubcommand: Open.self
     )

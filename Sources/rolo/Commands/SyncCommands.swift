@@ -370,3 +370,46 @@ struct Retry: ParsableCommand {
         Output.line(count == 0 ? "No failed deliveries." : "\(count) failed deliver\(count == 1 ? "y goes" : "ies go") out with the next sync.")
     }
 }
+
+struct Fetch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fetch",
+        abstract: "Bring one contact in from a provider that cannot list its contacts (DailyStory), by email or mobile.",
+        discussion: """
+            A DailyStory sync sends rolo's edits and refreshes the contacts rolo knows, but cannot \
+            discover contacts created in DailyStory. rolo fetch asks DailyStory for one by its email \
+            or mobile number and stores it as a sync would: linked, merged field by field with a \
+            contact rolo has already, a conflict kept for you. Exit 3 when DailyStory has no such \
+            contact (or only in its trash). To bring many in, import a CSV export from DailyStory.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "The account to fetch into.") var account: String
+    @Option(help: "The contact's email address.") var email: String?
+    @Option(help: ArgumentHelp("The contact's mobile number, in international form (+15557140059).", valueName: "number"))
+    var mobile: String?
+    @Flag(help: "Print the contact as rolo JSON.") var json = false
+
+    func validate() throws {
+        if (email == nil) == (mobile == nil) { throw ValidationError("give --email or --mobile (one of them)") }
+    }
+
+    func run() throws {
+        let context = try Context.open(global)
+        let target = try context.services.accounts.account(named: account)
+        let sync = context.syncService()
+        let (email, mobile) = (self.email, self.mobile)
+        let outcome = try waitFor {
+            if let email { return try await sync.fetchOne(account: target, email: email) }
+            return try await sync.fetchOne(account: target, mobile: mobile!)
+        }
+        if json {
+            let contact = try context.services.reader.contact(outcome.contactID)
+            Output.raw(RoloJSON.object(for: contact, accountName: target.name).prettyText + "\n")
+            return
+        }
+        Output.line(TerminalText.sanitize("\(outcome.contactID.shortID)  \(outcome.summary)"))
+        if outcome.change == .conflict { throw ExitCode(1) }
+    }
+}
