@@ -48,6 +48,29 @@ struct EditingTests {
         #expect(model.detail?.contact[.city] == "Austin")
     }
 
+    @Test func aNewEmailForAContactNotifuseKeysByItIsAskedAboutBeforeSaving() throws {
+        let service = try Fixture.service()
+        let model = try makeModel(service, account: "notifuse")
+        model.command("filter smirnova")
+        model.press(.enter)
+        let id = try #require(model.list.selected?.id)
+        model.press(.character("e"))
+        model.focusField(.standard(.email))
+        model.press(.enter, .control("u"))
+        model.type("olga.s@example.com")
+        model.press(.enter, .control("s"))
+        guard case .dialog(let dialog)? = model.overlay else { Issue.record("no question before saving"); return }
+        #expect(dialog.title == "A new email")
+        #expect(dialog.message.hasPrefix("Notifuse identifies contacts by email: the next sync deletes olga@example.com"))
+        #expect(try service.reader.contact(id).email == "olga@example.com", "nothing saved yet")
+        model.press(.character("k"))
+        #expect(model.form != nil, "still editing")
+        model.press(.control("s"), .character("c"))
+        #expect(model.form == nil)
+        #expect(try service.reader.contact(id).email == "olga.s@example.com")
+        #expect(model.message?.text.hasPrefix("Saved Olga Smirnova") == true)
+    }
+
     @Test func aCacheThatStopsTakingWritesNeverKeepsAnyoneInTheForm() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("rolo-trap-\(UUID().uuidString)/rolo.sqlite").path
         defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }

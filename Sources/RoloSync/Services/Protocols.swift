@@ -24,6 +24,9 @@ public protocol ContactReading: AnyObject, Sendable {
 public protocol ContactEditing: AnyObject, Sendable {
     func create(_ contact: Contact, releasing draft: DraftID?, adding added: [FieldDefinition]) throws -> EditOutcome
     func save(_ edit: ContactEdit, to id: ContactID, releasing draft: DraftID?, adding added: [FieldDefinition]) throws -> EditOutcome
+    /// Why a new email for the contact needs the user's yes (the provider keys contacts by it),
+    /// or nil.
+    func identityChangeNotice(_ id: ContactID, email: String?) throws -> String?
     @discardableResult func delete(_ id: ContactID) throws -> Contact
     @discardableResult func undoLastEdit(in scope: AccountScope) throws -> UndoOutcome?
 }

@@ -337,6 +337,8 @@ extension AppModel {
             try saveForm(&effects, thenQuit: false)
         case .saveFormAndQuit:
             try saveForm(&effects, thenQuit: true)
+        case .saveFormChangingIdentity(let thenQuit):
+            try saveForm(&effects, thenQuit: thenQuit, identityChangeConfirmed: true)
         case .discardForm:
             try discardForm(&effects)
         case .quitDiscardingForm:

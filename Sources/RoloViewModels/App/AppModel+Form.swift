@@ -281,7 +281,7 @@ extension AppModel {
 
     // MARK: - Saving
 
-    func saveForm(_ effects: inout [Effect], thenQuit: Bool) throws {
+    func saveForm(_ effects: inout [Effect], thenQuit: Bool, identityChangeConfirmed: Bool = false) throws {
         guard var form else { return }
         guard form.isDirty else {
             self.form = nil
@@ -293,6 +293,16 @@ extension AppModel {
         guard let (edit, warnings) = form.buildEdit() else {
             self.form = form
             show("Fix the \(form.errorCount == 1 ? "field" : "\(form.errorCount) fields") marked in red before saving", .error)
+            return
+        }
+        if !identityChangeConfirmed, case .edit(let id) = form.mode, let notice = try identityChangeNotice(edit, of: id) {
+            self.form = form
+            overlay = .dialog(Dialog(
+                title: "A new email",
+                message: notice.prefix(1).uppercased() + notice.dropFirst() + ".",
+                choices: [.init(key: "c", label: "change it", action: .saveFormChangingIdentity(thenQuit: thenQuit)),
+                          .init(key: "k", label: "keep editing", action: .keepEditing)],
+                enterAction: .keepEditing, escapeAction: .keepEditing))
             return
         }
         do {
@@ -318,6 +328,15 @@ extension AppModel {
             let unplaced = form.mark(issues)
             self.form = form
             show(unplaced.isEmpty ? "Fix the fields marked in red before saving" : unplaced.map(\.description).joined(separator: "; "), .error)
+        }
+    }
+
+    /// What the editor says about the form's new email, if the form changes it.
+    private func identityChangeNotice(_ edit: ContactEdit, of id: ContactID) throws -> String? {
+        switch edit[.standard(.email)] {
+        case .unchanged: return nil
+        case .clear: return try services.editor.identityChangeNotice(id, email: nil)
+        case .set(let value): return try services.editor.identityChangeNotice(id, email: value.displayText)
         }
     }
 

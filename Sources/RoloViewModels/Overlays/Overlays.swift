@@ -30,6 +30,8 @@ public struct Dialog: Sendable {
     enum Action: Sendable {
         case deleteContact(ContactID)
         case saveForm, saveFormAndQuit, discardForm, keepEditing
+        /// Save although the new email makes the provider delete the contact and create it anew.
+        case saveFormChangingIdentity(thenQuit: Bool)
         case restoreDraft(Draft), discardDraft(Draft), later
         case quitDiscardingForm
         /// A contact another running rolo is editing: show it without editing, or take its form over.
