@@ -243,7 +243,9 @@ extension LocalCache {
             contact.id = state.contactID
             let deltas = BaseRecord.changes(from: state.contact, to: contact)
             if !deltas.isEmpty || contact.extensions != state.contact.extensions {
-                contact.updatedAt = clock()
+                // "Changed" is when a field changed: the provider's own data moving alone
+                // (a counter, a score it keeps) is stored without it.
+                contact.updatedAt = deltas.isEmpty ? state.contact.updatedAt : clock()
                 try ContactRows.update(contact, index: index, db: db)
                 if !deltas.isEmpty {
                     try recordAudit("changed at provider", contact: contact, deltas: deltas, author: source, source: "provider", db: db)

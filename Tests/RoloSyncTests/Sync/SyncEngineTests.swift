@@ -387,6 +387,26 @@ struct SyncEngineTests {
         #expect(try bench.services.reader.contactCount(in: .account(bench.account.id)) == 1)
     }
 
+    @Test func theProvidersOwnDataMovingAloneIsKeptButIsNoChange() async throws {
+        let now = Clock(frozenNow)
+        let bench = try SyncBench(clock: { now.value })
+        let ann = bench.remote.put([.email: "ann@example.com", .firstName: "Ann"])
+        _ = try await bench.run()
+        let before = try bench.local("ann@example.com")
+
+        now.value = Timestamp(millisecondsSinceEpoch: frozenNow.millisecondsSinceEpoch + 3_600_000)
+        bench.remote.edit(ann) { $0.extensions["notifuse"] = .object(["lead_score": .number(7)]) }
+        let report = try await bench.run()
+        #expect(report.updated == 0, "nothing a person would call a change")
+        let after = try bench.local("ann@example.com")
+        #expect(after.extensions["notifuse"] == .object(["lead_score": .number(7)]), "kept")
+        #expect(after.updatedAt == before.updatedAt, "“Changed” stays when only the provider's data moved")
+
+        bench.remote.edit(ann) { $0[.lastName] = "Lee" }
+        _ = try await bench.run()
+        #expect(try bench.local("ann@example.com").updatedAt == now.value)
+    }
+
     @Test func aDryRunSaysWhatWouldHappenAndChangesNothing() async throws {
         let bench = try SyncBench()
         let ann = bench.remote.put([.email: "ann@example.com", .firstName: "Ann"])
