@@ -73,7 +73,7 @@ enum VCardFormat {
         }
         for content in unfold(bytes) {
             let property: Property
-            do { property = try parse(decode(content)) } catch {
+            do { property = try parse(content) } catch {
                 if cardLine == nil {
                     if !reportedStrayText { try report(strayText(at: content.line)) }
                     reportedStrayText = true
@@ -176,38 +176,61 @@ enum VCardFormat {
         return String(decoding: head, as: UTF8.self).uppercased().firstRange(of: "QUOTED-PRINTABLE") != nil
     }
 
-    /// The text of a content line: UTF-8, or Latin-1 where a (2.1) line says its charset is.
-    static func decode(_ raw: RawContentLine) throws(ImportProblem) -> ContentLine {
-        if let text = String(validating: raw.bytes, as: UTF8.self) { return ContentLine(line: raw.line, text: text) }
-        let head = String(decoding: raw.bytes.prefix { $0 != UInt8(ascii: ":") }, as: UTF8.self).uppercased()
-        if ["CHARSET=ISO-8859", "CHARSET=WINDOWS-125", "CHARSET=LATIN1"].contains(where: { head.firstRange(of: $0) != nil }) {
-            return ContentLine(line: raw.line, text: String(String.UnicodeScalarView(raw.bytes.map { Unicode.Scalar($0) })))
+    /// Reads a content line from the file's bytes. The name and parameters are UTF-8 (they
+    /// are ASCII in practice); the value is text in the charset the line declares (vCard 2.1's
+    /// `CHARSET=`, UTF-8 when none), then quoted-printable is undone where `ENCODING` says so.
+    /// A byte the charset does not define stops the line with an error naming it, rather than
+    /// turning into U+FFFD.
+    static func parse(_ raw: RawContentLine) throws(ImportProblem) -> Property {
+        guard let colon = valueColon(raw.bytes) else {
+            throw ImportProblem(line: raw.line, message: "a vCard line needs NAME:value, found “\(excerpt(String(decoding: raw.bytes, as: UTF8.self)))”")
         }
-        throw ImportProblem(line: raw.line, message: "the line is not UTF-8 text (save the file as UTF-8)")
+        guard let head = String(validating: raw.bytes[..<colon], as: UTF8.self) else {
+            throw ImportProblem(line: raw.line, message: "the property's name and parameters are not UTF-8 text")
+        }
+        let valueBytes = raw.bytes[(colon + 1)...]
+        let (group, name, parameters) = try parseHead(head, line: raw.line, whole: String(decoding: raw.bytes, as: UTF8.self))
+        let charsetName = VCard21Value.charsetName(parameters)
+        let written = valueBytes.allSatisfy({ $0 < 0x80 }) ? String(decoding: valueBytes, as: UTF8.self)
+            : try VCard21Value.text(of: valueBytes, charsetName: charsetName, line: raw.line)
+        let value = try VCard21Value.decoded(written, parameters: parameters, charsetName: charsetName, line: raw.line)
+        return Property(line: raw.line, raw: head + ":" + written, group: group, name: name, parameters: parameters, value: value)
     }
 
+    /// Reads a content line that is already text (a preserved line, a test).
     static func parse(_ content: ContentLine) throws(ImportProblem) -> Property {
         let text = content.text
-        let utf8 = text.utf8
-        let quote = UInt8(ascii: "\""), colonByte = UInt8(ascii: ":"), semicolon = UInt8(ascii: ";")
-        // The value starts at the first colon outside a quoted parameter value.
-        var inQuotes = false
-        var colon: String.Index?
-        var index = utf8.startIndex
-        while index != utf8.endIndex {
-            let byte = utf8[index]
-            if byte == quote { inQuotes.toggle() }
-            if byte == colonByte && !inQuotes { colon = index; break }
-            index = utf8.index(after: index)
-        }
-        guard let colon = colon ?? utf8.firstIndex(of: colonByte) else {
+        guard let colon = valueColon(text.utf8) else {
             throw ImportProblem(line: content.line, message: "a vCard line needs NAME:value, found “\(excerpt(text))”")
         }
         // Slices go through the scalar view: a String slice would round to grapheme
         // boundaries, and a value may well start with a combining mark.
         let scalars = text.unicodeScalars
-        let head = Substring(scalars[..<colon])
-        var pieces = splitOutsideQuotes(head, on: semicolon)
+        let (group, name, parameters) = try parseHead(String(Substring(scalars[..<colon])), line: content.line, whole: text)
+        let written = String(Substring(scalars[text.utf8.index(after: colon)...]))
+        let value = try VCard21Value.decoded(written, parameters: parameters, charsetName: VCard21Value.charsetName(parameters),
+                                             line: content.line)
+        return Property(line: content.line, raw: text, group: group, name: name, parameters: parameters, value: value)
+    }
+
+    /// Where the value starts: the first colon outside a quoted parameter value (or, when the
+    /// quotes never close, the first colon).
+    static func valueColon<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Bytes.Index? {
+        let quote = UInt8(ascii: "\""), colonByte = UInt8(ascii: ":")
+        var inQuotes = false
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
+            let byte = bytes[index]
+            if byte == quote { inQuotes.toggle() }
+            if byte == colonByte && !inQuotes { return index }
+            index = bytes.index(after: index)
+        }
+        return bytes.firstIndex(of: colonByte)
+    }
+
+    /// The group, the name (upper case) and the parameters of `group.NAME;param=value`.
+    static func parseHead(_ head: String, line: Int, whole: @autoclosure () -> String) throws(ImportProblem) -> (group: String?, name: String, parameters: [(name: String, values: [String])]) {
+        var pieces = splitOutsideQuotes(Substring(head), on: UInt8(ascii: ";"))
         let qualifiedName = pieces.removeFirst()
         var name = qualifiedName
         var group: Substring?
@@ -221,7 +244,7 @@ enum VCardFormat {
         }
         guard !name.isEmpty, name.utf8.allSatisfy(isNameByte),
               group?.utf8.allSatisfy({ isNameByte($0) || $0 == UInt8(ascii: ".") }) ?? true else {
-            throw ImportProblem(line: content.line, message: "“\(excerpt(text))” is not a vCard property (NAME:value)")
+            throw ImportProblem(line: line, message: "“\(excerpt(whole()))” is not a vCard property (NAME:value)")
         }
         var parameters: [(name: String, values: [String])] = []
         for piece in pieces where !piece.isEmpty {
@@ -239,14 +262,7 @@ enum VCardFormat {
                 }
             }
         }
-        var value = String(Substring(scalars[utf8.index(after: colon)...]))
-        let encodings = parameters.filter { $0.name == "ENCODING" }.flatMap(\.values)
-        if encodings.contains(where: { $0.uppercased() == "QUOTED-PRINTABLE" }) {
-            let charset = parameters.filter { $0.name == "CHARSET" }.flatMap(\.values).first?.uppercased() ?? "UTF-8"
-            value = quotedPrintable(value, latin1: charset.hasPrefix("ISO-8859") || charset.hasPrefix("WINDOWS-125") || charset == "LATIN1")
-        }
-        return Property(line: content.line, raw: text, group: group.map(String.init), name: name.uppercased(),
-                        parameters: parameters, value: value)
+        return (group.map(String.init), name.uppercased(), parameters)
     }
 
     static func excerpt(_ text: String) -> String {
@@ -279,33 +295,6 @@ enum VCardFormat {
         }
         parts.append(Substring(text.unicodeScalars[start...]))
         return parts
-    }
-
-    /// Decodes `=XX` escapes; the bytes are UTF-8 unless the card said a Latin charset.
-    static func quotedPrintable(_ text: String, latin1: Bool) -> String {
-        var bytes: [UInt8] = []
-        let input = Array(text.utf8)
-        var index = 0
-        func hexDigit(_ byte: UInt8) -> UInt8? {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-            default: nil
-            }
-        }
-        while index < input.count {
-            if input[index] == UInt8(ascii: "="), index + 2 < input.count,
-               let high = hexDigit(input[index + 1]), let low = hexDigit(input[index + 2]) {
-                bytes.append(high << 4 | low)
-                index += 3
-            } else {
-                bytes.append(input[index])
-                index += 1
-            }
-        }
-        if latin1 { return String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) })) }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Undoes text escaping: `\n` and `\N` are line breaks; `\,` `\;` `\\` (and any other
