@@ -65,12 +65,30 @@ public struct IncomingContact: Sendable {
     public var line: Int
     /// The contact's id at its provider, when the file says it is already there (rolo JSON).
     public var remote: RemoteReference?
+    /// Where each value was read, when it was not on the record's first line (a vCard's
+    /// properties), so that a problem with one value names that value's line.
+    public var fieldLines: [FieldKey: Int]
 
-    public init(contact: Contact, accountName: String?, line: Int, remote: RemoteReference? = nil) {
+    public init(contact: Contact, accountName: String?, line: Int, remote: RemoteReference? = nil, fieldLines: [FieldKey: Int] = [:]) {
         self.contact = contact
         self.accountName = accountName
         self.line = line
         self.remote = remote
+        self.fieldLines = fieldLines
+    }
+
+    /// The line of a value, named as validation names it (`mobile_phone`, `custom.plan`); the
+    /// record's line for anything else (`email/mobile_phone` when neither is there).
+    public func line(of fieldName: String) -> Int {
+        let key: FieldKey
+        if fieldName.hasPrefix("custom.") {
+            key = .custom(String(fieldName.dropFirst("custom.".count)))
+        } else if let field = StandardField(rawValue: fieldName) {
+            key = .standard(field)
+        } else {
+            return line
+        }
+        return fieldLines[key] ?? line
     }
 }
 

@@ -435,8 +435,15 @@ enum VCardFormat {
         var createdAt: Timestamp?
         var updatedAt: Timestamp?
         var seen = Set<String>()
+        var lines: [FieldKey: Int] = [:]
         for property in properties {
             let isFirst = seen.insert(property.name).inserted
+            let fieldsBefore = contact.fields, customBefore = contact.custom
+            defer {
+                // Where each value came from, for messages about it.
+                for (field, value) in contact.fields where fieldsBefore[field] != value { lines[.standard(field)] = property.line }
+                for (key, value) in contact.custom where customBefore[key] != value { lines[.custom(key)] = property.line }
+            }
             switch property.name {
             case "VERSION", "PRODID":
                 continue
@@ -515,7 +522,7 @@ enum VCardFormat {
         contact.createdAt = createdAt ?? min(contact.createdAt, contact.updatedAt)
         kept = ["N", "ADR", "ORG"].compactMap { sources[$0] } + kept
         if !kept.isEmpty { contact.extensions["vcard"] = .array(kept.map(JSONValue.string)) }
-        return IncomingContact(contact: contact, accountName: nil, line: line)
+        return IncomingContact(contact: contact, accountName: nil, line: line, fieldLines: lines)
     }
 
     /// A UID without its `urn:uuid:` prefix.

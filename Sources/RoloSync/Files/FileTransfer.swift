@@ -10,6 +10,8 @@ public struct ImportReport: Sendable {
     /// Records left out because of `skipInvalid`, each naming its line.
     public let skipped: [ImportProblem]
     public let warnings: [ImportProblem]
+    /// Values left out of contacts that were imported without them (`skipInvalid`).
+    public let leftOut: [ImportProblem]
     /// Accounts the file described that did not exist yet and were created.
     public let createdAccounts: [String]
 }
@@ -31,7 +33,17 @@ public final class FileTransfer: ContactExporting {
     /// Imports a file held in memory (the demo data, tests). See `importFile(from:…)`.
     public func importFile(_ data: Data, format: InterchangeFormat, into account: Account? = nil,
                            skipInvalid: Bool = false) throws -> ImportReport {
-        try importFile(from: DataSource(data), format: format, into: account, skipInvalid: skipInvalid)
+        try importFile(from: DataSource(data), format: format, into: account, options: ImportOptions(skipInvalid: skipInvalid))
+    }
+
+    public func importFile(_ data: Data, format: InterchangeFormat, into account: Account? = nil,
+                           options: ImportOptions) throws -> ImportReport {
+        try importFile(from: DataSource(data), format: format, into: account, options: options)
+    }
+
+    public func importFile(from source: some ByteSource, format: InterchangeFormat, into account: Account? = nil,
+                           skipInvalid: Bool = false) throws -> ImportReport {
+        try importFile(from: source, format: format, into: account, options: ImportOptions(skipInvalid: skipInvalid))
     }
 
     /// Imports a file as it is read: each record is checked against its account and stored,
@@ -42,10 +54,14 @@ public final class FileTransfer: ContactExporting {
     ///
     /// Contacts go to `account` when given; otherwise to the account a JSON record names
     /// (created from the file's account list when new), otherwise to the default account.
+    /// Each record is checked value by value (see `ImportReview`): a bad value names its own
+    /// line, and `options.skipInvalid` leaves out just that value where the rest can stay.
     public func importFile(from source: some ByteSource, format: InterchangeFormat, into account: Account? = nil,
-                           skipInvalid: Bool = false) throws -> ImportReport {
+                           options: ImportOptions) throws -> ImportReport {
+        let skipInvalid = options.skipInvalid
         var (next, readWarnings) = try FileTransfer.items(from: source, format: format, skipInvalid: skipInvalid)
         var skipped: [ImportProblem] = []
+        var leftOut: [ImportProblem] = []
         var warnings = readWarnings
         var created: [String] = []
         var movedFromLinkedAccount = 0
@@ -91,11 +107,8 @@ public final class FileTransfer: ContactExporting {
                 var contact = incoming.contact
                 contact.id = nil
                 contact.accountID = account.id
-                contact.custom = try retype(contact.custom, account: account, definitions: definitions, line: incoming.line)
-                let (checked, issues) = Validator.check(contact, rules: account.rules, definitions: definitions, isNew: true)
-                if let error = issues.first(where: { $0.severity == .error }) {
-                    throw ImportProblem(line: incoming.line, message: error.description)
-                }
+                let review = try ImportReview.check(incoming, as: contact, rules: account.rules, definitions: definitions, options: options)
+                let checked = review.contact
                 var remote = incoming.remote
                 if remote != nil, let named = incoming.accountName, named.caseInsensitiveCompare(account.name) != .orderedSame {
                     // The id belongs to the account the file names; in another account it
@@ -112,7 +125,8 @@ public final class FileTransfer: ContactExporting {
                 let linked = remote.map { $0.synced(at: lastSyncs[account.id] ?? nil) }
                 switch try importer.add(checked, remote: linked, emailIsKey: account.profile.capabilities.identity == .email) {
                 case nil:
-                    warnings += issues.filter { $0.severity == .warning }.map { ImportProblem(line: incoming.line, message: $0.description) }
+                    warnings += review.warnings
+                    leftOut += review.leftOut
                 case .uidTaken:
                     throw ImportProblem(line: incoming.line, message: "uid \(checked.uid) is already in the cache or earlier in the file")
                 case .emailTaken:
@@ -151,7 +165,7 @@ public final class FileTransfer: ContactExporting {
         }
         logger.info("import finished", metadata: ["imported": "\(imported)", "skipped": "\(skipped.count)",
                                                   "format": "\(format.rawValue)"])
-        return ImportReport(imported: imported, skipped: skipped, warnings: warnings, createdAccounts: created)
+        return ImportReport(imported: imported, skipped: skipped, warnings: warnings, leftOut: leftOut, createdAccounts: created)
     }
 
     /// The records of a file, one at a time: rolo JSON streamed, the other formats read whole.
@@ -199,29 +213,6 @@ public final class FileTransfer: ContactExporting {
             items = .read(all, position: position + 1)
             return all[position]
         }
-    }
-
-    /// Gives custom values read from a file the types their account defines: CSV and vCard
-    /// carry text, so `2024-01-01` becomes a date where the field is a date.
-    private func retype(_ values: [String: CustomValue], account: Account, definitions: [FieldDefinition],
-                        line: Int) throws -> [String: CustomValue] {
-        var typed: [String: CustomValue] = [:]
-        for (key, value) in values {
-            if let definition = definitions.first(where: { $0.key == key }) {
-                if value.type == definition.type {
-                    typed[key] = value
-                } else {
-                    do { typed[key] = try definition.parse(value.displayText) } catch {
-                        throw ImportProblem(line: line, message: "custom.\(key): \(error.message)")
-                    }
-                }
-            } else if account.rules.customFields == .anyKeyAsText, value.type != .text {
-                typed[key] = .text(value.storedText)
-            } else {
-                typed[key] = value
-            }
-        }
-        return typed
     }
 
     /// Writes the contacts of a scope (matching a query, if given) in a file format, in list

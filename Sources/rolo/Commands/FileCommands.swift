@@ -17,7 +17,12 @@ struct Import: ParsableCommand {
 
             Every record is checked first, custom values and provider data included (no control \
             characters but tabs and line breaks in text): a malformed or invalid record names its line \
-            and nothing is imported, unless --skip-invalid imports the valid records and lists the others.
+            and nothing is imported, unless --skip-invalid imports the valid records and lists the others; \
+            where only one value of a contact is bad, --skip-invalid leaves out that value, not the contact.
+
+            Phone numbers without a country code (214-555-0100), as address books hold them, are kept \
+            as written with a warning naming their line, or stored in international form with \
+            --default-region (US, GB, DE, …).
 
             rolo JSON keeps everything: typed custom values, and provider ids, which stay with the \
             account the file names (imported with --account into another account, the contacts are new \
@@ -30,22 +35,35 @@ struct Import: ParsableCommand {
     @Argument(help: "The file.") var file: String
     @Option(help: "json, csv or vcard (default: from the file name).") var format: InterchangeFormat?
     @Option(help: "Put every contact in this account.") var account: String?
-    @Flag(name: .customLong("skip-invalid"), help: "Import the valid records and list the others.") var skipInvalid = false
+    @Flag(name: .customLong("skip-invalid"), help: "Import the valid records and values and list the others.") var skipInvalid = false
+    @Option(name: .customLong("default-region"),
+            help: "Where numbers without a country code come from (a country code such as US or GB).") var defaultRegion: String?
 
     func run() throws {
         let context = try Context.open(global)
         guard let format = format ?? InterchangeFormat(fileName: file) else {
             throw RoloError.invalid(field: "--format", "cannot tell the format of \(file); give --format json, csv or vcard")
         }
+        var options = ImportOptions(skipInvalid: skipInvalid)
+        if let defaultRegion {
+            guard let region = PhoneRegion(code: defaultRegion) else {
+                throw RoloError.invalid(field: "--default-region", "“\(TerminalText.sanitize(defaultRegion))” is not a region rolo knows; "
+                    + "give a country code: \(PhoneRegion.knownCodes.joined(separator: ", "))")
+            }
+            options.defaultRegion = region
+        }
         let target = try account.map(context.services.accounts.account(named:))
         let report = try Import.withSource(file) { source in
-            try context.services.files.importFile(from: source, format: format, into: target, skipInvalid: skipInvalid)
+            try context.services.files.importFile(from: source, format: format, into: target, options: options)
         }
         for problem in report.warnings { Output.error("rolo: warning: \(file): \(problem)") }
+        for problem in report.leftOut { Output.error("rolo: left out: \(file): \(problem)") }
         for problem in report.skipped { Output.error("rolo: skipped: \(file): \(problem)") }
         for name in report.createdAccounts { Output.error("rolo: created account \(name)") }
-        Output.line("imported \(report.imported) contact\(report.imported == 1 ? "" : "s")"
-            + (report.skipped.isEmpty ? "" : ", skipped \(report.skipped.count)"))
+        var summary = "imported \(report.imported) contact\(report.imported == 1 ? "" : "s")"
+        if !report.leftOut.isEmpty { summary += ", left out \(report.leftOut.count) value\(report.leftOut.count == 1 ? "" : "s")" }
+        if !report.skipped.isEmpty { summary += ", skipped \(report.skipped.count)" }
+        Output.line(summary)
     }
 }
 

@@ -1,0 +1,136 @@
+import Foundation
+import RoloCore
+import RoloProviders
+import Testing
+@testable import RoloInterchange
+
+/// A contact from a file checked against its account value by value: one bad value does not
+/// cost the file, and every message names the line of the value it is about.
+@Suite("Import review")
+struct ImportReviewTests {
+    let local = ProviderProfile.local.rules
+    let notifuse = NotifuseProfile.profile.rules
+
+    /// The first card of a vCard text, as the reader gives it.
+    func card(_ lines: String...) throws -> IncomingContact {
+        let text = (["BEGIN:VCARD", "VERSION:3.0"] + lines + ["END:VCARD"]).joined(separator: "\r\n") + "\r\n"
+        return try #require(try read(text, .vcard).contacts.first)
+    }
+
+    func review(_ incoming: IncomingContact, rules: ProviderRules? = nil, definitions: [FieldDefinition] = [],
+                options: ImportOptions = ImportOptions()) throws(ImportProblem) -> ImportReview.Outcome {
+        try ImportReview.check(incoming, as: incoming.contact, rules: rules ?? local, definitions: definitions, options: options)
+    }
+
+    func outcome(of body: () throws(ImportProblem) -> ImportReview.Outcome) -> Result<ImportReview.Outcome, ImportProblem> {
+        do { return .success(try body()) } catch { return .failure(error) }
+    }
+
+    @Test func aPhoneWithoutACountryCodeIsKeptAsWrittenWithAWarningAtItsOwnLine() throws {
+        let incoming = try card("FN:Sean", "EMAIL:sean@example.com", "TEL;TYPE=WORK:214-555-0100", "TEL;TYPE=CELL:+1 214 555 0199")
+        let result = try review(incoming)
+        #expect(result.contact[.phone] == "214-555-0100", "kept as written")
+        #expect(result.contact[.mobilePhone] == "+12145550199", "a number in international form is normalised as always")
+        #expect(result.warnings == [ImportProblem(line: 5, message: "phone: “214-555-0100” has no country code; kept as written "
+            + "(--default-region US, GB, DE, … would store it in international form)")])
+        #expect(result.leftOut.isEmpty)
+    }
+
+    @Test func aDefaultRegionStoresNationalNumbersInInternationalForm() throws {
+        let incoming = try card("FN:Sean", "TEL;TYPE=WORK:(214) 555-0100", "TEL;TYPE=CELL:1-214-555-0199")
+        let result = try review(incoming, options: ImportOptions(defaultRegion: PhoneRegion(code: "us")))
+        #expect(result.contact[.phone] == "+12145550100" && result.contact[.mobilePhone] == "+12145550199")
+        #expect(result.warnings.isEmpty)
+        // A number that cannot be one of the region's is kept, and the warning says why.
+        let odd = try review(try card("FN:Odd", "TEL;TYPE=CELL:555-0199"), options: ImportOptions(defaultRegion: PhoneRegion(code: "US")))
+        #expect(odd.contact[.mobilePhone] == "555-0199")
+        #expect(odd.warnings.map(\.message) == ["mobile_phone: “555-0199” has no country code; kept as written (it is not a number of US)"])
+    }
+
+    @Test func aNumberWithAnExtensionIsKeptAsWritten() throws {
+        let result = try review(try card("FN:Desk", "EMAIL:desk@example.com", "TEL;TYPE=WORK:+1 214 555 0100 ext. 12"))
+        #expect(result.contact[.phone] == "+1 214 555 0100 ext. 12")
+        #expect(result.warnings.map(\.line) == [5])
+        #expect(result.warnings.first?.message.contains("has an extension") == true)
+    }
+
+    @Test func aBadValueStopsTheImportAtItsOwnLine() {
+        let found = outcome { () throws(ImportProblem) in
+            try review(try! card("FN:Ann", "NOTE:hello", "EMAIL:not-an-address", "TEL;TYPE=CELL:+1 214 555 0199"))
+        }
+        guard case .failure(let problem) = found else { Issue.record("accepted"); return }
+        #expect(problem.line == 5, "the EMAIL line, not the BEGIN line")
+        #expect(problem.message.hasPrefix("email: “not-an-address” is not an email address"))
+    }
+
+    @Test func skipInvalidLeavesOutTheBadValueAndKeepsTheContact() throws {
+        let incoming = try card("FN:Ann", "EMAIL:not-an-address", "TEL;TYPE=CELL:+1 214 555 0199", "TEL;TYPE=WORK:call me")
+        let result = try review(incoming, options: ImportOptions(skipInvalid: true))
+        #expect(result.contact[.fullName] == "Ann" && result.contact[.mobilePhone] == "+12145550199")
+        #expect(result.contact[.email] == nil && result.contact[.phone] == nil)
+        #expect(result.leftOut.map(\.line) == [4, 6])
+        #expect(result.leftOut.map { $0.message.components(separatedBy: ":").first } == ["email", "phone"])
+    }
+
+    @Test func whenTheBadValueWasTheOneTheAccountNeedsTheRecordGoes() throws {
+        let incoming = try card("FN:Ann", "NOTE:x", "EMAIL:not-an-address")
+        let found = outcome { () throws(ImportProblem) in try review(incoming, rules: notifuse, options: ImportOptions(skipInvalid: true)) }
+        guard case .failure(let problem) = found else { Issue.record("accepted"); return }
+        #expect(problem.line == 5)
+        #expect(problem.message.hasPrefix("email: “not-an-address” is not an email address"))
+        #expect(problem.message.hasSuffix("; without it, Notifuse needs email"))
+    }
+
+    @Test func whatTheRecordLacksNamesTheRecordsLine() {
+        let found = outcome { () throws(ImportProblem) in try review(try! card("FN:Nobody", "NOTE:no email"), rules: notifuse) }
+        #expect(found.failure == ImportProblem(line: 1, message: "email: Notifuse needs email"))
+    }
+
+    @Test func customValuesTakeTheirAccountsTypesAndABadOneNamesItsLine() throws {
+        let definitions = [FieldDefinition(key: "renewal", type: .date), FieldDefinition(key: "seats", type: .number)]
+        let incoming = try card("FN:Ann", "EMAIL:ann@example.com", "X-ROLO-CUSTOM;X-KEY=renewal;X-TYPE=text:2024-01-31",
+                                "X-ROLO-CUSTOM;X-KEY=seats;X-TYPE=text:many")
+        let found = outcome { () throws(ImportProblem) in try review(incoming, definitions: definitions) }
+        #expect(found.failure?.line == 6 && found.failure?.message.hasPrefix("custom.seats:") == true, "\(found)")
+        let skipped = try review(incoming, definitions: definitions, options: ImportOptions(skipInvalid: true))
+        #expect(skipped.contact.custom == ["renewal": .date(LocalDate(iso: "2024-01-31")!)])
+        #expect(skipped.leftOut.map(\.line) == [6])
+    }
+
+    @Test func theOutlookFileImportsWithItsNationalNumberMarked() throws {
+        let result = try ContactFileReader.read(try fixture("outlook-2.1.vcf"), format: .vcard, skipInvalid: false)
+        let sean = try review(result.contacts[0])
+        #expect(sean.contact[.phone] == "(214) 555-0100" && sean.contact[.mobilePhone] == "+353871234567")
+        #expect(sean.warnings.map(\.line) == [9], "the TEL line of the card")
+        let android = try ContactFileReader.read(try fixture("android-2.1.vcf"), format: .vcard, skipInvalid: false)
+        let taro = try review(android.contacts[0], options: ImportOptions(defaultRegion: PhoneRegion(code: "JP")))
+        #expect(taro.contact[.mobilePhone] == "+819012345678" && taro.contact[.phone] == "+81312345678")
+    }
+
+    @Test(arguments: [
+        ("US", "214-555-0100", "+12145550100"), ("US", "(214) 555-0100", "+12145550100"), ("US", "1 214 555 0100", "+12145550100"),
+        ("CA", "416.555.0100", "+14165550100"), ("GB", "020 7946 0958", "+442079460958"), ("GB", "07700 900123", "+447700900123"),
+        ("DE", "030 1234567", "+49301234567"), ("FR", "01 23 45 67 89", "+33123456789"), ("IT", "06 1234 5678", "+390612345678"),
+        ("ES", "912 345 678", "+34912345678"), ("HU", "06 1 234 5678", "+3612345678"), ("RU", "8 495 123-45-67", "+74951234567"),
+        ("JP", "090-1234-5678", "+819012345678"), ("AU", "(02) 9876 5432", "+61298765432"), ("IN", "098765 43210", "+919876543210"),
+    ])
+    func nationalNumbersOfEachRegion(region: String, written: String, international: String) throws {
+        #expect(try #require(PhoneRegion(code: region)).international(written) == international)
+    }
+
+    @Test func whatIsNotANationalNumberStaysUnread() throws {
+        let us = try #require(PhoneRegion(code: "US"))
+        #expect(us.international("555-0100") == nil, "seven digits: no area code")
+        #expect(us.international("(014) 555-0100") == nil, "an area code cannot start with 0")
+        #expect(us.international("call 214 555 0100") == nil)
+        #expect(us.international("+44 20 7946 0958") == nil, "already international")
+        #expect(PhoneRegion(code: "XX") == nil && PhoneRegion(code: "") == nil)
+    }
+}
+
+extension Result {
+    var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
+}
