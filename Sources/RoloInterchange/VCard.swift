@@ -28,6 +28,8 @@ enum VCardFormat {
         let parameters: [(name: String, values: [String])]
         /// The value as written (still escaped), after quoted-printable decoding.
         let value: String
+        /// True when a parameter was written bare, as vCard 2.1 does (`TEL;WORK;VOICE:`).
+        let hasBareParameters: Bool
 
         func parameter(_ wanted: String) -> [String] {
             parameters.filter { $0.name == wanted }.flatMap(\.values)
@@ -36,13 +38,15 @@ enum VCardFormat {
         /// TYPE values in lower case (`TYPE=cell,voice`, `type=HOME`, `TYPE="work,voice"`, 2.1's bare `CELL`).
         let types: Set<String>
 
-        init(line: Int, raw: String, group: String?, name: String, parameters: [(name: String, values: [String])], value: String) {
+        init(line: Int, raw: String, group: String?, name: String, parameters: [(name: String, values: [String])], value: String,
+             hasBareParameters: Bool = false) {
             self.line = line
             self.raw = raw
             self.group = group
             self.name = name
             self.parameters = parameters
             self.value = value
+            self.hasBareParameters = hasBareParameters
             self.types = Set(parameters.filter { $0.name == "TYPE" }.flatMap(\.values)
                 .flatMap { $0.split(separator: ",") }.map { $0.withoutBlanks.lowercased() })
         }
@@ -55,8 +59,9 @@ enum VCardFormat {
 
         var isURI: Bool { parameter("VALUE").contains { $0.lowercased() == "uri" } }
 
-        /// The value unescaped, for single text properties.
-        var text: String { VCardFormat.unescape(value[...]) }
+        /// The value unescaped, for single text properties, with the line breaks rolo wrote
+        /// it with (`X-ROLO-BREAKS`, see `VCardWriter.textValue`).
+        var text: String { VCardFormat.restoringBreaks(VCardFormat.unescape(value[...]), parameter("X-ROLO-BREAKS")) }
     }
 
     // MARK: - Reading
@@ -189,12 +194,13 @@ enum VCardFormat {
             throw ImportProblem(line: raw.line, message: "the property's name and parameters are not UTF-8 text")
         }
         let valueBytes = raw.bytes[(colon + 1)...]
-        let (group, name, parameters) = try parseHead(head, line: raw.line, whole: String(decoding: raw.bytes, as: UTF8.self))
+        let (group, name, parameters, bare) = try parseHead(head, line: raw.line, whole: String(decoding: raw.bytes, as: UTF8.self))
         let charsetName = VCard21Value.charsetName(parameters)
         let written = valueBytes.allSatisfy({ $0 < 0x80 }) ? String(decoding: valueBytes, as: UTF8.self)
             : try VCard21Value.text(of: valueBytes, charsetName: charsetName, line: raw.line)
         let value = try VCard21Value.decoded(written, parameters: parameters, charsetName: charsetName, line: raw.line)
-        return Property(line: raw.line, raw: head + ":" + written, group: group, name: name, parameters: parameters, value: value)
+        return Property(line: raw.line, raw: head + ":" + written, group: group, name: name, parameters: parameters, value: value,
+                        hasBareParameters: bare)
     }
 
     /// Reads a content line that is already text (a preserved line, a test).
@@ -206,11 +212,12 @@ enum VCardFormat {
         // Slices go through the scalar view: a String slice would round to grapheme
         // boundaries, and a value may well start with a combining mark.
         let scalars = text.unicodeScalars
-        let (group, name, parameters) = try parseHead(String(Substring(scalars[..<colon])), line: content.line, whole: text)
+        let (group, name, parameters, bare) = try parseHead(String(Substring(scalars[..<colon])), line: content.line, whole: text)
         let written = String(Substring(scalars[text.utf8.index(after: colon)...]))
         let value = try VCard21Value.decoded(written, parameters: parameters, charsetName: VCard21Value.charsetName(parameters),
                                              line: content.line)
-        return Property(line: content.line, raw: text, group: group, name: name, parameters: parameters, value: value)
+        return Property(line: content.line, raw: text, group: group, name: name, parameters: parameters, value: value,
+                        hasBareParameters: bare)
     }
 
     /// Where the value starts: the first colon outside a quoted parameter value (or, when the
@@ -229,7 +236,8 @@ enum VCardFormat {
     }
 
     /// The group, the name (upper case) and the parameters of `group.NAME;param=value`.
-    static func parseHead(_ head: String, line: Int, whole: @autoclosure () -> String) throws(ImportProblem) -> (group: String?, name: String, parameters: [(name: String, values: [String])]) {
+    static func parseHead(_ head: String, line: Int, whole: @autoclosure () -> String) throws(ImportProblem)
+        -> (group: String?, name: String, parameters: [(name: String, values: [String])], hasBareParameters: Bool) {
         var pieces = splitOutsideQuotes(Substring(head), on: UInt8(ascii: ";"))
         let qualifiedName = pieces.removeFirst()
         var name = qualifiedName
@@ -247,6 +255,7 @@ enum VCardFormat {
             throw ImportProblem(line: line, message: "“\(excerpt(whole()))” is not a vCard property (NAME:value)")
         }
         var parameters: [(name: String, values: [String])] = []
+        var bare = false
         for piece in pieces where !piece.isEmpty {
             if let equals = piece.utf8.firstIndex(of: UInt8(ascii: "=")) {
                 let key = Substring(piece.unicodeScalars[..<equals]).withoutBlanks.uppercased()
@@ -255,14 +264,15 @@ enum VCardFormat {
                 parameters.append((key, values))
             } else {
                 // vCard 2.1 writes bare parameters: TEL;CELL;VOICE:…, NOTE;QUOTED-PRINTABLE:…
-                let bare = piece.withoutBlanks
-                switch bare.uppercased() {
-                case "QUOTED-PRINTABLE", "BASE64", "8BIT", "7BIT": parameters.append(("ENCODING", [bare]))
-                default: parameters.append(("TYPE", [bare]))
+                let word = piece.withoutBlanks
+                bare = true
+                switch word.uppercased() {
+                case "QUOTED-PRINTABLE", "BASE64", "8BIT", "7BIT": parameters.append(("ENCODING", [word]))
+                default: parameters.append(("TYPE", [word]))
                 }
             }
         }
-        return (group.map(String.init), name.uppercased(), parameters)
+        return (group.map(String.init), name.uppercased(), parameters, bare)
     }
 
     static func excerpt(_ text: String) -> String {
@@ -315,6 +325,25 @@ enum VCardFormat {
         }
         if escaped { out.append("\\") }
         return out
+    }
+
+    /// Gives the line breaks of a text back the kinds rolo wrote them with: vCard escapes
+    /// every break as `\n`, and `X-ROLO-BREAKS=CRLF` (or a list, one kind per break in order)
+    /// says which were CR LF or CR, so that a note written on Windows comes back as it was.
+    static func restoringBreaks(_ text: String, _ kinds: [String]) -> String {
+        guard !kinds.isEmpty, text.utf8.contains(0x0A) else { return text }
+        var out = String.UnicodeScalarView()
+        var index = 0
+        for scalar in text.unicodeScalars {
+            guard scalar == "\n" else { out.append(scalar); continue }
+            switch (index < kinds.count ? kinds[index] : kinds.count == 1 ? kinds[0] : "LF").uppercased() {
+            case "CRLF": out.append(contentsOf: ["\r", "\n"])
+            case "CR": out.append("\r")
+            default: out.append("\n")
+            }
+            index += 1
+        }
+        return String(out)
     }
 
     /// Splits a value on a separator that is not escaped, keeping each part as written.
@@ -406,6 +435,14 @@ enum VCardFormat {
         !property.types.isDisjoint(with: ["cell", "mobile", "iphone"])
     }
 
+    /// True for a label that names a mobile number: Apple's `_$!<Mobile>!$_` in an item
+    /// group's X-ABLabel, or a custom label such as "Mobile" or "Cell".
+    static func isMobileLabel(_ label: String?) -> Bool {
+        guard var text = label?.trimmed.lowercased() else { return false }
+        if text.hasPrefix("_$!<"), text.hasSuffix(">!$_") { text = String(text.dropFirst(4).dropLast(4)) }
+        return ["mobile", "cell", "iphone", "cellular", "mobile phone", "cell phone"].contains(text)
+    }
+
     /// The most preferred of several properties; the first of equals.
     static func preferred(_ candidates: [Property]) -> Property? {
         var best: Property?
@@ -426,9 +463,17 @@ enum VCardFormat {
         var sources: [String: String] = [:]
         var kept: [String] = []
         let phones = properties.filter { $0.name == "TEL" && !phoneNumber($0).isEmpty }
+        // Apple and Google label a property through its item group: item1.TEL with item1.X-ABLabel.
+        var labels: [String: String] = [:]
+        for property in properties where property.name == "X-ABLABEL" {
+            if let group = property.group?.lowercased() { labels[group] = labels[group] ?? property.text }
+        }
+        func isMobileNumber(_ property: Property) -> Bool {
+            isMobile(property) || isMobileLabel(property.group.flatMap { labels[$0.lowercased()] })
+        }
         let usedEmail = preferred(properties.filter { $0.name == "EMAIL" && !$0.text.trimmed.isEmpty })?.line
-        let usedMobile = preferred(phones.filter(isMobile))?.line
-        let usedPhone = preferred(phones.filter { !isMobile($0) && !$0.types.contains("fax") })?.line
+        let usedMobile = preferred(phones.filter(isMobileNumber))?.line
+        let usedPhone = preferred(phones.filter { !isMobileNumber($0) && !$0.types.contains("fax") })?.line
         let usedAddress = preferred(properties.filter { $0.name == "ADR" && !addressFields($0.value).fields.isEmpty })?.line
         // A card rolo wrote says the language in X-ROLO-FIELD (3.0 has no LANG); a LANG there is preserved data.
         let languageFromRolo = properties.contains { $0.name == "X-ROLO-FIELD" && $0.parameter("X-KEY").first == StandardField.language.key }
@@ -436,13 +481,24 @@ enum VCardFormat {
         var updatedAt: Timestamp?
         var seen = Set<String>()
         var lines: [FieldKey: Int] = [:]
+        // The item group of each mapped property that had one, so that the writer puts the
+        // value back in its group, beside its label.
+        var groups: [(role: String, group: String)] = []
         for property in properties {
             let isFirst = seen.insert(property.name).inserted
             let fieldsBefore = contact.fields, customBefore = contact.custom
             defer {
                 // Where each value came from, for messages about it.
-                for (field, value) in contact.fields where fieldsBefore[field] != value { lines[.standard(field)] = property.line }
+                var used = false
+                for (field, value) in contact.fields where fieldsBefore[field] != value {
+                    lines[.standard(field)] = property.line
+                    used = true
+                }
                 for (key, value) in contact.custom where customBefore[key] != value { lines[.custom(key)] = property.line }
+                if used, let group = property.group,
+                   let role = VCardWriter.role(of: property.name, isMobile: property.line == usedMobile) {
+                    groups.append((role, group))
+                }
             }
             switch property.name {
             case "VERSION", "PRODID":
@@ -521,7 +577,11 @@ enum VCardFormat {
         // A card from elsewhere says when it changed, not when it was made: not later than that.
         contact.createdAt = createdAt ?? min(contact.createdAt, contact.updatedAt)
         kept = ["N", "ADR", "ORG"].compactMap { sources[$0] } + kept
-        if !kept.isEmpty { contact.extensions["vcard"] = .array(kept.map(JSONValue.string)) }
+        // In the order the writer writes the roles, so that a card rolo wrote reads back the same.
+        let roleOrder = ["name", "full_name", "email", "mobile_phone", "phone", "address", "company", "job_title", "notes", "website"]
+        let groupEntries = groups.sorted { (roleOrder.firstIndex(of: $0.role) ?? 99) < (roleOrder.firstIndex(of: $1.role) ?? 99) }
+            .map { JSONValue.object(["field": .string($0.role), "group": .string($0.group)]) }
+        if !kept.isEmpty || !groupEntries.isEmpty { contact.extensions["vcard"] = .array(groupEntries + kept.map(JSONValue.string)) }
         return IncomingContact(contact: contact, accountName: nil, line: line, fieldLines: lines)
     }
 
@@ -621,249 +681,6 @@ enum VCardFormat {
         }
         if caret { out += "^" }
         return out
-    }
-}
-
-/// Writes vCards in one version: CRLF line ends, lines folded at 75 octets, text escaped.
-struct VCardWriter: ContactFileWriter {
-    let version: VCardVersion
-    let sink: (String) throws -> Void
-
-    mutating func begin(accounts: [AccountSpec]) throws {}
-    mutating func finish() throws {}
-
-    mutating func write(_ contact: Contact, accountName: String, remote: RemoteReference?) throws {
-        try sink(Self.card(for: contact, version: version))
-    }
-
-    static func card(for contact: Contact, version: VCardVersion) -> String {
-        let v4 = version == .v4
-        var kept = keptLines(of: contact)
-        var lines: [String] = ["BEGIN:VCARD", "VERSION:" + version.rawValue]
-        func hasKept(_ name: String) -> Bool { kept.contains { $0.property?.name == name } }
-
-        // N, carrying over the additional names and suffix of the card it came from.
-        let nameSource = kept.firstIndex { $0.property?.name == "N" && VCardFormat.nameFields($0.property!.value).isLossy }
-        let nameFields: [StandardField] = [.lastName, .firstName, .salutation]
-        if let index = nameSource {
-            let source = kept.remove(at: index).property!
-            if VCardFormat.nameFields(source.value).fields == contact.fields.filter({ nameFields.contains($0.key) }) {
-                lines.append(source.raw)
-            } else {
-                let parts = VCardFormat.components(source.value, separator: ";")
-                lines.append("N:" + [escape(contact[.lastName]), escape(contact[.firstName]), escape(parts[safe: 2]),
-                                     escape(contact[.salutation]), escape(parts[safe: 4])].joined(separator: ";"))
-            }
-        } else {
-            lines.append("N:" + [escape(contact[.lastName]), escape(contact[.firstName]), "", escape(contact[.salutation]), ""]
-                .joined(separator: ";"))
-        }
-        if let full = contact[.fullName] {
-            lines.append("FN:" + escape(full))
-        } else {
-            // FN is required: made up from the other fields, and marked so it reads back as no full name.
-            let shown = contact.displayName == "(no name)" ? "" : contact.displayName
-            lines.append("FN;X-ROLO-DERIVED=TRUE:" + escape(shown))
-        }
-        // A preserved property of the same kind marked preferred must not win over rolo's own.
-        let pref = v4 ? ";PREF=1" : ",PREF"
-        if let email = contact[.email] {
-            lines.append((v4 ? "EMAIL" + (hasKept("EMAIL") ? ";PREF=1" : "") : "EMAIL;TYPE=INTERNET" + (hasKept("EMAIL") ? pref : ""))
-                + ":" + escape(email))
-        }
-        let phonePref = hasKept("TEL") ? pref : ""
-        if let mobile = contact[.mobilePhone] { lines.append(telephone(mobile, type: v4 ? "cell" : "CELL", pref: phonePref, v4: v4)) }
-        if let phone = contact[.phone] { lines.append(telephone(phone, type: v4 ? "voice" : "VOICE", pref: phonePref, v4: v4)) }
-
-        let addressFields: [StandardField] = [.addressLine1, .addressLine2, .city, .region, .postcode, .country]
-        let address = contact.fields.filter { addressFields.contains($0.key) }
-        if !address.isEmpty {
-            // The card's own ADR when it says exactly this address (and more, that rolo keeps).
-            if let index = kept.firstIndex(where: { line in
-                guard let property = line.property, property.name == "ADR" else { return false }
-                let mapped = VCardFormat.addressFields(property.value)
-                return mapped.isLossy && mapped.fields == address
-            }) {
-                lines.append(kept.remove(at: index).property!.raw)
-            } else {
-                let line1 = contact[.addressLine1] ?? "", line2 = contact[.addressLine2] ?? ""
-                let streetHoldsBoth = !line1.isEmpty && !line2.isEmpty && !line1.contains(where: \.isNewline)
-                let street = streetHoldsBoth ? line1 + "\n" + line2 : line1
-                let extended = streetHoldsBoth ? "" : line2
-                let parts = ["", extended, street, contact[.city] ?? "", contact[.region] ?? "", contact[.postcode] ?? "",
-                             contact[.country] ?? ""]
-                lines.append("ADR" + (hasKept("ADR") ? (v4 ? ";PREF=1" : ";TYPE=PREF") : "") + ":"
-                    + parts.map { escape($0) }.joined(separator: ";"))
-            }
-        }
-        let organisationSource = kept.firstIndex { $0.property?.name == "ORG" && VCardFormat.organisationFields($0.property!.value).isLossy }
-        if let index = organisationSource {
-            let source = kept.remove(at: index).property!
-            if VCardFormat.organisationFields(source.value).company == contact[.company] {
-                lines.append(source.raw)
-            } else {
-                let units = VCardFormat.components(source.value, separator: ";").dropFirst().map { escape($0) }
-                lines.append("ORG:" + ([escape(contact[.company])] + units).joined(separator: ";"))
-            }
-        } else if let company = contact[.company] {
-            lines.append("ORG:" + escape(company))
-        }
-        if let title = contact[.jobTitle] { lines.append("TITLE:" + escape(title)) }
-        if let notes = contact[.notes] { lines.append("NOTE:" + escape(notes)) }
-        if let website = contact[.website] { lines.append("URL:" + escapeURI(website)) }
-        if let zone = contact[.timezone] { lines.append((v4 ? "TZ:" : "TZ;VALUE=text:") + escape(zone)) }
-        if v4, let language = contact[.language] { lines.append("LANG:" + escape(language)) }
-
-        var extraFields: [StandardField] = [.status, .emailOptOut, .smsOptOut, .phoneOptOut]
-        if !v4 { extraFields.append(.language) }
-        for field in extraFields {
-            if let value = contact[field] { lines.append("X-ROLO-FIELD;X-KEY=\(field.key):" + escape(value)) }
-        }
-        for key in contact.custom.keys.sorted() {
-            let value = contact.custom[key]!
-            let text = switch value {
-            case .multiselect(let values): values.map { escape($0) }.joined(separator: ",")
-            default: escape(value.storedText)
-            }
-            lines.append("X-ROLO-CUSTOM;X-KEY=\(VCardFormat.encodeParameter(key));X-TYPE=\(value.type.rawValue):" + text)
-        }
-        for key in contact.extensions.keys.sorted() where !(key == "vcard" && isKeptList(contact.extensions[key]!)) {
-            lines.append("X-ROLO-EXTENSION;X-KEY=\(VCardFormat.encodeParameter(key)):" + escape(contact.extensions[key]!.canonicalText))
-        }
-        for line in kept {
-            // Wrapped as a JSON string, so that even a carriage return comes back.
-            lines.append(line.property != nil ? line.text : "X-ROLO-KEPT:" + escape(JSONValue.string(line.text).canonicalText))
-        }
-        if UUID(uuidString: contact.uid) != nil {
-            lines.append(v4 ? "UID:urn:uuid:" + contact.uid : "UID:" + contact.uid)
-        } else {
-            lines.append("X-ROLO-UID:" + escape(contact.uid))
-        }
-        lines.append("X-ROLO-CREATED:" + contact.createdAt.rfc3339)
-        lines.append("X-ROLO-UPDATED:" + contact.updatedAt.rfc3339)
-        lines.append("REV:" + revision(contact.updatedAt))
-        lines.append("END:VCARD")
-        var card = ""
-        for line in lines { card += fold(line) }
-        return card
-    }
-
-    /// A preserved line, and the property it is when it can be written back as it is.
-    struct KeptLine {
-        let text: String
-        let property: VCardFormat.Property?
-    }
-
-    /// `extensions["vcard"]` is written back line by line when it is a list of strings.
-    static func isKeptList(_ value: JSONValue) -> Bool {
-        guard case .array(let items) = value, !items.isEmpty else { return false }
-        return items.allSatisfy { $0.stringValue != nil }
-    }
-
-    /// The preserved lines. One that would not read back as the same preserved line — it has
-    /// a line break, is not a property, or is a property rolo writes itself (UID, REV, its own
-    /// X-ROLO-…) — is wrapped in `X-ROLO-KEPT`, so it can neither break the card nor be lost.
-    static func keptLines(of contact: Contact) -> [KeptLine] {
-        guard let list = contact.extensions["vcard"], isKeptList(list), case .array(let items) = list else { return [] }
-        let reserved: Set<String> = ["BEGIN", "END", "VERSION", "UID", "REV", "PRODID"]
-        return items.compactMap(\.stringValue).map { text in
-            guard !text.unicodeScalars.contains(where: { $0 == "\n" || $0 == "\r" }),
-                  let property = try? VCardFormat.parse(VCardFormat.ContentLine(line: 0, text: text)),
-                  !reserved.contains(property.name), !property.name.hasPrefix("X-ROLO-"),
-                  !(property.name == "FN" && !property.parameter("X-ROLO-DERIVED").isEmpty),
-                  !(text.hasSuffix("=") && VCardFormat.isQuotedPrintable(Array(text.utf8))),
-                  let first = text.unicodeScalars.first, first != " ", first != "\t" else {
-                return KeptLine(text: text, property: nil)
-            }
-            return KeptLine(text: text, property: property)
-        }
-    }
-
-    /// TEL: 4.0 writes a `tel:` URI when the number can be one, else text.
-    static func telephone(_ number: String, type: String, pref: String, v4: Bool) -> String {
-        let fitsURI = !number.isEmpty && number.unicodeScalars.allSatisfy { scalar in
-            scalar.isASCII && scalar.value > 0x20 && scalar.value < 0x7F && !"\\,\"".unicodeScalars.contains(scalar)
-        }
-        if v4 && fitsURI { return "TEL;TYPE=\(type)\(pref);VALUE=uri:tel:" + number }
-        return "TEL;TYPE=\(type)\(pref):" + escape(number)
-    }
-
-    /// Text escaping (the same in 3.0 and 4.0): backslash, comma, semicolon, line breaks.
-    static func escape(_ text: String?) -> String {
-        guard let text else { return "" }
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        var afterCR = false
-        for scalar in text.unicodeScalars {
-            defer { afterCR = scalar == "\r" }
-            switch scalar {
-            case "\\": out += "\\\\"
-            case ",": out += "\\,"
-            case ";": out += "\\;"
-            case "\r": out += "\\n"
-            case "\n": if !afterCR { out += "\\n" }
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
-
-    /// A URI value: only what would break the line or the reading is escaped.
-    static func escapeURI(_ text: String) -> String {
-        var out = ""
-        var afterCR = false
-        for scalar in text.unicodeScalars {
-            defer { afterCR = scalar == "\r" }
-            switch scalar {
-            case "\\": out += "\\\\"
-            case "\r": out += "\\n"
-            case "\n": if !afterCR { out += "\\n" }
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
-
-    /// `20231107T053156Z`, the basic format both versions accept.
-    static func revision(_ instant: Timestamp) -> String {
-        var text = instant.rfc3339.filter { $0 != "-" && $0 != ":" }
-        if let point = text.firstIndex(of: ".") { text = String(text[..<point]) + "Z" }
-        return text
-    }
-
-    /// Folds a line into pieces of at most 75 octets, each ending in CRLF; continuations
-    /// start with a space. Folds fall between graphemes, so no piece starts with a combining
-    /// mark; a grapheme too long for a piece is split between its code points, never inside
-    /// a UTF-8 sequence.
-    static func fold(_ line: String) -> String {
-        if line.utf8.count <= 75 { return line + "\r\n" }
-        var out = ""
-        out.reserveCapacity(line.utf8.count + line.utf8.count / 74 * 3 + 2)
-        var used = 0
-        var limit = 75
-        func breakLine() {
-            out += "\r\n "
-            used = 0
-            limit = 74
-        }
-        for character in line {
-            let size = character.utf8.count
-            if used + size > limit {
-                if size > 74 {
-                    for scalar in character.unicodeScalars {
-                        let scalarSize = UTF8.width(scalar)
-                        if used + scalarSize > limit { breakLine() }
-                        out.unicodeScalars.append(scalar)
-                        used += scalarSize
-                    }
-                    continue
-                }
-                breakLine()
-            }
-            out.append(character)
-            used += size
-        }
-        return out + "\r\n"
     }
 }
 

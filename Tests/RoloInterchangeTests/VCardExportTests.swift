@@ -1,0 +1,174 @@
+import Foundation
+import RoloCore
+import Testing
+@testable import RoloInterchange
+
+/// vCard exports are valid vCard 3.0 and 4.0 whatever the contacts came from: no 2.1 syntax,
+/// preserved properties in the target version, item groups kept together, line breaks as
+/// written — checked by string, by reading them back, and by an independent parser.
+@Suite("vCard exports")
+struct VCardExportTests {
+    /// Cards as other tools write them, read by rolo: what an export has to carry.
+    static let fixtures = ["apple-contacts-3.0.vcf", "apple-labels-3.0.vcf", "google-contacts-3.0.vcf", "tel-uri-4.0.vcf",
+                           "folded-escaped-4.0.vcf", "quoted-printable-2.1.vcf", "outlook-2.1.vcf", "android-2.1.vcf",
+                           "iso-8859-2.1.vcf"]
+
+    static func corpus() throws -> [Contact] {
+        var contacts: [Contact] = []
+        for name in fixtures {
+            contacts += try ContactFileReader.read(try fixture(name), format: .vcard, skipInvalid: false).contacts.map(\.contact)
+        }
+        var breaks = Contact(uid: "6c1e4d2a-8b3f-4a5e-9d7c-1f2e3d4c5b6a", accountID: 0, fields: [.fullName: "Line Breaks",
+                             .notes: "Windows\r\nUnix\nold Mac\rend"], createdAt: instant("2024-01-01T00:00:00Z"))
+        breaks.custom["memo"] = .text("one\r\ntwo")
+        return contacts + [everything(), breaks]
+    }
+
+    func export(_ contacts: [Contact], _ version: VCardVersion) throws -> String {
+        try written(.vcard, version: version, contacts.map { ($0, "local") })
+    }
+
+    /// The content lines of a text, unfolded.
+    func contentLines(_ text: String) -> [String] {
+        text.replacingOccurrences(of: "\r\n ", with: "").components(separatedBy: "\r\n").filter { !$0.isEmpty }
+    }
+
+    @Test(arguments: [VCardVersion.v3, .v4])
+    func noExportHoldsVersion21Syntax(version: VCardVersion) throws {
+        let text = try export(try Self.corpus(), version)
+        #expect(text.range(of: "QUOTED-PRINTABLE", options: .caseInsensitive) == nil)
+        #expect(text.range(of: "CHARSET=", options: .caseInsensitive) == nil)
+        if version == .v4 { #expect(text.range(of: "ENCODING=", options: .caseInsensitive) == nil) }
+        for line in contentLines(text) {
+            // Every parameter has a name: nothing like TEL;WORK;VOICE:. (Read here by hand,
+            // not with rolo's parser: a quoted value may hold ; and :.)
+            var head = "", inQuotes = false
+            for character in line {
+                if character == "\"" { inQuotes.toggle() }
+                if character == ":" && !inQuotes { break }
+                head.append(character)
+            }
+            var parameters: [String] = [], current = "", quoted = false
+            for character in head {
+                if character == "\"" { quoted.toggle() }
+                if character == ";" && !quoted { parameters.append(current); current = "" } else { current.append(character) }
+            }
+            parameters.append(current)
+            for parameter in parameters.dropFirst() {
+                #expect(parameter.contains("="), "a bare parameter “\(parameter)” in \(line.prefix(60))")
+            }
+        }
+    }
+
+    @Test(arguments: [VCardVersion.v3, .v4])
+    func everyContactComesBackFromItsExport(version: VCardVersion) throws {
+        let contacts = try Self.corpus()
+        let text = try export(contacts, version)
+        let back = try read(text, .vcard).contacts.map(\.contact)
+        #expect(back.count == contacts.count)
+        for (original, copy) in zip(contacts, back) {
+            #expect(copy.fields == original.fields, "\(original.displayName)")
+            #expect(copy.custom == original.custom, "\(original.displayName)")
+            #expect(copy.uid == original.uid)
+        }
+        // A second export of what came back is the same text: the conversion happens once.
+        #expect(try export(back, version) == text)
+    }
+
+    @Test func version21PropertiesAreWrittenInTheTargetVersion() throws {
+        let outlook = try #require(try read(String(decoding: try fixture("outlook-2.1.vcf"), as: UTF8.self), .vcard).contacts.first).contact
+        let three = contentLines(try export([outlook], .v3))
+        #expect(three.contains("LABEL;TYPE=WORK,PREF:1 Grand Canal Sq\\nDublin D02 P820\\nIreland"))
+        #expect(three.contains { $0.hasPrefix("X-MS-OL-DESIGN:<card xmlns=") })
+        let four = contentLines(try export([outlook], .v4))
+        #expect(four.contains("LABEL;TYPE=work;PREF=1:1 Grand Canal Sq\\nDublin D02 P820\\nIreland"))
+
+        let android = try ContactFileReader.read(try fixture("android-2.1.vcf"), format: .vcard, skipInvalid: false).contacts.map(\.contact)
+        let photo = try String(decoding: fixture("android-photo.jpg.b64"), as: UTF8.self)
+        #expect(contentLines(try export([android[1]], .v3)).contains("PHOTO;ENCODING=b;TYPE=JPEG:" + photo))
+        #expect(contentLines(try export([android[1]], .v4)).contains("PHOTO:data:image/jpeg;base64," + photo))
+        let phonetic = contentLines(try export([android[0]], .v4))
+        #expect(phonetic.contains("X-PHONETIC-FIRST-NAME:たろう") && phonetic.contains("X-PHONETIC-LAST-NAME:やまだ"))
+    }
+
+    @Test func itemGroupsStayTogether() throws {
+        let yuki = try #require(try ContactFileReader.read(try fixture("apple-labels-3.0.vcf"), format: .vcard, skipInvalid: false)
+            .contacts.first).contact
+        #expect(yuki[.mobilePhone] == "+81 90-1234-5678", "Apple's Mobile label makes a mobile number")
+        #expect(yuki[.phone] == "+81 3-1234-5678" && yuki[.email] == "yuki@example.jp")
+        for version in [VCardVersion.v3, .v4] {
+            let lines = contentLines(try export([yuki], version))
+            let groups = ["item1.TEL", "item1.X-ABLabel", "item2.TEL", "item2.X-ABLabel", "item3.EMAIL", "item3.X-ABLabel",
+                          "item4.EMAIL", "item4.X-ABLabel"]
+            for prefix in groups {
+                #expect(lines.filter { $0.hasPrefix(prefix + ";") || $0.hasPrefix(prefix + ":") }.count == 1, "\(version): \(prefix)")
+            }
+            #expect(lines.contains { $0.hasPrefix("item1.TEL;") && $0.hasSuffix("+81 90-1234-5678") }, "\(version)")
+            #expect(lines.contains("item1.X-ABLabel:_$!<Mobile>!$_"))
+            let back = try #require(try read(lines.joined(separator: "\r\n") + "\r\n", .vcard).contacts.first).contact
+            #expect(back == yuki, "\(version)")
+        }
+        // An edited value stays in its group, beside its label.
+        var edited = yuki
+        edited[.email] = "yuki.new@example.jp"
+        #expect(contentLines(try export([edited], .v4)).contains("item3.EMAIL;PREF=1:yuki.new@example.jp"))
+    }
+
+    @Test(arguments: [VCardVersion.v3, .v4])
+    func lineBreaksComeBackAsTheyWereWritten(version: VCardVersion) throws {
+        let contact = try Self.corpus().last!
+        let text = try export([contact], version)
+        #expect(contentLines(text).contains("NOTE;X-ROLO-BREAKS=CRLF,LF,CR:Windows\\nUnix\\nold Mac\\nend"))
+        let back = try #require(try read(text, .vcard).contacts.first).contact
+        #expect(back[.notes] == "Windows\r\nUnix\nold Mac\rend")
+        #expect(back.custom["memo"] == .text("one\r\ntwo"))
+        let outlook = try #require(try read(String(decoding: try fixture("outlook-2.1.vcf"), as: UTF8.self), .vcard).contacts.first).contact
+        let again = try #require(try read(try export([outlook], version), .vcard).contacts.first).contact
+        #expect(again[.notes] == outlook[.notes] && outlook[.notes]?.contains("\r\n") == true, "Outlook's CR LF stays CR LF")
+    }
+
+    // MARK: An independent reader
+
+    @Test(.enabled(if: IndependentVCardParser.isAvailable,
+                   "python3 cannot import vobject, the independent vCard parser: python3 -m pip install --user vobject==0.9.9"),
+          arguments: [VCardVersion.v3, .v4])
+    func anIndependentParserReadsEveryExportAsWritten(version: VCardVersion) throws {
+        let contacts = try Self.corpus()
+        let cards = try IndependentVCardParser.parse(try export(contacts, version))
+        try #require(cards.count == contacts.count)
+        for (contact, card) in zip(contacts, cards) {
+            let name = contact.displayName
+            #expect(card.version == version.rawValue)
+            for line in card.lines {
+                #expect(line.singletons.isEmpty, "\(name): \(line.name) has bare parameters \(line.singletons)")
+                #expect(line.params["CHARSET"] == nil, "\(name): \(line.name)")
+                if version == .v4 { #expect(line.params["ENCODING"] == nil, "\(name): \(line.name)") }
+            }
+            #expect(card.lines("FN").first?.value.text == contact[.fullName] ?? (contact.displayName == "(no name)" ? "" : contact.displayName),
+                    "\(name)")
+            if case .parts(let parts)? = card.lines("N").first?.value {
+                #expect(parts[0] == contact[.lastName] ?? "" && parts[1] == contact[.firstName] ?? "", "\(name)")
+            } else {
+                Issue.record("\(name): no N")
+            }
+            let emails = card.lines("EMAIL").compactMap(\.value.text)
+            if let email = contact[.email] { #expect(emails.first == email, "\(name): rolo's email comes first") }
+            let notes = card.lines("NOTE").first?.value.text
+            let expected = contact[.notes]?.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+            #expect(notes == expected, "\(name)")
+            if let title = contact[.jobTitle] { #expect(card.lines("TITLE").first?.value.text == title, "\(name)") }
+            // Every group's label is in the same card as the value it labels.
+            for label in card.lines("X-ABLABEL") {
+                #expect(card.lines.contains { $0.group == label.group && $0.name != "X-ABLABEL" }, "\(name): \(label.group ?? "")")
+            }
+        }
+        // The photos: base64 that decodes to the same bytes in 3.0; a data URI in 4.0.
+        let photo = try String(decoding: fixture("android-photo.jpg.b64"), as: UTF8.self)
+        let juergen = try #require(cards.first { $0.lines("EMAIL").first?.value.text == "juergen.mueller@example.de" })
+        if version == .v3 {
+            #expect(juergen.lines("PHOTO").first?.value == .binary(base64: photo))
+        } else {
+            #expect(juergen.lines("PHOTO").first?.raw == "data:image/jpeg;base64," + photo)
+        }
+    }
+}
