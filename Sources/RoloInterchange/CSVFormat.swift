@@ -73,6 +73,10 @@ enum CSVFormat {
             break
         }
         guard let header else { return result }
+        if let dialect = SpreadsheetDialect.recognise(header) {
+            return try readSpreadsheet(dialect, header: header, headerLine: headerLine, records: &remaining, reader: reader,
+                                       skipInvalid: skipInvalid)
+        }
         var columns: [Column] = []
         var seen: [Column: String] = [:]
         for name in header {
@@ -114,6 +118,40 @@ enum CSVFormat {
                 if !skipInvalid { throw error }
                 result.skipped.append(error)
             }
+        }
+        return result
+    }
+
+    /// The rows of a Google Contacts or Outlook file, mapped field by field; the columns rolo
+    /// has no field for are kept as custom values and named once, in one warning.
+    static func readSpreadsheet(_ dialect: SpreadsheetDialect, header: [String], headerLine: Int,
+                                records remaining: inout ArraySlice<RecordScanner.Record>, reader: CSVReader,
+                                skipInvalid: Bool) throws(ImportProblem) -> ReadResult {
+        var result = ReadResult()
+        var kept: [String] = []
+        while let record = remaining.popFirst(), let row = reader.next() {
+            if record.isBlank || row.allSatisfy({ $0.trimmed.isEmpty }) { continue }
+            do throws(ImportProblem) {
+                if let problem = record.problem { throw ImportProblem(line: record.line, message: problem) }
+                guard row.count == header.count else {
+                    throw ImportProblem(line: record.line, message: "has \(row.count) \(row.count == 1 ? "cell" : "cells"); the header has \(header.count)")
+                }
+                let (fields, left) = dialect.map(Array(zip(header, row)))
+                var contact = Contact(accountID: 0, fields: fields)
+                for (column, cell) in left {
+                    contact.custom[SpreadsheetDialect.customKey(for: column)] = CustomValue.inferred(from: cell)
+                    if !kept.contains(column) { kept.append(column) }
+                }
+                result.contacts.append(IncomingContact(contact: contact, accountName: nil, line: record.line))
+            } catch {
+                if !skipInvalid { throw error }
+                result.skipped.append(error)
+            }
+        }
+        if !kept.isEmpty {
+            let listed = kept.map { "\($0) → \(SpreadsheetDialect.customKey(for: $0))" }.joined(separator: ", ")
+            result.warnings.append(ImportProblem(line: headerLine, message: "\(dialect.name): \(kept.count) column\(kept.count == 1 ? " has" : "s have") "
+                + "no field in rolo and \(kept.count == 1 ? "is" : "are") kept as custom values: \(listed)"))
         }
         return result
     }

@@ -4,6 +4,13 @@ import RoloCore
 /// The file formats rolo reads and writes.
 public enum InterchangeFormat: String, CaseIterable, Sendable {
     case json, csv, vcard
+    /// CSV as Google Contacts and Outlook write and import it. On import any CSV is read the
+    /// same way: their files are recognised by their header rows.
+    case googleCSV = "google-csv"
+    case outlookCSV = "outlook-csv"
+
+    /// rolo's own formats, which hold everything a contact has.
+    public static let rolo: [InterchangeFormat] = [.json, .csv, .vcard]
 
     /// The format a file name says: `.json`, `.csv`, `.vcf` or `.vcard`.
     public init?(fileName: String) {
@@ -133,7 +140,7 @@ public enum ContactFileReader {
         }
         switch format {
         case .json: return try RoloJSON.read(DataSource(Data(text.utf8)), skipInvalid: skipInvalid)
-        case .csv: return try CSVFormat.read(text, skipInvalid: skipInvalid)
+        case .csv, .googleCSV, .outlookCSV: return try CSVFormat.read(text, skipInvalid: skipInvalid)
         case .vcard: return try VCardFormat.read(Array(text.utf8), skipInvalid: skipInvalid)
         }
     }
@@ -181,6 +188,8 @@ public enum ContactFileWriters {
         case .json: RoloJSONWriter(sink: sink)
         case .csv: CSVContactWriter(customKeys: customKeys, sink: sink)
         case .vcard: VCardWriter(version: version, sink: sink)
+        case .googleCSV: SpreadsheetContactWriter(dialect: .google, customKeys: customKeys, sink: sink)
+        case .outlookCSV: SpreadsheetContactWriter(dialect: .outlook, customKeys: customKeys, sink: sink)
         }
     }
 }

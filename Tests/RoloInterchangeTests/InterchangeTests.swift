@@ -12,7 +12,8 @@ struct InterchangeTests {
         #expect(InterchangeFormat(fileName: "all.vcard") == .vcard)
         #expect(InterchangeFormat(fileName: "notes.txt") == nil)
         #expect(InterchangeFormat(fileName: "json") == nil)
-        #expect(InterchangeFormat.allCases.map(\.rawValue) == ["json", "csv", "vcard"])
+        #expect(InterchangeFormat.allCases.map(\.rawValue) == ["json", "csv", "vcard", "google-csv", "outlook-csv"])
+        #expect(InterchangeFormat.rolo == [.json, .csv, .vcard])
         #expect(VCardVersion(rawValue: "3.0") == .v3 && VCardVersion.v4.rawValue == "4.0")
     }
 
@@ -35,7 +36,7 @@ struct InterchangeTests {
         }
         let back = try read(parts.joined(), format).contacts.map(\.contact)
         #expect(back.map { $0[.email] } == contacts.map { $0.0[.email] })
-        #expect(back.map(\.uid) == contacts.map(\.0.uid))
+        if InterchangeFormat.rolo.contains(format) { #expect(back.map(\.uid) == contacts.map(\.0.uid)) }
     }
 
     @Test(arguments: InterchangeFormat.allCases)
@@ -46,7 +47,7 @@ struct InterchangeTests {
         #expect(result.contacts.map { $0.contact[.firstName] } == ["Ann"])
     }
 
-    @Test(arguments: InterchangeFormat.allCases)
+    @Test(arguments: InterchangeFormat.rolo)
     func hostileTextSurvivesEveryFormat(format: InterchangeFormat) throws {
         var contact = Contact(uid: "0d7f2b5e-9c1a-4e3b-8f6d-2a1c3b4d5e6f", accountID: 0)
         for (offset, field) in [StandardField.firstName, .lastName, .fullName, .company, .jobTitle, .city, .notes, .region].enumerated() {

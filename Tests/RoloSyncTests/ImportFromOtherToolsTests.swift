@@ -47,4 +47,28 @@ struct ImportFromOtherToolsTests {
         let ann = try service.reader.contact(annID)
         #expect(ann[.email] == nil && ann[.mobilePhone] == "+12145550199")
     }
+
+    @Test func aGoogleContactsCSVIsImportedFieldByField() throws {
+        let file = Data(("First Name,Middle Name,Last Name,Phonetic First Name,Phonetic Middle Name,Phonetic Last Name,Name Prefix,"
+            + "Name Suffix,Nickname,File As,Organization Name,Organization Title,Organization Department,Birthday,Notes,Photo,Labels,"
+            + "E-mail 1 - Label,E-mail 1 - Value,Phone 1 - Label,Phone 1 - Value\n"
+            + "Jane,,Public,,,,,,JJ,,Example Ltd,Consultant,,,,,* myContacts,* Home,jane@example.com,Mobile,+44 7700 900123\n").utf8)
+        let report = try service.files.importFile(file, format: .csv)
+        #expect(report.imported == 1)
+        #expect(report.warnings.count == 1, "one summary of the columns kept as custom values")
+        let jane = try service.reader.contact(try service.reader.resolve("jane@example.com"))
+        #expect(jane[.mobilePhone] == "+447700900123" && jane[.company] == "Example Ltd" && jane[.jobTitle] == "Consultant")
+        #expect(jane.custom["nickname"] == .text("JJ"))
+    }
+
+    @Test func anOutlookCSVPutsItsEmailInTheEmailAndItsTitleInTheSalutation() throws {
+        let file = Data(("\"Title\",\"First Name\",\"Middle Name\",\"Last Name\",\"Suffix\",\"Company\",\"Department\",\"Job Title\","
+            + "\"Business Phone\",\"Mobile Phone\",\"E-mail Address\",\"E-mail Type\",\"E-mail Display Name\",\"Priority\"\r\n"
+            + "\"Ms.\",\"Kim\",\"\",\"Park\",\"\",\"Acme\",\"\",\"Buyer\",\"\",\"+44 7700 900555\",\"kim@example.com\",\"SMTP\","
+            + "\"Kim Park (kim@example.com)\",\"Normal\"\r\n").utf8)
+        let report = try service.files.importFile(file, format: .csv)
+        #expect(report.imported == 1)
+        let kim = try service.reader.contact(try service.reader.resolve("kim@example.com"))
+        #expect(kim[.salutation] == "Ms." && kim[.jobTitle] == "Buyer" && kim.custom.isEmpty)
+    }
 }

@@ -26,8 +26,10 @@ struct Import: ParsableCommand {
 
             rolo JSON keeps everything: typed custom values, and provider ids, which stay with the \
             account the file names (imported with --account into another account, the contacts are new \
-            there). CSV has a column per standard field and custom.<key> columns. vCards from Apple \
-            Contacts, Google Contacts and phones are read, folded lines and escapes included.
+            there). CSV has a column per standard field and custom.<key> columns; a CSV exported by \
+            Google Contacts or Outlook is recognised by its header row and mapped field by field, the \
+            columns rolo has no field for kept as custom values. vCards from Apple Contacts, Google \
+            Contacts, Outlook and phones are read, folded lines and escapes included.
             """
     )
 
@@ -87,12 +89,17 @@ struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Export contacts (all, or those matching a query) as rolo JSON, CSV or vCard.",
-        discussion: "rolo JSON keeps everything, typed custom values included, and imports back losslessly."
+        discussion: """
+            rolo JSON keeps everything, typed custom values included, and imports back losslessly. \
+            --format google-csv and outlook-csv write the CSV those tools import (a column per custom \
+            key after theirs).
+            """
     )
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Words to match, as in `rolo list`.") var query: [String] = []
-    @Option(help: "json, csv or vcard (default: from the -o file name, else json).") var format: InterchangeFormat?
+    @Option(help: "json, csv, vcard, google-csv or outlook-csv (default: from the -o file name, else json).")
+    var format: InterchangeFormat?
     @Option(name: .customLong("vcard-version"), help: "3.0 or 4.0.") var vCardVersion: VCardVersion = .v4
     @Option(help: "Only this account.") var account: String?
     @Option(name: [.short, .long], help: "Write to this file instead of stdout.") var output: String?
