@@ -99,11 +99,71 @@ public final class ContactImport {
                                         arguments: [contact.accountID, remote.id]) != nil {
             return .remoteTaken
         }
-        _ = try cache.insert(contact, remote: remote, author: author, index: index, db: db)
+        let stored = try cache.insert(contact, remote: remote, author: author, index: index, db: db)
         count += 1
+        if let mobile = stored[.mobilePhone], mobilesByAccount[stored.accountID]?[mobile] == nil {
+            mobilesByAccount[stored.accountID]?[mobile] = stored.id?.rawValue
+        }
         // Queued rows can wait: placing a contact reads neighbours' ranks, and flushes the queue itself before it moves any.
         if index.count >= SearchIndex.batchSize { try index.flush() }
         return nil
+    }
+
+    // MARK: Finding what a file brings again
+
+    /// How a contact of a file was found already in the cache.
+    public enum Match: String, Sendable, Equatable, CaseIterable {
+        case uid, email, mobile
+    }
+
+    /// A live or deleted contact with this uid anywhere, else a live contact of the account with
+    /// the email, else — for a contact without an email — one with the mobile phone: the contact
+    /// a second import of the same file would duplicate.
+    public func existing(matching contact: Contact) throws -> (id: ContactID, accountID: Int64, match: Match)? {
+        if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, accountId FROM contact WHERE uid = ?"), arguments: [contact.uid]) {
+            return (ContactID(row["id"]), row["accountId"], .uid)
+        }
+        if let email = contact.email?.trimmingCharacters(in: .whitespaces), !email.isEmpty {
+            return try Int64.fetchOne(db.cachedStatement(sql: """
+                SELECT id FROM contact WHERE accountId = ? AND email = ? COLLATE NOCASE AND deletedAt IS NULL ORDER BY id LIMIT 1
+                """), arguments: [contact.accountID, email]).map { (ContactID($0), contact.accountID, .email) }
+        }
+        if let mobile = contact[.mobilePhone], let id = try mobiles(of: contact.accountID)[mobile] {
+            return (ContactID(id), contact.accountID, .mobile)
+        }
+        return nil
+    }
+
+    /// Gives an existing contact the values a file has for it (what the file leaves empty stays),
+    /// as an edit: history, outbox and index as any edit. Returns whether anything changed.
+    public func update(_ id: ContactID, with contact: Contact) throws -> Bool {
+        var edit = ContactEdit()
+        for (field, value) in contact.fields { edit.set(field, value) }
+        for (key, value) in contact.custom { edit.set(custom: key, value) }
+        // The edit places the contact by its name; the rows queued so far must be there first.
+        try index.flush()
+        let (stored, deltas) = try cache.update(id, edit: edit, author: author, releasing: nil, adding: [], db: db)
+        if let mobile = stored[.mobilePhone] { mobilesByAccount[stored.accountID]?[mobile] = id.rawValue }
+        return !deltas.isEmpty
+    }
+
+    /// Mobile numbers of an account's live contacts, read in one pass the first time a contact
+    /// without an email needs them: there is no index on mobile phones, and a query per contact
+    /// would read the whole account each time.
+    private var mobilesByAccount: [Int64: [String: Int64]] = [:]
+
+    private func mobiles(of accountID: Int64) throws -> [String: Int64] {
+        if let known = mobilesByAccount[accountID] { return known }
+        var found: [String: Int64] = [:]
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT id, mobile_phone FROM contact WHERE accountId = ? AND mobile_phone IS NOT NULL AND deletedAt IS NULL ORDER BY id
+            """, arguments: [accountID])
+        while let row = try rows.next() {
+            let mobile: String = row["mobile_phone"]
+            if found[mobile] == nil { found[mobile] = row["id"] }
+        }
+        mobilesByAccount[accountID] = found
+        return found
     }
 
     func finish() throws {

@@ -71,4 +71,62 @@ struct ImportFromOtherToolsTests {
         let kim = try service.reader.contact(try service.reader.resolve("kim@example.com"))
         #expect(kim[.salutation] == "Ms." && kim[.jobTitle] == "Buyer" && kim.custom.isEmpty)
     }
+
+    // MARK: Importing twice
+
+    let people = "first_name,email,mobile\nAnn,ann@example.com,\nBob,bob@example.com,+15550001111\nCy,,+15550002222\n"
+
+    @Test func importingAFileWithoutUIDsTwiceDoesNotDoubleTheContacts() throws {
+        _ = try service.files.importFile(Data(people.utf8), format: .csv)
+        let again = try service.files.importFile(Data(people.utf8), format: .csv)
+        #expect(again.imported == 0)
+        #expect(try service.listedNames() == ["Ann", "Bob", "Cy"], "matched by email, and Cy by mobile phone")
+    }
+
+    @Test func importingAFileWithUIDsTwiceIsNotRefused() throws {
+        _ = try service.files.importFile(Data(people.utf8), format: .csv)
+        var exported = ""
+        try service.files.export(in: .all, format: .json) { exported += $0 }
+        let again = try service.files.importFile(Data(exported.utf8), format: .json)
+        #expect(again.imported == 0)
+        #expect(try service.listedNames() == ["Ann", "Bob", "Cy"])
+    }
+
+    @Test func theReportCountsWhatWasThereAndHowItWasFound() throws {
+        _ = try service.files.importFile(Data(people.utf8), format: .csv)
+        let again = try service.files.importFile(Data(people.utf8), format: .csv, options: ImportOptions())
+        var expected = ImportReport.Duplicates()
+        expected.skipped = 3
+        expected.byEmail = 2
+        expected.byMobile = 1
+        #expect(again.duplicates == expected)
+        #expect(try cache.tableCounts().audit == 3, "nothing written the second time")
+    }
+
+    @Test func onDuplicateUpdateGivesTheContactTheFilesValues() throws {
+        _ = try service.files.importFile(Data(people.utf8), format: .csv)
+        let changed = "first_name,email,mobile,city\nAnn,ANN@example.com,,Leeds\nBob,bob@example.com,+15550001111,\n"
+        let report = try service.files.importFile(Data(changed.utf8), format: .csv, options: ImportOptions(onDuplicate: .update))
+        #expect(report.imported == 0 && report.duplicates.updated == 2 && report.duplicates.changed == 1)
+        let ann = try service.reader.contact(try service.reader.resolve("ann@example.com"))
+        #expect(ann[.city] == "Leeds" && ann[.email] == "ANN@example.com")
+        #expect(try service.reader.audit(for: ann.id!).map(\.action) == ["update", "create"], "an edit like any other")
+        #expect(try service.listedNames() == ["Ann", "Bob", "Cy"])
+    }
+
+    @Test func onDuplicateAddStoresThemAgain() throws {
+        _ = try service.files.importFile(Data(people.utf8), format: .csv)
+        var exported = ""
+        try service.files.export(in: .all, format: .json) { exported += $0 }
+        let report = try service.files.importFile(Data(exported.utf8), format: .json, options: ImportOptions(onDuplicate: .add))
+        #expect(report.imported == 3)
+        #expect(try service.listedNames() == ["Ann", "Ann", "Bob", "Bob", "Cy", "Cy"], "with new uids")
+    }
+
+    @Test func aDuplicateIsLookedForInTheTargetAccountOnly() throws {
+        let other = try service.accounts.createAccount(name: "other", provider: .dailystory)
+        _ = try service.files.importFile(Data(people.utf8), format: .csv)
+        let report = try service.files.importFile(Data(people.utf8), format: .csv, into: other)
+        #expect(report.imported == 3, "the same people in another account are other contacts")
+    }
 }

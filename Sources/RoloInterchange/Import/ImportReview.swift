@@ -1,17 +1,30 @@
 import Foundation
 import RoloCore
 
-/// How an import treats values it cannot take as they are.
+/// What an import does with a contact the cache already has (the same uid, else the same
+/// email, else the same mobile phone in the account): a second import of a file is safe.
+public enum DuplicatePolicy: String, Sendable, CaseIterable {
+    /// Leave the contact in the cache as it is, and count it.
+    case skip
+    /// Give the contact in the cache the file's values (what the file leaves empty stays).
+    case update
+    /// Store it anyway, as a new contact (with a new uid when the uid was the match).
+    case add
+}
+
+/// How an import treats values it cannot take as they are, and contacts it already has.
 public struct ImportOptions: Sendable {
     /// Leave out what is bad — a value when only that value is bad, a record when the record
     /// is — and list it, instead of importing nothing.
     public var skipInvalid: Bool
     /// Where numbers written without a country code come from; nil keeps them as written.
     public var defaultRegion: PhoneRegion?
+    public var onDuplicate: DuplicatePolicy
 
-    public init(skipInvalid: Bool = false, defaultRegion: PhoneRegion? = nil) {
+    public init(skipInvalid: Bool = false, defaultRegion: PhoneRegion? = nil, onDuplicate: DuplicatePolicy = .skip) {
         self.skipInvalid = skipInvalid
         self.defaultRegion = defaultRegion
+        self.onDuplicate = onDuplicate
     }
 }
 

@@ -12,6 +12,18 @@ public struct ImportReport: Sendable {
     public let warnings: [ImportProblem]
     /// Values left out of contacts that were imported without them (`skipInvalid`).
     public let leftOut: [ImportProblem]
+    /// Contacts the cache already had (`ImportOptions.onDuplicate`): left as they were
+    /// (`skip`), or given the file's values (`update`; `changed` of them differed).
+    public let duplicates: Duplicates
+    public struct Duplicates: Sendable, Equatable {
+        public var skipped = 0
+        public var updated = 0
+        public var changed = 0
+        /// How they were found.
+        public var byUID = 0, byEmail = 0, byMobile = 0
+        public var count: Int { skipped + updated }
+        public init() {}
+    }
     /// Accounts the file described that did not exist yet and were created.
     public let createdAccounts: [String]
 }
@@ -62,6 +74,7 @@ public final class FileTransfer: ContactExporting {
         var (next, readWarnings) = try FileTransfer.items(from: source, format: format, skipInvalid: skipInvalid)
         var skipped: [ImportProblem] = []
         var leftOut: [ImportProblem] = []
+        var duplicates = ImportReport.Duplicates()
         var warnings = readWarnings
         var created: [String] = []
         var movedFromLinkedAccount = 0
@@ -108,7 +121,8 @@ public final class FileTransfer: ContactExporting {
                 contact.id = nil
                 contact.accountID = account.id
                 let review = try ImportReview.check(incoming, as: contact, rules: account.rules, definitions: definitions, options: options)
-                let checked = review.contact
+                var checked = review.contact
+                if try handledAsDuplicate(&checked, line: incoming.line, account: account, review: review) { return }
                 var remote = incoming.remote
                 if remote != nil, let named = incoming.accountName, named.caseInsensitiveCompare(account.name) != .orderedSame {
                     // The id belongs to the account the file names; in another account it
@@ -135,6 +149,34 @@ public final class FileTransfer: ContactExporting {
                 case .remoteTaken:
                     throw ImportProblem(line: incoming.line, message: "remote: \(account.name) already has a contact with id \(remote?.id ?? "")")
                 }
+            }
+
+            /// A contact the cache already has: skipped or updated as the options say (true), or
+            /// left to be added (false) — with a new uid when its uid was the match.
+            func handledAsDuplicate(_ contact: inout Contact, line: Int, account: Account, review: ImportReview.Outcome) throws -> Bool {
+                guard let found = try importer.existing(matching: contact) else { return false }
+                switch options.onDuplicate {
+                case .add:
+                    if found.match == .uid { contact.uid = Contact.newUID() }
+                    return false
+                case .skip:
+                    duplicates.skipped += 1
+                case .update:
+                    guard found.accountID == account.id else {
+                        throw ImportProblem(line: line, message: "uid \(contact.uid) is a contact of another account; "
+                            + "it is not updated from here (--on-duplicate add imports it as a new contact)")
+                    }
+                    if try importer.update(found.id, with: contact) { duplicates.changed += 1 }
+                    duplicates.updated += 1
+                    warnings += review.warnings
+                    leftOut += review.leftOut
+                }
+                switch found.match {
+                case .uid: duplicates.byUID += 1
+                case .email: duplicates.byEmail += 1
+                case .mobile: duplicates.byMobile += 1
+                }
+                return true
             }
 
             while let item = try FileTransfer.nextItem(&next) {
@@ -165,7 +207,8 @@ public final class FileTransfer: ContactExporting {
         }
         logger.info("import finished", metadata: ["imported": "\(imported)", "skipped": "\(skipped.count)",
                                                   "format": "\(format.rawValue)"])
-        return ImportReport(imported: imported, skipped: skipped, warnings: warnings, leftOut: leftOut, createdAccounts: created)
+        return ImportReport(imported: imported, skipped: skipped, warnings: warnings, leftOut: leftOut, duplicates: duplicates,
+                            createdAccounts: created)
     }
 
     /// The records of a file, one at a time: rolo JSON streamed, the other formats read whole.

@@ -6,6 +6,7 @@ import RoloSync
 
 extension InterchangeFormat: ExpressibleByArgument {}
 extension VCardVersion: ExpressibleByArgument {}
+extension DuplicatePolicy: ExpressibleByArgument {}
 
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,6 +20,11 @@ struct Import: ParsableCommand {
             characters but tabs and line breaks in text): a malformed or invalid record names its line \
             and nothing is imported, unless --skip-invalid imports the valid records and lists the others; \
             where only one value of a contact is bad, --skip-invalid leaves out that value, not the contact.
+
+            Importing a file twice is safe: a contact the cache already has (the same uid, else the same \
+            email in the account, else, without an email, the same mobile phone) is skipped and counted, \
+            or updated with the file's values with --on-duplicate update, or added anyway with \
+            --on-duplicate add.
 
             Phone numbers without a country code (214-555-0100), as address books hold them, are kept \
             as written with a warning naming their line, or stored in international form with \
@@ -38,6 +44,8 @@ struct Import: ParsableCommand {
     @Option(help: "json, csv or vcard (default: from the file name).") var format: InterchangeFormat?
     @Option(help: "Put every contact in this account.") var account: String?
     @Flag(name: .customLong("skip-invalid"), help: "Import the valid records and values and list the others.") var skipInvalid = false
+    @Option(name: .customLong("on-duplicate"),
+            help: "skip, update or add a contact the cache already has (default: skip).") var onDuplicate: DuplicatePolicy = .skip
     @Option(name: .customLong("default-region"),
             help: "Where numbers without a country code come from (a country code such as US or GB).") var defaultRegion: String?
 
@@ -46,7 +54,7 @@ struct Import: ParsableCommand {
         guard let format = format ?? InterchangeFormat(fileName: file) else {
             throw RoloError.invalid(field: "--format", "cannot tell the format of \(file); give --format json, csv or vcard")
         }
-        var options = ImportOptions(skipInvalid: skipInvalid)
+        var options = ImportOptions(skipInvalid: skipInvalid, onDuplicate: onDuplicate)
         if let defaultRegion {
             guard let region = PhoneRegion(code: defaultRegion) else {
                 throw RoloError.invalid(field: "--default-region", "“\(TerminalText.sanitize(defaultRegion))” is not a region rolo knows; "
@@ -63,6 +71,14 @@ struct Import: ParsableCommand {
         for problem in report.skipped { Output.error("rolo: skipped: \(file): \(problem)") }
         for name in report.createdAccounts { Output.error("rolo: created account \(name)") }
         var summary = "imported \(report.imported) contact\(report.imported == 1 ? "" : "s")"
+        let found = report.duplicates
+        if found.count > 0 {
+            let how = [("uid", found.byUID), ("email", found.byEmail), ("mobile phone", found.byMobile)].filter { $0.1 > 0 }
+                .map { "\($0.1) by \($0.0)" }.joined(separator: ", ")
+            summary += found.skipped > 0
+                ? ", skipped \(found.skipped) already in the cache (matched \(how); --on-duplicate update or add to change that)"
+                : ", updated \(found.updated) already in the cache (matched \(how); \(found.changed) changed)"
+        }
         if !report.leftOut.isEmpty { summary += ", left out \(report.leftOut.count) value\(report.leftOut.count == 1 ? "" : "s")" }
         if !report.skipped.isEmpty { summary += ", skipped \(report.skipped.count)" }
         Output.line(summary)
