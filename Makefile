@@ -88,7 +88,11 @@ NETWORK_TESTS := --filter RoloEmulatorsTests --filter RoloConformanceTests --fil
 OTHER_TESTS   := --skip RoloEmulatorsTests --skip RoloConformanceTests --skip RoloProvidersTests \
                  --skip RoloCLITests.SyncCLITests --skip RoloCLITests.CrashTests --skip RoloCLITests.FetchCLITests
 
+# vobject: an independent vCard reader the export tests check rolo's vCards with.
 test: check-swift deps
+	@python3 -c 'import vobject' 2>/dev/null || python3 -m pip install --quiet --user 'vobject==0.9.9' 2>/dev/null || \
+	  python3 -m pip install --quiet --user --break-system-packages 'vobject==0.9.9' 2>/dev/null || \
+	  echo "vobject could not be installed (pip install --user vobject==0.9.9); the vCard export tests that use it will say they were skipped"
 	$(SWIFT) build --scratch-path $(BUILD_DIR) --build-tests
 	ROLO_BIN=$(CURDIR)/$(BUILD_DIR)/debug/rolo $(SWIFT) test --scratch-path $(BUILD_DIR) --skip-build $(OTHER_TESTS)
 	ROLO_BIN=$(CURDIR)/$(BUILD_DIR)/debug/rolo $(SWIFT) test --scratch-path $(BUILD_DIR) --skip-build $(NETWORK_TESTS)
