@@ -11,8 +11,9 @@ public final class DailyStoryHarness: ProviderHarness {
     public let fieldA = StandardField.jobTitle
     public let fieldB = StandardField.country
 
-    public static func start() async throws -> DailyStoryHarness {
-        let harness = DailyStoryHarness(emulator: DailyStoryEmulator())
+    /// `clock`: the emulator's time (its stamps), the real time when nil.
+    public static func start(clock: EmulatorClock? = nil) async throws -> DailyStoryHarness {
+        let harness = DailyStoryHarness(emulator: clock.map { DailyStoryEmulator(options: .init(clock: $0)) } ?? DailyStoryEmulator())
         try await harness.emulator.start()
         return harness
     }
@@ -46,11 +47,24 @@ public final class DailyStoryHarness: ProviderHarness {
     }
 
     /// Contacts not in the trash.
-    public func serverCount() -> Int {
+    public func serverCount() -> Int { live().count }
+
+    public func serverContacts() -> [ServerContact] {
+        live().compactMap { contact in
+            contact["dsId"]?.stringValue.map { ServerContact(remoteID: $0, email: contact["email"]?.stringValue) }
+        }
+    }
+
+    /// Every contact but those in the trash (status Deleted, or 100 in the numeric encoding).
+    private func live() -> [EmulatorJSON] {
         emulator.store.allContacts().filter { contact in
             let status = contact["status"]
             return status?.stringValue != "Deleted" && status?.numberValue != 100
-        }.count
+        }
+    }
+
+    public var connection: HarnessConnection {
+        HarnessConnection(provider: "dailystory", baseURL: emulator.baseURL, settings: [:], secrets: ["token": emulator.token])
     }
 
     public func path(_ call: HarnessCall) -> String {
