@@ -83,7 +83,9 @@ public enum SyncPlanner {
             // change at the provider meanwhile is the user's to weigh.
             return remoteChanged ? .conflictOnDelete(.localDeleted, remote: projected) : .keep
         }
-        if let seen = local.remoteModifiedAt, seen == record.modifiedAt, local.remoteID == record.remoteID, local.base != nil {
+        // The version rolo saw last, unchanged. The stamp alone does not say so: it has a
+        // resolution (iVvy's is a second), and a change made within the same tick keeps it.
+        if !remoteChanged, let seen = local.remoteModifiedAt, seen == record.modifiedAt, local.remoteID == record.remoteID {
             return .keep
         }
         if !remoteChanged && local.conflicts.isEmpty && local.remoteID == record.remoteID { return .stamp }
