@@ -394,6 +394,8 @@ public final class SyncEngine: Sendable {
         var attempt = 1
         // Creates whose last attempt may have been carried out (the reply was lost).
         var uncertain: Set<Int> = []
+        // New contacts as the provider stored them, where its reply said.
+        var stored: [ContactID: RemoteRecord] = [:]
         while !waiting.isEmpty {
             if !uncertain.isEmpty {
                 var still: [Int] = []
@@ -419,6 +421,7 @@ public final class SyncEngine: Sendable {
                 switch outcome {
                 case .created(let remoteID, let record):
                     confirmations.append(.init(claim: item.claim, remoteID: remoteID, modifiedAt: record?.modifiedAt, base: item.sent))
+                    stored[item.claim.contactID] = record
                     report.sentCreates += 1
                 case .updated(let remoteID, let record):
                     confirmations.append(.init(claim: item.claim, remoteID: remoteID, modifiedAt: record?.modifiedAt, base: item.sent))
@@ -428,7 +431,7 @@ public final class SyncEngine: Sendable {
                     report.sentDeletes += 1
                 case .failed(let error):
                     if error.stopsTheRun {
-                        try confirm(confirmations, names: outgoing, report: &report)
+                        try confirm(confirmations, names: outgoing, stored: stored, scope: scope, report: &report)
                         let untried = waiting.map { outgoing[$0].claim }.filter { claim in
                             !confirmations.contains { $0.claim.contactID == claim.contactID }
                         }
@@ -446,7 +449,7 @@ public final class SyncEngine: Sendable {
                     }
                 }
             }
-            try confirm(confirmations, names: outgoing, report: &report)
+            try confirm(confirmations, names: outgoing, stored: stored, scope: scope, report: &report)
             confirmations.removeAll()
             if !again.isEmpty {
                 progress(.waiting(account: account.name, seconds: wait, reason: "retrying \(again.count) change\(again.count == 1 ? "" : "s")"))
@@ -455,7 +458,7 @@ public final class SyncEngine: Sendable {
             }
             waiting = again
         }
-        try confirm(confirmations, names: outgoing, report: &report)
+        try confirm(confirmations, names: outgoing, stored: stored, scope: scope, report: &report)
     }
 
     /// A create that may exist at the provider already — an earlier attempt whose reply was
@@ -485,15 +488,25 @@ public final class SyncEngine: Sendable {
     }
 
     /// Confirms deliveries; one the cache refuses (the provider answered with a contact another
-    /// one here is synced with) is reported as failed.
+    /// one here is synced with) is reported as failed. A new contact the provider's reply showed
+    /// as stored is then taken in as a listing would bring it: the values the provider fills in
+    /// itself (a status, opt-out flags) are not a change made there the next time it is read.
     private func confirm(_ confirmations: [LocalCache.Confirmation], names outgoing: [(claim: DeliveryClaim, change: OutgoingChange, sent: Contact)],
-                         report: inout SyncReport) throws {
-        for (id, message) in try cache.confirmDeliveries(confirmations, accountID: account.id) {
+                         stored: [ContactID: RemoteRecord], scope: MergeScope, report: inout SyncReport) throws {
+        let refused = try cache.confirmDeliveries(confirmations, accountID: account.id)
+        for (id, message) in refused {
             let name = outgoing.first { $0.claim.contactID == id }?.sent.displayName ?? id.shortID
             report.failures.append(.init(contactID: id, name: name, message: message))
             switch confirmations.first(where: { $0.claim.contactID == id })?.claim.kind {
             case .create?: report.sentCreates -= 1
             default: report.sentUpdates -= 1
+            }
+        }
+        for confirmation in confirmations where confirmation.claim.kind == .create {
+            let id = confirmation.claim.contactID
+            guard let record = stored[id], !record.isDeleted, !refused.contains(where: { $0.0 == id }) else { continue }
+            _ = try cache.applyDecision(contactID: id, record: record, accountID: account.id, source: source, dryRun: false) { record, local in
+                SyncPlanner.decide(record!, local, scope: scope)
             }
         }
     }
