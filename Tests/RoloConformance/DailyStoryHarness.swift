@@ -13,7 +13,10 @@ public final class DailyStoryHarness: ProviderHarness {
 
     /// `clock`: the emulator's time (its stamps), the real time when nil.
     public static func start(clock: EmulatorClock? = nil) async throws -> DailyStoryHarness {
-        let harness = DailyStoryHarness(emulator: clock.map { DailyStoryEmulator(options: .init(clock: $0)) } ?? DailyStoryEmulator())
+        // What a create does with an email DailyStory already has is UNKNOWN (PROVIDERS.md
+        // §1.5): the harness takes the reading that punishes a create sent twice — another
+        // contact — so only rolo's find-before-resending can keep a contact single.
+        let harness = DailyStoryHarness(emulator: DailyStoryEmulator(options: .init(clock: clock ?? { Date() }, createWithoutID: .alwaysCreate)))
         try await harness.emulator.start()
         return harness
     }
@@ -76,8 +79,10 @@ public final class DailyStoryHarness: ProviderHarness {
     }
 
     public func inject(_ fault: EmulatorFault, count: Int, call: HarnessCall?) {
-        // Every contact call shares one path; faults aimed at a call hit the next contact calls.
-        emulator.inject(fault, count: count, path: nil)
+        // Reads and deletes carry the dsId in their path, so a fault aimed at them hits the
+        // next contact call of any kind. Writes (and look-ups by email or mobile) share one
+        // path without an id: a fault aimed at them hits only those.
+        emulator.inject(fault, count: count, path: call == .write ? "/api/v1/contact" : nil)
     }
 
     public func clearFaults() { emulator.clearFaults() }
