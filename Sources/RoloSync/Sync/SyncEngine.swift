@@ -351,7 +351,10 @@ public final class SyncEngine: Sendable {
                 let state = claim.state
                 switch claim.kind {
                 case .create:
-                    let retried = (state.outbox?.attempts ?? 0) > 0
+                    // An earlier attempt may have landed when it was sent and never confirmed
+                    // (its reply lost, the run killed or stopped), whatever its count of
+                    // attempts became since (a retry the user asked for starts it again).
+                    let retried = (state.outbox?.attempts ?? 0) > 0 || state.inFlight != nil
                     let keyedByEmail = provider.profile.capabilities.identity == .email
                     if retried || (keyedByEmail && !listedThisRun) {
                         // Its first attempt may have made it (the reply was lost), or someone
@@ -464,11 +467,23 @@ public final class SyncEngine: Sendable {
     /// A create that may exist at the provider already — an earlier attempt whose reply was
     /// lost, or someone else's — is linked to what the provider has and merged, instead of
     /// being made twice. Returns true when the claim was settled so (or refused as a duplicate
-    /// of another contact here).
+    /// of another contact here), or when the provider could not be asked: then nobody knows
+    /// whether the contact was made, so the create is not sent blind but waits, with the
+    /// provider's words, for the next run to look again, while the rest of this run goes on.
     private func settleWithExisting(_ claim: DeliveryClaim, scope: MergeScope, report: inout SyncReport) async throws -> Bool {
         let state = claim.state
-        let found = try await call("find") { [provider] () async throws(ProviderError) -> RemoteRecord? in
-            try await provider.findExisting(state.contact, idempotencyKey: state.outbox?.idempotencyKey ?? "")
+        let found: RemoteRecord?
+        do {
+            found = try await call("find") { [provider] () async throws(ProviderError) -> RemoteRecord? in
+                try await provider.findExisting(state.contact, idempotencyKey: state.outbox?.idempotencyKey ?? "")
+            }
+        } catch let error as ProviderError {
+            // A look-up costs little: the next run asks again, unless the provider said when.
+            var retryAt = cache.clock()
+            if case .rateLimited = error, let later = policy.laterRetry(after: 1, from: retryAt, error: error) { retryAt = later }
+            try cache.failDelivery(claim, message: error.message, retryAt: retryAt)
+            report.failures.append(.init(contactID: claim.contactID, name: state.contact.displayName, message: error.message))
+            return true
         }
         guard let found, !found.isDeleted else { return false }
         if let refusal = try cache.linkRefusal(remoteID: found.remoteID, accountID: account.id, contactID: claim.contactID) {
