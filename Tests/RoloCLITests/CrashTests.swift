@@ -80,7 +80,7 @@ struct CrashTests {
             harness.inject(.latency(milliseconds: 3), count: 1000, call: nil)
             let process = try rolo.start(["sync"])
             try await Task.sleep(nanoseconds: UInt64(Int.random(in: window, using: &random)) * 1_000_000)
-            kill(process.processIdentifier, SIGKILL)
+            kill(process.pid, SIGKILL)
             await Rolo.waitDetached(for: process)
             harness.clearFaults()
         }
@@ -102,6 +102,18 @@ struct CrashTests {
         let local = try await sandbox.run("list", "--account", account, "--tsv").stdout.split(separator: "\n")
         #expect(local.count == CrashTests.contacts + created, "\(maker): and once here")
         await sandbox.stop()
+    }
+
+    /// The binary is started with every descriptor of this test process closed in it, however
+    /// many this process holds (its emulators and HTTP sessions hold hundreds).
+    @Test func aChildStartedAmongManyDescriptorsInheritsNone() throws {
+        var held: [Int32] = []
+        defer { for fd in held { close(fd) } }
+        for _ in 0..<1_500 { held.append(open("/dev/null", O_RDONLY)) }
+        let listed = try Spawned.run("/bin/sh", ["-c", "ls /proc/self/fd"], environment: ["PATH": "/usr/bin:/bin"])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        // ls holds stdin, stdout, stderr and the folder it lists.
+        #expect(listed.stdout.split(separator: "\n").count == 4, "\(listed.stdout)")
     }
 
     /// A value of `field` no earlier edit gave: a phone number where the field is one.
@@ -128,30 +140,127 @@ extension Rolo {
     /// threads (an emulator in this process needs them to answer).
     func runDetached(_ arguments: [String]) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Swift.Result { try self.run(arguments) }) }
+            Thread.detachNewThread {
+                continuation.resume(with: Swift.Result { try Spawned.run(Rolo.binary, arguments, environment: self.environment) })
+            }
         }
     }
 
     /// Waits for a process to end, off Swift's concurrency threads.
-    static func waitDetached(for process: Process) async {
+    static func waitDetached(for process: Spawned) async {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread {
-                process.waitUntilExit()
+                _ = process.wait()
                 continuation.resume()
             }
         }
     }
 
     /// Starts `rolo arguments…` without waiting for it; its output goes nowhere.
-    func start(_ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Rolo.binary)
-        process.arguments = arguments
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return process
+    func start(_ arguments: [String]) throws -> Spawned {
+        try Spawned(Rolo.binary, arguments, environment: environment, input: nil, output: nil, errors: nil)
+    }
+}
+
+/// A child process started with posix_spawn, every descriptor of this process above stderr
+/// closed in it by one action. Foundation's Process closes them one by one after listing
+/// /proc/self/fd, and its listing reads each name past the end of its directory buffer: in a
+/// test process holding more than about 1,350 descriptors (emulators and HTTP sessions by the
+/// dozen) it crashed with SIGSEGV in Process.run.
+final class Spawned: Sendable {
+    let pid: pid_t
+
+    /// `input`, `output`, `errors`: descriptors for the child's stdin, stdout and stderr
+    /// (nil: /dev/null).
+    init(_ path: String, _ arguments: [String], environment: [String: String],
+         input: Int32?, output: Int32?, errors: Int32?) throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for (target, source) in [(STDIN_FILENO, input), (STDOUT_FILENO, output), (STDERR_FILENO, errors)] {
+            if let source {
+                posix_spawn_file_actions_adddup2(&actions, source, target)
+            } else {
+                posix_spawn_file_actions_addopen(&actions, target, "/dev/null", target == STDIN_FILENO ? O_RDONLY : O_WRONLY, 0)
+            }
+        }
+        guard Spawned.addCloseFrom(&actions, 3) == 0 else { throw Failure("posix_spawn_file_actions_addclosefrom_np failed") }
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for pointer in argv + envp { free(pointer) } }
+        var pid = pid_t()
+        let status = posix_spawn(&pid, path, &actions, nil, argv, envp)
+        guard status == 0 else { throw Failure("cannot start \(path): \(String(cString: strerror(status)))") }
+        self.pid = pid
+    }
+
+    /// Waits for the child; its exit status, or 128 + the signal that ended it.
+    @discardableResult
+    func wait() -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+    }
+
+    /// Runs a program to its end, its stdout and stderr read as it runs (so a large output
+    /// cannot block it), stdin empty.
+    static func run(_ path: String, _ arguments: [String], environment: [String: String]) throws -> Rolo.Result {
+        var out: [Int32] = [0, 0], err: [Int32] = [0, 0]
+        guard pipe(&out) == 0 else { throw Failure("pipe: \(String(cString: strerror(errno)))") }
+        guard pipe(&err) == 0 else {
+            close(out[0]); close(out[1])
+            throw Failure("pipe: \(String(cString: strerror(errno)))")
+        }
+        // Not inherited by any other child this process starts meanwhile.
+        for fd in out + err { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let child: Spawned
+        do {
+            child = try Spawned(path, arguments, environment: environment, input: nil, output: out[1], errors: err[1])
+        } catch {
+            for fd in out + err { close(fd) }
+            throw error
+        }
+        close(out[1])
+        close(err[1])
+        let errorsRead = DispatchSemaphore(value: 0)
+        let errors = Locked(Data())
+        let errorEnd = err[0]
+        Thread.detachNewThread {
+            let data = Spawned.readAll(errorEnd)
+            errors.set(data)
+            errorsRead.signal()
+        }
+        let stdout = readAll(out[0])
+        errorsRead.wait()
+        close(out[0])
+        close(err[0])
+        let status = child.wait()
+        return Rolo.Result(status: status, stdout: String(decoding: stdout, as: UTF8.self),
+                           stderr: String(decoding: errors.value, as: UTF8.self))
+    }
+
+    static func readAll(_ fd: Int32) -> Data {
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = read(fd, &buffer, buffer.count)
+            if count > 0 { data.append(contentsOf: buffer[0..<count]) } else if count == 0 || errno != EINTR { break }
+        }
+        return data
+    }
+
+    /// glibc's posix_spawn_file_actions_addclosefrom_np (2.34 and later), which Swift's Glibc
+    /// module does not import.
+    private static let addCloseFrom: @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32 = {
+        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "posix_spawn_file_actions_addclosefrom_np") else {
+            fatalError("this C library has no posix_spawn_file_actions_addclosefrom_np (glibc 2.34 or later has)")
+        }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
     }
 }

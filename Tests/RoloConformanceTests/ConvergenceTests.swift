@@ -12,8 +12,9 @@ import RoloSync
 /// RoloSyncTests). Random edits here (rolo's editor), random edits there (as a colleague in the
 /// provider's web UI), random faults of the emulator before random runs; then the sync settles
 /// and both sides must agree, with no edit lost, no contact twice, and no conflict that both
-/// sides did not make.
-@Suite("Sync through each adapter: random edits on both sides and faults converge")
+/// sides did not make. One case at a time: the network tests share one process, and two dozen
+/// emulators with their HTTP sessions at once would only crowd the others.
+@Suite("Sync through each adapter: random edits on both sides and faults converge", .serialized)
 struct ProviderConvergenceTests {
     static let seeds: [UInt64] = Array(1...8)
     static let rounds = 10
