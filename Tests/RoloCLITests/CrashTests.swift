@@ -7,9 +7,9 @@ import Testing
 /// The real binary syncing against each provider's emulator is killed with SIGKILL at random
 /// moments, then started again, cycle after cycle: whenever it dies, no accepted edit may be
 /// lost and no contact created twice. `make test` runs 20 cycles per provider; `make soak`
-/// runs 1,000 (ROLO_SOAK_CYCLES). The verdict does not depend on when the kill lands — only
-/// how much of a sync each cycle covers does — and the seed makes the edits and delays
-/// repeatable.
+/// runs 1,000 (ROLO_SOAK_CYCLES). Each kill is aimed at a request of the sync (the emulator
+/// has just received it), not at a time, so neither the verdict nor what a cycle covers
+/// depends on this machine's speed; the seed makes the edits and the aims repeatable.
 @Suite("Sync survives SIGKILL at any moment", .serialized)
 struct CrashTests {
     static var cycles: Int { Int(ProcessInfo.processInfo.environment["ROLO_SOAK_CYCLES"] ?? "") ?? 20 }
@@ -39,17 +39,14 @@ struct CrashTests {
             let imported = try await sandbox.run("import", file, "--account", account)
             #expect(imported.status == 0, "\(maker): \(imported.stderr)")
         }
-        // The first sync, with every request slowed as in the cycles below, says how long a
-        // sync takes on this machine: the kills are spread over that span and a little past
-        // it, so they land in every part of a sync (a provider that cannot list reads each
-        // contact it knows before sending anything) however fast the machine is.
-        harness.inject(.latency(milliseconds: 3), count: 1000, call: nil)
-        let started = ContinuousClock.now
+        // How many requests a sync makes: each cycle's kill lands as the emulator receives
+        // one of them, or a few more (a sync with edits to send makes more), chosen at random —
+        // every step of a sync is reached, however fast this machine is (a provider that
+        // cannot list reads each contact it knows before it sends anything).
+        harness.clearRequests()
         let first = try await sandbox.run("sync")
-        let span = ContinuousClock.now - started
-        harness.clearFaults()
         #expect(first.status == 0, "\(maker): \(first.stdout)\(first.stderr)")
-        let window = 5...max(20, Int(span / .milliseconds(1)) * 3 / 2)      // milliseconds
+        let reach = harness.requestsReceived * 3 / 2 + 4
 
         var expected: [String: String] = [:]      // email → the value last set here
         var created = 0
@@ -73,13 +70,18 @@ struct CrashTests {
                     expected[email] = value
                 }
             }
-            // A write that lands but whose reply is lost, now and then; and every request
-            // slowed a little, so a kill lands inside a sync, not between them. (The first
-            // fault injected that matches a request is the one it meets.)
+            // A write that lands but whose reply is lost, now and then; and every reply held a
+            // little, so the kill lands while rolo waits for the request it was aimed at. (The
+            // first fault injected that matches a request is the one it meets.)
             harness.inject(.dropAfterApplying, count: Int.random(in: 0...2, using: &random), call: .write)
             harness.inject(.latency(milliseconds: 3), count: 1000, call: nil)
+            harness.clearRequests()
+            let aim = Int.random(in: 0...reach, using: &random)
             let process = try rolo.start(["sync"])
-            try await Task.sleep(nanoseconds: UInt64(Int.random(in: window, using: &random)) * 1_000_000)
+            let deadline = ContinuousClock.now + .seconds(60)
+            while harness.requestsReceived < aim, !process.hasEnded(), ContinuousClock.now < deadline {
+                try await Task.sleep(nanoseconds: 200_000)
+            }
             kill(process.pid, SIGKILL)
             await Rolo.waitDetached(for: process)
             harness.clearFaults()
@@ -194,13 +196,33 @@ final class Spawned: Sendable {
         self.pid = pid
     }
 
+    /// The exit status once the child was waited for.
+    private let ended = Locked<Int32?>(nil)
+
     /// Waits for the child; its exit status, or 128 + the signal that ended it.
     @discardableResult
     func wait() -> Int32 {
+        if let status = ended.value { return status }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        return record(status)
+    }
+
+    /// Whether the child has ended, without waiting for it.
+    func hasEnded() -> Bool {
+        if ended.value != nil { return true }
+        var status: Int32 = 0
+        guard waitpid(pid, &status, WNOHANG) == pid else { return false }
+        record(status)
+        return true
+    }
+
+    @discardableResult
+    private func record(_ status: Int32) -> Int32 {
         let signal = status & 0x7f
-        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+        let code = signal == 0 ? (status >> 8) & 0xff : 128 + signal
+        ended.set(code)
+        return code
     }
 
     /// Runs a program to its end, its stdout and stderr read as it runs (so a large output

@@ -34,6 +34,10 @@ public protocol ProviderHarness: Sendable {
     func path(_ call: HarnessCall) -> String
     func inject(_ fault: EmulatorFault, count: Int, call: HarnessCall?)
     func clearFaults()
+    /// How many requests the emulator has received (as they arrive, before any is answered)
+    /// since it started or since `clearRequests()`: a test can act at a given point of a sync.
+    var requestsReceived: Int { get }
+    func clearRequests()
     func stop() async
 }
 

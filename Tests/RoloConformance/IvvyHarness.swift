@@ -79,5 +79,7 @@ public final class IvvyHarness: ProviderHarness {
     }
 
     public func clearFaults() { emulator.clearFaults() }
+    public var requestsReceived: Int { emulator.requests.count }
+    public func clearRequests() { emulator.clearRequests() }
     public func stop() async { await emulator.stop() }
 }

@@ -80,5 +80,7 @@ public final class NotifuseHarness: ProviderHarness {
     }
 
     public func clearFaults() { emulator.clearFaults() }
+    public var requestsReceived: Int { emulator.requests.count }
+    public func clearRequests() { emulator.clearRequests() }
     public func stop() async { await emulator.stop() }
 }
