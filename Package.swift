@@ -125,8 +125,9 @@ let package = Package(
             exclude: ["Snapshots"]
         ),
         // Drives the built `rolo` binary: exit codes, stdout, stderr, and the TUI in tmux. Links
-        // the store only to seed caches the way a provider pull would.
-        .testTarget(name: "RoloCLITests", dependencies: ["RoloStore", "RoloCore", "RoloProviders", "RoloEmulators"]),
+        // the store only to seed caches the way a provider pull would, and the conformance
+        // harnesses to sync the binary with each provider's emulator (the crash test).
+        .testTarget(name: "RoloCLITests", dependencies: ["RoloStore", "RoloCore", "RoloProviders", "RoloEmulators", "RoloConformance"]),
         // Drives each emulator over real HTTP on loopback with hand-written (and, for iVvy,
         // independently signed) requests.
         .testTarget(

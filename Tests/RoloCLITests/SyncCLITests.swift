@@ -1,7 +1,59 @@
 import Foundation
+import RoloConformance
 import RoloCore
 import RoloEmulators
 import Testing
+
+/// Any provider's emulator in this process, reached through its conformance harness, and the
+/// real binary syncing with it over HTTP: one account, `support`, in a config written the way
+/// `rolo sandbox` writes one (each secret in a 0600 file beside it).
+final class ProviderSandbox {
+    static let account = "support"
+    let rolo: Rolo
+    let harness: any ProviderHarness
+
+    init(_ harness: any ProviderHarness) throws {
+        self.harness = harness
+        rolo = try Rolo()
+        let folder = rolo.home.appendingPathComponent("config/rolo").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let connection = harness.connection
+        var config = """
+            [accounts.\(ProviderSandbox.account)]
+            provider = "\(connection.provider)"
+            base_url = "\(connection.baseURL.absoluteString)"
+            allow_plain_http = true
+
+            """
+        for (role, secret) in connection.secrets.sorted(by: { $0.key < $1.key }) {
+            let path = folder + "/\(ProviderSandbox.account).\(role)"
+            try ProviderSandbox.writePrivately(secret + "\n", to: path)
+            config += "\(role)_file = \"\(path)\"\n"
+        }
+        for (key, value) in connection.settings.sorted(by: { $0.key < $1.key }) { config += "\(key) = \"\(value)\"\n" }
+        let named = harness.definitions.filter { $0.providerRef != nil }
+        if !named.isEmpty {
+            config += "\n[accounts.\(ProviderSandbox.account).fields]\n"
+            for field in named {
+                config += "\(field.key) = { slot = \"\(field.providerRef!)\", type = \"\(field.type.rawValue)\", label = \"\(field.label)\" }\n"
+            }
+        }
+        try ProviderSandbox.writePrivately(config, to: folder + "/config.toml")
+    }
+
+    static func writePrivately(_ text: String, to path: String) throws {
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o600)
+    }
+
+    /// Runs `rolo arguments…` off Swift's concurrency threads (see `NotifuseSandbox.run`).
+    func run(_ arguments: String...) async throws -> Rolo.Result { try await rolo.runDetached(arguments) }
+
+    func stop() async {
+        await harness.stop()
+        try? FileManager.default.removeItem(at: rolo.home)
+    }
+}
 
 /// A Notifuse emulator in this process and the real binary syncing with it over HTTP.
 final class NotifuseSandbox {

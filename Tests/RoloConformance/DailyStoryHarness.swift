@@ -11,8 +11,12 @@ public final class DailyStoryHarness: ProviderHarness {
     public let fieldA = StandardField.jobTitle
     public let fieldB = StandardField.country
 
-    public static func start() async throws -> DailyStoryHarness {
-        let harness = DailyStoryHarness(emulator: DailyStoryEmulator())
+    /// `clock`: the emulator's time (its stamps), the real time when nil.
+    public static func start(clock: EmulatorClock? = nil) async throws -> DailyStoryHarness {
+        // What a create does with an email DailyStory already has is UNKNOWN (PROVIDERS.md
+        // §1.5): the harness takes the reading that punishes a create sent twice — another
+        // contact — so only rolo's find-before-resending can keep a contact single.
+        let harness = DailyStoryHarness(emulator: DailyStoryEmulator(options: .init(clock: clock ?? { Date() }, createWithoutID: .alwaysCreate)))
         try await harness.emulator.start()
         return harness
     }
@@ -46,11 +50,24 @@ public final class DailyStoryHarness: ProviderHarness {
     }
 
     /// Contacts not in the trash.
-    public func serverCount() -> Int {
+    public func serverCount() -> Int { live().count }
+
+    public func serverContacts() -> [ServerContact] {
+        live().compactMap { contact in
+            contact["dsId"]?.stringValue.map { ServerContact(remoteID: $0, email: contact["email"]?.stringValue) }
+        }
+    }
+
+    /// Every contact but those in the trash (status Deleted, or 100 in the numeric encoding).
+    private func live() -> [EmulatorJSON] {
         emulator.store.allContacts().filter { contact in
             let status = contact["status"]
             return status?.stringValue != "Deleted" && status?.numberValue != 100
-        }.count
+        }
+    }
+
+    public var connection: HarnessConnection {
+        HarnessConnection(provider: "dailystory", baseURL: emulator.baseURL, settings: [:], secrets: ["token": emulator.token])
     }
 
     public func path(_ call: HarnessCall) -> String {
@@ -62,10 +79,14 @@ public final class DailyStoryHarness: ProviderHarness {
     }
 
     public func inject(_ fault: EmulatorFault, count: Int, call: HarnessCall?) {
-        // Every contact call shares one path; faults aimed at a call hit the next contact calls.
-        emulator.inject(fault, count: count, path: nil)
+        // Reads and deletes carry the dsId in their path, so a fault aimed at them hits the
+        // next contact call of any kind. Writes (and look-ups by email or mobile) share one
+        // path without an id: a fault aimed at them hits only those.
+        emulator.inject(fault, count: count, path: call == .write ? "/api/v1/contact" : nil)
     }
 
     public func clearFaults() { emulator.clearFaults() }
+    public var requestsReceived: Int { emulator.requests.count }
+    public func clearRequests() { emulator.clearRequests() }
     public func stop() async { await emulator.stop() }
 }

@@ -12,8 +12,9 @@ public final class IvvyHarness: ProviderHarness {
     public let fieldA = StandardField.phone
     public let fieldB = StandardField.firstName
 
-    public static func start() async throws -> IvvyHarness {
-        let harness = IvvyHarness(emulator: IVVYEmulator())
+    /// `clock`: the emulator's time (its stamps), the real time when nil.
+    public static func start(clock: EmulatorClock? = nil) async throws -> IvvyHarness {
+        let harness = IvvyHarness(emulator: clock.map { IVVYEmulator(options: .init(clock: $0)) } ?? IVVYEmulator())
         try await harness.emulator.start()
         return harness
     }
@@ -54,6 +55,17 @@ public final class IvvyHarness: ProviderHarness {
 
     public func serverCount() -> Int { emulator.store.count }
 
+    public func serverContacts() -> [ServerContact] {
+        emulator.store.allContacts().compactMap { contact in
+            contact["id"]?.wholeNumber.map { ServerContact(remoteID: String($0), email: contact["email"]?.stringValue) }
+        }
+    }
+
+    public var connection: HarnessConnection {
+        HarnessConnection(provider: "ivvy", baseURL: emulator.baseURL, settings: [:],
+                          secrets: ["key": emulator.apiKey, "secret": emulator.apiSecret])
+    }
+
     public func path(_ call: HarnessCall) -> String {
         switch call {
         case .list: "/api/1.0/contact?action=getContactList"
@@ -67,5 +79,7 @@ public final class IvvyHarness: ProviderHarness {
     }
 
     public func clearFaults() { emulator.clearFaults() }
+    public var requestsReceived: Int { emulator.requests.count }
+    public func clearRequests() { emulator.clearRequests() }
     public func stop() async { await emulator.stop() }
 }

@@ -9,8 +9,9 @@ public final class NotifuseHarness: ProviderHarness {
     public let profile = NotifuseProfile.profile
     public let definitions = [FieldDefinition(key: "plan", label: "Plan", type: .text, maxLength: 255, providerRef: "custom_string_1")]
 
-    public static func start() async throws -> NotifuseHarness {
-        let harness = NotifuseHarness(emulator: NotifuseEmulator())
+    /// `clock`: the emulator's time (its stamps), the real time when nil.
+    public static func start(clock: EmulatorClock? = nil) async throws -> NotifuseHarness {
+        let harness = NotifuseHarness(emulator: clock.map { NotifuseEmulator(options: .init(clock: $0)) } ?? NotifuseEmulator())
         try await harness.emulator.start()
         return harness
     }
@@ -54,6 +55,17 @@ public final class NotifuseHarness: ProviderHarness {
 
     public func serverCount() -> Int { emulator.store.count }
 
+    public func serverContacts() -> [ServerContact] {
+        emulator.store.allContacts().compactMap { contact in
+            contact["email"]?.stringValue.map { ServerContact(remoteID: $0, email: $0) }
+        }
+    }
+
+    public var connection: HarnessConnection {
+        HarnessConnection(provider: "notifuse", baseURL: emulator.baseURL, settings: ["workspace_id": emulator.workspaceID],
+                          secrets: ["token": emulator.apiToken])
+    }
+
     public func path(_ call: HarnessCall) -> String {
         switch call {
         case .list: "/api/contacts.list"
@@ -68,5 +80,7 @@ public final class NotifuseHarness: ProviderHarness {
     }
 
     public func clearFaults() { emulator.clearFaults() }
+    public var requestsReceived: Int { emulator.requests.count }
+    public func clearRequests() { emulator.clearRequests() }
     public func stop() async { await emulator.stop() }
 }

@@ -7,17 +7,6 @@ import RoloProviders
 import RoloStore
 import RoloSync
 
-/// How to start one provider's harness, named for the test report.
-struct HarnessMaker: Sendable, CustomStringConvertible {
-    let description: String
-    let start: @Sendable () async throws -> any ProviderHarness
-
-    static let notifuse = HarnessMaker(description: "Notifuse") { try await NotifuseHarness.start() }
-    static let dailystory = HarnessMaker(description: "DailyStory") { try await DailyStoryHarness.start() }
-    static let ivvy = HarnessMaker(description: "iVvy") { try await IvvyHarness.start() }
-    static let all: [HarnessMaker] = [.notifuse, .dailystory, .ivvy]
-}
-
 /// A value a provider takes for a field, different for each `n`.
 func sample(_ field: StandardField, _ n: Int) -> String {
     switch field {

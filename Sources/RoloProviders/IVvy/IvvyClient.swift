@@ -257,7 +257,9 @@ public final class IvvyClient: ContactProvider {
                 guard let id = try await addOrUpdate(body) else {
                     throw .transient("iVvy confirmed the create but sent no id; rolo will look the contact up before sending it again")
                 }
-                return .created(remoteID: id, record: nil)
+                // The reply holds only the id: the contact is read back for what iVvy filled in
+                // itself. A create iVvy confirmed stays confirmed even if that read fails.
+                return .created(remoteID: id, record: (try? await fetch(remoteID: id)) ?? nil)
             case .update(let remoteID, let contact, let changed):
                 guard let id = Int(remoteID) else { throw .invalid(field: nil, "“\(remoteID)” is not an iVvy contact id") }
                 guard let body = try await mapping().updateBody(id: id, contact, changed: changed) else {

@@ -362,7 +362,10 @@ public final class SyncEngine: Sendable {
                 let state = claim.state
                 switch claim.kind {
                 case .create:
-                    let retried = (state.outbox?.attempts ?? 0) > 0
+                    // An earlier attempt may have landed when it was sent and never confirmed
+                    // (its reply lost, the run killed or stopped), whatever its count of
+                    // attempts became since (a retry the user asked for starts it again).
+                    let retried = (state.outbox?.attempts ?? 0) > 0 || state.inFlight != nil
                     let keyedByEmail = provider.profile.capabilities.identity == .email
                     if retried || (keyedByEmail && !listedThisRun) {
                         // Its first attempt may have made it (the reply was lost), or someone
@@ -405,6 +408,8 @@ public final class SyncEngine: Sendable {
         var attempt = 1
         // Creates whose last attempt may have been carried out (the reply was lost).
         var uncertain: Set<Int> = []
+        // New contacts as the provider stored them, where its reply said.
+        var stored: [ContactID: RemoteRecord] = [:]
         while !waiting.isEmpty {
             if !uncertain.isEmpty {
                 var still: [Int] = []
@@ -430,6 +435,7 @@ public final class SyncEngine: Sendable {
                 switch outcome {
                 case .created(let remoteID, let record):
                     confirmations.append(.init(claim: item.claim, remoteID: remoteID, modifiedAt: record?.modifiedAt, base: item.sent))
+                    stored[item.claim.contactID] = record
                     report.sentCreates += 1
                 case .updated(let remoteID, let record):
                     confirmations.append(.init(claim: item.claim, remoteID: remoteID, modifiedAt: record?.modifiedAt, base: item.sent))
@@ -439,7 +445,7 @@ public final class SyncEngine: Sendable {
                     report.sentDeletes += 1
                 case .failed(let error):
                     if error.stopsTheRun {
-                        try confirm(confirmations, names: outgoing, report: &report)
+                        try confirm(confirmations, names: outgoing, stored: stored, scope: scope, report: &report)
                         let untried = waiting.map { outgoing[$0].claim }.filter { claim in
                             !confirmations.contains { $0.claim.contactID == claim.contactID }
                         }
@@ -457,7 +463,7 @@ public final class SyncEngine: Sendable {
                     }
                 }
             }
-            try confirm(confirmations, names: outgoing, report: &report)
+            try confirm(confirmations, names: outgoing, stored: stored, scope: scope, report: &report)
             confirmations.removeAll()
             if !again.isEmpty {
                 progress(.waiting(account: account.name, seconds: wait, reason: "retrying \(again.count) change\(again.count == 1 ? "" : "s")"))
@@ -466,17 +472,29 @@ public final class SyncEngine: Sendable {
             }
             waiting = again
         }
-        try confirm(confirmations, names: outgoing, report: &report)
+        try confirm(confirmations, names: outgoing, stored: stored, scope: scope, report: &report)
     }
 
     /// A create that may exist at the provider already — an earlier attempt whose reply was
     /// lost, or someone else's — is linked to what the provider has and merged, instead of
     /// being made twice. Returns true when the claim was settled so (or refused as a duplicate
-    /// of another contact here).
+    /// of another contact here), or when the provider could not be asked: then nobody knows
+    /// whether the contact was made, so the create is not sent blind but waits, with the
+    /// provider's words, for the next run to look again, while the rest of this run goes on.
     private func settleWithExisting(_ claim: DeliveryClaim, scope: MergeScope, report: inout SyncReport) async throws -> Bool {
         let state = claim.state
-        let found = try await call("find") { [provider] () async throws(ProviderError) -> RemoteRecord? in
-            try await provider.findExisting(state.contact, idempotencyKey: state.outbox?.idempotencyKey ?? "")
+        let found: RemoteRecord?
+        do {
+            found = try await call("find") { [provider] () async throws(ProviderError) -> RemoteRecord? in
+                try await provider.findExisting(state.contact, idempotencyKey: state.outbox?.idempotencyKey ?? "")
+            }
+        } catch let error as ProviderError {
+            // A look-up costs little: the next run asks again, unless the provider said when.
+            var retryAt = cache.clock()
+            if case .rateLimited = error, let later = policy.laterRetry(after: 1, from: retryAt, error: error) { retryAt = later }
+            try cache.failDelivery(claim, message: error.message, retryAt: retryAt)
+            report.failures.append(.init(contactID: claim.contactID, name: state.contact.displayName, message: error.message))
+            return true
         }
         guard let found, !found.isDeleted else { return false }
         if let refusal = try cache.linkRefusal(remoteID: found.remoteID, accountID: account.id, contactID: claim.contactID) {
@@ -496,15 +514,25 @@ public final class SyncEngine: Sendable {
     }
 
     /// Confirms deliveries; one the cache refuses (the provider answered with a contact another
-    /// one here is synced with) is reported as failed.
+    /// one here is synced with) is reported as failed. A new contact the provider's reply showed
+    /// as stored is then taken in as a listing would bring it: the values the provider fills in
+    /// itself (a status, opt-out flags) are not a change made there the next time it is read.
     private func confirm(_ confirmations: [LocalCache.Confirmation], names outgoing: [(claim: DeliveryClaim, change: OutgoingChange, sent: Contact)],
-                         report: inout SyncReport) throws {
-        for (id, message) in try cache.confirmDeliveries(confirmations, accountID: account.id) {
+                         stored: [ContactID: RemoteRecord], scope: MergeScope, report: inout SyncReport) throws {
+        let refused = try cache.confirmDeliveries(confirmations, accountID: account.id)
+        for (id, message) in refused {
             let name = outgoing.first { $0.claim.contactID == id }?.sent.displayName ?? id.shortID
             report.failures.append(.init(contactID: id, name: name, message: message))
             switch confirmations.first(where: { $0.claim.contactID == id })?.claim.kind {
             case .create?: report.sentCreates -= 1
             default: report.sentUpdates -= 1
+            }
+        }
+        for confirmation in confirmations where confirmation.claim.kind == .create {
+            let id = confirmation.claim.contactID
+            guard let record = stored[id], !record.isDeleted, !refused.contains(where: { $0.0 == id }) else { continue }
+            _ = try cache.applyDecision(contactID: id, record: record, accountID: account.id, source: source, dryRun: false) { record, local in
+                SyncPlanner.decide(record!, local, scope: scope)
             }
         }
     }

@@ -57,11 +57,17 @@ public struct MergeScope: Sendable {
 
     /// Whether two records agree on everything the provider holds.
     func agree(_ left: Contact, _ right: Contact) -> Bool {
+        fieldsAgree(left, right) && left.extensions[extensionKey] == right.extensions[extensionKey]
+    }
+
+    /// Whether two records agree on the fields people see and edit, leaving out the
+    /// provider's own data kept as extension data (its ids, times, memberships).
+    func fieldsAgree(_ left: Contact, _ right: Contact) -> Bool {
         for field in storedFields where left[field] != right[field] { return false }
         for key in Set(left.custom.keys).union(right.custom.keys) where stores(.custom(key)) {
             if left.custom[key] != right.custom[key] { return false }
         }
-        return left.extensions[extensionKey] == right.extensions[extensionKey]
+        return true
     }
 }
 
@@ -80,10 +86,14 @@ public enum SyncPlanner {
         if record.isDeleted { return deleted(local) }
         if local.isDeleted {
             // Deleted here: the delete waits to be sent (or the provider cannot delete). A
-            // change at the provider meanwhile is the user's to weigh.
-            return remoteChanged ? .conflictOnDelete(.localDeleted, remote: projected) : .keep
+            // change made at the provider meanwhile is the user's to weigh; the provider's own
+            // data moving is not (a contact rolo created carries it only once read back).
+            let fieldsChanged = local.base == nil || !scope.fieldsAgree(projected, base)
+            return fieldsChanged ? .conflictOnDelete(.localDeleted, remote: projected) : .keep
         }
-        if let seen = local.remoteModifiedAt, seen == record.modifiedAt, local.remoteID == record.remoteID, local.base != nil {
+        // The version rolo saw last, unchanged. The stamp alone does not say so: it has a
+        // resolution (iVvy's is a second), and a change made within the same tick keeps it.
+        if !remoteChanged, let seen = local.remoteModifiedAt, seen == record.modifiedAt, local.remoteID == record.remoteID {
             return .keep
         }
         if !remoteChanged && local.conflicts.isEmpty && local.remoteID == record.remoteID { return .stamp }

@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+import RoloConformance
+import RoloCore
+import RoloEmulators
+import RoloProviders
+import RoloStore
+import RoloSync
+
+/// A create whose reply was lost is looked for before it is sent again. When the look-up
+/// fails as well, nobody knows whether the contact was made: the create waits, with the
+/// provider's words, for a run that can look — it is never sent again blind, not even after
+/// the user asks for a retry — and the rest of the run goes on. DailyStory's harness makes a
+/// second contact for a create sent twice, so a blind resend shows as a duplicate.
+@Suite("Sync: a create whose reply was lost and whose look-up fails is made once")
+struct LostCreateReplyTests {
+    @Test func aFailedLookUpWaitsForALaterRunAndTheRestGoOn() async throws {
+        let harness = try await DailyStoryHarness.start()
+        let bobFields: [StandardField: String] = [.email: "bob@example.com", .jobTitle: sample(.jobTitle, 1)]
+        let bob = try harness.serverCreate(bobFields)
+        let cache = try ConformanceCache(harness)
+        try cache.services.cache.insertContacts([Contact(accountID: cache.account.id, fields: bobFields)],
+                                                remotes: [RemoteReference(id: bob, modifiedAt: nil)],
+                                                author: Author(user: "import", clientAddress: nil))
+        #expect(try await cache.run().isClean)
+
+        let added = try cache.services.editor.add([try FieldAssignment(parsing: "email=new@example.com")], to: cache.account)
+        _ = try cache.services.editor.update(try cache.services.reader.resolve("bob@example.com"),
+                                             assignments: [try FieldAssignment(parsing: "job_title=\(sample(.jobTitle, 2))")])
+        // The create lands but its reply is cut; so is every look-up this run makes for it.
+        harness.inject(.malformedBody, count: 1 + RetryPolicy.immediate.maxAttempts, call: .write)
+        let first = try await cache.run()
+        #expect(first.stopped == nil, "\(first.stopped ?? "")")
+        #expect(first.failures.map(\.name) == ["new@example.com"], "\(first.failures)")
+        #expect(harness.serverValue(bob, .jobTitle) == sample(.jobTitle, 2), "the rest went on")
+
+        harness.clearFaults()
+        #expect(try cache.sync.retry(try #require(added.contact.id)), "the user asks for the failed delivery again")
+        let second = try await cache.run()
+        #expect(second.isClean, "\(second.summary) \(second.failures)")
+        #expect(harness.serverContacts().filter { $0.email == "new@example.com" }.count == 1, "made once")
+        #expect(try cache.services.reader.outbox(in: .all).isEmpty)
+        await harness.stop()
+    }
+}
