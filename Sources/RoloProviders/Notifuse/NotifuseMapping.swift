@@ -10,6 +10,9 @@ struct NotifuseMapping: Sendable {
         (.region, "state"), (.postcode, "postcode"), (.country, "country"), (.timezone, "timezone"), (.language, "language"),
     ]
 
+    /// The standard fields by their Notifuse names.
+    static let standardByName: [String: StandardField] = Dictionary(uniqueKeysWithValues: standard.map { ($0.1, $0.0) })
+
     /// Members a contact carries that rolo neither models nor keeps: list memberships and
     /// segments (only some replies have them, so keeping them would make every listing look
     /// like a change) and the change time (kept as the record's stamp). Everything else
@@ -47,12 +50,14 @@ struct NotifuseMapping: Sendable {
             throw .transient("Notifuse sent a contact without an email")
         }
         var contact = Contact(accountID: 0)
-        for (field, name) in NotifuseMapping.standard {
-            if case .string(let text)? = members[name] { contact[field] = text }
-        }
         var kept: [String: JSONValue] = [:]
-        for (name, value) in members where !NotifuseMapping.dropped.contains(name) {
-            if NotifuseMapping.standard.contains(where: { $0.1 == name }) || value == .null { continue }
+        // One pass over the members (a listing maps 100 of these a page).
+        for (name, value) in members {
+            if let field = NotifuseMapping.standardByName[name] {
+                if case .string(let text) = value { contact[field] = text }
+                continue
+            }
+            if value == .null || NotifuseMapping.dropped.contains(name) { continue }
             if let definition = fieldsBySlot[name], let typed = NotifuseMapping.customValue(value, as: definition.type) {
                 contact.custom[definition.key] = typed
             } else {
