@@ -40,13 +40,20 @@ enum RankAllocator {
     }
 
     private static func tryRank(for sortKey: String, excluding: Int64?, db: Database) throws -> Int64? {
-        let before = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT rank, sortKey FROM contact WHERE sortKey < ? AND id IS NOT ? ORDER BY sortKey DESC LIMIT 1
+        // Both neighbours in one statement (this runs for every contact an import or a pull adds).
+        var before: (rank: Int64, key: String)?
+        var after: (rank: Int64, key: String)?
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT 0, rank, sortKey FROM (SELECT rank, sortKey FROM contact WHERE sortKey < ?1 AND id IS NOT ?2
+                                          ORDER BY sortKey DESC LIMIT 1)
+            UNION ALL
+            SELECT 1, rank, sortKey FROM (SELECT rank, sortKey FROM contact WHERE sortKey > ?1 AND id IS NOT ?2
+                                          ORDER BY sortKey LIMIT 1)
             """), arguments: [sortKey, excluding])
-        let after = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT rank, sortKey FROM contact WHERE sortKey > ? AND id IS NOT ? ORDER BY sortKey LIMIT 1
-            """), arguments: [sortKey, excluding])
-        return place(sortKey, before: before.map { ($0["rank"], $0["sortKey"]) }, after: after.map { ($0["rank"], $0["sortKey"]) })
+        while let row = try rows.next() {
+            if row[0] as Int64 == 0 { before = (row[1], row[2]) } else { after = (row[1], row[2]) }
+        }
+        return place(sortKey, before: before, after: after)
     }
 
     /// The rank for `sortKey` between its neighbours (rank and sort key; nil past either end

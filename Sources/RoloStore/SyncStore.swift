@@ -39,10 +39,11 @@ extension LocalCache {
             c.deletedAt IS NOT NULL AS isDeleted, c.displayName
             """
 
+        /// Read by position (in `columns` order): a listing reads one per record.
         init(_ row: Row) {
-            snapshot = LinkSnapshot(contactID: ContactID(row["contactId"]), remoteID: row["remoteId"],
-                                    remoteModifiedAt: row["remoteModifiedAt"], hasBase: row["hasBase"], isDeleted: row["isDeleted"])
-            displayName = row["displayName"]
+            snapshot = LinkSnapshot(contactID: ContactID(row[0]), remoteID: row[1], remoteModifiedAt: row[2], hasBase: row[3],
+                                    isDeleted: row[4])
+            displayName = row[5]
         }
     }
 

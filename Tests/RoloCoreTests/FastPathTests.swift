@@ -169,6 +169,80 @@ struct FastPathTests {
         }
     }
 
+    /// `Validator.checkEmail` as it read before its ASCII shortcut: true when it accepts.
+    static func plainAccepts(email text: String) -> Bool {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return false }
+        let local = parts[0], domain = parts[1]
+        guard !local.isEmpty, local.utf8.count <= 64, text.utf8.count <= 254 else { return false }
+        guard !text.contains(where: { $0.isWhitespace }), !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }),
+              !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .format }) else { return false }
+        guard !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else { return false }
+        let forbiddenInLocal: Set<Character> = ["(", ")", ",", ":", ";", "<", ">", "[", "]", "\\", "\""]
+        guard !local.contains(where: forbiddenInLocal.contains) else { return false }
+        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+        return labels.count >= 2 && labels.allSatisfy({ !$0.isEmpty && $0.count <= 63 })
+            && labels.allSatisfy({ label in label.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" } })
+            && labels.allSatisfy({ !$0.hasPrefix("-") && !$0.hasSuffix("-") })
+            && labels.last!.count >= 2 && !labels.last!.allSatisfy(\.isNumber)
+    }
+
+    @Test func plainAddressesAreAcceptedExactlyWhenTheCharacterRulesAcceptThem() {
+        var random = SeededWords(seed: 16)
+        // Addresses built as local part, separator and domain from pieces that each break one
+        // rule now and then, so that about half are valid.
+        let local = ["a", "b", "Z", "9", "rob", "x.y", "-", "_", "+", "a", "b", "rob", ".", "..", "(", "\"", "\\", " ", "é", "@"]
+        let separators = ["@", "@", "@", "@", "", "@@", " @"]
+        let domain = ["example", "co", "mail.", "x-y", "1", "example", "co", "mail.", "-", "é", "_", " ", ".", ".."]
+        let top = [".com", ".io", ".org", ".com", ".io", ".org", "", ".c", ".12", ".co-"]
+        func pick(_ pieces: [String], _ most: UInt64) -> String {
+            (0..<Int(1 + random.next() % most)).map { _ in pieces[Int(random.next() % UInt64(pieces.count))] }.joined()
+        }
+        var accepted = 0
+        for _ in 0..<8_000 {
+            let text = pick(local, 3) + separators[Int(random.next() % UInt64(separators.count))] + pick(domain, 2) + top[Int(random.next() % UInt64(top.count))]
+            let expected = Self.plainAccepts(email: text)
+            if Validator.isPlainValidEmail(text) {
+                #expect(expected, "\(text)")
+                accepted += 1
+            }
+            #expect(((try? Validator.checkEmail(text)) != nil) == expected, "\(text)")
+        }
+        #expect(accepted > 300, "only \(accepted) of the generated addresses were valid")
+        for text in ["rob@example.com", "a.b-c+d@mail.example.org", String(repeating: "a", count: 64) + "@x.io"] {
+            #expect(Validator.isPlainValidEmail(text))
+        }
+    }
+
+    @Test func plainPhonesAreNormalisedAsTheCharacterRulesNormaliseThem() {
+        var random = SeededWords(seed: 17)
+        let pieces = ["+", "00", "0", "1", "5", "9", " ", "-", ".", "(", ")", "/", "x", "\u{A0}", "44"]
+        for _ in 0..<20_000 {
+            let text = (0..<Int(1 + random.next() % 12)).map { _ in pieces[Int(random.next() % UInt64(pieces.count))] }.joined()
+            var compact = text.filter { !" -.()/\u{00A0}".contains($0) }
+            if compact.hasPrefix("00") { compact = "+" + compact.dropFirst(2) }
+            let digits = compact.dropFirst()
+            let valid = compact.hasPrefix("+") && digits.allSatisfy({ $0.isASCII && $0.isNumber }) && (7...15).contains(digits.count)
+                && digits.first != "0"
+            #expect((try? Validator.normalisePhone(text)) == (valid ? compact : nil), "\(text.debugDescription)")
+            if let plain = Validator.plainPhone(text) { #expect(plain == compact) }
+        }
+    }
+
+    @Test func customKeysAndFieldNamesAreJudgedAsBefore() {
+        for key in ["plan", "score", "customer_ref", "city", "first_name", "zip", "Plan", "a-b", "a b", "x=y", "", String(repeating: "k", count: 65), "é"] {
+            let issues = Validator.checkCustomKey(key)
+            let standard = StandardField.allCases.first { $0.key == key.lowercased().replacingOccurrences(of: "-", with: "_")
+                || $0.aliases.contains(key.lowercased().replacingOccurrences(of: "-", with: "_")) }
+            #expect(StandardField(named: key) == standard, "\(key)")
+            if key.wholeMatch(of: /[a-z0-9_]{1,64}/) != nil {
+                #expect(issues.map(\.severity) == (standard == nil ? [] : [.warning]), "\(key)")
+            } else {
+                #expect(!issues.isEmpty, "\(key)")
+            }
+        }
+    }
+
     @Test func standardFieldsSortInDeclarationOrder() {
         #expect(StandardField.allCases.shuffled().sorted() == StandardField.allCases)
         for (position, field) in StandardField.allCases.enumerated() { #expect(field.position == position) }
@@ -199,6 +273,15 @@ struct FastPathTests {
         guard case .number(let negativeZero) = try JSONValue.parse("-0") else { Issue.record("not a number"); return }
         #expect(negativeZero.sign == .minus, "-0 keeps its sign")
         #expect(try JSONValue.parse("[true, false, null]") == .array([.bool(true), .bool(false), .null]))
+        // Objects large and small: every member kept, a twin found wherever it comes.
+        for count in [1, 2, 23, 24, 25, 60] {
+            let members = (0..<count).map { "\"k\($0)\":\($0)" }
+            let parsed = try JSONValue.parse("{" + members.joined(separator: ",") + "}")
+            #expect(parsed == .object(Dictionary(uniqueKeysWithValues: (0..<count).map { ("k\($0)", JSONValue.number(Double($0))) })))
+            let twin = "{" + (members + ["\"k\(count - 1)\":0"]).joined(separator: ",") + "}"
+            let column = twin.count - "\"k\(count - 1)\":0}".count + 1
+            #expect(refusal { try JSONValue.parse(twin) } == "line 1, column \(column): the key “k\(count - 1)” appears twice")
+        }
         #expect(refusal { try JSONValue.parse("[tru]") } == "line 1, column 2: expected a value, found “t”")
         #expect(refusal { try JSONValue.parse("\"open") } == "line 1, column 1: a string opened here is never closed")
         #expect(refusal { try JSONValue.parse("\"a\u{1}b\"") }?.contains("a control character inside a string") == true)

@@ -44,37 +44,56 @@ struct JSONParser {
         }
     }
 
+    /// Members are gathered in order and the dictionary is made once, at its final size: a
+    /// dictionary grown member by member hashed every key several times (once to look for a
+    /// twin, once to insert, again at each doubling). Twins are looked for by comparing with
+    /// the keys before, or with a set once there are many.
     private mutating func object() throws(JSONParseError) -> JSONValue {
         try enter()
         index += 1
-        var members: [String: JSONValue] = [:]
         skipWhitespace()
         if peek(UInt8(ascii: "}")) {
             index += 1
             depth -= 1
-            return .object(members)
+            return .object([:])
         }
+        var keys: [String] = []
+        var values: [JSONValue] = []
+        var manyKeys: Set<String>?
         while true {
             skipWhitespace()
             guard peek(UInt8(ascii: "\"")) else {
-                throw error(members.isEmpty ? "expected a key in double quotes, found \(describeNext())"
-                                            : "expected a key after “,”, found \(describeNext()) (a trailing comma is not allowed)")
+                throw error(keys.isEmpty ? "expected a key in double quotes, found \(describeNext())"
+                                         : "expected a key after “,”, found \(describeNext()) (a trailing comma is not allowed)")
             }
             let keyStart = index
             let key = try string()
-            if members[key] != nil { throw error("the key “\(key)” appears twice", at: keyStart) }
+            let isTwin: Bool
+            if keys.count < JSONParser.keysComparedOneByOne {
+                isTwin = keys.contains(key)
+            } else {
+                if manyKeys == nil { manyKeys = Set(keys) }
+                isTwin = !manyKeys!.insert(key).inserted
+            }
+            if isTwin { throw error("the key “\(key)” appears twice", at: keyStart) }
             skipWhitespace()
             guard peek(UInt8(ascii: ":")) else { throw error("expected “:” after the key “\(key)”, found \(describeNext())") }
             index += 1
-            members[key] = try value()
+            keys.append(key)
+            values.append(try value())
             skipWhitespace()
             if peek(UInt8(ascii: ",")) { index += 1; continue }
             if peek(UInt8(ascii: "}")) { index += 1; break }
             throw error("expected “,” or “}” in the object, found \(describeNext())")
         }
         depth -= 1
+        var members = [String: JSONValue](minimumCapacity: keys.count)
+        for (key, value) in zip(keys, values) { members[key] = value }
         return .object(members)
     }
+
+    /// Up to this many keys, a new key is compared with each one before it.
+    static let keysComparedOneByOne = 24
 
     private mutating func array() throws(JSONParseError) -> JSONValue {
         try enter()

@@ -116,6 +116,12 @@ public enum StandardField: String, CaseIterable, Codable, Sendable, Comparable {
 
     /// Looks a field up by key or alias, ignoring case and treating `-` like `_`.
     public init?(named name: String) {
+        // A name already in lower case without `-` is looked up as it is.
+        if name.utf8.allSatisfy({ !($0 >= 0x41 && $0 <= 0x5A) && $0 != 0x2D && $0 < 0x80 }) {
+            guard let field = StandardField.byName[name] else { return nil }
+            self = field
+            return
+        }
         let wanted = name.lowercased().replacingOccurrences(of: "-", with: "_")
         guard let field = StandardField.byName[wanted] else { return nil }
         self = field

@@ -159,7 +159,7 @@ public final class SyncEngine: Sendable {
     /// edit meanwhile waits a fraction of a second at most.
     static let recordsPerTransaction = 1000
     /// Pages read ahead of the one being applied.
-    static let pagesReadAhead = 8
+    static let pagesReadAhead = 4
 
     /// Reads the listing page after page and applies it. The provider is read ahead while the
     /// cache writes (a task of its own fills a bounded buffer), and what was read meanwhile is
