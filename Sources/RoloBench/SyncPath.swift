@@ -43,11 +43,11 @@ struct SyncPath {
         for suffix in ["", "-wal", "-shm", ".sync-lock"] { try? FileManager.default.removeItem(atPath: cache + suffix) }
 
         let pull = try sync(cache, batchedConfig)
-        print(String(format: "rolo sync, first (pull %@ into an empty cache)  %6.1f s  peak RSS %5.1f MiB  (targets: ≤ 8 s, ≤ 60 MB at 100k)",
-                     size.formatted() as NSString, pull.seconds, pull.peakMiB))
+        print(String(format: "rolo sync, first (pull %@ into an empty cache)  %6.1f s  CPU %@  peak RSS %5.1f MiB  (targets: ≤ 8 s, ≤ 60 MB at 100k)",
+                     size.formatted() as NSString, pull.seconds, pull.cpu as NSString, pull.peakMiB))
         let again = try sync(cache, batchedConfig)
-        print(String(format: "rolo sync, again with nothing changed           %6.1f s  peak RSS %5.1f MiB  (target: ≤ 2 s at 100k)",
-                     again.seconds, again.peakMiB))
+        print(String(format: "rolo sync, again with nothing changed           %6.1f s  CPU %@  peak RSS %5.1f MiB  (target: ≤ 2 s at 100k)",
+                     again.seconds, again.cpu as NSString, again.peakMiB))
 
         // Edits as `rolo set` makes them, made here in one process so that setting up 10k of
         // them does not take 10k processes: the push is what is measured.
@@ -55,10 +55,10 @@ struct SyncPath {
         let batched = try sync(cache, batchedConfig)
         try edit(cache: cache, round: 2)
         let single = try sync(cache, singleConfig)
-        print(String(format: "rolo sync, push %@ edits, batched               %6.1f s  peak RSS %5.1f MiB  (target: ≤ 10 s)",
-                     edits.formatted() as NSString, batched.seconds, batched.peakMiB))
-        print(String(format: "rolo sync, push %@ edits, one request each      %6.1f s  (the naive way: batched is %.1f× faster; target ≥ 8×)",
-                     edits.formatted() as NSString, single.seconds, single.seconds / batched.seconds))
+        print(String(format: "rolo sync, push %@ edits, batched               %6.1f s  CPU %@  peak RSS %5.1f MiB  (target: ≤ 10 s)",
+                     edits.formatted() as NSString, batched.seconds, batched.cpu as NSString, batched.peakMiB))
+        print(String(format: "rolo sync, push %@ edits, one request each      %6.1f s  CPU %@  (the naive way: batched is %.1f× faster; target ≥ 8×)",
+                     edits.formatted() as NSString, single.seconds, single.cpu as NSString, single.seconds / batched.seconds))
         let sample = generator.contact(size / 2, accountID: 1).email ?? ""
         let title = emulator.store.contact(email: sample)?["job_title"]?.stringValue ?? "—"
         print("  check: \(sample) has the job title “\(title)” at the emulator (“Edited 2-…” if it was among the \(edits.formatted()) edited)")
@@ -169,11 +169,11 @@ struct SyncPath {
         let cache = "\(directory)/sync-ivvy-\(size).sqlite"
         for suffix in ["", "-wal", "-shm", ".sync-lock"] { try? FileManager.default.removeItem(atPath: cache + suffix) }
         let pull = try sync(cache, config)
-        print(String(format: "rolo sync, first iVvy (pull %@, signed pages)    %6.1f s  peak RSS %5.1f MiB",
-                     size.formatted() as NSString, pull.seconds, pull.peakMiB))
+        print(String(format: "rolo sync, first iVvy (pull %@, signed pages)    %6.1f s  CPU %@  peak RSS %5.1f MiB",
+                     size.formatted() as NSString, pull.seconds, pull.cpu as NSString, pull.peakMiB))
         let again = try sync(cache, config)
-        print(String(format: "rolo sync, iVvy again (modified since the last)  %6.1f s  peak RSS %5.1f MiB",
-                     again.seconds, again.peakMiB))
+        print(String(format: "rolo sync, iVvy again (modified since the last)  %6.1f s  CPU %@  peak RSS %5.1f MiB",
+                     again.seconds, again.cpu as NSString, again.peakMiB))
     }
 
     // MARK: - Running rolo

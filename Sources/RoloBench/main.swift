@@ -34,6 +34,16 @@ if arguments.count >= 3, arguments[1] == "sync" {
     exit(0)
 }
 
+if arguments.count >= 3, arguments[1] == "import" {
+    // Only the import row: `rolo-bench import SIZE [DIR]` writes the rolo JSON file (kept for
+    // the next run) and times the release `rolo import` of it into a new cache.
+    let rolo = ProcessInfo.processInfo.environment["ROLO_BIN"] ?? "rolo"
+    let folder = arguments.count >= 4 ? arguments[3] : "bench-data"
+    try PrivateFiles.makeFolder(folder)
+    try UserPath(rolo: rolo, directory: folder, size: Int(arguments[2]) ?? 100_000, seed: 7).importOnly()
+    exit(0)
+}
+
 if arguments.count >= 4, arguments[1] == "serve" {
     // A Notifuse emulator with SIZE contacts and its configs in DIR, until killed: for
     // profiling `rolo sync` by hand. `rolo-bench serve SIZE DIR`.
@@ -59,7 +69,8 @@ while index < arguments.count {
     case "--help", "-h":
         print("usage: ROLO_BIN=PATH rolo-bench [--sizes 100000,1000000] [--dir bench-data]\n"
               + "       rolo-bench tui CACHE   (the terminal measurements only; ROLO_BIN names rolo)\n"
-              + "       rolo-bench sync SIZE [DIR]   (the sync measurements only)")
+              + "       rolo-bench sync SIZE [DIR]   (the sync measurements only)\n"
+              + "       rolo-bench import SIZE [DIR]   (the import row only; the file is kept for the next run)")
         exit(0)
     default:
         FileHandle.standardError.write(Data("rolo-bench: unknown option \(arguments[index])\n".utf8))

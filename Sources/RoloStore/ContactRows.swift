@@ -45,13 +45,16 @@ enum ContactRows {
     private static let fieldList = Schema.fieldColumns.map(\.key).joined(separator: ", ")
 
     /// Inserts a new contact with the given rank and indexes it. Returns its row id.
-    /// The index row is queued in `index`; the caller flushes it.
-    static func insert(_ contact: Contact, rank: Int64, index: SearchIndex.Batch, db: Database) throws -> Int64 {
+    /// The index row is queued in `index`; the caller flushes it. `sortKey` and `hash` are the
+    /// contact's, when the caller has worked them out already (a pull needs the hash twice).
+    static func insert(_ contact: Contact, rank: Int64, sortKey: String? = nil, hash: String? = nil,
+                       index: SearchIndex.Batch, db: Database) throws -> Int64 {
         var arguments: [(any DatabaseValueConvertible)?] = [
-            contact.uid, contact.accountID, rank, contact.sortKey, contact.displayName,
+            contact.uid, contact.accountID, rank, sortKey ?? contact.sortKey, contact.displayName,
         ]
-        arguments += Schema.fieldColumns.map { contact.fields[$0] }
-        arguments += [extensionsText(contact), ContentHash.of(contact),
+        arguments.reserveCapacity(9 + Schema.fieldColumns.count)
+        for field in Schema.fieldColumns { arguments.append(contact.fields[field]) }
+        arguments += [extensionsText(contact), hash ?? ContentHash.of(contact),
                       contact.createdAt.millisecondsSinceEpoch, contact.updatedAt.millisecondsSinceEpoch]
         let placeholders = Array(repeating: "?", count: arguments.count).joined(separator: ", ")
         try db.cachedStatement(sql: """
@@ -68,7 +71,7 @@ enum ContactRows {
     /// rank when the name changed.
     static func update(_ contact: Contact, index: SearchIndex.Batch, db: Database) throws {
         guard let id = contact.id?.rawValue,
-              let row = try Row.fetchOne(db, sql: "SELECT rank, sortKey FROM contact WHERE id = ?", arguments: [id]) else {
+              let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT rank, sortKey FROM contact WHERE id = ?"), arguments: [id]) else {
             throw RoloError.notFound("the contact is no longer in the cache")
         }
         var rank: Int64 = row["rank"]
@@ -76,18 +79,18 @@ enum ContactRows {
         try SearchIndex.remove(rank: rank, db: db)
         if sortKey != row["sortKey"] as String {
             // Park the row on a rank no one else can get while its neighbours may be relabelled.
-            try db.execute(sql: "UPDATE contact SET rank = ? WHERE id = ?", arguments: [-id, id])
+            try db.cachedStatement(sql: "UPDATE contact SET rank = ? WHERE id = ?").execute(arguments: [-id, id])
             rank = try RankAllocator.rank(for: sortKey, excluding: id, index: index, db: db)
         }
         var arguments: [(any DatabaseValueConvertible)?] = [rank, sortKey, contact.displayName]
         arguments += Schema.fieldColumns.map { contact.fields[$0] }
         arguments += [extensionsText(contact), ContentHash.of(contact), contact.updatedAt.millisecondsSinceEpoch, id]
         let assignments = Schema.fieldColumns.map { "\($0.key) = ?" }.joined(separator: ", ")
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE contact SET rank = ?, sortKey = ?, displayName = ?, \(assignments),
                 extensions = ?, contentHash = ?, updatedAt = ? WHERE id = ?
-            """, arguments: StatementArguments(arguments))
-        try db.execute(sql: "DELETE FROM custom_value WHERE contactId = ?", arguments: [id])
+            """).execute(arguments: StatementArguments(arguments))
+        try db.cachedStatement(sql: "DELETE FROM custom_value WHERE contactId = ?").execute(arguments: [id])
         try writeCustomValues(contact.custom, contactID: id, db: db)
         index.add(contact, rank: rank)
     }

@@ -21,6 +21,33 @@ enum DeltaCoding {
         return out + "]"
     }
 
+    /// `encode(LocalCache.allFields(of: contact))` — every value of a new contact as a change
+    /// from nothing — written without making the changes first (one per contact of an import
+    /// or a pull).
+    static func encodeCreation(of contact: Contact) -> String {
+        var out = "["
+        var first = true
+        for field in contact.fields.keys.sorted() {
+            if !first { out += "," }
+            first = false
+            out += "{\"after\":"
+            JSONValue.writeQuoted(contact.fields[field]!, into: &out)
+            out += ",\"before\":null,\"field\":"
+            JSONValue.writeQuoted(field.key, into: &out)
+            out += "}"
+        }
+        for key in contact.custom.keys.sorted() {
+            if !first { out += "," }
+            first = false
+            out += "{\"after\":"
+            write(.custom(contact.custom[key]!), into: &out)
+            out += ",\"before\":null,\"field\":"
+            JSONValue.writeQuoted(fieldName(.custom(key)), into: &out)
+            out += "}"
+        }
+        return out + "]"
+    }
+
     /// One value as JSON text (a conflict's base, local and remote sides).
     static func encodeValue(_ value: FieldValue?) -> String {
         var out = ""

@@ -154,6 +154,13 @@ public final class LocalCache: Sendable {
             // WAL with NORMAL sync: a commit survives a crash of rolo; only a power cut can lose
             // the last transactions, never corrupt the file.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Statement journals in memory. Each statement of a transaction that may fail half
+            // way (an insert into `contact`: unique indexes, triggers, foreign keys) keeps the
+            // old content of the pages it changes so it can be undone alone; past 64 KiB SQLite
+            // moves that journal to a temporary file and keeps writing there for the rest of
+            // the transaction. An import of 100k contacts wrote 2.6 million pages (10 GB) to
+            // it. The journal is emptied after every statement, so in memory it stays small.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
             // Keep the WAL file when the last connection closes. Without it, every start finds
             // no WAL and GRDB writes (creates and drops a table) to make one: a write on every
             // open, which also makes every connection parse the schema again.

@@ -68,7 +68,7 @@ extension LocalCache {
     }
 
     /// A key that stays with one entry across its retries.
-    static func newIdempotencyKey() -> String { UUID().uuidString.lowercased() }
+    static func newIdempotencyKey() -> String { Contact.newUID() }
 
     static func isLocalAccount(_ accountID: Int64, db: Database) throws -> Bool {
         try String.fetchOne(db.cachedStatement(sql: "SELECT provider FROM account WHERE id = ?"),

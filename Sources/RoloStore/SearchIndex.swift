@@ -137,6 +137,7 @@ enum SearchIndex {
                 arguments += row.columns.map { $0 as (any DatabaseValueConvertible)? }
                 try insert.execute(arguments: StatementArguments(arguments))
                 for column in row.columns where !column.isEmpty {
+                    if SearchIndex.collectASCIIVocabulary(column, into: &words) { continue }
                     for (token, _) in try tokenizer.tokenize(document: column) where SearchIndex.isVocabularyWord(token) {
                         words.insert(token)
                     }
@@ -146,6 +147,44 @@ enum SearchIndex {
             let remember = try db.cachedStatement(sql: "INSERT OR IGNORE INTO search_term (term) VALUES (?)")
             for word in words { try remember.execute(arguments: [word]) }
         }
+    }
+
+    /// The vocabulary words of a column that is all ASCII, as SQLite's tokenizer cuts them:
+    /// for ASCII, unicode61 takes exactly the runs of letters and digits as tokens and folds
+    /// A–Z to a–z. False (and nothing added) when the column is not all ASCII, for the
+    /// tokenizer to do. Most columns are ASCII, and calling the tokenizer from Swift made a
+    /// string per token of every column of every contact.
+    static func collectASCIIVocabulary(_ column: String, into words: inout Set<String>) -> Bool {
+        column.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard !bytes.contains(where: { $0 >= 0x80 }) else { return false }
+            var start = 0
+            var allDigits = true
+            func take(_ end: Int) {
+                if end - start >= 4, !allDigits {
+                    words.insert(String(unsafeUninitializedCapacity: end - start) { buffer in
+                        for offset in 0..<(end - start) {
+                            let byte = bytes[start + offset]
+                            buffer[offset] = byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
+                        }
+                        return end - start
+                    })
+                }
+            }
+            for position in 0..<bytes.count {
+                let byte = bytes[position]
+                let isDigit = byte >= 0x30 && byte <= 0x39
+                let isLetter = (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A
+                if isDigit || isLetter {
+                    if !isDigit { allDigits = false }
+                    continue
+                }
+                take(position)
+                start = position + 1
+                allDigits = true
+            }
+            take(bytes.count)
+            return true
+        } ?? false
     }
 
     /// Words of 4 or more characters that are not all digits: shorter prefixes have their own

@@ -13,12 +13,14 @@ public struct DeliveryClaim: Sendable, Hashable {
     public var kind: OutboxKind { state.outbox?.kind ?? .update }
 }
 
-/// One record of a pulled page: what was decided, the contact's name here, and whether its
-/// fields change (a change in the provider's own data alone does not count as news).
+/// One record of a pulled page: what was decided, the contact's name here, whether its fields
+/// change (a change in the provider's own data alone does not count as news), and the contact
+/// here the record stands for (nil for a contact new to rolo in a dry run).
 public struct PulledOutcome: Sendable {
     public let decision: PullDecision
     public let name: String
     public let changesFields: Bool
+    public let contactID: ContactID?
 }
 
 /// What the sync engine needs of the cache, in the cache's own terms: read both sides of a
@@ -27,19 +29,73 @@ public struct PulledOutcome: Sendable {
 extension LocalCache {
     // MARK: - Reading this side
 
-    /// The local side of the contacts an account has linked to these provider ids.
-    static func syncStates(accountID: Int64, remoteIDs: [String], db: Database) throws -> [String: LocalSyncState] {
-        var states: [String: LocalSyncState] = [:]
-        for chunk in stride(from: 0, to: remoteIDs.count, by: 400).map({ Array(remoteIDs[$0..<min($0 + 400, remoteIDs.count)]) }) {
+    /// A contact's link row as the planner sees it, and the contact's name for the report.
+    struct LinkRow {
+        let snapshot: LinkSnapshot
+        let displayName: String
+
+        static let columns = """
+            l.contactId, l.remoteId, l.remoteModifiedAt, l.baseRecord IS NOT NULL AS hasBase,
+            c.deletedAt IS NOT NULL AS isDeleted, c.displayName
+            """
+
+        /// Read by position (in `columns` order): a listing reads one per record.
+        init(_ row: Row) {
+            snapshot = LinkSnapshot(contactID: ContactID(row[0]), remoteID: row[1], remoteModifiedAt: row[2], hasBase: row[3],
+                                    isDeleted: row[4])
+            displayName = row[5]
+        }
+    }
+
+    /// The link rows of an account's contacts linked to these provider ids, by provider id:
+    /// one query per 400 ids, and nothing more of the contacts.
+    static func linkRows(accountID: Int64, remoteIDs: [String], db: Database) throws -> [String: LinkRow] {
+        var links: [String: LinkRow] = [:]
+        links.reserveCapacity(remoteIDs.count)
+        for start in stride(from: 0, to: remoteIDs.count, by: 400) {
+            let chunk = remoteIDs[start..<min(start + 400, remoteIDs.count)]
             let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT l.contactId, l.remoteId FROM remote_link l WHERE l.accountId = ? AND l.remoteId IN (\(marks))
-                """, arguments: StatementArguments([accountID] + chunk))
-            for row in rows {
-                if let state = try syncState(contactID: row["contactId"], db: db) { states[row["remoteId"]] = state }
+            // Cached: full pages have the same number of ids, so the same statement.
+            let statement = try db.cachedStatement(sql: """
+                SELECT \(LinkRow.columns) FROM remote_link l JOIN contact c ON c.id = l.contactId
+                WHERE l.accountId = ? AND l.remoteId IN (\(marks))
+                """)
+            let rows = try Row.fetchCursor(statement, arguments: StatementArguments([accountID] + Array(chunk)))
+            while let row = try rows.next() {
+                let link = LinkRow(row)
+                links[link.snapshot.remoteID] = link
             }
         }
-        return states
+        return links
+    }
+
+    /// One contact's link row, read now.
+    static func linkRow(accountID: Int64, remoteID: String, db: Database) throws -> LinkRow? {
+        try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT \(LinkRow.columns) FROM remote_link l JOIN contact c ON c.id = l.contactId
+            WHERE l.accountId = ? AND l.remoteId = ?
+            """), arguments: [accountID, remoteID]).map(LinkRow.init)
+    }
+
+    /// The uids among `uids` that some contact of the cache has: only those can be a contact
+    /// waiting here for its link (see `unlinkedContact`).
+    static func knownUIDs(_ uids: [String], db: Database) throws -> Set<String> {
+        var known = Set<String>()
+        let wanted = uids.filter { !$0.isEmpty }
+        for start in stride(from: 0, to: wanted.count, by: 400) {
+            let chunk = wanted[start..<min(start + 400, wanted.count)]
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            let statement = try db.cachedStatement(sql: "SELECT uid FROM contact WHERE uid IN (\(marks))")
+            for uid in try String.fetchAll(statement, arguments: StatementArguments(Array(chunk))) { known.insert(uid) }
+        }
+        return known
+    }
+
+    /// Whether any contact of the account waits to be created at the provider.
+    static func hasPendingCreates(accountID: Int64, db: Database) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: """
+            SELECT EXISTS (SELECT 1 FROM outbox WHERE accountId = ? AND kind = 'create')
+            """), arguments: [accountID]) ?? false
     }
 
     /// The whole local side of one contact (deleted ones too).
@@ -75,18 +131,18 @@ extension LocalCache {
     /// A contact of the account not linked to the provider yet that has `uid`: a create whose
     /// answer was lost, coming back in a listing (iVvy keeps rolo's uid as its externalId).
     static func unlinkedContact(uid: String, accountID: Int64, db: Database) throws -> LocalSyncState? {
-        guard !uid.isEmpty, let id = try Int64.fetchOne(db, sql: """
+        guard !uid.isEmpty, let id = try Int64.fetchOne(db.cachedStatement(sql: """
             SELECT c.id FROM contact c LEFT JOIN remote_link l ON l.contactId = c.id
             WHERE c.uid = ? AND c.accountId = ? AND l.contactId IS NULL
-            """, arguments: [uid, accountID]) else { return nil }
+            """), arguments: [uid, accountID]) else { return nil }
         return try syncState(contactID: id, db: db)
     }
 
     /// The contact linked to `remoteID` in the account other than `contactID`, if any.
     static func otherLink(remoteID: String, accountID: Int64, contactID: Int64, db: Database) throws -> (id: Int64, name: String)? {
-        guard let id = try Int64.fetchOne(db, sql: """
+        guard let id = try Int64.fetchOne(db.cachedStatement(sql: """
             SELECT contactId FROM remote_link WHERE accountId = ? AND remoteId = ? AND contactId <> ?
-            """, arguments: [accountID, remoteID, contactID]) else { return nil }
+            """), arguments: [accountID, remoteID, contactID]) else { return nil }
         return (id, try syncState(contactID: id, db: db)?.contact.displayName ?? "another contact")
     }
 
@@ -104,11 +160,11 @@ extension LocalCache {
     }
 
     static func pendingCreate(email: String, accountID: Int64, db: Database) throws -> LocalSyncState? {
-        guard let id = try Int64.fetchOne(db, sql: """
+        guard let id = try Int64.fetchOne(db.cachedStatement(sql: """
             SELECT c.id FROM contact c JOIN outbox o ON o.contactId = c.id
             WHERE c.accountId = ? AND c.email = ? COLLATE NOCASE AND o.kind = 'create' AND c.deletedAt IS NULL
             ORDER BY c.id LIMIT 1
-            """, arguments: [accountID, email]) else { return nil }
+            """), arguments: [accountID, email]) else { return nil }
         return try syncState(contactID: id, db: db)
     }
 
@@ -129,33 +185,62 @@ extension LocalCache {
 
     // MARK: - Pulling
 
-    /// Applies one page of the provider's contacts in one transaction: for each record, the
-    /// local side is read inside the transaction (a contact edited in the TUI a moment ago
-    /// included), `decide` says what to do, and it is done. With `dryRun` nothing is written
-    /// and the decisions are only returned. `matchEmail`: a record not linked yet may be a
-    /// contact waiting here to be created with the same email.
+    /// Applies records of the provider's listing (one page or several) in one transaction: for
+    /// each record, in order, the local side is read inside the transaction (a contact edited
+    /// in the TUI a moment ago included), the planner decides what to do, and it is done. With
+    /// `dryRun` nothing is written and the decisions are only returned. `matchEmail`: a record
+    /// not linked yet may be a contact waiting here to be created with the same email.
+    ///
+    /// `decideFromLink` is asked first, with the contact's link row only; when it says `.keep`,
+    /// nothing more of the contact is read. `decide` gets the whole local side otherwise.
     public func applyPulledPage(accountID: Int64, records: [RemoteRecord], source: Author, matchEmail: Bool, dryRun: Bool,
+                                decideFromLink: (RemoteRecord, LinkSnapshot) -> PullDecision? = { _, _ in nil },
                                 decide: (RemoteRecord, LocalSyncState?) throws -> PullDecision) throws -> [PulledOutcome] {
         let body: (Database) throws -> [PulledOutcome] = { db in
-            let states = try LocalCache.syncStates(accountID: accountID, remoteIDs: records.map(\.remoteID), db: db)
+            let links = try LocalCache.linkRows(accountID: accountID, remoteIDs: records.map(\.remoteID), db: db)
+            // Which records can be a contact here that is not linked yet, asked once for all:
+            // applying a record never unlinks a contact, gives a contact a uid the provider
+            // lists, or queues a create for another contact.
+            let unlinkedRecords = records.filter { links[$0.remoteID] == nil }
+            let knownUIDs = unlinkedRecords.isEmpty ? [] : try LocalCache.knownUIDs(unlinkedRecords.map(\.contact.uid), db: db)
+            let pendingCreates = !unlinkedRecords.isEmpty && matchEmail ? try LocalCache.hasPendingCreates(accountID: accountID, db: db) : false
+            // A listing that moves under the reader can bring a contact twice; the second time
+            // its link is read again, as the first may have made or changed it.
+            var applied = Set<String>()
             var decisions: [PulledOutcome] = []
             decisions.reserveCapacity(records.count)
             let index = try SearchIndex.Batch(db)
             for record in records {
-                var state = states[record.remoteID]
-                if state == nil {
+                let link = applied.contains(record.remoteID)
+                    ? try LocalCache.linkRow(accountID: accountID, remoteID: record.remoteID, db: db) : links[record.remoteID]
+                applied.insert(record.remoteID)
+                if let link, decideFromLink(record, link.snapshot) == .keep {
+                    // Nothing to write, and nothing more of the contact to read. (`changesFields`
+                    // is true for every decision but `.apply`.)
+                    decisions.append(PulledOutcome(decision: .keep, name: link.displayName, changesFields: true,
+                                                   contactID: link.snapshot.contactID))
+                    continue
+                }
+                var state: LocalSyncState?
+                if let link {
+                    state = try LocalCache.syncState(contactID: link.snapshot.contactID.rawValue, db: db)
+                }
+                if state == nil, knownUIDs.contains(record.contact.uid) {
                     state = try LocalCache.unlinkedContact(uid: record.contact.uid, accountID: accountID, db: db)
                 }
-                if state == nil, matchEmail, let email = record.contact.email {
+                if state == nil, pendingCreates, let email = record.contact.email {
                     state = try LocalCache.pendingCreate(email: email, accountID: accountID, db: db)
                 }
                 let decision = try decide(record, state)
-                decisions.append(PulledOutcome(decision: decision, name: state?.contact.displayName ?? record.contact.displayName,
-                                               changesFields: state.map { decision.changesFields(of: $0.contact) } ?? true))
+                var contactID = state?.contactID
                 if !dryRun {
-                    try self.apply(decision, record: record, state: state, accountID: accountID, source: source, index: index, db: db)
+                    contactID = try self.apply(decision, record: record, state: state, accountID: accountID, source: source,
+                                               index: index, db: db) ?? contactID
                     if index.count >= SearchIndex.batchSize { try index.flush() }
                 }
+                decisions.append(PulledOutcome(decision: decision, name: state?.contact.displayName ?? record.contact.displayName,
+                                               changesFields: state.map { decision.changesFields(of: $0.contact) } ?? true,
+                                               contactID: contactID))
             }
             if !dryRun { try index.flush() }
             return decisions
@@ -180,15 +265,14 @@ extension LocalCache {
         return dryRun ? try read(body) : try write(body)
     }
 
-    /// The contacts of an account linked to a provider id not in `seen`: after a complete
-    /// listing, the ones the provider may have deleted.
-    public func linkedContacts(of accountID: Int64, notIn seen: Set<String>) throws -> [ContactID] {
+    /// The contacts of an account linked to the provider that are not in `seen` (the contacts
+    /// a complete listing stood for): the ones the provider may have deleted.
+    public func linkedContacts(of accountID: Int64, notIn seen: Set<ContactID>) throws -> [ContactID] {
         try read { db in
             var missing: [ContactID] = []
-            let cursor = try Row.fetchCursor(db, sql: "SELECT contactId, remoteId FROM remote_link WHERE accountId = ?",
-                                             arguments: [accountID])
-            while let row = try cursor.next() {
-                if !seen.contains(row["remoteId"] as String) { missing.append(ContactID(row["contactId"])) }
+            let ids = try Int64.fetchCursor(db, sql: "SELECT contactId FROM remote_link WHERE accountId = ?", arguments: [accountID])
+            while let id = try ids.next() {
+                if !seen.contains(ContactID(id)) { missing.append(ContactID(id)) }
             }
             return missing
         }
@@ -213,32 +297,38 @@ extension LocalCache {
         }
     }
 
+    /// Carries out a decision. Returns the contact it created, if it created one.
+    @discardableResult
     private func apply(_ decision: PullDecision, record: RemoteRecord?, state: LocalSyncState?, accountID: Int64,
-                       source: Author, index: SearchIndex.Batch, db: Database) throws {
+                       source: Author, index: SearchIndex.Batch, db: Database) throws -> ContactID? {
         let now = clock().millisecondsSinceEpoch
         switch decision {
         case .keep:
-            return
+            return nil
         case .stamp:
-            guard let state, let record else { return }
+            guard let state, let record else { return nil }
             try db.cachedStatement(sql: "UPDATE remote_link SET remoteModifiedAt = ?, syncedAt = ? WHERE contactId = ?")
                 .execute(arguments: [record.modifiedAt, now, state.contactID.rawValue])
         case .create(let contact):
-            guard let record else { return }
+            guard let record else { return nil }
             var new = contact
             new.id = nil
             new.accountID = accountID
             new.uid = Contact.newUID()
             new.createdAt = clock()
             new.updatedAt = new.createdAt
-            let rank = try RankAllocator.rank(for: new.sortKey, index: index, db: db)
-            new.id = ContactID(try ContactRows.insert(new, rank: rank, index: index, db: db))
+            let sortKey = new.sortKey
+            let hash = ContentHash.of(new)
+            let rank = try RankAllocator.rank(for: sortKey, index: index, db: db)
+            new.id = ContactID(try ContactRows.insert(new, rank: rank, sortKey: sortKey, hash: hash, index: index, db: db))
+            // The contact as the provider has it is the base: the same record, so the same hash.
             try LocalCache.writeLink(contactID: new.id!.rawValue, accountID: accountID, remoteID: record.remoteID,
-                                     modifiedAt: record.modifiedAt, base: new, syncedAt: now, db: db)
-            try recordAudit("created at provider", contact: new, deltas: LocalCache.allFields(of: new), author: source,
+                                     modifiedAt: record.modifiedAt, base: new, baseHash: hash, syncedAt: now, db: db)
+            try recordAudit("created at provider", contact: new, encodedDeltas: DeltaCoding.encodeCreation(of: new), author: source,
                             source: "provider", db: db)
+            return new.id
         case .apply(let merged, let base, let conflicts):
-            guard let state, let record else { return }
+            guard let state, let record else { return nil }
             var contact = merged
             contact.id = state.contactID
             let deltas = BaseRecord.changes(from: state.contact, to: contact)
@@ -258,15 +348,15 @@ extension LocalCache {
             try db.cachedStatement(sql: "UPDATE outbox SET sentRecord = NULL WHERE contactId = ?").execute(arguments: [state.contactID.rawValue])
             try settleOutbox(contactID: state.contactID.rawValue, accountID: accountID, inConflict: !conflicts.isEmpty, db: db)
         case .deleteLocal:
-            guard let state else { return }
+            guard let state else { return nil }
             try recordAudit("deleted at provider", contact: state.contact,
                             deltas: LocalCache.allFields(of: state.contact).map(\.reverted), author: source, source: "provider", db: db)
             try LocalCache.purge(contactID: state.contactID.rawValue, db: db)
         case .forget:
-            guard let state else { return }
+            guard let state else { return nil }
             try LocalCache.purge(contactID: state.contactID.rawValue, db: db)
         case .conflictOnDelete(let kind, let remote):
-            guard let state else { return }
+            guard let state else { return nil }
             if let remote, let record {
                 // Deleted here, changed there: the provider's record becomes the base, so
                 // "theirs" brings it back as it is now.
@@ -280,16 +370,18 @@ extension LocalCache {
             try LocalCache.replaceConflicts([.contactDeleted(kind)], contactID: state.contactID.rawValue, now: now, db: db)
             try settleOutbox(contactID: state.contactID.rawValue, accountID: accountID, inConflict: true, db: db)
         }
+        return nil
     }
 
     static func writeLink(contactID: Int64, accountID: Int64, remoteID: String, modifiedAt: String?, base: Contact,
-                          syncedAt: Int64, db: Database) throws {
+                          baseHash: String? = nil, syncedAt: Int64, db: Database) throws {
         try db.cachedStatement(sql: """
             INSERT INTO remote_link (contactId, accountId, remoteId, remoteModifiedAt, baseRecord, baseHash, syncedAt)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (contactId) DO UPDATE SET remoteId = excluded.remoteId, remoteModifiedAt = excluded.remoteModifiedAt,
                 baseRecord = excluded.baseRecord, baseHash = excluded.baseHash, syncedAt = excluded.syncedAt
-            """).execute(arguments: [contactID, accountID, remoteID, modifiedAt, BaseRecord.encode(base), ContentHash.of(base), syncedAt])
+            """).execute(arguments: [contactID, accountID, remoteID, modifiedAt, BaseRecord.encode(base), baseHash ?? ContentHash.of(base),
+                                     syncedAt])
     }
 
     static func replaceConflicts(_ conflicts: [FieldConflict], contactID: Int64, now: Int64, db: Database) throws {
@@ -315,11 +407,11 @@ extension LocalCache {
 
     /// Removes a contact for good: its row, values, link, outbox entry, conflicts and index row.
     static func purge(contactID: Int64, db: Database) throws {
-        if let row = try Row.fetchOne(db, sql: "SELECT rank, deletedAt FROM contact WHERE id = ?", arguments: [contactID]),
+        if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT rank, deletedAt FROM contact WHERE id = ?"), arguments: [contactID]),
            (row["deletedAt"] as Int64?) == nil {
             try SearchIndex.remove(rank: row["rank"], db: db)
         }
-        try db.execute(sql: "DELETE FROM contact WHERE id = ?", arguments: [contactID])
+        try db.cachedStatement(sql: "DELETE FROM contact WHERE id = ?").execute(arguments: [contactID])
     }
 
     // MARK: - Pushing

@@ -138,9 +138,11 @@ extension LocalCache {
     func insert(_ contact: Contact, rank: Int64? = nil, remote: RemoteReference? = nil, author: Author,
                        index: SearchIndex.Batch, db: Database) throws -> Contact {
         var stored = contact
-        let rank = try rank ?? RankAllocator.rank(for: contact.sortKey, index: index, db: db)
-        stored.id = ContactID(try ContactRows.insert(contact, rank: rank, index: index, db: db))
-        let deltas = LocalCache.allFields(of: stored)
+        let sortKey = contact.sortKey
+        let hash = ContentHash.of(contact)
+        let rank = try rank ?? RankAllocator.rank(for: sortKey, index: index, db: db)
+        stored.id = ContactID(try ContactRows.insert(contact, rank: rank, sortKey: sortKey, hash: hash, index: index, db: db))
+        let deltas = DeltaCoding.encodeCreation(of: stored)
         if let remote {
             // Already at the provider: link it, with the record last agreed as the base — this
             // one, unless the file says the contact has edits not yet sent; those are queued.
@@ -150,11 +152,12 @@ extension LocalCache {
                 INSERT INTO remote_link (contactId, accountId, remoteId, remoteModifiedAt, baseRecord, baseHash, syncedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [stored.id!.rawValue, stored.accountID, remote.id, remote.modifiedAt,
-                                         BaseRecord.encode(base), ContentHash.of(base), remote.syncedAt?.millisecondsSinceEpoch])
-            try recordAudit("import", contact: stored, deltas: deltas, author: author, db: db)
+                                         BaseRecord.encode(base), agreed.map(ContentHash.of) ?? hash,
+                                         remote.syncedAt?.millisecondsSinceEpoch])
+            try recordAudit("import", contact: stored, encodedDeltas: deltas, author: author, db: db)
             if agreed != nil { try queueForProvider(contactID: stored.id!.rawValue, accountID: stored.accountID, db: db) }
         } else {
-            try recordEdit("create", contact: stored, deltas: deltas, author: author, db: db)
+            try recordAudit("create", contact: stored, encodedDeltas: deltas, author: author, undo: "open", db: db)
             try queueForProvider(contactID: stored.id!.rawValue, accountID: stored.accountID, db: db)
         }
         return stored
@@ -174,10 +177,17 @@ extension LocalCache {
     /// provider's (applied by a sync); `undo` whether undo can reach it.
     func recordAudit(_ action: String, contact: Contact, deltas: [FieldDelta], author: Author, undo: String = "no",
                      source: String = "user", db: Database) throws {
+        try recordAudit(action, contact: contact, encodedDeltas: DeltaCoding.encode(deltas), author: author, undo: undo,
+                        source: source, db: db)
+    }
+
+    /// An audit line whose changes are already encoded (`DeltaCoding`).
+    func recordAudit(_ action: String, contact: Contact, encodedDeltas: String, author: Author, undo: String = "no",
+                     source: String = "user", db: Database) throws {
         try db.cachedStatement(sql: """
             INSERT INTO audit (at, user, clientAddress, contactId, contactUid, action, deltas, accountId, undo, source)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [clock().millisecondsSinceEpoch, author.user, author.clientAddress, contact.id!.rawValue,
-                             contact.uid, action, DeltaCoding.encode(deltas), contact.accountID, undo, source])
+                             contact.uid, action, encodedDeltas, contact.accountID, undo, source])
     }
 }

@@ -39,7 +39,27 @@ public struct Contact: Sendable, Hashable {
         self.updatedAt = updatedAt ?? createdAt
     }
 
-    public static func newUID() -> String { UUID().uuidString.lowercased() }
+    /// A random (version 4) UUID in lower case. Made from the system's random generator
+    /// (`getrandom`), not Foundation's `UUID()`, which on Linux opens and reads `/dev/urandom`
+    /// each time: three system calls per contact of an import or a pull.
+    public static func newUID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        var high = generator.next() as UInt64
+        var low = generator.next() as UInt64
+        high = (high & ~0xF000) | 0x4000                                    // version 4
+        low = (low & ~(0xC000_0000_0000_0000 as UInt64)) | 0x8000_0000_0000_0000   // RFC 4122 variant
+        let digits = Array("0123456789abcdef".utf8)
+        var text = [UInt8]()
+        text.reserveCapacity(36)
+        for (index, word) in [high, low].enumerated() {
+            for nibble in 0..<16 {
+                let position = index * 16 + nibble
+                if position == 8 || position == 12 || position == 16 || position == 20 { text.append(UInt8(ascii: "-")) }
+                text.append(digits[Int((word >> UInt64(60 - 4 * nibble)) & 0xF)])
+            }
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
 
     /// A standard field's value; setting nil or "" clears it.
     public subscript(field: StandardField) -> String? {

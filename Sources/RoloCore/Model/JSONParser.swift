@@ -44,37 +44,56 @@ struct JSONParser {
         }
     }
 
+    /// Members are gathered in order and the dictionary is made once, at its final size: a
+    /// dictionary grown member by member hashed every key several times (once to look for a
+    /// twin, once to insert, again at each doubling). Twins are looked for by comparing with
+    /// the keys before, or with a set once there are many.
     private mutating func object() throws(JSONParseError) -> JSONValue {
         try enter()
         index += 1
-        var members: [String: JSONValue] = [:]
         skipWhitespace()
         if peek(UInt8(ascii: "}")) {
             index += 1
             depth -= 1
-            return .object(members)
+            return .object([:])
         }
+        var keys: [String] = []
+        var values: [JSONValue] = []
+        var manyKeys: Set<String>?
         while true {
             skipWhitespace()
             guard peek(UInt8(ascii: "\"")) else {
-                throw error(members.isEmpty ? "expected a key in double quotes, found \(describeNext())"
-                                            : "expected a key after “,”, found \(describeNext()) (a trailing comma is not allowed)")
+                throw error(keys.isEmpty ? "expected a key in double quotes, found \(describeNext())"
+                                         : "expected a key after “,”, found \(describeNext()) (a trailing comma is not allowed)")
             }
             let keyStart = index
             let key = try string()
-            if members[key] != nil { throw error("the key “\(key)” appears twice", at: keyStart) }
+            let isTwin: Bool
+            if keys.count < JSONParser.keysComparedOneByOne {
+                isTwin = keys.contains(key)
+            } else {
+                if manyKeys == nil { manyKeys = Set(keys) }
+                isTwin = !manyKeys!.insert(key).inserted
+            }
+            if isTwin { throw error("the key “\(key)” appears twice", at: keyStart) }
             skipWhitespace()
             guard peek(UInt8(ascii: ":")) else { throw error("expected “:” after the key “\(key)”, found \(describeNext())") }
             index += 1
-            members[key] = try value()
+            keys.append(key)
+            values.append(try value())
             skipWhitespace()
             if peek(UInt8(ascii: ",")) { index += 1; continue }
             if peek(UInt8(ascii: "}")) { index += 1; break }
             throw error("expected “,” or “}” in the object, found \(describeNext())")
         }
         depth -= 1
+        var members = [String: JSONValue](minimumCapacity: keys.count)
+        for (key, value) in zip(keys, values) { members[key] = value }
         return .object(members)
     }
+
+    /// Up to this many keys, a new key is compared with each one before it.
+    static let keysComparedOneByOne = 24
 
     private mutating func array() throws(JSONParseError) -> JSONValue {
         try enter()
@@ -107,6 +126,17 @@ struct JSONParser {
     private mutating func string() throws(JSONParseError) -> String {
         let start = index
         index += 1
+        // Most strings hold no escape: such a string is its bytes, decoded once.
+        var end = index
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") {
+                index = end + 1
+                return String(decoding: bytes[start + 1..<end], as: UTF8.self)
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            end += 1
+        }
         var scalars = String.UnicodeScalarView()
         var runStart = index
         func flushRun() {
@@ -192,23 +222,47 @@ struct JSONParser {
             guard index < bytes.count, isDigit(bytes[index]) else { throw error("an exponent must have digits") }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
+        if let whole = JSONParser.smallInteger(bytes[start..<index]) { return whole }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         guard let number = Double(text), number.isFinite else { throw error("the number \(text) is too large", at: start) }
         return number
     }
 
-    private mutating func literal(_ word: String) throws(JSONParseError) {
-        let expected = Array(word.utf8)
-        guard index + expected.count <= bytes.count, Array(bytes[index..<index + expected.count]) == expected else {
-            throw error("expected a value, found \(describeNext())")
+    /// A whole number of at most 15 digits, read without making a string: exactly what
+    /// `Double(text)` gives for it (every such number is a Double), except `-0`, left to it.
+    private static func smallInteger(_ digits: ArraySlice<UInt8>) -> Double? {
+        var value: Int64 = 0
+        var negative = false
+        var count = 0
+        for byte in digits {
+            if byte == UInt8(ascii: "-") { negative = true; continue }
+            guard byte >= 0x30, byte <= 0x39, count < 15 else { return nil }
+            value = value * 10 + Int64(byte - 0x30)
+            count += 1
         }
-        index += expected.count
+        if negative && value == 0 { return nil }
+        return Double(negative ? -value : value)
+    }
+
+    private mutating func literal(_ word: StaticString) throws(JSONParseError) {
+        let count = word.utf8CodeUnitCount
+        guard index + count <= bytes.count else { throw error("expected a value, found \(describeNext())") }
+        let matches = word.withUTF8Buffer { expected in
+            for offset in 0..<count where bytes[index + offset] != expected[offset] { return false }
+            return true
+        }
+        guard matches else { throw error("expected a value, found \(describeNext())") }
+        index += count
     }
 
     // MARK: - Helpers
 
     private mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            let byte = bytes[index]
+            guard byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 else { return }
+            index += 1
+        }
     }
 
     private func peek(_ byte: UInt8) -> Bool { index < bytes.count && bytes[index] == byte }

@@ -116,6 +116,12 @@ public enum StandardField: String, CaseIterable, Codable, Sendable, Comparable {
 
     /// Looks a field up by key or alias, ignoring case and treating `-` like `_`.
     public init?(named name: String) {
+        // A name already in lower case without `-` is looked up as it is.
+        if name.utf8.allSatisfy({ !($0 >= 0x41 && $0 <= 0x5A) && $0 != 0x2D && $0 < 0x80 }) {
+            guard let field = StandardField.byName[name] else { return nil }
+            self = field
+            return
+        }
         let wanted = name.lowercased().replacingOccurrences(of: "-", with: "_")
         guard let field = StandardField.byName[wanted] else { return nil }
         self = field
@@ -132,11 +138,38 @@ public enum StandardField: String, CaseIterable, Codable, Sendable, Comparable {
 
     /// Declaration order, which is also the order of the detail pane and of CSV columns.
     public static func < (lhs: StandardField, rhs: StandardField) -> Bool {
-        order[lhs]! < order[rhs]!
+        lhs.position < rhs.position
     }
 
-    private static let order: [StandardField: Int] = Dictionary(
-        uniqueKeysWithValues: allCases.enumerated().map { ($1, $0) })
+    /// The place in declaration order. A switch rather than a table: sorting fields runs for
+    /// every contact of an import, and a dictionary lookup per comparison showed in profiles.
+    var position: Int {
+        switch self {
+        case .salutation: 0
+        case .firstName: 1
+        case .lastName: 2
+        case .fullName: 3
+        case .jobTitle: 4
+        case .company: 5
+        case .email: 6
+        case .phone: 7
+        case .mobilePhone: 8
+        case .addressLine1: 9
+        case .addressLine2: 10
+        case .city: 11
+        case .region: 12
+        case .postcode: 13
+        case .country: 14
+        case .timezone: 15
+        case .language: 16
+        case .website: 17
+        case .status: 18
+        case .emailOptOut: 19
+        case .smsOptOut: 20
+        case .phoneOptOut: 21
+        case .notes: 22
+        }
+    }
 
     /// Fields whose words are indexed for the live filter (flags are not words).
     public static let searchable: [StandardField] = allCases.filter { $0.kind != .flag }

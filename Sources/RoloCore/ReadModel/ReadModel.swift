@@ -349,14 +349,33 @@ public struct RemoteReference: Sendable, Hashable {
 /// The record a contact had when it last agreed with its provider: the base of the three-way
 /// merge. Canonical JSON (sorted keys), so equal records have equal text.
 public enum BaseRecord {
+    /// The record as canonical JSON: `{"custom":{key:{"type":…,"value":…}},"extensions":{…},
+    /// "fields":{key:text}}`, keys sorted. Written directly rather than through `JSONValue`
+    /// (this runs for every contact a pull stores); `canonicalText` of the same document
+    /// gives the same text.
     public static func encode(_ contact: Contact) -> String {
-        var fields: [String: JSONValue] = [:]
-        for (field, value) in contact.fields { fields[field.key] = .string(value) }
-        let custom = contact.custom.mapValues { value in
-            JSONValue.object(["type": .string(value.type.rawValue), "value": .string(value.storedText)])
+        var out = "{\"custom\":{"
+        for (index, key) in contact.custom.keys.sorted().enumerated() {
+            let value = contact.custom[key]!
+            if index > 0 { out += "," }
+            JSONValue.writeQuoted(key, into: &out)
+            out += ":{\"type\":"
+            JSONValue.writeQuoted(value.type.rawValue, into: &out)
+            out += ",\"value\":"
+            JSONValue.writeQuoted(value.storedText, into: &out)
+            out += "}"
         }
-        return JSONValue.object(["fields": .object(fields), "custom": .object(custom),
-                                 "extensions": .object(contact.extensions)]).canonicalText
+        out += "},\"extensions\":"
+        out += JSONValue.object(contact.extensions).canonicalText
+        out += ",\"fields\":{"
+        for (index, field) in contact.fields.keys.sorted(by: { $0.key < $1.key }).enumerated() {
+            if index > 0 { out += "," }
+            JSONValue.writeQuoted(field.key, into: &out)
+            out += ":"
+            JSONValue.writeQuoted(contact.fields[field]!, into: &out)
+        }
+        out += "}}"
+        return out
     }
 
     /// Reads a base record back into `contact`'s identity (uid, account, times); nil when the

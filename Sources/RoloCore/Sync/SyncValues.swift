@@ -37,6 +37,29 @@ public struct LocalSyncState: Sendable, Hashable {
     }
 }
 
+/// What the link row of a contact says, read without loading the contact or its base record:
+/// enough for the planner to see that a record is the very version last seen (most of a
+/// listing, on a provider that can only list everything).
+public struct LinkSnapshot: Sendable, Hashable {
+    public let contactID: ContactID
+    /// The provider's id the contact is linked to.
+    public let remoteID: String
+    /// The provider's stamp of the version last seen.
+    public let remoteModifiedAt: String?
+    /// Whether a base record is stored (it always is once a contact was synced).
+    public let hasBase: Bool
+    /// Deleted here (the delete waits to be sent).
+    public let isDeleted: Bool
+
+    public init(contactID: ContactID, remoteID: String, remoteModifiedAt: String?, hasBase: Bool, isDeleted: Bool) {
+        self.contactID = contactID
+        self.remoteID = remoteID
+        self.remoteModifiedAt = remoteModifiedAt
+        self.hasBase = hasBase
+        self.isDeleted = isDeleted
+    }
+}
+
 /// A contact's outbox entry as the sync engine needs it.
 public struct OutboxState: Sendable, Hashable {
     public let kind: OutboxKind

@@ -14,6 +14,7 @@ public enum SearchText {
     /// `dall` had ten thousand of them to look through. Searched as a phrase, `adams703` still
     /// finds `adams70358`.
     public static func words(_ text: String) -> [String] {
+        if let ascii = asciiWords(text) { return ascii }
         var words: [String] = []
         var current = String.UnicodeScalarView()
         var currentIsDigits = false
@@ -39,6 +40,35 @@ public enum SearchText {
         }
         flush()
         return words
+    }
+
+    /// `words` for text that is all ASCII (nil otherwise), without looking up Unicode
+    /// properties: in ASCII the word characters are exactly the letters and the digits, no
+    /// character is a mark, and no script is written without spaces.
+    static func asciiWords(_ text: String) -> [String]? {
+        var words: [String] = []
+        var start = -1
+        var startIsDigit = false
+        let isASCII: Bool? = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            for (position, byte) in bytes.enumerated() {
+                guard byte < 0x80 else { return false }
+                let isDigit = byte >= 0x30 && byte <= 0x39
+                let isLetter = (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A
+                if isDigit || isLetter {
+                    if start >= 0, isDigit != startIsDigit {
+                        words.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self))
+                        start = -1
+                    }
+                    if start < 0 { start = position; startIsDigit = isDigit }
+                } else if start >= 0 {
+                    words.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self))
+                    start = -1
+                }
+            }
+            if start >= 0 { words.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start...]), as: UTF8.self)) }
+            return true
+        }
+        return isASCII == true ? words : nil
     }
 
     /// The digits of a phone number, and its last 10, 7 and 4 digits, so that a search for the

@@ -74,6 +74,7 @@ public enum Validator {
     /// A pragmatic address check: one `@`, a non-empty local part, a dotted domain, no spaces.
     /// International (Unicode) local parts and domains are accepted.
     public static func checkEmail(_ text: String) throws(ValueError) {
+        if isPlainValidEmail(text) { return }
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2 else {
             throw ValueError("“\(text)” is not an email address (it needs exactly one @, as in name@example.com)")
@@ -107,8 +108,46 @@ public enum Validator {
         }
     }
 
+    /// True when `text` is printable ASCII and passes every check of `checkEmail`, judged on
+    /// its bytes (an import checks every address; the checks on characters cost more than the
+    /// rest of the contact). False says nothing: `checkEmail` then looks with its own rules.
+    static func isPlainValidEmail(_ text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard bytes.count <= 254, bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }),
+                  let at = bytes.firstIndex(of: UInt8(ascii: "@")), !bytes[(at + 1)...].contains(UInt8(ascii: "@")) else { return false }
+            let local = bytes[..<at], domain = bytes[(at + 1)...]
+            let dot = UInt8(ascii: ".")
+            guard !local.isEmpty, local.count <= 64, local.first != dot, local.last != dot else { return false }
+            var previous: UInt8 = 0
+            for byte in local {
+                if byte == dot, previous == dot { return false }
+                if "(),:;<>[]\\\"".utf8.contains(byte) { return false }
+                previous = byte
+            }
+            var labels = 0
+            var start = domain.startIndex
+            for end in domain.indices + [domain.endIndex] where end == domain.endIndex || domain[end] == dot {
+                let label = domain[start..<end]
+                guard !label.isEmpty, label.count <= 63, label.first != UInt8(ascii: "-"), label.last != UInt8(ascii: "-"),
+                      label.allSatisfy({ isASCIILetterOrDigit($0) || $0 == UInt8(ascii: "-") }) else { return false }
+                labels += 1
+                if end == domain.endIndex {
+                    // The top-level label: two characters at least, not all digits.
+                    guard label.count >= 2, !label.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return false }
+                }
+                start = end == domain.endIndex ? end : domain.index(after: end)
+            }
+            return labels >= 2
+        } ?? false
+    }
+
+    static func isASCIILetterOrDigit(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A)
+    }
+
     /// E.164 after removing spaces, dashes, dots and brackets; a leading `00` counts as `+`.
     public static func normalisePhone(_ text: String) throws(ValueError) -> String {
+        if let plain = plainPhone(text) { return plain }
         var compact = text.filter { !" -.()/\u{00A0}".contains($0) }
         if compact.hasPrefix("00") { compact = "+" + compact.dropFirst(2) }
         guard compact.hasPrefix("+") else {
@@ -122,6 +161,25 @@ public enum Validator {
             throw ValueError("“\(text)” is not an E.164 number (a country code without 0, then 7 to 15 digits in all)")
         }
         return compact
+    }
+
+    /// `normalisePhone` of printable ASCII text that it accepts, worked out on bytes; nil when
+    /// the text is not such (`normalisePhone` then decides, and says why not).
+    static func plainPhone(_ text: String) -> String? {
+        text.utf8.withContiguousStorageIfAvailable { bytes -> String? in
+            var compact: [UInt8] = []
+            compact.reserveCapacity(bytes.count)
+            for byte in bytes {
+                guard byte >= 0x20, byte < 0x7F else { return nil }
+                if " -.()/".utf8.contains(byte) { continue }
+                compact.append(byte)
+            }
+            if compact.starts(with: [0x30, 0x30]) { compact.replaceSubrange(0..<2, with: [UInt8(ascii: "+")]) }
+            guard compact.first == UInt8(ascii: "+") else { return nil }
+            let digits = compact.dropFirst()
+            guard (7...15).contains(digits.count), digits.first != 0x30, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+            return String(decoding: compact, as: UTF8.self)
+        } ?? nil
     }
 
     public static func checkURL(_ text: String) throws(ValueError) {
@@ -148,6 +206,13 @@ public enum Validator {
     /// letters, digits and `_` is accepted with a warning, because providers' personalisation
     /// tags may not work with it.
     public static func checkCustomKey(_ key: String) -> [ValidationIssue] {
+        // Lowercase letters, digits and _ (nearly every key): nothing to say, unless the key is
+        // a standard field's name.
+        if key.utf8.count <= 64, !key.isEmpty,
+           key.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }),
+           StandardField(named: key) == nil {
+            return []
+        }
         let field = "custom.\(key)"
         if key.isEmpty { return [ValidationIssue(field: "custom key", message: "is empty")] }
         if key.count > 64 { return [ValidationIssue(field: field, message: "is longer than 64 characters")] }

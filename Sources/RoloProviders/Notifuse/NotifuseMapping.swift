@@ -10,6 +10,19 @@ struct NotifuseMapping: Sendable {
         (.region, "state"), (.postcode, "postcode"), (.country, "country"), (.timezone, "timezone"), (.language, "language"),
     ]
 
+    /// What a member of a contact object is to rolo, when it is not kept as it is.
+    enum Role {
+        case standard(StandardField)
+        case dropped
+    }
+
+    /// Members by their Notifuse names: standard fields, and those `dropped`.
+    static let roles: [String: Role] = {
+        var roles = Dictionary(uniqueKeysWithValues: standard.map { ($0.1, Role.standard($0.0)) })
+        for name in dropped { roles[name] = .dropped }
+        return roles
+    }()
+
     /// Members a contact carries that rolo neither models nor keeps: list memberships and
     /// segments (only some replies have them, so keeping them would make every listing look
     /// like a change) and the change time (kept as the record's stamp). Everything else
@@ -46,19 +59,30 @@ struct NotifuseMapping: Sendable {
         guard let email = members["email"]?.stringValue, !email.isEmpty else {
             throw .transient("Notifuse sent a contact without an email")
         }
-        var contact = Contact(accountID: 0)
-        for (field, name) in NotifuseMapping.standard {
-            if case .string(let text)? = members[name] { contact[field] = text }
-        }
+        // No uid: Notifuse keeps none of rolo's (its external_id is kept with the rest), and a
+        // contact new to rolo gets its own when it is stored.
+        var contact = Contact(uid: "", accountID: 0)
+        var fields = [StandardField: String](minimumCapacity: NotifuseMapping.standard.count)
         var kept: [String: JSONValue] = [:]
-        for (name, value) in members where !NotifuseMapping.dropped.contains(name) {
-            if NotifuseMapping.standard.contains(where: { $0.1 == name }) || value == .null { continue }
+        // One pass over the members (a listing maps 100 of these a page).
+        for (name, value) in members {
+            switch NotifuseMapping.roles[name] {
+            case .standard(let field)?:
+                if case .string(let text) = value, !text.isEmpty { fields[field] = text }
+                continue
+            case .dropped?:
+                continue
+            case nil:
+                break
+            }
+            if value == .null { continue }
             if let definition = fieldsBySlot[name], let typed = NotifuseMapping.customValue(value, as: definition.type) {
                 contact.custom[definition.key] = typed
             } else {
                 kept[name] = value
             }
         }
+        contact.fields = fields
         if !kept.isEmpty { contact.extensions = ["notifuse": .object(kept)] }
         return RemoteRecord(remoteID: NotifuseMapping.key(email), modifiedAt: members["updated_at"]?.stringValue, contact: contact)
     }
@@ -75,8 +99,13 @@ struct NotifuseMapping: Sendable {
 
     /// Notifuse's key for an email: lower-cased and trimmed, as the server stores it.
     static func key(_ email: String) -> String {
-        email.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: "\u{00A0}\u{FEFF}"))).lowercased()
+        // Printable ASCII at both ends: nothing to trim (every address of a listing, nearly).
+        let ends = email.utf8.withContiguousStorageIfAvailable { bytes in bytes.isEmpty ? nil : (bytes[0], bytes[bytes.count - 1]) }
+        if let (first, last) = ends ?? nil, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F { return email.lowercased() }
+        return email.trimmingCharacters(in: NotifuseMapping.trimmed).lowercased()
     }
+
+    private static let trimmed = CharacterSet.whitespacesAndNewlines.union(CharacterSet(charactersIn: "\u{00A0}\u{FEFF}"))
 
     // MARK: - rolo to Notifuse
 

@@ -108,6 +108,21 @@ public enum SyncPlanner {
         return .apply(merged: merged, base: projected, conflicts: conflicts)
     }
 
+    /// The decision for a record whose local side is known only by its link row, when that is
+    /// enough to be sure of it; nil when `decide` must see the whole local side.
+    ///
+    /// Sure means: the provider still has the contact, it is not deleted here, it was synced
+    /// (a base is stored), and the record carries the very stamp and id last seen. `decide`
+    /// answers `.keep` to exactly that whatever the contact, its outbox entry and its conflicts
+    /// hold (local edits go out with the push), so the cache need not load the contact and
+    /// decode its base record for it — which a listing that brings every contact again (all a
+    /// provider that can only scan can do) would otherwise do for each one.
+    public static func decideFromLink(_ record: RemoteRecord, link: LinkSnapshot) -> PullDecision? {
+        guard !record.isDeleted, !link.isDeleted, link.hasBase, link.remoteID == record.remoteID,
+              let seen = link.remoteModifiedAt, seen == record.modifiedAt else { return nil }
+        return .keep
+    }
+
     /// A contact the provider no longer has (missing from a complete listing, confirmed gone,
     /// or marked deleted there).
     public static func deleted(_ local: LocalSyncState) -> PullDecision {

@@ -23,6 +23,9 @@ final class FakeProvider: ContactProvider, @unchecked Sendable {
     var upsertsByEmail = false
     /// Listing fails from this page on (0-based), every time.
     private var brokenFrom: (page: Int, error: ProviderError)?
+    /// Contacts the last page of a listing brings a second time, as a listing that moves
+    /// under its reader can (a contact changed while the listing was read).
+    var listedAgainAtTheEnd: [String] = []
 
     func listingBreaks(from page: Int, with error: ProviderError) { lock.withLock { brokenFrom = (page, error) } }
     func listingWorks() { lock.withLock { brokenFrom = nil } }
@@ -105,7 +108,8 @@ final class FakeProvider: ContactProvider, @unchecked Sendable {
             let start = Int(page ?? "0") ?? 0
             let slice = keys.dropFirst(start).prefix(pageSize)
             let next = start + pageSize < keys.count ? String(start + pageSize) : nil
-            return RemotePage(records: slice.compactMap(record), next: next, total: keys.count)
+            let again = next == nil ? listedAgainAtTheEnd.compactMap(record) : []
+            return RemotePage(records: slice.compactMap(record) + again, next: next, total: keys.count)
         }
     }
 

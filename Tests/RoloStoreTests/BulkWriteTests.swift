@@ -1,0 +1,131 @@
+import Foundation
+import GRDB
+import Testing
+import RoloCore
+@testable import RoloStore
+
+/// The write path of imports and pulls: where a new contact goes in the list order, how a
+/// stretch is relabelled when a gap is used up, and the shortcuts taken for every contact.
+@Suite("Bulk writes: list order and shortcuts")
+struct BulkWriteTests {
+    /// Every contact's rank, by display name.
+    static func ranks(_ cache: LocalCache) throws -> [String: Int64] {
+        try cache.read { db in
+            var ranks: [String: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT displayName, rank FROM contact") { ranks[row["displayName"]] = row["rank"] }
+            return ranks
+        }
+    }
+
+    /// Ranks follow name order, and every live contact has exactly its index row.
+    static func expectConsistent(_ cache: LocalCache, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let (ordered, indexed, live) = try cache.read { db in
+            (try Int64.fetchAll(db, sql: "SELECT rank FROM contact WHERE deletedAt IS NULL ORDER BY sortKey"),
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM contact c JOIN contact_fts f ON f.rowid = c.rank WHERE c.deletedAt IS NULL") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM contact WHERE deletedAt IS NULL") ?? 0)
+        }
+        #expect(ordered == ordered.sorted() && Set(ordered).count == ordered.count, "ranks in name order", sourceLocation: sourceLocation)
+        #expect(indexed == live, "one index row per contact", sourceLocation: sourceLocation)
+    }
+
+    @Test func contactsArrivingInNameOrderInTheMiddleOfTheListMoveNoOne() throws {
+        // A provider listing by email brings runs in name order that all fall between the same
+        // two contacts. Each takes a place of its own: no contact already placed moves.
+        let (cache, account) = try makeCache()
+        try cache.insertContact(Contact(accountID: account.id, fields: [.fullName: "Aaron Abbott"]), author: tester)
+        try cache.insertContact(Contact(accountID: account.id, fields: [.fullName: "Zed Zimmer"]), author: tester)
+        var placed = try Self.ranks(cache)
+        let names = (0..<300).map { String(format: "Mia Moreau %03d", $0) }
+        for name in names {
+            try cache.insertContact(Contact(accountID: account.id, fields: [.fullName: name]), author: tester)
+            let now = try Self.ranks(cache)
+            for (other, rank) in placed { #expect(now[other] == rank, "\(other) moved when \(name) came") }
+            placed = now
+        }
+        // And the same run backwards, in front of the first of them.
+        for name in names.map({ $0.replacingOccurrences(of: "Mia", with: "Max") }).reversed() {
+            try cache.insertContact(Contact(accountID: account.id, fields: [.fullName: name]), author: tester)
+        }
+        let now = try Self.ranks(cache)
+        for (other, rank) in placed { #expect(now[other] == rank, "\(other) moved") }
+        try Self.expectConsistent(cache)
+    }
+
+    @Test func aContactGoesWhereItsNameLiesBetweenItsNeighbours() {
+        let low = (rank: Int64(1_000_000), key: "anna\u{1}x")
+        let high = (rank: Int64(2_000_000), key: "carl\u{1}x")
+        let middle = RankAllocator.place("bert\u{1}x", before: low, after: high)!
+        #expect(middle > 1_400_000 && middle < 1_600_000, "b is about half way from a to c")
+        let near = RankAllocator.place("anna b\u{1}x", before: low, after: high)!
+        #expect(near == low.rank + 1_000_000 / RankSpace.marginShare, "never closer than the margin")
+        #expect(RankAllocator.place("x", before: (5, "a"), after: (6, "z")) == nil, "no room")
+        #expect(RankAllocator.place("x", before: (5, "a"), after: (7, "z")) == 6)
+        // At the end of the list, a run of names in order that differ only late advances by one
+        // step at a time; names far apart, by more.
+        #expect(RankAllocator.place("mia moreau 002", before: (1 << 40, "mia moreau 001"), after: nil) == (1 << 40) + RankSpace.step)
+        #expect(RankAllocator.place("zz", before: (1 << 40, "zy"), after: nil)! > (1 << 40) + RankSpace.step)
+        // Whatever the keys, the rank lies strictly between the neighbours'.
+        var random = SeededGenerator(seed: 3)
+        for _ in 0..<2000 {
+            let keys = (0..<3).map { _ in String((0..<Int.random(in: 0...12, using: &random)).map { _ in "ab\u{1}zé山".randomElement(using: &random)! }) }
+                .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            guard keys[0] != keys[1], keys[1] != keys[2] else { continue }
+            let lowRank = Int64.random(in: 0..<(1 << 61), using: &random)
+            let highRank = lowRank + Int64.random(in: 2...(1 << 40), using: &random)
+            let rank = RankAllocator.place(keys[1], before: (lowRank, keys[0]), after: (highRank, keys[2]))
+            #expect(rank.map { $0 > lowRank && $0 < highRank } == true)
+        }
+    }
+
+    @Test func aUsedUpGapRelabelsItsNeighboursAndMovesTheirIndexRowsOnce() throws {
+        let (cache, account) = try makeCache()
+        let names = (0..<40).map { String(format: "n%02d", $0) }
+        try cache.insertContacts(names.map { Contact(accountID: account.id, fields: [.fullName: $0]) }, author: tester)
+        // Squeeze every contact onto consecutive ranks, so that no gap has room left.
+        try cache.write { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT id, rank FROM contact ORDER BY sortKey")
+            try RankAllocator.move(rows.enumerated().map { (id: $1["id"], from: $1["rank"], to: Int64(1_000 + $0)) }, db: db)
+        }
+        try Self.expectConsistent(cache)
+        #expect(try Self.ranks(cache)["n17"] == 1_017)
+        try cache.insertContact(Contact(accountID: account.id, fields: [.fullName: "n17b"]), author: tester)
+        try Self.expectConsistent(cache)
+        #expect(try cache.names(in: .all, page: 7) == (names + ["n17b"]).sorted())
+        #expect(try cache.names(in: .all, query: "n17b") == ["n17b"])
+        #expect(try cache.names(in: .all, query: "n39") == ["n39"])
+    }
+
+    @Test func theAuditLineOfANewContactIsEveryValueAsAChangeFromNothing() {
+        var random = SeededGenerator(seed: 5)
+        for _ in 0..<500 {
+            var contact = Contact(accountID: 1)
+            for field in StandardField.allCases where Bool.random(using: &random) {
+                contact[field] = ["x", "Zoë \"q\"", "line\nbreak", "\u{1B}]0;t", "山田"].randomElement(using: &random)!
+            }
+            for key in ["plan", "score", "tags", "b\\k"] where Bool.random(using: &random) {
+                contact.custom[key] = [.text("gold"), .number(4.5), .multiselect(["a", "b"]), .bool(true)].randomElement(using: &random)!
+            }
+            #expect(DeltaCoding.encodeCreation(of: contact) == DeltaCoding.encode(LocalCache.allFields(of: contact)))
+        }
+    }
+
+    @Test func theVocabularyOfAnASCIIColumnIsWhatSQLitesTokenizerCutsFromIt() throws {
+        let (cache, _) = try makeCache()
+        try cache.read { db in
+            let tokenizer = try SearchIndex.tokenizer(db)
+            var random = SeededGenerator(seed: 7)
+            for round in 0..<3000 {
+                let column = String((0..<Int.random(in: 0...40, using: &random)).map { _ in
+                    Character(UnicodeScalar(UInt8.random(in: round % 2 == 0 ? 0x20...0x7E : 0x01...0x7F, using: &random)))
+                })
+                var fast = Set<String>()
+                #expect(SearchIndex.collectASCIIVocabulary(column, into: &fast))
+                let slow = Set(try tokenizer.tokenize(document: column).map(\.token).filter(SearchIndex.isVocabularyWord))
+                #expect(fast == slow, "\(column.debugDescription)")
+            }
+            var untouched = Set<String>()
+            #expect(!SearchIndex.collectASCIIVocabulary("Zoë Müller", into: &untouched))
+            #expect(untouched.isEmpty)
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+import RoloCore
+import RoloProviders
+@testable import RoloStore
+@testable import RoloSync
+
+/// The pull's fast path: a record the provider lists again unchanged is decided from its link
+/// row alone, pages are applied several to a transaction while the next ones are read, and
+/// none of it changes what a pull does.
+@Suite("Sync: the pull's fast path")
+struct PullPathTests {
+    static let scope = MergeScope(profile: NotifuseProfile.profile, definitions: [
+        FieldDefinition(key: "plan", label: "Plan", type: .text, providerRef: "custom_string_1"),
+    ])
+
+    static func contact(_ random: inout SeededRandom) -> Contact {
+        var contact = Contact(uid: "u1", accountID: 1)
+        for field in [StandardField.firstName, .email, .city, .jobTitle] where Bool.random(using: &random) {
+            contact[field] = ["Ann", "Bo", "x@example.com"].randomElement(using: &random)!
+        }
+        if Bool.random(using: &random) { contact.custom["plan"] = .text(["gold", "silver"].randomElement(using: &random)!) }
+        if Bool.random(using: &random) { contact.extensions["notifuse"] = .object(["external_id": .string("e1")]) }
+        return contact
+    }
+
+    @Test func whenTheLinkRowIsEnoughItGivesWhatTheWholeLocalSideGives() {
+        var random = SeededRandom(seed: 21)
+        let stamps: [String?] = [nil, "v1", "v2"]
+        var sure = 0
+        for _ in 0..<20_000 {
+            let remoteID = ["a@example.com", "b@example.com"].randomElement(using: &random)!
+            let state = LocalSyncState(
+                contactID: ContactID(7), contact: Self.contact(&random), isDeleted: Int.random(in: 0..<4, using: &random) == 0,
+                remoteID: remoteID, remoteModifiedAt: stamps.randomElement(using: &random)!,
+                base: Bool.random(using: &random) ? Self.contact(&random) : nil,
+                outbox: Bool.random(using: &random) ? OutboxState(kind: [.create, .update, .delete].randomElement(using: &random)!,
+                                                                   state: [.pending, .sending, .failed, .conflict].randomElement(using: &random)!,
+                                                                   revision: 1, attempts: 0, idempotencyKey: "k") : nil,
+                conflicts: Bool.random(using: &random) ? [FieldConflict(key: .standard(.city), base: nil, local: .text("A"), remote: .text("B"))] : [],
+                inFlight: Bool.random(using: &random) ? Self.contact(&random) : nil)
+            let record = RemoteRecord(remoteID: ["a@example.com", "b@example.com"].randomElement(using: &random)!,
+                                      modifiedAt: stamps.randomElement(using: &random)!, contact: Self.contact(&random),
+                                      isDeleted: Int.random(in: 0..<4, using: &random) == 0)
+            let link = LinkSnapshot(contactID: state.contactID, remoteID: remoteID, remoteModifiedAt: state.remoteModifiedAt,
+                                    hasBase: state.base != nil, isDeleted: state.isDeleted)
+            guard let quick = SyncPlanner.decideFromLink(record, link: link) else { continue }
+            sure += 1
+            #expect(quick == SyncPlanner.decide(record, state, scope: Self.scope), "\(state) \(record)")
+        }
+        #expect(sure > 500, "the fast path was taken often enough to mean something (\(sure))")
+    }
+
+    @Test func aContactListedAgainUnchangedIsNotReadAgain() async throws {
+        let bench = try SyncBench(pageSize: 4)
+        for index in 1...10 { bench.remote.put([.email: "p\(index)@example.com", .firstName: "P\(index)"]) }
+        try await bench.run()
+        try bench.set("p3@example.com", "city=Lyon")                     // waits to be sent: still nothing to decide
+        bench.remote.edit("p5@example.com") { $0[.firstName] = "Pia" }   // a new stamp: this one must be looked at
+        var records: [RemoteRecord] = []
+        var page: String?
+        repeat {
+            let listed = try await bench.remote.listPage(page, modifiedSince: nil)
+            records += listed.records
+            page = listed.next
+        } while page != nil
+
+        var decided: [String] = []
+        let outcomes = try bench.cache.applyPulledPage(accountID: bench.account.id, records: records, source: editor, matchEmail: true,
+                                                       dryRun: false, decideFromLink: SyncPlanner.decideFromLink) { record, local in
+            decided.append(record.remoteID)
+            return SyncPlanner.decide(record, local, scope: Self.scope)
+        }
+        #expect(decided == ["p5@example.com"])
+        #expect(outcomes.map(\.decision).filter { $0 == .keep }.count == 9)
+        #expect(Set(outcomes.compactMap(\.contactID)).count == 10, "every record stands for its contact here")
+        #expect(try bench.local("p5@example.com")[.firstName] == "Pia")
+        #expect(try bench.local("p3@example.com")[.city] == "Lyon")
+        #expect(try bench.services.reader.outbox(in: .all).count == 1)
+    }
+
+    @Test func aSecondSyncWithNothingChangedCountsEveryContactUnchanged() async throws {
+        let bench = try SyncBench(pageSize: 3)
+        for index in 1...25 { bench.remote.put([.email: "p\(index)@example.com", .firstName: "P\(index)"]) }
+        #expect(try await bench.run().created == 25)
+        let again = try await bench.run()
+        #expect(again.unchanged == 25 && again.created == 0 && again.updated == 0 && again.deleted == 0)
+        #expect(again.isClean && again.listingComplete)
+        bench.remote.remove("p7@example.com")
+        let afterDelete = try await bench.run()
+        #expect(afterDelete.deleted == 1 && afterDelete.unchanged == 24, "a contact missing from a complete listing is still found")
+    }
+
+    @Test func aContactTheListingBringsTwiceIsOneContact() async throws {
+        // Pages read ahead go into one transaction: the second time a contact comes, its link
+        // made the first time must be seen.
+        let bench = try SyncBench(pageSize: 3)
+        for index in 1...8 { bench.remote.put([.email: "p\(index)@example.com", .firstName: "P\(index)"]) }
+        bench.remote.listedAgainAtTheEnd = ["p2@example.com", "p8@example.com"]
+        let report = try await bench.run()
+        #expect(report.isClean, "\(report.failures) \(report.stopped ?? "")")
+        #expect(report.created == 8)
+        #expect(try bench.services.reader.contactCount(in: .account(bench.account.id)) == 8)
+        let again = try await bench.run()
+        #expect(again.isClean && again.created == 0 && again.unchanged == 10)
+    }
+
+    @Test func everyPageReadBeforeAListingBreaksIsKept() async throws {
+        let bench = try SyncBench(pageSize: 2)
+        for index in 1...9 { bench.remote.put([.email: "p\(index)@example.com"]) }
+        bench.remote.listingBreaks(from: 3, with: .transient("HTTP 503"))
+        let report = try await bench.run()
+        #expect(!report.listingComplete)
+        #expect(report.created == 6, "three pages of two were read before the fourth failed")
+        #expect(try bench.services.reader.contactCount(in: .account(bench.account.id)) == 6)
+        #expect(report.failures.first?.message.contains("stopped after 6") == true)
+    }
+}
