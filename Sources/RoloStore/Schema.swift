@@ -362,6 +362,13 @@ enum Schema {
                                                           mobile_phone, phone, updatedAt)
                 """)
         }
+        migrator.registerMigration("2026-12-06 link keeps the digest of its base") { db in
+            // The sync's digest of what the provider held when both sides last agreed: a
+            // listing that brings a contact again unchanged is decided from the link row, and
+            // a change made within the stamp's resolution is still seen. Unknown (NULL) until a
+            // pull writes or finds a base agreed.
+            try db.execute(sql: "ALTER TABLE remote_link ADD COLUMN baseDigest TEXT")
+        }
         return migrator
     }
 

@@ -36,13 +36,13 @@ extension LocalCache {
 
         static let columns = """
             l.contactId, l.remoteId, l.remoteModifiedAt, l.baseRecord IS NOT NULL AS hasBase,
-            c.deletedAt IS NOT NULL AS isDeleted, c.displayName
+            c.deletedAt IS NOT NULL AS isDeleted, c.displayName, l.baseDigest
             """
 
         /// Read by position (in `columns` order): a listing reads one per record.
         init(_ row: Row) {
             snapshot = LinkSnapshot(contactID: ContactID(row[0]), remoteID: row[1], remoteModifiedAt: row[2], hasBase: row[3],
-                                    isDeleted: row[4])
+                                    isDeleted: row[4], baseDigest: row[6])
             displayName = row[5]
         }
     }
@@ -193,7 +193,10 @@ extension LocalCache {
     ///
     /// `decideFromLink` is asked first, with the contact's link row only; when it says `.keep`,
     /// nothing more of the contact is read. `decide` gets the whole local side otherwise.
+    /// `digest` is the sync's digest of a base record: the link keeps it next to every base a
+    /// pull writes or finds agreed, for `decideFromLink` to compare the next listing with.
     public func applyPulledPage(accountID: Int64, records: [RemoteRecord], source: Author, matchEmail: Bool, dryRun: Bool,
+                                digest: (Contact) -> String? = { _ in nil },
                                 decideFromLink: (RemoteRecord, LinkSnapshot) -> PullDecision? = { _, _ in nil },
                                 decide: (RemoteRecord, LocalSyncState?) throws -> PullDecision) throws -> [PulledOutcome] {
         let body: (Database) throws -> [PulledOutcome] = { db in
@@ -235,7 +238,13 @@ extension LocalCache {
                 var contactID = state?.contactID
                 if !dryRun {
                     contactID = try self.apply(decision, record: record, state: state, accountID: accountID, source: source,
-                                               index: index, db: db) ?? contactID
+                                               digest: digest, index: index, db: db) ?? contactID
+                    if decision == .keep, let link, let base = state?.base, let known = digest(base), link.snapshot.baseDigest != known {
+                        // Found agreed the long way (a base written by a push, or before digests
+                        // were kept): the next listing can see it from the link.
+                        try db.cachedStatement(sql: "UPDATE remote_link SET baseDigest = ? WHERE contactId = ?")
+                            .execute(arguments: [known, link.snapshot.contactID.rawValue])
+                    }
                     if index.count >= SearchIndex.batchSize { try index.flush() }
                 }
                 decisions.append(PulledOutcome(decision: decision, name: state?.contact.displayName ?? record.contact.displayName,
@@ -300,15 +309,16 @@ extension LocalCache {
     /// Carries out a decision. Returns the contact it created, if it created one.
     @discardableResult
     private func apply(_ decision: PullDecision, record: RemoteRecord?, state: LocalSyncState?, accountID: Int64,
-                       source: Author, index: SearchIndex.Batch, db: Database) throws -> ContactID? {
+                       source: Author, digest: (Contact) -> String? = { _ in nil }, index: SearchIndex.Batch,
+                       db: Database) throws -> ContactID? {
         let now = clock().millisecondsSinceEpoch
         switch decision {
         case .keep:
             return nil
         case .stamp:
             guard let state, let record else { return nil }
-            try db.cachedStatement(sql: "UPDATE remote_link SET remoteModifiedAt = ?, syncedAt = ? WHERE contactId = ?")
-                .execute(arguments: [record.modifiedAt, now, state.contactID.rawValue])
+            try db.cachedStatement(sql: "UPDATE remote_link SET remoteModifiedAt = ?, syncedAt = ?, baseDigest = ? WHERE contactId = ?")
+                .execute(arguments: [record.modifiedAt, now, state.base.flatMap(digest), state.contactID.rawValue])
         case .create(let contact):
             guard let record else { return nil }
             var new = contact
@@ -323,7 +333,8 @@ extension LocalCache {
             new.id = ContactID(try ContactRows.insert(new, rank: rank, sortKey: sortKey, hash: hash, index: index, db: db))
             // The contact as the provider has it is the base: the same record, so the same hash.
             try LocalCache.writeLink(contactID: new.id!.rawValue, accountID: accountID, remoteID: record.remoteID,
-                                     modifiedAt: record.modifiedAt, base: new, baseHash: hash, syncedAt: now, db: db)
+                                     modifiedAt: record.modifiedAt, base: new, baseHash: hash, baseDigest: digest(new),
+                                     syncedAt: now, db: db)
             try recordAudit("created at provider", contact: new, encodedDeltas: DeltaCoding.encodeCreation(of: new), author: source,
                             source: "provider", db: db)
             return new.id
@@ -342,7 +353,7 @@ extension LocalCache {
                 }
             }
             try LocalCache.writeLink(contactID: state.contactID.rawValue, accountID: accountID, remoteID: record.remoteID,
-                                     modifiedAt: record.modifiedAt, base: base, syncedAt: now, db: db)
+                                     modifiedAt: record.modifiedAt, base: base, baseDigest: digest(base), syncedAt: now, db: db)
             try LocalCache.replaceConflicts(conflicts, contactID: state.contactID.rawValue, now: now, db: db)
             // What was in flight is weighed now: the provider's record is the new base.
             try db.cachedStatement(sql: "UPDATE outbox SET sentRecord = NULL WHERE contactId = ?").execute(arguments: [state.contactID.rawValue])
@@ -373,15 +384,18 @@ extension LocalCache {
         return nil
     }
 
+    /// Links a contact to the provider with a new base. `baseDigest` is the sync's digest of
+    /// that base when the caller knows it; nil leaves it unknown until a pull finds it.
     static func writeLink(contactID: Int64, accountID: Int64, remoteID: String, modifiedAt: String?, base: Contact,
-                          baseHash: String? = nil, syncedAt: Int64, db: Database) throws {
+                          baseHash: String? = nil, baseDigest: String? = nil, syncedAt: Int64, db: Database) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO remote_link (contactId, accountId, remoteId, remoteModifiedAt, baseRecord, baseHash, syncedAt)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO remote_link (contactId, accountId, remoteId, remoteModifiedAt, baseRecord, baseHash, baseDigest, syncedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (contactId) DO UPDATE SET remoteId = excluded.remoteId, remoteModifiedAt = excluded.remoteModifiedAt,
-                baseRecord = excluded.baseRecord, baseHash = excluded.baseHash, syncedAt = excluded.syncedAt
+                baseRecord = excluded.baseRecord, baseHash = excluded.baseHash, baseDigest = excluded.baseDigest,
+                syncedAt = excluded.syncedAt
             """).execute(arguments: [contactID, accountID, remoteID, modifiedAt, BaseRecord.encode(base), baseHash ?? ContentHash.of(base),
-                                     syncedAt])
+                                     baseDigest, syncedAt])
     }
 
     static func replaceConflicts(_ conflicts: [FieldConflict], contactID: Int64, now: Int64, db: Database) throws {

@@ -32,6 +32,12 @@ public enum ContentHash {
         for key in contact.extensions.keys.sorted() {
             canonical.part("x", key, contact.extensions[key]!.canonicalText)
         }
+        return hexDigest(of: canonical)
+    }
+
+    /// The SHA-256 of a canonical text, in hex: for other fingerprints built of the same parts
+    /// (the sync's digest of what a provider holds of a contact).
+    public static func hexDigest(of canonical: CanonicalText) -> String {
         let digest = SHA256.hash(data: canonical.bytes)
         var hex = [UInt8]()
         hex.reserveCapacity(64)
@@ -43,12 +49,12 @@ public enum ContentHash {
     }
 
     /// The hashed text, as bytes.
-    struct CanonicalText {
+    public struct CanonicalText: Sendable {
         var bytes: [UInt8] = []
 
-        init() { bytes.reserveCapacity(512) }
+        public init() { bytes.reserveCapacity(512) }
 
-        mutating func part(_ kind: Unicode.Scalar, _ pieces: String...) {
+        public mutating func part(_ kind: Unicode.Scalar, _ pieces: String...) {
             bytes.append(UInt8(kind.value))
             for piece in pieces {
                 appendDecimal(piece.utf8.count)

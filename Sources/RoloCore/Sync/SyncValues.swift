@@ -50,13 +50,18 @@ public struct LinkSnapshot: Sendable, Hashable {
     public let hasBase: Bool
     /// Deleted here (the delete waits to be sent).
     public let isDeleted: Bool
+    /// The sync's digest of the base record (what the provider held when both sides last
+    /// agreed), nil when not known since the base last changed.
+    public let baseDigest: String?
 
-    public init(contactID: ContactID, remoteID: String, remoteModifiedAt: String?, hasBase: Bool, isDeleted: Bool) {
+    public init(contactID: ContactID, remoteID: String, remoteModifiedAt: String?, hasBase: Bool, isDeleted: Bool,
+                baseDigest: String? = nil) {
         self.contactID = contactID
         self.remoteID = remoteID
         self.remoteModifiedAt = remoteModifiedAt
         self.hasBase = hasBase
         self.isDeleted = isDeleted
+        self.baseDigest = baseDigest
     }
 }
 

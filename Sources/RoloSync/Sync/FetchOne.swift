@@ -160,7 +160,7 @@ extension SyncService: ContactFetching {
         let source = Author(user: "\(name) (\(account.name))", clientAddress: nil)
         // A contact waiting here to be created with the same email is the same person.
         let outcome = try cache.applyPulledPage(accountID: account.id, records: [record], source: source, matchEmail: true,
-                                                dryRun: false) { record, local in
+                                                dryRun: false, digest: scope.digest) { record, local in
             SyncPlanner.decide(record, local, scope: scope)
         }.first!
         guard let id = try cache.linkedContact(remoteID: record.remoteID, accountID: account.id) else {

@@ -212,7 +212,8 @@ public final class SyncEngine: Sendable {
                     let records = pages.count == 1 ? pages[0].records : pages.flatMap(\.records)
                     let decisions = try cache.applyPulledPage(accountID: account.id, records: records, source: source,
                                                               matchEmail: matchEmail, dryRun: options.dryRun,
-                                                              decideFromLink: SyncPlanner.decideFromLink) { record, local in
+                                                              digest: scope.digest,
+                                                              decideFromLink: { SyncPlanner.decideFromLink($0, link: $1, scope: scope) }) { record, local in
                         SyncPlanner.decide(record, local, scope: scope)
                     }
                     for (record, outcome) in zip(records, decisions) {

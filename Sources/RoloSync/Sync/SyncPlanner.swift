@@ -10,6 +10,9 @@ public struct MergeScope: Sendable {
     public let mappedCustomKeys: Set<String>
     /// The extension namespace the provider's unmodelled data lives under (`"notifuse"`).
     public let extensionKey: String
+    /// What the scope itself is, in the canonical parts `digest` starts from: a digest taken
+    /// under other definitions never matches one taken under these.
+    private let fingerprint: ContentHash.CanonicalText
 
     public init(profile: ProviderProfile, definitions: [FieldDefinition]) {
         storedFields = profile.rules.storedFields
@@ -25,6 +28,27 @@ public struct MergeScope: Sendable {
             mappedCustomKeys = []
         }
         extensionKey = profile.kind.rawValue
+        var fingerprint = ContentHash.CanonicalText()
+        fingerprint.part("k", extensionKey, storesAnyCustomKey ? "any" : "mapped")
+        for field in storedFields.map(\.key).sorted() { fingerprint.part("f", field) }
+        for key in mappedCustomKeys.sorted() { fingerprint.part("m", key) }
+        self.fingerprint = fingerprint
+    }
+
+    /// A digest of every part of a contact the provider holds (the parts `agree` compares):
+    /// two contacts agree exactly when their digests are equal. The link row keeps the base's,
+    /// so a pull can see that a listed record agrees with the base without loading the base.
+    public func digest(_ contact: Contact) -> String {
+        var canonical = fingerprint
+        for field in StandardField.allCases where storedFields.contains(field) {
+            if let value = contact[field] { canonical.part("s", field.key, value) }
+        }
+        for key in contact.custom.keys.sorted() where stores(.custom(key)) {
+            let value = contact.custom[key]!
+            canonical.part("c", key, value.type.rawValue, value.storedText)
+        }
+        if let data = contact.extensions[extensionKey] { canonical.part("x", data.canonicalText) }
+        return ContentHash.hexDigest(of: canonical)
     }
 
     func stores(_ key: FieldKey) -> Bool {
@@ -112,14 +136,17 @@ public enum SyncPlanner {
     /// enough to be sure of it; nil when `decide` must see the whole local side.
     ///
     /// Sure means: the provider still has the contact, it is not deleted here, it was synced
-    /// (a base is stored), and the record carries the very stamp and id last seen. `decide`
-    /// answers `.keep` to exactly that whatever the contact, its outbox entry and its conflicts
-    /// hold (local edits go out with the push), so the cache need not load the contact and
-    /// decode its base record for it — which a listing that brings every contact again (all a
-    /// provider that can only scan can do) would otherwise do for each one.
-    public static func decideFromLink(_ record: RemoteRecord, link: LinkSnapshot) -> PullDecision? {
+    /// (a base is stored), the record carries the very stamp and id last seen, and what it
+    /// holds agrees with the base (the link keeps the base's `MergeScope.digest`: a stamp alone
+    /// does not say the record is unchanged, as a change within the stamp's resolution keeps
+    /// it). `decide` answers `.keep` to exactly that whatever the contact, its outbox entry and
+    /// its conflicts hold (local edits go out with the push), so the cache need not load the
+    /// contact and decode its base record for it — which a listing that brings every contact
+    /// again (all a provider that can only scan can do) would otherwise do for each one.
+    public static func decideFromLink(_ record: RemoteRecord, link: LinkSnapshot, scope: MergeScope) -> PullDecision? {
         guard !record.isDeleted, !link.isDeleted, link.hasBase, link.remoteID == record.remoteID,
-              let seen = link.remoteModifiedAt, seen == record.modifiedAt else { return nil }
+              let seen = link.remoteModifiedAt, seen == record.modifiedAt,
+              let agreed = link.baseDigest, agreed == scope.digest(record.contact) else { return nil }
         return .keep
     }
 

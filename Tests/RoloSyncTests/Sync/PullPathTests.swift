@@ -28,27 +28,61 @@ struct PullPathTests {
         var random = SeededRandom(seed: 21)
         let stamps: [String?] = [nil, "v1", "v2"]
         var sure = 0
-        for _ in 0..<20_000 {
+        for _ in 0..<60_000 {
             let remoteID = ["a@example.com", "b@example.com"].randomElement(using: &random)!
+            let listed = Self.contact(&random)
+            // Often the base is what the provider lists (the case the fast path is for), or
+            // differs from it only in parts the provider does not hold.
+            var base: Contact? = Bool.random(using: &random) ? Self.contact(&random) : nil
+            if var agreed = base, Bool.random(using: &random) {
+                agreed = Self.scope.project(listed, over: agreed)
+                if Bool.random(using: &random) { agreed[.notes] = "kept here only" }
+                base = agreed
+            }
+            let record = RemoteRecord(remoteID: ["a@example.com", "b@example.com"].randomElement(using: &random)!,
+                                      modifiedAt: stamps.randomElement(using: &random)!,
+                                      contact: Int.random(in: 0..<5, using: &random) == 0 ? Self.contact(&random) : listed,
+                                      isDeleted: Int.random(in: 0..<4, using: &random) == 0)
             let state = LocalSyncState(
                 contactID: ContactID(7), contact: Self.contact(&random), isDeleted: Int.random(in: 0..<4, using: &random) == 0,
                 remoteID: remoteID, remoteModifiedAt: stamps.randomElement(using: &random)!,
-                base: Bool.random(using: &random) ? Self.contact(&random) : nil,
+                base: base,
                 outbox: Bool.random(using: &random) ? OutboxState(kind: [.create, .update, .delete].randomElement(using: &random)!,
                                                                    state: [.pending, .sending, .failed, .conflict].randomElement(using: &random)!,
                                                                    revision: 1, attempts: 0, idempotencyKey: "k") : nil,
                 conflicts: Bool.random(using: &random) ? [FieldConflict(key: .standard(.city), base: nil, local: .text("A"), remote: .text("B"))] : [],
                 inFlight: Bool.random(using: &random) ? Self.contact(&random) : nil)
-            let record = RemoteRecord(remoteID: ["a@example.com", "b@example.com"].randomElement(using: &random)!,
-                                      modifiedAt: stamps.randomElement(using: &random)!, contact: Self.contact(&random),
-                                      isDeleted: Int.random(in: 0..<4, using: &random) == 0)
+            // What the store keeps: the base's digest, or nothing known yet (a base a push wrote).
+            let digest = Int.random(in: 0..<5, using: &random) == 0 ? nil : state.base.map(Self.scope.digest)
             let link = LinkSnapshot(contactID: state.contactID, remoteID: remoteID, remoteModifiedAt: state.remoteModifiedAt,
-                                    hasBase: state.base != nil, isDeleted: state.isDeleted)
-            guard let quick = SyncPlanner.decideFromLink(record, link: link) else { continue }
+                                    hasBase: state.base != nil, isDeleted: state.isDeleted, baseDigest: digest)
+            guard let quick = SyncPlanner.decideFromLink(record, link: link, scope: Self.scope) else { continue }
             sure += 1
             #expect(quick == SyncPlanner.decide(record, state, scope: Self.scope), "\(state) \(record)")
         }
         #expect(sure > 500, "the fast path was taken often enough to mean something (\(sure))")
+    }
+
+    @Test func theDigestSaysExactlyWhetherTheProviderSidesAgree() {
+        var random = SeededRandom(seed: 5)
+        var agreeing = 0
+        for _ in 0..<5_000 {
+            let left = Self.contact(&random)
+            var right = Int.random(in: 0..<3, using: &random) == 0 ? left : Self.contact(&random)
+            if Bool.random(using: &random) { right[.notes] = "held here only" }
+            let agree = Self.scope.agree(left, right)
+            if agree { agreeing += 1 }
+            #expect((Self.scope.digest(left) == Self.scope.digest(right)) == agree, "\(left) \(right)")
+        }
+        #expect(agreeing > 1_000)
+        // Parts the provider does not hold are left out; other definitions give other digests.
+        var contact = Contact(uid: "u1", accountID: 1)
+        contact[.email] = "a@example.com"
+        var noted = contact
+        noted[.notes] = "only here"
+        #expect(Self.scope.digest(contact) == Self.scope.digest(noted), "Notifuse holds no notes")
+        let other = MergeScope(profile: NotifuseProfile.profile, definitions: [])
+        #expect(other.digest(contact) != Self.scope.digest(contact))
     }
 
     @Test func aContactListedAgainUnchangedIsNotReadAgain() async throws {
@@ -67,7 +101,8 @@ struct PullPathTests {
 
         var decided: [String] = []
         let outcomes = try bench.cache.applyPulledPage(accountID: bench.account.id, records: records, source: editor, matchEmail: true,
-                                                       dryRun: false, decideFromLink: SyncPlanner.decideFromLink) { record, local in
+                                                       dryRun: false, digest: Self.scope.digest,
+                                                       decideFromLink: { SyncPlanner.decideFromLink($0, link: $1, scope: Self.scope) }) { record, local in
             decided.append(record.remoteID)
             return SyncPlanner.decide(record, local, scope: Self.scope)
         }
