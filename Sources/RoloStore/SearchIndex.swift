@@ -65,9 +65,9 @@ enum SearchIndex {
     static func rebuild(_ db: Database) throws {
         try db.execute(sql: "DELETE FROM contact_fts; DELETE FROM search_term")
         let batch = try Batch(db)
-        let rows = try Row.fetchCursor(db, sql: "SELECT * FROM contact WHERE deletedAt IS NULL ORDER BY rank")
+        let rows = try Row.fetchCursor(db, sql: "SELECT \(ContactRows.columns) FROM contact WHERE deletedAt IS NULL ORDER BY rank")
         while let row = try rows.next() {
-            batch.add(try ContactRows.contact(from: row, db: db), rank: row["rank"])
+            batch.add(try ContactRows.contact(from: row, db: db), rank: row[ContactRows.Position.rank])
             if batch.count >= batchSize { try batch.flush() }
         }
         try batch.flush()

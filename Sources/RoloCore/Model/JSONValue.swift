@@ -32,6 +32,14 @@ public enum JSONValue: Sendable, Hashable {
     /// Indented text with sorted keys, for `$EDITOR` and `rolo show`.
     public var prettyText: String { render(pretty: true) }
 
+    /// Indented text as it stands `depth` levels inside a document (an item of rolo JSON's
+    /// array is at depth 1): the first line carries the indent too.
+    public func prettyText(depth: Int) -> String {
+        var out = String(repeating: "  ", count: depth)
+        write(into: &out, pretty: true, depth: depth)
+        return out
+    }
+
     public var isContainer: Bool {
         switch self {
         case .array, .object: true

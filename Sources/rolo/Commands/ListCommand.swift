@@ -53,7 +53,7 @@ struct ListCommand: ParsableCommand {
                 try context.services.reader.forEachContact(in: scope, matching: parsed, order: sort) { contact in
                     if wanted > 0 && printedJSON >= wanted { throw Enough() }
                     let object = RoloJSON.object(for: contact, accountName: accountNames[contact.accountID] ?? "")
-                    out.append((printedJSON == 0 ? "\n" : ",\n") + object.prettyText.indented)
+                    out.append((printedJSON == 0 ? "\n" : ",\n") + object.prettyText(depth: 1))
                     printedJSON += 1
                 }
             } catch is Enough {}
@@ -99,12 +99,5 @@ struct ListCommand: ParsableCommand {
             let total = try context.services.reader.count(in: scope, matching: parsed) ?? 0
             if total > wanted { Output.error("\(wanted) of \(total) shown; --limit 0 shows all") }
         }
-    }
-}
-
-extension String {
-    /// Indents every line by two spaces (a contact inside the JSON array).
-    var indented: String {
-        split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n")
     }
 }
