@@ -274,6 +274,34 @@ extension LocalCache {
         return dryRun ? try read(body) : try write(body)
     }
 
+    /// Applies decisions about several contacts in one transaction, in order, each exactly as
+    /// `applyDecision` would (its local side re-read first): the results of a refresh, which
+    /// come one contact per request.
+    public func applyDecisions(_ items: [(contactID: ContactID, record: RemoteRecord?)], accountID: Int64, source: Author,
+                               dryRun: Bool, decide: (RemoteRecord?, LocalSyncState) throws -> PullDecision) throws -> [PullDecision?] {
+        guard !items.isEmpty else { return [] }
+        let body: (Database) throws -> [PullDecision?] = { db in
+            let index = try SearchIndex.Batch(db)
+            var decisions: [PullDecision?] = []
+            decisions.reserveCapacity(items.count)
+            for (contactID, record) in items {
+                guard let state = try LocalCache.syncState(contactID: contactID.rawValue, db: db) else {
+                    decisions.append(nil)
+                    continue
+                }
+                let decision = try decide(record, state)
+                if !dryRun {
+                    try self.apply(decision, record: record, state: state, accountID: accountID, source: source, index: index, db: db)
+                    if index.count >= SearchIndex.batchSize { try index.flush() }
+                }
+                decisions.append(decision)
+            }
+            if !dryRun { try index.flush() }
+            return decisions
+        }
+        return dryRun ? try read(body) : try write(body)
+    }
+
     /// The contacts of an account linked to the provider that are not in `seen` (the contacts
     /// a complete listing stood for): the ones the provider may have deleted.
     public func linkedContacts(of accountID: Int64, notIn seen: Set<ContactID>) throws -> [ContactID] {
