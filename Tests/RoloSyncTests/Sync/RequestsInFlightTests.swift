@@ -114,8 +114,9 @@ struct ConcurrencyBench {
     let probe: RequestProbe
     var cache: LocalCache { services.cache }
 
-    init(profile: ProviderProfile = DailyStoryProfile.profile, requestsInFlight: Int? = nil) throws {
-        let cache = try LocalCache(catalog: .standard, clock: { frozenNow })
+    init(profile: ProviderProfile = DailyStoryProfile.profile, requestsInFlight: Int? = nil,
+         clock: @escaping @Sendable () -> Timestamp = { frozenNow }) throws {
+        let cache = try LocalCache(catalog: .standard, clock: clock)
         services = RoloServices(cache: cache, author: editor)
         account = try cache.createAccount(name: "crm", provider: profile.kind,
                                           settings: requestsInFlight.map { [SyncSettings.requestsInFlight: String($0)] } ?? [:],
@@ -346,6 +347,25 @@ struct RequestsInFlightTests {
         #expect(try bench.services.reader.outbox(in: .all).isEmpty)
     }
 
+    /// A provider that cannot list is refreshed a slice at a time, least recently synced first:
+    /// a contact found unchanged counts as synced, so successive runs go round them all.
+    @Test func successiveRefreshesGoRoundEveryKnownContact() async throws {
+        let ticks = Ticks()
+        let bench = try ConcurrencyBench(clock: { Timestamp(millisecondsSinceEpoch: frozenNow.millisecondsSinceEpoch + ticks.next() * 1000) })
+        let ids = try await bench.seed(5)
+        let remoteIDs = try ids.map(bench.remoteID)
+        // Every contact read once, so each has the provider's stamp of the version it agrees with.
+        #expect(await bench.run(SyncOptions(refreshLimit: 5)).unchanged == 5)
+        var asked: [[String]] = []
+        for _ in 0..<3 {
+            bench.probe.resetCounts()
+            let report = await bench.run(SyncOptions(refreshLimit: 2))
+            #expect(report.unchanged == 2 && report.isClean, "\(report.summary)")
+            asked.append(bench.probe.answeredIDs.sorted())
+        }
+        #expect(asked == [[remoteIDs[0], remoteIDs[1]], [remoteIDs[2], remoteIDs[3]], [remoteIDs[0], remoteIDs[4]].sorted()])
+    }
+
     @Test func theConfigSetsRequestsInFlightWithinItsRange() throws {
         func parse(_ value: String) throws -> RoloConfig {
             try RoloConfig.parse("""
@@ -372,6 +392,13 @@ struct RequestsInFlightTests {
         #expect(IvvyProfile.profile.capabilities.requestsInFlight == 4)
         #expect(ProviderCapabilities.requestsInFlightRange.contains(NotifuseProfile.profile.capabilities.requestsInFlight))
     }
+}
+
+/// A clock that moves a tick each time it is read.
+final class Ticks: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count: Int64 = 0
+    func next() -> Int64 { lock.withLock { count += 1; return count } }
 }
 
 /// The task of a run, for a provider that cancels it midway.
