@@ -15,6 +15,7 @@ final class RequestProbe: ContactProvider, @unchecked Sendable {
     private var open = 0
     private var mostOpenSoFar = 0
     private var startedSoFar = 0
+    private var startedByKind: [Kind: Int] = [:]
     private var finished = Set<Int>()
     private var answered: [String] = []
     /// Each request waits until this many are open: requests the engine lets overlap do.
@@ -24,8 +25,11 @@ final class RequestProbe: ContactProvider, @unchecked Sendable {
     var finishInReverse = false
     /// Contacts whose every fetch fails so.
     var failing: [String: ProviderError] = [:]
-    /// Runs as request number `n` (from 1) starts; an error it returns is that request's answer.
-    var onStart: (@Sendable (Int) async -> ProviderError?)?
+    /// What a request asks for.
+    enum Kind: Hashable, Sendable { case list, fetch, find, push }
+    /// Runs as the `n`th request (from 1) of its kind starts; an error it returns is that
+    /// request's answer.
+    var onStart: (@Sendable (Kind, Int) async -> ProviderError?)?
 
     /// Yields a waiting request makes before it gives up waiting.
     static let patience = 2000
@@ -37,6 +41,7 @@ final class RequestProbe: ContactProvider, @unchecked Sendable {
     var mostOpen: Int { lock.withLock { mostOpenSoFar } }
     var openNow: Int { lock.withLock { open } }
     var started: Int { lock.withLock { startedSoFar } }
+    func started(_ kind: Kind) -> Int { lock.withLock { startedByKind[kind] ?? 0 } }
     /// The provider ids fetches answered with a record, in the order they answered.
     var answeredIDs: [String] { lock.withLock { answered } }
 
@@ -45,6 +50,7 @@ final class RequestProbe: ContactProvider, @unchecked Sendable {
             open = 0
             mostOpenSoFar = 0
             startedSoFar = 0
+            startedByKind = [:]
             finished = []
             answered = []
         }
@@ -59,15 +65,16 @@ final class RequestProbe: ContactProvider, @unchecked Sendable {
         }
     }
 
-    private func request<T>(_ body: () async throws(ProviderError) -> T) async throws(ProviderError) -> T {
-        let number = lock.withLock {
+    private func request<T>(_ kind: Kind, _ body: () async throws(ProviderError) -> T) async throws(ProviderError) -> T {
+        let (number, ofKind) = lock.withLock {
             open += 1
             mostOpenSoFar = max(mostOpenSoFar, open)
             startedSoFar += 1
-            return startedSoFar
+            startedByKind[kind, default: 0] += 1
+            return (startedSoFar, startedByKind[kind]!)
         }
         defer { lock.withLock { open -= 1 } }
-        let injected = await onStart?(number)
+        let injected = await onStart?(kind, ofKind)
         await RequestProbe.waitUntil { lock.withLock { open >= overlap } }
         if finishInReverse { await RequestProbe.waitUntil { lock.withLock { finished.contains(number + 1) } } }
         defer { lock.withLock { _ = finished.insert(number) } }
@@ -78,11 +85,11 @@ final class RequestProbe: ContactProvider, @unchecked Sendable {
     func refreshFieldDefinitions() async throws(ProviderError) -> [FieldDefinition]? { nil }
 
     func listPage(_ page: String?, modifiedSince: String?) async throws(ProviderError) -> RemotePage {
-        try await request { () async throws(ProviderError) -> RemotePage in try await remote.listPage(page, modifiedSince: modifiedSince) }
+        try await request(.list) { () async throws(ProviderError) -> RemotePage in try await remote.listPage(page, modifiedSince: modifiedSince) }
     }
 
     func fetch(remoteID: String) async throws(ProviderError) -> RemoteRecord? {
-        let record = try await request { () async throws(ProviderError) -> RemoteRecord? in
+        let record = try await request(.fetch) { () async throws(ProviderError) -> RemoteRecord? in
             if let error = failing[remoteID] { throw error }
             return try await remote.fetch(remoteID: remoteID)
         }
@@ -91,14 +98,14 @@ final class RequestProbe: ContactProvider, @unchecked Sendable {
     }
 
     func findExisting(_ contact: Contact, idempotencyKey: String) async throws(ProviderError) -> RemoteRecord? {
-        try await request { () async throws(ProviderError) -> RemoteRecord? in
+        try await request(.find) { () async throws(ProviderError) -> RemoteRecord? in
             try await remote.findExisting(contact, idempotencyKey: idempotencyKey)
         }
     }
 
     func push(_ changes: [OutgoingChange]) async -> [PushOutcome] {
         do {
-            return try await request { () async throws(ProviderError) -> [PushOutcome] in await remote.push(changes) }
+            return try await request(.push) { () async throws(ProviderError) -> [PushOutcome] in await remote.push(changes) }
         } catch {
             return changes.map { _ in .failed(error) }
         }
@@ -280,15 +287,23 @@ struct RequestsInFlightTests {
     }
 
     /// A 429 to one request holds every request not yet started until the wait it asked for
-    /// has passed; the ones in flight finish.
-    @Test func aRateLimitOnOneRequestHoldsTheWholeAccount() async throws {
-        let bench = try ConcurrencyBench()
+    /// has passed; the ones in flight finish. In a refresh (DailyStory) and in a push (iVvy).
+    @Test(arguments: [RequestProbe.Kind.fetch, .push])
+    func aRateLimitOnOneRequestHoldsTheWholeAccount(_ refused: RequestProbe.Kind) async throws {
+        let bench = try ConcurrencyBench(profile: refused == .fetch ? DailyStoryProfile.profile : IvvyProfile.profile)
         let ids = try await bench.seed(12)
-        for id in ids { bench.remote.edit(try bench.remoteID(id)) { $0[.city] = "Porto" } }
+        for id in ids {
+            if refused == .fetch {
+                bench.remote.edit(try bench.remoteID(id)) { $0[.city] = "Porto" }
+            } else {
+                _ = try bench.services.editor.update(id, assignments: try assignments("phone=+15557140099"))
+            }
+        }
         let watch = HoldWatch()
         let probe = bench.probe
-        probe.onStart = { number in
+        probe.onStart = { kind, number in
             watch.requestStarted()
+            guard kind == refused else { return nil }
             // The second request is refused once all four are at the provider; the others
             // answer only once the hold has begun, so every request after them would start
             // during the hold if the engine let it.
@@ -313,8 +328,9 @@ struct RequestsInFlightTests {
         let report = await engine.run()
         #expect(watch.waits == [30])
         #expect(watch.violations == 0, "no request started while the account was held")
-        #expect(report.updated == 12 && report.isClean, "\(report.summary)")
-        #expect(bench.probe.started == 13, "the refused request went again after the hold")
+        #expect((refused == .fetch ? report.updated : report.sentUpdates) == 12 && report.isClean, "\(report.summary)")
+        #expect(try bench.services.reader.outbox(in: .all).isEmpty)
+        #expect(bench.probe.started(refused) == 13, "the refused request went again after the hold")
     }
 
     /// A run cancelled mid-refresh starts nothing more, and what the requests already sent
@@ -324,7 +340,7 @@ struct RequestsInFlightTests {
         let ids = try await bench.seed(40)
         for id in ids { bench.remote.edit(try bench.remoteID(id)) { $0[.city] = "Porto" } }
         let run = RunBox()
-        bench.probe.onStart = { number in
+        bench.probe.onStart = { _, number in
             if number == 10 {
                 await RequestProbe.waitUntil { run.task != nil }
                 run.task?.cancel()
