@@ -83,6 +83,7 @@ while index < arguments.count {
         print("usage: ROLO_BIN=PATH rolo-bench [--sizes 100000,1000000] [--dir bench-data]\n"
               + "       rolo-bench tui CACHE   (the terminal measurements only; ROLO_BIN names rolo)\n"
               + "       rolo-bench sync SIZE [DIR]   (the sync measurements only)\n"
+              + "       rolo-bench in-flight [DIR] [LATENCY_MS]   (DailyStory's refresh and iVvy's push, 4 requests in flight and 1)\n"
               + "       rolo-bench import SIZE [DIR]   (the import row only; the file is kept for the next run)")
         exit(0)
     default:
