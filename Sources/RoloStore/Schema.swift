@@ -367,7 +367,9 @@ enum Schema {
             // listing that brings a contact again unchanged is decided from the link row, and
             // a change made within the stamp's resolution is still seen. Unknown (NULL) until a
             // pull writes or finds a base agreed.
-            try db.execute(sql: "ALTER TABLE remote_link ADD COLUMN baseDigest TEXT")
+            try db.execute(sql: """
+                ALTER TABLE remote_link ADD COLUMN baseDigest TEXT
+                """)
         }
         return migrator
     }

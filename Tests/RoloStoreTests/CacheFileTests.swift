@@ -21,7 +21,8 @@ struct CacheFileTests {
                             "2026-12-06 delivery outbox, edit history, sync state",
                             "2026-12-06 drafts belong to the rolo that holds the form",
                             "2026-12-06 search index rebuilt: rows written under a moved contact's old rank",
-                            "2026-12-06 list rows read from one index"])
+                            "2026-12-06 list rows read from one index",
+                            "2026-12-06 link keeps the digest of its base"])
         #expect(try cache.read { db in try Schema.migrator.hasCompletedMigrations(db) })
     }
 
