@@ -11,14 +11,23 @@ import RoloSync
 /// - the first sync pulls every contact into an empty cache (time and peak RSS);
 /// - a second sync with nothing changed;
 /// - a push of edits to many contacts, batched (Notifuse's `contacts.import`), against the
-///   same number sent one request at a time (`batch_updates = false`), the naive way.
+///   same number sent one request at a time (`batch_updates = false`), the naive way;
+/// - where every contact is a request of its own (DailyStory's refresh, iVvy's push), the same
+///   work with 4 requests in flight and with 1, each request held `latency` milliseconds by
+///   the emulator as a network would (loopback answers at once, which would hide the point).
 struct SyncPath {
     let rolo: String
     let directory: String
     let size: Int
     let seed: UInt64
+    /// Milliseconds every request waits at the emulator in the requests-in-flight rows.
+    var latency = 20
     /// Contacts edited for the push rows.
     var edits: Int { min(10_000, size) }
+    /// Contacts edited for iVvy's push rows, one request each.
+    var ivvyEdits: Int { min(1_000, size) }
+    /// Known DailyStory contacts its refresh rows read, one request each.
+    var refreshed: Int { min(10_000, size) }
 
     /// The custom fields of the synthetic contacts, in Notifuse's named slots.
     static let notifuseFields = """
@@ -31,6 +40,7 @@ struct SyncPath {
     func run() throws {
         try notifuse()
         try ivvy()
+        try dailystory()
     }
 
     // MARK: - Notifuse
@@ -114,17 +124,20 @@ struct SyncPath {
     }
 
     /// Changes the job title (a field Notifuse stores) of the first `edits` contacts in list
-    /// order, one edit each.
-    func edit(cache path: String, round: Int) throws {
+    /// order, one edit each; or, given, another assignment of the first `count`.
+    func edit(cache path: String, round: Int, account name: String = "bench", count: Int? = nil,
+              assignment: (Int) -> String = { "job_title=Edited \($0)" }) throws {
         let cache = try LocalCache(path: path, catalog: .standard)
         let services = RoloServices(cache: cache, author: Author(user: "bench", clientAddress: nil))
-        let account = try require(try services.accounts.account(named: "bench"), "the bench account")
+        let account = try require(try services.accounts.account(named: name), "the \(name) account")
+        let edits = count ?? self.edits
         var anchor = WindowAnchor.first
         var done = 0
         while done < edits {
             let page = try services.reader.window(in: .account(account.id), from: anchor, limit: 500)
             for row in page.rows where done < edits {
-                _ = try services.editor.update(row.id, assignments: [try FieldAssignment(parsing: "job_title=Edited \(round)-\(done)")])
+                let text = count == nil ? "job_title=Edited \(round)-\(done)" : assignment(round * 100_000 + done)
+                _ = try services.editor.update(row.id, assignments: [try FieldAssignment(parsing: text)])
                 done += 1
             }
             guard let last = page.rows.last, !page.reachedEnd else { break }
@@ -174,6 +187,100 @@ struct SyncPath {
         let again = try sync(cache, config)
         print(String(format: "rolo sync, iVvy again (modified since the last)  %6.1f s  CPU %@  peak RSS %5.1f MiB",
                      again.seconds, again.cpu as NSString, again.peakMiB))
+
+        // A push of phone numbers (a field iVvy stores), one request per contact, as a
+        // network would answer it.
+        let configs = try [4, 1].map { inFlight in
+            let path = "\(directory)/sync-ivvy-\(inFlight)-in-flight.toml"
+            try PrivateFiles.write(String(decoding: try Data(contentsOf: URL(fileURLWithPath: config)), as: UTF8.self)
+                + "requests_in_flight = \(inFlight)\n", to: path)
+            return path
+        }
+        emulator.inject(.latency(milliseconds: latency), count: Int.max)
+        defer { emulator.clearFaults() }
+        var seconds: [Double] = []
+        for (round, path) in configs.enumerated() {
+            try edit(cache: cache, round: round + 1, account: "events", count: ivvyEdits) { String(format: "phone=+1555%07d", $0) }
+            let push = try sync(cache, path)
+            seconds.append(push.seconds)
+            print(String(format: "rolo sync, iVvy push of %@ edits, %d in flight (%d ms a request)  %6.1f s  CPU %@",
+                         ivvyEdits.formatted() as NSString, round == 0 ? 4 : 1, latency, push.seconds, push.cpu as NSString))
+        }
+        print(String(format: "  4 requests in flight push %.1f× faster than 1", seconds[1] / seconds[0]))
+    }
+
+    // MARK: - DailyStory
+
+    /// DailyStory cannot list: a sync refreshes the contacts rolo knows, a GET each, up to the
+    /// refresh limit (2,000) a run, least recently synced first. The rows time the runs that
+    /// read all `refreshed` of them once, with 4 requests in flight and with 1.
+    func dailystory() throws {
+        let emulator = DailyStoryEmulator(options: .init())
+        let generator = SyntheticContacts(seed: seed)
+        let cache = "\(directory)/sync-dailystory-\(refreshed).sqlite"
+        for suffix in ["", "-wal", "-shm", ".sync-lock"] { try? FileManager.default.removeItem(atPath: cache + suffix) }
+        // The contacts as a cache that synced them before holds them: linked by their dsIds.
+        do {
+            var seeds: [EmulatorJSON] = []
+            var records: [RemoteRecord] = []
+            let known = try LocalCache(path: cache, catalog: .standard)
+            let account = try known.createAccount(name: "marketing", provider: .dailystory, settings: [:], definitions: [])
+            for index in 0..<refreshed {
+                var contact = generator.contact(index, accountID: account.id)
+                contact.custom = [:]
+                let dsID = String(format: "%032x", 0xD5_0000 + index)
+                guard let wire = DailyStoryClient.wireContact(contact, dsID: dsID, definitions: []) else { continue }
+                seeds.append(try EmulatorJSON(parsing: Data(wire.canonicalText.utf8)))
+                records.append(RemoteRecord(remoteID: dsID, modifiedAt: nil, contact: contact))
+            }
+            try emulator.webUI.seed(seeds)
+            let scope = MergeScope(profile: DailyStoryProfile.profile, definitions: [])
+            let source = Author(user: "DailyStory (marketing)", clientAddress: nil)
+            for start in stride(from: 0, to: records.count, by: 1000) {
+                _ = try known.applyPulledPage(accountID: account.id, records: Array(records[start..<min(start + 1000, records.count)]),
+                                              source: source, matchEmail: false, dryRun: false) { record, local in
+                    SyncPlanner.decide(record, local, scope: scope)
+                }
+            }
+        }
+        try blocking { try await emulator.start() }
+        defer { blocking { await emulator.stop() } }
+        print(String(format: "DailyStory emulator on %@ with %d contacts, all known to the cache",
+                     emulator.baseURL.absoluteString as NSString, emulator.store.count))
+        try PrivateFiles.write(emulator.token + "\n", to: "\(directory)/dailystory-bench.token")
+        let configs = try [4, 1].map { inFlight in
+            let path = "\(directory)/sync-dailystory-\(inFlight)-in-flight.toml"
+            try PrivateFiles.write("""
+                [accounts.marketing]
+                provider = "dailystory"
+                base_url = "\(emulator.baseURL.absoluteString)"
+                allow_plain_http = true
+                token_file = "\(directory)/dailystory-bench.token"
+                requests_in_flight = \(inFlight)
+
+                """, to: path)
+            return path
+        }
+        // One round without latency, so the cache holds what the emulator serves (the values
+        // DailyStory fills in itself) and the timed rounds only read.
+        let runs = (refreshed + 1999) / 2000
+        for _ in 0..<runs { _ = try sync(cache, configs[0]) }
+        emulator.inject(.latency(milliseconds: latency), count: Int.max)
+        defer { emulator.clearFaults() }
+        var seconds: [Double] = []
+        for (round, path) in configs.enumerated() {
+            var total = 0.0, user = 0.0, system = 0.0
+            for _ in 0..<runs {
+                let outcome = try sync(cache, path)
+                total += outcome.seconds
+                user += outcome.user
+                system += outcome.system
+            }
+            seconds.append(total)
+            print(String(format: "rolo sync, DailyStory refresh of %@ known contacts (%d runs), %d in flight (%d ms a request)  %6.1f s  CPU %.1f s user + %.1f s sys",
+                         refreshed.formatted() as NSString, runs, round == 0 ? 4 : 1, latency, total, user, system))
+        }
+        print(String(format: "  4 requests in flight refresh %.1f× faster than 1", seconds[1] / seconds[0]))
     }
 
     // MARK: - Running rolo

@@ -34,6 +34,19 @@ if arguments.count >= 3, arguments[1] == "sync" {
     exit(0)
 }
 
+if arguments.count >= 2, arguments[1] == "in-flight" {
+    // Only the rows of requests in flight (DailyStory's refresh, iVvy's push), each request
+    // held LATENCY ms: `rolo-bench in-flight [DIR] [LATENCY]`.
+    let rolo = ProcessInfo.processInfo.environment["ROLO_BIN"] ?? "rolo"
+    let folder = arguments.count >= 3 ? arguments[2] : "bench-data"
+    try PrivateFiles.makeFolder(folder)
+    var path = SyncPath(rolo: rolo, directory: folder, size: 10_000, seed: 7)
+    if arguments.count >= 4, let latency = Int(arguments[3]) { path.latency = latency }
+    try path.ivvy()
+    try path.dailystory()
+    exit(0)
+}
+
 if arguments.count >= 3, arguments[1] == "import" {
     // Only the import row: `rolo-bench import SIZE [DIR]` writes the rolo JSON file (kept for
     // the next run) and times the release `rolo import` of it into a new cache.
@@ -70,6 +83,7 @@ while index < arguments.count {
         print("usage: ROLO_BIN=PATH rolo-bench [--sizes 100000,1000000] [--dir bench-data]\n"
               + "       rolo-bench tui CACHE   (the terminal measurements only; ROLO_BIN names rolo)\n"
               + "       rolo-bench sync SIZE [DIR]   (the sync measurements only)\n"
+              + "       rolo-bench in-flight [DIR] [LATENCY_MS]   (DailyStory's refresh and iVvy's push, 4 requests in flight and 1)\n"
               + "       rolo-bench import SIZE [DIR]   (the import row only; the file is kept for the next run)")
         exit(0)
     default:

@@ -274,6 +274,40 @@ extension LocalCache {
         return dryRun ? try read(body) : try write(body)
     }
 
+    /// Applies decisions about several contacts in one transaction, in order, each exactly as
+    /// `applyDecision` would (its local side re-read first): the results of a refresh, which
+    /// come one contact per request. A contact found unchanged is marked synced now as well, so
+    /// that the next refresh of the least recently synced starts with the ones after it.
+    public func applyDecisions(_ items: [(contactID: ContactID, record: RemoteRecord?)], accountID: Int64, source: Author,
+                               dryRun: Bool, decide: (RemoteRecord?, LocalSyncState) throws -> PullDecision) throws -> [PullDecision?] {
+        guard !items.isEmpty else { return [] }
+        let body: (Database) throws -> [PullDecision?] = { db in
+            let now = self.clock().millisecondsSinceEpoch
+            let index = try SearchIndex.Batch(db)
+            var decisions: [PullDecision?] = []
+            decisions.reserveCapacity(items.count)
+            for (contactID, record) in items {
+                guard let state = try LocalCache.syncState(contactID: contactID.rawValue, db: db) else {
+                    decisions.append(nil)
+                    continue
+                }
+                let decision = try decide(record, state)
+                if !dryRun {
+                    try self.apply(decision, record: record, state: state, accountID: accountID, source: source, index: index, db: db)
+                    if decision == .keep, record != nil {
+                        try db.cachedStatement(sql: "UPDATE remote_link SET syncedAt = ? WHERE contactId = ?")
+                            .execute(arguments: [now, contactID.rawValue])
+                    }
+                    if index.count >= SearchIndex.batchSize { try index.flush() }
+                }
+                decisions.append(decision)
+            }
+            if !dryRun { try index.flush() }
+            return decisions
+        }
+        return dryRun ? try read(body) : try write(body)
+    }
+
     /// The contacts of an account linked to the provider that are not in `seen` (the contacts
     /// a complete listing stood for): the ones the provider may have deleted.
     public func linkedContacts(of accountID: Int64, notIn seen: Set<ContactID>) throws -> [ContactID] {

@@ -54,12 +54,12 @@ struct ConformanceCache {
     /// The adapter's timeout, for the runs to come.
     let timeout: AdapterTimeout
 
-    init(_ harness: any ProviderHarness, timeout: Double = 60) throws {
+    init(_ harness: any ProviderHarness, timeout: Double = 60, settings: [String: String] = [:]) throws {
         self.timeout = AdapterTimeout(timeout)
         let cache = try LocalCache(catalog: .standard)
         let author = Author(user: "tester", clientAddress: nil)
         services = RoloServices(cache: cache, author: author)
-        account = try cache.createAccount(name: "acct", provider: harness.profile.kind, definitions: harness.definitions)
+        account = try cache.createAccount(name: "acct", provider: harness.profile.kind, settings: settings, definitions: harness.definitions)
         sync = SyncService(cache: cache, accounts: services.accounts, connecting: HarnessConnector(harness: harness, timeout: self.timeout), author: author,
                            policy: .immediate)
     }

@@ -53,9 +53,16 @@ public struct ProviderCapabilities: Sendable, Equatable {
     public var batchSize: Int
     /// Whether the provider's field definitions are read from it (iVvy) rather than configured.
     public var definesFields: Bool
+    /// How many requests rolo may have open at once against one account of the provider: a
+    /// refresh one contact at a time, or a push one change at a time, waits for the network
+    /// that many times over less. An account's `requests_in_flight` overrides it.
+    public var requestsInFlight: Int
+
+    /// The most requests in flight an account's config may ask for.
+    public static let requestsInFlightRange = 1...16
 
     public init(hasRemote: Bool = true, listing: Listing, listingShowsDeletes: Bool, delete: DeleteKind,
-                identity: Identity, batchSize: Int, definesFields: Bool) {
+                identity: Identity, batchSize: Int, definesFields: Bool, requestsInFlight: Int) {
         self.hasRemote = hasRemote
         self.listing = listing
         self.listingShowsDeletes = listingShowsDeletes
@@ -63,11 +70,13 @@ public struct ProviderCapabilities: Sendable, Equatable {
         self.identity = identity
         self.batchSize = batchSize
         self.definesFields = definesFields
+        self.requestsInFlight = requestsInFlight
     }
 
     /// A local account: no provider.
     public static let localOnly = ProviderCapabilities(hasRemote: false, listing: .none, listingShowsDeletes: false,
-                                                       delete: .hard, identity: .providerID, batchSize: 1, definesFields: false)
+                                                       delete: .hard, identity: .providerID, batchSize: 1, definesFields: false,
+                                                       requestsInFlight: 1)
 }
 
 /// How an account's custom fields work.

@@ -6,7 +6,9 @@ public enum DailyStoryProfile {
         kind: .dailystory, displayName: "DailyStory",
         capabilities: ProviderCapabilities(
             listing: .none, listingShowsDeletes: false, delete: .soft, identity: .providerID,
-            batchSize: 1, definesFields: false),
+            // Refreshes and pushes are one contact per request: a few at once hide the
+            // network's latency. Its rate limits are not published (§1.2); a 429 holds them all.
+            batchSize: 1, definesFields: false, requestsInFlight: 4),
         rules: ProviderRules(
             providerName: "DailyStory", requiredForCreate: [[.email, .mobilePhone]],
             storedFields: [.salutation, .firstName, .lastName, .jobTitle, .company, .email, .phone,

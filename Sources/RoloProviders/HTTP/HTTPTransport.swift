@@ -1,4 +1,5 @@
 import Foundation
+import RoloCore
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -103,8 +104,11 @@ public final class URLSessionTransport: HTTPTransport {
             configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
             return URLSession(configuration: configuration)
         }
-        reusing = session(maximumConnections: 4)
-        fresh = session(maximumConnections: 8)
+        // As many connections as the sync engine may keep requests open (`requests_in_flight`,
+        // which decides how many there are).
+        let most = ProviderCapabilities.requestsInFlightRange.upperBound
+        reusing = session(maximumConnections: most)
+        fresh = session(maximumConnections: most)
         self.userAgent = userAgent
     }
 

@@ -6,7 +6,9 @@ public enum IvvyProfile {
         kind: .ivvy, displayName: "iVvy",
         capabilities: ProviderCapabilities(
             listing: .modifiedSince, listingShowsDeletes: false, delete: .unsupported, identity: .providerID,
-            batchSize: 1, definesFields: true),
+            // Pushes are one contact per request; 429 exists with no published numbers (§3.7),
+            // so a few at once, all held by a 429.
+            batchSize: 1, definesFields: true, requestsInFlight: 4),
         rules: ProviderRules(
             providerName: "iVvy", requiredForCreate: [[.firstName], [.lastName], [.email]],
             storedFields: [.firstName, .lastName, .email, .phone, .status, .emailOptOut, .smsOptOut],

@@ -12,7 +12,10 @@ public enum NotifuseProfile {
         capabilities: ProviderCapabilities(
             listing: .fullScan, listingShowsDeletes: true, delete: .hard, identity: .email,
             // contacts.import takes any number; 500 is the server's own chunk (§2.4).
-            batchSize: 500, definesFields: false),
+            batchSize: 500, definesFields: false,
+            // A push carries 500 changes in one request and the listing is one cursor read in
+            // order: only the few contacts a listing missed are asked for one by one.
+            requestsInFlight: 2),
         rules: ProviderRules(
             providerName: "Notifuse", requiredForCreate: [[.email]],
             storedFields: [.firstName, .lastName, .fullName, .jobTitle, .email, .phone, .addressLine1,

@@ -151,7 +151,7 @@ public struct RoloConfig: Sendable {
         var syncInterval: TimeInterval?
         var syncOnStart = false
         let known: Set<String> = ["provider", "base_url", "allow_plain_http", "fields", "sync_interval", "sync_on_start",
-                                  "full_listing_every"]
+                                  "full_listing_every", "requests_in_flight"]
         for key in entry.keys.sorted() where !known.contains(key) {
             let value = entry[key]
             if key.hasSuffix("_env") || key.hasSuffix("_file") {
@@ -187,6 +187,14 @@ public struct RoloConfig: Sendable {
             }
             // Stored with the account's plain settings, in seconds, for the sync engine.
             settings[SyncSettings.fullListingEvery] = String(Int(try duration(every, key: key, problem: problem)))
+        }
+        if let inFlight = entry["requests_in_flight"] {
+            let range = ProviderCapabilities.requestsInFlightRange
+            guard let count = inFlight.int, range.contains(count) else {
+                throw problem("\(prefix).requests_in_flight", "must be a whole number from \(range.lowerBound) to \(range.upperBound) "
+                    + "(\(profile.displayName)'s default is \(profile.capabilities.requestsInFlight))")
+            }
+            settings[SyncSettings.requestsInFlight] = String(count)
         }
         if let onStart = entry["sync_on_start"] {
             guard let flag = onStart.bool else { throw problem("\(prefix).sync_on_start", "must be true or false") }
@@ -308,4 +316,6 @@ public struct RoloConfig: Sendable {
 public enum SyncSettings {
     /// Seconds between full listings where the provider lists only changes (iVvy).
     public static let fullListingEvery = "full_listing_every"
+    /// Requests open at once against the account, over the provider's own number.
+    public static let requestsInFlight = "requests_in_flight"
 }

@@ -20,6 +20,8 @@ public final class SyncEngine: Sendable {
     /// Who the audit log names for changes that came from the provider.
     let source: Author
     let run = "\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
+    /// Every request of the run passes it: a 429 holds them all.
+    let gate: RequestGate
 
     public init(cache: LocalCache, account: Account, provider: any ContactProvider, options: SyncOptions,
                 policy: RetryPolicy = RetryPolicy(), logger: Logger = Logger(label: "rolo.sync"),
@@ -32,6 +34,15 @@ public final class SyncEngine: Sendable {
         self.logger = logger
         self.progress = progress
         self.source = Author(user: "\(provider.profile.displayName) (\(account.name))", clientAddress: nil)
+        self.gate = RequestGate(sleep: policy.sleep)
+    }
+
+    /// How many requests the run keeps open at once: the account's `requests_in_flight`, else
+    /// the provider's own number.
+    var requestsInFlight: Int {
+        let range = ProviderCapabilities.requestsInFlightRange
+        if let text = account.settings[SyncSettings.requestsInFlight], let count = Int(text), range.contains(count) { return count }
+        return min(max(provider.profile.capabilities.requestsInFlight, range.lowerBound), range.upperBound)
     }
 
     /// A failure that ends the run: nothing else can succeed now.
@@ -58,6 +69,8 @@ public final class SyncEngine: Sendable {
         } catch let stop as Stop {
             report.stopped = stopMessage(stop.error)
             if case .offline = stop.error { report.offline = true }
+        } catch is CancellationError {
+            report.stopped = "stopped before the end; what was read and sent so far is kept"
         } catch {
             report.stopped = "the cache could not be used: \(error)"
         }
@@ -90,20 +103,31 @@ public final class SyncEngine: Sendable {
     // MARK: - Calls with retries
 
     /// Calls the provider, retrying what may succeed later with backoff; a failure no retry can
-    /// mend (credentials, offline, clock) stops the run.
+    /// mend (credentials, offline, clock) stops the run. A cancelled run tries nothing again.
     func call<T: Sendable>(_ what: String, _ body: @Sendable () async throws(ProviderError) -> T) async throws -> T {
         var attempt = 1
         while true {
+            await gate.admit()
             do {
                 return try await body()
             } catch {
                 if error.stopsTheRun { throw Stop(error: error) }
-                guard let delay = policy.delay(after: attempt, error: error) else { throw error }
+                guard !Task.isCancelled, let delay = policy.delay(after: attempt, error: error) else { throw error }
                 progress(.waiting(account: account.name, seconds: delay, reason: error.message))
                 logger.notice("retrying", metadata: ["account": "\(account.name)", "call": "\(what)", "error": "\(error.message)"])
-                await policy.sleep(delay)
+                await wait(delay, holdingTheAccount: error.isRateLimit)
                 attempt += 1
             }
+        }
+    }
+
+    /// Waits before a retry: a rate limit holds every request to the account meanwhile, any
+    /// other failure only the request that met it.
+    func wait(_ seconds: Double, holdingTheAccount: Bool) async {
+        if holdingTheAccount {
+            await gate.hold(for: seconds)
+        } else {
+            await policy.sleep(seconds)
         }
     }
 
@@ -281,36 +305,89 @@ public final class SyncEngine: Sendable {
         return try await refresh(ids, scope: scope, report: &report)
     }
 
+    /// Refresh results applied in one transaction at most: a refresh of thousands is not a
+    /// commit per contact, and a TUI saving an edit meanwhile waits a moment at most.
+    static let refreshesPerTransaction = 200
+
+    /// What one refresh request brought.
+    enum Refreshed: Sendable {
+        /// The contact as the provider has it; nil when it no longer has it.
+        case record(RemoteRecord?)
+        /// Failed past every retry: the contact stays unread.
+        case failed(ProviderError)
+        /// Nothing more can succeed in this run.
+        case stopped(Stop)
+    }
+
     /// Asks the provider for each contact by its id and applies what it says; contacts it no
     /// longer has are deletions, under the mass-delete guard. Returns the contacts that could
     /// not be read.
+    ///
+    /// Up to `requestsInFlight` requests are open at once, but what they bring is applied in
+    /// the order of `ids`, with the same decisions and counts as one request at a time would
+    /// give. A run stopped (credentials, offline, clock) or cancelled starts no more requests;
+    /// what the ones already sent bring is still applied before it ends (contacts found gone
+    /// wait, as before, for a refresh that is not cut short).
     @discardableResult
     private func refresh(_ ids: [ContactID], scope: MergeScope, report: inout SyncReport) async throws -> Set<ContactID> {
         var gone: [ContactID] = []
         var unread = Set<ContactID>()
-        for (done, id) in ids.enumerated() {
-            guard let state = try cache.syncState(of: id), let remoteID = state.remoteID else { continue }
-            let record: RemoteRecord?
-            do {
-                record = try await call("fetch") { [provider] () async throws(ProviderError) -> RemoteRecord? in
-                    try await provider.fetch(remoteID: remoteID)
-                }
-            } catch let error as ProviderError {
-                report.failures.append(.init(contactID: id, name: state.contact.displayName, message: error.message))
-                unread.insert(id)
-                continue
+        var stop: Stop?
+        var position = 0
+        // The contacts asked for, in order, with their local side as it was when asked; the
+        // results come back in the same order.
+        var asked: [LocalSyncState] = []
+        var received: [Refreshed] = []
+        var applied = 0
+        func applyReceived() throws {
+            guard !received.isEmpty else { return }
+            let states = asked[applied..<(applied + received.count)]
+            var found: [(contactID: ContactID, record: RemoteRecord?)] = []
+            for (state, result) in zip(states, received) {
+                if case .record(let record?) = result, !record.isDeleted { found.append((state.contactID, record)) }
             }
-            if let record, !record.isDeleted {
-                let decision = try cache.applyDecision(contactID: id, record: record, accountID: account.id, source: source,
-                                                       dryRun: options.dryRun) { record, local in
-                    SyncPlanner.decide(record!, local, scope: scope)
+            var decisions = try cache.applyDecisions(found, accountID: account.id, source: source, dryRun: options.dryRun) { record, local in
+                SyncPlanner.decide(record!, local, scope: scope)
+            }[...]
+            for (state, result) in zip(states, received) {
+                switch result {
+                case .record(let record?) where !record.isDeleted:
+                    if let decision = decisions.removeFirst() {
+                        count(decision, name: state.contact.displayName, changesFields: decision.changesFields(of: state.contact), report: &report)
+                    }
+                case .record:
+                    gone.append(state.contactID)
+                case .failed(let error):
+                    report.failures.append(.init(contactID: state.contactID, name: state.contact.displayName, message: error.message))
+                    unread.insert(state.contactID)
+                case .stopped(let reason):
+                    if stop == nil { stop = reason }
                 }
-                if let decision { count(decision, name: state.contact.displayName, changesFields: decision.changesFields(of: state.contact), report: &report) }
-            } else {
-                gone.append(id)
             }
-            if done % 20 == 19 { progress(.reading(account: account.name, records: done + 1, total: ids.count)) }
+            applied += received.count
+            received.removeAll(keepingCapacity: true)
         }
+        try await inOrder(width: requestsInFlight, next: { () throws -> (@Sendable () async -> Refreshed)? in
+            while position < ids.count {
+                let id = ids[position]
+                position += 1
+                guard let state = try cache.syncState(of: id), let remoteID = state.remoteID else { continue }
+                asked.append(state)
+                return { [self] in await self.fetch(remoteID) }
+            }
+            return nil
+        }, stopsStarting: { result in
+            if case .stopped = result { return true }
+            return false
+        }, receive: { result in
+            received.append(result)
+            let read = applied + received.count
+            if read % 20 == 0 { progress(.reading(account: account.name, records: read, total: ids.count)) }
+            if received.count >= SyncEngine.refreshesPerTransaction { try applyReceived() }
+        })
+        try applyReceived()
+        if let stop { throw stop }
+        try Task.checkCancellation()
         guard !gone.isEmpty else { return unread }
         let contacts = try cache.contactCount(in: .account(account.id))
         var plans: [(ContactID, PullDecision)] = []
@@ -331,6 +408,21 @@ public final class SyncEngine: Sendable {
             }
         }
         return unread
+    }
+
+    /// One contact from the provider, with retries.
+    private func fetch(_ remoteID: String) async -> Refreshed {
+        do {
+            return .record(try await call("fetch") { [provider] () async throws(ProviderError) -> RemoteRecord? in
+                try await provider.fetch(remoteID: remoteID)
+            })
+        } catch let stop as Stop {
+            return .stopped(stop)
+        } catch let error as ProviderError {
+            return .failed(error)
+        } catch {
+            return .failed(.transient("\(error)"))
+        }
     }
 
     private func count(_ decision: PullDecision, name: String, changesFields: Bool = true, report: inout SyncReport) {
@@ -396,6 +488,11 @@ public final class SyncEngine: Sendable {
         }
         var done = 0
         let total = try cache.outboxCounts(in: .account(account.id))[.pending] ?? 0
+        if batch == 1 {
+            try await deliverEachAlone(scope: scope, listedThisRun: listedThisRun && hasListing, handled: handled, total: total,
+                                       report: &report)
+            return
+        }
         while true {
             let claims = try cache.claimDueDeliveries(accountID: account.id, limit: batch, run: run, excluding: handled)
             guard !claims.isEmpty else { return }
@@ -404,6 +501,47 @@ public final class SyncEngine: Sendable {
             done += claims.count
             progress(.sending(account: account.name, done: done, total: max(total, done)))
         }
+    }
+
+    /// What one delivery sent alone did: its part of the report, and the error that ended it
+    /// (a stop, or the cache failing).
+    struct Delivered: Sendable {
+        var report: SyncReport
+        var error: (any Error)?
+    }
+
+    /// Where every change is a request of its own (batch size 1): up to `requestsInFlight`
+    /// deliveries at once, each claimed, sent and confirmed (in a transaction of its own) as
+    /// when they went one after another — its idempotency key, a lost reply looked for before
+    /// a retry, a conflict left for the user. A stop or a cancelled run claims no more; the
+    /// deliveries in flight finish and are recorded first.
+    private func deliverEachAlone(scope: MergeScope, listedThisRun: Bool, handled: Set<ContactID>, total: Int,
+                                  report: inout SyncReport) async throws {
+        var handled = handled
+        var done = 0
+        var stop: (any Error)?
+        try await inOrder(width: requestsInFlight, next: { () throws -> (@Sendable () async -> Delivered)? in
+            guard let claim = try cache.claimDueDeliveries(accountID: account.id, limit: 1, run: run, excluding: handled).first else {
+                return nil
+            }
+            handled.insert(claim.contactID)
+            return { [self] in
+                var part = SyncReport(account: account.name, provider: provider.profile.displayName)
+                do {
+                    try await deliver([claim], scope: scope, listedThisRun: listedThisRun, report: &part)
+                    return Delivered(report: part, error: nil)
+                } catch {
+                    return Delivered(report: part, error: error)
+                }
+            }
+        }, stopsStarting: { $0.error != nil }, receive: { delivered in
+            report.add(delivered.report)
+            if stop == nil { stop = delivered.error }
+            done += 1
+            progress(.sending(account: account.name, done: done, total: max(total, done)))
+        })
+        if let stop { throw stop }
+        try Task.checkCancellation()
     }
 
     /// Sends one batch of claimed deliveries, retrying what may succeed later, and records
@@ -482,9 +620,11 @@ public final class SyncEngine: Sendable {
                 waiting = still
                 if waiting.isEmpty { break }
             }
+            await gate.admit()
             let outcomes = await provider.push(waiting.map { outgoing[$0].change })
             var again: [Int] = []
             var wait: Double = 0
+            var rateLimited = false
             for (position, outcome) in zip(waiting, outcomes) {
                 let item = outgoing[position]
                 switch outcome {
@@ -510,6 +650,7 @@ public final class SyncEngine: Sendable {
                     if let delay = policy.delay(after: attempt, error: error) {
                         again.append(position)
                         if case .create = item.change, case .transient = error { uncertain.insert(position) }
+                        if error.isRateLimit { rateLimited = true }
                         wait = max(wait, delay)
                     } else {
                         let retryAt = policy.laterRetry(after: (item.claim.state.outbox?.attempts ?? 0) + 1, from: cache.clock(), error: error)
@@ -522,7 +663,7 @@ public final class SyncEngine: Sendable {
             confirmations.removeAll()
             if !again.isEmpty {
                 progress(.waiting(account: account.name, seconds: wait, reason: "retrying \(again.count) change\(again.count == 1 ? "" : "s")"))
-                await policy.sleep(wait)
+                await self.wait(wait, holdingTheAccount: rateLimited)
                 attempt += 1
             }
             waiting = again
@@ -663,5 +804,31 @@ private actor ListingReadAhead {
     private func wakeTaker() {
         waitingTaker?.resume()
         waitingTaker = nil
+    }
+}
+
+extension ProviderError {
+    /// A 429: the whole account waits, not only the request that met it.
+    var isRateLimit: Bool {
+        if case .rateLimited = self { return true }
+        return false
+    }
+}
+
+extension SyncReport {
+    /// Adds what a part of the run did (one delivery sent alone).
+    mutating func add(_ part: SyncReport) {
+        created += part.created
+        updated += part.updated
+        deleted += part.deleted
+        unchanged += part.unchanged
+        sentCreates += part.sentCreates
+        sentUpdates += part.sentUpdates
+        sentDeletes += part.sentDeletes
+        keptAtProvider += part.keptAtProvider
+        heldDeletions += part.heldDeletions
+        conflicts += part.conflicts
+        failures += part.failures
+        plan += part.plan
     }
 }
