@@ -57,9 +57,13 @@ struct RoundTripPropertyTests {
         let result = try format.roundTrip(contacts)
         try #require(result.contacts.count == contacts.count, "\(format) gave back \(result.contacts.count) of \(contacts.count)")
         #expect(result.skipped.isEmpty && result.warnings.isEmpty)
-        for (contact, incoming) in zip(contacts, result.contacts) {
+        // The first contact that did not come back says enough; the rest would repeat it.
+        for (index, (contact, incoming)) in zip(contacts, result.contacts).enumerated() {
             let problems = format.differences(format.expected(contact), format.carried(incoming))
-            #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))\n\(ContactGen.describe(contact))")
+            guard problems.isEmpty else {
+                Issue.record("contact \(index) of the file:\n\(problems.joined(separator: "\n"))\n\(ContactGen.describe(contact))")
+                return
+            }
         }
     }
 
