@@ -557,7 +557,8 @@ enum VCardFormat {
                 }
                 contact[field] = property.text
             case "X-ROLO-EXTENSION":
-                guard let key = property.parameter("X-KEY").first.map(decodeParameter), !key.isEmpty,
+                // An empty key (X-KEY="") is a key: a rolo JSON file may hold one, and validation lets it be.
+                guard let key = property.parameter("X-KEY").first.map(decodeParameter),
                       let document = try? JSONValue.parse(property.text) else {
                     throw ImportProblem(line: property.line, message: "X-ROLO-EXTENSION needs an X-KEY and a JSON value")
                 }

@@ -127,6 +127,20 @@ struct VCardTests {
         }
     }
 
+    /// Found by the generated round trip: extension data under an empty key (a rolo JSON file
+    /// may hold one; validation accepts it) was written as `X-KEY=""`, and reading it back
+    /// stopped the whole import ("X-ROLO-EXTENSION needs an X-KEY"). A missing X-KEY still does.
+    @Test(arguments: [VCardVersion.v3, .v4])
+    func extensionDataUnderAnEmptyKeyComesBack(version: VCardVersion) throws {
+        let contact = Contact(accountID: 0, fields: [.firstName: "Ann"], extensions: ["": .array([.number(1)]), "ivvy": .null])
+        #expect(Validator.checkExtensions(contact.extensions).isEmpty)
+        let (text, back) = try throughVCard([contact], version)
+        #expect(text.contains("\r\nX-ROLO-EXTENSION;X-KEY=\"\":[1]\r\n"))
+        #expect(back.first?.extensions == contact.extensions)
+        let keyless = "BEGIN:VCARD\r\nVERSION:\(version.rawValue)\r\nFN:Ann\r\nX-ROLO-EXTENSION:[1]\r\nEND:VCARD\r\n"
+        #expect(problem(keyless, .vcard)?.message == "X-ROLO-EXTENSION needs an X-KEY and a JSON value")
+    }
+
     @Test func longLinesAreFoldedAt75OctetsBetweenCharacters() throws {
         let long = String(repeating: "Zoë 山田太郎 👩‍👩‍👧‍👦 e\u{301}", count: 30)
         var contact = Contact(accountID: 0, fields: [.notes: long, .fullName: long])
