@@ -186,7 +186,8 @@ enum RoundTripFormat: String, CaseIterable, Sendable, CustomTestStringConvertibl
     /// - vCard 3.0 and 4.0 carry everything but the account: standard fields (mapped properties,
     ///   the rest in X-ROLO-FIELD), custom values with their types (X-ROLO-CUSTOM), extensions
     ///   (X-ROLO-EXTENSION), uid (UID or X-ROLO-UID), times (X-ROLO-CREATED/-UPDATED). Left out:
-    ///   the account name, which vCard has no place for (the import's --account decides). The
+    ///   the account name, which vCard has no place for (the import's --account decides), and
+    ///   one known loss: a multiselect of one empty option comes back as the empty list. The
     ///   generator makes no `extensions["vcard"]`: that key is the vCard reader's own record
     ///   of the properties it does not map, written back as those properties rather than as
     ///   data (VCardWriter.keptLines), and has its own tests in VCardTests.
@@ -203,7 +204,12 @@ enum RoundTripFormat: String, CaseIterable, Sendable, CustomTestStringConvertibl
             return Carried(uid: contact.uid, account: Self.account, fields: contact.fields, custom: contact.custom,
                            extensions: contact.extensions, createdAt: contact.createdAt, updatedAt: contact.updatedAt)
         case .vcard3, .vcard4:
-            return Carried(uid: contact.uid, account: nil, fields: contact.fields, custom: contact.custom,
+            // Known loss, not fixed (VCardTests.aMultiselectOfOneEmptyOptionComesBackEmpty): a
+            // multiselect is a comma list in X-ROLO-CUSTOM, and the list of one empty option,
+            // [""], is written as an empty value, as the empty list [] is; it reads back as [].
+            // Telling them apart needs a change to the card format, not a small fix.
+            let custom = contact.custom.mapValues { $0 == .multiselect([""]) ? CustomValue.multiselect([]) : $0 }
+            return Carried(uid: contact.uid, account: nil, fields: contact.fields, custom: custom,
                            extensions: contact.extensions, createdAt: contact.createdAt, updatedAt: contact.updatedAt)
         case .csv:
             let custom = contact.custom.filter { !$0.value.storedText.isEmpty }.mapValues { CustomValue.inferred(from: $0.storedText) }
@@ -310,7 +316,9 @@ enum ContactGen {
                          "urn:uuid:", "TYPE=pref", "item1.TEL:"]
     static let unicode = ["é", "e\u{301}", "\u{301}", "\u{308}", "\u{20DD}", "a\u{0323}\u{0302}", "ñ", "ß", "ø", "Ω", "漢", "字", "中文",
                           "한국어", "ひらがな", "カタカナ", "😀", "👩‍👩‍👧", "🇯🇵", "👍🏽", "❤️", "🏳️‍🌈", "ש", "العربية", "हिन्दी",
-                          "\u{200F}", "\u{202E}", "\u{2028}", "\u{00A0}", "\u{FEFF}", "\u{200D}", "𝔘", "ｆｕｌｌ"]
+                          "\u{200F}", "\u{202E}", "\u{2028}", "\u{00A0}", "\u{FEFF}", "\u{200D}", "𝔘", "ｆｕｌｌ",
+                          // Graphemes longer than a folded vCard line (75 octets): split between code points.
+                          "a" + String(repeating: "\u{301}", count: 40), "👩‍👩‍👧‍👦" + String(repeating: "\u{200D}👩", count: 12)]
     static let combining = ["\u{301}", "\u{308}", "\u{20DD}", "\u{0323}", "\u{0302}", "\u{0327}"]
     static let layout = ["\t", "\n", "\r", "\r\n", "\n\n", " \n "]
 
@@ -491,7 +499,8 @@ enum ContactGen {
         case .bool: return .bool(chance(0.5, &rng))
         case .json: return .json(json(depth: 0, container: true, &rng))
         case .select: return .select(chance(0.03, &rng) ? "" : text(layout: false, &rng))
-        case .multiselect: return .multiselect((0..<Int.random(in: 0...4, using: &rng)).map { _ in text(layout: false, &rng) })
+        case .multiselect:
+            return .multiselect((0..<Int.random(in: 0...4, using: &rng)).map { _ in chance(0.05, &rng) ? "" : text(layout: false, &rng) })
         }
     }
 
@@ -512,7 +521,7 @@ enum ContactGen {
         var extensions: [String: JSONValue] = [:]
         if chance(0.4, &rng) {
             for _ in 0..<Int.random(in: 1...3, using: &rng) {
-                let key = chance(0.7, &rng) ? pick(extensionKeys, &rng) : text(layout: false, &rng)
+                let key = chance(0.7, &rng) ? pick(extensionKeys, &rng) : chance(0.1, &rng) ? "" : text(layout: false, &rng)
                 extensions[key] = json(depth: 0, container: false, &rng)
             }
         }
@@ -555,6 +564,7 @@ enum ContactGen {
                     for shorter in shorter(item) { add { var copy = items; copy[index] = shorter; $0.custom[key] = .multiselect(copy) } }
                 }
             case .json(let document):
+                add { $0.custom[key] = .json(.array([])) }
                 if case .array(let items) = document, !items.isEmpty {
                     for index in items.indices { add { $0.custom[key] = .json(.array(items.enumerated().filter { $0.offset != index }.map(\.element))) } }
                 }
@@ -565,6 +575,7 @@ enum ContactGen {
             }
         }
         for (key, value) in contact.extensions.sorted(by: { $0.key < $1.key }) {
+            add { $0.extensions[key] = .null }
             if case .string(let text) = value { for shorter in shorter(text) { add { $0.extensions[key] = .string(shorter) } } }
         }
         let plainTime = Timestamp(parsing: "2024-01-01T00:00:00Z")!
