@@ -194,8 +194,8 @@ enum RoundTripFormat: String, CaseIterable, Sendable, CustomTestStringConvertibl
     /// - CSV carries the standard fields, uid and account name, and each custom value as its
     ///   stored text in a `custom.<key>` column; the reader types a cell by what it looks like
     ///   (`CustomValue.inferred`), so a custom value comes back as `inferred(storedText)`:
-    ///   select and multiselect come back as text and JSON, text that looks like a number, a
-    ///   date or true/false as that type. An empty cell is no value (CSVFormat), so a custom
+    ///   select and multiselect come back as text and JSON, and text that looks like a number,
+    ///   a date, a date and time, true/false or a JSON document as that type. An empty cell is no value (CSVFormat), so a custom
     ///   value whose stored text is empty (text "" or select "") is not carried. Not carried at
     ///   all: extensions and the created/updated times, for which CSV has no columns.
     func expected(_ contact: Contact) -> Carried {
