@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/yaslab/CSV.swift", exact: "2.5.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
         .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1"),
+        // Tests only: generated contacts through every file format and back (RoloInterchangeTests).
+        .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
     ],
     targets: [
         // Pure values: the unified contact model, validation, the query language, text safety.
@@ -105,7 +107,12 @@ let package = Package(
 
         .testTarget(name: "RoloCoreTests", dependencies: ["RoloCore", "RoloProviders"]),
         .testTarget(name: "RoloStoreTests", dependencies: ["RoloStore", "RoloCore", "RoloProviders"]),
-        .testTarget(name: "RoloInterchangeTests", dependencies: ["RoloInterchange", "RoloCore", "RoloProviders"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "RoloInterchangeTests",
+            dependencies: ["RoloInterchange", "RoloCore", "RoloProviders",
+                           .product(name: "PropertyBased", package: "swift-property-based")],
+            resources: [.copy("Fixtures")]
+        ),
         // The provider adapters against a recording fake transport: the documented example
         // requests and replies (Fixtures, copied from the providers' pages), errors, signing.
         .testTarget(name: "RoloProvidersTests", dependencies: ["RoloProviders", "RoloCore"], resources: [.copy("Fixtures")]),

@@ -304,18 +304,18 @@ struct SpreadsheetContactWriter: ContactFileWriter {
     let sink: (String) throws -> Void
 
     mutating func begin(accounts: [AccountSpec]) throws {
-        let header = try record(dialect.header(customKeys: customKeys))
+        let header = record(dialect.header(customKeys: customKeys))
         try sink(dialect == .outlook ? "\u{FEFF}" + header : header)
     }
 
     mutating func write(_ contact: Contact, accountName: String, remote: RemoteReference?) throws {
-        try sink(try record(dialect.cells(for: contact, customKeys: customKeys)))
+        try sink(record(dialect.cells(for: contact, customKeys: customKeys)))
     }
 
     mutating func finish() throws {}
 
-    func record(_ cells: [String]) throws -> String {
-        guard dialect == .outlook else { return try CSVContactWriter.record(cells) }
-        return try cells.map { try CSVContactWriter.quoted($0) }.joined(separator: ",") + "\r\n"
+    func record(_ cells: [String]) -> String {
+        guard dialect == .outlook else { return CSVContactWriter.record(cells) }
+        return cells.map { CSVContactWriter.quoted($0) }.joined(separator: ",") + "\r\n"
     }
 }

@@ -422,12 +422,14 @@ enum VCardFormat {
         return property.text.trimmed
     }
 
-    /// An IANA zone name from TZ; nil for a UTC offset (`-05:00`, `-0500`) or a URI.
+    /// An IANA zone name from TZ; nil for a UTC offset (`-05:00`, `-0500`) or a URI. A name
+    /// with a colon is a zone only when it names one (`GMT+05:30`, which rolo's validation
+    /// accepts and the writer writes as it is).
     static func zoneName(_ property: Property) -> String? {
         if property.isURI || property.parameter("VALUE").contains(where: { $0.lowercased() == "utc-offset" }) { return nil }
         let zone = property.text.trimmed
-        guard !zone.isEmpty, !zone.contains(":" as Character), !zone.hasPrefix("+"), !zone.hasPrefix("-"),
-              zone.contains(where: \.isLetter) else { return nil }
+        guard !zone.isEmpty, !zone.hasPrefix("+"), !zone.hasPrefix("-"), zone.contains(where: \.isLetter),
+              !zone.contains(":" as Character) || TimeZone(identifier: zone) != nil else { return nil }
         return zone
     }
 
@@ -555,7 +557,8 @@ enum VCardFormat {
                 }
                 contact[field] = property.text
             case "X-ROLO-EXTENSION":
-                guard let key = property.parameter("X-KEY").first.map(decodeParameter), !key.isEmpty,
+                // An empty key (X-KEY="") is a key: a rolo JSON file may hold one, and validation lets it be.
+                guard let key = property.parameter("X-KEY").first.map(decodeParameter),
                       let document = try? JSONValue.parse(property.text) else {
                     throw ImportProblem(line: property.line, message: "X-ROLO-EXTENSION needs an X-KEY and a JSON value")
                 }

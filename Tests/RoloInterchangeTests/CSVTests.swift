@@ -51,6 +51,34 @@ struct CSVTests {
         #expect(back.fields == contact.fields)
     }
 
+    /// Found by the generated round trip (RoundTripPropertyTests). A double quote followed by a
+    /// combining mark is one character; the CSV library doubles quotes with
+    /// `replacingOccurrences`, which compares characters, so it left this one single and the
+    /// row could not be read back ("text after a closing quote"). Outlook's CSV quotes every cell.
+    @Test(arguments: [InterchangeFormat.csv, .outlookCSV])
+    func aQuoteBeforeACombiningMarkIsDoubled(format: InterchangeFormat) throws {
+        let contact = Contact(uid: "u1", accountID: 0, fields: [.firstName: "\"\u{301}", .lastName: "O\"\u{308}Brien"])
+        let text = try written(format, [(contact, "local")])
+        #expect(String(decoding: text.utf8, as: UTF8.self).unicodeScalars.split(separator: ",").contains { cell in
+            Array(cell) == Array("\"\"\"\u{301}\"".unicodeScalars)
+        }, "the quote is doubled: \"\"\"\u{301}\"")
+        let back = try #require(try read(text, format).contacts.first).contact
+        #expect(back[.firstName].map { Array($0.unicodeScalars) } == Array("\"\u{301}".unicodeScalars))
+        #expect(back[.lastName].map { Array($0.unicodeScalars) } == Array("O\"\u{308}Brien".unicodeScalars))
+    }
+
+    /// Found by the generated round trip: a custom key may start with a combining mark, which
+    /// makes one character with the dot of `custom.`; the header was then not seen as a custom
+    /// column and came back as an unknown column, under another key, with a warning.
+    @Test func aCustomKeyThatStartsWithACombiningMarkKeepsItsColumn() throws {
+        let contact = Contact(uid: "u1", accountID: 0, fields: [.firstName: "Ann"], custom: ["\u{301}Plan": .text("gold")])
+        let text = try written(.csv, customKeys: ["\u{301}Plan"], [(contact, "local")])
+        let result = try read(text, .csv)
+        #expect(result.warnings.isEmpty)
+        #expect(result.contacts.first?.contact.custom == ["\u{301}Plan": .text("gold")])
+        #expect(result.contacts.first?.contact.custom.keys.first.map { Array($0.unicodeScalars) } == Array("\u{301}Plan".unicodeScalars))
+    }
+
     @Test func aSpreadsheetExportIsRead() throws {
         let result = try ContactFileReader.read(try fixture("spreadsheet.csv"), format: .csv, skipInvalid: false)
         #expect(result.contacts.count == 3)
