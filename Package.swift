@@ -55,8 +55,11 @@ let package = Package(
         // injected HTTP transport, and supplies its provider's profile (capabilities and rules).
         .target(
             name: "RoloProviders",
-            dependencies: ["RoloCore", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["RoloCore", "CCurl", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // libcurl's easy interface with typed setters (curl_easy_setopt is variadic): the live
+        // HTTP transport. Debian's libcurl4-openssl-dev.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // The services the view models and commands call: reads, edits, accounts and fields,
         // files, drafts and the sync engine, over one local cache. Providers are injected.
         .target(

@@ -25,7 +25,7 @@ public final class DailyStoryHarness: ProviderHarness {
 
     public func provider(timeout: Double) -> any ContactProvider {
         DailyStoryClient(baseURL: emulator.baseURL, token: emulator.token, definitions: definitions,
-                         transport: URLSessionTransport(timeout: timeout, userAgent: "rolo-conformance"))
+                         transport: CurlTransport(timeout: timeout, userAgent: "rolo-conformance"))
     }
 
     public func required(_ fields: [StandardField: String]) -> [StandardField: String] { fields }

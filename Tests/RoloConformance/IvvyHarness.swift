@@ -23,7 +23,7 @@ public final class IvvyHarness: ProviderHarness {
 
     public func provider(timeout: Double) -> any ContactProvider {
         IvvyClient(baseURL: emulator.baseURL, key: emulator.apiKey, secret: emulator.apiSecret,
-                   transport: URLSessionTransport(timeout: timeout, userAgent: "rolo-conformance"))
+                   transport: CurlTransport(timeout: timeout, userAgent: "rolo-conformance"))
     }
 
     /// iVvy adds a contact only with a first name, a last name and an email.

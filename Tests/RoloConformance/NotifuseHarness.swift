@@ -20,7 +20,7 @@ public final class NotifuseHarness: ProviderHarness {
 
     public func provider(timeout: Double) -> any ContactProvider {
         NotifuseClient(baseURL: emulator.baseURL, workspaceID: emulator.workspaceID, token: emulator.apiToken,
-                       definitions: definitions, transport: URLSessionTransport(timeout: timeout, userAgent: "rolo-conformance"))
+                       definitions: definitions, transport: CurlTransport(timeout: timeout, userAgent: "rolo-conformance"))
     }
 
     public func required(_ fields: [StandardField: String]) -> [StandardField: String] { fields }

@@ -1,8 +1,5 @@
 import Foundation
 import RoloCore
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// One HTTP request as an adapter builds it. The body is sent exactly as given: iVvy signs
 /// the bytes, so nothing may re-encode them on the way.
@@ -75,86 +72,7 @@ public enum TransportError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// Sends HTTP requests. The live one is `URLSessionTransport`; tests inject a recording fake.
+/// Sends HTTP requests. The live one is `CurlTransport`; tests inject a recording fake.
 public protocol HTTPTransport: Sendable {
     func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse
-}
-
-/// HTTP over URLSession (FoundationNetworking on Linux). Requests without a body share one
-/// session, so their connections are kept alive and reused across a sync's requests.
-///
-/// Requests with a body each get a connection of their own (`Connection: close`): when a
-/// server closes a reused connection just as a request goes out, FoundationNetworking cannot
-/// send the body again on a new one and waits out the whole timeout instead (seen against a
-/// server that drops the connection: a GET is resent at once, a POST hung for the timeout).
-public final class URLSessionTransport: HTTPTransport {
-    private let reusing: URLSession
-    private let fresh: URLSession
-    private let userAgent: String
-
-    /// `timeout`: how long a request may wait for data before it fails (and is retried).
-    public init(timeout: TimeInterval = 30, userAgent: String) {
-        func session(maximumConnections: Int) -> URLSession {
-            let configuration = URLSessionConfiguration.ephemeral
-            configuration.timeoutIntervalForRequest = timeout
-            configuration.timeoutIntervalForResource = timeout * 4
-            configuration.httpMaximumConnectionsPerHost = maximumConnections
-            configuration.httpCookieStorage = nil
-            configuration.urlCache = nil
-            configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-            return URLSession(configuration: configuration)
-        }
-        // As many connections as the sync engine may keep requests open (`requests_in_flight`,
-        // which decides how many there are).
-        let most = ProviderCapabilities.requestsInFlightRange.upperBound
-        reusing = session(maximumConnections: most)
-        fresh = session(maximumConnections: most)
-        self.userAgent = userAgent
-    }
-
-    deinit {
-        reusing.finishTasksAndInvalidate()
-        fresh.finishTasksAndInvalidate()
-    }
-
-    public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
-        var urlRequest = URLRequest(url: request.url)
-        urlRequest.httpMethod = request.method
-        urlRequest.setValue(userAgent, forHTTPHeaderField: "User-Agent")
-        for header in request.headers { urlRequest.setValue(header.value, forHTTPHeaderField: header.name) }
-        urlRequest.httpBody = request.body
-        let session = request.body == nil ? reusing : fresh
-        if request.body != nil { urlRequest.setValue("close", forHTTPHeaderField: "Connection") }
-        do {
-            let (data, response) = try await session.data(for: urlRequest)
-            guard let http = response as? HTTPURLResponse else { throw TransportError.other("the reply was not HTTP") }
-            var headers: [String: String] = [:]
-            for (name, value) in http.allHeaderFields {
-                if let name = name as? String, let value = value as? String { headers[name] = value }
-            }
-            return HTTPResponse(status: http.statusCode, headers: headers, body: data)
-        } catch let error as TransportError {
-            throw error
-        } catch let error as URLError {
-            throw URLSessionTransport.classify(error)
-        } catch {
-            throw .other((error as NSError).localizedDescription)
-        }
-    }
-
-    static func classify(_ error: URLError) -> TransportError {
-        switch error.code {
-        case .cannotConnectToHost, .cannotFindHost, .dnsLookupFailed, .notConnectedToInternet:
-            return .cannotConnect(error.localizedDescription)
-        case .timedOut:
-            return .timedOut
-        case .networkConnectionLost, .badServerResponse, .cannotParseResponse, .zeroByteResource:
-            return .connectionLost(error.localizedDescription)
-        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid,
-             .serverCertificateHasUnknownRoot, .clientCertificateRejected:
-            return .other("the TLS connection failed: \(error.localizedDescription)")
-        default:
-            return .other(error.localizedDescription)
-        }
-    }
 }

@@ -12,7 +12,7 @@ struct ProviderConnector: ProviderConnecting {
     let transport: any HTTPTransport
 
     init(config: RoloConfig?, configPath: String, environment: [String: String] = ProcessInfo.processInfo.environment,
-         transport: any HTTPTransport = URLSessionTransport(timeout: 30, userAgent: "rolo/\(Rolo.version)")) {
+         transport: any HTTPTransport = CurlTransport(timeout: 30, userAgent: "rolo/\(Rolo.version)")) {
         self.config = config
         self.configPath = configPath
         self.environment = environment
