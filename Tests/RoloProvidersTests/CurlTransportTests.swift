@@ -146,16 +146,20 @@ private final class RawServer: @unchecked Sendable {
 
     func waitForRequest() { arrived.wait() }
 
+    /// Wakes the accepting thread, which closes the listening socket itself: closed here, its
+    /// number could go to another test's server while that thread still accepts on it.
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
         for fd in lock.withLock({ held }) { close(fd) }
     }
 
     private func acceptLoop() {
         while true {
             let connection = accept(listener, nil, nil)
-            if connection < 0 { return }
+            if connection < 0 {
+                close(listener)
+                return
+            }
             lock.withLock { accepted += 1 }
             Thread { [self] in serve(connection) }.start()
         }
