@@ -92,6 +92,25 @@ struct FileTests {
         #expect(try rolo("list", "--tsv").stdout.split(separator: "\n").count == 2)
     }
 
+    @Test func theConfigSaysWhereNumbersWithoutACountryCodeComeFrom() throws {
+        let rolo = try Rolo()
+        let folder = rolo.home.appendingPathComponent("config/rolo")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let config = folder.appendingPathComponent("config.toml").path
+        try Data("[import]\ndefault_region = \"US\"\n".utf8).write(to: URL(fileURLWithPath: config))
+        chmod(config, 0o600)
+        let file = try rolo.file("book.csv", "first_name,email,phone\nAnn,ann@example.com,214-555-0100\n")
+        let imported = try rolo("import", file)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(!imported.stderr.contains("warning"), "stored in international form, nothing to warn about: \(imported.stderr)")
+        #expect(try rolo("list", "--tsv").stdout.contains("\t+12145550100\t"))
+
+        try Data("[import]\ndefault_region = \"Texas\"\n".utf8).write(to: URL(fileURLWithPath: config))
+        let refused = try rolo("import", file)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("import.default_region: must be a country code rolo knows"), "\(refused.stderr)")
+    }
+
     @Test func exportFollowsTheQueryAndWritesFilesWhole() throws {
         let rolo = try demo()
         let out = rolo.home.appendingPathComponent("dallas.csv").path

@@ -41,6 +41,18 @@ struct ConfigTests {
         seats = { slot = "custom_number_1", type = "number" }
         """
 
+    @Test func theImportTableGivesTheDefaultRegion() throws {
+        defer { folder.remove() }
+        let config = try RoloConfig.parse("[import]\ndefault_region = \"gb\"\n" + ConfigTests.support, path: "c.toml", catalog: .standard)
+        #expect(config.defaultRegion?.code == "GB")
+        #expect(config.accounts.count == 1)
+        #expect(try RoloConfig.parse(ConfigTests.support, path: "c.toml", catalog: .standard).defaultRegion == nil)
+        #expect(failure { _ = try RoloConfig.parse("[import]\nregion = \"US\"\n", path: "c.toml", catalog: .standard) }
+            == "config c.toml: import.region: is not a setting rolo knows (the [import] table holds default_region)")
+        #expect(failure { _ = try RoloConfig.parse("import = 3\n", path: "c.toml", catalog: .standard) }
+            == "config c.toml: import: must be a table: [import]")
+    }
+
     @Test func theDocumentedShapeReads() throws {
         defer { folder.remove() }
         let path = try write("config.toml", ConfigTests.support)

@@ -1,5 +1,6 @@
 import Foundation
 import RoloCore
+import RoloInterchange
 import TOMLKit
 
 /// A secret as rolo holds it in memory. Printing it, interpolating it or logging it shows
@@ -69,10 +70,14 @@ public struct AccountConfig: Sendable, Hashable {
 public struct RoloConfig: Sendable {
     public let path: String
     public let accounts: [AccountConfig]
+    /// `[import] default_region`: where phone numbers without a country code come from when
+    /// `rolo import` is not told (`--default-region`).
+    public let defaultRegion: PhoneRegion?
 
-    public init(path: String, accounts: [AccountConfig]) {
+    public init(path: String, accounts: [AccountConfig], defaultRegion: PhoneRegion? = nil) {
         self.path = path
         self.accounts = accounts
+        self.defaultRegion = defaultRegion
     }
 
     public func account(named name: String) -> AccountConfig? {
@@ -114,10 +119,11 @@ public struct RoloConfig: Sendable {
         } catch {
             throw RoloError.failed("config \(path) is not TOML: \(error)")
         }
-        for key in table.keys where key != "accounts" {
-            throw problem(key, "is not a setting rolo knows (the config holds [accounts.NAME] tables)")
+        for key in table.keys where key != "accounts" && key != "import" {
+            throw problem(key, "is not a setting rolo knows (the config holds [accounts.NAME] tables and an [import] table)")
         }
-        guard let accountsValue = table["accounts"] else { return RoloConfig(path: path, accounts: []) }
+        let defaultRegion = try importSettings(table["import"], problem: problem)
+        guard let accountsValue = table["accounts"] else { return RoloConfig(path: path, accounts: [], defaultRegion: defaultRegion) }
         guard let accountsTable = accountsValue.table else { throw problem("accounts", "must be a table of [accounts.NAME]") }
         var accounts: [AccountConfig] = []
         for name in accountsTable.keys.sorted() {
@@ -125,7 +131,21 @@ public struct RoloConfig: Sendable {
             guard let entry = accountsTable[name]?.table else { throw problem(prefix, "must be a table") }
             accounts.append(try account(name: name, entry: entry, prefix: prefix, catalog: catalog, problem: problem))
         }
-        return RoloConfig(path: path, accounts: accounts)
+        return RoloConfig(path: path, accounts: accounts, defaultRegion: defaultRegion)
+    }
+
+    /// The `[import]` table: `default_region` alone for now.
+    private static func importSettings(_ value: TOMLValueConvertible?, problem: (String, String) -> RoloError) throws(RoloError) -> PhoneRegion? {
+        guard let value else { return nil }
+        guard let table = value.table else { throw problem("import", "must be a table: [import]") }
+        for key in table.keys where key != "default_region" {
+            throw problem("import.\(key)", "is not a setting rolo knows (the [import] table holds default_region)")
+        }
+        guard let entry = table["default_region"] else { return nil }
+        guard let code = entry.string, let region = PhoneRegion(code: code) else {
+            throw problem("import.default_region", "must be a country code rolo knows: \(PhoneRegion.knownCodes.joined(separator: ", "))")
+        }
+        return region
     }
 
     private static func account(name: String, entry: TOMLTable, prefix: String, catalog: ProviderCatalog,

@@ -47,7 +47,7 @@ struct Import: ParsableCommand {
     @Option(name: .customLong("on-duplicate"),
             help: "skip, update or add a contact the cache already has (default: skip).") var onDuplicate: DuplicatePolicy = .skip
     @Option(name: .customLong("default-region"),
-            help: "Where numbers without a country code come from (a country code such as US or GB).") var defaultRegion: String?
+            help: "Where numbers without a country code come from (a country code such as US or GB; default: the config's [import] default_region).") var defaultRegion: String?
 
     func run() throws {
         let context = try Context.open(global)
@@ -61,6 +61,8 @@ struct Import: ParsableCommand {
                     + "give a country code: \(PhoneRegion.knownCodes.joined(separator: ", "))")
             }
             options.defaultRegion = region
+        } else {
+            options.defaultRegion = context.config?.defaultRegion
         }
         let target = try account.map(context.services.accounts.account(named:))
         let report = try Import.withSource(file) { source in
