@@ -14,11 +14,14 @@ enum ContactRows {
 
     /// The columns `contact(from:)` reads, in the order it reads them by position: looking a
     /// column up by name folds its case each time, which was an eighth of `rolo export`.
-    static let columns = (["id", "uid", "accountId", "createdAt", "updatedAt", "deletedAt", "extensions", "rank"]
-                          + Schema.fieldColumns.map(\.key)).joined(separator: ", ")
+    static let columns = (Position.named + Schema.fieldColumns.map(\.key)).joined(separator: ", ")
     enum Position {
-        static let id = 0, uid = 1, accountId = 2, createdAt = 3, updatedAt = 4, deletedAt = 5, extensions = 6, rank = 7
-        static let firstField = 8
+        /// The columns before the standard fields, in this order.
+        static let named = ["id", "uid", "accountId", "createdAt", "updatedAt", "deletedAt", "extensions", "rank"]
+        static let id = of("id"), uid = of("uid"), accountId = of("accountId"), createdAt = of("createdAt")
+        static let updatedAt = of("updatedAt"), deletedAt = of("deletedAt"), extensions = of("extensions"), rank = of("rank")
+        static let firstField = named.count
+        private static func of(_ column: String) -> Int { named.firstIndex(of: column)! }
     }
 
     /// A contact from a row of `SELECT \(columns) …`.

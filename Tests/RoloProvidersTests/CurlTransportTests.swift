@@ -46,7 +46,7 @@ struct CurlTransportTests {
         #expect(server.requests.filter { $0.head.hasPrefix("POST") }.count == 1)
     }
 
-    @Test func aReadIsSentAgainOnAFreshConnectionWhenTheKeptOneWasClosed() async throws {
+    @Test func readsKeepTheirConnectionAndOneTheServerClosedIsReplaced() async throws {
         // The other side of the rule above: reads keep their connections, and one the server
         // closed meanwhile costs nothing.
         let server = try RawServer { _, index in
@@ -58,6 +58,20 @@ struct CurlTransportTests {
             #expect(try await transport.send(HTTPRequest(method: "GET", url: server.url("/read"))).status == 200)
         }
         #expect(server.connections == 2, "the first connection was closed by the server, the second kept")
+    }
+
+    @Test func aRedirectIsFollowedAndOnlyTheFinalRepliesHeadersKept() async throws {
+        let server = try RawServer { request, _ in
+            request.head.hasPrefix("GET /old ")
+                ? .reply("HTTP/1.1 301 Moved\r\nLocation: /new\r\nX-Old: 1\r\nContent-Length: 0\r\n\r\n")
+                : .reply("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nnew")
+        }
+        defer { server.stop() }
+        let response = try await CurlTransport(timeout: 10, userAgent: "rolo-test").send(HTTPRequest(method: "GET", url: server.url("/old")))
+        #expect(response.status == 200)
+        #expect(response.body == Data("new".utf8))
+        #expect(response.header("X-Old") == nil)
+        #expect(server.requests.map { $0.head.split(separator: " ")[1] } == ["/old", "/new"])
     }
 
     @Test func aCancelledRequestEndsWithoutWaitingForTheServer() async throws {

@@ -814,21 +814,3 @@ extension ProviderError {
         return false
     }
 }
-
-extension SyncReport {
-    /// Adds what a part of the run did (one delivery sent alone).
-    mutating func add(_ part: SyncReport) {
-        created += part.created
-        updated += part.updated
-        deleted += part.deleted
-        unchanged += part.unchanged
-        sentCreates += part.sentCreates
-        sentUpdates += part.sentUpdates
-        sentDeletes += part.sentDeletes
-        keptAtProvider += part.keptAtProvider
-        heldDeletions += part.heldDeletions
-        conflicts += part.conflicts
-        failures += part.failures
-        plan += part.plan
-    }
-}

@@ -96,6 +96,25 @@ public struct SyncReport: Sendable, Hashable {
         self.provider = provider
     }
 
+    /// Adds what a part of the run did (one delivery sent alone, beside others): its counts and
+    /// its problems. What belongs to the whole run — the account, the provider, dry or not,
+    /// why it stopped, offline, whether the listing was complete, the provider's notes — is
+    /// the run's to set; a new count added above must be added here too.
+    mutating func add(_ part: SyncReport) {
+        created += part.created
+        updated += part.updated
+        deleted += part.deleted
+        unchanged += part.unchanged
+        sentCreates += part.sentCreates
+        sentUpdates += part.sentUpdates
+        sentDeletes += part.sentDeletes
+        keptAtProvider += part.keptAtProvider
+        heldDeletions += part.heldDeletions
+        conflicts += part.conflicts
+        failures += part.failures
+        plan += part.plan
+    }
+
     /// Nothing failed, nothing conflicts, nothing was held back.
     public var isClean: Bool { failures.isEmpty && conflicts.isEmpty && stopped == nil && heldDeletions == 0 }
 
