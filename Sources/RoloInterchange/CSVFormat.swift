@@ -9,14 +9,26 @@ import RoloCore
 enum CSVFormat {
     static let leadingColumns = ["id", "uid", "account"]
 
-    static func header(customKeys: [String]) -> [String] {
-        leadingColumns + StandardField.allCases.map(\.key) + customKeys.map { "custom." + $0 }
+    /// The header: the standard fields, then a value and a label column for each further
+    /// email and phone any contact of the export has (`email_2`, `email_2_label`, …), then the
+    /// custom keys.
+    static func header(customKeys: [String], others: OtherValueCounts = .none) -> [String] {
+        var names = leadingColumns + StandardField.allCases.map(\.key)
+        for kind in OtherValueKind.allCases {
+            for index in 0..<others[kind] { names += [kind.name(at: index), kind.name(at: index) + "_label"] }
+        }
+        return names + customKeys.map { "custom." + $0 }
     }
 
-    static func cells(for contact: Contact, accountName: String, customKeys: [String]) -> [String] {
-        [contact.id?.shortID ?? "", contact.uid, accountName]
-            + StandardField.allCases.map { contact[$0] ?? "" }
-            + customKeys.map { contact.custom[$0]?.storedText ?? "" }
+    static func cells(for contact: Contact, accountName: String, customKeys: [String], others: OtherValueCounts = .none) -> [String] {
+        var cells = [contact.id?.shortID ?? "", contact.uid, accountName] + StandardField.allCases.map { contact[$0] ?? "" }
+        for kind in OtherValueKind.allCases {
+            let values = contact[others: kind]
+            for index in 0..<others[kind] {
+                cells += index < values.count ? [values[index].value, values[index].label] : ["", ""]
+            }
+        }
+        return cells + customKeys.map { contact.custom[$0]?.storedText ?? "" }
     }
 
     /// What a header column means.
@@ -25,6 +37,8 @@ enum CSVFormat {
         case uid
         case account
         case standard(StandardField)
+        /// A further email or phone (`email_2`), or its label (`email_2_label`).
+        case other(OtherValueKind, index: Int, isLabel: Bool)
         case custom(String)
     }
 
@@ -51,6 +65,10 @@ enum CSVFormat {
         case "account": return (.account, false)
         default:
             if let field = StandardField(named: normal) { return (.standard(field), false) }
+            let isLabel = normal.hasSuffix("_label")
+            if let (kind, index) = OtherValueKind.parse(name: isLabel ? String(normal.dropLast("_label".count)) : normal) {
+                return (.other(kind, index: index, isLabel: isLabel), false)
+            }
             return (.custom(normal), true)
         }
     }
@@ -107,14 +125,23 @@ enum CSVFormat {
                 }
                 var contact = Contact(accountID: 0)
                 var accountName: String?
+                var others: [OtherValueKind: [Int: LabelledValue]] = [:]
                 for (column, cell) in zip(columns, row) where !cell.isEmpty {
                     switch column {
                     case .ignored: break
                     case .uid: if !cell.trimmed.isEmpty { contact.uid = ContactFileReader.normalisedUID(cell) }
                     case .account: accountName = cell.trimmed.isEmpty ? nil : cell.trimmed
                     case .standard(let field): contact[field] = cell
+                    case .other(let kind, let index, let isLabel):
+                        var other = others[kind]?[index] ?? LabelledValue(value: "")
+                        if isLabel { other.label = cell } else { other.value = cell }
+                        others[kind, default: [:]][index] = other
                     case .custom(let key): contact.custom[key] = CustomValue.inferred(from: cell)
                     }
+                }
+                for (kind, byIndex) in others {
+                    // In column order; a label without a value says nothing.
+                    contact[others: kind] = byIndex.keys.sorted().compactMap { byIndex[$0]!.value.trimmed.isEmpty ? nil : byIndex[$0] }
                 }
                 result.contacts.append(IncomingContact(contact: contact, accountName: accountName, line: record.line))
             } catch {
@@ -139,8 +166,8 @@ enum CSVFormat {
                 guard row.count == header.count else {
                     throw ImportProblem(line: record.line, message: "has \(row.count) \(row.count == 1 ? "cell" : "cells"); the header has \(header.count)")
                 }
-                let (fields, left) = dialect.map(Array(zip(header, row)))
-                var contact = Contact(accountID: 0, fields: fields)
+                let (fields, others, left) = dialect.map(Array(zip(header, row)))
+                var contact = Contact(accountID: 0, fields: fields, otherEmails: others[.email] ?? [], otherPhones: others[.phone] ?? [])
                 for (column, cell) in left {
                     contact.custom[SpreadsheetDialect.customKey(for: column)] = CustomValue.inferred(from: cell)
                     if !kept.contains(column) { kept.append(column) }
@@ -264,19 +291,21 @@ enum CSVFormat {
 /// export.
 struct CSVContactWriter: ContactFileWriter {
     let customKeys: [String]
+    let others: OtherValueCounts
     let sink: (String) throws -> Void
 
-    init(customKeys: [String], sink: @escaping (String) throws -> Void) {
+    init(customKeys: [String], others: OtherValueCounts = .none, sink: @escaping (String) throws -> Void) {
         self.customKeys = customKeys
+        self.others = others
         self.sink = sink
     }
 
     mutating func begin(accounts: [AccountSpec]) throws {
-        try sink(Self.record(CSVFormat.header(customKeys: customKeys)))
+        try sink(Self.record(CSVFormat.header(customKeys: customKeys, others: others)))
     }
 
     mutating func write(_ contact: Contact, accountName: String, remote: RemoteReference?) throws {
-        try sink(Self.record(CSVFormat.cells(for: contact, accountName: accountName, customKeys: customKeys)))
+        try sink(Self.record(CSVFormat.cells(for: contact, accountName: accountName, customKeys: customKeys, others: others)))
     }
 
     mutating func finish() throws {}

@@ -75,13 +75,17 @@ public struct IncomingContact: Sendable {
     /// Where each value was read, when it was not on the record's first line (a vCard's
     /// properties), so that a problem with one value names that value's line.
     public var fieldLines: [FieldKey: Int]
+    /// The same for further emails and phones, by the name validation gives them (`email_2`).
+    public var otherLines: [String: Int]
 
-    public init(contact: Contact, accountName: String?, line: Int, remote: RemoteReference? = nil, fieldLines: [FieldKey: Int] = [:]) {
+    public init(contact: Contact, accountName: String?, line: Int, remote: RemoteReference? = nil, fieldLines: [FieldKey: Int] = [:],
+                otherLines: [String: Int] = [:]) {
         self.contact = contact
         self.accountName = accountName
         self.line = line
         self.remote = remote
         self.fieldLines = fieldLines
+        self.otherLines = otherLines
     }
 
     /// The line of a value, named as validation names it (`mobile_phone`, `custom.plan`); the
@@ -93,7 +97,8 @@ public struct IncomingContact: Sendable {
         } else if let field = StandardField(rawValue: fieldName) {
             key = .standard(field)
         } else {
-            return line
+            let name = fieldName.hasSuffix("_label") ? String(fieldName.dropLast("_label".count)) : fieldName
+            return otherLines[name] ?? line
         }
         return fieldLines[key] ?? line
     }
@@ -179,17 +184,34 @@ extension ContactFileWriter {
     }
 }
 
+/// The most further emails and phones any contact of an export holds: the CSV formats need
+/// that many columns in their header, before the first contact is written.
+public struct OtherValueCounts: Sendable, Hashable {
+    public var emails: Int
+    public var phones: Int
+
+    public init(emails: Int, phones: Int) {
+        self.emails = emails
+        self.phones = phones
+    }
+
+    public static let none = OtherValueCounts(emails: 0, phones: 0)
+
+    public subscript(kind: OtherValueKind) -> Int { kind == .email ? emails : phones }
+}
+
 public enum ContactFileWriters {
-    /// A writer for `format`. `customKeys` lists every custom key that will appear (CSV needs
-    /// its header first); `sink` receives the text in order.
+    /// A writer for `format`. `customKeys` lists every custom key that will appear and `others`
+    /// how many further emails and phones (CSV needs its header first); `sink` receives the text
+    /// in order.
     public static func make(_ format: InterchangeFormat, version: VCardVersion = .v4, customKeys: [String],
-                            sink: @escaping (String) throws -> Void) -> any ContactFileWriter {
+                            others: OtherValueCounts = .none, sink: @escaping (String) throws -> Void) -> any ContactFileWriter {
         switch format {
         case .json: RoloJSONWriter(sink: sink)
-        case .csv: CSVContactWriter(customKeys: customKeys, sink: sink)
+        case .csv: CSVContactWriter(customKeys: customKeys, others: others, sink: sink)
         case .vcard: VCardWriter(version: version, sink: sink)
-        case .googleCSV: SpreadsheetContactWriter(dialect: .google, customKeys: customKeys, sink: sink)
-        case .outlookCSV: SpreadsheetContactWriter(dialect: .outlook, customKeys: customKeys, sink: sink)
+        case .googleCSV: SpreadsheetContactWriter(dialect: .google, customKeys: customKeys, others: others, sink: sink)
+        case .outlookCSV: SpreadsheetContactWriter(dialect: .outlook, customKeys: customKeys, others: others, sink: sink)
         }
     }
 }

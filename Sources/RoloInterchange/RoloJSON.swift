@@ -9,6 +9,8 @@ import RoloCore
 ///  "accounts": [{"name": "local", "provider": "local", "settings": {}, "fields": [...]}],
 ///  "contacts": [{"id": "k3p9", "uid": "…", "account": "local", "first_name": "Rob",
 ///                "email_opt_out": false, "custom": {"plan": {"type": "select", "value": "gold"}},
+///                "other_emails": [{"label": "home", "value": "rob@example.net"}],
+///                "other_phones": [{"label": "fax", "value": "+15557140060"}],
 ///                "extensions": {…}, "created_at": "…", "updated_at": "…"}]}
 /// ```
 ///
@@ -19,7 +21,11 @@ public enum RoloJSON {
 
     /// Members of a contact object that are not standard fields. `id` is written for people
     /// and ignored on reading; `sync` is what `rolo show --json` adds, also ignored.
-    static let bookkeeping: Set<String> = ["id", "uid", "account", "custom", "extensions", "created_at", "updated_at", "sync", "remote"]
+    static let bookkeeping: Set<String> = ["id", "uid", "account", "custom", "extensions", "created_at", "updated_at", "sync", "remote",
+                                           "other_emails", "other_phones"]
+
+    /// The member holding a contact's further values of one kind.
+    static func member(for kind: OtherValueKind) -> String { "other_\(kind.rawValue)s" }
 
     // MARK: - One contact
 
@@ -41,6 +47,11 @@ public enum RoloJSON {
         if !contact.custom.isEmpty {
             members["custom"] = .object(contact.custom.mapValues { value in
                 .object(["type": .string(value.type.rawValue), "value": value.jsonValue])
+            })
+        }
+        for kind in OtherValueKind.allCases where !contact[others: kind].isEmpty {
+            members[member(for: kind)] = .array(contact[others: kind].map { other in
+                .object(["label": .string(other.label), "value": .string(other.value)])
             })
         }
         if !contact.extensions.isEmpty { members["extensions"] = .object(contact.extensions) }
@@ -109,6 +120,23 @@ public enum RoloJSON {
             }
             for key in values.keys.sorted() {
                 contact.custom[key] = try customValue(values[key]!, key: key, line: line)
+            }
+        }
+        for kind in OtherValueKind.allCases {
+            guard let list = members[member(for: kind)], list != .null else { continue }
+            let shape = "must be an array of {\"label\": …, \"value\": …} (or of strings)"
+            guard case .array(let items) = list else { throw problem(member(for: kind), shape) }
+            contact[others: kind] = try items.map { item throws(ImportProblem) in
+                switch item {
+                case .string(let value): return LabelledValue(value: value)
+                case .object(let parts):
+                    guard let value = parts["value"]?.stringValue else { throw problem(member(for: kind), shape) }
+                    let label = parts["label"] ?? .null
+                    guard label == .null || label.stringValue != nil else { throw problem(member(for: kind), "a label must be a string") }
+                    return LabelledValue(label: label.stringValue ?? "", value: value)
+                default:
+                    throw problem(member(for: kind), shape)
+                }
             }
         }
         if let extensions = members["extensions"] {

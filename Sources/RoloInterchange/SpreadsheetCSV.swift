@@ -92,8 +92,19 @@ public enum SpreadsheetDialect: String, Sendable, CaseIterable {
         }
     }
 
-    /// A row read into standard fields; `cells` keeps what no field took, for custom values.
-    func map(_ row: [(column: String, cell: String)]) -> (fields: [StandardField: String], left: [(column: String, cell: String)]) {
+    /// The label rolo gives a phone in each of Outlook's phone columns.
+    static let outlookPhoneLabels: [(column: String, label: String)] = [
+        ("Business Phone", "work"), ("Business Phone 2", "work"), ("Home Phone", "home"), ("Home Phone 2", "home"),
+        ("Mobile Phone", "mobile"), ("Primary Phone", "main"), ("Company Main Phone", "main"), ("Other Phone", "other"),
+        ("Business Fax", "work fax"), ("Home Fax", "home fax"), ("Other Fax", "other fax"), ("Pager", "pager"),
+        ("Assistant's Phone", "assistant"), ("Car Phone", "car"), ("Callback", "callback"), ("Radio Phone", "Radio"),
+        ("ISDN", "ISDN"), ("TTY/TDD Phone", "TTY/TDD"), ("Telex", "Telex"),
+    ]
+
+    /// A row read into standard fields and further emails and phones; `left` keeps what
+    /// neither took, for custom values.
+    func map(_ row: [(column: String, cell: String)])
+        -> (fields: [StandardField: String], others: [OtherValueKind: [LabelledValue]], left: [(column: String, cell: String)]) {
         var cells: [String: String] = [:]
         var order: [String] = []
         for (column, cell) in row {
@@ -103,6 +114,7 @@ public enum SpreadsheetDialect: String, Sendable, CaseIterable {
             cells[name] = cell
         }
         var fields: [StandardField: String] = [:]
+        var others: [OtherValueKind: [LabelledValue]] = [:]
         /// Takes a column's cell into a field.
         func take(_ column: String, _ field: StandardField) {
             guard fields[field] == nil, let cell = cells[column] else { return }
@@ -120,13 +132,16 @@ public enum SpreadsheetDialect: String, Sendable, CaseIterable {
             take(older ? "Organization 1 - Title" : "Organization Title", .jobTitle)
             take("Notes", .notes)
             let label = older ? "Type" : "Label"
-            takeGoogleValues(&cells, kind: "E-mail", label: label, into: &fields) { _ in .email }
-            takeGoogleValues(&cells, kind: "Phone", label: label, into: &fields) { label in
+            var emails: [LabelledValue]? = [], phones: [LabelledValue]? = []
+            takeGoogleValues(&cells, kind: "E-mail", label: label, into: &fields, others: &emails) { _ in .email }
+            takeGoogleValues(&cells, kind: "Phone", label: label, into: &fields, others: &phones) { label in
                 let word = label.lowercased()
                 if word.contains("fax") || word.contains("pager") { return nil }
                 return word.contains("mobile") || word.contains("cell") ? .mobilePhone : .phone
             }
-            takeGoogleValues(&cells, kind: "Website", label: label, into: &fields) { _ in .website }
+            others = [.email: emails ?? [], .phone: phones ?? []]
+            var websites: [LabelledValue]?    // further websites stay custom values
+            takeGoogleValues(&cells, kind: "Website", label: label, into: &fields, others: &websites) { _ in .website }
             let street = cells["Address 1 - Street"], extended = cells["Address 1 - Extended Address"], box = cells["Address 1 - PO Box"]
             let parts = ["Address 1 - Street", "Address 1 - City", "Address 1 - Region", "Address 1 - Postal Code", "Address 1 - Country",
                          "Address 1 - Extended Address", "Address 1 - PO Box"]
@@ -166,8 +181,22 @@ public enum SpreadsheetDialect: String, Sendable, CaseIterable {
             take("Web Page", .website)
             take("E-mail Address", .email)
             if fields[.email] != nil { cells["E-mail Type"] = nil; cells["E-mail Display Name"] = nil }
+            // E-mail 2 Address, E-mail 3 Address (and more, as rolo writes them): further emails.
+            for number in 2...20 {
+                guard let address = cells["E-mail \(number) Address"] else { continue }
+                others[.email, default: []].append(LabelledValue(value: address.trimmed))
+                for part in [" Address", " Type", " Display Name"] { cells["E-mail \(number)" + part] = nil }
+            }
             take("Mobile Phone", .mobilePhone)
             for column in ["Business Phone", "Primary Phone", "Company Main Phone", "Home Phone", "Other Phone"] { take(column, .phone) }
+            // Every other phone column is a further phone, labelled by its column; then the
+            // numbered ones rolo writes when the usual columns are full (`Other Phone 2`).
+            let numbered = (2...20).map { ("Other Phone \($0)", "other") }
+            for (column, label) in SpreadsheetDialect.outlookPhoneLabels + numbered {
+                guard let cell = cells[column] else { continue }
+                others[.phone, default: []].append(LabelledValue(label: label, value: cell.trimmed))
+                cells[column] = nil
+            }
             // The first address Outlook holds: business, else home, else other.
             for place in ["Business", "Home", "Other"] {
                 let columns = [" Street", " Street 2", " Street 3", " City", " State", " Postal Code", " Country/Region"].map { place + $0 }
@@ -196,13 +225,14 @@ public enum SpreadsheetDialect: String, Sendable, CaseIterable {
                 left.append((name, cell))
             }
         }
-        return (fields.filter { !$0.value.trimmed.isEmpty }, left)
+        return (fields.filter { !$0.value.trimmed.isEmpty }, others, left)
     }
 
     /// Google's numbered values (`E-mail 1 - Value` with `E-mail 1 - Label`): a cell may hold
-    /// several, joined by ` ::: `. The first that a field takes goes there; what is left stays.
+    /// several, joined by ` ::: `. The first that a field takes goes there; the rest become
+    /// further values with their labels where `others` takes them, else stay as cells.
     private func takeGoogleValues(_ cells: inout [String: String], kind: String, label: String, into fields: inout [StandardField: String],
-                                  field: (String) -> StandardField?) {
+                                  others: inout [LabelledValue]?, field: (String) -> StandardField?) {
         for number in 1...20 {
             let valueColumn = "\(kind) \(number) - Value", labelColumn = "\(kind) \(number) - \(label)"
             guard let cell = cells[valueColumn] else { continue }
@@ -219,6 +249,15 @@ public enum SpreadsheetDialect: String, Sendable, CaseIterable {
                     index += 1
                 }
             }
+            if others != nil {
+                for (index, value) in values.enumerated() where !value.trimmed.isEmpty {
+                    let word = (labels[safe: index] ?? "").replacingOccurrences(of: "*", with: "").trimmed
+                    others!.append(LabelledValue(label: ValueLabel.normalised(word), value: value.trimmed))
+                }
+                cells[valueColumn] = nil
+                cells[labelColumn] = nil
+                continue
+            }
             cells[valueColumn] = values.isEmpty ? nil : values.joined(separator: " ::: ")
             let rest = labels.filter { !$0.replacingOccurrences(of: "*", with: "").trimmed.isEmpty }
             cells[labelColumn] = values.isEmpty || rest.isEmpty ? nil : labels.joined(separator: " ::: ")
@@ -227,17 +266,52 @@ public enum SpreadsheetDialect: String, Sendable, CaseIterable {
 
     // MARK: Writing
 
-    /// The header row rolo writes, with a column per custom key after the tool's own.
-    func header(customKeys: [String]) -> [String] {
+    /// The header row rolo writes: the tool's own columns, the numbered ones further emails and
+    /// phones need, then a column per custom key.
+    func header(customKeys: [String], others: OtherValueCounts = .none) -> [String] {
         switch self {
         case .google, .googleOlder:
-            SpreadsheetDialect.googleHeader + customKeys.indices.flatMap { ["Custom Field \($0 + 1) - Label", "Custom Field \($0 + 1) - Value"] }
+            let emails = others.emails > 0 ? (2...(1 + others.emails)).flatMap { ["E-mail \($0) - Label", "E-mail \($0) - Value"] } : []
+            let phones = others.phones > 0 ? (3...(2 + others.phones)).flatMap { ["Phone \($0) - Label", "Phone \($0) - Value"] } : []
+            return SpreadsheetDialect.googleHeader + emails + phones
+                + customKeys.indices.flatMap { ["Custom Field \($0 + 1) - Label", "Custom Field \($0 + 1) - Value"] }
         case .outlook:
-            SpreadsheetDialect.outlookHeader + customKeys
+            // Outlook has three emails and a column per kind of phone; more than those hold go
+            // in numbered columns after its own (Outlook leaves them out; rolo reads them back).
+            let emails = others.emails > 2 ? (4...(1 + others.emails)).map { "E-mail \($0) Address" } : []
+            let phones = others.phones > 0 ? (2...(1 + others.phones)).map { "Other Phone \($0)" } : []
+            return SpreadsheetDialect.outlookHeader + emails + phones + customKeys
         }
     }
 
-    func cells(for contact: Contact, customKeys: [String]) -> [String] {
+    /// Google's spelling of a label: its own words capitalised as it writes them (`Mobile`,
+    /// `Work Fax`), an address book's own label as it is.
+    static func googleLabel(_ label: String) -> String {
+        ValueLabel.isKnown(label) ? label.split(separator: " ").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(separator: " ")
+            : label
+    }
+
+    /// Outlook's column for each further phone: the first free column of its label, else a
+    /// numbered `Other Phone N`.
+    static func outlookPhoneColumns(_ contact: Contact) -> [(column: String, value: String)] {
+        var used: Set<String> = []
+        if contact[.phone] != nil { used.insert("Business Phone") }
+        if contact[.mobilePhone] != nil { used.insert("Mobile Phone") }
+        var placed: [(column: String, value: String)] = []
+        var overflow = 2
+        for other in contact.otherPhones {
+            if let column = outlookPhoneLabels.first(where: { $0.label == other.label && !used.contains($0.column) })?.column {
+                used.insert(column)
+                placed.append((column, other.value))
+            } else {
+                placed.append(("Other Phone \(overflow)", other.value))
+                overflow += 1
+            }
+        }
+        return placed
+    }
+
+    func cells(for contact: Contact, customKeys: [String], others: OtherValueCounts = .none) -> [String] {
         var row: [String: String] = [:]
         switch self {
         case .google, .googleOlder:
@@ -252,6 +326,14 @@ public enum SpreadsheetDialect: String, Sendable, CaseIterable {
             if let email = contact[.email] { row["E-mail 1 - Label"] = "Other"; row["E-mail 1 - Value"] = email }
             if let mobile = contact[.mobilePhone] { row["Phone 1 - Label"] = "Mobile"; row["Phone 1 - Value"] = mobile }
             if let phone = contact[.phone] { row["Phone 2 - Label"] = "Work"; row["Phone 2 - Value"] = phone }
+            for (index, other) in contact.otherEmails.enumerated() {
+                row["E-mail \(index + 2) - Label"] = SpreadsheetDialect.googleLabel(other.label)
+                row["E-mail \(index + 2) - Value"] = other.value
+            }
+            for (index, other) in contact.otherPhones.enumerated() {
+                row["Phone \(index + 3) - Label"] = SpreadsheetDialect.googleLabel(other.label)
+                row["Phone \(index + 3) - Value"] = other.value
+            }
             let street = [contact[.addressLine1], contact[.addressLine2]].compactMap { $0 }
             if !street.isEmpty || contact[.city] != nil || contact[.region] != nil || contact[.postcode] != nil || contact[.country] != nil {
                 row["Address 1 - Label"] = "Work"
@@ -288,11 +370,16 @@ public enum SpreadsheetDialect: String, Sendable, CaseIterable {
                 let shown = contact.displayName == email ? email : "\(contact.displayName) (\(email))"
                 row["E-mail Display Name"] = shown
             }
+            for (index, other) in contact.otherEmails.enumerated() {
+                row["E-mail \(index + 2) Address"] = other.value
+                if index < 2 { row["E-mail \(index + 2) Type"] = "SMTP" }
+            }
+            for (column, value) in SpreadsheetDialect.outlookPhoneColumns(contact) { row[column] = value }
             row["Notes"] = contact[.notes]
             row["Web Page"] = contact[.website]
             for key in customKeys { row[key] = contact.custom[key]?.storedText }
         }
-        return header(customKeys: customKeys).map { row[$0] ?? "" }
+        return header(customKeys: customKeys, others: others).map { row[$0] ?? "" }
     }
 }
 
@@ -301,15 +388,16 @@ public enum SpreadsheetDialect: String, Sendable, CaseIterable {
 struct SpreadsheetContactWriter: ContactFileWriter {
     let dialect: SpreadsheetDialect
     let customKeys: [String]
+    var others: OtherValueCounts = .none
     let sink: (String) throws -> Void
 
     mutating func begin(accounts: [AccountSpec]) throws {
-        let header = record(dialect.header(customKeys: customKeys))
+        let header = record(dialect.header(customKeys: customKeys, others: others))
         try sink(dialect == .outlook ? "\u{FEFF}" + header : header)
     }
 
     mutating func write(_ contact: Contact, accountName: String, remote: RemoteReference?) throws {
-        try sink(record(dialect.cells(for: contact, customKeys: customKeys)))
+        try sink(record(dialect.cells(for: contact, customKeys: customKeys, others: others)))
     }
 
     mutating func finish() throws {}

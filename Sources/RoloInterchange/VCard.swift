@@ -51,6 +51,12 @@ enum VCardFormat {
                 .flatMap { $0.split(separator: ",") }.map { $0.withoutBlanks.lowercased() })
         }
 
+        /// The TYPE values in the order written, for a label that reads as the file wrote it.
+        var orderedTypes: [String] {
+            parameters.filter { $0.name == "TYPE" }.flatMap(\.values).flatMap { $0.split(separator: ",") }
+                .map { $0.withoutBlanks.lowercased() }
+        }
+
         /// 1 is the most preferred (`PREF=1`, 3.0's `TYPE=pref`); 101 when nothing is said.
         var preference: Int {
             if let level = parameter("PREF").compactMap({ Int($0.trimmed) }).min() { return max(1, min(level, 100)) }
@@ -442,7 +448,7 @@ enum VCardFormat {
     static func isMobileLabel(_ label: String?) -> Bool {
         guard var text = label?.trimmed.lowercased() else { return false }
         if text.hasPrefix("_$!<"), text.hasSuffix(">!$_") { text = String(text.dropFirst(4).dropLast(4)) }
-        return ["mobile", "cell", "iphone", "cellular", "mobile phone", "cell phone"].contains(text)
+        return ValueLabel.mobileWords.contains(text)
     }
 
     /// The most preferred of several properties; the first of equals.
@@ -476,6 +482,28 @@ enum VCardFormat {
         let usedEmail = preferred(properties.filter { $0.name == "EMAIL" && !$0.text.trimmed.isEmpty })?.line
         let usedMobile = preferred(phones.filter(isMobileNumber))?.line
         let usedPhone = preferred(phones.filter { !isMobileNumber($0) && !$0.types.contains("fax") })?.line
+        // Every other email and phone is a further value, labelled by its TYPE or by its item
+        // group's X-ABLabel (whose line it then takes with it, rather than leaving it kept).
+        func isFurther(_ property: Property) -> Bool {
+            switch property.name {
+            case "EMAIL": property.line != usedEmail && !property.text.trimmed.isEmpty
+            case "TEL": property.line != usedMobile && property.line != usedPhone && !phoneNumber(property).isEmpty
+            default: false
+            }
+        }
+        func furtherLabel(_ property: Property) -> String {
+            if let group = property.group?.lowercased(), let label = labels[group] { return ValueLabel.normalised(label) }
+            return ValueLabel.fromVCardTypes(property.orderedTypes)
+        }
+        // A group whose one value is a further value: its label travels with the value.
+        var membersByGroup: [String: [Property]] = [:]
+        for property in properties where property.name != "X-ABLABEL" {
+            if let group = property.group?.lowercased() { membersByGroup[group, default: []].append(property) }
+        }
+        let labelGroupsTaken = Set(membersByGroup.compactMap { group, members in
+            members.count == 1 && isFurther(members[0]) && labels[group] != nil ? group : nil
+        })
+        var otherLines: [String: Int] = [:]
         let usedAddress = preferred(properties.filter { $0.name == "ADR" && !addressFields($0.value).fields.isEmpty })?.line
         // A card rolo wrote says the language in X-ROLO-FIELD (3.0 has no LANG); a LANG there is preserved data.
         let languageFromRolo = properties.contains { $0.name == "X-ROLO-FIELD" && $0.parameter("X-KEY").first == StandardField.language.key }
@@ -522,6 +550,14 @@ enum VCardFormat {
                 contact[.mobilePhone] = phoneNumber(property)
             case "TEL" where property.line == usedPhone:
                 contact[.phone] = phoneNumber(property)
+            case "EMAIL" where isFurther(property):
+                otherLines[OtherValueKind.email.name(at: contact.otherEmails.count)] = property.line
+                contact.otherEmails.append(LabelledValue(label: furtherLabel(property), value: property.text.trimmed))
+            case "TEL" where isFurther(property):
+                otherLines[OtherValueKind.phone.name(at: contact.otherPhones.count)] = property.line
+                contact.otherPhones.append(LabelledValue(label: furtherLabel(property), value: phoneNumber(property)))
+            case "X-ABLABEL" where property.group.map { labelGroupsTaken.contains($0.lowercased()) } ?? false:
+                continue
             case "ADR" where property.line == usedAddress:
                 let (fields, isLossy) = addressFields(property.value)
                 contact.fields.merge(fields) { _, new in new }
@@ -585,7 +621,7 @@ enum VCardFormat {
         let groupEntries = groups.sorted { (roleOrder.firstIndex(of: $0.role) ?? 99) < (roleOrder.firstIndex(of: $1.role) ?? 99) }
             .map { JSONValue.object(["field": .string($0.role), "group": .string($0.group)]) }
         if !kept.isEmpty || !groupEntries.isEmpty { contact.extensions["vcard"] = .array(groupEntries + kept.map(JSONValue.string)) }
-        return IncomingContact(contact: contact, accountName: nil, line: line, fieldLines: lines)
+        return IncomingContact(contact: contact, accountName: nil, line: line, fieldLines: lines, otherLines: otherLines)
     }
 
     /// A UID without its `urn:uuid:` prefix.

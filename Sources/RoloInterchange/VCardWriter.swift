@@ -53,15 +53,18 @@ struct VCardWriter: ContactFileWriter {
         }
         // A preserved property of the same kind marked preferred must not win over rolo's own.
         let pref = v4 ? ";PREF=1" : ",PREF"
+        // So is a further value: other tools take the preferred one as the contact's own.
+        let emailPref = hasKept("EMAIL") || !contact.otherEmails.isEmpty
         if let email = contact[.email] {
-            lines.append(grouped("email", (v4 ? "EMAIL" + (hasKept("EMAIL") ? ";PREF=1" : "") : "EMAIL;TYPE=INTERNET" + (hasKept("EMAIL") ? pref : ""))
+            lines.append(grouped("email", (v4 ? "EMAIL" + (emailPref ? ";PREF=1" : "") : "EMAIL;TYPE=INTERNET" + (emailPref ? pref : ""))
                 + ":" + escape(email)))
         }
-        let phonePref = hasKept("TEL") ? pref : ""
+        let phonePref = hasKept("TEL") || !contact.otherPhones.isEmpty ? pref : ""
         if let mobile = contact[.mobilePhone] {
             lines.append(grouped("mobile_phone", telephone(mobile, type: v4 ? "cell" : "CELL", pref: phonePref, v4: v4)))
         }
         if let phone = contact[.phone] { lines.append(grouped("phone", telephone(phone, type: v4 ? "voice" : "VOICE", pref: phonePref, v4: v4))) }
+        lines += furtherValueLines(of: contact, v4: v4, groupsInUse: preserved.groupsInUse)
 
         let addressFields: [StandardField] = [.addressLine1, .addressLine2, .city, .region, .postcode, .country]
         let address = contact.fields.filter { addressFields.contains($0.key) }
@@ -140,6 +143,40 @@ struct VCardWriter: ContactFileWriter {
         return card
     }
 
+    /// The further emails and phones, after the standard ones (so those stay first when read
+    /// back). A label vCard has a TYPE for goes there (`TYPE=home`, `TYPE=work,fax`); an address
+    /// book's own label goes in an item group's X-ABLabel, as Apple and Google write it, in a
+    /// group no kept line uses.
+    static func furtherValueLines(of contact: Contact, v4: Bool, groupsInUse: Set<String>) -> [String] {
+        var lines: [String] = []
+        var taken = groupsInUse
+        var next = 1
+        func freshGroup() -> String {
+            while taken.contains("item\(next)") { next += 1 }
+            taken.insert("item\(next)")
+            return "item\(next)"
+        }
+        for kind in OtherValueKind.allCases {
+            for other in contact[others: kind] {
+                let types = ValueLabel.vCardTypes(for: other.label, kind: kind)
+                var group = ""
+                var typeList = (types ?? []).map { v4 ? $0 : $0.uppercased() }
+                if types == nil { group = freshGroup() + "." }
+                switch kind {
+                case .email:
+                    if !v4 { typeList.insert("INTERNET", at: 0) }
+                    lines.append(group + "EMAIL" + (typeList.isEmpty ? "" : ";TYPE=" + typeList.joined(separator: ",")) + ":"
+                        + escape(other.value))
+                case .phone:
+                    if typeList.isEmpty { typeList = [v4 ? "voice" : "VOICE"] }
+                    lines.append(group + telephone(other.value, type: typeList.joined(separator: ","), pref: "", v4: v4))
+                }
+                if types == nil { lines.append(textLine(group + "X-ABLabel", other.label)) }
+            }
+        }
+        return lines
+    }
+
     /// The role a mapped property plays, under which its item group is kept (nil for
     /// properties rolo does not map to a field).
     static func role(of name: String, isMobile: Bool) -> String? {
@@ -201,8 +238,8 @@ struct VCardWriter: ContactFileWriter {
     /// back as the same preserved line — it has a line break, is not a property, or is a
     /// property rolo writes itself (UID, REV, its own X-ROLO-…) — is wrapped in `X-ROLO-KEPT`,
     /// so it can neither break the card nor be lost.
-    static func keptLines(of contact: Contact) -> (lines: [KeptLine], groups: [String: String]) {
-        guard let list = contact.extensions["vcard"], isKeptList(list), case .array(let items) = list else { return ([], [:]) }
+    static func keptLines(of contact: Contact) -> (lines: [KeptLine], groups: [String: String], groupsInUse: Set<String>) {
+        guard let list = contact.extensions["vcard"], isKeptList(list), case .array(let items) = list else { return ([], [:], []) }
         let reserved: Set<String> = ["BEGIN", "END", "VERSION", "UID", "REV", "PRODID"]
         var groups: [String: String] = [:]
         var lines: [KeptLine] = []
@@ -222,7 +259,8 @@ struct VCardWriter: ContactFileWriter {
             }
             lines.append(KeptLine(text: text, property: property))
         }
-        return (lines, groups)
+        let inUse = Set(groups.values.map { $0.lowercased() } + lines.compactMap { $0.property?.group?.lowercased() })
+        return (lines, groups, inUse)
     }
 
     /// TEL: 4.0 writes a `tel:` URI when the number can be one — a global number (`+…`); a

@@ -116,6 +116,24 @@ extension LocalCache {
         }
     }
 
+    /// The most further emails and phones one contact of the scope holds (CSV needs a column
+    /// for each before the first row). One pass over the contacts that have any.
+    public func otherValueCounts(in scope: AccountScope) throws -> (emails: Int, phones: Int) {
+        try read { db in
+            var sql = """
+                SELECT coalesce(max(json_array_length(other_emails)), 0), coalesce(max(json_array_length(other_phones)), 0)
+                FROM contact WHERE deletedAt IS NULL AND (other_emails IS NOT NULL OR other_phones IS NOT NULL)
+                """
+            var arguments: StatementArguments = []
+            if case .account(let id) = scope {
+                sql += " AND accountId = ?"
+                arguments = [id]
+            }
+            let row = try Row.fetchOne(db, sql: sql, arguments: arguments)!
+            return (row[0], row[1])
+        }
+    }
+
     /// Replaces an account's non-secret settings (from the config).
     public func setAccountSettings(_ settings: [String: String], accountID: Int64) throws {
         try write { db in

@@ -144,6 +144,13 @@ public final class ContactImport {
         try index.flush()
         let (stored, deltas) = try cache.update(id, edit: edit, author: author, releasing: nil, adding: [], db: db)
         if let mobile = stored[.mobilePhone] { mobilesByAccount[stored.accountID]?[mobile] = id.rawValue }
+        // Further emails and phones are kept in rolo only and are not fields of an edit: the
+        // file's new ones join the contact's own (none is dropped), in the same transaction.
+        let joined = stored.addingOtherValues(of: contact)
+        if joined != stored {
+            try ContactRows.update(joined, index: index, db: db)
+            return true
+        }
         return !deltas.isEmpty
     }
 

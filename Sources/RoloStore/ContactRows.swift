@@ -17,9 +17,11 @@ enum ContactRows {
     static let columns = (Position.named + Schema.fieldColumns.map(\.key)).joined(separator: ", ")
     enum Position {
         /// The columns before the standard fields, in this order.
-        static let named = ["id", "uid", "accountId", "createdAt", "updatedAt", "deletedAt", "extensions", "rank"]
+        static let named = ["id", "uid", "accountId", "createdAt", "updatedAt", "deletedAt", "extensions", "rank",
+                            "other_emails", "other_phones"]
         static let id = of("id"), uid = of("uid"), accountId = of("accountId"), createdAt = of("createdAt")
         static let updatedAt = of("updatedAt"), deletedAt = of("deletedAt"), extensions = of("extensions"), rank = of("rank")
+        static let otherEmails = of("other_emails"), otherPhones = of("other_phones")
         static let firstField = named.count
         private static func of(_ column: String) -> Int { named.firstIndex(of: column)! }
     }
@@ -52,6 +54,8 @@ enum ContactRows {
             extensions = members
         }
         return Contact(id: ContactID(id), uid: row[Position.uid], accountID: row[Position.accountId], fields: fields, custom: custom,
+                       otherEmails: try others(row[Position.otherEmails], column: "other_emails"),
+                       otherPhones: try others(row[Position.otherPhones], column: "other_phones"),
                        extensions: extensions, createdAt: Timestamp(millisecondsSinceEpoch: row[Position.createdAt]),
                        updatedAt: Timestamp(millisecondsSinceEpoch: row[Position.updatedAt]))
     }
@@ -68,11 +72,12 @@ enum ContactRows {
         ]
         arguments.reserveCapacity(9 + Schema.fieldColumns.count)
         for field in Schema.fieldColumns { arguments.append(contact.fields[field]) }
-        arguments += [extensionsText(contact), hash ?? ContentHash.of(contact),
-                      contact.createdAt.millisecondsSinceEpoch, contact.updatedAt.millisecondsSinceEpoch]
+        arguments += [extensionsText(contact), othersText(contact.otherEmails), othersText(contact.otherPhones),
+                      hash ?? ContentHash.of(contact), contact.createdAt.millisecondsSinceEpoch, contact.updatedAt.millisecondsSinceEpoch]
         let placeholders = Array(repeating: "?", count: arguments.count).joined(separator: ", ")
         try db.cachedStatement(sql: """
-            INSERT INTO contact (uid, accountId, rank, sortKey, displayName, \(fieldList), extensions, contentHash, createdAt, updatedAt)
+            INSERT INTO contact (uid, accountId, rank, sortKey, displayName, \(fieldList), extensions, other_emails, other_phones,
+                                 contentHash, createdAt, updatedAt)
             VALUES (\(placeholders))
             """).execute(arguments: StatementArguments(arguments))
         let id = db.lastInsertedRowID
@@ -98,11 +103,12 @@ enum ContactRows {
         }
         var arguments: [(any DatabaseValueConvertible)?] = [rank, sortKey, contact.displayName]
         arguments += Schema.fieldColumns.map { contact.fields[$0] }
-        arguments += [extensionsText(contact), ContentHash.of(contact), contact.updatedAt.millisecondsSinceEpoch, id]
+        arguments += [extensionsText(contact), othersText(contact.otherEmails), othersText(contact.otherPhones),
+                      ContentHash.of(contact), contact.updatedAt.millisecondsSinceEpoch, id]
         let assignments = Schema.fieldColumns.map { "\($0.key) = ?" }.joined(separator: ", ")
         try db.cachedStatement(sql: """
             UPDATE contact SET rank = ?, sortKey = ?, displayName = ?, \(assignments),
-                extensions = ?, contentHash = ?, updatedAt = ? WHERE id = ?
+                extensions = ?, other_emails = ?, other_phones = ?, contentHash = ?, updatedAt = ? WHERE id = ?
             """).execute(arguments: StatementArguments(arguments))
         try db.cachedStatement(sql: "DELETE FROM custom_value WHERE contactId = ?").execute(arguments: [id])
         try writeCustomValues(contact.custom, contactID: id, db: db)
@@ -113,6 +119,26 @@ enum ContactRows {
         for (key, value) in values {
             try db.cachedStatement(sql: "INSERT INTO custom_value (contactId, key, type, value) VALUES (?, ?, ?, ?)")
                 .execute(arguments: [contactID, key, value.type.rawValue, value.storedText])
+        }
+    }
+
+    /// Further emails or phones as stored: a JSON array of `{"label", "value"}`, NULL when none.
+    static func othersText(_ values: [LabelledValue]) -> String? {
+        values.isEmpty ? nil : JSONValue.array(values.map {
+            .object(["label": .string($0.label), "value": .string($0.value)])
+        }).canonicalText
+    }
+
+    static func others(_ text: String?, column: String) throws -> [LabelledValue] {
+        guard let text else { return [] }
+        guard case .array(let items)? = try? JSONValue.parse(text) else {
+            throw StoredValueError(table: "contact", column: column, value: text)
+        }
+        return try items.map { item in
+            guard case .object(let members) = item, let value = members["value"]?.stringValue else {
+                throw StoredValueError(table: "contact", column: column, value: text)
+            }
+            return LabelledValue(label: members["label"]?.stringValue ?? "", value: value)
         }
     }
 

@@ -371,6 +371,16 @@ enum Schema {
                 ALTER TABLE remote_link ADD COLUMN baseDigest TEXT
                 """)
         }
+        migrator.registerMigration("2026-12-06 further emails and phones with their labels") { db in
+            // Emails beyond the first and phones beyond phone and mobile phone, as address
+            // books hold them: a JSON array of {"label", "value"} objects, NULL when none. Kept
+            // in rolo only (no provider holds them), searched under email: and phone:. Contacts
+            // imported before keep such values as preserved vCard lines until imported again.
+            try db.execute(sql: """
+                ALTER TABLE contact ADD COLUMN other_emails TEXT;
+                ALTER TABLE contact ADD COLUMN other_phones TEXT
+                """)
+        }
         return migrator
     }
 

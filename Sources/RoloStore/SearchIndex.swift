@@ -13,8 +13,11 @@ enum SearchIndex {
             // The full-name column holds the name as shown, so that `"aaliyah nguyen"` finds a
             // contact that has only a first and a last name (a phrase cannot span two columns).
             let stored = field == .fullName ? Contact.shownPersonName(contact.fields) : contact.fields[field]
-            guard let value = stored else { return "" }
-            let words = field.kind == .phone ? SearchText.phoneWords(value) : SearchText.words(value)
+            // Further emails and phones are searched with the first: `email:` finds any of them.
+            let others = field == .email ? contact.otherEmails : field == .phone ? contact.otherPhones : []
+            let values = (stored.map { [$0] } ?? []) + others.map(\.value)
+            guard !values.isEmpty else { return "" }
+            let words = values.flatMap { field.kind == .phone ? SearchText.phoneWords($0) : SearchText.words($0) }
             return words.joined(separator: " ")
         }
         var keyed: [String] = []

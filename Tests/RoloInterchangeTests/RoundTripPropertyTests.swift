@@ -71,7 +71,7 @@ struct RoundTripPropertyTests {
     @Test func theGeneratorMakesValidContactsOfEveryKind() {
         var rng = Xoshiro(seed: Self.seed)
         var fields = Set<StandardField>(), types = Set<FieldType>()
-        var breaks = 0, long = 0, combining = 0, wide = 0, extensions = 0
+        var breaks = 0, long = 0, combining = 0, wide = 0, extensions = 0, furtherValues = 0, ownLabels = 0
         for _ in 0..<Self.cases {
             let contact = ContactGen.contacts.run(using: &rng)
             #expect(ContactGen.isValid(contact), "\(ContactGen.describe(contact))")
@@ -85,11 +85,16 @@ struct RoundTripPropertyTests {
                 wide += 1
             }
             if !contact.extensions.isEmpty { extensions += 1 }
+            if !contact.otherEmails.isEmpty || !contact.otherPhones.isEmpty { furtherValues += 1 }
+            if (contact.otherEmails + contact.otherPhones).contains(where: { !$0.label.isEmpty && !ValueLabel.isKnown($0.label) }) {
+                ownLabels += 1
+            }
         }
         #expect(fields == Set(StandardField.allCases))
         #expect(types == Set(FieldType.allCases))
         for (what, count) in [("line breaks", breaks), ("long values", long), ("combining marks", combining),
-                              ("emoji or CJK", wide), ("extensions", extensions)] {
+                              ("emoji or CJK", wide), ("extensions", extensions), ("further emails or phones", furtherValues),
+                              ("labels of their own", ownLabels)] {
             #expect(count >= Self.cases / 10, "only \(count) of \(Self.cases) contacts have \(what)")
         }
     }
@@ -172,6 +177,8 @@ enum RoundTripFormat: String, CaseIterable, Sendable, CustomTestStringConvertibl
         var account: String?
         var fields: [StandardField: String]
         var custom: [String: CustomValue]
+        var otherEmails: [LabelledValue]
+        var otherPhones: [LabelledValue]
         var extensions: [String: JSONValue]
         var createdAt: Timestamp?
         var updatedAt: Timestamp?
@@ -202,6 +209,7 @@ enum RoundTripFormat: String, CaseIterable, Sendable, CustomTestStringConvertibl
         switch self {
         case .json:
             return Carried(uid: contact.uid, account: Self.account, fields: contact.fields, custom: contact.custom,
+                           otherEmails: contact.otherEmails, otherPhones: contact.otherPhones,
                            extensions: contact.extensions, createdAt: contact.createdAt, updatedAt: contact.updatedAt)
         case .vcard3, .vcard4:
             // Known loss, not fixed (VCardTests.aMultiselectOfOneEmptyOptionComesBackEmpty): a
@@ -210,10 +218,11 @@ enum RoundTripFormat: String, CaseIterable, Sendable, CustomTestStringConvertibl
             // Telling them apart needs a change to the card format, not a small fix.
             let custom = contact.custom.mapValues { $0 == .multiselect([""]) ? CustomValue.multiselect([]) : $0 }
             return Carried(uid: contact.uid, account: nil, fields: contact.fields, custom: custom,
-                           extensions: contact.extensions, createdAt: contact.createdAt, updatedAt: contact.updatedAt)
+                           otherEmails: contact.otherEmails, otherPhones: contact.otherPhones, extensions: contact.extensions, createdAt: contact.createdAt, updatedAt: contact.updatedAt)
         case .csv:
             let custom = contact.custom.filter { !$0.value.storedText.isEmpty }.mapValues { CustomValue.inferred(from: $0.storedText) }
-            return Carried(uid: contact.uid, account: Self.account, fields: contact.fields, custom: custom, extensions: [:],
+            return Carried(uid: contact.uid, account: Self.account, fields: contact.fields, custom: custom,
+                           otherEmails: contact.otherEmails, otherPhones: contact.otherPhones, extensions: [:],
                            createdAt: nil, updatedAt: nil)
         }
     }
@@ -223,7 +232,7 @@ enum RoundTripFormat: String, CaseIterable, Sendable, CustomTestStringConvertibl
         let contact = incoming.contact
         let timed = self != .csv
         return Carried(uid: contact.uid, account: incoming.accountName, fields: contact.fields, custom: contact.custom,
-                       extensions: contact.extensions, createdAt: timed ? contact.createdAt : nil, updatedAt: timed ? contact.updatedAt : nil)
+                       otherEmails: contact.otherEmails, otherPhones: contact.otherPhones, extensions: contact.extensions, createdAt: timed ? contact.createdAt : nil, updatedAt: timed ? contact.updatedAt : nil)
     }
 
     /// Each difference in words, with the values written as Swift literals.
@@ -240,6 +249,10 @@ enum RoundTripFormat: String, CaseIterable, Sendable, CustomTestStringConvertibl
         compare("field", expected.fields, actual.fields)
         compare("custom", expected.custom, actual.custom)
         compare("extension", expected.extensions, actual.extensions)
+        for (what, left, right) in [("email", expected.otherEmails, actual.otherEmails), ("phone", expected.otherPhones, actual.otherPhones)]
+            where left != right {
+            out.append("further \(what)s: wrote \(String(reflecting: left)), read \(String(reflecting: right))")
+        }
         if expected.createdAt != actual.createdAt { out.append("created_at: wrote \(String(describing: expected.createdAt)), read \(String(describing: actual.createdAt))") }
         if expected.updatedAt != actual.updatedAt { out.append("updated_at: wrote \(String(describing: expected.updatedAt)), read \(String(describing: actual.updatedAt))") }
         if out.isEmpty {
@@ -262,6 +275,8 @@ enum RoundTripFormat: String, CaseIterable, Sendable, CustomTestStringConvertibl
         for (field, value) in carried.fields { out.insert("field \(field.key) = " + spelt(value)) }
         for (key, value) in carried.custom { out.insert("custom " + spelt(key) + " = \(value.type.rawValue) " + spelt(value.storedText)) }
         for (key, value) in carried.extensions { out.insert("extension " + spelt(key) + " = " + spelt(value.canonicalText)) }
+        for (index, other) in carried.otherEmails.enumerated() { out.insert("email \(index) " + spelt(other.label) + " = " + spelt(other.value)) }
+        for (index, other) in carried.otherPhones.enumerated() { out.insert("phone \(index) " + spelt(other.label) + " = " + spelt(other.value)) }
         return out
     }
 }
@@ -285,7 +300,9 @@ enum ContactGen {
 
     static func isValid(_ contact: Contact) -> Bool {
         let (normalised, issues) = Validator.check(contact, rules: rules, definitions: [], isNew: false)
-        return normalised.fields == contact.fields && !issues.contains { $0.severity == .error } && isValidUID(contact.uid)
+        return normalised.fields == contact.fields && normalised.otherEmails == contact.otherEmails
+            && normalised.otherPhones == contact.otherPhones && contact.fillingEmptySlots() == contact
+            && !issues.contains { $0.severity == .error } && isValidUID(contact.uid)
     }
 
     /// A uid as the readers keep it: not empty, at most 128 characters, no surrounding blanks
@@ -533,7 +550,31 @@ enum ContactGen {
         for (key, value) in extensions where key != "vcard" && Validator.checkExtensions([key: value]).isEmpty {
             contact.extensions[key] = value
         }
-        return contact
+        for kind in OtherValueKind.allCases where chance(0.35, &rng) {
+            for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                guard let value = value(for: kind.standardField, &rng) else { continue }
+                contact[others: kind].append(LabelledValue(label: label(&rng), value: value))
+            }
+        }
+        // One form per contact, as an import leaves it: further values fill empty slots.
+        return contact.fillingEmptySlots()
+    }
+
+    /// A label in rolo's spelling: none, known words in any order and case, an address book's
+    /// own words (Apple's wrapper, separators of every format, Unicode).
+    static func label(_ rng: inout some RandomNumberGenerator) -> String {
+        let candidate: String
+        switch Int.random(in: 0..<4, using: &rng) {
+        case 0: candidate = ""
+        case 1:
+            let words = ["home", "Work", "CELL", "fax", "pager", "Mobile", "iPhone", "main", "other", "text", "video", "business"]
+            candidate = (0..<Int.random(in: 1...3, using: &rng)).map { _ in pick(words, &rng) }.joined(separator: pick([" ", "_", "-"], &rng))
+        case 2: candidate = "_$!<" + pick(["Mobile", "HomeFAX", "Main", "Other", "Pager", "Lake house"], &rng) + ">!$_"
+        default: candidate = text(layout: false, &rng)
+        }
+        let label = ValueLabel.normalised(candidate)
+        guard label.count <= Validator.maxLabelLength, ValueLabel.normalised(label) == label else { return "" }
+        return label
     }
 
     // MARK: Shrinking
@@ -549,6 +590,12 @@ enum ContactGen {
         for field in contact.fields.keys.sorted() { add { $0.fields[field] = nil } }
         for key in contact.custom.keys.sorted() { add { $0.custom[key] = nil } }
         for key in contact.extensions.keys.sorted() { add { $0.extensions[key] = nil } }
+        for kind in OtherValueKind.allCases {
+            for index in contact[others: kind].indices { add { $0[others: kind].remove(at: index) } }
+            for index in contact[others: kind].indices where !contact[others: kind][index].label.isEmpty {
+                add { $0[others: kind][index].label = "" }
+            }
+        }
         for (field, value) in contact.fields.sorted(by: { $0.key < $1.key }) {
             for shorter in shorter(value) {
                 add { $0.fields[field] = (try? Validator.normalise(shorter, for: field)) ?? value }
@@ -621,6 +668,10 @@ enum ContactGen {
         if !contact.extensions.isEmpty {
             parts.append("extensions: [" + contact.extensions.sorted { $0.key < $1.key }
                 .map { "\(String(reflecting: $0.key)): \(String(reflecting: $0.value))" }.joined(separator: ", ") + "]")
+        }
+        for (name, values) in [("otherEmails", contact.otherEmails), ("otherPhones", contact.otherPhones)] where !values.isEmpty {
+            parts.append("\(name): [" + values.map { "LabelledValue(label: \(String(reflecting: $0.label)), value: \(String(reflecting: $0.value)))" }
+                .joined(separator: ", ") + "]")
         }
         parts.append("createdAt: \(contact.createdAt.rfc3339), updatedAt: \(contact.updatedAt.rfc3339)")
         return "Contact(" + parts.joined(separator: ", ") + ")"

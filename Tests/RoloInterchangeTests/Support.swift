@@ -17,7 +17,10 @@ struct FixtureMissing: Error { let name: String }
 func chunks(_ format: InterchangeFormat, version: VCardVersion = .v4, accounts: [AccountSpec] = [],
             customKeys: [String] = [], _ contacts: [(Contact, String)]) throws -> [String] {
     var chunks: [String] = []
-    var writer = ContactFileWriters.make(format, version: version, customKeys: customKeys) { chunks.append($0) }
+    // As an export works them out from the cache: the most further values one contact has.
+    let others = OtherValueCounts(emails: contacts.map(\.0.otherEmails.count).max() ?? 0,
+                                  phones: contacts.map(\.0.otherPhones.count).max() ?? 0)
+    var writer = ContactFileWriters.make(format, version: version, customKeys: customKeys, others: others) { chunks.append($0) }
     try writer.begin(accounts: accounts)
     for (contact, account) in contacts { try writer.write(contact, accountName: account) }
     try writer.finish()
@@ -86,8 +89,12 @@ func everything() -> Contact {
         "vip": .bool(true),
         "empty_tags": .multiselect([]),
     ]
+    // Further values: a label vCard has a type for, Apple's own words, none at all.
+    let otherEmails = [LabelledValue(label: "home", value: "rob@home.example"), LabelledValue(label: "Lake house, 2nd", value: "lake@example.com")]
+    let otherPhones = [LabelledValue(label: "work fax", value: "+15557140060"), LabelledValue(label: "mobile", value: "+15557140061"),
+                       LabelledValue(value: "+15557140062"), LabelledValue(label: "iphone", value: "+15557140063")]
     return Contact(id: ContactID(42), uid: "3f2b8c1e-6a53-4d7e-9a0f-2b9c5d1e7a44", accountID: 7, fields: fields, custom: custom,
-                   extensions: ["dailystory": .object(["geoCode": .string("33.8,-93.8"), "dsId": .number(981)]),
+                   otherEmails: otherEmails, otherPhones: otherPhones, extensions: ["dailystory": .object(["geoCode": .string("33.8,-93.8"), "dsId": .number(981)]),
                                 "ivvy": .object(["groups": .array([.string("VIP")])])],
                    createdAt: instant("2023-06-01T09:00:00Z"), updatedAt: instant("2024-02-03T04:05:06.789Z"))
 }

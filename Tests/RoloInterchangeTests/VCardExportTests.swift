@@ -96,13 +96,16 @@ struct VCardExportTests {
             .contacts.first).contact
         #expect(yuki[.mobilePhone] == "+81 90-1234-5678", "Apple's Mobile label makes a mobile number")
         #expect(yuki[.phone] == "+81 3-1234-5678" && yuki[.email] == "yuki@example.jp")
+        #expect(yuki.otherEmails == [LabelledValue(label: "home", value: "yuki.home@example.jp")], "Apple's Home label, in rolo's spelling")
         for version in [VCardVersion.v3, .v4] {
             let lines = contentLines(try export([yuki], version))
-            let groups = ["item1.TEL", "item1.X-ABLabel", "item2.TEL", "item2.X-ABLabel", "item3.EMAIL", "item3.X-ABLabel",
-                          "item4.EMAIL", "item4.X-ABLabel"]
+            let groups = ["item1.TEL", "item1.X-ABLabel", "item2.TEL", "item2.X-ABLabel", "item3.EMAIL", "item3.X-ABLabel"]
             for prefix in groups {
                 #expect(lines.filter { $0.hasPrefix(prefix + ";") || $0.hasPrefix(prefix + ":") }.count == 1, "\(version): \(prefix)")
             }
+            // The home email is a further value now: its label is a vCard type, and its group went with it.
+            #expect(!lines.contains { $0.hasPrefix("item4.") }, "\(version)")
+            #expect(lines.contains(version == .v4 ? "EMAIL;TYPE=home:yuki.home@example.jp" : "EMAIL;TYPE=INTERNET,HOME:yuki.home@example.jp"))
             #expect(lines.contains { $0.hasPrefix("item1.TEL;") && $0.hasSuffix("+81 90-1234-5678") }, "\(version)")
             #expect(lines.contains("item1.X-ABLabel:_$!<Mobile>!$_"))
             let back = try #require(try read(lines.joined(separator: "\r\n") + "\r\n", .vcard).contacts.first).contact
@@ -153,6 +156,18 @@ struct VCardExportTests {
             }
             let emails = card.lines("EMAIL").compactMap(\.value.text)
             if let email = contact[.email] { #expect(emails.first == email, "\(name): rolo's email comes first") }
+            // Every further email and phone is an EMAIL or TEL of its own, with its label as a
+            // TYPE or as its group's X-ABLabel.
+            for other in contact.otherEmails {
+                let line = card.lines("EMAIL").first { $0.value.text == other.value }
+                #expect(line != nil, "\(name): \(other.value)")
+                if let line { #expect(label(of: line, in: card) == other.label, "\(name): \(other.value)") }
+            }
+            for other in contact.otherPhones {
+                let line = card.lines("TEL").first { $0.value.text.map { $0.hasPrefix("tel:") ? String($0.dropFirst(4)) : $0 } == other.value }
+                #expect(line != nil, "\(name): \(other.value)")
+                if let line { #expect(label(of: line, in: card) == other.label, "\(name): \(other.value)") }
+            }
             let notes = card.lines("NOTE").first?.value.text
             let expected = contact[.notes]?.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
             #expect(notes == expected, "\(name)")
@@ -161,6 +176,14 @@ struct VCardExportTests {
             for label in card.lines("X-ABLABEL") {
                 #expect(card.lines.contains { $0.group == label.group && $0.name != "X-ABLABEL" }, "\(name): \(label.group ?? "")")
             }
+        }
+        /// The label another tool sees: the group's X-ABLabel, else the TYPE values it does not
+        /// take for granted, in rolo's words.
+        func label(of line: IndependentVCardParser.Line, in card: IndependentVCardParser.Card) -> String {
+            if let group = line.group, let text = card.lines("X-ABLABEL").first(where: { $0.group == group })?.value.text { return text }
+            let types = (line.params["TYPE"] ?? []).flatMap { $0.lowercased().split(separator: ",").map(String.init) }
+                .filter { !["internet", "voice", "pref"].contains($0) }.map { $0 == "cell" ? "mobile" : $0 }
+            return types.joined(separator: " ")
         }
         // The photos: base64 that decodes to the same bytes in 3.0; a data URI in 4.0.
         let photo = try String(decoding: fixture("android-photo.jpg.b64"), as: UTF8.self)

@@ -84,9 +84,15 @@ struct VCardTests {
         let four = unfolded(try written(.vcard, version: .v4, [(everything(), "local")]))
         #expect(four.contains("\r\nN:Last name value;First name value;;Salutation value;\r\n"))
         #expect(four.contains("\r\nFN:Full name value\r\n"))
-        #expect(four.contains("\r\nTEL;TYPE=cell;VALUE=uri:tel:+15557140059\r\n"))
-        #expect(four.contains("\r\nTEL;TYPE=voice;VALUE=uri:tel:+15557140058\r\n"))
-        #expect(four.contains("\r\nEMAIL:rob@example.com\r\n"))
+        // The contact's own email and phones are the preferred ones: it has further values.
+        #expect(four.contains("\r\nTEL;TYPE=cell;PREF=1;VALUE=uri:tel:+15557140059\r\n"))
+        #expect(four.contains("\r\nTEL;TYPE=voice;PREF=1;VALUE=uri:tel:+15557140058\r\n"))
+        #expect(four.contains("\r\nEMAIL;PREF=1:rob@example.com\r\n"))
+        // Further values: vCard's types where it has them, else Apple's item group and label.
+        let further = ["EMAIL;TYPE=home:rob@home.example", "item1.EMAIL:lake@example.com", "item1.X-ABLabel:Lake house\\, 2nd",
+                       "TEL;TYPE=work,fax;VALUE=uri:tel:+15557140060", "TEL;TYPE=cell;VALUE=uri:tel:+15557140061",
+                       "TEL;TYPE=voice;VALUE=uri:tel:+15557140062", "item2.TEL;TYPE=voice;VALUE=uri:tel:+15557140063", "item2.X-ABLabel:iphone"]
+        for line in further { #expect(four.contains("\r\n" + line + "\r\n"), "\(line)") }
         #expect(four.contains("\r\nADR:;;100 Main St\\nSuite 200;City value;Region / state value;Postcode value;Country value\r\n"))
         #expect(four.contains("\r\nUID:urn:uuid:3f2b8c1e-6a53-4d7e-9a0f-2b9c5d1e7a44\r\n"))
         #expect(four.contains("\r\nREV:20240203T040506Z\r\n"))
@@ -96,8 +102,12 @@ struct VCardTests {
         #expect(four.contains("\r\nX-ROLO-FIELD;X-KEY=sms_opt_out:true\r\n"))
 
         let three = unfolded(try written(.vcard, version: .v3, [(everything(), "local")]))
-        #expect(three.contains("\r\nTEL;TYPE=CELL:+15557140059\r\n"))
-        #expect(three.contains("\r\nEMAIL;TYPE=INTERNET:rob@example.com\r\n"))
+        #expect(three.contains("\r\nTEL;TYPE=CELL,PREF:+15557140059\r\n"))
+        #expect(three.contains("\r\nEMAIL;TYPE=INTERNET,PREF:rob@example.com\r\n"))
+        for line in ["EMAIL;TYPE=INTERNET,HOME:rob@home.example", "item1.EMAIL;TYPE=INTERNET:lake@example.com", "TEL;TYPE=WORK,FAX:+15557140060",
+                     "TEL;TYPE=CELL:+15557140061", "TEL;TYPE=VOICE:+15557140062", "item2.TEL;TYPE=VOICE:+15557140063"] {
+            #expect(three.contains("\r\n" + line + "\r\n"), "\(line)")
+        }
         #expect(three.contains("\r\nUID:3f2b8c1e-6a53-4d7e-9a0f-2b9c5d1e7a44\r\n"))
         #expect(three.contains("\r\nTZ;VALUE=text:America/Chicago\r\n"))
         #expect(three.contains("\r\nX-ROLO-FIELD;X-KEY=language:en-US\r\n") && !three.contains("\r\nLANG:"))
@@ -198,15 +208,15 @@ struct VCardTests {
         #expect(contact[.country] == "United States")
         #expect(contact[.website] == "https://www.apple.com")
         #expect(contact[.notes] == "Likes apples, pears; and plums.\nSecond line.")
+        #expect(contact.otherEmails == [LabelledValue(label: "home", value: "johnny.home@example.com")])
+        #expect(contact.otherPhones == [LabelledValue(label: "iphone", value: "+1 408 555 0102"),
+                                        LabelledValue(label: "home fax", value: "(408) 555-0104")], "every other number, with its label")
         let photo = try String(decoding: fixture("apple-photo-base64.txt"), as: UTF8.self)
         #expect(kept(contact) == [
             "N:Appleseed;Johnny;Q.;Dr.;Jr.",
             "ORG:Apple Inc.;Retail",
             "NICKNAME:Johnny",
-            "item1.EMAIL;type=INTERNET;type=HOME:johnny.home@example.com",
             "item2.X-ABLabel:_$!<Other>!$_",
-            "TEL;type=IPHONE;type=CELL;type=VOICE:+1 408 555 0102",
-            "TEL;type=HOME;type=FAX:(408) 555-0104",
             "item3.X-ABADR:us",
             "item4.X-ABLabel:_$!<HomePage>!$_",
             "BDAY:1976-04-01",
@@ -235,7 +245,8 @@ struct VCardTests {
         #expect(jane[.region] == nil && jane[.postcode] == "NW1 6XE" && jane[.country] == "United Kingdom")
         #expect(jane[.website] == "https://example.com/jane", "Google escapes the colon")
         #expect(jane[.notes] == "Met at the conference, 2019. Prefers email.")
-        #expect(kept(jane).contains("EMAIL;TYPE=INTERNET;TYPE=WORK:jane.public@work.example.com"))
+        #expect(jane.otherEmails == [LabelledValue(label: "work", value: "jane.public@work.example.com")])
+        #expect(!kept(jane).contains { $0.hasPrefix("EMAIL") })
         #expect(kept(jane).contains("CATEGORIES:myContacts,Friends"))
         #expect(kept(jane).contains("item1.X-ABDATE:2015-06-20") && kept(jane).contains("item1.X-ABLabel:Anniversary"))
         let line = result.contacts[1].contact
@@ -254,10 +265,11 @@ struct VCardTests {
         #expect(contact[.company] == "Viagenie" && contact[.timezone] == "America/Montreal" && contact[.language] == "fr")
         #expect(contact[.website] == "http://nomis80.org")
         #expect(contact.uid == "4fbe8971-0bc3-424c-9c26-36c3e1eff6b1")
+        #expect(contact.otherEmails == [LabelledValue(label: "work", value: "simon.perreault@viagenie.ca")])
         #expect(contact.updatedAt == instant("2023-11-07T05:31:56Z") && contact.createdAt == contact.updatedAt)
         #expect(kept(contact) == [
             "N:Perreault;Simon;;;ing. jr,M.Sc.", "KIND:individual", "BDAY:--0203", "GENDER:M", "LANG;PREF=2:en",
-            "EMAIL;TYPE=work;PREF=2:simon.perreault@viagenie.ca", "GEO;TYPE=work:geo:46.772673,-71.282945",
+            "GEO;TYPE=work:geo:46.772673,-71.282945",
             "KEY;TYPE=work;VALUE=uri:http://www.viagenie.ca/simon.perreault/simon.asc",
         ])
         try expectStableRoundTrip(contact, mustContain: ["\r\nEMAIL;PREF=1:simon@example.org\r\n", "\r\nN:Perreault;Simon;;;ing. jr,M.Sc.\r\n"])
@@ -283,9 +295,10 @@ struct VCardTests {
         #expect(contact[.addressLine1] == "12 High St, Flat 3" && contact[.city] == "Oxford")
         #expect(contact[.email] == "zoe@work.example", "the first EMAIL when none is preferred")
         #expect(contact[.phone] == "+44 1865 000001" && contact[.mobilePhone] == "+44 7700 900001")
+        #expect(contact.otherEmails == [LabelledValue(value: "zoe@example.com"), LabelledValue(label: "home", value: "zoe@home.example")])
+        #expect(contact.otherPhones == [LabelledValue(label: "mobile", value: "+44 7700 900002"), LabelledValue(value: "+44 1865 000002")])
         #expect(kept(contact) == [
-            "EMAIL:zoe@example.com", "EMAIL;TYPE=home:zoe@home.example", "TEL;TYPE=cell:+44 7700 900002",
-            "TEL;TYPE=voice:+44 1865 000002", "X-SOCIALPROFILE;TYPE=twitter;X-USER=\"zoe:the;one\":https://twitter.com/zoe",
+            "X-SOCIALPROFILE;TYPE=twitter;X-USER=\"zoe:the;one\":https://twitter.com/zoe",
             "X-UNKNOWN-THING:some value that is long enough to be folded by the writer at seventy-five octets, continued here",
             "CATEGORIES:friends,oxford\\,uk",
         ])

@@ -32,6 +32,10 @@ public enum ContentHash {
         for key in contact.extensions.keys.sorted() {
             canonical.part("x", key, contact.extensions[key]!.canonicalText)
         }
+        // Further emails and phones, in order (the order is what the address book had).
+        // Added after the rest, and only when there are some, so earlier hashes stay valid.
+        for other in contact.otherEmails { canonical.part("e", other.label, other.value.trimmed.lowercased()) }
+        for other in contact.otherPhones { canonical.part("p", other.label, other.value.trimmed) }
         return hexDigest(of: canonical)
     }
 

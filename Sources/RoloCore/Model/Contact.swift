@@ -20,6 +20,10 @@ public struct Contact: Sendable, Hashable {
     public var accountID: Int64
     public var fields: [StandardField: String]
     public var custom: [String: CustomValue]
+    /// Emails beyond `fields[.email]`, in the order the address book had them.
+    public var otherEmails: [LabelledValue]
+    /// Phones beyond `fields[.phone]` and `fields[.mobilePhone]` (a fax, a second mobile, …).
+    public var otherPhones: [LabelledValue]
     /// Provider-specific data rolo does not model (DailyStory `geoCode`, iVvy `groups`, …),
     /// kept verbatim under the provider's name so that nothing is ever dropped.
     public var extensions: [String: JSONValue]
@@ -28,12 +32,15 @@ public struct Contact: Sendable, Hashable {
 
     public init(id: ContactID? = nil, uid: String = Contact.newUID(), accountID: Int64,
                 fields: [StandardField: String] = [:], custom: [String: CustomValue] = [:],
+                otherEmails: [LabelledValue] = [], otherPhones: [LabelledValue] = [],
                 extensions: [String: JSONValue] = [:], createdAt: Timestamp = .now(), updatedAt: Timestamp? = nil) {
         self.id = id
         self.uid = uid
         self.accountID = accountID
         self.fields = fields.filter { !$0.value.isEmpty }
         self.custom = custom
+        self.otherEmails = otherEmails
+        self.otherPhones = otherPhones
         self.extensions = extensions
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
@@ -70,6 +77,12 @@ public struct Contact: Sendable, Hashable {
     }
 
     public var email: String? { fields[.email] }
+
+    /// The further values of one kind.
+    public subscript(others kind: OtherValueKind) -> [LabelledValue] {
+        get { kind == .email ? otherEmails : otherPhones }
+        set { if kind == .email { otherEmails = newValue } else { otherPhones = newValue } }
+    }
 
     /// The name the list shows: the full name, else first and last, else the email or a phone.
     public var displayName: String {

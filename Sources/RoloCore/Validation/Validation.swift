@@ -253,12 +253,51 @@ public enum Validator {
             issues.append(ValidationIssue(field: field, message: missing))
         }
         issues += checkCustomValues(contact.custom, rules: rules, definitions: definitions)
+        for kind in OtherValueKind.allCases {
+            let (values, found) = normaliseOthers(contact[others: kind], kind: kind)
+            normalised[others: kind] = values
+            issues += found
+        }
         issues += checkExtensions(contact.extensions)
         for definition in definitions where definition.isRequired && contact.custom[definition.key] == nil {
             issues.append(ValidationIssue(field: "custom.\(definition.key)", message: "is required by the account"))
         }
         return (normalised, issues)
     }
+
+    /// Further emails or phones checked as their standard field is (an email's form, a phone
+    /// in E.164), labels in rolo's spelling without control characters; empty values dropped.
+    /// Issues name the value as files do (`email_2`, `phone_3`, `phone_3_label`), counted in
+    /// the order given, so that a message points at the column or property it came from.
+    public static func normaliseOthers(_ values: [LabelledValue], kind: OtherValueKind)
+        -> (values: [LabelledValue], issues: [ValidationIssue]) {
+        var result: [LabelledValue] = []
+        var issues: [ValidationIssue] = []
+        for (index, other) in values.enumerated() {
+            let name = kind.name(at: index)
+            var checked = other
+            do {
+                guard let value = try normalise(other.value, for: kind.standardField) else { continue }
+                checked.value = value
+            } catch {
+                issues.append(ValidationIssue(field: name, message: error.message))
+            }
+            let label = trimmingWhitespace(other.label)
+            if let bad = label.unicodeScalars.first(where: isControl) {
+                issues.append(ValidationIssue(
+                    field: name + "_label", message: "contains a control character (U+\(String(format: "%04X", bad.value))); type it without one"))
+            } else if label.count > maxLabelLength {
+                issues.append(ValidationIssue(field: name + "_label", message: "is longer than \(maxLabelLength) characters"))
+            } else {
+                checked.label = ValueLabel.normalised(label)
+            }
+            result.append(checked)
+        }
+        return (result, issues)
+    }
+
+    /// The longest label a further email or phone may have.
+    public static let maxLabelLength = 64
 
     /// Custom values against the account's definitions or key rules.
     public static func checkCustomValues(_ values: [String: CustomValue], rules: ProviderRules,

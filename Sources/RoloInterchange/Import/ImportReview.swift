@@ -69,30 +69,63 @@ public enum ImportReview {
             try reject(.custom(key), message)
         }
 
-        var keptAsWritten: [StandardField: String] = [:]
-        for field in [StandardField.phone, .mobilePhone] {
-            guard let written = contact[field], (try? Validator.normalisePhone(written.trimmed)) == nil else { continue }
+        // A phone without a country code, or with an extension, is kept as written with a
+        // warning — or put in international form when the import names the region.
+        func regionalised(_ written: String, name: String) -> (value: String, keptAsWritten: Bool)? {
+            guard (try? Validator.normalisePhone(written.trimmed)) == nil else { return nil }
             let trimmed = written.trimmed
             if PhoneRegion.nationalDigits(trimmed) != nil {
                 if let region = options.defaultRegion, let international = region.international(trimmed) {
-                    contact[field] = international
-                    continue
+                    return (international, false)
                 }
-                keptAsWritten[field] = trimmed
                 let advice = options.defaultRegion.map { "it is not a number of \($0.code)" }
                     ?? "--default-region US, GB, DE, … would store it in international form"
-                warnings.append(problem(field.key, "“\(trimmed)” has no country code; kept as written (\(advice))"))
+                warnings.append(problem(name, "“\(trimmed)” has no country code; kept as written (\(advice))"))
+                return (trimmed, true)
             } else if let (number, _) = withoutExtension(trimmed),
                       (try? Validator.normalisePhone(number)) != nil || PhoneRegion.nationalDigits(number) != nil {
-                keptAsWritten[field] = trimmed
-                warnings.append(problem(field.key, "“\(trimmed)” has an extension, which international form cannot hold; kept as written"))
+                warnings.append(problem(name, "“\(trimmed)” has an extension, which international form cannot hold; kept as written"))
+                return (trimmed, true)
             }
+            return nil
+        }
+        contact.otherEmails.removeAll { $0.value.trimmed.isEmpty }
+        contact.otherPhones.removeAll { $0.value.trimmed.isEmpty }
+        // A file's further value where its standard slot is empty fills the slot, as a vCard
+        // reader does (only CSV and JSON can say it otherwise, and their values share one line).
+        contact = contact.fillingEmptySlots()
+        var keptAsWritten: [StandardField: String] = [:]
+        for field in [StandardField.phone, .mobilePhone] {
+            guard let written = contact[field], let (value, kept) = regionalised(written, name: field.key) else { continue }
+            if kept { keptAsWritten[field] = value } else { contact[field] = value }
+        }
+        var otherKeptAsWritten: [Int: String] = [:]
+        for index in contact.otherPhones.indices {
+            let name = OtherValueKind.phone.name(at: index)
+            guard let (value, kept) = regionalised(contact.otherPhones[index].value, name: name) else { continue }
+            if kept { otherKeptAsWritten[index] = value } else { contact.otherPhones[index].value = value }
+        }
+        let keptNames = Set(keptAsWritten.keys.map(\.key) + otherKeptAsWritten.keys.map { OtherValueKind.phone.name(at: $0) })
+        /// Further values left out under `skipInvalid`, removed once all are known (indices name them).
+        var droppedOthers: [OtherValueKind: Set<Int>] = [:]
+        func rejectOther(_ name: String, _ message: String) throws(ImportProblem) -> Bool {
+            let base = name.hasSuffix("_label") ? String(name.dropLast("_label".count)) : name
+            guard let (kind, index) = OtherValueKind.parse(name: base), contact[others: kind].indices.contains(index) else { return false }
+            let found = problem(name, message)
+            guard options.skipInvalid else { throw found }
+            leftOut.append(found)
+            droppedOthers[kind, default: []].insert(index)
+            return true
         }
 
         var (checked, issues) = Validator.check(contact, rules: rules, definitions: definitions, isNew: true)
-        issues.removeAll { issue in keptAsWritten.keys.contains { $0.key == issue.field } }
+        issues.removeAll { keptNames.contains($0.field) }
         var rejected = false
         for issue in issues where issue.severity == .error {
+            if try rejectOther(issue.field, issue.message) {
+                rejected = true
+                continue
+            }
             // Only a value that is there can be left out; a missing one is the record's problem.
             guard let key = FieldKey(validationName: issue.field), contact.has(key) else {
                 throw ImportProblem(line: incoming.line(of: issue.field), message: issue.description)
@@ -101,9 +134,19 @@ public enum ImportReview {
             rejected = true
         }
         if rejected {
+            // Kept-as-written phones keep their places among the values left.
+            for (kind, indices) in droppedOthers {
+                if kind == .phone {
+                    otherKeptAsWritten = Dictionary(uniqueKeysWithValues: otherKeptAsWritten.compactMap { index, value in
+                        indices.contains(index) ? nil : (index - indices.filter { $0 < index }.count, value)
+                    })
+                }
+                contact[others: kind] = contact[others: kind].enumerated().filter { !indices.contains($0.offset) }.map(\.element)
+            }
+            let keptNames = Set(keptAsWritten.keys.map(\.key) + otherKeptAsWritten.keys.map { OtherValueKind.phone.name(at: $0) })
             // What is left must still make a contact (a required field may have been the bad one).
             (checked, issues) = Validator.check(contact, rules: rules, definitions: definitions, isNew: true)
-            issues.removeAll { issue in keptAsWritten.keys.contains { $0.key == issue.field } }
+            issues.removeAll { keptNames.contains($0.field) }
             if let error = issues.first(where: { $0.severity == .error }), let first = leftOut.first {
                 // The record goes, and with it the values already listed: one problem for it.
                 throw ImportProblem(line: first.line, message: "\(first.message); without it, \(error.message)")
@@ -111,6 +154,7 @@ public enum ImportReview {
         }
         warnings += issues.filter { $0.severity == .warning }.map { problem($0.field, $0.message) }
         for (field, text) in keptAsWritten { checked[field] = text }
+        for (index, text) in otherKeptAsWritten where checked.otherPhones.indices.contains(index) { checked.otherPhones[index].value = text }
         return Outcome(contact: checked, warnings: warnings.sorted { $0.line < $1.line }, leftOut: leftOut.sorted { $0.line < $1.line })
     }
 

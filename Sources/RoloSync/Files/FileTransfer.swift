@@ -273,7 +273,9 @@ public final class FileTransfer: ContactExporting {
                         definitions: try cache.fieldDefinitions(accountID: account.id),
                         lastSyncAt: try cache.lastSync(accountID: account.id))
         }
-        var writer = ContactFileWriters.make(format, version: vCardVersion, customKeys: try cache.customKeys(in: scope), sink: sink)
+        let counts = try cache.otherValueCounts(in: scope)
+        var writer = ContactFileWriters.make(format, version: vCardVersion, customKeys: try cache.customKeys(in: scope),
+                                             others: OtherValueCounts(emails: counts.emails, phones: counts.phones), sink: sink)
         try writer.begin(accounts: specs)
         var written = 0
         try cache.forEachContact(in: scope, matching: query) { contact, remote in

@@ -84,7 +84,8 @@ public struct DetailModel: Sendable {
         let consent: [StandardField] = [.status, .emailOptOut, .smsOptOut, .phoneOptOut]
         for (title, fields) in [("Person", identity), ("Contact", reach), ("Address", place), ("Status and consent", consent), ("Notes", [StandardField.notes])] {
             let present = fields.filter { contact[$0] != nil }
-            guard !present.isEmpty else { continue }
+            let others = fields == reach ? furtherValueEntries(of: contact, hasProvider: account.profile.capabilities.hasRemote) : []
+            guard !present.isEmpty || !others.isEmpty else { continue }
             entries.append(.blank)
             entries.append(.heading(title))
             for field in present {
@@ -92,6 +93,15 @@ public struct DetailModel: Sendable {
                 let shown = field.kind == .flag ? (value == "true" ? "yes" : "no") : value
                 let stored = account.rules.storedFields.contains(field)
                 add(field.label, shown + (stored ? "" : "  (kept in rolo only)"))
+                // Further emails after the email, further phones after the phones.
+                if field == .email || (field == .mobilePhone || (field == .phone && contact[.mobilePhone] == nil)) {
+                    for (label, value, kind) in others where (kind == .email) == (field == .email) { add(label, value) }
+                }
+            }
+            // Further values whose standard field is empty (an edit cleared it).
+            for (label, value, kind) in others {
+                let anchor: [StandardField] = kind == .email ? [.email] : [.phone, .mobilePhone]
+                if !anchor.contains(where: present.contains) { add(label, value) }
             }
         }
         let definitions = Dictionary(detail.definitions.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
@@ -132,6 +142,18 @@ public struct DetailModel: Sendable {
             }
         }
         return entries
+    }
+
+    /// Rows for the further emails and phones: `Email (home)`, `Phone (fax)`, … With a provider
+    /// they say that they stay in rolo (no provider holds more than its own fields).
+    private static func furtherValueEntries(of contact: Contact, hasProvider: Bool)
+        -> [(label: String, value: String, kind: OtherValueKind)] {
+        OtherValueKind.allCases.flatMap { kind in
+            contact[others: kind].map { other in
+                let label = other.label.isEmpty ? kind.label : "\(kind.label) (\(other.label))"
+                return (label, other.value + (hasProvider ? "  (kept in rolo only)" : ""), kind)
+            }
+        }
     }
 
     /// The contact's way to its provider, with its marker (the list's symbol): what waits and

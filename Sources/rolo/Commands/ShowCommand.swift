@@ -43,6 +43,11 @@ struct Show: ParsableCommand {
         var lines: [(String, String)] = []
         for field in StandardField.allCases {
             if let value = contact[field] { lines.append((field.label, field.humanValue(value))) }
+            // Further emails after the email, further phones after the mobile phone.
+            let kind: OtherValueKind? = field == .email ? .email : field == .mobilePhone ? .phone : nil
+            for other in kind.map({ contact[others: $0] }) ?? [] {
+                lines.append((other.label.isEmpty ? kind!.label : "\(kind!.label) (\(other.label))", other.value))
+            }
         }
         Output.line(TerminalText.sanitize("\(contact.displayName)  (\(contact.id!.shortID) · \(detail.account.name) · "
             + "\(detail.account.profile.displayName))"))
