@@ -285,3 +285,39 @@ final class Locked<Value>: @unchecked Sendable {
     var value: Value { lock.withLock { stored } }
     func set(_ value: Value) { lock.withLock { stored = value } }
 }
+
+@Suite("Several emails and phones through the binary")
+struct FurtherValuesCLITests {
+    @Test func aCardsFurtherValuesAreShownFoundAndExported() throws {
+        let rolo = try Rolo()
+        let card = [
+            "BEGIN:VCARD", "VERSION:3.0", "N:Nakamura;Yuki;;;", "FN:Yuki Nakamura",
+            "item1.TEL;type=pref:+81 90-1234-5678", "item1.X-ABLabel:_$!<Mobile>!$_",
+            "TEL;type=WORK;type=FAX:+81 3-1234-5679", "item2.TEL:+81 3-1234-5670", "item2.X-ABLabel:Front desk",
+            "EMAIL;type=INTERNET;type=pref:yuki@example.jp", "item3.EMAIL;type=INTERNET:yuki.home@example.jp",
+            "item3.X-ABLabel:_$!<Home>!$_", "END:VCARD",
+        ].joined(separator: "\r\n") + "\r\n"
+        let imported = try rolo("import", try rolo.file("yuki.vcf", card))
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let shown = try rolo("show", "yuki@example.jp")
+        // The labelled number that is no fax is the phone; the fax is a further phone, after the mobile.
+        let lines = shown.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let contactLines = lines.filter { $0.hasPrefix("Email") || $0.hasPrefix("Phone") || $0.hasPrefix("Mobile") }
+        #expect(contactLines == ["Email             yuki@example.jp", "Email (home)      yuki.home@example.jp", "Phone             +81312345670",
+                                 "Mobile phone      +819012345678", "Phone (work fax)  +81312345679"], "\(shown.stdout)")
+        let found = try rolo("list", "--tsv", "email:yuki.home")
+        #expect(found.stdout.contains("Yuki Nakamura"), "the filter finds a further email")
+        let csv = try rolo("export", "--format", "csv")
+        let header = csv.stdout.split(separator: "\r\n").first.map(String.init) ?? ""
+        #expect(header.hasSuffix(",notes,email_2,email_2_label,phone_2,phone_2_label"), "\(header)")
+        #expect(csv.stdout.contains(",yuki.home@example.jp,home,"), "\(csv.stdout)")
+        // Exported and imported into another cache, they come back with their labels.
+        let other = try Rolo()
+        let again = try other("import", try other.file("all.csv", csv.stdout))
+        #expect(again.status == 0, "\(again.stderr)")
+        let json = try #require(try Rolo.json(try other("show", "--json", "yuki@example.jp").stdout) as? [String: Any])
+        let phones = try #require(json["other_phones"] as? [[String: String]])
+        #expect(phones == [["label": "work fax", "value": "+81312345679"]])
+        #expect(json["other_emails"] as? [[String: String]] == [["label": "home", "value": "yuki.home@example.jp"]])
+    }
+}

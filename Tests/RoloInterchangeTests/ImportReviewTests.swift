@@ -134,3 +134,99 @@ extension Result {
         return nil
     }
 }
+
+/// Further emails and phones are checked one by one like the standard fields, and a message
+/// names the value as files do (`email_2`, `phone_3`) at the value's own line.
+@Suite("Import review of further emails and phones")
+struct FurtherValueReviewTests {
+    let local = ProviderProfile.local.rules
+
+    func card(_ lines: String...) throws -> IncomingContact {
+        let text = (["BEGIN:VCARD", "VERSION:3.0"] + lines + ["END:VCARD"]).joined(separator: "\r\n") + "\r\n"
+        return try #require(try read(text, .vcard).contacts.first)
+    }
+
+    func review(_ incoming: IncomingContact, options: ImportOptions = ImportOptions()) throws(ImportProblem) -> ImportReview.Outcome {
+        try ImportReview.check(incoming, as: incoming.contact, rules: local, definitions: [], options: options)
+    }
+
+    @Test func furtherPhonesAreNormalisedOrKeptAsWrittenAtTheirOwnLines() throws {
+        let incoming = try card("FN:Sean", "TEL;TYPE=CELL:+1 214 555 0199", "TEL;TYPE=WORK:+1 214 555 0100",
+                                "TEL;TYPE=HOME:+44 20 7946 0958", "TEL;TYPE=FAX:214-555-0101")
+        let result = try review(incoming)
+        #expect(result.contact.otherPhones == [LabelledValue(label: "home", value: "+442079460958"),
+                                               LabelledValue(label: "fax", value: "214-555-0101")])
+        #expect(result.warnings == [ImportProblem(line: 7, message: "phone_3: “214-555-0101” has no country code; kept as written "
+            + "(--default-region US, GB, DE, … would store it in international form)")])
+        let us = try review(incoming, options: ImportOptions(defaultRegion: PhoneRegion(code: "US")))
+        #expect(us.contact.otherPhones.map(\.value) == ["+442079460958", "+12145550101"])
+        #expect(us.warnings.isEmpty)
+    }
+
+    @Test func aBadFurtherEmailStopsTheImportAtItsLineOrIsLeftOutAlone() throws {
+        let incoming = try card("FN:Ann", "EMAIL;TYPE=WORK:ann@example.com", "NOTE:hi", "EMAIL;TYPE=HOME:not-an-address",
+                                "EMAIL:ann@home.example")
+        do {
+            _ = try review(incoming)
+            Issue.record("a bad further email was accepted")
+        } catch {
+            #expect(error.line == 6 && error.message.hasPrefix("email_2: "), "\(error)")
+        }
+        let skipped = try review(incoming, options: ImportOptions(skipInvalid: true))
+        #expect(skipped.contact[.email] == "ann@example.com")
+        #expect(skipped.contact.otherEmails == [LabelledValue(value: "ann@home.example")], "only the bad value is left out")
+        #expect(skipped.leftOut.map(\.line) == [6])
+    }
+
+    @Test func aFileWithoutTheFirstValueFillsItsSlot() throws {
+        // CSV and JSON can say email_2 without email: the first further value takes the slot.
+        let csv = "first_name,email_2,email_2_label,phone_2,phone_2_label,phone_3,phone_3_label\r\n"
+            + "Ann,ann@home.example,home,+12145550101,fax,+12145550199,mobile\r\n"
+        let incoming = try #require(try read(csv, .csv).contacts.first)
+        let result = try review(incoming)
+        #expect(result.contact[.email] == "ann@home.example" && result.contact.otherEmails.isEmpty)
+        #expect(result.contact[.mobilePhone] == "+12145550199", "the mobile number fills the mobile slot")
+        #expect(result.contact[.phone] == nil && result.contact.otherPhones == [LabelledValue(label: "fax", value: "+12145550101")],
+                "a fax is never the phone")
+    }
+
+    @Test func labelsAreCheckedAndSpelledOneWay() throws {
+        let json = #"[{"first_name": "Ann", "email": "ann@example.com", "other_emails": [{"label": "Work E-mail", "value": "a@work.example"},"#
+            + #" {"label": "bad\u0007label", "value": "b@example.com"}]}]"#
+        let incoming = try #require(try read(json, .json).contacts.first)
+        do {
+            _ = try review(incoming)
+            Issue.record("a control character in a label was accepted")
+        } catch {
+            #expect(error.message.hasPrefix("email_3_label: contains a control character"), "\(error)")
+        }
+        let kept = try review(incoming, options: ImportOptions(skipInvalid: true))
+        #expect(kept.contact.otherEmails == [LabelledValue(label: "work", value: "a@work.example")])
+    }
+}
+
+@Suite("Labels")
+struct ValueLabelTests {
+    @Test(arguments: [
+        ("_$!<Mobile>!$_", "mobile"), ("_$!<HomeFAX>!$_", "home fax"), ("Work Fax", "work fax"), ("fax work", "work fax"),
+        ("CELL", "mobile"), ("Business Phone", "work"), ("iPhone", "iphone"), ("  Other ", "other"), ("Lake house", "Lake house"),
+        ("_$!<Lake house>!$_", "Lake house"), ("", ""), ("Home Phone 2", "Home Phone 2"),
+    ])
+    func labelsAreSpelledOneWay(written: String, kept: String) {
+        #expect(ValueLabel.normalised(written) == kept)
+        #expect(ValueLabel.normalised(kept) == kept, "the spelling is stable")
+    }
+
+    @Test func vCardTypesGiveTheSameLabelsBack() {
+        #expect(ValueLabel.fromVCardTypes(["internet", "home"]) == "home")
+        #expect(ValueLabel.fromVCardTypes(["iphone", "cell", "voice"]) == "iphone")
+        #expect(ValueLabel.fromVCardTypes(["work", "cell", "voice", "video", "text"]) == "work mobile video text")
+        #expect(ValueLabel.fromVCardTypes(["x-skype"]) == "x-skype")
+        for label in ["home", "work fax", "mobile", "work mobile video text", "pager"] {
+            let types = ValueLabel.vCardTypes(for: label, kind: .phone)
+            #expect(types.map(ValueLabel.fromVCardTypes) == label, "\(label)")
+        }
+        #expect(ValueLabel.vCardTypes(for: "iphone", kind: .phone) == nil, "no vCard type: written as an X-ABLabel")
+        #expect(ValueLabel.vCardTypes(for: "fax", kind: .email) == nil)
+    }
+}

@@ -22,7 +22,8 @@ struct CacheFileTests {
                             "2026-12-06 drafts belong to the rolo that holds the form",
                             "2026-12-06 search index rebuilt: rows written under a moved contact's old rank",
                             "2026-12-06 list rows read from one index",
-                            "2026-12-06 link keeps the digest of its base"])
+                            "2026-12-06 link keeps the digest of its base",
+                            "2026-12-06 further emails and phones with their labels"])
         #expect(try cache.read { db in try Schema.migrator.hasCompletedMigrations(db) })
     }
 

@@ -82,6 +82,28 @@ struct WriteTests {
         #expect(loaded == stored)
     }
 
+    @Test func furtherEmailsAndPhonesAreStoredSearchedAndCounted() throws {
+        let (cache, account) = try makeCache()
+        var ann = person("Ann", "Lee", email: "ann@work.example", account: account.id)
+        ann.otherEmails = [LabelledValue(label: "home", value: "ann.lee@home.example"), LabelledValue(value: "al@club.example")]
+        ann.otherPhones = [LabelledValue(label: "work fax", value: "+12145550101")]
+        let stored = try cache.insertContact(ann, author: tester)
+        _ = try cache.insertContact(person("Bob", "Ray", account: account.id), author: tester)
+        #expect(try cache.contact(stored.id!) == stored, "in their order, with their labels")
+        #expect(try cache.names(in: .all, query: "email:home") == ["Ann Lee"], "a further email is an email")
+        #expect(try cache.names(in: .all, query: "club") == ["Ann Lee"])
+        #expect(try cache.names(in: .all, query: "phone:5550101") == ["Ann Lee"], "a further phone is a phone")
+        #expect(try cache.otherValueCounts(in: .all) == (2, 1))
+        // An edit of another field keeps them; a contact without any has none.
+        var edit = ContactEdit()
+        edit.set(.city, "Austin")
+        let edited = try cache.updateContact(stored.id!, edit: edit, author: tester).contact
+        #expect(edited.otherEmails == ann.otherEmails && edited.otherPhones == ann.otherPhones)
+        try cache.deleteContact(stored.id!, author: tester)
+        #expect(try cache.otherValueCounts(in: .all) == (0, 0), "deleted contacts are not exported")
+        #expect(try cache.names(in: .all, query: "club").isEmpty)
+    }
+
     @Test func undoWalksBackThroughEditsDeletesAndCreates() throws {
         let (cache, account) = try makeCache()
         let rob = try cache.insertContact(person("Rob", "Howard", account: account.id, city: "Dallas"), author: tester)

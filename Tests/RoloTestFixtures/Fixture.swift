@@ -73,7 +73,8 @@ public enum Fixture {
         // provider accounts arrive linked, as from a pull; local ones are created here.
         for (index, person) in people.enumerated() where person.account < accounts.count {
             let contact = Contact(uid: uid(index + 1), accountID: accounts[person.account], fields: person.fields,
-                                  custom: person.custom, createdAt: created, updatedAt: changed)
+                                  custom: person.custom, otherEmails: person.otherEmails, otherPhones: person.otherPhones,
+                                  createdAt: created, updatedAt: changed)
             let remote = person.account == 0 ? nil
                 : RemoteReference(id: "remote-\(index + 1)", modifiedAt: nil, syncedAt: person.account == 1 ? changed : nil)
             try cache.insertContacts([contact], remotes: [remote], author: author)
@@ -85,11 +86,16 @@ public enum Fixture {
         public var account: Int
         public var fields: [StandardField: String]
         public var custom: [String: CustomValue]
+        public var otherEmails: [LabelledValue]
+        public var otherPhones: [LabelledValue]
 
-        public init(_ account: Int, _ fields: [StandardField: String], custom: [String: CustomValue] = [:]) {
+        public init(_ account: Int, _ fields: [StandardField: String], custom: [String: CustomValue] = [:],
+                    otherEmails: [LabelledValue] = [], otherPhones: [LabelledValue] = []) {
             self.account = account
             self.fields = fields
             self.custom = custom
+            self.otherEmails = otherEmails
+            self.otherPhones = otherPhones
         }
     }
 
@@ -98,7 +104,9 @@ public enum Fixture {
                    .jobTitle: "Founder, CEO", .company: "Acme Logistics", .city: "Dallas", .region: "Texas",
                    .postcode: "75270", .country: "United States"],
                custom: ["plan": .text("gold"), "renewal": .date(LocalDate(year: 2026, month: 1, day: 31)!),
-                        "seats": .number(12), "vip": .bool(true)]),
+                        "seats": .number(12), "vip": .bool(true)],
+               otherEmails: [LabelledValue(label: "home", value: "rob.howard@home.example")],
+               otherPhones: [LabelledValue(label: "work fax", value: "+15557140060")]),
         Person(0, [.firstName: "Zoë", .lastName: "Müller", .email: "zoe.mueller@example.org", .city: "Zürich", .country: "Switzerland"]),
         Person(0, [.fullName: "山田太郎", .firstName: "太郎", .lastName: "山田", .email: "taro@example.jp", .city: "東京"]),
         Person(0, [.firstName: "Иван", .lastName: "Петров", .email: "ivan@example.ru", .company: "ООО Ромашка"]),
@@ -109,7 +117,8 @@ public enum Fixture {
         Person(0, [.firstName: "Ann", .lastName: "Lee", .email: "ann.lee@example.com",
                    .company: "A company with a very long name that will never fit in any column of the list"]),
         Person(1, [.firstName: "Robert", .lastName: "Dallaire", .email: "bob@corp.example.org", .mobilePhone: "+15557140001",
-                   .city: "Austin", .status: "Active"], custom: ["stripe_customer_id": .text("cus_DRvE6c5V9jp")]),
+                   .city: "Austin", .status: "Active"], custom: ["stripe_customer_id": .text("cus_DRvE6c5V9jp")],
+               otherPhones: [LabelledValue(label: "home", value: "+15557140002")]),
         Person(1, [.firstName: "Roberta", .lastName: "Diaz", .email: "roberta@example.com", .city: "Dallas"]),
         Person(2, [.firstName: "Olga", .lastName: "Smirnova", .email: "olga@example.com", .country: "RU"],
                custom: ["plan": .text("pro"), "lifetime_value": .number(1250.5)]),
