@@ -638,7 +638,9 @@ enum VCardFormat {
         }
         let stored: String
         if type == .multiselect {
-            let values = property.value.isEmpty ? [] : components(property.value, separator: ",")
+            // An empty value is the empty list, unless X-COUNT=1 says it is one empty option.
+            let oneEmpty = property.value.isEmpty && property.parameter("X-COUNT").first == "1"
+            let values = oneEmpty ? [""] : property.value.isEmpty ? [] : components(property.value, separator: ",")
             stored = JSONValue.array(values.map(JSONValue.string)).canonicalText
         } else {
             stored = property.text

@@ -114,7 +114,9 @@ struct VCardWriter: ContactFileWriter {
             let value = contact.custom[key]!
             let head = "X-ROLO-CUSTOM;X-KEY=\(VCardFormat.encodeParameter(key));X-TYPE=\(value.type.rawValue)"
             switch value {
-            case .multiselect(let values): lines.append(head + ":" + values.map { escape($0) }.joined(separator: ","))
+            // One empty option and no option are both an empty comma list: X-COUNT tells them apart.
+            case .multiselect(let values): lines.append(head + (values == [""] ? ";X-COUNT=1" : "") + ":"
+                + values.map { escape($0) }.joined(separator: ","))
             default: lines.append(textLine(head, value.storedText))
             }
         }

@@ -193,8 +193,7 @@ enum RoundTripFormat: String, CaseIterable, Sendable, CustomTestStringConvertibl
     /// - vCard 3.0 and 4.0 carry everything but the account: standard fields (mapped properties,
     ///   the rest in X-ROLO-FIELD), custom values with their types (X-ROLO-CUSTOM), extensions
     ///   (X-ROLO-EXTENSION), uid (UID or X-ROLO-UID), times (X-ROLO-CREATED/-UPDATED). Left out:
-    ///   the account name, which vCard has no place for (the import's --account decides), and
-    ///   one known loss: a multiselect of one empty option comes back as the empty list. The
+    ///   the account name, which vCard has no place for (the import's --account decides). The
     ///   generator makes no `extensions["vcard"]`: that key is the vCard reader's own record
     ///   of the properties it does not map, written back as those properties rather than as
     ///   data (VCardWriter.keptLines), and has its own tests in VCardTests.
@@ -212,11 +211,7 @@ enum RoundTripFormat: String, CaseIterable, Sendable, CustomTestStringConvertibl
                            otherEmails: contact.otherEmails, otherPhones: contact.otherPhones,
                            extensions: contact.extensions, createdAt: contact.createdAt, updatedAt: contact.updatedAt)
         case .vcard3, .vcard4:
-            // Known loss, not fixed (VCardTests.aMultiselectOfOneEmptyOptionComesBackEmpty): a
-            // multiselect is a comma list in X-ROLO-CUSTOM, and the list of one empty option,
-            // [""], is written as an empty value, as the empty list [] is; it reads back as [].
-            // Telling them apart needs a change to the card format, not a small fix.
-            let custom = contact.custom.mapValues { $0 == .multiselect([""]) ? CustomValue.multiselect([]) : $0 }
+            let custom = contact.custom
             return Carried(uid: contact.uid, account: nil, fields: contact.fields, custom: custom,
                            otherEmails: contact.otherEmails, otherPhones: contact.otherPhones, extensions: contact.extensions, createdAt: contact.createdAt, updatedAt: contact.updatedAt)
         case .csv:
