@@ -75,6 +75,8 @@ enum DeltaCoding {
             out += ",\"value\":"
             JSONValue.writeQuoted(custom.storedText, into: &out)
             out += "}"
+        case .list(let values):
+            out += JSONValue.array(values.map { .object(["label": .string($0.label), "value": .string($0.value)]) }).canonicalText
         }
     }
 
@@ -95,6 +97,7 @@ enum DeltaCoding {
     static func fieldName(_ key: FieldKey) -> String {
         switch key {
         case .standard(let field): field.key
+        case .others(let kind): kind.listName
         case .custom(let name): "custom." + name
         }
     }
@@ -102,6 +105,7 @@ enum DeltaCoding {
     /// The key `fieldName` wrote, or nil for a name it never writes.
     static func fieldKey(_ name: String) -> FieldKey? {
         if name.hasPrefix("custom.") { return .custom(String(name.dropFirst(7))) }
+        if let kind = OtherValueKind(listName: name) { return .others(kind) }
         return StandardField(rawValue: name).map(FieldKey.standard)
     }
 
@@ -120,6 +124,13 @@ enum DeltaCoding {
             guard let type = FieldType(rawValue: typeName) else { throw unknown(typeName) }
             guard let value = CustomValue(storedText: text, type: type) else { throw unknown(text) }
             return .custom(value)
+        case .array(let items)? where key.isOthers:
+            return .list(try items.map { item in
+                guard let value = item["value"]?.stringValue, let label = item["label"]?.stringValue else {
+                    throw unknown(json!.canonicalText)
+                }
+                return LabelledValue(label: label, value: value)
+            })
         default:
             throw unknown(json!.canonicalText)
         }

@@ -294,7 +294,7 @@ struct EditingTests {
         model.type("Zoë")
         model.press(.enter, .control("s"))
         let errors = Dictionary(uniqueKeysWithValues: (model.form?.fields ?? []).compactMap { field in
-            field.error.map { (EditForm.name(of: field.key), $0) }
+            field.error.map { (EditForm.name(of: field), $0) }
         })
         #expect(errors == ["last_name": "iVvy needs last name, email", "email": "iVvy needs email"])
         #expect(model.form?.focused?.key == .standard(.lastName), "focus goes to the first field to fix")
@@ -304,7 +304,7 @@ struct EditingTests {
         let service = try Fixture.service()
         let model = try makeModel(service, account: "notifuse")
         model.press(.character("n"), .escape)
-        let examples = Dictionary(uniqueKeysWithValues: (model.form?.fields ?? []).map { (EditForm.name(of: $0.key), $0.example) })
+        let examples = Dictionary(uniqueKeysWithValues: (model.form?.fields ?? []).map { (EditForm.name(of: $0), $0.example) })
         #expect(examples["email"] == "name@example.com")
         #expect(examples["custom.lifetime_value"] == "42 or 1250.5")
         #expect(examples["custom.plan"] == .some(nil), "free text has no example")
@@ -360,7 +360,7 @@ struct EditingTests {
         #expect(model.context == .formInput)
         model.press(.control("e"))
         model.type(".")
-        let inputs = Dictionary(uniqueKeysWithValues: (model.form?.fields ?? []).map { (EditForm.name(of: $0.key), $0.input) })
+        let inputs = Dictionary(uniqueKeysWithValues: (model.form?.fields ?? []).map { (EditForm.name(of: $0), $0.input) })
         #expect(inputs["salutation"] == "Dr.")
         #expect(inputs["first_name"] == "Zoë x", "letters typed after Tab are text, not commands")
         #expect(model.form?.fields.contains { $0.isCleared } == false)
@@ -496,5 +496,88 @@ struct EditingTests {
             #expect(model.form == nil && model.overlay == nil)
             #expect(model.message?.text == "rolo was started with --read-only: editing is off")
         }
+    }
+}
+
+/// Further emails and phones in the form: a line each, typed like the standard field of their
+/// kind, `x` removes one; the save is one change of each list, which undo takes back whole.
+@Suite("Editing further emails and phones")
+struct FurtherValueEditingTests {
+    @Test func aFurtherEmailIsTypedAndAFaxRemovedThenUndone() throws {
+        let service = try Fixture.service()
+        let model = try makeModel(service)
+        model.command("filter howard")
+        model.press(.enter)
+        let id = try #require(model.list.selected?.id)
+        let before = try service.reader.contact(id)
+        model.press(.character("e"))
+        let labels = (model.form?.fields ?? []).map(\.label)
+        let email = try #require(labels.firstIndex(of: "Email"))
+        #expect(Array(labels[email...].prefix(4)) == ["Email", "Email (home)", "Phone", "Mobile phone"])
+        #expect(labels.contains("Phone (work fax)"))
+        model.focusField(.others(.email))
+        model.press(.enter, .control("u"))
+        model.type("not an address")
+        model.press(.enter)
+        model.press(.control("s"))
+        #expect(model.form != nil, "a bad further email is refused like a bad email")
+        #expect(model.form?.fields.first { $0.key == .others(.email) }?.error != nil)
+        model.press(.enter, .control("u"))
+        model.type("rob@howard.example")
+        model.press(.enter)
+        model.focusField(.others(.phone))
+        model.press(.character("x"))
+        model.press(.control("s"))
+        #expect(model.form == nil, "\(String(describing: model.message))")
+        let stored = try service.reader.contact(id)
+        #expect(stored.otherEmails == [LabelledValue(label: "home", value: "rob@howard.example")], "the label stays")
+        #expect(stored.otherPhones.isEmpty)
+        let history = try service.reader.audit(for: id)
+        #expect(Set(history.first!.deltas.map(\.key)) == [.others(.email), .others(.phone)])
+        _ = try service.editor.undoLastEdit(in: .all)
+        let undone = try service.reader.contact(id)
+        #expect(undone.otherEmails == before.otherEmails && undone.otherPhones == before.otherPhones)
+    }
+
+    @Test func theCommandLinesWordsAddChangeLabelAndRemove() throws {
+        let service = try Fixture.service()
+        let local = try #require(try service.accounts.accounts().first { $0.name == "local" })
+        let input = FieldInput(account: local, definitions: [])
+        var rob = Contact(accountID: local.id, fields: [.email: "rob@example.com"])
+        rob.otherEmails = [LabelledValue(label: "home", value: "rob@home.example")]
+        func run(_ words: String...) throws(RoloError) -> [LabelledValue] {
+            let (edit, _) = try input.edit(from: try words.map { text throws(RoloError) in
+                text.hasPrefix("-") ? FieldAssignment(clearing: String(text.dropFirst())) : try FieldAssignment(parsing: text)
+            }, existing: rob)
+            return edit.applied(to: rob).otherEmails
+        }
+        #expect(try run("email_2=Rob@Home.example") == [LabelledValue(label: "home", value: "Rob@Home.example")], "the label stays")
+        #expect(try run("email_3=r@work.example", "email_3_label=Work E-mail")
+                == [LabelledValue(label: "home", value: "rob@home.example"), LabelledValue(label: "work", value: "r@work.example")])
+        #expect(try run("-email_2_label") == [LabelledValue(value: "rob@home.example")])
+        #expect(try run("-email_2").isEmpty)
+        for (words, field, message) in [(["email_4=x@y.example"], "email_4", "the contact has 1 further email; the next one is email_3"),
+                                        (["email_2=nope"], "email_2", nil), (["-email_3"], "email_3", "the contact has 1 further email, no email_3"),
+                                        (["email_3_label=work"], "email_3_label", "the contact has 1 further email; set email_3 first")] {
+            do {
+                _ = try run(words[0])
+                Issue.record("\(words) was accepted")
+            } catch {
+                guard case .invalid(let issues) = error else { Issue.record("\(error)"); continue }
+                #expect(issues.first?.field == field)
+                if let message { #expect(issues.first?.message == message) }
+            }
+        }
+        #expect(FieldKey(parsing: "email_2") == .custom("email_2"), "a query's key stays a key; only assignments name slots")
+    }
+
+    @Test func aProviderContactsFurtherPhoneChangesWithoutQueuingAnything() throws {
+        let service = try Fixture.service()
+        let id = try #require(try service.reader.resolve("bob@corp.example.org"))
+        let pending = try service.reader.outbox(for: id)
+        let outcome = try service.editor.update(id, assignments: [try FieldAssignment(parsing: "phone_2=+15557140003")])
+        #expect(outcome.contact.otherPhones == [LabelledValue(label: "home", value: "+15557140003")])
+        #expect(outcome.warnings.map(\.message) == ["DailyStory holds one phone field; further phones stay in rolo only"])
+        #expect(try service.reader.outbox(for: id) == pending, "nothing for DailyStory")
     }
 }

@@ -4,7 +4,8 @@ import Foundation
 /// A fingerprint of what a contact says, used to tell whether two copies differ.
 ///
 /// It ignores what does not change the meaning: field order, the case of emails,
-/// whitespace around values, and bookkeeping (ids, timestamps).
+/// whitespace around values, and bookkeeping (ids, timestamps); and the further emails and
+/// phones, which no provider holds.
 ///
 /// The hashed text is a list of parts, one per value: a kind (`s` standard field, `c` custom
 /// value, `x` extension), then every piece prefixed with its length in bytes (`5:email`), then
@@ -32,10 +33,8 @@ public enum ContentHash {
         for key in contact.extensions.keys.sorted() {
             canonical.part("x", key, contact.extensions[key]!.canonicalText)
         }
-        // Further emails and phones, in order (the order is what the address book had).
-        // Added after the rest, and only when there are some, so earlier hashes stay valid.
-        for other in contact.otherEmails { canonical.part("e", other.label, other.value.trimmed.lowercased()) }
-        for other in contact.otherPhones { canonical.part("p", other.label, other.value.trimmed) }
+        // Further emails and phones are left out: they stay in rolo, and the outbox compares
+        // this hash with the base's to know whether anything must reach the provider.
         return hexDigest(of: canonical)
     }
 

@@ -108,30 +108,39 @@ public struct Contact: Sendable, Hashable {
         TextFolding.fold(displayName) + "\u{1}" + uid
     }
 
-    /// Every field with a value, standard fields first in their fixed order, then custom keys sorted.
+    /// Every field with a value, standard fields first in their fixed order, then further
+    /// emails and phones, then custom keys sorted.
     public var keysWithValues: [FieldKey] {
-        fields.keys.sorted().map(FieldKey.standard) + custom.keys.sorted().map(FieldKey.custom)
+        fields.keys.sorted().map(FieldKey.standard) + OtherValueKind.allCases.filter { !self[others: $0].isEmpty }.map(FieldKey.others)
+            + custom.keys.sorted().map(FieldKey.custom)
     }
 
     public func value(of key: FieldKey) -> FieldValue? {
         switch key {
         case .standard(let field): fields[field].map(FieldValue.text)
+        case .others(let kind): self[others: kind].isEmpty ? nil : .list(self[others: kind])
         case .custom(let name): custom[name].map(FieldValue.custom)
         }
     }
 }
 
-/// Names a field of a contact: one of the standard fields or a custom key.
+/// Names a field of a contact: one of the standard fields, the list of further emails or of
+/// further phones, or a custom key.
 public enum FieldKey: Sendable, Hashable, Comparable, CustomStringConvertible {
     case standard(StandardField)
+    /// The whole list of further emails or phones: an edit, the history and undo take it as one
+    /// value, so a change to one entry is undone with its neighbours as they were.
+    case others(OtherValueKind)
     case custom(String)
 
-    /// Reads `city`, an alias like `zip`, `custom.plan`, or a bare custom key.
+    /// Reads `city`, an alias like `zip`, `other_emails`, `custom.plan`, or a bare custom key.
     public init(parsing name: String) {
         if name.hasPrefix("custom.") {
             self = .custom(String(name.dropFirst("custom.".count)))
         } else if let field = StandardField(named: name) {
             self = .standard(field)
+        } else if let kind = OtherValueKind(listName: name) {
+            self = .others(kind)
         } else {
             self = .custom(name)
         }
@@ -141,29 +150,43 @@ public enum FieldKey: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .standard(let field): field.key
-        case .custom(let name): StandardField(named: name) == nil ? name : "custom." + name
+        case .others(let kind): kind.listName
+        case .custom(let name): StandardField(named: name) == nil && OtherValueKind(listName: name) == nil ? name : "custom." + name
+        }
+    }
+
+    public var isOthers: Bool { if case .others = self { true } else { false } }
+
+    private var rank: Int {
+        switch self {
+        case .standard: 0
+        case .others: 1
+        case .custom: 2
         }
     }
 
     public static func < (lhs: FieldKey, rhs: FieldKey) -> Bool {
         switch (lhs, rhs) {
         case (.standard(let left), .standard(let right)): left < right
-        case (.standard, .custom): true
-        case (.custom, .standard): false
+        case (.others(let left), .others(let right)): left == .email && right == .phone
         case (.custom(let left), .custom(let right)): left < right
+        default: lhs.rank < rhs.rank
         }
     }
 }
 
-/// A field's value: standard fields hold text, custom fields a typed value.
+/// A field's value: standard fields hold text, custom fields a typed value, the further
+/// emails and phones a list.
 public enum FieldValue: Sendable, Hashable {
     case text(String)
     case custom(CustomValue)
+    case list([LabelledValue])
 
     public var displayText: String {
         switch self {
         case .text(let text): text
         case .custom(let value): value.displayText
+        case .list(let values): values.map { $0.label.isEmpty ? $0.value : "\($0.value) (\($0.label))" }.joined(separator: ", ")
         }
     }
 }

@@ -37,6 +37,10 @@ public struct ContactEdit: Sendable, Hashable {
             case (.custom(let name), .clear): result.custom[name] = nil
             case (.custom(let name), .set(.custom(let value))): result.custom[name] = value
             case (.custom(let name), .set(.text(let text))): result.custom[name] = .text(text)
+            case (.custom, .set(.list)): break
+            case (.others(let kind), .clear): result[others: kind] = []
+            case (.others(let kind), .set(.list(let values))): result[others: kind] = values
+            case (.others, .set): break
             }
         }
         return result
@@ -47,6 +51,9 @@ public struct ContactEdit: Sendable, Hashable {
         var edit = ContactEdit()
         for field in Set(old.fields.keys).union(new.fields.keys) where old.fields[field] != new.fields[field] {
             edit[.standard(field)] = new.fields[field].map { .set(.text($0)) } ?? .clear
+        }
+        for kind in OtherValueKind.allCases where old[others: kind] != new[others: kind] {
+            edit[.others(kind)] = new[others: kind].isEmpty ? .clear : .set(.list(new[others: kind]))
         }
         for key in Set(old.custom.keys).union(new.custom.keys) where old.custom[key] != new.custom[key] {
             edit[.custom(key)] = new.custom[key].map { .set(.custom($0)) } ?? .clear

@@ -36,6 +36,14 @@ public enum OtherValueKind: String, Sendable, CaseIterable {
         return nil
     }
 
+    /// The name of the whole list, as rolo JSON and `FieldKey` write it: `other_emails`.
+    public var listName: String { "other_\(rawValue)s" }
+
+    public init?(listName: String) {
+        guard let kind = OtherValueKind.allCases.first(where: { $0.listName == listName }) else { return nil }
+        self = kind
+    }
+
     /// The standard field the first value of this kind lives in.
     public var standardField: StandardField { self == .email ? .email : .phone }
 

@@ -61,6 +61,7 @@ public enum ImportReview {
             leftOut.append(found)
             switch key {
             case .standard(let field): contact[field] = nil
+            case .others(let kind): contact[others: kind] = []
             case .custom(let name): contact.custom[name] = nil
             }
         }
@@ -195,6 +196,7 @@ extension FieldKey {
     var validationName: String {
         switch self {
         case .standard(let field): field.key
+        case .others(let kind): kind.listName
         case .custom(let name): "custom." + name
         }
     }
@@ -214,6 +216,7 @@ extension Contact {
     func has(_ key: FieldKey) -> Bool {
         switch key {
         case .standard(let field): self[field] != nil
+        case .others(let kind): !self[others: kind].isEmpty
         case .custom(let name): custom[name] != nil
         }
     }

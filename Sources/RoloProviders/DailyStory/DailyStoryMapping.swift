@@ -230,6 +230,8 @@ struct DailyStoryMapping: Sendable {
                 if let (name, value) = try DailyStoryMapping.member(field, of: contact) { body[name] = value }
             case .custom(let name):
                 properties[name] = .string(contact.custom[name].map(DailyStoryMapping.wireText) ?? DailyStoryMapping.clearedValue)
+            case .others:
+                continue    // further emails and phones stay in rolo
             }
         }
         if !properties.isEmpty { body["extendedProperties"] = .object(properties) }

@@ -443,6 +443,7 @@ struct IvvyMapping: Sendable {
         for key in changed {
             switch key {
             case .standard(let field): standard.insert(field)
+            case .others: continue    // further emails and phones stay in rolo
             case .custom(let name):
                 guard let definition = fieldsByID.values.first(where: { $0.key == name }), !definition.isReadOnly else { continue }
                 customChanged = true

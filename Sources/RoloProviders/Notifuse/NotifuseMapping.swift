@@ -116,6 +116,8 @@ struct NotifuseMapping: Sendable {
         case .standard(let field):
             guard let name = NotifuseMapping.standard.first(where: { $0.0 == field })?.1 else { return nil }
             return (name, contact[field].map(JSONValue.string) ?? .null)
+        case .others:
+            return nil    // further emails and phones stay in rolo
         case .custom(let customKey):
             guard let (slot, _) = fieldsBySlot.first(where: { $0.value.key == customKey }) else { return nil }
             guard let value = contact.custom[customKey] else { return (slot, .null) }

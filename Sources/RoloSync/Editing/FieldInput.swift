@@ -7,11 +7,32 @@ public struct FieldAssignment: Sendable, Hashable {
     /// A type written out by hand (`score:number=42`), for custom keys without a definition.
     public var type: FieldType?
     public var change: FieldChange<String>
+    /// Which further email or phone the assignment is about (`email_2`, `phone_3_label`),
+    /// when `key` is one of those lists.
+    public var slot: OtherSlot?
 
-    public init(key: FieldKey, type: FieldType? = nil, change: FieldChange<String>) {
+    public init(key: FieldKey, type: FieldType? = nil, change: FieldChange<String>, slot: OtherSlot? = nil) {
         self.key = key
         self.type = type
         self.change = change
+        self.slot = slot
+    }
+
+    /// A clear as `--clear NAME` says it: a field, a custom key, or a further value (`email_2`).
+    public init(clearing name: String) {
+        if let (key, slot) = FieldAssignment.otherSlot(named: name) {
+            self.init(key: key, change: .clear, slot: slot)
+        } else {
+            self.init(key: FieldKey(parsing: name), change: .clear)
+        }
+    }
+
+    /// `email_2`, `phone_3_label`: the list and the place in it, as CSV columns name them.
+    static func otherSlot(named name: String) -> (FieldKey, OtherSlot)? {
+        let lowered = name.lowercased()
+        let isLabel = lowered.hasSuffix("_label")
+        guard let (kind, index) = OtherValueKind.parse(name: isLabel ? String(lowered.dropLast("_label".count)) : lowered) else { return nil }
+        return (.others(kind), OtherSlot(index: index, isLabel: isLabel))
     }
 
     /// Reads `key=value` or `key:type=value`. An empty value clears the field.
@@ -32,7 +53,23 @@ public struct FieldAssignment: Sendable, Hashable {
             name = String(name[..<colon])
         }
         guard !name.isEmpty else { throw RoloError.invalid(field: text, "the key before = is empty") }
+        if let (key, slot) = FieldAssignment.otherSlot(named: name) {
+            self.init(key: key, type: type, change: value.isEmpty ? .clear : .set(value), slot: slot)
+            return
+        }
         self.init(key: FieldKey(parsing: name), type: type, change: value.isEmpty ? .clear : .set(value))
+    }
+}
+
+/// A place in a contact's further emails or phones: `email_2` is index 0; `isLabel` for
+/// `email_2_label`.
+public struct OtherSlot: Sendable, Hashable {
+    public var index: Int
+    public var isLabel: Bool
+
+    public init(index: Int, isLabel: Bool) {
+        self.index = index
+        self.isLabel = isLabel
     }
 }
 
@@ -75,6 +112,9 @@ public struct FieldInput: Sendable {
         -> (change: FieldChange<FieldValue>, warnings: [ValidationIssue]) {
         let rules = account.rules
         switch assignment.key {
+        case .others(let kind):
+            let values = try others(kind, [assignment], existing: existing)
+            return (values.isEmpty ? .clear : .set(.list(values)), othersWarnings(kind))
         case .standard(let field):
             if assignment.type != nil {
                 throw RoloError.invalid(field: field.key, "is a standard field; its type cannot be chosen")
@@ -148,13 +188,85 @@ public struct FieldInput: Sendable {
         }
     }
 
+    /// The further emails or phones of `existing` with `assignments` applied in order: a value
+    /// set at the next place (`email_4` after `email_3`) is added, a cleared one removed once
+    /// all are applied (places name the list as it was). Values are checked as the standard
+    /// field of their kind, labels spelled as `ValueLabel` keeps them.
+    public func others(_ kind: OtherValueKind, _ assignments: [FieldAssignment], existing: Contact?) throws(RoloError) -> [LabelledValue] {
+        let original = existing?[others: kind] ?? []
+        var list = original
+        var removed = Set<Int>()
+        for assignment in assignments {
+            guard let slot = assignment.slot else {
+                throw RoloError.invalid(field: kind.listName, "is set one value at a time: \(kind.name(at: 0))=…, "
+                    + "\(kind.name(at: 0))_label=…, --clear \(kind.name(at: 0))")
+            }
+            let name = kind.name(at: slot.index) + (slot.isLabel ? "_label" : "")
+            if assignment.type != nil { throw RoloError.invalid(field: name, "is an \(kind.rawValue); its type cannot be chosen") }
+            let what = kind == .email ? "further email" : "further phone"
+            let has = list.count == 1 ? "1 \(what)" : "\(list.count) \(what)s"
+            switch (assignment.change, slot.isLabel) {
+            case (.unchanged, _):
+                continue
+            case (.set(let text), false):
+                let value: String?
+                do { value = try Validator.normalise(text, for: kind.standardField) } catch {
+                    throw RoloError.invalid(field: name, error.message)
+                }
+                guard let value else {
+                    if slot.index < list.count { removed.insert(slot.index) }
+                    continue
+                }
+                if slot.index < list.count {
+                    list[slot.index].value = value
+                } else if slot.index == list.count {
+                    list.append(LabelledValue(value: value))
+                } else {
+                    throw RoloError.invalid(field: name, "the contact has \(has); the next one is \(kind.name(at: list.count))")
+                }
+            case (.set(let text), true):
+                guard slot.index < list.count else {
+                    throw RoloError.invalid(field: name, "the contact has \(has); set \(kind.name(at: slot.index)) first")
+                }
+                let (checked, issues) = Validator.normaliseOthers([LabelledValue(label: text, value: list[slot.index].value)], kind: kind)
+                if let issue = issues.first(where: { $0.field.hasSuffix("_label") }) { throw RoloError.invalid(field: name, issue.message) }
+                list[slot.index].label = checked.first?.label ?? ""
+            case (.clear, let isLabel):
+                guard slot.index < list.count else {
+                    throw RoloError.invalid(field: name, "the contact has \(has), no \(kind.name(at: slot.index))")
+                }
+                if isLabel { list[slot.index].label = "" } else { removed.insert(slot.index) }
+            }
+        }
+        return list.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+    }
+
+    /// What to know when further values of an account with a provider change.
+    public func othersWarnings(_ kind: OtherValueKind) -> [ValidationIssue] {
+        guard account.profile.capabilities.hasRemote else { return [] }
+        return [ValidationIssue(field: kind.listName, message: "\(account.rules.providerName) holds one \(kind.rawValue) field; "
+            + "further \(kind.rawValue)s stay in rolo only", severity: .warning)]
+    }
+
     /// Checks a whole set of assignments; every problem is reported at once.
     public func edit(from assignments: [FieldAssignment], existing: Contact?) throws(RoloError)
         -> (edit: ContactEdit, warnings: [ValidationIssue]) {
         var edit = ContactEdit()
         var warnings: [ValidationIssue] = []
         var errors: [ValidationIssue] = []
-        for assignment in assignments {
+        // Assignments to one list of further values make one change of that list.
+        for kind in OtherValueKind.allCases {
+            let toList = assignments.filter { $0.key == .others(kind) }
+            guard !toList.isEmpty else { continue }
+            do {
+                let values = try others(kind, toList, existing: existing)
+                edit[.others(kind)] = values.isEmpty ? .clear : .set(.list(values))
+                warnings += othersWarnings(kind)
+            } catch {
+                if case .invalid(let issues) = error { errors += issues } else { throw error }
+            }
+        }
+        for assignment in assignments where !assignment.key.isOthers {
             do {
                 let (change, notes) = try resolve(assignment, existing: existing)
                 edit[assignment.key] = change

@@ -55,6 +55,7 @@ enum DeltaNames {
     static func name(of key: FieldKey) -> String {
         switch key {
         case .standard(let field): field.key
+        case .others(let kind): kind.listName
         case .custom(let name): "custom.\(name)"
         }
     }

@@ -54,6 +54,7 @@ public struct MergeScope: Sendable {
     func stores(_ key: FieldKey) -> Bool {
         switch key {
         case .standard(let field): storedFields.contains(field)
+        case .others: false    // no provider holds more than its own email and phones
         case .custom(let name): storesAnyCustomKey || mappedCustomKeys.contains(name)
         }
     }
@@ -197,6 +198,10 @@ extension Contact {
         case (.custom(let name), .custom(let typed)?): custom[name] = typed
         case (.custom(let name), .text(let text)?): custom[name] = .text(text)
         case (.custom(let name), nil): custom[name] = nil
+        case (.custom, .list?): break
+        case (.others(let kind), .list(let values)?): self[others: kind] = values
+        case (.others(let kind), nil): self[others: kind] = []
+        case (.others, _?): break
         }
     }
 }

@@ -11,6 +11,7 @@ enum ExternalEditor {
         let editor = [environment["VISUAL"], environment["EDITOR"]].compactMap { $0 }.first { !$0.trimmed.isEmpty } ?? "vi"
         let name = switch field {
         case .standard(let standard): standard.key
+        case .others(let kind): kind.listName
         case .custom(let key): key
         }
         var header = "# Editing the JSON of \(name). Save and quit to keep it; lines starting with # are ignored.\n"

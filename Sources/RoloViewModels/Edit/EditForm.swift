@@ -29,6 +29,8 @@ public struct FormField: Hashable, Sendable {
     }
 
     public let key: FieldKey
+    /// The place of a further email or phone in its list (the line edits that one value).
+    public var slot: OtherSlot? = nil
     public let label: String
     public let kind: Kind
     /// How a value is written (`yyyy-mm-dd`, `name@example.com`), shown while it is typed.
@@ -117,14 +119,33 @@ public struct EditForm: Sendable {
         self.definitions = definitions
         var fields: [FormField] = []
         let rules = account.rules
-        for field in StandardField.allCases where rules.storedFields.contains(field) || contact[field] != nil {
+        /// A line for each further email or phone: its value typed like the standard one, `x`
+        /// removes it.
+        var listedKinds: Set<OtherValueKind> = []
+        func addOthers(_ kind: OtherValueKind) {
+            guard listedKinds.insert(kind).inserted else { return }
+            let note = account.profile.capabilities.hasRemote ? "kept in rolo only" : nil
+            for (index, other) in contact[others: kind].enumerated() {
+                fields.append(FormField(key: .others(kind), slot: OtherSlot(index: index, isLabel: false),
+                                        label: other.label.isEmpty ? kind.label : "\(kind.label) (\(other.label))",
+                                        kind: .text(kind.standardField.kind), hint: kind.standardField.formatHint,
+                                        example: kind.standardField.formatHint, isReadOnly: false, note: note,
+                                        original: other.value, input: other.value))
+            }
+        }
+        let shown = StandardField.allCases.filter { rules.storedFields.contains($0) || contact[$0] != nil }
+        for field in shown {
             let value = contact[field]
             let kind: FormField.Kind = field.kind == .flag ? .flag : .text(field.kind)
             let text = value.map { field.kind == .flag ? ($0 == "true" ? "yes" : "no") : $0 }
             let note = rules.storedFields.contains(field) ? nil : "\(account.profile.displayName) does not store it; kept in rolo"
             fields.append(FormField(key: .standard(field), label: field.label, kind: kind, hint: field.formatHint,
                                     example: field.kind == .flag ? nil : field.formatHint, isReadOnly: false, note: note, original: text, input: text ?? ""))
+            // Further emails after the email, further phones after the last phone.
+            if field == .email { addOthers(.email) }
+            if field == .mobilePhone || (field == .phone && !shown.contains(.mobilePhone)) { addOthers(.phone) }
         }
+        OtherValueKind.allCases.forEach(addOthers)
         let defined = Set(definitions.map(\.key))
         for definition in definitions {
             fields.append(EditForm.customField(definition.key, type: definition.type, options: definition.options,
@@ -217,7 +238,7 @@ public struct EditForm: Sendable {
         let change: FieldChange<String> = field.isCleared || field.input.trimmed.isEmpty ? .clear : .set(field.input)
         var text = change
         if case .set(let value) = change, field.kind == .flag { text = .set(value) }
-        return FieldAssignment(key: field.key, type: field.kind.customType, change: text)
+        return FieldAssignment(key: field.key, type: field.kind.customType, change: text, slot: field.slot)
     }
 
     /// Checks one field; returns the error message (also stored on the field) or nil.
@@ -242,7 +263,24 @@ public struct EditForm: Sendable {
         var edit = ContactEdit()
         var warnings: [ValidationIssue] = []
         var failed = false
-        for index in fields.indices where fields[index].isChanged {
+        // The lines of one list of further values make one change of the list.
+        for kind in OtherValueKind.allCases {
+            let lines = fields.indices.filter { fields[$0].key == .others(kind) && fields[$0].isChanged }
+            guard !lines.isEmpty else { continue }
+            do {
+                let values = try input.others(kind, lines.map { assignment(for: fields[$0]) }, existing: original)
+                edit[.others(kind)] = values.isEmpty ? .clear : .set(.list(values))
+                warnings += input.othersWarnings(kind)
+            } catch {
+                for index in lines {
+                    do { _ = try input.resolve(assignment(for: fields[index]), existing: original) } catch {
+                        fields[index].error = EditForm.message(error)
+                    }
+                }
+                failed = true
+            }
+        }
+        for index in fields.indices where fields[index].isChanged && !fields[index].key.isOthers {
             do {
                 let (change, notes) = try input.resolve(assignment(for: fields[index]), existing: original)
                 edit[fields[index].key] = change
@@ -265,7 +303,7 @@ public struct EditForm: Sendable {
         var unplaced: [ValidationIssue] = []
         for issue in issues where issue.severity == .error {
             let names = issue.field.split(separator: "/").map(String.init)
-            if let index = fields.firstIndex(where: { names.contains(EditForm.name(of: $0.key)) }) {
+            if let index = fields.firstIndex(where: { names.contains(EditForm.name(of: $0)) }) {
                 fields[index].error = issue.message
             } else {
                 unplaced.append(issue)
@@ -289,9 +327,11 @@ public struct EditForm: Sendable {
         }
     }
 
-    static func name(of key: FieldKey) -> String {
-        switch key {
-        case .standard(let field): field.key
+    /// The name validation gives a line's value (`city`, `custom.plan`, `email_2`).
+    static func name(of field: FormField) -> String {
+        switch field.key {
+        case .standard(let standard): standard.key
+        case .others(let kind): field.slot.map { kind.name(at: $0.index) } ?? kind.listName
         case .custom(let name): "custom.\(name)"
         }
     }

@@ -9,14 +9,14 @@ enum FormDraft {
     static func payload(of form: EditForm) -> String {
         var fields: [JSONValue] = []
         for field in form.fields where field.isChanged {
-            fields.append(.object(["key": .string(EditForm.name(of: field.key)), "input": .string(field.input),
+            fields.append(.object(["key": .string(EditForm.name(of: field)), "input": .string(field.input),
                                    "cleared": .bool(field.isCleared)]))
         }
         let added = form.fields.filter { field in
             if case .custom(let key) = field.key { return form.original.custom[key] == nil && !form.definitions.contains { $0.key == key } }
             return false
         }.map { field -> JSONValue in
-            .object(["key": .string(EditForm.name(of: field.key)), "type": .string(field.kind.customType?.rawValue ?? "text")])
+            .object(["key": .string(EditForm.name(of: field)), "type": .string(field.kind.customType?.rawValue ?? "text")])
         }
         var object: [String: JSONValue] = [
             "version": .number(Double(version)), "account": .number(Double(form.account.id)),
@@ -50,7 +50,7 @@ enum FormDraft {
         if case .array(let fields)? = object["fields"] {
             for item in fields {
                 guard let name = item["key"]?.stringValue,
-                      let index = form.fields.firstIndex(where: { EditForm.name(of: $0.key) == name }) else { continue }
+                      let index = form.fields.firstIndex(where: { EditForm.name(of: $0) == name }) else { continue }
                 if case .bool(true)? = item["cleared"] {
                     form.clear(at: index)
                 } else if let input = item["input"]?.stringValue {

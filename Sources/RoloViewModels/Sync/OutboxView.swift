@@ -79,6 +79,7 @@ extension FieldKey {
     public var screenLabel: String {
         switch self {
         case .standard(let field): field.label
+        case .others(let kind): kind == .email ? "Further emails" : "Further phones"
         case .custom(let key): key
         }
     }

@@ -54,7 +54,10 @@ struct SetFields: ParsableCommand {
             Each change is key=value (city=Dallas, plan=gold, custom.title=Dr) or key:type=value for a new \
             custom key in a local account (score:number=42). An empty value or --clear clears the field; \
             clearing a field the contact does not have is an error, and a field that holds a value keeps \
-            its type (clear it first to store another). Nothing is written unless every change is valid.
+            its type (clear it first to store another). Further emails and phones are named as CSV names \
+            them: email_2=… changes the second email, one after the last adds one, email_2_label=home \
+            labels it, --clear phone_2 removes one; they stay in rolo. Nothing is written unless every \
+            change is valid.
             """
     )
 
@@ -72,7 +75,7 @@ struct SetFields: ParsableCommand {
         let context = try Context.open(global)
         let contactID = try context.services.reader.resolve(id)
         var assignments = try changes.map { try FieldAssignment(parsing: $0) }
-        assignments += clears.map { FieldAssignment(key: FieldKey(parsing: $0), change: .clear) }
+        assignments += clears.map { FieldAssignment(clearing: $0) }
         if let email = assignments.last(where: { $0.key == .standard(.email) }), !yes {
             let newEmail: String? = if case .set(let text) = email.change { text } else { nil }
             try confirmIdentityChange(context, contactID, newEmail)

@@ -110,6 +110,7 @@ extension FieldKey {
     var name: String {
         switch self {
         case .standard(let field): field.key
+        case .others(let kind): kind.listName
         case .custom(let key): "custom.\(key)"
         }
     }
