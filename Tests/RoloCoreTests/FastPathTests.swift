@@ -300,3 +300,43 @@ struct SeededWords: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// Latin text (ASCII with Latin-1 and Latin Extended letters) is made safe, measured and cut
+/// by code points, as plain ASCII is: exactly as grapheme by grapheme.
+@Suite("Latin text takes the ASCII shortcut")
+struct SimpleLatinTests {
+    /// The general path: what `sanitize`, `width` and `truncate` did before the shortcut.
+    static func general(_ text: String) -> (safe: String, width: Int) {
+        var safe = "", width = 0
+        for character in text {
+            let cell = TerminalText.cell(for: character)
+            safe += cell.text
+            width += cell.width
+        }
+        return (safe, width)
+    }
+
+    @Test func everyCodePointAndGeneratedStringsAgree() {
+        let range = (0x20..<0x7F).map { Unicode.Scalar($0)! } + (0xA0..<0x300).map { Unicode.Scalar($0)! }
+        for scalar in range {
+            let text = String(scalar)
+            #expect(TerminalText.isSimpleLatin(text))
+            let expected = Self.general(text)
+            #expect(TerminalText.sanitize(text) == expected.safe && TerminalText.width(text) == expected.width, "U+\(String(scalar.value, radix: 16))")
+        }
+        var random = SeededWords(seed: 11)
+        for _ in 0..<20_000 {
+            let length = Int(random.next() % 16)
+            let text = String(String.UnicodeScalarView((0..<length).map { _ in range[Int(random.next() % UInt64(range.count))] }))
+            let expected = Self.general(text)
+            #expect(TerminalText.sanitize(text) == expected.safe, "\(text.unicodeScalars.map { $0.value })")
+            #expect(TerminalText.width(text) == expected.width, "\(text.unicodeScalars.map { $0.value })")
+            let cut = Int(random.next() % 18) + 1
+            let truncated = TerminalText.truncate(text, to: cut)
+            #expect(TerminalText.width(truncated) <= cut && (expected.width <= cut ? truncated == text : truncated.hasSuffix("…")))
+        }
+        for outside in ["e\u{301}", "\u{85}", "\u{9B}", "山", "\u{1B}", "\u{300}"] {
+            #expect(!TerminalText.isSimpleLatin("Müller" + outside), "\(outside.unicodeScalars.map { $0.value })")
+        }
+    }
+}

@@ -15,9 +15,18 @@ public enum TerminalText {
         text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
     }
 
+    /// True when every code point is printable ASCII or a Latin-1 / Latin Extended letter or
+    /// sign (U+00A0–U+02FF): one cell each, none joins the next into one grapheme, nothing to
+    /// replace. Most names and emails outside English (`Müller`, `Łukasz`, `Dvořák`) are, and
+    /// take the same shortcut as ASCII: code points, not graphemes.
+    @inlinable
+    public static func isSimpleLatin(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy { ($0.value >= 0x20 && $0.value < 0x7F) || ($0.value >= 0xA0 && $0.value < 0x300) }
+    }
+
     /// The safe form of a string: every unsafe character replaced by a visible placeholder.
     public static func sanitize(_ text: String) -> String {
-        if isPlainASCII(text) { return text }
+        if isPlainASCII(text) || isSimpleLatin(text) { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for character in text { out += cell(for: character).text }
@@ -47,6 +56,7 @@ public enum TerminalText {
     /// The cells a string takes once made safe.
     public static func width(_ text: String) -> Int {
         if isPlainASCII(text) { return text.utf8.count }
+        if isSimpleLatin(text) { return text.unicodeScalars.count }
         var total = 0
         for character in text { total += cell(for: character).width }
         return total
@@ -110,6 +120,10 @@ public enum TerminalText {
         if isPlainASCII(text) {
             return text.utf8.count <= maxWidth ? text : String(text.utf8.prefix(maxWidth - 1))! + "…"
         }
+        if isSimpleLatin(text) {
+            let scalars = text.unicodeScalars
+            return scalars.count <= maxWidth ? text : String(String.UnicodeScalarView(scalars.prefix(maxWidth - 1))) + "…"
+        }
         var cells: [Cell] = []
         var used = 0
         for character in text {
@@ -133,6 +147,11 @@ public enum TerminalText {
     public static func fit(_ text: String, to width: Int) -> String {
         let cut = truncate(text, to: width)
         return cut + String(repeating: " ", count: max(0, width - self.width(cut)))
+    }
+
+    /// `fit` for text already made safe whose width is known: no measuring again.
+    public static func fit(safe text: String, width known: Int, to width: Int) -> String {
+        known <= width ? text + String(repeating: " ", count: width - known) : fit(text, to: width)
     }
 
     /// The visible stand-in for a code point that must not reach a terminal as it is (a

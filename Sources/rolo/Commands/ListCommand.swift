@@ -94,7 +94,9 @@ struct ListCommand: ParsableCommand {
             if showAccount { line.append(accountNames[row.accountID] ?? "") }
             return line
         }
-        for line in Output.table(header: [" " + header[0]] + header.dropFirst(), rows: cells, flexible: 2) { Output.line(line) }
+        var table = Output.Buffered()
+        for line in Output.table(header: [" " + header[0]] + header.dropFirst(), rows: cells, flexible: 2) { table.line(line) }
+        table.flush()
         if wanted > 0 && rows.count == wanted {
             let total = try context.services.reader.count(in: scope, matching: parsed) ?? 0
             if total > wanted { Output.error("\(wanted) of \(total) shown; --limit 0 shows all") }

@@ -130,22 +130,29 @@ enum Output {
     /// A table with a header, columns sized to their contents. On a terminal, the widest
     /// column gives way (with `…`) so that lines fit.
     static func table(header: [String], rows: [[String]], flexible: Int) -> [String] {
-        let safeRows = rows.map { $0.map { TerminalText.sanitize($0) } }
-        var widths = header.indices.map { column in
-            ([header[column]] + safeRows.map { $0[column] }).map(TerminalText.width).max() ?? 0
-        }
+        // Each cell made safe and measured once: a list into a pipe is every match.
+        let safeRows = ([header] + rows).map { $0.map { text -> (text: String, width: Int) in
+            let safe = TerminalText.sanitize(text)
+            return (safe, TerminalText.width(safe))
+        } }
+        var widths = header.indices.map { column in safeRows.map { $0[column].width }.max() ?? 0 }
         if let columns = terminalColumns {
             let total = widths.reduce(0, +) + 2 * (widths.count - 1)
             if total > columns {
                 widths[flexible] = max(8, widths[flexible] - (total - columns))
             }
         }
-        func render(_ cells: [String]) -> String {
-            cells.enumerated().map { column, text in
-                column == cells.count - 1 ? TerminalText.truncate(text, to: widths[column]) : TerminalText.fit(text, to: widths[column])
-            }.joined(separator: "  ")
+        func render(_ cells: [(text: String, width: Int)]) -> String {
+            var line = ""
+            for (column, cell) in cells.enumerated() {
+                if column > 0 { line += "  " }
+                line += column == cells.count - 1
+                    ? (cell.width <= widths[column] ? cell.text : TerminalText.truncate(cell.text, to: widths[column]))
+                    : TerminalText.fit(safe: cell.text, width: cell.width, to: widths[column])
+            }
+            return line
         }
-        return [render(header)] + safeRows.map(render)
+        return safeRows.map(render)
     }
 
     /// Asks a yes/no question on the terminal; no by default.
