@@ -1,5 +1,6 @@
 import Foundation
 import RoloCore
+import RoloInterchange
 import RoloEmulators
 import RoloProviders
 import RoloStore
@@ -48,7 +49,6 @@ struct SyncPath {
     func notifuse() throws {
         let (emulator, batchedConfig, singleConfig) = try serveNotifuse()
         defer { blocking { await emulator.stop() } }
-        let generator = SyntheticContacts(seed: seed)
         let cache = "\(directory)/sync-notifuse-\(size).sqlite"
         for suffix in ["", "-wal", "-shm", ".sync-lock"] { try? FileManager.default.removeItem(atPath: cache + suffix) }
 
@@ -245,29 +245,28 @@ struct SyncPath {
         let generator = SyntheticContacts(seed: seed)
         let cache = "\(directory)/sync-dailystory-\(refreshed).sqlite"
         for suffix in ["", "-wal", "-shm", ".sync-lock"] { try? FileManager.default.removeItem(atPath: cache + suffix) }
-        // The contacts as a cache that synced them before holds them: linked by their dsIds.
+        // The contacts as a cache that synced them before holds them, linked by their dsIds:
+        // filled the way a user fills one, by `rolo import` of a rolo JSON file that carries the
+        // account and each contact's provider id (DailyStory cannot list, so no pull can).
         do {
             var seeds: [EmulatorJSON] = []
-            var records: [RemoteRecord] = []
-            let known = try LocalCache(path: cache, catalog: .standard)
-            let account = try known.createAccount(name: "marketing", provider: .dailystory, settings: [:], definitions: [])
+            let file = "\(directory)/sync-dailystory-\(refreshed).json"
+            let handle = FileHandle(fileDescriptor: try PrivateFiles.openForWriting(file), closeOnDealloc: true)
+            var writer = ContactFileWriters.make(.json, customKeys: []) { text in try handle.write(contentsOf: Data(text.utf8)) }
+            try writer.begin(accounts: [AccountSpec(name: "marketing", provider: .dailystory)])
             for index in 0..<refreshed {
-                var contact = generator.contact(index, accountID: account.id)
+                var contact = generator.contact(index, accountID: 0)
                 contact.custom = [:]
                 let dsID = String(format: "%032x", 0xD5_0000 + index)
                 guard let wire = DailyStoryClient.wireContact(contact, dsID: dsID, definitions: []) else { continue }
                 seeds.append(try EmulatorJSON(parsing: Data(wire.canonicalText.utf8)))
-                records.append(RemoteRecord(remoteID: dsID, modifiedAt: nil, contact: contact))
+                try writer.write(contact, accountName: "marketing", remote: RemoteReference(id: dsID, modifiedAt: nil))
             }
+            try writer.finish()
+            try handle.close()
             try emulator.webUI.seed(seeds)
-            let scope = MergeScope(profile: DailyStoryProfile.profile, definitions: [])
-            let source = Author(user: "DailyStory (marketing)", clientAddress: nil)
-            for start in stride(from: 0, to: records.count, by: 1000) {
-                _ = try known.applyPulledPage(accountID: account.id, records: Array(records[start..<min(start + 1000, records.count)]),
-                                              source: source, matchEmail: false, dryRun: false) { record, local in
-                    SyncPlanner.decide(record, local, scope: scope)
-                }
-            }
+            let imported = try Child.run([rolo, "import", "--db", cache, file])
+            guard imported.status == 0 else { throw BenchFailure("rolo import failed: \(imported.errors.suffix(2000))") }
         }
         try blocking { try await emulator.start() }
         defer { blocking { await emulator.stop() } }
