@@ -51,10 +51,11 @@ enum VCardFormat {
                 .flatMap { $0.split(separator: ",") }.map { $0.withoutBlanks.lowercased() })
         }
 
-        /// The TYPE values in the order written, for a label that reads as the file wrote it.
+        /// The TYPE values in the order and case written, for a label that reads as the file
+        /// wrote it (Android's `TEL;X-Büro:` is a label of the user's own).
         var orderedTypes: [String] {
             parameters.filter { $0.name == "TYPE" }.flatMap(\.values).flatMap { $0.split(separator: ",") }
-                .map { $0.withoutBlanks.lowercased() }
+                .map { String($0.withoutBlanks) }
         }
 
         /// 1 is the most preferred (`PREF=1`, 3.0's `TYPE=pref`); 101 when nothing is said.

@@ -163,6 +163,16 @@ struct FurtherValueReviewTests {
         #expect(us.warnings.isEmpty)
     }
 
+    @Test func androidsOwnLabelsAreKeptAsWritten() throws {
+        let text = ["BEGIN:VCARD", "VERSION:2.1", "N:Schmidt;Anna;;;", "TEL;CELL;PREF:+49 170 1111111", "TEL;HOME:+49 30 2222222",
+                    "TEL;X-Büro:+49 30 3333333", "TEL;WORK;FAX:+49 30 4444444", "EMAIL;HOME:anna@home.example",
+                    "EMAIL;X-Verein:anna@verein.example", "END:VCARD"].joined(separator: "\r\n") + "\r\n"
+        let anna = try #require(try read(text, .vcard).contacts.first).contact
+        #expect(anna[.mobilePhone] == "+49 170 1111111" && anna[.phone] == "+49 30 2222222")
+        #expect(anna.otherPhones == [LabelledValue(label: "Büro", value: "+49 30 3333333"), LabelledValue(label: "work fax", value: "+49 30 4444444")])
+        #expect(anna.otherEmails == [LabelledValue(label: "Verein", value: "anna@verein.example")])
+    }
+
     @Test func aBadFurtherEmailStopsTheImportAtItsLineOrIsLeftOutAlone() throws {
         let incoming = try card("FN:Ann", "EMAIL;TYPE=WORK:ann@example.com", "NOTE:hi", "EMAIL;TYPE=HOME:not-an-address",
                                 "EMAIL:ann@home.example")
@@ -221,7 +231,9 @@ struct ValueLabelTests {
         #expect(ValueLabel.fromVCardTypes(["internet", "home"]) == "home")
         #expect(ValueLabel.fromVCardTypes(["iphone", "cell", "voice"]) == "iphone")
         #expect(ValueLabel.fromVCardTypes(["work", "cell", "voice", "video", "text"]) == "work mobile video text")
-        #expect(ValueLabel.fromVCardTypes(["x-skype"]) == "x-skype")
+        #expect(ValueLabel.fromVCardTypes(["X-Büro"]) == "Büro", "Android's label of the user's own, as written")
+        #expect(ValueLabel.fromVCardTypes(["WORK", "X-Büro", "VOICE"]) == "work Büro")
+        #expect(ValueLabel.fromVCardTypes(["GIRLFRIEND"]) == "girlfriend")
         for label in ["home", "work fax", "mobile", "work mobile video text", "pager"] {
             let types = ValueLabel.vCardTypes(for: label, kind: .phone)
             #expect(types.map(ValueLabel.fromVCardTypes) == label, "\(label)")

@@ -90,10 +90,15 @@ public enum ValueLabel {
     /// A label from vCard TYPE parameters (`TYPE=work,voice`, `TYPE=cell`): the types that
     /// say what the value is for, without the ones every value carries (`internet`, `voice`,
     /// `pref`). Apple's `iphone` already says `cell`.
+    ///
+    /// An extension type (`X-Büro`, as Android writes a label of the user's own) is that label,
+    /// as written.
     public static func fromVCardTypes(_ types: [String]) -> String {
-        var words = types.map { $0.lowercased() }.filter { !ignored.contains($0) }.map { synonyms[$0] ?? $0 }
+        let own = types.filter { $0.lowercased().hasPrefix("x-") && $0.count > 2 }.map { String($0.dropFirst(2)) }
+        var words = types.map { $0.lowercased() }.filter { !ignored.contains($0) && !$0.hasPrefix("x-") }.map { synonyms[$0] ?? $0 }
         if words.contains("iphone") { words.removeAll { $0 == "mobile" } }
-        return spelled(words) ?? normalised(words.joined(separator: " "))
+        let label = spelled(words) ?? normalised(words.joined(separator: " "))
+        return ([label] + own).filter { !$0.isEmpty }.joined(separator: " ")
     }
 
     /// vCard TYPE values for a label, when every word of it is one vCard defines; nil when the
