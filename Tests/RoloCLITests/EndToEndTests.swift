@@ -49,6 +49,32 @@ struct EndToEndTests {
         #expect(sync["remote_id"] as? String == "43aaf5af35f866b1edba7")
     }
 
+    @Test func aFurtherEmailIsShownAndEditedKeptInRoloOnly() throws {
+        let rolo = try demo()
+        let tui = try Tmux(rolo)
+        tui.wait(for: "all accounts")
+        try tui.type("/hamish mck")
+        tui.wait(for: "1 of 360 match")
+        try tui.keys("Enter", "Enter")
+        tui.wait(for: "Email (home)")
+        try tui.type("e")
+        let form = tui.wait(for: "Edit Hamish McKenzie").split(separator: "\n", omittingEmptySubsequences: false)
+        let title = try #require(form.firstIndex { $0.contains("Edit Hamish McKenzie") })
+        let line = try #require(form.firstIndex { $0.contains("Email (home)") })
+        for _ in 0..<(line - title - 1) { try tui.keys("j") }
+        try tui.keys("Enter", "C-u")
+        try tui.type("hamish@mckenzie.example")
+        try tui.keys("Enter", "C-s")
+        tui.wait(for: "Saved Hamish McKenzie (1 field), kept in rolo only")
+        try tui.type("q")
+        #expect(tui.exitStatus() == 0)
+
+        let contact = try json(rolo, "hamish.mckenzie@harbourside.example.com")
+        #expect(contact["other_emails"] as? [[String: String]] == [["label": "home", "value": "hamish@mckenzie.example"]])
+        let sync = try #require(contact["sync"] as? [String: Any])
+        #expect(sync["outbox"] == nil, "nothing waits for DailyStory")
+    }
+
     @Test func aHangUpMidEditExitsAtOnceAndTheNextStartRestoresEveryCharacter() throws {
         let rolo = try demo()
         do {

@@ -318,7 +318,9 @@ extension AppModel {
             self.form = nil
             focus = focusBeforeForm == .form ? .list : focusBeforeForm
             let account = form.account
-            let fate = account.provider == .local ? "" : ", queued for \(account.profile.displayName)"
+            // Further emails and phones stay in rolo: a save of only those queues nothing.
+            let fate = account.provider == .local ? ""
+                : outcome.deltas.allSatisfy(\.key.isOthers) ? ", kept in rolo only" : ", queued for \(account.profile.displayName)"
             let fields = outcome.deltas.count == 1 ? "1 field" : "\(outcome.deltas.count) fields"
             let notes = warnings.isEmpty ? "" : " — " + warnings.map(\.description).joined(separator: "; ")
             show("Saved \(outcome.contact.displayName) (\(fields))\(fate)\(notes)", warnings.isEmpty ? .success : .warning)

@@ -269,8 +269,8 @@ public struct EditForm: Sendable {
             guard !lines.isEmpty else { continue }
             do {
                 let values = try input.others(kind, lines.map { assignment(for: fields[$0]) }, existing: original)
+                // The save's message says they stay in rolo; no warning on top.
                 edit[.others(kind)] = values.isEmpty ? .clear : .set(.list(values))
-                warnings += input.othersWarnings(kind)
             } catch {
                 for index in lines {
                     do { _ = try input.resolve(assignment(for: fields[index]), existing: original) } catch {
