@@ -27,12 +27,28 @@ public final class ContactImport {
     /// segments once at the end instead of as it goes.
     let contactsBefore: Int
 
+    /// True while contacts are stored without their place in the list order or their index
+    /// row: into a cache without contacts (a new cache, a first import), every contact is one
+    /// of this import's, so all of them are placed at the end in one pass, in name order, and
+    /// indexed in that order (see `placeHeldContacts`). Placing each as it came cost a query of
+    /// its neighbours and, every few dozen contacts, a relabelled stretch, and writing index
+    /// rows in file order made FTS5 segments that each spanned the whole list. Ends before
+    /// anything edits a stored contact (a duplicate updated), which then finds it placed.
+    private(set) var holdsPlaces: Bool
+    /// Contacts stored while `holdsPlaces`: each has a negative stand-in rank until placed.
+    private var held = 0
+    /// Takes the index rows of held contacts and writes nothing: they are indexed when placed.
+    private let heldIndex: SearchIndex.Batch
+
     init(cache: LocalCache, db: Database, author: Author) throws {
         self.cache = cache
         self.db = db
         self.author = author
         self.index = try SearchIndex.Batch(db)
+        self.heldIndex = try SearchIndex.Batch(db, discarding: true)
         contactsBefore = try Int.fetchOne(db, sql: "SELECT total(contactCount) FROM account") ?? 0
+        // Deleted contacts waiting for their provider count too: they hold ranks.
+        holdsPlaces = try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM contact LIMIT 1)") == 0
         // FTS5 merges its segments as they are written (automerge), and every batch of an
         // import is a segment that spans the whole list (contacts come in file order, ranks in
         // name order): at 100k contacts those merges were most of SQLite's time, growing faster
@@ -99,7 +115,13 @@ public final class ContactImport {
                                         arguments: [contact.accountID, remote.id]) != nil {
             return .remoteTaken
         }
-        let stored = try cache.insert(contact, remote: remote, author: author, index: index, db: db)
+        let stored: Contact
+        if holdsPlaces {
+            held += 1
+            stored = try cache.insert(contact, rank: -Int64(held), remote: remote, author: author, index: heldIndex, db: db)
+        } else {
+            stored = try cache.insert(contact, remote: remote, author: author, index: index, db: db)
+        }
         count += 1
         if let mobile = stored[.mobilePhone], mobilesByAccount[stored.accountID]?[mobile] == nil {
             mobilesByAccount[stored.accountID]?[mobile] = stored.id?.rawValue
@@ -140,7 +162,9 @@ public final class ContactImport {
         var edit = ContactEdit()
         for (field, value) in contact.fields { edit.set(field, value) }
         for (key, value) in contact.custom { edit.set(custom: key, value) }
-        // The edit places the contact by its name; the rows queued so far must be there first.
+        // The edit places the contact by its name; the contacts held so far must be placed, and
+        // the rows queued so far written, first.
+        try placeHeldContacts()
         try index.flush()
         let (stored, deltas) = try cache.update(id, edit: edit, author: author, releasing: nil, adding: [], db: db)
         if let mobile = stored[.mobilePhone] { mobilesByAccount[stored.accountID]?[mobile] = id.rawValue }
@@ -166,7 +190,25 @@ public final class ContactImport {
         return found
     }
 
+    /// Gives the contacts stored while `holdsPlaces` their ranks — evenly spaced over the whole
+    /// rank space, in name order, as they are the only contacts of the cache — and writes their
+    /// index rows in rank order. Later contacts of the import are placed one by one.
+    func placeHeldContacts() throws {
+        guard holdsPlaces else { return }
+        holdsPlaces = false
+        guard held > 0 else { return }
+        // Every contact of the cache is one of this import's (see `holdsPlaces`).
+        let ids = try Int64.fetchAll(db, sql: "SELECT id FROM contact ORDER BY sortKey, id")
+        let spacing = (RankSpace.upper - RankSpace.lower) / Int64(ids.count + 1)
+        let setRank = try db.cachedStatement(sql: "UPDATE contact SET rank = ? WHERE id = ?")
+        for (position, id) in ids.enumerated() {
+            try setRank.execute(arguments: [RankSpace.lower + spacing * Int64(position + 1), id])
+        }
+        try SearchIndex.indexLiveContacts(db, into: index)
+    }
+
     func finish() throws {
+        try placeHeldContacts()
         try index.flush()
         try SearchIndex.setMerging(automerge: SearchIndex.defaultAutomerge, crisisMerge: SearchIndex.defaultCrisisMerge, db: db)
         // An import at least as large as what the cache held is merged into one segment in one

@@ -64,14 +64,19 @@ enum SearchIndex {
     /// changes how words are cut. Reads the contacts in rank order, so rows go in in order.
     static func rebuild(_ db: Database) throws {
         try db.execute(sql: "DELETE FROM contact_fts; DELETE FROM search_term")
-        let batch = try Batch(db)
+        try indexLiveContacts(db, into: Batch(db))
+        try optimize(db)
+    }
+
+    /// Writes the index row of every live contact, in rank order (so rows go in in order), and
+    /// the vocabulary with them. The index must hold none of them yet.
+    static func indexLiveContacts(_ db: Database, into batch: Batch) throws {
         let rows = try Row.fetchCursor(db, sql: "SELECT \(ContactRows.columns) FROM contact WHERE deletedAt IS NULL ORDER BY rank")
         while let row = try rows.next() {
             batch.add(try ContactRows.contact(from: row, db: db), rank: row[ContactRows.Position.rank])
             if batch.count >= batchSize { try batch.flush() }
         }
         try batch.flush()
-        try optimize(db)
     }
 
     /// Merges every segment of the index into one. Batches leave dozens of segments; one makes
@@ -113,15 +118,19 @@ enum SearchIndex {
     final class Batch {
         let db: Database
         let tokenizer: any FTS5Tokenizer
+        /// Takes rows and forgets them: for contacts indexed later, all together.
+        let discarding: Bool
         private var rows: [(rank: Int64, columns: [String])] = []
 
-        init(_ db: Database) throws {
+        init(_ db: Database, discarding: Bool = false) throws {
             self.db = db
             self.tokenizer = try SearchIndex.tokenizer(db)
+            self.discarding = discarding
         }
 
         /// Queues a contact's index row under its rank.
         func add(_ contact: Contact, rank: Int64) {
+            guard !discarding else { return }
             rows.append((rank, SearchIndex.document(for: contact)))
         }
 
