@@ -49,6 +49,7 @@ public final class ContactImport {
         contactsBefore = try Int.fetchOne(db, sql: "SELECT total(contactCount) FROM account") ?? 0
         // Deleted contacts waiting for their provider count too: they hold ranks.
         holdsPlaces = try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM contact LIMIT 1)") == 0
+        if holdsPlaces { try setIndexesAside() }
         // FTS5 merges its segments as they are written (automerge), and every batch of an
         // import is a segment that spans the whole list (contacts come in file order, ranks in
         // name order): at 100k contacts those merges were most of SQLite's time, growing faster
@@ -118,6 +119,7 @@ public final class ContactImport {
         let stored: Contact
         if holdsPlaces {
             held += 1
+            if held > mostHeldWithoutIndexes { try restoreIndexes() }
             stored = try cache.insert(contact, rank: -Int64(held), remote: remote, author: author, index: heldIndex, db: db)
         } else {
             stored = try cache.insert(contact, remote: remote, author: author, index: index, db: db)
@@ -196,16 +198,56 @@ public final class ContactImport {
     func placeHeldContacts() throws {
         guard holdsPlaces else { return }
         holdsPlaces = false
-        guard held > 0 else { return }
-        // Every contact of the cache is one of this import's (see `holdsPlaces`).
-        let ids = try Int64.fetchAll(db, sql: "SELECT id FROM contact ORDER BY sortKey, id")
-        let spacing = (RankSpace.upper - RankSpace.lower) / Int64(ids.count + 1)
-        let setRank = try db.cachedStatement(sql: "UPDATE contact SET rank = ? WHERE id = ?")
-        for (position, id) in ids.enumerated() {
-            try setRank.execute(arguments: [RankSpace.lower + spacing * Int64(position + 1), id])
+        // The name order is read from its index, made again first; those keyed by rank are
+        // made once the ranks are final.
+        try restoreIndexes { $0 == "contact_by_sort_key" }
+        if held > 0 {
+            // Every contact of the cache is one of this import's (see `holdsPlaces`).
+            let ids = try Int64.fetchAll(db, sql: "SELECT id FROM contact ORDER BY sortKey, id")
+            let spacing = (RankSpace.upper - RankSpace.lower) / Int64(ids.count + 1)
+            let setRank = try db.cachedStatement(sql: "UPDATE contact SET rank = ? WHERE id = ?")
+            for (position, id) in ids.enumerated() {
+                try setRank.execute(arguments: [RankSpace.lower + spacing * Int64(position + 1), id])
+            }
         }
-        try SearchIndex.indexLiveContacts(db, into: index)
+        try restoreIndexes()
+        if held > 0 { try SearchIndex.indexLiveContacts(db, into: index) }
     }
+
+    /// Indexes of `contact` that nothing reads while contacts are held: they are dropped then,
+    /// inside the import's transaction, and made again from their own SQL when the contacts
+    /// are placed — one sort each, instead of an insert at a random place per contact (and
+    /// for those keyed by rank, a second one when the contact gets its rank). The uid and email
+    /// indexes stay: every record of the file is checked against them.
+    static let indexesUnreadWhileHolding: Set<String> = [
+        "contact_by_sort_key", "contact_by_account_rank", "contact_by_change", "contact_by_change_all", "contact_list_rows",
+    ]
+    /// Past this many contacts held, the indexes are made again at once, and kept up as the
+    /// rest come: making one sorts every row, and SQLite's sorter holds them in memory.
+    var mostHeldWithoutIndexes = 200_000
+    /// The indexes dropped, with the SQL that made them, in the schema's order.
+    private var setAside: [(name: String, sql: String)] = []
+
+    private func setIndexesAside() throws {
+        for row in try Row.fetchAll(db, sql: """
+            SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'contact' AND sql IS NOT NULL ORDER BY rowid
+            """) where ContactImport.indexesUnreadWhileHolding.contains(row["name"]) {
+            setAside.append((row["name"], row["sql"]))
+        }
+        for index in setAside { try db.execute(sql: "DROP INDEX \(index.name)") }
+    }
+
+    private func restoreIndexes(where wanted: (String) -> Bool = { _ in true }) throws {
+        guard setAside.contains(where: { wanted($0.name) }) else { return }
+        // SQLite's sorter may take as much memory as the page cache: both are kept small
+        // while the indexes are made, so that the import's peak stays where it was.
+        try db.execute(sql: "PRAGMA cache_size = -\(ContactImport.sortingCacheKiB)")
+        defer { try? db.execute(sql: "PRAGMA cache_size = -\(LocalCache.importCacheKiB)") }
+        for index in setAside where wanted(index.name) { try db.execute(sql: index.sql) }
+        setAside.removeAll { wanted($0.name) }
+    }
+
+    static let sortingCacheKiB = 8192
 
     func finish() throws {
         try placeHeldContacts()
@@ -253,8 +295,10 @@ extension LocalCache {
     /// An import touches the uid, email and change indexes in random order, which thrashes
     /// SQLite's default 2 MB page cache; 32 MB keeps the hot pages of a million-contact import
     /// without letting the process grow past what a jump host can spare.
+    static let importCacheKiB = 32768
+
     static func withImportCache<T>(_ db: Database, _ body: () throws -> T) throws -> T {
-        try db.execute(sql: "PRAGMA cache_size = -32768")
+        try db.execute(sql: "PRAGMA cache_size = -\(importCacheKiB)")
         defer { try? db.execute(sql: "PRAGMA cache_size = -2000") }
         return try body()
     }
