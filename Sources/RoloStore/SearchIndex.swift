@@ -97,6 +97,15 @@ enum SearchIndex {
         try db.execute(sql: "INSERT INTO contact_fts (contact_fts, rank) VALUES ('crisismerge', ?)", arguments: [crisisMerge])
     }
 
+    /// FTS5's own default for the terms it holds in memory before writing a segment.
+    static let defaultHashSize = 1 << 20
+
+    /// Sets how many bytes of terms FTS5 holds in memory before it writes them as a segment
+    /// (stored in the index's configuration, inside the current transaction).
+    static func setHashSize(_ bytes: Int, db: Database) throws {
+        try db.execute(sql: "INSERT INTO contact_fts (contact_fts, rank) VALUES ('hashsize', ?)", arguments: [bytes])
+    }
+
     /// How many index rows an import queues before writing them.
     static let batchSize = 2000
 
