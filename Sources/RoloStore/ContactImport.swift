@@ -49,7 +49,12 @@ public final class ContactImport {
         contactsBefore = try Int.fetchOne(db, sql: "SELECT total(contactCount) FROM account") ?? 0
         // Deleted contacts waiting for their provider count too: they hold ranks.
         holdsPlaces = try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM contact LIMIT 1)") == 0
-        if holdsPlaces { try setIndexesAside() }
+        if holdsPlaces {
+            try setIndexesAside()
+            // The indexes left are the uid and email ones (written at random places) and those
+            // written in order: half the import's usual page cache holds them.
+            try db.execute(sql: "PRAGMA cache_size = -\(ContactImport.holdingCacheKiB)")
+        }
         // FTS5 merges its segments as they are written (automerge), and every batch of an
         // import is a segment that spans the whole list (contacts come in file order, ranks in
         // name order): at 100k contacts those merges were most of SQLite's time, growing faster
@@ -223,6 +228,7 @@ public final class ContactImport {
     }
 
     static let indexingCacheKiB = 16384
+    static let holdingCacheKiB = 16384
     static let indexingHashBytes = 8 << 20
 
     /// How far apart held contacts are placed, in the middle of the rank space: room for
