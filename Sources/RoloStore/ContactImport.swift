@@ -27,12 +27,34 @@ public final class ContactImport {
     /// segments once at the end instead of as it goes.
     let contactsBefore: Int
 
+    /// True while contacts are stored without their place in the list order or their index
+    /// row: into a cache without contacts (a new cache, a first import), every contact is one
+    /// of this import's, so all of them are placed at the end in one pass, in name order, and
+    /// indexed in that order (see `placeHeldContacts`). Placing each as it came cost a query of
+    /// its neighbours and, every few dozen contacts, a relabelled stretch, and writing index
+    /// rows in file order made FTS5 segments that each spanned the whole list. Ends before
+    /// anything edits a stored contact (a duplicate updated), which then finds it placed.
+    private(set) var holdsPlaces: Bool
+    /// Contacts stored while `holdsPlaces`: each has a negative stand-in rank until placed.
+    private var held = 0
+    /// Takes the index rows of held contacts and writes nothing: they are indexed when placed.
+    private let heldIndex: SearchIndex.Batch
+
     init(cache: LocalCache, db: Database, author: Author) throws {
         self.cache = cache
         self.db = db
         self.author = author
         self.index = try SearchIndex.Batch(db)
+        self.heldIndex = try SearchIndex.Batch(db, discarding: true)
         contactsBefore = try Int.fetchOne(db, sql: "SELECT total(contactCount) FROM account") ?? 0
+        // Deleted contacts waiting for their provider count too: they hold ranks.
+        holdsPlaces = try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM contact LIMIT 1)") == 0
+        if holdsPlaces {
+            try setIndexesAside()
+            // The indexes left are the uid and email ones (written at random places) and those
+            // written in order: half the import's usual page cache holds them.
+            try db.execute(sql: "PRAGMA cache_size = -\(ContactImport.holdingCacheKiB)")
+        }
         // FTS5 merges its segments as they are written (automerge), and every batch of an
         // import is a segment that spans the whole list (contacts come in file order, ranks in
         // name order): at 100k contacts those merges were most of SQLite's time, growing faster
@@ -99,7 +121,14 @@ public final class ContactImport {
                                         arguments: [contact.accountID, remote.id]) != nil {
             return .remoteTaken
         }
-        let stored = try cache.insert(contact, remote: remote, author: author, index: index, db: db)
+        let stored: Contact
+        if holdsPlaces {
+            held += 1
+            if held > mostHeldWithoutIndexes { try restoreIndexes() }
+            stored = try cache.insert(contact, rank: -Int64(held), remote: remote, author: author, index: heldIndex, db: db)
+        } else {
+            stored = try cache.insert(contact, remote: remote, author: author, index: index, db: db)
+        }
         count += 1
         if let mobile = stored[.mobilePhone], mobilesByAccount[stored.accountID]?[mobile] == nil {
             mobilesByAccount[stored.accountID]?[mobile] = stored.id?.rawValue
@@ -140,7 +169,9 @@ public final class ContactImport {
         var edit = ContactEdit()
         for (field, value) in contact.fields { edit.set(field, value) }
         for (key, value) in contact.custom { edit.set(custom: key, value) }
-        // The edit places the contact by its name; the rows queued so far must be there first.
+        // The edit places the contact by its name; the contacts held so far must be placed, and
+        // the rows queued so far written, first.
+        try placeHeldContacts()
         try index.flush()
         let (stored, deltas) = try cache.update(id, edit: edit, author: author, releasing: nil, adding: [], db: db)
         if let mobile = stored[.mobilePhone] { mobilesByAccount[stored.accountID]?[mobile] = id.rawValue }
@@ -173,7 +204,84 @@ public final class ContactImport {
         return found
     }
 
+    /// Gives the contacts stored while `holdsPlaces` their ranks — evenly spaced over the whole
+    /// rank space, in name order, as they are the only contacts of the cache — and writes their
+    /// index rows in rank order. Later contacts of the import are placed one by one.
+    func placeHeldContacts() throws {
+        guard holdsPlaces else { return }
+        holdsPlaces = false
+        // The name order is read from its index, made again first; those keyed by rank are
+        // made once the ranks are final.
+        try restoreIndexes { $0 == "contact_by_sort_key" }
+        if held > 0 {
+            // Every contact of the cache is one of this import's (see `holdsPlaces`).
+            let ids = try Int64.fetchAll(db, sql: "SELECT id FROM contact ORDER BY sortKey, id")
+            let spacing = min(ContactImport.heldSpacing, (RankSpace.upper - RankSpace.lower) / Int64(ids.count + 1))
+            let first = RankSpace.lower + (RankSpace.upper - RankSpace.lower - spacing * Int64(ids.count - 1)) / 2
+            let setRank = try db.cachedStatement(sql: "UPDATE contact SET rank = ? WHERE id = ?")
+            for (position, id) in ids.enumerated() {
+                try setRank.execute(arguments: [first + spacing * Int64(position), id])
+            }
+        }
+        try restoreIndexes()
+        guard held > 0 else { return }
+        // Rows in rank order build the index as one run: FTS5 keeps more of it in memory
+        // before it writes a segment, and the page cache gives it room.
+        try db.execute(sql: "PRAGMA cache_size = -\(ContactImport.indexingCacheKiB)")
+        try SearchIndex.setHashSize(ContactImport.indexingHashBytes, db: db)
+        try SearchIndex.indexLiveContacts(db, into: index)
+        try SearchIndex.setHashSize(SearchIndex.defaultHashSize, db: db)
+        try db.execute(sql: "PRAGMA cache_size = -\(LocalCache.importCacheKiB)")
+    }
+
+    static let indexingCacheKiB = 16384
+    static let holdingCacheKiB = 16384
+    static let indexingHashBytes = 8 << 20
+
+    /// How far apart held contacts are placed, in the middle of the rank space: room for
+    /// millions of later contacts between any two before a stretch is relabelled, and no
+    /// further — the index stores each row's distance from the one before, and spreading a
+    /// hundred thousand contacts over the whole space made those distances 7 bytes each
+    /// instead of 4 (an index a third larger than the one placing them one by one made).
+    static let heldSpacing: Int64 = 1 << 24
+
+    /// Indexes of `contact` that nothing reads while contacts are held: they are dropped then,
+    /// inside the import's transaction, and made again from their own SQL when the contacts
+    /// are placed — one sort each, instead of an insert at a random place per contact (and
+    /// for those keyed by rank, a second one when the contact gets its rank). The uid and email
+    /// indexes stay: every record of the file is checked against them.
+    static let indexesUnreadWhileHolding: Set<String> = [
+        "contact_by_sort_key", "contact_by_account_rank", "contact_by_change", "contact_by_change_all", "contact_list_rows",
+    ]
+    /// Past this many contacts held, the indexes are made again at once, and kept up as the
+    /// rest come: making one sorts every row, and SQLite's sorter holds them in memory.
+    var mostHeldWithoutIndexes = 200_000
+    /// The indexes dropped, with the SQL that made them, in the schema's order.
+    private var setAside: [(name: String, sql: String)] = []
+
+    private func setIndexesAside() throws {
+        for row in try Row.fetchAll(db, sql: """
+            SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'contact' AND sql IS NOT NULL ORDER BY rowid
+            """) where ContactImport.indexesUnreadWhileHolding.contains(row["name"]) {
+            setAside.append((row["name"], row["sql"]))
+        }
+        for index in setAside { try db.execute(sql: "DROP INDEX \(index.name)") }
+    }
+
+    private func restoreIndexes(where wanted: (String) -> Bool = { _ in true }) throws {
+        guard setAside.contains(where: { wanted($0.name) }) else { return }
+        // SQLite's sorter may take as much memory as the page cache: both are kept small
+        // while the indexes are made, so that the import's peak stays where it was.
+        try db.execute(sql: "PRAGMA cache_size = -\(ContactImport.sortingCacheKiB)")
+        defer { try? db.execute(sql: "PRAGMA cache_size = -\(LocalCache.importCacheKiB)") }
+        for index in setAside where wanted(index.name) { try db.execute(sql: index.sql) }
+        setAside.removeAll { wanted($0.name) }
+    }
+
+    static let sortingCacheKiB = 8192
+
     func finish() throws {
+        try placeHeldContacts()
         try index.flush()
         try SearchIndex.setMerging(automerge: SearchIndex.defaultAutomerge, crisisMerge: SearchIndex.defaultCrisisMerge, db: db)
         // An import at least as large as what the cache held is merged into one segment in one
@@ -218,8 +326,10 @@ extension LocalCache {
     /// An import touches the uid, email and change indexes in random order, which thrashes
     /// SQLite's default 2 MB page cache; 32 MB keeps the hot pages of a million-contact import
     /// without letting the process grow past what a jump host can spare.
+    static let importCacheKiB = 32768
+
     static func withImportCache<T>(_ db: Database, _ body: () throws -> T) throws -> T {
-        try db.execute(sql: "PRAGMA cache_size = -32768")
+        try db.execute(sql: "PRAGMA cache_size = -\(importCacheKiB)")
         defer { try? db.execute(sql: "PRAGMA cache_size = -2000") }
         return try body()
     }

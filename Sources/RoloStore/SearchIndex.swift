@@ -67,14 +67,19 @@ enum SearchIndex {
     /// changes how words are cut. Reads the contacts in rank order, so rows go in in order.
     static func rebuild(_ db: Database) throws {
         try db.execute(sql: "DELETE FROM contact_fts; DELETE FROM search_term")
-        let batch = try Batch(db)
+        try indexLiveContacts(db, into: Batch(db))
+        try optimize(db)
+    }
+
+    /// Writes the index row of every live contact, in rank order (so rows go in in order), and
+    /// the vocabulary with them. The index must hold none of them yet.
+    static func indexLiveContacts(_ db: Database, into batch: Batch) throws {
         let rows = try Row.fetchCursor(db, sql: "SELECT \(ContactRows.columns) FROM contact WHERE deletedAt IS NULL ORDER BY rank")
         while let row = try rows.next() {
             batch.add(try ContactRows.contact(from: row, db: db), rank: row[ContactRows.Position.rank])
             if batch.count >= batchSize { try batch.flush() }
         }
         try batch.flush()
-        try optimize(db)
     }
 
     /// Merges every segment of the index into one. Batches leave dozens of segments; one makes
@@ -93,6 +98,15 @@ enum SearchIndex {
     static func setMerging(automerge: Int, crisisMerge: Int, db: Database) throws {
         try db.execute(sql: "INSERT INTO contact_fts (contact_fts, rank) VALUES ('automerge', ?)", arguments: [automerge])
         try db.execute(sql: "INSERT INTO contact_fts (contact_fts, rank) VALUES ('crisismerge', ?)", arguments: [crisisMerge])
+    }
+
+    /// FTS5's own default for the terms it holds in memory before writing a segment.
+    static let defaultHashSize = 1 << 20
+
+    /// Sets how many bytes of terms FTS5 holds in memory before it writes them as a segment
+    /// (stored in the index's configuration, inside the current transaction).
+    static func setHashSize(_ bytes: Int, db: Database) throws {
+        try db.execute(sql: "INSERT INTO contact_fts (contact_fts, rank) VALUES ('hashsize', ?)", arguments: [bytes])
     }
 
     /// How many index rows an import queues before writing them.
@@ -116,15 +130,19 @@ enum SearchIndex {
     final class Batch {
         let db: Database
         let tokenizer: any FTS5Tokenizer
+        /// Takes rows and forgets them: for contacts indexed later, all together.
+        let discarding: Bool
         private var rows: [(rank: Int64, columns: [String])] = []
 
-        init(_ db: Database) throws {
+        init(_ db: Database, discarding: Bool = false) throws {
             self.db = db
             self.tokenizer = try SearchIndex.tokenizer(db)
+            self.discarding = discarding
         }
 
         /// Queues a contact's index row under its rank.
         func add(_ contact: Contact, rank: Int64) {
+            guard !discarding else { return }
             rows.append((rank, SearchIndex.document(for: contact)))
         }
 

@@ -128,4 +128,127 @@ struct BulkWriteTests {
             #expect(untouched.isEmpty)
         }
     }
+
+    // MARK: - An import into a cache without contacts places them all at the end
+
+    /// Varied contacts for the import comparisons: names in many scripts and cases, values of
+    /// every custom type, some without an email, one a duplicate uid.
+    static func importedContacts(accountID: Int64, count: Int) throws -> [Contact] {
+        var random = SeededGenerator(seed: 11)
+        let firsts = ["Rob", "robert", "Zoë", "Łukasz", "Анна", "太郎", "Mia", "mia", "Ngọc", "O'Brien", ""]
+        let lasts = ["Howard", "Müller", "van der Berg", "山田", "Smith", "smith", "Nguyen", ""]
+        let json = try JSONValue.parse(#"{"tier":"gold","tags":["vip","early"],"n":3.5,"ok":true}"#)
+        return (0..<count).map { index in
+            var fields: [StandardField: String] = [:]
+            let first = firsts.randomElement(using: &random)!, last = lasts.randomElement(using: &random)!
+            if !first.isEmpty { fields[.firstName] = first }
+            if !last.isEmpty { fields[.lastName] = last }
+            if fields.isEmpty { fields[.company] = "Globex \(index % 7)" }
+            if index % 5 != 0 { fields[.email] = "p\(index)@example.org" }
+            if index % 3 == 0 { fields[.mobilePhone] = "+1555\(1_000_000 + index)" }
+            if index % 4 == 0 { fields[.city] = ["Zürich", "Dallas", "東京"].randomElement(using: &random)! }
+            var custom: [String: CustomValue] = [:]
+            let choices: [CustomValue] = [.text("cus_\(index)"), .number(Double(index) / 4), .bool(index % 2 == 0), .select("gold"),
+                                          .multiselect(["a b", "c"]), .json(json), .date(LocalDate(iso: "2026-11-25")!),
+                                          .datetime(Timestamp(millisecondsSinceEpoch: 1_700_000_000_000 + Int64(index)))]
+            for key in ["plan", "score", "notes_x"] where Bool.random(using: &random) { custom[key] = choices.randomElement(using: &random)! }
+            return Contact(accountID: accountID, fields: fields, custom: custom)
+        }
+    }
+
+    /// What a search can see of every live contact (its index row, by uid), the vocabulary,
+    /// and the list in order: all but the ranks themselves.
+    static func searchable(_ cache: LocalCache) throws -> (rows: [String: [String]], terms: [String], list: [String]) {
+        try cache.read { db in
+            let columns = Schema.searchColumns.map { "f." + $0 }.joined(separator: ", ")
+            var rows: [String: [String]] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT c.uid, \(columns) FROM contact c JOIN contact_fts f ON f.rowid = c.rank WHERE c.deletedAt IS NULL
+                """) {
+                rows[row[0]] = (1...Schema.searchColumns.count).map { row[$0] as String? ?? "" }
+            }
+            let terms = try String.fetchAll(db, sql: "SELECT term FROM search_term ORDER BY term")
+            let list = try String.fetchAll(db, sql: "SELECT uid FROM contact WHERE deletedAt IS NULL ORDER BY rank")
+            return (rows, terms, list)
+        }
+    }
+
+    /// The schema of the contacts' indexes, as SQLite keeps it.
+    static func contactIndexes(_ cache: LocalCache) throws -> [String] {
+        try cache.read { db in
+            try String.fetchAll(db, sql: "SELECT name || ': ' || coalesce(sql, '') FROM sqlite_master WHERE type = 'index' AND tbl_name = 'contact' ORDER BY name")
+        }
+    }
+
+    @Test(arguments: [nil, 100])
+    func anImportIntoACacheWithoutContactsListsAndSearchesLikeOneWrittenContactByContact(indexesBackAfter: Int?) throws {
+        // The first cache has no contacts: the import holds every contact's place and index row
+        // until the end. The second has one already, so each contact is placed and indexed as
+        // it comes — the way every import went before. They must come out alike.
+        let (bulk, bulkAccount) = try makeCache()
+        let (single, singleAccount) = try makeCache()
+        let seed = try single.insertContact(Contact(accountID: singleAccount.id, fields: [.fullName: "Qz"]), author: tester)
+        let contacts = try Self.importedContacts(accountID: bulkAccount.id, count: 600)
+        #expect(bulkAccount.id == singleAccount.id)
+        for cache in [bulk, single] {
+            let holds = try cache.importContacts(author: tester) { importer throws -> Bool in
+                if let indexesBackAfter { importer.mostHeldWithoutIndexes = indexesBackAfter }
+                for contact in contacts {
+                    let refusal = try importer.add(contact, remote: nil, emailIsKey: false)
+                    #expect(refusal == nil)
+                }
+                return importer.holdsPlaces
+            }
+            #expect(holds == (cache === bulk), "the cache without contacts, and only it, placed its contacts at the end")
+        }
+        try single.deleteContact(seed.id!, author: tester)
+        let (bulkSeen, singleSeen) = (try Self.searchable(bulk), try Self.searchable(single))
+        #expect(bulkSeen.rows.count == contacts.count)
+        #expect(bulkSeen.rows == singleSeen.rows, "every contact has the same index row")
+        #expect(bulkSeen.terms == singleSeen.terms, "the same vocabulary")
+        #expect(bulkSeen.list == singleSeen.list, "the same list order")
+        try Self.expectConsistent(bulk)
+        #expect(try Self.contactIndexes(bulk) == Self.contactIndexes(single), "the indexes set aside are back as they were")
+        #expect(try Self.contactIndexes(bulk).count >= 8)
+        for query in ["rob", "mia smi", "müller", "山田", "email:example.org", "plan:gold", "tier", "zur", "p12"] {
+            #expect(try bulk.names(in: .all, query: query) == single.names(in: .all, query: query), "\(query)")
+            #expect(try bulk.count(in: .all, matching: ContactQuery(query)) == single.count(in: .all, matching: ContactQuery(query)))
+        }
+        #expect(try bulk.names(in: .all, page: 50) == single.names(in: .all, page: 50))
+        #expect(try bulk.names(in: .account(bulkAccount.id), order: .recentlyChanged, page: 50)
+                == single.names(in: .account(singleAccount.id), order: .recentlyChanged, page: 50))
+        // Audit lines and outbox entries are the same as well (the local account has no outbox).
+        for table in ["audit", "outbox", "custom_value"] {
+            #expect(try bulk.tableCount(table) == single.tableCount(table) - (table == "audit" ? 2 : 0), "\(table)")
+        }
+    }
+
+    @Test func aDuplicateUpdatedHalfWayPlacesTheContactsHeldSoFarFirst() throws {
+        // A second record with a uid the import already stored, imported as an update: the
+        // contacts held so far are placed then, and the rest of the import goes one by one.
+        let (cache, account) = try makeCache()
+        var contacts = try Self.importedContacts(accountID: account.id, count: 300)
+        var renamed = contacts[10]
+        renamed.fields[.firstName] = "Aardvark"
+        renamed.fields[.lastName] = "Zuckerman"
+        contacts.insert(renamed, at: 150)
+        try cache.importContacts(author: tester) { importer throws in
+            for contact in contacts {
+                if let found = try importer.existing(matching: contact), found.match == .uid {
+                    let changed = try importer.update(found.id, with: contact)
+                    #expect(changed)
+                    #expect(!importer.holdsPlaces)
+                    continue
+                }
+                let refusal = try importer.add(contact, remote: nil, emailIsKey: false)
+                #expect(refusal == nil)
+            }
+        }
+        try Self.expectConsistent(cache)
+        #expect(try cache.names(in: .all, query: "aardvark") == ["Aardvark Zuckerman"])
+        let names = try cache.names(in: .all, page: 40)
+        #expect(names.count == 300)
+        #expect(names.first == "Aardvark Zuckerman")
+        #expect(try cache.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM contact WHERE rank <= 0") } == 0)
+    }
 }

@@ -72,6 +72,7 @@ public final class FileTransfer: ContactExporting {
                            options: ImportOptions) throws -> ImportReport {
         let skipInvalid = options.skipInvalid
         var (next, readWarnings) = try FileTransfer.items(from: source, format: format, skipInvalid: skipInvalid)
+        defer { next.stop() }
         var skipped: [ImportProblem] = []
         var leftOut: [ImportProblem] = []
         var duplicates = ImportReport.Duplicates()
@@ -214,7 +215,14 @@ public final class FileTransfer: ContactExporting {
     /// The records of a file, one at a time: rolo JSON streamed, the other formats read whole.
     enum Items {
         case streaming(() throws(ImportProblem) -> ImportItem?)
+        /// Read on a thread of their own (see `ReadAheadItems`).
+        case readAhead(ReadAheadItems)
         case read([ImportItem], position: Int)
+
+        /// The import is done with the records: a reader thread ends before the source closes.
+        func stop() {
+            if case .readAhead(let items) = self { items.stop() }
+        }
     }
 
     /// The records, and what the reader noticed about the whole file (an unknown CSV column).
@@ -222,7 +230,7 @@ public final class FileTransfer: ContactExporting {
                       skipInvalid: Bool) throws -> (Items, warnings: [ImportProblem]) {
         if format == .json {
             var reader = RoloJSONReader(source)
-            return (.streaming { () throws(ImportProblem) -> ImportItem? in try reader.next() }, [])
+            return (.readAhead(ReadAheadItems { () throws(ImportProblem) -> ImportItem? in try reader.next() }), [])
         }
         var source = source
         var data = Data()
@@ -251,6 +259,8 @@ public final class FileTransfer: ContactExporting {
         switch items {
         case .streaming(let next):
             do { return try next() } catch { throw RoloError.invalid(field: "line \(error.line)", error.message) }
+        case .readAhead(let items):
+            do { return try items.next() } catch { throw RoloError.invalid(field: "line \(error.line)", error.message) }
         case .read(let all, let position):
             guard position < all.count else { return nil }
             items = .read(all, position: position + 1)

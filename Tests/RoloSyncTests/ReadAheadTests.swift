@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+import RoloCore
+import RoloInterchange
+@testable import RoloStore
+@testable import RoloSync
+
+/// A rolo JSON file is read on a thread of its own ahead of the import: what comes out must be
+/// what the file holds, in its order, with its first error where it is.
+@Suite("Files: records read ahead")
+struct ReadAheadTests {
+    /// A JSON file of `count` contacts, the one at `bad` (if any) with an email of the wrong type.
+    static func file(count: Int, bad: Int? = nil) -> Data {
+        let records = (0..<count).map { index in
+            index == bad ? #"{"first_name": "Bad", "email": 42}"#
+                : #"{"uid": "u-\#(index)", "first_name": "P\#(index)", "email": "p\#(index)@example.org"}"#
+        }
+        return Data(("[\n" + records.joined(separator: ",\n") + "\n]\n").utf8)
+    }
+
+    @Test func recordsComeOutInTheFilesOrderPastManyBuffersFull() throws {
+        var reader = RoloJSONReader(DataSource(Self.file(count: 2000)))
+        let ahead = ReadAheadItems(capacity: 7) { () throws(ImportProblem) -> ImportItem? in try reader.next() }
+        defer { ahead.stop() }
+        var uids: [String] = []
+        while let item = try ahead.next() {
+            if case .contact(let incoming, _) = item { uids.append(incoming.contact.uid) }
+        }
+        #expect(uids == (0..<2000).map { "u-\($0)" })
+        #expect(try ahead.next() == nil, "the end stays the end")
+    }
+
+    @Test func theReadersErrorComesAfterEveryRecordBeforeIt() throws {
+        // Syntax errors stop the reader: it throws there, and the import with it.
+        var data = Self.file(count: 1500)
+        data.removeLast(3)
+        var reader = RoloJSONReader(DataSource(data + Data("{".utf8)))
+        let ahead = ReadAheadItems(capacity: 5) { () throws(ImportProblem) -> ImportItem? in try reader.next() }
+        defer { ahead.stop() }
+        var count = 0
+        var problem: (any Error)?
+        do {
+            while try ahead.next() != nil { count += 1 }
+        } catch { problem = error }
+        #expect(count == 1500)
+        #expect(problem is ImportProblem)
+    }
+
+    @Test func anImportStoppedHalfWayStopsTheReaderAndStoresNothing() throws {
+        let (service, cache) = try freshService()
+        let before = try cache.contactCount(in: .all)
+        #expect(throws: RoloError.self) {
+            try service.files.importFile(Self.file(count: 3000, bad: 2100), format: .json)
+        }
+        #expect(try cache.contactCount(in: .all) == before)
+        // The same file imports whole without the bad record, in the file's order.
+        let report = try service.files.importFile(Self.file(count: 3000), format: .json)
+        #expect(report.imported == 3000)
+        let uids = try cache.read { db in try String.fetchAll(db, sql: "SELECT uid FROM contact ORDER BY id") }
+        #expect(uids == (0..<3000).map { "u-\($0)" })
+    }
+}
