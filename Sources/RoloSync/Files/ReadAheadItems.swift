@@ -8,7 +8,8 @@ import RoloInterchange
 /// Records come out exactly in the file's order, and the reader's error comes out where it
 /// was met, after every record before it; the reader stops at its end or its first error.
 /// `stop()` must be called once the import is done with it (it waits for the thread, so that
-/// nothing reads the source after the caller closed it).
+/// nothing reads the source after the caller closed it): only sources whose reads never wait
+/// for a writer (a regular file, bytes in memory) are read this way.
 final class ReadAheadItems: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [Result<ImportItem?, ImportProblem>] = []
