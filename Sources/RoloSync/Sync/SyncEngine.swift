@@ -192,11 +192,8 @@ public final class SyncEngine: Sendable {
     /// writing again the index pages the one before wrote). Bounded, so that a TUI saving an
     /// edit meanwhile waits a fraction of a second at most.
     static let recordsPerTransaction = 1000
-    /// Pages read ahead of the one being applied. They bound a transaction as well: with 4 and
-    /// Notifuse's 100 records a page, a transaction held about 400 records, and a pull of 100k
-    /// made 250 commits, each writing again the index pages the one before wrote. 6 is about
-    /// 600 (10 was about 0.3 s faster again at 100k, but 3 MiB more at the peak, past 60 MB).
-    static let pagesReadAhead = 6
+    /// Pages read ahead of the one being applied.
+    static let pagesReadAhead = 4
 
     /// Reads the listing page after page and applies it. The provider is read ahead while the
     /// cache writes (a task of its own fills a bounded buffer), and what was read meanwhile is
