@@ -124,7 +124,10 @@ public final class ContactImport {
         let stored: Contact
         if holdsPlaces {
             held += 1
-            if held > mostHeldWithoutIndexes { try restoreIndexes() }
+            if held > mostHeldWithoutIndexes {
+                try restoreIndexes()
+                try db.execute(sql: "PRAGMA cache_size = -\(LocalCache.importCacheKiB)")
+            }
             stored = try cache.insert(contact, rank: -Int64(held), remote: remote, author: author, index: heldIndex, db: db)
         } else {
             stored = try cache.insert(contact, remote: remote, author: author, index: index, db: db)
@@ -204,39 +207,52 @@ public final class ContactImport {
         return found
     }
 
-    /// Gives the contacts stored while `holdsPlaces` their ranks — evenly spaced over the whole
-    /// rank space, in name order, as they are the only contacts of the cache — and writes their
-    /// index rows in rank order. Later contacts of the import are placed one by one.
+    /// Gives the contacts stored while `holdsPlaces` their ranks — `heldSpacing` apart in name
+    /// order, as they are the only contacts of the cache — and writes their index rows in rank
+    /// order. Later contacts of the import are placed one by one.
     func placeHeldContacts() throws {
         guard holdsPlaces else { return }
         holdsPlaces = false
         // The name order is read from its index, made again first; those keyed by rank are
         // made once the ranks are final.
         try restoreIndexes { $0 == "contact_by_sort_key" }
+        try db.execute(sql: "PRAGMA cache_size = -\(ContactImport.holdingCacheKiB)")
         if held > 0 {
-            // Every contact of the cache is one of this import's (see `holdsPlaces`).
-            let ids = try Int64.fetchAll(db, sql: "SELECT id FROM contact ORDER BY sortKey, id")
-            let spacing = min(ContactImport.heldSpacing, (RankSpace.upper - RankSpace.lower) / Int64(ids.count + 1))
-            let first = RankSpace.lower + (RankSpace.upper - RankSpace.lower - spacing * Int64(ids.count - 1)) / 2
+            // Every contact of the cache is one of this import's (see `holdsPlaces`), read in
+            // name order a slice at a time (a million ids at once were 8 MB more at the peak).
+            let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM contact") ?? 0
+            let spacing = min(ContactImport.heldSpacing, (RankSpace.upper - RankSpace.lower) / Int64(count + 1))
+            var rank = RankSpace.lower + (RankSpace.upper - RankSpace.lower - spacing * Int64(count - 1)) / 2
             let setRank = try db.cachedStatement(sql: "UPDATE contact SET rank = ? WHERE id = ?")
-            for (position, id) in ids.enumerated() {
-                try setRank.execute(arguments: [first + spacing * Int64(position), id])
+            let slice = try db.cachedStatement(sql: """
+                SELECT id, sortKey FROM contact WHERE (sortKey, id) > (?, ?) ORDER BY sortKey, id LIMIT 2000
+                """)
+            var after: (key: String, id: Int64) = ("", 0)
+            while true {
+                let rows = try Row.fetchAll(slice, arguments: [after.key, after.id])
+                guard let last = rows.last else { break }
+                for row in rows {
+                    try setRank.execute(arguments: [rank, row[0] as Int64])
+                    rank += spacing
+                }
+                after = (last[1], last[0])
             }
         }
         try restoreIndexes()
+        defer { try? db.execute(sql: "PRAGMA cache_size = -\(LocalCache.importCacheKiB)") }
         guard held > 0 else { return }
         // Rows in rank order build the index as one run: FTS5 keeps more of it in memory
-        // before it writes a segment, and the page cache gives it room.
+        // before it writes a segment, and the page cache gives up that much and more (the peak
+        // of a large import was here).
         try db.execute(sql: "PRAGMA cache_size = -\(ContactImport.indexingCacheKiB)")
         try SearchIndex.setHashSize(ContactImport.indexingHashBytes, db: db)
         try SearchIndex.indexLiveContacts(db, into: index)
         try SearchIndex.setHashSize(SearchIndex.defaultHashSize, db: db)
-        try db.execute(sql: "PRAGMA cache_size = -\(LocalCache.importCacheKiB)")
     }
 
-    static let indexingCacheKiB = 16384
+    static let indexingCacheKiB = 8192
     static let holdingCacheKiB = 16384
-    static let indexingHashBytes = 8 << 20
+    static let indexingHashBytes = 4 << 20
 
     /// How far apart held contacts are placed, in the middle of the rank space: room for
     /// millions of later contacts between any two before a stretch is relabelled, and no
@@ -255,7 +271,7 @@ public final class ContactImport {
     ]
     /// Past this many contacts held, the indexes are made again at once, and kept up as the
     /// rest come: making one sorts every row, and SQLite's sorter holds them in memory.
-    var mostHeldWithoutIndexes = 200_000
+    var mostHeldWithoutIndexes = 100_000
     /// The indexes dropped, with the SQL that made them, in the schema's order.
     private var setAside: [(name: String, sql: String)] = []
 
@@ -270,10 +286,10 @@ public final class ContactImport {
 
     private func restoreIndexes(where wanted: (String) -> Bool = { _ in true }) throws {
         guard setAside.contains(where: { wanted($0.name) }) else { return }
-        // SQLite's sorter may take as much memory as the page cache: both are kept small
-        // while the indexes are made, so that the import's peak stays where it was.
+        // SQLite's sorter may take as much memory as the page cache: the cache is kept small
+        // while the indexes are made (the caller sets it again), so that the import's peak
+        // stays where it was.
         try db.execute(sql: "PRAGMA cache_size = -\(ContactImport.sortingCacheKiB)")
-        defer { try? db.execute(sql: "PRAGMA cache_size = -\(LocalCache.importCacheKiB)") }
         for index in setAside where wanted(index.name) { try db.execute(sql: index.sql) }
         setAside.removeAll { wanted($0.name) }
     }

@@ -59,4 +59,23 @@ struct ReadAheadTests {
         let uids = try cache.read { db in try String.fetchAll(db, sql: "SELECT uid FROM contact ORDER BY id") }
         #expect(uids == (0..<3000).map { "u-\($0)" })
     }
+
+    @Test func onlyASourceThatNeverWaitsIsReadAhead() throws {
+        // An import that stops early waits for the reading thread: a pipe could keep it waiting.
+        #expect(FileTransfer.neverWaits(DataSource(Data())))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rolo-read-ahead-\(UUID().uuidString).json").path
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("[]".utf8), attributes: [.posixPermissions: 0o600]))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let file = open(path, O_RDONLY | O_CLOEXEC)
+        defer { close(file) }
+        #expect(FileTransfer.neverWaits(FileDescriptorSource(descriptor: file, name: path)))
+        var ends: [Int32] = [-1, -1]
+        #expect(pipe(&ends) == 0)
+        defer { ends.forEach { close($0) } }
+        #expect(!FileTransfer.neverWaits(FileDescriptorSource(descriptor: ends[0], name: "a pipe")))
+        if case .readAhead = try FileTransfer.items(from: FileDescriptorSource(descriptor: ends[0], name: "a pipe"),
+                                                   format: .json, skipInvalid: false).0 {
+            Issue.record("a pipe is read on the importing thread")
+        }
+    }
 }

@@ -230,6 +230,9 @@ public final class FileTransfer: ContactExporting {
                       skipInvalid: Bool) throws -> (Items, warnings: [ImportProblem]) {
         if format == .json {
             var reader = RoloJSONReader(source)
+            guard FileTransfer.neverWaits(source) else {
+                return (.streaming { () throws(ImportProblem) -> ImportItem? in try reader.next() }, [])
+            }
             return (.readAhead(ReadAheadItems { () throws(ImportProblem) -> ImportItem? in try reader.next() }), [])
         }
         var source = source
@@ -253,6 +256,16 @@ public final class FileTransfer: ContactExporting {
         items += result.skipped.map(ImportItem.invalid)
         items += result.contacts.map { ImportItem.contact($0, warning: nil) }
         return (.read(items, position: 0), result.warnings)
+    }
+
+    /// Whether reading `source` never waits for a writer: bytes in memory or a regular file.
+    /// Only such a source is read ahead on a thread of its own — an import that stops early
+    /// waits for that thread, and a pipe or a terminal could keep it waiting for input.
+    static func neverWaits(_ source: some ByteSource) -> Bool {
+        if source is DataSource { return true }
+        guard let file = source as? FileDescriptorSource else { return false }
+        var status = stat()
+        return fstat(file.descriptor, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
     }
 
     static func nextItem(_ items: inout Items) throws -> ImportItem? {

@@ -1,14 +1,15 @@
 import Foundation
 import RoloInterchange
 
-/// The records of a rolo JSON file, read and parsed on a thread of their own a few hundred
+/// The records of a rolo JSON file, read and parsed on a thread of their own a few dozen
 /// ahead of the import that stores them. Reading and parsing were a tenth of an import's time,
 /// spent on the thread that also writes to SQLite; here they overlap with the writes.
 ///
 /// Records come out exactly in the file's order, and the reader's error comes out where it
 /// was met, after every record before it; the reader stops at its end or its first error.
 /// `stop()` must be called once the import is done with it (it waits for the thread, so that
-/// nothing reads the source after the caller closed it).
+/// nothing reads the source after the caller closed it): only sources whose reads never wait
+/// for a writer (a regular file, bytes in memory) are read this way.
 final class ReadAheadItems: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [Result<ImportItem?, ImportProblem>] = []
@@ -20,7 +21,7 @@ final class ReadAheadItems: @unchecked Sendable {
     private let capacity: Int
 
     /// `next` is called on the new thread only, and never after it returned nil or threw.
-    init(capacity: Int = 256, _ next: @escaping () throws(ImportProblem) -> ImportItem?) {
+    init(capacity: Int = 64, _ next: @escaping () throws(ImportProblem) -> ImportItem?) {
         self.capacity = capacity
         let reader = UncheckedReader(next: next)
         let thread = Thread { [self] in self.produce(reader) }

@@ -192,11 +192,8 @@ public final class SyncEngine: Sendable {
     /// writing again the index pages the one before wrote). Bounded, so that a TUI saving an
     /// edit meanwhile waits a fraction of a second at most.
     static let recordsPerTransaction = 1000
-    /// Pages read ahead of the one being applied: enough for a transaction of
-    /// `recordsPerTransaction` at Notifuse's 100 a page. (With 4, a transaction held about 400 records
-    /// at most, and a pull of 100k made 250 commits, each writing again the index pages the one
-    /// before wrote.)
-    static let pagesReadAhead = 10
+    /// Pages read ahead of the one being applied.
+    static let pagesReadAhead = 4
 
     /// Reads the listing page after page and applies it. The provider is read ahead while the
     /// cache writes (a task of its own fills a bounded buffer), and what was read meanwhile is
