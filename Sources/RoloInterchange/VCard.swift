@@ -447,9 +447,7 @@ enum VCardFormat {
     /// True for a label that names a mobile number: Apple's `_$!<Mobile>!$_` in an item
     /// group's X-ABLabel, or a custom label such as "Mobile" or "Cell".
     static func isMobileLabel(_ label: String?) -> Bool {
-        guard var text = label?.trimmed.lowercased() else { return false }
-        if text.hasPrefix("_$!<"), text.hasSuffix(">!$_") { text = String(text.dropFirst(4).dropLast(4)) }
-        return ValueLabel.mobileWords.contains(text)
+        label.map(ValueLabel.namesMobile) ?? false
     }
 
     /// The most preferred of several properties; the first of equals.

@@ -320,4 +320,21 @@ struct FurtherValuesCLITests {
         #expect(phones == [["label": "work fax", "value": "+81312345679"]])
         #expect(json["other_emails"] as? [[String: String]] == [["label": "home", "value": "yuki.home@example.jp"]])
     }
+
+    @Test func aSecondImportWithUpdateAddsTheFurtherValuesTheContactLacks() throws {
+        let rolo = try Rolo()
+        func card(_ lines: String...) -> String {
+            (["BEGIN:VCARD", "VERSION:3.0", "FN:Ann Lee", "EMAIL;TYPE=pref:ann@example.com"] + lines + ["END:VCARD"]).joined(separator: "\r\n") + "\r\n"
+        }
+        #expect(try rolo("import", try rolo.file("a.vcf", card("EMAIL;TYPE=home:ann@home.example"))).status == 0)
+        let again = try rolo("import", "--on-duplicate", "update",
+                             try rolo.file("b.vcf", card("EMAIL;TYPE=home:ANN@home.example", "EMAIL;TYPE=work:ann@work.example",
+                                                         "TEL;TYPE=fax:+12145550102")))
+        #expect(again.status == 0, "\(again.stderr)")
+        let json = try #require(try Rolo.json(try rolo("show", "--json", "ann@example.com").stdout) as? [String: Any])
+        #expect(json["other_emails"] as? [[String: String]] == [["label": "home", "value": "ann@home.example"],
+                                                                 ["label": "work", "value": "ann@work.example"]],
+                "the home email is held already (emails compare without case); the work one is added")
+        #expect(json["other_phones"] as? [[String: String]] == [["label": "fax", "value": "+12145550102"]])
+    }
 }

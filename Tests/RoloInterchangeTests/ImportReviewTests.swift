@@ -188,6 +188,16 @@ struct FurtherValueReviewTests {
         #expect(skipped.leftOut.map(\.line) == [6])
     }
 
+    @Test func aNumberKeptAsWrittenStaysSoWhenABadOneBeforeItIsLeftOut() throws {
+        let incoming = try card("FN:Ann", "EMAIL:ann@example.com", "TEL;TYPE=CELL:+1 214 555 0199", "TEL;TYPE=WORK:+1 214 555 0100",
+                                "TEL;TYPE=HOME:not a number", "TEL;TYPE=FAX:214-555-0102")
+        #expect(throws: ImportProblem.self) { try review(incoming) }
+        let result = try review(incoming, options: ImportOptions(skipInvalid: true))
+        #expect(result.contact.otherPhones == [LabelledValue(label: "fax", value: "214-555-0102")])
+        #expect(result.leftOut.map(\.line) == [7])
+        #expect(result.warnings.map(\.line) == [8], "the fax's own line, kept as written")
+    }
+
     @Test func aFileWithoutTheFirstValueFillsItsSlot() throws {
         // CSV and JSON can say email_2 without email: the first further value takes the slot.
         let csv = "first_name,email_2,email_2_label,phone_2,phone_2_label,phone_3,phone_3_label\r\n"

@@ -49,6 +49,11 @@ public enum OtherValueKind: String, Sendable, CaseIterable {
 
     /// How the detail pane and help call the kind.
     public var label: String { self == .email ? "Email" : "Phone" }
+
+    /// How the detail pane, the form and `rolo show` name one value: `Email (home)`, `Phone`.
+    public func screenLabel(of value: LabelledValue) -> String {
+        value.label.isEmpty ? label : "\(label) (\(value.label))"
+    }
 }
 
 /// Labels as rolo keeps them: the common ones in one spelling whatever wrote them (vCard's
@@ -71,8 +76,7 @@ public enum ValueLabel {
     /// word is known (after synonyms: `cell` → `mobile`, `business` → `work`, and without
     /// filler such as `phone`), those words in lower case, the place first; else as written.
     public static func normalised(_ label: String) -> String {
-        var text = label.trimmed
-        if text.hasPrefix("_$!<"), text.hasSuffix(">!$_") { text = String(text.dropFirst(4).dropLast(4)).trimmed }
+        let text = unwrapped(label)
         let words = text.lowercased().split(whereSeparator: { $0 == " " || $0 == "_" || $0 == "-" })
             .flatMap { (synonyms[String($0)] ?? String($0)).split(separator: " ").map(String.init) }
             .filter { !filler.contains($0) }
@@ -118,9 +122,19 @@ public enum ValueLabel {
     /// by its TYPE when vCard has one for it, else by the address book's own word.
     public static func marksMobile(_ label: String) -> Bool {
         if let types = vCardTypes(for: label, kind: .phone) { return types.contains("cell") }
-        var text = label.trimmed.lowercased()
-        if text.hasPrefix("_$!<"), text.hasSuffix(">!$_") { text = String(text.dropFirst(4).dropLast(4)) }
-        return mobileWords.contains(text)
+        return namesMobile(label)
+    }
+
+    /// Whether an address book's own label (an X-ABLabel) names a mobile number.
+    public static func namesMobile(_ label: String) -> Bool {
+        mobileWords.contains(unwrapped(label).lowercased())
+    }
+
+    /// A label trimmed and without Apple's `_$!<…>!$_` wrapper.
+    static func unwrapped(_ label: String) -> String {
+        let text = label.trimmed
+        guard text.hasPrefix("_$!<"), text.hasSuffix(">!$_"), text.count >= 8 else { return text }
+        return String(text.dropFirst(4).dropLast(4)).trimmed
     }
 
     /// Whether a phone with this label is a fax (never the contact's phone).

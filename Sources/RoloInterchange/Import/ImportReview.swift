@@ -100,13 +100,20 @@ public enum ImportReview {
             guard let written = contact[field], let (value, kept) = regionalised(written, name: field.key) else { continue }
             if kept { keptAsWritten[field] = value } else { contact[field] = value }
         }
-        var otherKeptAsWritten: [Int: String] = [:]
+        // Further phones kept as written stay so in the contact (validation leaves a value it
+        // refuses as it was); their issues are known by the value, whatever place it ends in.
+        var otherKeptAsWritten = Set<String>()
         for index in contact.otherPhones.indices {
-            let name = OtherValueKind.phone.name(at: index)
-            guard let (value, kept) = regionalised(contact.otherPhones[index].value, name: name) else { continue }
-            if kept { otherKeptAsWritten[index] = value } else { contact.otherPhones[index].value = value }
+            guard let (value, kept) = regionalised(contact.otherPhones[index].value, name: OtherValueKind.phone.name(at: index)) else { continue }
+            contact.otherPhones[index].value = value
+            if kept { otherKeptAsWritten.insert(value) }
         }
-        let keptNames = Set(keptAsWritten.keys.map(\.key) + otherKeptAsWritten.keys.map { OtherValueKind.phone.name(at: $0) })
+        func isKeptAsWritten(_ issue: ValidationIssue) -> Bool {
+            if keptAsWritten.keys.contains(where: { $0.key == issue.field }) { return true }
+            guard let (kind, index) = OtherValueKind.parse(name: issue.field), kind == .phone,
+                  contact.otherPhones.indices.contains(index) else { return false }
+            return otherKeptAsWritten.contains(contact.otherPhones[index].value)
+        }
         /// Further values left out under `skipInvalid`, removed once all are known (indices name them).
         var droppedOthers: [OtherValueKind: Set<Int>] = [:]
         func rejectOther(_ name: String, _ message: String) throws(ImportProblem) -> Bool {
@@ -120,7 +127,7 @@ public enum ImportReview {
         }
 
         var (checked, issues) = Validator.check(contact, rules: rules, definitions: definitions, isNew: true)
-        issues.removeAll { keptNames.contains($0.field) }
+        issues.removeAll(where: isKeptAsWritten)
         var rejected = false
         for issue in issues where issue.severity == .error {
             if try rejectOther(issue.field, issue.message) {
@@ -135,19 +142,12 @@ public enum ImportReview {
             rejected = true
         }
         if rejected {
-            // Kept-as-written phones keep their places among the values left.
             for (kind, indices) in droppedOthers {
-                if kind == .phone {
-                    otherKeptAsWritten = Dictionary(uniqueKeysWithValues: otherKeptAsWritten.compactMap { index, value in
-                        indices.contains(index) ? nil : (index - indices.filter { $0 < index }.count, value)
-                    })
-                }
                 contact[others: kind] = contact[others: kind].enumerated().filter { !indices.contains($0.offset) }.map(\.element)
             }
-            let keptNames = Set(keptAsWritten.keys.map(\.key) + otherKeptAsWritten.keys.map { OtherValueKind.phone.name(at: $0) })
             // What is left must still make a contact (a required field may have been the bad one).
             (checked, issues) = Validator.check(contact, rules: rules, definitions: definitions, isNew: true)
-            issues.removeAll { keptNames.contains($0.field) }
+            issues.removeAll(where: isKeptAsWritten)
             if let error = issues.first(where: { $0.severity == .error }), let first = leftOut.first {
                 // The record goes, and with it the values already listed: one problem for it.
                 throw ImportProblem(line: first.line, message: "\(first.message); without it, \(error.message)")
@@ -155,7 +155,6 @@ public enum ImportReview {
         }
         warnings += issues.filter { $0.severity == .warning }.map { problem($0.field, $0.message) }
         for (field, text) in keptAsWritten { checked[field] = text }
-        for (index, text) in otherKeptAsWritten where checked.otherPhones.indices.contains(index) { checked.otherPhones[index].value = text }
         return Outcome(contact: checked, warnings: warnings.sorted { $0.line < $1.line }, leftOut: leftOut.sorted { $0.line < $1.line })
     }
 

@@ -113,8 +113,7 @@ public struct FieldInput: Sendable {
         let rules = account.rules
         switch assignment.key {
         case .others(let kind):
-            let values = try others(kind, [assignment], existing: existing)
-            return (values.isEmpty ? .clear : .set(.list(values)), othersWarnings(kind))
+            return (try othersChange(kind, [assignment], existing: existing), othersWarnings(kind))
         case .standard(let field):
             if assignment.type != nil {
                 throw RoloError.invalid(field: field.key, "is a standard field; its type cannot be chosen")
@@ -188,11 +187,12 @@ public struct FieldInput: Sendable {
         }
     }
 
-    /// The further emails or phones of `existing` with `assignments` applied in order: a value
+    /// The change to the further emails or phones of `existing` that `assignments` make, applied in order: a value
     /// set at the next place (`email_4` after `email_3`) is added, a cleared one removed once
     /// all are applied (places name the list as it was). Values are checked as the standard
     /// field of their kind, labels spelled as `ValueLabel` keeps them.
-    public func others(_ kind: OtherValueKind, _ assignments: [FieldAssignment], existing: Contact?) throws(RoloError) -> [LabelledValue] {
+    public func othersChange(_ kind: OtherValueKind, _ assignments: [FieldAssignment], existing: Contact?) throws(RoloError)
+        -> FieldChange<FieldValue> {
         let original = existing?[others: kind] ?? []
         var list = original
         var removed = Set<Int>()
@@ -238,7 +238,8 @@ public struct FieldInput: Sendable {
                 if isLabel { list[slot.index].label = "" } else { removed.insert(slot.index) }
             }
         }
-        return list.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+        let values = list.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+        return values.isEmpty ? .clear : .set(.list(values))
     }
 
     /// What to know when further values of an account with a provider change.
@@ -259,8 +260,7 @@ public struct FieldInput: Sendable {
             let toList = assignments.filter { $0.key == .others(kind) }
             guard !toList.isEmpty else { continue }
             do {
-                let values = try others(kind, toList, existing: existing)
-                edit[.others(kind)] = values.isEmpty ? .clear : .set(.list(values))
+                edit[.others(kind)] = try othersChange(kind, toList, existing: existing)
                 warnings += othersWarnings(kind)
             } catch {
                 if case .invalid(let issues) = error { errors += issues } else { throw error }

@@ -150,8 +150,7 @@ public struct DetailModel: Sendable {
         -> [(label: String, value: String, kind: OtherValueKind)] {
         OtherValueKind.allCases.flatMap { kind in
             contact[others: kind].map { other in
-                let label = other.label.isEmpty ? kind.label : "\(kind.label) (\(other.label))"
-                return (label, other.value + (hasProvider ? "  (kept in rolo only)" : ""), kind)
+                return (kind.screenLabel(of: other), other.value + (hasProvider ? "  (kept in rolo only)" : ""), kind)
             }
         }
     }

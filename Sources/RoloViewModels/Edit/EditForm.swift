@@ -127,7 +127,7 @@ public struct EditForm: Sendable {
             let note = account.profile.capabilities.hasRemote ? "kept in rolo only" : nil
             for (index, other) in contact[others: kind].enumerated() {
                 fields.append(FormField(key: .others(kind), slot: OtherSlot(index: index, isLabel: false),
-                                        label: other.label.isEmpty ? kind.label : "\(kind.label) (\(other.label))",
+                                        label: kind.screenLabel(of: other),
                                         kind: .text(kind.standardField.kind), hint: kind.standardField.formatHint,
                                         example: kind.standardField.formatHint, isReadOnly: false, note: note,
                                         original: other.value, input: other.value))
@@ -268,9 +268,8 @@ public struct EditForm: Sendable {
             let lines = fields.indices.filter { fields[$0].key == .others(kind) && fields[$0].isChanged }
             guard !lines.isEmpty else { continue }
             do {
-                let values = try input.others(kind, lines.map { assignment(for: fields[$0]) }, existing: original)
                 // The save's message says they stay in rolo; no warning on top.
-                edit[.others(kind)] = values.isEmpty ? .clear : .set(.list(values))
+                edit[.others(kind)] = try input.othersChange(kind, lines.map { assignment(for: fields[$0]) }, existing: original)
             } catch {
                 for index in lines {
                     do { _ = try input.resolve(assignment(for: fields[index]), existing: original) } catch {

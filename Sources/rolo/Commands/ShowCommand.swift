@@ -44,9 +44,8 @@ struct Show: ParsableCommand {
         for field in StandardField.allCases {
             if let value = contact[field] { lines.append((field.label, field.humanValue(value))) }
             // Further emails after the email, further phones after the mobile phone.
-            let kind: OtherValueKind? = field == .email ? .email : field == .mobilePhone ? .phone : nil
-            for other in kind.map({ contact[others: $0] }) ?? [] {
-                lines.append((other.label.isEmpty ? kind!.label : "\(kind!.label) (\(other.label))", other.value))
+            if let kind: OtherValueKind = field == .email ? .email : field == .mobilePhone ? .phone : nil {
+                lines += contact[others: kind].map { (kind.screenLabel(of: $0), $0.value) }
             }
         }
         Output.line(TerminalText.sanitize("\(contact.displayName)  (\(contact.id!.shortID) · \(detail.account.name) · "
