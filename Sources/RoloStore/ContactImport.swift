@@ -109,10 +109,14 @@ public final class ContactImport {
     /// Stores a validated contact, linked to its provider id when `remote` is given, unless
     /// its uid, its email (when `emailIsKey`) or its provider id is taken.
     public func add(_ contact: Contact, remote: RemoteReference?, emailIsKey: Bool) throws -> Refusal? {
-        if try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM contact WHERE uid = ?"), arguments: [contact.uid]) != nil {
+        // `existing(matching:)` just found no contact with this uid, nor a live one of the
+        // account with this email: the same two lookups again would find nothing either.
+        let lookedUp = lastUnmatched.map { $0 == (contact.uid, contact.accountID, contact.email) } ?? false
+        lastUnmatched = nil
+        if !lookedUp, try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM contact WHERE uid = ?"), arguments: [contact.uid]) != nil {
             return .uidTaken
         }
-        if emailIsKey, let email = contact.email, try Row.fetchOne(db.cachedStatement(sql: """
+        if !lookedUp, emailIsKey, let email = contact.email, try Row.fetchOne(db.cachedStatement(sql: """
             SELECT 1 FROM contact WHERE accountId = ? AND email = ? COLLATE NOCASE AND deletedAt IS NULL
             """), arguments: [contact.accountID, email.trimmingCharacters(in: .whitespaces)]) != nil {
             return .emailTaken
@@ -152,6 +156,19 @@ public final class ContactImport {
     /// the email, else — for a contact without an email — one with the mobile phone: the contact
     /// a second import of the same file would duplicate.
     public func existing(matching contact: Contact) throws -> (id: ContactID, accountID: Int64, match: Match)? {
+        lastUnmatched = nil
+        guard let found = try lookUp(contact) else {
+            lastUnmatched = (contact.uid, contact.accountID, contact.email)
+            return nil
+        }
+        return found
+    }
+
+    /// The uid, account and email of the contact `existing(matching:)` last found nothing for,
+    /// until the next `add`.
+    private var lastUnmatched: (uid: String, accountID: Int64, email: String?)?
+
+    private func lookUp(_ contact: Contact) throws -> (id: ContactID, accountID: Int64, match: Match)? {
         if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, accountId FROM contact WHERE uid = ?"), arguments: [contact.uid]) {
             return (ContactID(row["id"]), row["accountId"], .uid)
         }
@@ -220,22 +237,30 @@ public final class ContactImport {
         if held > 0 {
             // Every contact of the cache is one of this import's (see `holdsPlaces`), read in
             // name order a slice at a time (a million ids at once were 8 MB more at the peak).
+            // Each slice is written in id order, the order of the table: written in name order,
+            // every update read a page of the table at random, and with a million contacts
+            // that was most of the time placing them took.
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM contact") ?? 0
             let spacing = min(ContactImport.heldSpacing, (RankSpace.upper - RankSpace.lower) / Int64(count + 1))
             var rank = RankSpace.lower + (RankSpace.upper - RankSpace.lower - spacing * Int64(count - 1)) / 2
             let setRank = try db.cachedStatement(sql: "UPDATE contact SET rank = ? WHERE id = ?")
             let slice = try db.cachedStatement(sql: """
-                SELECT id, sortKey FROM contact WHERE (sortKey, id) > (?, ?) ORDER BY sortKey, id LIMIT 2000
+                SELECT id, sortKey FROM contact WHERE (sortKey, id) > (?, ?) ORDER BY sortKey, id LIMIT \(ContactImport.placingSlice)
                 """)
             var after: (key: String, id: Int64) = ("", 0)
+            var ranks: [(id: Int64, rank: Int64)] = []
+            ranks.reserveCapacity(ContactImport.placingSlice)
             while true {
-                let rows = try Row.fetchAll(slice, arguments: [after.key, after.id])
-                guard let last = rows.last else { break }
-                for row in rows {
-                    try setRank.execute(arguments: [rank, row[0] as Int64])
+                ranks.removeAll(keepingCapacity: true)
+                let rows = try Row.fetchCursor(slice, arguments: [after.key, after.id])
+                while let row = try rows.next() {
+                    ranks.append((row[0], rank))
                     rank += spacing
+                    after = (row[1], row[0])
                 }
-                after = (last[1], last[0])
+                guard !ranks.isEmpty else { break }
+                ranks.sort { $0.id < $1.id }
+                for entry in ranks { try setRank.execute(arguments: [entry.rank, entry.id]) }
             }
         }
         try restoreIndexes()
@@ -251,6 +276,9 @@ public final class ContactImport {
     }
 
     static let indexingCacheKiB = 8192
+    /// Contacts placed per slice: 16 bytes each in memory, and each page of the table read
+    /// once per slice at most.
+    static let placingSlice = 65_536
     static let holdingCacheKiB = 16384
     static let indexingHashBytes = 4 << 20
 
@@ -270,8 +298,12 @@ public final class ContactImport {
         "contact_by_sort_key", "contact_by_account_rank", "contact_by_change", "contact_by_change_all", "contact_list_rows",
     ]
     /// Past this many contacts held, the indexes are made again at once, and kept up as the
-    /// rest come: making one sorts every row, and SQLite's sorter holds them in memory.
-    var mostHeldWithoutIndexes = 100_000
+    /// rest come. Making one sorts every row, which SQLite does within the page cache's size,
+    /// spilling to a temporary file — except where temporary storage had to stay in memory
+    /// (see `LocalCache.statementJournalsInMemory`): then the sort holds every row, and no more
+    /// than 100k are held. Keeping the indexes up from there made a million-contact import a
+    /// fifth slower and its peak 6 MB higher.
+    var mostHeldWithoutIndexes = LocalCache.statementJournalsInMemory ? Int.max : 100_000
     /// The indexes dropped, with the SQL that made them, in the schema's order.
     private var setAside: [(name: String, sql: String)] = []
 
@@ -303,7 +335,12 @@ public final class ContactImport {
         // An import at least as large as what the cache held is merged into one segment in one
         // pass (a short prefix then reads one list); a smaller one is left to the automatic
         // merges of later writes, so that ten contacts never rewrite the index of a million.
-        if count >= max(1, contactsBefore) { try SearchIndex.optimize(db) }
+        if count >= max(1, contactsBefore) {
+            // The merge reads each segment once in order: a large page cache only adds to the
+            // import's peak, which was here.
+            try db.execute(sql: "PRAGMA cache_size = -\(ContactImport.indexingCacheKiB)")
+            try SearchIndex.optimize(db)
+        }
     }
 }
 

@@ -146,7 +146,12 @@ public final class LocalCache: Sendable {
     /// the deadline of the whole open (retries and another process's migrations included).
     static let busyTimeout: TimeInterval = 5
 
+    /// Whether SQLite keeps every statement journal in memory (set once, before this process
+    /// opens its first database).
+    static let statementJournalsInMemory = rolo_sqlite_keep_statement_journals_in_memory() == SQLITE_OK
+
     private static func configuration(frames: WALFrameCount) -> Configuration {
+        _ = statementJournalsInMemory
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
@@ -160,7 +165,13 @@ public final class LocalCache: Sendable {
             // moves that journal to a temporary file and keeps writing there for the rest of
             // the transaction. An import of 100k contacts wrote 2.6 million pages (10 GB) to
             // it. The journal is emptied after every statement, so in memory it stays small.
-            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            //
+            // The rest of temporary storage stays in files: `temp_store = MEMORY` would keep
+            // statement journals in memory too, but it also lifts the sorter's memory bound,
+            // and making one index over a million contacts then held every key at once
+            // (130 MB). Only when SQLite was started before rolo could set it up (another
+            // library in the same process) is `temp_store = MEMORY` the way left.
+            try db.execute(sql: LocalCache.statementJournalsInMemory ? "PRAGMA temp_store = FILE" : "PRAGMA temp_store = MEMORY")
             // Keep the WAL file when the last connection closes. Without it, every start finds
             // no WAL and GRDB writes (creates and drops a table) to make one: a write on every
             // open, which also makes every connection parse the schema again.

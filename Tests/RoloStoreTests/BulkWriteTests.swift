@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import Testing
 import RoloCore
 @testable import RoloStore
@@ -26,6 +27,36 @@ struct BulkWriteTests {
         }
         #expect(ordered == ordered.sorted() && Set(ordered).count == ordered.count, "ranks in name order", sourceLocation: sourceLocation)
         #expect(indexed == live, "one index row per contact", sourceLocation: sourceLocation)
+    }
+
+    @Test func makingAnIndexOverManyRowsSortsWithinThePageCachesSize() throws {
+        // An import into an empty cache makes its indexes at the end, each a sort of every
+        // contact: past the page cache's size the sort must go on in a temporary file, not
+        // hold every key in memory (with a million contacts that was 130 MB more at the peak).
+        // 400k keys of 48 characters are 25 MB held at once; the sort may hold about 1 MiB.
+        let path = temporaryPath("sort.sqlite")
+        defer { removeFolder(of: path) }
+        let cache = try LocalCache(path: path, catalog: .standard)
+        struct RolledBack: Error {}
+        var grew: Int64 = 0
+        #expect(throws: (any Error).self) {
+            try cache.write { db in
+                try db.execute(sql: "CREATE TABLE scratch (key TEXT)")
+                try db.execute(sql: """
+                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400000)
+                    INSERT INTO scratch SELECT hex(randomblob(24)) FROM n
+                    """)
+                try db.execute(sql: "PRAGMA cache_size = -1024")
+                let before = sqlite3_memory_used()
+                _ = sqlite3_memory_highwater(1)
+                try db.execute(sql: "CREATE INDEX scratch_by_key ON scratch(key)")
+                grew = sqlite3_memory_highwater(0) - before
+                throw RolledBack()
+            }
+        }
+        // SQLite counts the memory of the whole process: other tests running meanwhile may add a little.
+        #expect(grew < 12 << 20, "making the index held \(grew >> 20) MiB")
+        #expect(try cache.read { db in try db.tableExists("scratch") } == false, "the write was rolled back")
     }
 
     @Test func contactsArrivingInNameOrderInTheMiddleOfTheListMoveNoOne() throws {

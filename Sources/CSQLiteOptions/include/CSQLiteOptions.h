@@ -10,4 +10,9 @@
 /// Returns SQLite's result code.
 int rolo_sqlite_skip_checkpoint_on_close(void *connection);
 
+/// Statement journals stay in memory however large they grow, instead of moving to a
+/// temporary file past 64 KiB (see LocalCache.configuration). A setting of the whole process:
+/// it only takes effect before SQLite's first connection, and then returns SQLITE_OK.
+int rolo_sqlite_keep_statement_journals_in_memory(void);
+
 #endif
