@@ -145,6 +145,10 @@ extension LocalCache {
 
     /// List rows with a rank strictly between `above` and `below`, in rank order: from the
     /// full-text index when there is a filter, else from the contact table.
+    ///
+    /// The matches are read from `contact_list_rows`, which holds every list column in rank
+    /// order; SQLite's own choice, the rank's unique index, reads the table's page of every
+    /// match besides (10k matches of `mül` among a million contacts: 30 ms instead of 7).
     private static func fetchByRank(scope: AccountScope, match: String?, above: Int64, below: Int64, direction: String,
                                     limit: Int, markers: Bool, db: Database) throws -> [ContactSummary] {
         let summaryColumns = summaryColumns(markers: markers)
@@ -153,7 +157,7 @@ extension LocalCache {
                 SELECT \(summaryColumns) FROM (
                     SELECT rowid AS r FROM contact_fts WHERE contact_fts MATCH ? AND rowid > ? AND rowid < ?
                     ORDER BY rowid \(direction) LIMIT ?
-                ) f JOIN contact c ON c.rank = f.r ORDER BY c.rank \(direction)
+                ) f JOIN contact c INDEXED BY contact_list_rows ON c.rank = f.r ORDER BY c.rank \(direction)
                 """), arguments: [match, above, below, limit]))
         }
         let account = accountCondition(scope, column: "c.accountId")
