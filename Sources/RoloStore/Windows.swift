@@ -16,6 +16,10 @@ extension LocalCache {
                        from anchor: WindowAnchor = .first, limit: Int, markers: Bool = true) throws -> ContactWindow {
         let limit = max(1, limit)
         return try read { db in
+            // No delivery and no conflict anywhere (a cache of local contacts only, or one
+            // where every edit has reached its provider): every marker is none, and the lookups
+            // per row are left out (3 ms of `rolo list` printing 10k matches).
+            let markers = try markers && LocalCache.anyMarker(db)
             let match = try SearchIndex.matchExpression(for: query, in: scope, db: db)
             switch order {
             case .name, .nameDescending:
@@ -242,6 +246,11 @@ extension LocalCache {
     }
 
     // MARK: - Helpers
+
+    /// Whether any contact has a delivery waiting or a conflict: the sync markers of a list.
+    static func anyMarker(_ db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox) OR EXISTS (SELECT 1 FROM conflict)") ?? true
+    }
 
     /// A list row from `summaryColumns`, read by position: looking columns up by name (GRDB
     /// compares lowercased names) took a sixth of `rolo list --tsv`. Only a provider's

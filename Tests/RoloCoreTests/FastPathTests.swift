@@ -339,4 +339,15 @@ struct SimpleLatinTests {
             #expect(!TerminalText.isSimpleLatin("Müller" + outside), "\(outside.unicodeScalars.map { $0.value })")
         }
     }
+
+    @Test func aTableCellIsMadeSafeAndMeasuredInOnePassAsInTwo() {
+        // `rolo list` measures what it prints: the safe text. One pass must give that width.
+        var random = SeededWords(seed: 12)
+        for _ in 0..<20_000 {
+            let text = FastPathTests.text(&random, maxLength: 16)
+            let safe = TerminalText.sanitize(text)
+            let once = TerminalText.sanitizedWithWidth(text)
+            #expect(once.text == safe && once.width == TerminalText.width(safe), "\(text.unicodeScalars.map { $0.value })")
+        }
+    }
 }

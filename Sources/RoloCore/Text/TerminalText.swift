@@ -12,7 +12,9 @@ public enum TerminalText {
     /// the grapheme-by-grapheme path (most of a frame's cost) can be skipped.
     @inlinable
     public static func isPlainASCII(_ text: String) -> Bool {
-        text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+        // Over the bytes themselves when the string has them in one piece (almost always).
+        text.utf8.withContiguousStorageIfAvailable { $0.allSatisfy { $0 >= 0x20 && $0 < 0x7F } }
+            ?? text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
     }
 
     /// True when every code point is printable ASCII or a Latin-1 / Latin Extended letter or
@@ -31,6 +33,22 @@ public enum TerminalText {
         out.reserveCapacity(text.utf8.count)
         for character in text { out += cell(for: character).text }
         return out
+    }
+
+    /// `sanitize(text)` and the cells it takes, in one pass: for output that measures every
+    /// cell it writes (`rolo list`'s table of every match).
+    public static func sanitizedWithWidth(_ text: String) -> (text: String, width: Int) {
+        if isPlainASCII(text) { return (text, text.utf8.count) }
+        if isSimpleLatin(text) { return (text, text.unicodeScalars.count) }
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        var total = 0
+        for character in text {
+            let cell = cell(for: character)
+            out += cell.text
+            total += cell.width
+        }
+        return (out, total)
     }
 
     /// Like `sanitize`, but keeps tabs and line breaks (CR LF becomes LF), for output that

@@ -131,10 +131,7 @@ enum Output {
     /// column gives way (with `…`) so that lines fit.
     static func table(header: [String], rows: [[String]], flexible: Int) -> [String] {
         // Each cell made safe and measured once: a list into a pipe is every match.
-        let safeRows = ([header] + rows).map { $0.map { text -> (text: String, width: Int) in
-            let safe = TerminalText.sanitize(text)
-            return (safe, TerminalText.width(safe))
-        } }
+        let safeRows = ([header] + rows).map { $0.map(TerminalText.sanitizedWithWidth) }
         var widths = header.indices.map { column in safeRows.map { $0[column].width }.max() ?? 0 }
         if let columns = terminalColumns {
             let total = widths.reduce(0, +) + 2 * (widths.count - 1)
