@@ -50,9 +50,7 @@ public enum RoloJSON {
             })
         }
         for kind in OtherValueKind.allCases where !contact[others: kind].isEmpty {
-            members[member(for: kind)] = .array(contact[others: kind].map { other in
-                .object(["label": .string(other.label), "value": .string(other.value)])
-            })
+            members[member(for: kind)] = .array(contact[others: kind].map(\.json))
         }
         if !contact.extensions.isEmpty { members["extensions"] = .object(contact.extensions) }
         if let remote {
@@ -130,10 +128,9 @@ public enum RoloJSON {
                 switch item {
                 case .string(let value): return LabelledValue(value: value)
                 case .object(let parts):
-                    guard let value = parts["value"]?.stringValue else { throw problem(member(for: kind), shape) }
-                    let label = parts["label"] ?? .null
-                    guard label == .null || label.stringValue != nil else { throw problem(member(for: kind), "a label must be a string") }
-                    return LabelledValue(label: label.stringValue ?? "", value: value)
+                    if let value = LabelledValue(json: item) { return value }
+                    guard parts["value"]?.stringValue != nil else { throw problem(member(for: kind), shape) }
+                    throw problem(member(for: kind), "a label must be a string")
                 default:
                     throw problem(member(for: kind), shape)
                 }

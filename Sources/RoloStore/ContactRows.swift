@@ -124,9 +124,7 @@ enum ContactRows {
 
     /// Further emails or phones as stored: a JSON array of `{"label", "value"}`, NULL when none.
     static func othersText(_ values: [LabelledValue]) -> String? {
-        values.isEmpty ? nil : JSONValue.array(values.map {
-            .object(["label": .string($0.label), "value": .string($0.value)])
-        }).canonicalText
+        values.isEmpty ? nil : JSONValue.array(values.map(\.json)).canonicalText
     }
 
     static func others(_ text: String?, column: String) throws -> [LabelledValue] {
@@ -135,10 +133,8 @@ enum ContactRows {
             throw StoredValueError(table: "contact", column: column, value: text)
         }
         return try items.map { item in
-            guard case .object(let members) = item, let value = members["value"]?.stringValue else {
-                throw StoredValueError(table: "contact", column: column, value: text)
-            }
-            return LabelledValue(label: members["label"]?.stringValue ?? "", value: value)
+            guard let value = LabelledValue(json: item) else { throw StoredValueError(table: "contact", column: column, value: text) }
+            return value
         }
     }
 

@@ -76,7 +76,7 @@ enum DeltaCoding {
             JSONValue.writeQuoted(custom.storedText, into: &out)
             out += "}"
         case .list(let values):
-            out += JSONValue.array(values.map { .object(["label": .string($0.label), "value": .string($0.value)]) }).canonicalText
+            out += JSONValue.array(values.map(\.json)).canonicalText
         }
     }
 
@@ -126,10 +126,8 @@ enum DeltaCoding {
             return .custom(value)
         case .array(let items)? where key.isOthers:
             return .list(try items.map { item in
-                guard let value = item["value"]?.stringValue, let label = item["label"]?.stringValue else {
-                    throw unknown(json!.canonicalText)
-                }
-                return LabelledValue(label: label, value: value)
+                guard let value = LabelledValue(json: item) else { throw unknown(json!.canonicalText) }
+                return value
             })
         default:
             throw unknown(json!.canonicalText)

@@ -151,6 +151,7 @@ public final class LocalCache: Sendable {
     static let statementJournalsInMemory = rolo_sqlite_keep_statement_journals_in_memory() == SQLITE_OK
 
     private static func configuration(frames: WALFrameCount) -> Configuration {
+        // Read here, before the first connection opens: the setting only takes effect then.
         _ = statementJournalsInMemory
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)

@@ -30,11 +30,6 @@ struct Rolo: ParsableCommand {
 @main
 enum RoloMain {
     static func main() {
-        // Files nobody else may read, including those rolo does not name itself: SQLite's
-        // temporary files (a sort bigger than its page cache spills into one in /var/tmp,
-        // created with the umask's mode and unlinked a moment later) hold contact data too.
-        // The files rolo names are made 0600 explicitly as well (PrivateFiles).
-        umask(0o077)
         PeakMemoryReport.installIfAsked()
         do {
             var command = try Rolo.parseAsRoot()

@@ -223,6 +223,25 @@ struct FurtherValueReviewTests {
         let kept = try review(incoming, options: ImportOptions(skipInvalid: true))
         #expect(kept.contact.otherEmails == [LabelledValue(label: "work", value: "a@work.example")])
     }
+
+    @Test func furtherValuesInRoloJSONAreLabelledObjectsOrStrings() throws {
+        let json = #"[{"first_name": "Ann", "other_phones": ["+12145550101", {"value": "+12145550102"}, {"label": "fax", "value": "+12145550103"}]}]"#
+        let incoming = try #require(try read(json, .json).contacts.first)
+        #expect(incoming.contact.otherPhones == [LabelledValue(value: "+12145550101"), LabelledValue(value: "+12145550102"),
+                                                 LabelledValue(label: "fax", value: "+12145550103")])
+        for (member, message) in [(#"{"label": 7, "value": "+12145550101"}"#, "a label must be a string"),
+                                  (#"{"label": "fax"}"#, "must be an array of"), ("42", "must be an array of")] {
+            do {
+                _ = try read(#"[{"first_name": "Ann", "other_phones": ["# + member + "]}]", .json)
+                Issue.record("\(member) was read")
+            } catch {
+                #expect("\(error)".contains(message), "\(member): \(error)")
+            }
+        }
+        // What the cache, the history and rolo JSON write reads back.
+        let value = LabelledValue(label: "work fax", value: "+12145550104")
+        #expect(LabelledValue(json: value.json) == value)
+    }
 }
 
 @Suite("Labels")

@@ -14,6 +14,17 @@ public struct LabelledValue: Sendable, Hashable {
         self.label = label
         self.value = value
     }
+
+    /// `{"label": …, "value": …}`: how the cache, the edit history and rolo JSON write one.
+    public var json: JSONValue { .object(["label": .string(label), "value": .string(value)]) }
+
+    /// Reads what `json` wrote; nil for anything else. A missing label is no label.
+    public init?(json: JSONValue) {
+        guard case .object(let members) = json, let value = members["value"]?.stringValue else { return nil }
+        let label = members["label"] ?? .null
+        guard label == .null || label.stringValue != nil else { return nil }
+        self.init(label: label.stringValue ?? "", value: value)
+    }
 }
 
 /// The two kinds of further values a contact holds.
@@ -46,6 +57,16 @@ public enum OtherValueKind: String, Sendable, CaseIterable {
 
     /// The standard field the first value of this kind lives in.
     public var standardField: StandardField { self == .email ? .email : .phone }
+
+    /// Every standard field that holds a value of this kind: the email; the phone and the mobile phone.
+    public var standardFields: [StandardField] { self == .email ? [.email] : [.phone, .mobilePhone] }
+
+    /// The kind whose further values a list of fields (the detail pane, the form, `rolo show`)
+    /// shows right after `field`: after the last of the kind's standard fields that it shows.
+    /// Further values of a kind none of whose standard fields is shown come at the end.
+    public static func listed(after field: StandardField, shown: [StandardField]) -> OtherValueKind? {
+        allCases.first { $0.standardFields.last(where: shown.contains) == field }
+    }
 
     /// How the detail pane and help call the kind.
     public var label: String { self == .email ? "Email" : "Phone" }
@@ -185,14 +206,12 @@ extension Contact {
         var result = self
         func holds(_ value: String, _ kind: OtherValueKind) -> Bool {
             let key = kind == .email ? value.lowercased() : value
-            let standard: [String?] = kind == .email ? [result[.email]] : [result[.phone], result[.mobilePhone]]
-            let held = standard.compactMap { $0 } + result[others: kind].map(\.value)
+            let held = kind.standardFields.compactMap { result[$0] } + result[others: kind].map(\.value)
             return held.contains { (kind == .email ? $0.lowercased() : $0) == key }
         }
         for kind in OtherValueKind.allCases {
-            let standard: [String?] = kind == .email ? [other[.email]] : [other[.phone], other[.mobilePhone]]
             // The file's standard values that did not land in this contact's slots count too.
-            let offered = standard.compactMap { $0 }.map { LabelledValue(value: $0) } + other[others: kind]
+            let offered = kind.standardFields.compactMap { other[$0] }.map { LabelledValue(value: $0) } + other[others: kind]
             for value in offered where !holds(value.value, kind) { result[others: kind].append(value) }
         }
         return result

@@ -94,15 +94,12 @@ public struct DetailModel: Sendable {
                 let stored = account.rules.storedFields.contains(field)
                 add(field.label, shown + (stored ? "" : "  (kept in rolo only)"))
                 // Further emails after the email, further phones after the phones.
-                if field == .email || (field == .mobilePhone || (field == .phone && contact[.mobilePhone] == nil)) {
-                    for (label, value, kind) in others where (kind == .email) == (field == .email) { add(label, value) }
+                if let listed = OtherValueKind.listed(after: field, shown: present) {
+                    for (label, value, kind) in others where kind == listed { add(label, value) }
                 }
             }
-            // Further values whose standard field is empty (an edit cleared it).
-            for (label, value, kind) in others {
-                let anchor: [StandardField] = kind == .email ? [.email] : [.phone, .mobilePhone]
-                if !anchor.contains(where: present.contains) { add(label, value) }
-            }
+            // Further values whose standard fields are empty (an edit cleared them).
+            for (label, value, kind) in others where !kind.standardFields.contains(where: present.contains) { add(label, value) }
         }
         let definitions = Dictionary(detail.definitions.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         let customKeys = detail.definitions.map(\.key).filter { contact.custom[$0] != nil }

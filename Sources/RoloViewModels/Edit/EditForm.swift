@@ -142,8 +142,7 @@ public struct EditForm: Sendable {
             fields.append(FormField(key: .standard(field), label: field.label, kind: kind, hint: field.formatHint,
                                     example: field.kind == .flag ? nil : field.formatHint, isReadOnly: false, note: note, original: text, input: text ?? ""))
             // Further emails after the email, further phones after the last phone.
-            if field == .email { addOthers(.email) }
-            if field == .mobilePhone || (field == .phone && !shown.contains(.mobilePhone)) { addOthers(.phone) }
+            if let kind = OtherValueKind.listed(after: field, shown: shown) { addOthers(kind) }
         }
         OtherValueKind.allCases.forEach(addOthers)
         let defined = Set(definitions.map(\.key))

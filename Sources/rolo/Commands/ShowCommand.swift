@@ -41,13 +41,14 @@ struct Show: ParsableCommand {
             return
         }
         var lines: [(String, String)] = []
-        for field in StandardField.allCases {
-            if let value = contact[field] { lines.append((field.label, field.humanValue(value))) }
-            // Further emails after the email, further phones after the mobile phone.
-            if let kind: OtherValueKind = field == .email ? .email : field == .mobilePhone ? .phone : nil {
-                lines += contact[others: kind].map { (kind.screenLabel(of: $0), $0.value) }
-            }
+        func further(_ kind: OtherValueKind) -> [(String, String)] { contact[others: kind].map { (kind.screenLabel(of: $0), $0.value) } }
+        let shown = StandardField.allCases.filter { contact[$0] != nil }
+        for field in shown {
+            lines.append((field.label, field.humanValue(contact[field]!)))
+            // Further emails after the email, further phones after the last phone, as in the detail pane.
+            if let kind = OtherValueKind.listed(after: field, shown: shown) { lines += further(kind) }
         }
+        for kind in OtherValueKind.allCases where !kind.standardFields.contains(where: shown.contains) { lines += further(kind) }
         Output.line(TerminalText.sanitize("\(contact.displayName)  (\(contact.id!.shortID) · \(detail.account.name) · "
             + "\(detail.account.profile.displayName))"))
         printSection(nil, lines)
