@@ -16,8 +16,8 @@ DEMO_DB      ?= $(CURDIR)/$(BUILD_DIR)/demo/rolo.sqlite
 # runs on a jump host without a Swift toolchain, needing only the C and C++ runtimes,
 # libsqlite3 and libncursesw.
 RELEASE      := -c release --static-swift-stdlib
-# libcurl4-openssl-dev: a release build links Foundation's HTTP client statically, and that
-# client asks the linker for libcurl by its development name.
+# libcurl4-openssl-dev: libcurl's header, for the HTTP transport, which loads libcurl itself
+# when a sync first sends a request.
 SYSTEM_DEPS  := libncurses-dev libsqlite3-dev libcurl4-openssl-dev tmux
 # Headers or programs that prove each package is there.
 DEP_CHECKS   := /usr/include/ncursesw/curses.h /usr/include/sqlite3.h /usr/bin/curl-config /usr/bin/tmux
@@ -56,8 +56,11 @@ deps:
 	  fi; \
 	fi
 
+# rolo-emulators: the emulators `rolo sandbox` serves, in a program of their own (rolo finds
+# it beside itself, or in ../libexec/rolo when installed).
 build: check-swift deps
 	$(SWIFT) build --scratch-path $(BUILD_DIR) --product rolo
+	$(SWIFT) build --scratch-path $(BUILD_DIR) --product rolo-emulators
 
 # The demo cache syncs for real: `rolo sandbox` serves emulators of Notifuse, DailyStory and
 # iVvy on 127.0.0.1 (seeded from the cache), writes a config pointing at them, and stops when
@@ -110,13 +113,15 @@ bench: check-swift deps
 
 install: check-swift deps
 	$(SWIFT) build --scratch-path $(BUILD_DIR) $(RELEASE) --product rolo
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/rolo/demo
+	$(SWIFT) build --scratch-path $(BUILD_DIR) $(RELEASE) --product rolo-emulators
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/rolo $(DESTDIR)$(PREFIX)/share/rolo/demo
 	install -m 755 -s $(BUILD_DIR)/release/rolo $(DESTDIR)$(PREFIX)/bin/rolo
+	install -m 755 -s $(BUILD_DIR)/release/rolo-emulators $(DESTDIR)$(PREFIX)/libexec/rolo/rolo-emulators
 	install -m 644 assets/demo/*.json $(DESTDIR)$(PREFIX)/share/rolo/demo/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/rolo
-	rm -rf $(DESTDIR)$(PREFIX)/share/rolo
+	rm -rf $(DESTDIR)$(PREFIX)/libexec/rolo $(DESTDIR)$(PREFIX)/share/rolo
 
 clean:
 	rm -rf $(BUILD_DIR) bench-data

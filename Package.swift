@@ -9,6 +9,7 @@
 //   CNcursesw is imported by RoloTerminal only.
 //   RoloEmulators (loopback emulators of the three providers) imports no rolo target: it is an
 //   independent reading of the providers' wire contracts, for tests, benchmarks and sandboxes.
+//   `rolo` does not link it: `rolo sandbox` runs it in its helper, rolo-emulators.
 import PackageDescription
 
 let package = Package(
@@ -17,6 +18,7 @@ let package = Package(
     products: [
         .executable(name: "rolo", targets: ["rolo"]),
         .executable(name: "rolo-bench", targets: ["RoloBench"]),
+        .executable(name: "rolo-emulators", targets: ["RoloSandboxHost"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -58,8 +60,9 @@ let package = Package(
             dependencies: ["RoloCore", "CCurl", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // libcurl's easy interface with typed setters (curl_easy_setopt is variadic): the live
-        // HTTP transport. Debian's libcurl4-openssl-dev.
-        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // HTTP transport. Loaded on first use, so that a start of rolo does not map and relocate
+        // libcurl's thirty libraries; its header comes from Debian's libcurl4-openssl-dev.
+        .target(name: "CCurl"),
         // The services the view models and commands call: reads, edits, accounts and fields,
         // files, drafts and the sync engine, over one local cache. Providers are injected.
         .target(
@@ -86,7 +89,7 @@ let package = Package(
             name: "rolo",
             dependencies: [
                 "RoloCore", "RoloStore", "RoloSync", "RoloInterchange", "RoloViewModels", "RoloTerminal", "RoloProviders",
-                "RoloEmulators",
+                "RoloSandboxWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -102,6 +105,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // What `rolo sandbox` and its helper say to each other (one JSON line each way).
+        .target(name: "RoloSandboxWire"),
+        // rolo-emulators: `rolo sandbox`'s emulators in a process of their own, so that the
+        // `rolo` binary does not link their HTTP server and the networking libraries it brings.
+        .executableTarget(name: "RoloSandboxHost", dependencies: ["RoloEmulators", "RoloSandboxWire"]),
         .executableTarget(
             name: "RoloBench",
             dependencies: ["RoloCore", "RoloStore", "RoloInterchange", "RoloSync", "RoloProviders", "RoloEmulators",

@@ -88,6 +88,25 @@ struct CommandTests {
         #expect(try rolo("list", "--help").stdout.contains("--tsv prints one contact per line"))
     }
 
+    /// Every start of rolo (`rolo list` in a script, the TUI) loads only what it needs: the
+    /// networking libraries (libcurl and the thirty it brings, Foundation's URLSession) are
+    /// loaded by a sync when it sends its first request, and the emulators' HTTP server is in
+    /// rolo-emulators. Linked, they cost every start about 8 ms.
+    @Test func startingRoloLoadsNoNetworkingLibrary() throws {
+        let ldd = Process()
+        ldd.executableURL = URL(fileURLWithPath: "/usr/bin/ldd")
+        ldd.arguments = [Rolo.binary]
+        let output = Pipe()
+        ldd.standardOutput = output
+        try ldd.run()
+        let linked = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        ldd.waitUntilExit()
+        #expect(linked.contains("libsqlite3"), "ldd lists what rolo links:\n\(linked)")
+        for library in ["libcurl", "FoundationNetworking", "libssl", "libgnutls"] {
+            #expect(!linked.contains(library), "rolo links \(library):\n\(linked)")
+        }
+    }
+
     @Test func theScreenNeedsATerminal() throws {
         let rolo = try Rolo()
         let result = try rolo()

@@ -102,4 +102,41 @@ struct SyncEndToEndTests {
             for screen in screens + [tui.screen] { #expect(!screen.contains(secret), "a secret was on the screen") }
         }
     }
+
+    /// The sandbox's emulators run in a helper process (rolo-emulators), and end with rolo
+    /// however rolo ends: killed with SIGKILL, it cannot stop them, and they stop by themselves
+    /// (their ports close) rather than serve on as orphans.
+    @Test func theEmulatorsStopWhenTheSandboxIsKilled() throws {
+        let rolo = try Rolo()
+        #expect(try rolo("demo").status == 0)
+        let sandbox = try SandboxProcess(rolo)
+        defer { sandbox.stop() }
+        let config = try String(contentsOfFile: sandbox.config, encoding: .utf8)
+        let ports = config.split(separator: "\n").compactMap { line -> UInt16? in
+            guard line.hasPrefix("base_url = \"http://127.0.0.1:") else { return nil }
+            return UInt16(line.split(separator: ":").last!.filter(\.isNumber))
+        }
+        #expect(ports.count == 3, "\(config)")
+        #expect(ports.allSatisfy(acceptsConnections), "the emulators listen")
+
+        kill(sandbox.process.pid, SIGKILL)
+        _ = sandbox.process.wait()
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, ports.contains(where: acceptsConnections) { usleep(50_000) }
+        #expect(!ports.contains(where: acceptsConnections), "no emulator serves on after rolo sandbox was killed")
+    }
+}
+
+/// Whether something accepts a TCP connection on 127.0.0.1 at this port.
+private func acceptsConnections(_ port: UInt16) -> Bool {
+    let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard socket >= 0 else { return false }
+    defer { close(socket) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+    }
 }

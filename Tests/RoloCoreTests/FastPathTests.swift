@@ -301,10 +301,11 @@ struct SeededWords: RandomNumberGenerator {
     }
 }
 
-/// Latin text (ASCII with Latin-1 and Latin Extended letters) is made safe, measured and cut
-/// by code points, as plain ASCII is: exactly as grapheme by grapheme.
-@Suite("Latin text takes the ASCII shortcut")
-struct SimpleLatinTests {
+/// Latin, Greek and Cyrillic text (ASCII with Latin-1 and Latin Extended, Greek and Cyrillic
+/// letters) is made safe, measured and cut by code points, as plain ASCII is: exactly as
+/// grapheme by grapheme.
+@Suite("Latin, Greek and Cyrillic text take the ASCII shortcut")
+struct SimpleAlphabeticTests {
     /// The general path: what `sanitize`, `width` and `truncate` did before the shortcut.
     static func general(_ text: String) -> (safe: String, width: Int) {
         var safe = "", width = 0
@@ -316,11 +317,27 @@ struct SimpleLatinTests {
         return (safe, width)
     }
 
+    /// The byte-level measure accepts exactly the strings `isSimpleAlphabetic` accepts, and counts
+    /// their code points: every code point below U+0800 (all one- and two-byte sequences, the
+    /// C1 controls and the edges around U+00A0 and U+0300 among them), alone and after Latin.
+    @Test func theByteLevelMeasureAgreesWithTheCodePointRule() {
+        for value in 0..<0x800 {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            for text in [String(scalar), "Mü" + String(scalar) + "ller", "ab" + String(scalar)] {
+                let expected = TerminalText.isSimpleAlphabetic(text) ? text.unicodeScalars.count : nil
+                #expect(TerminalText.simpleAlphabeticWidth(text) == expected, "U+\(String(value, radix: 16)) in \(text.debugDescription)")
+            }
+        }
+        for other in ["山", "😀", "e\u{301}", "\u{200F}", "\u{2028}", ""] {
+            #expect(TerminalText.simpleAlphabeticWidth("Łukasz" + other) == (other.isEmpty ? 6 : nil), "\(other.debugDescription)")
+        }
+    }
+
     @Test func everyCodePointAndGeneratedStringsAgree() {
-        let range = (0x20..<0x7F).map { Unicode.Scalar($0)! } + (0xA0..<0x300).map { Unicode.Scalar($0)! }
+        let range = [0x20..<0x7F, 0xA0..<0x300, 0x370..<0x483, 0x48A..<0x500].flatMap { $0.map { Unicode.Scalar($0)! } }
         for scalar in range {
             let text = String(scalar)
-            #expect(TerminalText.isSimpleLatin(text))
+            #expect(TerminalText.isSimpleAlphabetic(text))
             let expected = Self.general(text)
             #expect(TerminalText.sanitize(text) == expected.safe && TerminalText.width(text) == expected.width, "U+\(String(scalar.value, radix: 16))")
         }
@@ -335,8 +352,8 @@ struct SimpleLatinTests {
             let truncated = TerminalText.truncate(text, to: cut)
             #expect(TerminalText.width(truncated) <= cut && (expected.width <= cut ? truncated == text : truncated.hasSuffix("…")))
         }
-        for outside in ["e\u{301}", "\u{85}", "\u{9B}", "山", "\u{1B}", "\u{300}"] {
-            #expect(!TerminalText.isSimpleLatin("Müller" + outside), "\(outside.unicodeScalars.map { $0.value })")
+        for outside in ["e\u{301}", "\u{85}", "\u{9B}", "山", "\u{1B}", "\u{300}", "\u{36F}", "\u{483}", "\u{489}", "\u{500}"] {
+            #expect(!TerminalText.isSimpleAlphabetic("Müller" + outside), "\(outside.unicodeScalars.map { $0.value })")
         }
     }
 

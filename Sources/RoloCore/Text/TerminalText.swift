@@ -17,18 +17,52 @@ public enum TerminalText {
             ?? text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
     }
 
-    /// True when every code point is printable ASCII or a Latin-1 / Latin Extended letter or
-    /// sign (U+00A0–U+02FF): one cell each, none joins the next into one grapheme, nothing to
-    /// replace. Most names and emails outside English (`Müller`, `Łukasz`, `Dvořák`) are, and
-    /// take the same shortcut as ASCII: code points, not graphemes.
+    /// True for a code point that is printable ASCII, a Latin-1 or Latin Extended letter or sign
+    /// (U+00A0–U+02FF), or a Greek or Cyrillic letter (U+0370–U+04FF but the Cyrillic combining
+    /// marks U+0483–U+0489): one cell, never joined to the next into one grapheme, nothing to
+    /// replace.
     @inlinable
-    public static func isSimpleLatin(_ text: String) -> Bool {
-        text.unicodeScalars.allSatisfy { ($0.value >= 0x20 && $0.value < 0x7F) || ($0.value >= 0xA0 && $0.value < 0x300) }
+    public static func isSimpleAlphabetic(_ value: UInt32) -> Bool {
+        (value >= 0x20 && value < 0x7F) || (value >= 0xA0 && value < 0x300)
+            || (value >= 0x370 && value < 0x483) || (value >= 0x48A && value < 0x500)
+    }
+
+    /// True when every code point is simple alphabetic (see above). Most names and emails
+    /// outside English (`Müller`, `Łukasz`, `Dvořák`, `Ольга`, `Νίκος`) are, and take the same
+    /// shortcut as ASCII: code points, not graphemes.
+    @inlinable
+    public static func isSimpleAlphabetic(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy { isSimpleAlphabetic($0.value) }
+    }
+
+    /// The cells of a string that `isSimpleAlphabetic` accepts, found in one pass over its UTF-8
+    /// bytes; nil for any other string. Every such code point is one byte (ASCII) or two.
+    @inlinable
+    public static func simpleAlphabeticWidth(_ text: String) -> Int? {
+        let measured = text.utf8.withContiguousStorageIfAvailable { bytes -> Int? in
+            var width = 0
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte >= 0x20 && byte < 0x7F {
+                    index += 1
+                } else {
+                    guard byte >= 0xC2, byte < 0xE0, index + 1 < bytes.count else { return nil }
+                    let next = bytes[index + 1]
+                    guard next & 0xC0 == 0x80, isSimpleAlphabetic(UInt32(byte & 0x1F) << 6 | UInt32(next & 0x3F)) else { return nil }
+                    index += 2
+                }
+                width += 1
+            }
+            return width
+        }
+        if let measured { return measured }
+        return isSimpleAlphabetic(text) ? text.unicodeScalars.count : nil
     }
 
     /// The safe form of a string: every unsafe character replaced by a visible placeholder.
     public static func sanitize(_ text: String) -> String {
-        if isPlainASCII(text) || isSimpleLatin(text) { return text }
+        if simpleAlphabeticWidth(text) != nil { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for character in text { out += cell(for: character).text }
@@ -38,8 +72,7 @@ public enum TerminalText {
     /// `sanitize(text)` and the cells it takes, in one pass: for output that measures every
     /// cell it writes (`rolo list`'s table of every match).
     public static func sanitizedWithWidth(_ text: String) -> (text: String, width: Int) {
-        if isPlainASCII(text) { return (text, text.utf8.count) }
-        if isSimpleLatin(text) { return (text, text.unicodeScalars.count) }
+        if let width = simpleAlphabeticWidth(text) { return (text, width) }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         var total = 0
@@ -74,7 +107,7 @@ public enum TerminalText {
     /// The cells a string takes once made safe.
     public static func width(_ text: String) -> Int {
         if isPlainASCII(text) { return text.utf8.count }
-        if isSimpleLatin(text) { return text.unicodeScalars.count }
+        if isSimpleAlphabetic(text) { return text.unicodeScalars.count }
         var total = 0
         for character in text { total += cell(for: character).width }
         return total
@@ -138,7 +171,7 @@ public enum TerminalText {
         if isPlainASCII(text) {
             return text.utf8.count <= maxWidth ? text : String(text.utf8.prefix(maxWidth - 1))! + "…"
         }
-        if isSimpleLatin(text) {
+        if isSimpleAlphabetic(text) {
             let scalars = text.unicodeScalars
             return scalars.count <= maxWidth ? text : String(String.UnicodeScalarView(scalars.prefix(maxWidth - 1))) + "…"
         }

@@ -20,12 +20,13 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     private let userAgent: String
     private let pool = HandlePool()
 
-    private static let setUp: CURLcode = rolo_curl_global_init()
+    /// Whether libcurl is there and set up (it is loaded on first use, see CCurl).
+    private static let loaded: Bool = rolo_curl_load() != 0
 
     /// `timeout`: how long a request may wait to connect, or wait for data, before it fails
     /// (and is retried); a whole request may take four times that.
     public init(timeout: TimeInterval = 30, userAgent: String) {
-        _ = CurlTransport.setUp
+        _ = CurlTransport.loaded
         self.timeout = timeout
         self.userAgent = userAgent
     }
@@ -49,15 +50,18 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
 
     private func perform(_ request: HTTPRequest, _ transfer: Transfer) -> Result<HTTPResponse, TransportError> {
         if transfer.isCancelled { return .failure(.other("the request was cancelled")) }
+        guard CurlTransport.loaded else {
+            return .failure(.other("libcurl could not be loaded: install it (Debian: apt-get install libcurl4)"))
+        }
         guard let handle = pool.take() else { return .failure(.other("libcurl could not start a request")) }
         var headerList: UnsafeMutablePointer<curl_slist>?
         let errorText = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorText.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         defer {
-            curl_slist_free_all(headerList)
+            rolo_curl_slist_free_all(headerList)
             // Reset forgets every option (the error buffer and the callbacks' context among
             // them) but keeps the connections.
-            curl_easy_reset(handle)
+            rolo_curl_easy_reset(handle)
             pool.put(handle)
             errorText.deallocate()
         }
@@ -69,20 +73,20 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
             }
             // `Name;` is libcurl's way to send a header with an empty value.
             let line = header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)"
-            headerList = curl_slist_append(headerList, line)
+            headerList = rolo_curl_slist_append(headerList, line)
         }
         // No `Expect: 100-continue` before a body: it costs a round trip, or a second when a
         // server does not answer it.
-        headerList = curl_slist_append(headerList, "Expect:")
+        headerList = rolo_curl_slist_append(headerList, "Expect:")
 
         let context = Unmanaged.passUnretained(transfer).toOpaque()
         var code = configure(handle, for: request, headers: headerList, errorText: errorText, context: context)
         if code == CURLE_OK {
-            code = withExtendedLifetime(transfer) { curl_easy_perform(handle) }
+            code = withExtendedLifetime(transfer) { rolo_curl_easy_perform(handle) }
         }
         guard code == CURLE_OK else {
             let detail = String(cString: errorText)
-            let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+            let message = detail.isEmpty ? String(cString: rolo_curl_easy_strerror(code)) : detail
             return .failure(transfer.isCancelled ? .other("the request was cancelled") : CurlTransport.classify(code, message))
         }
         return .success(HTTPResponse(status: rolo_curl_response_code(handle), headers: transfer.headers, body: transfer.body))
@@ -239,7 +243,7 @@ private final class HandlePool: @unchecked Sendable {
     private let kept = ProviderCapabilities.requestsInFlightRange.upperBound
 
     func take() -> UnsafeMutableRawPointer? {
-        lock.withLock { idle.popLast() } ?? curl_easy_init()
+        lock.withLock { idle.popLast() } ?? rolo_curl_easy_init()
     }
 
     func put(_ handle: UnsafeMutableRawPointer) {
@@ -248,10 +252,10 @@ private final class HandlePool: @unchecked Sendable {
             idle.append(handle)
             return true
         }
-        if !keep { curl_easy_cleanup(handle) }
+        if !keep { rolo_curl_easy_cleanup(handle) }
     }
 
     deinit {
-        for handle in idle { curl_easy_cleanup(handle) }
+        for handle in idle { rolo_curl_easy_cleanup(handle) }
     }
 }

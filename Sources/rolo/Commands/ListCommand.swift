@@ -70,8 +70,9 @@ struct ListCommand: ParsableCommand {
                 if wanted > 0 && rows.count + printedTSV >= wanted { break readLoop }
                 if tsv {
                     // Streamed: nothing is kept, so memory stays flat however many rows.
-                    out.line(Output.tsvLine([row.id.shortID, row.displayName, row.email, row.phone, row.company,
-                                             accountNames[row.accountID]], forTerminal: forTerminal))
+                    out.tsv([row.id.shortID, row.displayName, row.email, row.phone, row.company, accountNames[row.accountID]],
+                            forTerminal: forTerminal)
+                    out.newline()
                     printedTSV += 1
                 } else {
                     rows.append(row)
@@ -95,7 +96,7 @@ struct ListCommand: ParsableCommand {
             return line
         }
         var table = Output.Buffered()
-        for line in Output.table(header: [" " + header[0]] + header.dropFirst(), rows: cells, flexible: 2) { table.line(line) }
+        Output.table(header: [" " + header[0]] + header.dropFirst(), rows: cells, flexible: 2, into: &table)
         table.flush()
         if wanted > 0 && rows.count == wanted {
             let total = try context.services.reader.count(in: scope, matching: parsed) ?? 0

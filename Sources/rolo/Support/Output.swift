@@ -59,15 +59,21 @@ enum Output {
     /// text is also laid out as the TUI does (`sanitizeKeepingLayout`), work that a pipe, which
     /// is not drawn, does not need (76 % of `rolo list --tsv` of 100k contacts went to it).
     static func tsvLine(_ values: [String?], forTerminal: Bool = standardOutputIsTerminal) -> String {
-        var out = ""
-        for (index, value) in values.enumerated() {
-            if index > 0 { out += "\t" }
-            appendTSV(value ?? "", to: &out, forTerminal: forTerminal)
-        }
-        return out
+        var line = Buffered(descriptor: nil)
+        line.tsv(values, forTerminal: forTerminal)
+        return line.text
     }
 
-    static func appendTSV(_ value: String, to out: inout String, forTerminal: Bool) {
+    /// A TSV value that needs no escaping and no placeholder: printable ASCII but `\`, and
+    /// Latin letters (U+00A0–U+02FF) — nearly every name, email and phone.
+    static func isPlainTSV(_ value: String) -> Bool {
+        guard !value.utf8.contains(UInt8(ascii: "\\")) else { return false }
+        return TerminalText.simpleAlphabeticWidth(value) != nil
+    }
+
+    /// The escaped form of a TSV value that is not plain.
+    static func escapedTSV(_ value: String, forTerminal: Bool) -> String {
+        var out = ""
         if forTerminal {
             for character in TerminalText.sanitizeKeepingLayout(value) {
                 switch character {
@@ -78,11 +84,7 @@ enum Output {
                 default: out.append(character)
                 }
             }
-            return
-        }
-        if value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\") }) {
-            out += value
-            return
+            return out
         }
         var previousWasCR = false
         for scalar in value.unicodeScalars {
@@ -96,33 +98,58 @@ enum Output {
                 if let shown = TerminalText.placeholder(for: scalar) { out += shown } else { out.unicodeScalars.append(scalar) }
             }
         }
+        return out
     }
 
-    /// Output gathered into large writes: a line per write(2) made `rolo list --tsv` of 100k
-    /// contacts 100k system calls.
+    /// Output gathered as bytes into large writes: a line per write(2) made `rolo list --tsv`
+    /// of 100k contacts 100k system calls, and building each line as a String, then padding
+    /// every table cell with a String of spaces, cost more than reading the rows.
     struct Buffered {
-        private var pending = ""
-        private let descriptor: Int32
+        private var pending: [UInt8] = []
+        /// Where full buffers go; nil keeps everything (for a caller that wants the text).
+        private let descriptor: Int32?
         static let size = 1 << 16
 
-        init(descriptor: Int32 = STDOUT_FILENO) {
+        init(descriptor: Int32? = STDOUT_FILENO) {
             self.descriptor = descriptor
             pending.reserveCapacity(Buffered.size + 4096)
         }
 
+        /// What was gathered (with no descriptor).
+        var text: String { String(decoding: pending, as: UTF8.self) }
+
         mutating func append(_ text: String) {
-            pending += text
-            if pending.utf8.count >= Buffered.size { flush() }
+            var text = text
+            text.withUTF8 { pending.append(contentsOf: $0) }
+            if pending.count >= Buffered.size { flush() }
+        }
+
+        mutating func spaces(_ count: Int) {
+            if count > 0 { pending.append(contentsOf: repeatElement(UInt8(ascii: " "), count: count)) }
         }
 
         mutating func line(_ text: String) {
             append(text)
-            append("\n")
+            newline()
+        }
+
+        mutating func newline() {
+            pending.append(UInt8(ascii: "\n"))
+            if pending.count >= Buffered.size { flush() }
+        }
+
+        /// One line of tab-separated values (see `Output.tsvLine`).
+        mutating func tsv(_ values: [String?], forTerminal: Bool) {
+            for (index, value) in values.enumerated() {
+                if index > 0 { pending.append(UInt8(ascii: "\t")) }
+                let value = value ?? ""
+                append(Output.isPlainTSV(value) ? value : Output.escapedTSV(value, forTerminal: forTerminal))
+            }
         }
 
         mutating func flush() {
-            guard !pending.isEmpty else { return }
-            Output.write(Data(pending.utf8), to: descriptor)
+            guard let descriptor, !pending.isEmpty else { return }
+            Output.write(Data(pending), to: descriptor)
             pending.removeAll(keepingCapacity: true)
         }
     }
@@ -130,6 +157,13 @@ enum Output {
     /// A table with a header, columns sized to their contents. On a terminal, the widest
     /// column gives way (with `…`) so that lines fit.
     static func table(header: [String], rows: [[String]], flexible: Int) -> [String] {
+        var lines = Buffered(descriptor: nil)
+        table(header: header, rows: rows, flexible: flexible, into: &lines)
+        return lines.text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+    }
+
+    /// The table's lines, each ended by a newline, written into `out`.
+    static func table(header: [String], rows: [[String]], flexible: Int, into out: inout Buffered) {
         // Each cell made safe and measured once: a list into a pipe is every match.
         let safeRows = ([header] + rows).map { $0.map(TerminalText.sanitizedWithWidth) }
         var widths = header.indices.map { column in safeRows.map { $0[column].width }.max() ?? 0 }
@@ -139,17 +173,21 @@ enum Output {
                 widths[flexible] = max(8, widths[flexible] - (total - columns))
             }
         }
-        func render(_ cells: [(text: String, width: Int)]) -> String {
-            var line = ""
+        for cells in safeRows {
             for (column, cell) in cells.enumerated() {
-                if column > 0 { line += "  " }
-                line += column == cells.count - 1
-                    ? (cell.width <= widths[column] ? cell.text : TerminalText.truncate(cell.text, to: widths[column]))
-                    : TerminalText.fit(safe: cell.text, width: cell.width, to: widths[column])
+                if column > 0 { out.spaces(2) }
+                if cell.width <= widths[column] {
+                    out.append(cell.text)
+                    // The last column is not padded: no line ends in spaces.
+                    if column < cells.count - 1 { out.spaces(widths[column] - cell.width) }
+                } else {
+                    let cut = TerminalText.truncate(cell.text, to: widths[column])
+                    out.append(cut)
+                    if column < cells.count - 1 { out.spaces(widths[column] - TerminalText.width(cut)) }
+                }
             }
-            return line
+            out.newline()
         }
-        return safeRows.map(render)
     }
 
     /// Asks a yes/no question on the terminal; no by default.
