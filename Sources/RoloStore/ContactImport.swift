@@ -14,7 +14,9 @@ import RoloCore
 ///
 /// Uniqueness (uids, Notifuse emails, provider ids) is checked against the cache inside the
 /// transaction, so contacts earlier in the same file count too, without holding a set of a
-/// million uids in memory. Full-text rows are written in batches (see `SearchIndex.Batch`).
+/// million uids in memory (a first import skips the lookups that a 2 MiB filter of what it
+/// stored rules out: `StoredKeyFilter`). Full-text rows are written in batches (see
+/// `SearchIndex.Batch`).
 public final class ContactImport {
     let cache: LocalCache
     let db: Database
@@ -39,6 +41,10 @@ public final class ContactImport {
     private var held = 0
     /// Takes the index rows of held contacts and writes nothing: they are indexed when placed.
     private let heldIndex: SearchIndex.Batch
+    /// The keys this import stored, when it began on a cache without a single contact (live or
+    /// deleted): then every contact is this import's, and a key the filter has certainly not
+    /// seen is not in the cache. Nil otherwise.
+    private var storedKeys: StoredKeyFilter?
 
     init(cache: LocalCache, db: Database, author: Author) throws {
         self.cache = cache
@@ -50,6 +56,7 @@ public final class ContactImport {
         // Deleted contacts waiting for their provider count too: they hold ranks.
         holdsPlaces = try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM contact LIMIT 1)") == 0
         if holdsPlaces {
+            storedKeys = StoredKeyFilter()
             try setIndexesAside()
             // The indexes left are the uid and email ones (written at random places) and those
             // written in order: half the import's usual page cache holds them.
@@ -113,16 +120,19 @@ public final class ContactImport {
         // account with this email: the same two lookups again would find nothing either.
         let lookedUp = lastUnmatched.map { $0 == (contact.uid, contact.accountID, contact.email) } ?? false
         lastUnmatched = nil
-        if !lookedUp, try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM contact WHERE uid = ?"), arguments: [contact.uid]) != nil {
+        if !lookedUp, mayBeStored(StoredKeyFilter.uid(contact.uid)),
+           try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM contact WHERE uid = ?"), arguments: [contact.uid]) != nil {
             return .uidTaken
         }
-        if !lookedUp, emailIsKey, let email = contact.email, try Row.fetchOne(db.cachedStatement(sql: """
+        if !lookedUp, emailIsKey, let email = contact.email, mayBeStored(StoredKeyFilter.email(email, accountID: contact.accountID)),
+           try Row.fetchOne(db.cachedStatement(sql: """
             SELECT 1 FROM contact WHERE accountId = ? AND email = ? COLLATE NOCASE AND deletedAt IS NULL
             """), arguments: [contact.accountID, email.trimmingCharacters(in: .whitespaces)]) != nil {
             return .emailTaken
         }
-        if let remote, try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM remote_link WHERE accountId = ? AND remoteId = ?"),
-                                        arguments: [contact.accountID, remote.id]) != nil {
+        if let remote, mayBeStored(StoredKeyFilter.remote(remote.id, accountID: contact.accountID)),
+           try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM remote_link WHERE accountId = ? AND remoteId = ?"),
+                            arguments: [contact.accountID, remote.id]) != nil {
             return .remoteTaken
         }
         let stored: Contact
@@ -137,6 +147,8 @@ public final class ContactImport {
             stored = try cache.insert(contact, remote: remote, author: author, index: index, db: db)
         }
         count += 1
+        remember(stored)
+        if let remote { storedKeys?.insert(StoredKeyFilter.remote(remote.id, accountID: stored.accountID)) }
         if let mobile = stored[.mobilePhone], mobilesByAccount[stored.accountID]?[mobile] == nil {
             mobilesByAccount[stored.accountID]?[mobile] = stored.id?.rawValue
         }
@@ -168,11 +180,25 @@ public final class ContactImport {
     /// until the next `add`.
     private var lastUnmatched: (uid: String, accountID: Int64, email: String?)?
 
+    /// False when the key is certainly not in the cache (see `storedKeys`).
+    private func mayBeStored(_ key: String) -> Bool {
+        storedKeys?.mayContain(key) ?? true
+    }
+
+    /// Adds a stored contact's uid and email to `storedKeys`.
+    private func remember(_ contact: Contact) {
+        guard storedKeys != nil else { return }
+        storedKeys!.insert(StoredKeyFilter.uid(contact.uid))
+        if let email = contact.email { storedKeys!.insert(StoredKeyFilter.email(email, accountID: contact.accountID)) }
+    }
+
     private func lookUp(_ contact: Contact) throws -> (id: ContactID, accountID: Int64, match: Match)? {
-        if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, accountId FROM contact WHERE uid = ?"), arguments: [contact.uid]) {
+        if mayBeStored(StoredKeyFilter.uid(contact.uid)),
+           let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, accountId FROM contact WHERE uid = ?"), arguments: [contact.uid]) {
             return (ContactID(row["id"]), row["accountId"], .uid)
         }
         if let email = contact.email?.trimmingCharacters(in: .whitespaces), !email.isEmpty {
+            guard mayBeStored(StoredKeyFilter.email(email, accountID: contact.accountID)) else { return nil }
             return try Int64.fetchOne(db.cachedStatement(sql: """
                 SELECT id FROM contact WHERE accountId = ? AND email = ? COLLATE NOCASE AND deletedAt IS NULL ORDER BY id LIMIT 1
                 """), arguments: [contact.accountID, email]).map { (ContactID($0), contact.accountID, .email) }
@@ -194,6 +220,7 @@ public final class ContactImport {
         try placeHeldContacts()
         try index.flush()
         let (stored, deltas) = try cache.update(id, edit: edit, author: author, releasing: nil, adding: [], db: db)
+        remember(stored)
         if let mobile = stored[.mobilePhone] { mobilesByAccount[stored.accountID]?[mobile] = id.rawValue }
         // Further emails and phones are kept in rolo only and are not fields of an edit: the
         // file's new ones join the contact's own (none is dropped), in the same transaction.
@@ -271,7 +298,9 @@ public final class ContactImport {
         // of a large import was here).
         try db.execute(sql: "PRAGMA cache_size = -\(ContactImport.indexingCacheKiB)")
         try SearchIndex.setHashSize(ContactImport.indexingHashBytes, db: db)
-        try SearchIndex.indexLiveContacts(db, into: index)
+        let whole = try SearchIndex.Batch(db, collectsVocabulary: false)
+        try SearchIndex.indexLiveContacts(db, into: whole)
+        wordsToRemember = true
         try SearchIndex.setHashSize(SearchIndex.defaultHashSize, db: db)
     }
 
@@ -341,7 +370,14 @@ public final class ContactImport {
             try db.execute(sql: "PRAGMA cache_size = -\(ContactImport.indexingCacheKiB)")
             try SearchIndex.optimize(db)
         }
+        // Read once the index is one segment: over the many a large import leaves, reading
+        // every term in order meant merging all of them.
+        if wordsToRemember { try SearchIndex.rememberEveryIndexedWord(db) }
     }
+
+    /// The held contacts were indexed without their words (`placeHeldContacts`): the
+    /// vocabulary takes them from the index at the end.
+    private var wordsToRemember = false
 }
 
 /// What an import needs to create an account (RoloInterchange's `AccountSpec`, which this
@@ -387,3 +423,4 @@ extension LocalCache {
         return try body()
     }
 }
+

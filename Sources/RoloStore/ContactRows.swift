@@ -62,6 +62,18 @@ enum ContactRows {
 
     private static let fieldList = Schema.fieldColumns.map(\.key).joined(separator: ", ")
 
+    /// Made once: built for every contact, the statement's text (and the statement cache's
+    /// hashing of it) was a measurable part of a bulk insert.
+    private static let insertSQL = """
+        INSERT INTO contact (uid, accountId, rank, sortKey, displayName, \(fieldList), extensions, other_emails, other_phones,
+                             contentHash, createdAt, updatedAt)
+        VALUES (\(Array(repeating: "?", count: 11 + Schema.fieldColumns.count).joined(separator: ", ")))
+        """
+    private static let updateSQL = """
+        UPDATE contact SET rank = ?, sortKey = ?, displayName = ?, \(Schema.fieldColumns.map { "\($0.key) = ?" }.joined(separator: ", ")),
+            extensions = ?, other_emails = ?, other_phones = ?, contentHash = ?, updatedAt = ? WHERE id = ?
+        """
+
     /// Inserts a new contact with the given rank and indexes it. Returns its row id.
     /// The index row is queued in `index`; the caller flushes it. `sortKey` and `hash` are the
     /// contact's, when the caller has worked them out already (a pull needs the hash twice).
@@ -74,12 +86,7 @@ enum ContactRows {
         for field in Schema.fieldColumns { arguments.append(contact.fields[field]) }
         arguments += [extensionsText(contact), othersText(contact.otherEmails), othersText(contact.otherPhones),
                       hash ?? ContentHash.of(contact), contact.createdAt.millisecondsSinceEpoch, contact.updatedAt.millisecondsSinceEpoch]
-        let placeholders = Array(repeating: "?", count: arguments.count).joined(separator: ", ")
-        try db.cachedStatement(sql: """
-            INSERT INTO contact (uid, accountId, rank, sortKey, displayName, \(fieldList), extensions, other_emails, other_phones,
-                                 contentHash, createdAt, updatedAt)
-            VALUES (\(placeholders))
-            """).execute(arguments: StatementArguments(arguments))
+        try db.cachedStatement(sql: insertSQL).execute(arguments: StatementArguments(arguments))
         let id = db.lastInsertedRowID
         try writeCustomValues(contact.custom, contactID: id, db: db)
         index.add(contact, rank: rank)
@@ -105,20 +112,17 @@ enum ContactRows {
         arguments += Schema.fieldColumns.map { contact.fields[$0] }
         arguments += [extensionsText(contact), othersText(contact.otherEmails), othersText(contact.otherPhones),
                       ContentHash.of(contact), contact.updatedAt.millisecondsSinceEpoch, id]
-        let assignments = Schema.fieldColumns.map { "\($0.key) = ?" }.joined(separator: ", ")
-        try db.cachedStatement(sql: """
-            UPDATE contact SET rank = ?, sortKey = ?, displayName = ?, \(assignments),
-                extensions = ?, other_emails = ?, other_phones = ?, contentHash = ?, updatedAt = ? WHERE id = ?
-            """).execute(arguments: StatementArguments(arguments))
+        try db.cachedStatement(sql: updateSQL).execute(arguments: StatementArguments(arguments))
         try db.cachedStatement(sql: "DELETE FROM custom_value WHERE contactId = ?").execute(arguments: [id])
         try writeCustomValues(contact.custom, contactID: id, db: db)
         index.add(contact, rank: rank)
     }
 
     static func writeCustomValues(_ values: [String: CustomValue], contactID: Int64, db: Database) throws {
+        guard !values.isEmpty else { return }
+        let insert = try db.cachedStatement(sql: "INSERT INTO custom_value (contactId, key, type, value) VALUES (?, ?, ?, ?)")
         for (key, value) in values {
-            try db.cachedStatement(sql: "INSERT INTO custom_value (contactId, key, type, value) VALUES (?, ?, ?, ?)")
-                .execute(arguments: [contactID, key, value.type.rawValue, value.storedText])
+            try insert.execute(arguments: [contactID, key, value.type.rawValue, value.storedText])
         }
     }
 

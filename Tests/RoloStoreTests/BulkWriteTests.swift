@@ -254,6 +254,53 @@ struct BulkWriteTests {
         }
     }
 
+    /// An import into a cache without contacts skips the lookups its filter of stored keys
+    /// rules out; it must find every duplicate one into a cache with contacts finds: uids again,
+    /// emails again in another case or with spaces around them, provider ids again — asked
+    /// through `existing(matching:)` first, or straight through `add`.
+    @Test func anImportIntoAnEmptyCacheFindsEveryDuplicateACacheWithContactsFinds() throws {
+        let (filtered, account) = try makeCache()
+        let (looked, other) = try makeCache()
+        _ = try looked.insertContact(Contact(accountID: other.id, fields: [.fullName: "Qz", .email: "qz@elsewhere.org"]), author: tester)
+        var random = SeededGenerator(seed: 5)
+        let contacts: [(Contact, RemoteReference?)] = (0..<4000).map { index in
+            let number = Int.random(in: 0..<3000, using: &random)
+            var email = "Person.\(number)@Example.org"
+            if Bool.random(using: &random) { email = email.lowercased() }
+            if index % 7 == 0 { email = "  " + email + " " }
+            var contact = Contact(accountID: account.id, fields: [.firstName: "P\(number)", .email: email])
+            if index % 5 == 0 { contact.uid = "00000000-0000-4000-8000-\(String(format: "%012d", number % 500))" }
+            let remote = index % 3 == 0 ? RemoteReference(id: "r\(number % 900)", modifiedAt: nil) : nil
+            return (contact, remote)
+        }
+        func outcomes(_ cache: LocalCache) throws -> [String] {
+            try cache.importContacts(author: tester) { importer in
+                try contacts.enumerated().map { index, entry in
+                    if index % 2 == 0, let found = try importer.existing(matching: entry.0) { return "found by \(found.match)" }
+                    return try importer.add(entry.0, remote: entry.1, emailIsKey: true).map { "refused: \($0)" } ?? "added"
+                }
+            }
+        }
+        let (withFilter, withLookups) = (try outcomes(filtered), try outcomes(looked))
+        let differing = withFilter.indices.first { withFilter[$0] != withLookups[$0] }
+        let (filterSaid, lookupSaid) = (differing.map { withFilter[$0] } ?? "", differing.map { withLookups[$0] } ?? "")
+        #expect(differing == nil, "record \(differing ?? 0): \(filterSaid) with the filter, \(lookupSaid) with lookups")
+        #expect(Set(withFilter).count >= 5, "every kind of outcome came up: \(Set(withFilter))")
+    }
+
+    @Test func theFilterOfStoredKeysNeverForgetsAKeyAndRarelyImaginesOne() {
+        var filter = StoredKeyFilter()
+        let stored = (0..<200_000).map { "u\($0)-\($0 * 7919)" }
+        for key in stored { filter.insert(key) }
+        #expect(stored.allSatisfy(filter.mayContain), "no stored key is ever answered no")
+        let imagined = (0..<100_000).filter { filter.mayContain("other-\($0)") }.count
+        #expect(imagined < 100, "\(imagined) of 100,000 keys never stored answered maybe")
+        #expect(StoredKeyFilter.email(" Ann@Example.COM ", accountID: 3) == StoredKeyFilter.email("ann@example.com", accountID: 3))
+        #expect(StoredKeyFilter.email("ann@example.com", accountID: 3) != StoredKeyFilter.email("ann@example.com", accountID: 4))
+        #expect(StoredKeyFilter.email("zoë@example.com", accountID: 3) != StoredKeyFilter.email("ZOË@example.com", accountID: 3),
+                "NOCASE folds ASCII letters only")
+    }
+
     @Test func aDuplicateUpdatedHalfWayPlacesTheContactsHeldSoFarFirst() throws {
         // A second record with a uid the import already stored, imported as an update: the
         // contacts held so far are placed then, and the rest of the import goes one by one.
