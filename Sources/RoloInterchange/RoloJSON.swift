@@ -366,8 +366,9 @@ struct RoloJSONWriter: ContactFileWriter {
     }
 
     mutating func write(_ contact: Contact, accountName: String, remote: RemoteReference?) throws {
-        let text = RoloJSON.object(for: contact, accountName: accountName, remote: remote).prettyText
-        try sink((written == 0 ? "\n    " : ",\n    ") + Self.indent(text, by: 4))
+        // Rendered at its depth (inside "contacts" inside the document), not indented after.
+        let text = RoloJSON.object(for: contact, accountName: accountName, remote: remote).prettyText(depth: 2)
+        try sink((written == 0 ? "\n" : ",\n") + text)
         written += 1
     }
 

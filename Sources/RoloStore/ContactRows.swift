@@ -26,26 +26,54 @@ enum ContactRows {
         private static func of(_ column: String) -> Int { named.firstIndex(of: column)! }
     }
 
-    /// A contact from a row of `SELECT \(columns) …`.
+    /// A contact from a row of `SELECT \(columns) …`, with its custom values read from the cache.
     static func contact(from row: Row, db: Database) throws -> Contact {
+        var custom: [String: CustomValue] = [:]
+        let values = try Row.fetchCursor(db.cachedStatement(sql: "SELECT key, type, value FROM custom_value WHERE contactId = ?"),
+                                         arguments: [row[Position.id] as Int64])
+        while let value = try values.next() { custom[value[0]] = try customValue(type: value[1], text: value[2]) }
+        return try contact(from: row, custom: custom)
+    }
+
+    /// Contacts by id, read together: their rows in one query and their custom values in
+    /// another, where loading them one by one made three queries a contact (`rolo export` and
+    /// `rolo list --json` of 100k contacts). Live contacts only, in the order of `ids`; an id
+    /// with no live contact is left out.
+    static func load(ids: [Int64], db: Database) throws -> [Contact] {
+        guard !ids.isEmpty else { return [] }
+        let list = "(" + ids.map(String.init).joined(separator: ",") + ")"
+        var custom: [Int64: [String: CustomValue]] = [:]
+        let values = try Row.fetchCursor(db, sql: "SELECT contactId, key, type, value FROM custom_value WHERE contactId IN \(list)")
+        while let value = try values.next() {
+            custom[value[0], default: [:]][value[1]] = try customValue(type: value[2], text: value[3])
+        }
+        var byID: [Int64: Contact] = [:]
+        let rows = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM contact WHERE id IN \(list) AND deletedAt IS NULL")
+        while let row = try rows.next() {
+            let id: Int64 = row[Position.id]
+            byID[id] = try contact(from: row, custom: custom[id] ?? [:])
+        }
+        return ids.compactMap { byID[$0] }
+    }
+
+    /// A custom value as stored: its type's name and its text.
+    static func customValue(type typeName: String, text: String) throws -> CustomValue {
+        guard let type = FieldType(rawValue: typeName) else {
+            throw StoredValueError(table: "custom_value", column: "type", value: typeName)
+        }
+        guard let value = CustomValue(storedText: text, type: type) else {
+            throw StoredValueError(table: "custom_value", column: "value (\(type.rawValue))", value: text)
+        }
+        return value
+    }
+
+    /// A contact from a row of `SELECT \(columns) …` and its custom values.
+    static func contact(from row: Row, custom: [String: CustomValue]) throws -> Contact {
         var fields: [StandardField: String] = [:]
         for (offset, field) in Schema.fieldColumns.enumerated() {
             if let value: String = row[Position.firstField + offset], !value.isEmpty { fields[field] = value }
         }
         let id: Int64 = row[Position.id]
-        var custom: [String: CustomValue] = [:]
-        for valueRow in try Row.fetchAll(db.cachedStatement(sql: "SELECT key, type, value FROM custom_value WHERE contactId = ?"), arguments: [id]) {
-            let key: String = valueRow["key"]
-            let typeName: String = valueRow["type"]
-            guard let type = FieldType(rawValue: typeName) else {
-                throw StoredValueError(table: "custom_value", column: "type", value: typeName)
-            }
-            let text: String = valueRow["value"]
-            guard let value = CustomValue(storedText: text, type: type) else {
-                throw StoredValueError(table: "custom_value", column: "value (\(type.rawValue))", value: text)
-            }
-            custom[key] = value
-        }
         var extensions: [String: JSONValue] = [:]
         if let text: String = row[Position.extensions] {
             guard case .object(let members)? = try? JSONValue.parse(text) else {

@@ -44,6 +44,21 @@ extension LocalCache {
         }
     }
 
+    /// `remoteReference(of:)` for many contacts in one query, by contact id.
+    static func remoteReferences(of ids: [Int64], db: Database) throws -> [Int64: RemoteReference] {
+        guard !ids.isEmpty else { return [:] }
+        var found: [Int64: RemoteReference] = [:]
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT l.contactId, l.remoteId, l.remoteModifiedAt,
+                   CASE WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.contactId = l.contactId) THEN l.baseRecord END
+            FROM remote_link l WHERE l.contactId IN (\(ids.map(String.init).joined(separator: ",")))
+            """)
+        while let row = try rows.next() {
+            found[row[0]] = RemoteReference(id: row[1], modifiedAt: row[2], base: row[3])
+        }
+        return found
+    }
+
     /// Which provider ids of an account are already linked to a contact.
     public func linkedRemoteIDs(_ ids: [String], accountID: Int64) throws -> Set<String> {
         try read { db in
@@ -181,9 +196,9 @@ extension LocalCache {
         while true {
             let page = try window(in: scope, matching: query, order: order, from: anchor, limit: 500)
             let contacts = try read { db in
-                try page.rows.compactMap { row in
-                    try ContactRows.load(id: row.id.rawValue, db: db).map { ($0, try LocalCache.remoteReference(of: row.id.rawValue, db: db)) }
-                }
+                let ids = page.rows.map(\.id.rawValue)
+                let links = try LocalCache.remoteReferences(of: ids, db: db)
+                return try ContactRows.load(ids: ids, db: db).map { ($0, links[$0.id!.rawValue]) }
             }
             for (contact, remote) in contacts { try body(contact, remote) }
             guard let last = page.rows.last, !page.reachedEnd else { return }

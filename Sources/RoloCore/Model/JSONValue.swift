@@ -64,9 +64,6 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     private func write(into out: inout String, pretty: Bool, depth: Int) {
-        let indent = pretty ? String(repeating: "  ", count: depth + 1) : ""
-        let closingIndent = pretty ? String(repeating: "  ", count: depth) : ""
-        let newline = pretty ? "\n" : ""
         switch self {
         case .null: out += "null"
         case .bool(let flag): out += flag ? "true" : "false"
@@ -74,28 +71,40 @@ public enum JSONValue: Sendable, Hashable {
         case .string(let text): JSONValue.writeQuoted(text, into: &out)
         case .array(let items):
             if items.isEmpty { out += "[]"; return }
-            out += "[" + newline
+            out += pretty ? "[\n" : "["
             for (index, item) in items.enumerated() {
-                out += indent
+                if pretty { out += JSONValue.indentation(depth + 1) }
                 item.write(into: &out, pretty: pretty, depth: depth + 1)
                 if index < items.count - 1 { out += "," }
-                out += newline
+                if pretty { out += "\n" }
             }
-            out += closingIndent + "]"
+            if pretty { out += JSONValue.indentation(depth) }
+            out += "]"
         case .object(let members):
             if members.isEmpty { out += "{}"; return }
-            out += "{" + newline
-            let keys = members.keys.sorted()
-            for (index, key) in keys.enumerated() {
-                out += indent
-                JSONValue.writeQuoted(key, into: &out)
+            out += pretty ? "{\n" : "{"
+            // Sorted with their values: looking each key up again after sorting the keys
+            // hashed every key twice (a measurable part of `rolo export`).
+            let sorted = members.sorted { $0.key < $1.key }
+            for (index, member) in sorted.enumerated() {
+                if pretty { out += JSONValue.indentation(depth + 1) }
+                JSONValue.writeQuoted(member.key, into: &out)
                 out += pretty ? ": " : ":"
-                members[key]!.write(into: &out, pretty: pretty, depth: depth + 1)
-                if index < keys.count - 1 { out += "," }
-                out += newline
+                member.value.write(into: &out, pretty: pretty, depth: depth + 1)
+                if index < sorted.count - 1 { out += "," }
+                if pretty { out += "\n" }
             }
-            out += closingIndent + "}"
+            if pretty { out += JSONValue.indentation(depth) }
+            out += "}"
         }
+    }
+
+    /// Two spaces a level, made once for the depths documents have: made for every value
+    /// written, they were most of what writing a contact's JSON allocated.
+    private static let indentations = (0..<16).map { String(repeating: "  ", count: $0) }
+
+    private static func indentation(_ depth: Int) -> String {
+        depth < indentations.count ? indentations[depth] : String(repeating: "  ", count: depth)
     }
 
     /// Integral numbers print without a fraction (`42`, not `42.0`).
