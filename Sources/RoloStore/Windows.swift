@@ -147,22 +147,32 @@ extension LocalCache {
         }
     }
 
+    /// The list rows of the matches of a MATCH expression with a rank strictly between two
+    /// bounds, at most a number of them, in rank order (`direction`: ASC or DESC).
+    static func matchedRowsSQL(markers: Bool, direction: String) -> String {
+        """
+        SELECT \(summaryColumns(markers: markers)) FROM contact c INDEXED BY contact_list_rows WHERE c.rank IN (
+            SELECT rowid FROM contact_fts WHERE contact_fts MATCH ? AND rowid > ? AND rowid < ?
+            ORDER BY rowid \(direction) LIMIT ?
+        ) ORDER BY c.rank \(direction)
+        """
+    }
+
     /// List rows with a rank strictly between `above` and `below`, in rank order: from the
     /// full-text index when there is a filter, else from the contact table.
     ///
     /// The matches are read from `contact_list_rows`, which holds every list column in rank
     /// order; SQLite's own choice, the rank's unique index, reads the table's page of every
     /// match besides (10k matches of `mül` among a million contacts: 30 ms instead of 7).
+    /// Asked as `rank IN (…)`, SQLite walks the matches in rank order and sorts nothing; as a
+    /// join with the matches, it sorted them again for the ORDER BY (13 ms instead of 15 for
+    /// those 10k).
     private static func fetchByRank(scope: AccountScope, match: String?, above: Int64, below: Int64, direction: String,
                                     limit: Int, markers: Bool, db: Database) throws -> [ContactSummary] {
         let summaryColumns = summaryColumns(markers: markers)
         if let match {
-            return try summaries(Row.fetchCursor(db.cachedStatement(sql: """
-                SELECT \(summaryColumns) FROM (
-                    SELECT rowid AS r FROM contact_fts WHERE contact_fts MATCH ? AND rowid > ? AND rowid < ?
-                    ORDER BY rowid \(direction) LIMIT ?
-                ) f JOIN contact c INDEXED BY contact_list_rows ON c.rank = f.r ORDER BY c.rank \(direction)
-                """), arguments: [match, above, below, limit]))
+            return try summaries(Row.fetchCursor(db.cachedStatement(sql: matchedRowsSQL(markers: markers, direction: direction)),
+                                                 arguments: [match, above, below, limit]))
         }
         let account = accountCondition(scope, column: "c.accountId")
         return try summaries(Row.fetchCursor(db.cachedStatement(sql: """

@@ -58,8 +58,17 @@ struct SyncEndToEndTests {
         }
 
         wait(for: "notifuse-demo · Notifuse")
+        // libcurl (and the thirty libraries it brings) is loaded by the first request, not by
+        // the start: a TUI that never syncs never maps it.
+        func mapsLibcurl() -> Bool {
+            // Read to the end: a file of /proc has no size, and a read by its size stops short.
+            let maps = FileHandle(forReadingAtPath: "/proc/\(tui.pid)/maps")?.readDataToEndOfFile() ?? Data()
+            return String(decoding: maps, as: UTF8.self).contains("libcurl")
+        }
+        #expect(tui.pid > 0 && !mapsLibcurl(), "the TUI's start loaded libcurl")
         try tui.type("s")
         wait(for: "notifuse-demo: nothing new from Notifuse; send ")
+        #expect(mapsLibcurl(), "a sync loads libcurl")
         #expect(!tui.screen.contains("pending"), "what waited went out")
 
         // Edit the first contact's first name (the form's first line for Notifuse), save, and

@@ -40,6 +40,22 @@ struct WindowTests {
         }
     }
 
+    @Test func matchesAreReadInRankOrderFromTheListIndexWithoutASort() throws {
+        // `rolo list mül` at 1M reads 10k matches: asked as a join, SQLite sorted them again
+        // for the ORDER BY; asked as `rank IN (…)`, it walks them in order.
+        let (cache, _) = try cache(with: 3)
+        for markers in [false, true] {
+            for direction in ["ASC", "DESC"] {
+                let plan = try cache.read { db in
+                    try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + LocalCache.matchedRowsSQL(markers: markers, direction: direction),
+                                     arguments: ["n*", 0, 99, 10]).map { $0["detail"] as String }
+                }
+                #expect(plan.contains("SEARCH c USING COVERING INDEX contact_list_rows (rank=?)"), "\(direction): \(plan)")
+                #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(direction), markers \(markers): \(plan)")
+            }
+        }
+    }
+
     @Test func theFirstAndLastWindowsSayWhereTheyAre() throws {
         let (cache, _) = try cache(with: 12)
         let first = try cache.window(in: .all, from: .first, limit: 5)

@@ -20,13 +20,15 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     private let userAgent: String
     private let pool = HandlePool()
 
-    /// Whether libcurl is there and set up (it is loaded on first use, see CCurl).
+    /// Whether libcurl is there and set up: loaded and set up once, by the first request that
+    /// needs it (see CCurl), whichever thread that is.
     private static let loaded: Bool = rolo_curl_load() != 0
 
     /// `timeout`: how long a request may wait to connect, or wait for data, before it fails
     /// (and is retried); a whole request may take four times that.
+    /// Loads nothing: libcurl is loaded by the first request, so that a rolo that never
+    /// syncs (the TUI's start, `rolo list`) never maps it and the libraries it brings.
     public init(timeout: TimeInterval = 30, userAgent: String) {
-        _ = CurlTransport.loaded
         self.timeout = timeout
         self.userAgent = userAgent
     }
