@@ -227,6 +227,12 @@ public final class ContactImport {
         let joined = stored.addingOtherValues(of: contact)
         if joined != stored {
             try ContactRows.update(joined, index: index, db: db)
+            // A change of the contact like any other: in its history, and undone by `u`.
+            let added = OtherValueKind.allCases.map(FieldKey.others).compactMap { key -> FieldDelta? in
+                let (before, after) = (stored.value(of: key), joined.value(of: key))
+                return before == after ? nil : FieldDelta(key: key, before: before, after: after)
+            }
+            try cache.recordEdit("update", contact: joined, deltas: added, author: author, db: db)
             return true
         }
         return !deltas.isEmpty

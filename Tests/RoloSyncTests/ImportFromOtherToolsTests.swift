@@ -114,6 +114,28 @@ struct ImportFromOtherToolsTests {
         #expect(try service.listedNames() == ["Ann", "Bob", "Cy"])
     }
 
+    @Test func furtherValuesAFileAddsToAContactAreInItsHistory() throws {
+        // Updated from a file, a contact keeps its further emails and phones and gains the
+        // file's new ones: that is a change of the contact, and the history says so.
+        func card(_ lines: String...) -> Data {
+            Data(((["BEGIN:VCARD", "VERSION:3.0", "FN:Ann Lee", "N:Lee;Ann;;;", "EMAIL:ann@example.com"] + lines + ["END:VCARD"])
+                .joined(separator: "\r\n") + "\r\n").utf8)
+        }
+        _ = try service.files.importFile(card(), format: .vcard)
+        let ann = try service.reader.resolve("ann@example.com")
+        let report = try service.files.importFile(card("EMAIL;TYPE=home:ann@home.example"), format: .vcard,
+                                                  options: ImportOptions(onDuplicate: .update))
+        #expect(report.duplicates.updated == 1 && report.duplicates.changed == 1)
+        #expect(try service.reader.contact(ann).otherEmails.map(\.value) == ["ann@home.example"])
+        let history = try service.reader.audit(for: ann)
+        #expect(history.map(\.action) == ["update", "create"], "\(history.map(\.action))")
+        let added = history.first?.deltas.first { $0.key == .others(.email) }
+        #expect(added?.before == nil && added?.after == .list([LabelledValue(label: "home", value: "ann@home.example")]),
+                "\(String(describing: added))")
+        #expect(try service.editor.undoLastEdit(in: .all)?.kind == .update, "u takes it back like any edit")
+        #expect(try service.reader.contact(ann).otherEmails.isEmpty)
+    }
+
     @Test func onDuplicateAddStoresThemAgain() throws {
         _ = try service.files.importFile(Data(people.utf8), format: .csv)
         var exported = ""
