@@ -219,22 +219,17 @@ public final class ContactImport {
         // the rows queued so far written, first.
         try placeHeldContacts()
         try index.flush()
+        // Further emails and phones: the file's new ones join the contact's own (none is
+        // dropped), as part of the same edit — one line of history, which `u` takes back whole.
+        if let current = try ContactRows.load(id: id.rawValue, db: db) {
+            let joined = edit.applied(to: current).addingOtherValues(of: contact)
+            for kind in OtherValueKind.allCases where joined[others: kind] != current[others: kind] {
+                edit[.others(kind)] = .set(.list(joined[others: kind]))
+            }
+        }
         let (stored, deltas) = try cache.update(id, edit: edit, author: author, releasing: nil, adding: [], db: db)
         remember(stored)
         if let mobile = stored[.mobilePhone] { mobilesByAccount[stored.accountID]?[mobile] = id.rawValue }
-        // Further emails and phones are kept in rolo only and are not fields of an edit: the
-        // file's new ones join the contact's own (none is dropped), in the same transaction.
-        let joined = stored.addingOtherValues(of: contact)
-        if joined != stored {
-            try ContactRows.update(joined, index: index, db: db)
-            // A change of the contact like any other: in its history, and undone by `u`.
-            let added = OtherValueKind.allCases.map(FieldKey.others).compactMap { key -> FieldDelta? in
-                let (before, after) = (stored.value(of: key), joined.value(of: key))
-                return before == after ? nil : FieldDelta(key: key, before: before, after: after)
-            }
-            try cache.recordEdit("update", contact: joined, deltas: added, author: author, db: db)
-            return true
-        }
         return !deltas.isEmpty
     }
 

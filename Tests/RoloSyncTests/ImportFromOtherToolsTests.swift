@@ -123,17 +123,19 @@ struct ImportFromOtherToolsTests {
         }
         _ = try service.files.importFile(card(), format: .vcard)
         let ann = try service.reader.resolve("ann@example.com")
-        let report = try service.files.importFile(card("EMAIL;TYPE=home:ann@home.example"), format: .vcard,
+        let report = try service.files.importFile(card("EMAIL;TYPE=home:ann@home.example", "TITLE:Chef"), format: .vcard,
                                                   options: ImportOptions(onDuplicate: .update))
         #expect(report.duplicates.updated == 1 && report.duplicates.changed == 1)
         #expect(try service.reader.contact(ann).otherEmails.map(\.value) == ["ann@home.example"])
         let history = try service.reader.audit(for: ann)
-        #expect(history.map(\.action) == ["update", "create"], "\(history.map(\.action))")
+        #expect(history.map(\.action) == ["update", "create"], "one edit: \(history.map(\.action))")
         let added = history.first?.deltas.first { $0.key == .others(.email) }
         #expect(added?.before == nil && added?.after == .list([LabelledValue(label: "home", value: "ann@home.example")]),
                 "\(String(describing: added))")
+        #expect(history.first?.deltas.contains { $0.key == .standard(.jobTitle) } == true, "the field and the further email together")
         #expect(try service.editor.undoLastEdit(in: .all)?.kind == .update, "u takes it back like any edit")
-        #expect(try service.reader.contact(ann).otherEmails.isEmpty)
+        let undone = try service.reader.contact(ann)
+        #expect(undone.otherEmails.isEmpty && undone[.jobTitle] == nil)
     }
 
     @Test func onDuplicateAddStoresThemAgain() throws {
