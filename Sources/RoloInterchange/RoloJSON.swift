@@ -360,9 +360,10 @@ struct RoloJSONWriter: ContactFileWriter {
     init(sink: @escaping (String) throws -> Void) { self.sink = sink }
 
     mutating func begin(accounts: [AccountSpec]) throws {
-        let list = JSONValue.array(accounts.map(RoloJSON.object(for:))).prettyText
+        // At its depth, less the indent of its first line, which continues `"accounts": `.
+        let list = JSONValue.array(accounts.map(RoloJSON.object(for:))).prettyText(depth: 1).dropFirst(2)
         try sink("{\n  \"format\": \"\(RoloJSON.formatName)\",\n  \"version\": \(RoloJSON.version),\n  \"accounts\": "
-            + Self.indent(list, by: 2) + ",\n  \"contacts\": [")
+            + list + ",\n  \"contacts\": [")
     }
 
     mutating func write(_ contact: Contact, accountName: String, remote: RemoteReference?) throws {
@@ -374,18 +375,5 @@ struct RoloJSONWriter: ContactFileWriter {
 
     mutating func finish() throws {
         try sink(written == 0 ? "]\n}\n" : "\n  ]\n}\n")
-    }
-
-    /// Indents every line but the first (which continues a line already started). The text
-    /// is JSON from `prettyText`, so every line break in it is between values.
-    static func indent(_ text: String, by spaces: Int) -> String {
-        let pad = String(repeating: " ", count: spaces)
-        var out = ""
-        out.reserveCapacity(text.utf8.count * 5 / 4)
-        for line in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            if !out.isEmpty { out += "\n" + pad }
-            out += Substring(line)
-        }
-        return out
     }
 }

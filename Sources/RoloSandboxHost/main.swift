@@ -39,38 +39,40 @@ func seeds(_ texts: [String], of provider: String) -> [EmulatorJSON] {
     }
 }
 
+/// Starts a seeded emulator and says how to reach it.
+func serve(_ emulator: any LoopbackEmulator, provider: String, count: Int, secrets: [String: String],
+           settings: [String: String] = [:], colleagueEdit: @escaping @Sendable (Int) -> Void) async throws -> Served {
+    try await emulator.start()
+    return Served(emulator: emulator,
+                  server: .init(provider: provider, baseURL: emulator.baseURL.absoluteString, count: count, secrets: secrets,
+                                settings: settings),
+                  colleagueEdit: colleagueEdit)
+}
+
 func start(_ request: SandboxWire.Request) async throws -> [Served] {
     var served: [Served] = []
     let port = { (offset: UInt16) -> UInt16 in request.firstPort == 0 ? 0 : request.firstPort + offset }
     if let notifuse = request.notifuse {
         let emulator = NotifuseEmulator(options: .init(port: port(0), workspaceID: notifuse.workspaceID))
         try emulator.webUI.seed(seeds(notifuse.contacts, of: "Notifuse"))
-        try await emulator.start()
-        served.append(Served(
-            emulator: emulator,
-            server: .init(provider: "notifuse", baseURL: emulator.baseURL.absoluteString, count: emulator.store.count,
-                          secrets: ["token": emulator.apiToken]),
-            colleagueEdit: { turn in
-                let contacts = emulator.store.allContacts()
-                guard !contacts.isEmpty, let email = contacts[(turn * 7919) % contacts.count]["email"]?.stringValue else { return }
-                let titles = ["Account Manager", "Head of Support", "Operations Lead", "Founder", "Customer Success"]
-                try? emulator.webUI.upsert(["email": .string(email), "job_title": .string(titles[turn % titles.count])])
-            }))
+        served.append(try await serve(emulator, provider: "notifuse", count: emulator.store.count,
+                                      secrets: ["token": emulator.apiToken], settings: ["workspace_id": notifuse.workspaceID]) { turn in
+            let contacts = emulator.store.allContacts()
+            guard !contacts.isEmpty, let email = contacts[(turn * 7919) % contacts.count]["email"]?.stringValue else { return }
+            let titles = ["Account Manager", "Head of Support", "Operations Lead", "Founder", "Customer Success"]
+            try? emulator.webUI.upsert(["email": .string(email), "job_title": .string(titles[turn % titles.count])])
+        })
     }
     if let dailyStory = request.dailyStory {
         let emulator = DailyStoryEmulator(options: .init(port: port(1)))
         try emulator.webUI.seed(seeds(dailyStory.contacts, of: "DailyStory"))
-        try await emulator.start()
-        served.append(Served(
-            emulator: emulator,
-            server: .init(provider: "dailystory", baseURL: emulator.baseURL.absoluteString, count: emulator.store.count,
-                          secrets: ["token": emulator.token]),
-            colleagueEdit: { turn in
-                let contacts = emulator.store.allContacts()
-                guard !contacts.isEmpty, let id = contacts[(turn * 7919) % contacts.count]["dsId"]?.stringValue else { return }
-                let cities = ["Austin", "Denver", "Boston", "Seattle", "Chicago"]
-                try? emulator.webUI.update(dsId: id, ["city": .string(cities[turn % cities.count])])
-            }))
+        served.append(try await serve(emulator, provider: "dailystory", count: emulator.store.count,
+                                      secrets: ["token": emulator.token]) { turn in
+            let contacts = emulator.store.allContacts()
+            guard !contacts.isEmpty, let id = contacts[(turn * 7919) % contacts.count]["dsId"]?.stringValue else { return }
+            let cities = ["Austin", "Denver", "Boston", "Seattle", "Chicago"]
+            try? emulator.webUI.update(dsId: id, ["city": .string(cities[turn % cities.count])])
+        })
     }
     if let ivvy = request.ivvy {
         let fields = ivvy.customFields.compactMap { field -> IVVYCustomFieldDefinition? in
@@ -90,17 +92,13 @@ func start(_ request: SandboxWire.Request) async throws -> [Served] {
                                                    subscriptionGroups: groups.sorted().map { IVVYSubscriptionGroup(id: $0, groupName: "Group \($0)") },
                                                    companies: companies))
         try emulator.webUI.seed(contacts)
-        try await emulator.start()
-        served.append(Served(
-            emulator: emulator,
-            server: .init(provider: "ivvy", baseURL: emulator.baseURL.absoluteString, count: emulator.store.count,
-                          secrets: ["key": emulator.apiKey, "secret": emulator.apiSecret]),
-            colleagueEdit: { turn in
-                let contacts = emulator.store.allContacts()
-                guard !contacts.isEmpty, let id = contacts[(turn * 7919) % contacts.count]["id"]?.wholeNumber else { return }
-                let phones = ["+61491570110", "+61491570111", "+61491570112", "+61491570113"]
-                try? emulator.webUI.update(id: id, ["phone": .string(phones[turn % phones.count])])
-            }))
+        served.append(try await serve(emulator, provider: "ivvy", count: emulator.store.count,
+                                      secrets: ["key": emulator.apiKey, "secret": emulator.apiSecret]) { turn in
+            let contacts = emulator.store.allContacts()
+            guard !contacts.isEmpty, let id = contacts[(turn * 7919) % contacts.count]["id"]?.wholeNumber else { return }
+            let phones = ["+61491570110", "+61491570111", "+61491570112", "+61491570113"]
+            try? emulator.webUI.update(id: id, ["phone": .string(phones[turn % phones.count])])
+        })
     }
     return served
 }

@@ -90,12 +90,15 @@ public enum SandboxWire {
         public var count: Int
         /// Secrets by role: `token`, or iVvy's `key` and `secret`.
         public var secrets: [String: String]
+        /// Further settings of the account in a config (Notifuse's `workspace_id`).
+        public var settings: [String: String]
 
-        public init(provider: String, baseURL: String, count: Int, secrets: [String: String]) {
+        public init(provider: String, baseURL: String, count: Int, secrets: [String: String], settings: [String: String] = [:]) {
             self.provider = provider
             self.baseURL = baseURL
             self.count = count
             self.secrets = secrets
+            self.settings = settings
         }
     }
 

@@ -221,13 +221,14 @@ public final class ContactImport {
         try index.flush()
         // Further emails and phones: the file's new ones join the contact's own (none is
         // dropped), as part of the same edit — one line of history, which `u` takes back whole.
-        if let current = try ContactRows.load(id: id.rawValue, db: db) {
+        let (stored, deltas) = try cache.update(id, editing: { current in
+            var whole = edit
             let joined = edit.applied(to: current).addingOtherValues(of: contact)
             for kind in OtherValueKind.allCases where joined[others: kind] != current[others: kind] {
-                edit[.others(kind)] = .set(.list(joined[others: kind]))
+                whole[.others(kind)] = .set(.list(joined[others: kind]))
             }
-        }
-        let (stored, deltas) = try cache.update(id, edit: edit, author: author, releasing: nil, adding: [], db: db)
+            return whole
+        }, author: author, releasing: nil, adding: [], db: db)
         remember(stored)
         if let mobile = stored[.mobilePhone] { mobilesByAccount[stored.accountID]?[mobile] = id.rawValue }
         return !deltas.isEmpty
@@ -424,4 +425,3 @@ extension LocalCache {
         return try body()
     }
 }
-

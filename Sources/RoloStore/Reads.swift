@@ -33,15 +33,8 @@ extension LocalCache {
     }
 
     static func remoteReference(of id: Int64, db: Database) throws -> RemoteReference? {
-        // The base record only while edits wait to be sent: otherwise the contact is its own
-        // base, and an export of many linked contacts need not read every base.
-        try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT remoteId, remoteModifiedAt,
-                   CASE WHEN EXISTS (SELECT 1 FROM outbox WHERE contactId = :id) THEN baseRecord END AS baseRecord
-            FROM remote_link WHERE contactId = :id
-            """), arguments: ["id": id]).map {
-            RemoteReference(id: $0["remoteId"], modifiedAt: $0["remoteModifiedAt"], base: $0["baseRecord"])
-        }
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(remoteReferenceColumns) FROM remote_link l WHERE l.contactId = ?"),
+                         arguments: [id]).map(remoteReference(from:))
     }
 
     /// `remoteReference(of:)` for many contacts in one query, by contact id.
@@ -49,14 +42,22 @@ extension LocalCache {
         guard !ids.isEmpty else { return [:] }
         var found: [Int64: RemoteReference] = [:]
         let rows = try Row.fetchCursor(db, sql: """
-            SELECT l.contactId, l.remoteId, l.remoteModifiedAt,
-                   CASE WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.contactId = l.contactId) THEN l.baseRecord END
-            FROM remote_link l WHERE l.contactId IN (\(ids.map(String.init).joined(separator: ",")))
+            SELECT \(remoteReferenceColumns) FROM remote_link l WHERE l.contactId IN (\(ids.map(String.init).joined(separator: ",")))
             """)
-        while let row = try rows.next() {
-            found[row[0]] = RemoteReference(id: row[1], modifiedAt: row[2], base: row[3])
-        }
+        while let row = try rows.next() { found[row[3]] = remoteReference(from: row) }
         return found
+    }
+
+    /// A link as `remoteReference` reads it, and its contact's id last. The base record only
+    /// while edits wait to be sent: otherwise the contact is its own base, and an export of many
+    /// linked contacts need not read every base.
+    private static let remoteReferenceColumns = """
+        l.remoteId, l.remoteModifiedAt,
+        CASE WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.contactId = l.contactId) THEN l.baseRecord END, l.contactId
+        """
+
+    private static func remoteReference(from row: Row) -> RemoteReference {
+        RemoteReference(id: row[0], modifiedAt: row[1], base: row[2])
     }
 
     /// Which provider ids of an account are already linked to a contact.

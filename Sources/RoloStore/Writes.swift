@@ -95,11 +95,19 @@ extension LocalCache {
 
     func update(_ id: ContactID, edit: ContactEdit, author: Author, releasing draft: (DraftID, EditorSession)?,
                 adding definitions: [FieldDefinition], db: Database) throws -> (contact: Contact, deltas: [FieldDelta]) {
+        try update(id, editing: { _ in edit }, author: author, releasing: draft, adding: definitions, db: db)
+    }
+
+    /// `update` with an edit made from the contact as stored (an import joining its further
+    /// values to the contact's own), read once.
+    func update(_ id: ContactID, editing makeEdit: (Contact) -> ContactEdit, author: Author, releasing draft: (DraftID, EditorSession)?,
+                adding definitions: [FieldDefinition], db: Database) throws -> (contact: Contact, deltas: [FieldDelta]) {
         guard var contact = try ContactRows.load(id: id.rawValue, db: db) else {
             throw RoloError.notFound("no contact \(id.shortID)")
         }
         if let (draftID, session) = draft { try LocalCache.release(draftID, by: session, db: db, required: true) }
         try LocalCache.append(definitions, accountID: contact.accountID, db: db)
+        let edit = makeEdit(contact)
         let deltas = edit.deltas(against: contact)
         guard !deltas.isEmpty else { return (contact, []) }
         contact = edit.applied(to: contact)

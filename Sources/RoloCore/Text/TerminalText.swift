@@ -106,8 +106,7 @@ public enum TerminalText {
 
     /// The cells a string takes once made safe.
     public static func width(_ text: String) -> Int {
-        if isPlainASCII(text) { return text.utf8.count }
-        if isSimpleAlphabetic(text) { return text.unicodeScalars.count }
+        if let width = simpleAlphabeticWidth(text) { return width }
         var total = 0
         for character in text { total += cell(for: character).width }
         return total
@@ -198,11 +197,6 @@ public enum TerminalText {
     public static func fit(_ text: String, to width: Int) -> String {
         let cut = truncate(text, to: width)
         return cut + String(repeating: " ", count: max(0, width - self.width(cut)))
-    }
-
-    /// `fit` for text already made safe whose width is known: no measuring again.
-    public static func fit(safe text: String, width known: Int, to width: Int) -> String {
-        known <= width ? text + String(repeating: " ", count: width - known) : fit(text, to: width)
     }
 
     /// The visible stand-in for a code point that must not reach a terminal as it is (a

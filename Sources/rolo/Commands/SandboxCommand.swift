@@ -58,9 +58,7 @@ struct Sandbox: ParsableCommand {
                 try SandboxSeed.writePrivately(secret + "\n", to: path)
                 config += "\(role)_file = \"\(path)\"\n"
             }
-            if server.provider == ProviderKind.notifuse.rawValue, let workspace = request.notifuse?.workspaceID {
-                config += "workspace_id = \"\(workspace)\"\n"
-            }
+            for (key, value) in server.settings.sorted(by: { $0.key < $1.key }) { config += "\(key) = \"\(value)\"\n" }
         }
         try SandboxSeed.writePrivately(config, to: configPath)
         for server in helper.ready.servers {

@@ -51,6 +51,16 @@ struct EmulatorHelper {
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             throw RoloError.failed("the emulators did not start" + (said.isEmpty ? "" : ": " + TerminalText.sanitize(said)))
         }
+        // What the helper says from here on reaches the user, made safe, and never fills the
+        // pipe (a helper blocked writing to a full stderr would stop answering).
+        let said = errors.fileHandleForReading
+        let relay = Thread {
+            while let chunk = try? said.read(upToCount: 4096), !chunk.isEmpty {
+                Output.error(String(decoding: chunk, as: UTF8.self).trimmingCharacters(in: .newlines))
+            }
+        }
+        relay.name = "rolo sandbox: emulators' messages"
+        relay.start()
         return EmulatorHelper(process: process, input: input.fileHandleForWriting, ready: ready)
     }
 

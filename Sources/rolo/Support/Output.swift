@@ -65,7 +65,8 @@ enum Output {
     }
 
     /// A TSV value that needs no escaping and no placeholder: printable ASCII but `\`, and
-    /// Latin letters (U+00A0–U+02FF) — nearly every name, email and phone.
+    /// Latin, Greek and Cyrillic letters (`TerminalText.isSimpleAlphabetic`) — nearly every
+    /// name, email and phone.
     static func isPlainTSV(_ value: String) -> Bool {
         guard !value.utf8.contains(UInt8(ascii: "\\")) else { return false }
         return TerminalText.simpleAlphabeticWidth(value) != nil
