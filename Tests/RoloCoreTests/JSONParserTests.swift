@@ -38,6 +38,21 @@ struct JSONParserTests {
         #expect(try JSONValue.parse(text) == .string(decoded))
     }
 
+    @Test func oneTopLevelMemberIsFoundPastEverythingBeforeIt() throws {
+        let page = #"""
+            {"contacts": [{"email": "a@example.com", "next_cursor": "inner", "note": "say \"next_cursor\": \"x\", [{"},
+                          {"n": -1.5e3, "t": true, "z": null, "a": [[], {}, "]}"]}],
+             "total": 2, "flag": false, "next_cursor": "MjAyNH5h"}
+            """#
+        #expect(JSONValue.topLevelMember("next_cursor", of: Data(page.utf8)) == .string("MjAyNH5h"))
+        #expect(JSONValue.topLevelMember("total", of: Data(page.utf8)) == .number(2))
+        #expect(JSONValue.topLevelMember("next_cursor", of: Data(#"{"contacts": null}"#.utf8)) == nil)
+        #expect(JSONValue.topLevelMember("next_cursor", of: Data(#"{"next_cursor": "c", "contacts": [1, 2"#.utf8)) == .string("c"))
+        #expect(JSONValue.topLevelMember("next_cursor", of: Data(#"[{"next_cursor": "c"}]"#.utf8)) == nil)
+        #expect(JSONValue.topLevelMember("next_cursor", of: Data(#"{"contacts": [1, 2}"#.utf8)) == nil)
+        #expect(JSONValue.topLevelMember("next_cursor", of: Data("Failed to get contacts\n".utf8)) == nil)
+    }
+
     @Test func aByteOrderMarkAndSurroundingWhitespaceAreSkipped() throws {
         #expect(try JSONValue.parse(Data([0xEF, 0xBB, 0xBF] + Array(" \t\r\n[true] \n".utf8))) == .array([.bool(true)]))
         #expect(try JSONValue.parse(Data("{}".utf8)) == .object([:]))

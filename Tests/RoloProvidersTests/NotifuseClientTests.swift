@@ -248,6 +248,47 @@ struct NotifuseClientTests {
                                                                   "workspace_id=ws_1234567890&limit=100&cursor=MjAyNH5h"])
     }
 
+    @Test func theNextPageIsAskedForBeforeThePageIsReturnedAndOnlyUsedForItsCursor() async throws {
+        let transport = RecordingTransport([
+            reply(#"{"contacts":[{"email":"a@example.com"}],"next_cursor":"c2"}"#),
+            reply(#"{"contacts":[{"email":"b@example.com"}],"next_cursor":"c3"}"#),
+            reply(#"{"contacts":[{"email":"c@example.com"}]}"#),
+            reply(#"{"contacts":[{"email":"a2@example.com"}]}"#),
+        ])
+        let client = client(transport)
+        let first = try await client.listPage(nil, modifiedSince: nil)
+        // The second page is on its way before the listing asks for it.
+        try await waitUntil { transport.requests.count == 2 }
+        let second = try await client.listPage(first.next, modifiedSince: nil)
+        try await waitUntil { transport.requests.count == 3 }
+        // The listing starts again instead of going on: the page asked for ahead ("c3") is dropped.
+        let again = try await client.listPage(nil, modifiedSince: nil)
+
+        #expect(first.records.map(\.remoteID) == ["a@example.com"])
+        #expect(second.records.map(\.remoteID) == ["b@example.com"])
+        #expect(again.records.map(\.remoteID) == ["a2@example.com"])
+        #expect(again.next == nil)
+        #expect(transport.requests.map { $0.url.query ?? "" } == [
+            "workspace_id=ws_1234567890&limit=100", "workspace_id=ws_1234567890&limit=100&cursor=c2",
+            "workspace_id=ws_1234567890&limit=100&cursor=c3", "workspace_id=ws_1234567890&limit=100",
+        ])
+    }
+
+    @Test func aPageThatFailedWhenAskedForAheadFailsWhereTheListingAsksForItAndIsAskedForAgain() async throws {
+        let transport = RecordingTransport([
+            reply(#"{"contacts":[{"email":"a@example.com"}],"next_cursor":"c2"}"#),
+            reply("Failed to get contacts\n", status: 500, headers: ["Content-Type": "text/plain; charset=utf-8"]),
+            reply(#"{"contacts":[{"email":"b@example.com"}]}"#),
+        ])
+        let client = client(transport)
+        let first = try await client.listPage(nil, modifiedSince: nil)
+        #expect(await thrown { try await client.listPage(first.next, modifiedSince: nil) } == .transient("Notifuse: Failed to get contacts"))
+        let retried = try await client.listPage(first.next, modifiedSince: nil)
+
+        #expect(retried.records.map(\.remoteID) == ["b@example.com"])
+        #expect(transport.requests.count == 3)
+    }
+
     @Test func theListingsPlainTextErrorsAreRead() async throws {
         let transport = RecordingTransport([
             reply("Invalid request: limit must be between 1 and 100\n", status: 400, headers: ["Content-Type": "text/plain; charset=utf-8"]),

@@ -117,3 +117,17 @@ final class ManualClock: @unchecked Sendable {
 
     var now: @Sendable () -> Date { { [self] in lock.withLock { current } } }
 }
+
+/// Waits for something another task does (a request sent ahead), failing after a generous
+/// deadline instead of hanging: the deadline only bounds a broken run, it is not a speed test.
+func waitUntil(_ condition: () -> Bool, deadline: Duration = .seconds(30)) async throws {
+    let clock = ContinuousClock()
+    let end = clock.now + deadline
+    while !condition() {
+        guard clock.now < end else {
+            Issue.record("waited \(deadline) for a condition that never came")
+            return
+        }
+        try await Task.sleep(for: .milliseconds(1))
+    }
+}

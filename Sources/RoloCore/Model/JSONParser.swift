@@ -27,6 +27,65 @@ struct JSONParser {
         return value
     }
 
+    /// The value of one member of the top-level object, every other member skipped without
+    /// being built: for a reply whose small part decides what to do next (the cursor of the
+    /// next page) before the rest is decoded. Nil when the text is not an object, has no such
+    /// member, or goes wrong before it; only what it returns is checked, so a caller still
+    /// parses the whole text before trusting anything else in it.
+    static func topLevelMember(_ key: String, in bytes: [UInt8]) -> JSONValue? {
+        var parser = JSONParser(bytes)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.index = 3 }
+        parser.skipWhitespace()
+        guard parser.peek(UInt8(ascii: "{")) else { return nil }
+        parser.index += 1
+        while true {
+            parser.skipWhitespace()
+            guard parser.peek(UInt8(ascii: "\"")), let name = try? parser.string() else { return nil }
+            parser.skipWhitespace()
+            guard parser.peek(UInt8(ascii: ":")) else { return nil }
+            parser.index += 1
+            if name == key { return try? parser.value() }
+            guard parser.skipValue() else { return nil }
+            parser.skipWhitespace()
+            guard parser.peek(UInt8(ascii: ",")) else { return nil }
+            parser.index += 1
+        }
+    }
+
+    /// Steps over one value, matching brackets and quotes only: stops after a string, array
+    /// or object, or at the `,` or closing bracket after anything else. False at the end of
+    /// the text.
+    private mutating func skipValue() -> Bool {
+        skipWhitespace()
+        var nesting = 0
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "\""):
+                index += 1
+                while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
+                    index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                guard index < bytes.count else { return false }
+                index += 1
+                if nesting == 0 { return true }
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                nesting += 1
+                index += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                if nesting == 0 { return true }
+                nesting -= 1
+                index += 1
+                if nesting == 0 { return true }
+            case UInt8(ascii: ","):
+                if nesting == 0 { return true }
+                index += 1
+            default:
+                index += 1
+            }
+        }
+        return false
+    }
+
     // MARK: - Values
 
     private mutating func value() throws(JSONParseError) -> JSONValue {

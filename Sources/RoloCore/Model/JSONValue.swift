@@ -21,6 +21,13 @@ public enum JSONValue: Sendable, Hashable {
         try JSONParser.parse(Array(data))
     }
 
+    /// One member of a top-level object, found without building the rest (see
+    /// `JSONParser.topLevelMember`); nil when there is none to be found. Parse the whole text
+    /// before trusting anything else in it.
+    public static func topLevelMember(_ key: String, of data: Data) -> JSONValue? {
+        JSONParser.topLevelMember(key, in: Array(data))
+    }
+
     /// Parses UTF-8 bytes (a record cut out of a larger document by a streaming reader).
     public static func parse(bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
         try JSONParser.parse(bytes)

@@ -21,6 +21,8 @@ public final class NotifuseClient: ContactProvider {
     /// contact's `created_at` (and so its place in Notifuse's list); false sends each update
     /// on its own, at one request per contact.
     let batchUpdates: Bool
+    /// The page of a listing asked for while the one before is decoded.
+    private let pageAhead = PageAhead()
     /// The fewest changes sent as one import; fewer go one by one.
     static let smallestBatch = 3
 
@@ -84,23 +86,48 @@ public final class NotifuseClient: ContactProvider {
     }
 
     private func scan(_ page: String?) async throws(ProviderError) -> RemotePage {
-        var query = [("limit", "100")]
-        if let page { query.append(("cursor", page)) }
-        let response = try await get("contacts.list", query)
+        let response: HTTPResponse
+        if let ahead = try await pageAhead.take(page) {
+            response = ahead
+        } else {
+            response = try await get("contacts.list", NotifuseClient.listQuery(after: page))
+        }
         guard response.status == 200 else { throw NotifuseClient.failure(response) }
+        // The next page is asked for before this one is decoded (see `PageAhead`).
+        let announced = JSONValue.topLevelMember("next_cursor", of: response.body)?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+        if let announced {
+            pageAhead.start(announced) { [self] () async throws(ProviderError) -> HTTPResponse in
+                try await get("contacts.list", NotifuseClient.listQuery(after: announced))
+            }
+        }
         let json = try ProviderCalls.json(response, provider: "Notifuse")
         // An empty page comes as `"contacts": null` (a nil Go slice), not `[]`.
         let items: [JSONValue]
         switch json["contacts"] {
         case .array(let list)?: items = list
         case .null?: items = []
-        default: throw .transient("Notifuse's contact list has no \"contacts\" array")
+        default:
+            pageAhead.drop()
+            throw .transient("Notifuse's contact list has no \"contacts\" array")
         }
         var records: [RemoteRecord] = []
         records.reserveCapacity(items.count)
-        for item in items { records.append(try mapping.record(from: item)) }
+        do throws(ProviderError) {
+            for item in items { records.append(try mapping.record(from: item)) }
+        } catch {
+            pageAhead.drop()
+            throw error
+        }
         let next = json["next_cursor"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+        if next != announced { pageAhead.drop() }
         return RemotePage(records: records, next: next)
+    }
+
+    /// `contacts.list`'s query for the page after `cursor` (the first page when nil).
+    static func listQuery(after cursor: String?) -> [(String, String)] {
+        var query = [("limit", "100")]
+        if let cursor { query.append(("cursor", cursor)) }
+        return query
     }
 
     public func fetch(remoteID: String) async throws(ProviderError) -> RemoteRecord? {
