@@ -127,7 +127,7 @@ public final class ContactImport {
         if !lookedUp, emailIsKey, let email = contact.email, mayBeStored(StoredKeyFilter.email(email, accountID: contact.accountID)),
            try Row.fetchOne(db.cachedStatement(sql: """
             SELECT 1 FROM contact WHERE accountId = ? AND email = ? COLLATE NOCASE AND deletedAt IS NULL
-            """), arguments: [contact.accountID, email.trimmingCharacters(in: .whitespaces)]) != nil {
+            """), arguments: [contact.accountID, email.trimmingSpaces]) != nil {
             return .emailTaken
         }
         if let remote, mayBeStored(StoredKeyFilter.remote(remote.id, accountID: contact.accountID)),
@@ -142,9 +142,10 @@ public final class ContactImport {
                 try restoreIndexes()
                 try db.execute(sql: "PRAGMA cache_size = -\(LocalCache.importCacheKiB)")
             }
-            stored = try cache.insert(contact, rank: -Int64(held), remote: remote, author: author, index: heldIndex, db: db)
+            stored = try cache.insert(contact, rank: -Int64(held), remote: remote, author: author, index: heldIndex,
+                                      accountIsLocal: isLocal(contact.accountID), db: db)
         } else {
-            stored = try cache.insert(contact, remote: remote, author: author, index: index, db: db)
+            stored = try cache.insert(contact, remote: remote, author: author, index: index, accountIsLocal: isLocal(contact.accountID), db: db)
         }
         count += 1
         remember(stored)
@@ -156,6 +157,16 @@ public final class ContactImport {
         if index.count >= SearchIndex.batchSize { try index.flush() }
         return nil
     }
+
+    /// Whether an account is local (nothing to queue for a provider), asked once per account.
+    private func isLocal(_ accountID: Int64) throws -> Bool {
+        if let known = localAccounts[accountID] { return known }
+        let local = try LocalCache.isLocalAccount(accountID, db: db)
+        localAccounts[accountID] = local
+        return local
+    }
+
+    private var localAccounts: [Int64: Bool] = [:]
 
     // MARK: Finding what a file brings again
 
@@ -197,7 +208,7 @@ public final class ContactImport {
            let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, accountId FROM contact WHERE uid = ?"), arguments: [contact.uid]) {
             return (ContactID(row["id"]), row["accountId"], .uid)
         }
-        if let email = contact.email?.trimmingCharacters(in: .whitespaces), !email.isEmpty {
+        if let email = contact.email?.trimmingSpaces, !email.isEmpty {
             guard mayBeStored(StoredKeyFilter.email(email, accountID: contact.accountID)) else { return nil }
             return try Int64.fetchOne(db.cachedStatement(sql: """
                 SELECT id FROM contact WHERE accountId = ? AND email = ? COLLATE NOCASE AND deletedAt IS NULL ORDER BY id LIMIT 1

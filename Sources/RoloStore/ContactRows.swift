@@ -42,11 +42,7 @@ enum ContactRows {
     static func load(ids: [Int64], db: Database) throws -> [Contact] {
         guard !ids.isEmpty else { return [] }
         let list = "(" + ids.map(String.init).joined(separator: ",") + ")"
-        var custom: [Int64: [String: CustomValue]] = [:]
-        let values = try Row.fetchCursor(db, sql: "SELECT contactId, key, type, value FROM custom_value WHERE contactId IN \(list)")
-        while let value = try values.next() {
-            custom[value[0], default: [:]][value[1]] = try customValue(type: value[2], text: value[3])
-        }
+        let custom = try customValues(ofList: list, db: db)
         var byID: [Int64: Contact] = [:]
         let rows = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM contact WHERE id IN \(list) AND deletedAt IS NULL")
         while let row = try rows.next() {
@@ -54,6 +50,17 @@ enum ContactRows {
             byID[id] = try contact(from: row, custom: custom[id] ?? [:])
         }
         return ids.compactMap { byID[$0] }
+    }
+
+    /// The custom values of the contacts in `list` (ids as SQL: `(1,2,3)`), by contact, in one
+    /// query.
+    static func customValues(ofList list: String, db: Database) throws -> [Int64: [String: CustomValue]] {
+        var custom: [Int64: [String: CustomValue]] = [:]
+        let values = try Row.fetchCursor(db, sql: "SELECT contactId, key, type, value FROM custom_value WHERE contactId IN \(list)")
+        while let value = try values.next() {
+            custom[value[0], default: [:]][value[1]] = try customValue(type: value[2], text: value[3])
+        }
+        return custom
     }
 
     /// A custom value as stored: its type's name and its text.

@@ -17,9 +17,11 @@ extension LocalCache {
     /// An entry being sent stays (its push will be confirmed or retried), with its revision
     /// bumped so the confirmation knows the contact changed meanwhile. A failed entry goes back
     /// to pending: the user changed the contact, which may be the fix.
-    func queueForProvider(contactID: Int64, accountID: Int64, db: Database) throws {
+    /// `accountIsLocal`, when the caller knows it, saves asking the account (an import asks
+    /// once per account, not once per contact).
+    func queueForProvider(contactID: Int64, accountID: Int64, accountIsLocal: Bool? = nil, db: Database) throws {
         let now = clock().millisecondsSinceEpoch
-        guard try !LocalCache.isLocalAccount(accountID, db: db) else { return }
+        guard try !(accountIsLocal ?? LocalCache.isLocalAccount(accountID, db: db)) else { return }
         guard let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT c.deletedAt, c.contentHash, l.contactId AS linked, l.baseHash,
                    o.kind, o.state

@@ -82,10 +82,18 @@ enum SearchIndex {
         let rows = try Row.fetchCursor(db, sql: "SELECT \(ContactRows.columns) FROM contact WHERE deletedAt IS NULL ORDER BY rank")
         var inTheMaking: DocumentsInTheMaking?
         while true {
+            // The batch's rows first, then their custom values in one query: a query per
+            // contact was a sixth of the time indexing took.
+            var batchRows: [Row] = []
+            batchRows.reserveCapacity(batchSize)
+            while batchRows.count < batchSize, let row = try rows.next() { batchRows.append(row.copy()) }
+            let custom = batchRows.isEmpty ? [:] : try ContactRows.customValues(
+                ofList: "(" + batchRows.map { String($0[ContactRows.Position.id] as Int64) }.joined(separator: ",") + ")", db: db)
             var contacts: [(contact: Contact, rank: Int64)] = []
-            contacts.reserveCapacity(batchSize)
-            while contacts.count < batchSize, let row = try rows.next() {
-                contacts.append((try ContactRows.contact(from: row, db: db), row[ContactRows.Position.rank]))
+            contacts.reserveCapacity(batchRows.count)
+            for row in batchRows {
+                contacts.append((try ContactRows.contact(from: row, custom: custom[row[ContactRows.Position.id]] ?? [:]),
+                                 row[ContactRows.Position.rank]))
             }
             let made = inTheMaking
             inTheMaking = contacts.isEmpty ? nil : DocumentsInTheMaking(contacts)

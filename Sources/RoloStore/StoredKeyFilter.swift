@@ -1,3 +1,5 @@
+import RoloCore
+
 /// The uids, emails and provider ids an import stored, as a Bloom filter: asked about a key,
 /// it answers "certainly not stored" or "maybe". An import into a cache that held no contact
 /// at all skips the cache lookup of every key the filter has certainly not seen — nearly every
@@ -22,7 +24,7 @@ struct StoredKeyFilter {
     /// The key of an email in an account, as the cache matches it: spaces around it dropped,
     /// ASCII letters in either case alike (SQLite's NOCASE).
     static func email(_ email: String, accountID: Int64) -> String {
-        let trimmed = email.trimmingCharacters(in: .whitespaces)
+        let trimmed = email.trimmingSpaces
         let folded = String(decoding: trimmed.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }, as: UTF8.self)
         return "e\(accountID):" + folded
     }

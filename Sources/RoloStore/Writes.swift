@@ -144,7 +144,7 @@ extension LocalCache {
     // MARK: - Pieces shared by the writes
 
     func insert(_ contact: Contact, rank: Int64? = nil, remote: RemoteReference? = nil, author: Author,
-                       index: SearchIndex.Batch, db: Database) throws -> Contact {
+                index: SearchIndex.Batch, accountIsLocal: Bool? = nil, db: Database) throws -> Contact {
         var stored = contact
         let sortKey = contact.sortKey
         let hash = ContentHash.of(contact)
@@ -163,10 +163,12 @@ extension LocalCache {
                                          BaseRecord.encode(base), agreed.map(ContentHash.of) ?? hash,
                                          remote.syncedAt?.millisecondsSinceEpoch])
             try recordAudit("import", contact: stored, encodedDeltas: deltas, author: author, db: db)
-            if agreed != nil { try queueForProvider(contactID: stored.id!.rawValue, accountID: stored.accountID, db: db) }
+            if agreed != nil {
+                try queueForProvider(contactID: stored.id!.rawValue, accountID: stored.accountID, accountIsLocal: accountIsLocal, db: db)
+            }
         } else {
             try recordAudit("create", contact: stored, encodedDeltas: deltas, author: author, undo: "open", db: db)
-            try queueForProvider(contactID: stored.id!.rawValue, accountID: stored.accountID, db: db)
+            try queueForProvider(contactID: stored.id!.rawValue, accountID: stored.accountID, accountIsLocal: accountIsLocal, db: db)
         }
         return stored
     }

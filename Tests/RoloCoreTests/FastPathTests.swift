@@ -169,6 +169,18 @@ struct FastPathTests {
         }
     }
 
+    @Test func trimmingSpacesAgreesWithFoundationsWhitespaceSet() {
+        var random = SeededWords(seed: 15)
+        let edges = [" ", "\t", "\n", "\r", "\u{A0}", "\u{2003}", "\u{3000}", "\u{200B}", "\u{85}", "x", "é", ""]
+        for _ in 0..<5000 {
+            let text = edges[Int(random.next() % UInt64(edges.count))] + Self.text(&random)
+                + edges[Int(random.next() % UInt64(edges.count))]
+            let expected = text.trimmingCharacters(in: .whitespaces)
+            #expect(text.trimmingSpaces == expected, "\(text.debugDescription)")
+            #expect(text[...].trimmingSpaces == expected)
+        }
+    }
+
     /// `Validator.checkEmail` as it read before its ASCII shortcut: true when it accepts.
     static func plainAccepts(email text: String) -> Bool {
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
