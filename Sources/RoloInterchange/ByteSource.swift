@@ -54,3 +54,34 @@ public struct ByteSourceError: Error, Sendable, CustomStringConvertible {
     public let message: String
     public var description: String { message }
 }
+
+/// A source that counts the bytes read from it, for a progress bar: the count can be read
+/// from any thread while another reads the source.
+public struct CountedSource<Base: ByteSource>: ByteSource {
+    private var base: Base
+    public let counter: ByteCounter
+
+    public init(_ base: Base, counter: ByteCounter = ByteCounter()) {
+        self.base = base
+        self.counter = counter
+    }
+
+    public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let count = try base.read(into: buffer)
+        counter.add(count)
+        return count
+    }
+}
+
+/// Bytes read so far (see `CountedSource`).
+public final class ByteCounter: @unchecked Sendable {
+    // @unchecked: `total` is only read and written under `lock`.
+    private let lock = NSLock()
+    private var total = 0
+
+    public init() {}
+
+    public var count: Int { lock.withLock { total } }
+
+    func add(_ count: Int) { lock.withLock { total += count } }
+}

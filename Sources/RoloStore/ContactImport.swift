@@ -25,6 +25,22 @@ public final class ContactImport {
     /// Contacts stored so far.
     public private(set) var count = 0
 
+    /// Told where the import's last steps stand, once every contact is stored: they take a
+    /// third of a large import, with nothing else to show for it.
+    public var progress: ((Stage) -> Void)?
+
+    /// A step of an import after its contacts are stored.
+    public enum Stage: Sendable, Equatable {
+        /// The contacts held until the end (an import into a cache without contacts) are
+        /// being put in list order and indexed: `done` of them so far.
+        case indexing(done: Int, of: Int)
+        /// Merging the search index and writing everything into the cache.
+        case finishing
+        /// Committed: the import is in the cache, which is being settled (its WAL copied into
+        /// the file). Nothing can undo the import from here.
+        case stored
+    }
+
     /// Live contacts before the import: a large import into a small cache merges its index
     /// segments once at the end instead of as it goes.
     let contactsBefore: Int
@@ -270,6 +286,7 @@ public final class ContactImport {
     func placeHeldContacts() throws {
         guard holdsPlaces else { return }
         holdsPlaces = false
+        if held > 0 { progress?(.indexing(done: 0, of: held)) }
         // The name order is read from its index, made again first; those keyed by rank are
         // made once the ranks are final.
         try restoreIndexes { $0 == "contact_by_sort_key" }
@@ -312,7 +329,7 @@ public final class ContactImport {
         try db.execute(sql: "PRAGMA cache_size = -\(ContactImport.indexingCacheKiB)")
         try SearchIndex.setHashSize(ContactImport.indexingHashBytes, db: db)
         let whole = try SearchIndex.Batch(db, collectsVocabulary: false)
-        try SearchIndex.indexLiveContacts(db, into: whole)
+        try SearchIndex.indexLiveContacts(db, into: whole) { [held, progress] in progress?(.indexing(done: $0, of: held)) }
         wordsToRemember = true
         try SearchIndex.setHashSize(SearchIndex.defaultHashSize, db: db)
     }
@@ -373,6 +390,7 @@ public final class ContactImport {
     func finish() throws {
         try placeHeldContacts()
         try index.flush()
+        progress?(.finishing)
         try SearchIndex.setMerging(automerge: SearchIndex.defaultAutomerge, crisisMerge: SearchIndex.defaultCrisisMerge, db: db)
         // An import at least as large as what the cache held is merged into one segment in one
         // pass (a short prefix then reads one list); a smaller one is left to the automatic
@@ -415,14 +433,19 @@ extension LocalCache {
     /// Runs an import: `body` adds contacts through the `ContactImport` it is given, all in one
     /// transaction (see `ContactImport` for why). Throwing from `body` leaves the cache as it was.
     public func importContacts<T>(author: Author, _ body: (ContactImport) throws -> T) throws -> T {
-        try write { db in
+        var progress: ((ContactImport.Stage) -> Void)?
+        let value = try write(settling: false) { db in
             try LocalCache.withImportCache(db) {
                 let importer = try ContactImport(cache: self, db: db, author: author)
                 let value = try body(importer)
                 try importer.finish()
+                progress = importer.progress
                 return value
             }
         }
+        progress?(.stored)
+        settleIfLarge()
+        return value
     }
 
     /// An import touches the uid, email and change indexes in random order, which thrashes

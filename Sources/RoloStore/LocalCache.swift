@@ -259,7 +259,11 @@ public final class LocalCache: Sendable {
 
     /// Runs a transaction, turning SQLite failures into `RoloError.cache`, and settles the WAL
     /// when the transaction left it large. On a read-only cache it throws the reason instead.
-    func write<T>(_ body: (Database) throws -> T) throws -> T {
+    ///
+    /// `settling: false` leaves the settling to the caller (an import says first that it is
+    /// stored: the settling of a large one takes seconds, and an interruption then loses
+    /// nothing).
+    func write<T>(settling: Bool = true, _ body: (Database) throws -> T) throws -> T {
         if let readOnlyReason { throw RoloError.cache(readOnlyReason) }
         let value: T
         do { value = try writer.write(body) } catch let error as RoloError {
@@ -272,7 +276,7 @@ public final class LocalCache: Sendable {
         } catch {
             throw RoloError.cache("writing to the cache \(name) failed: \(LocalCache.reason(error))")
         }
-        settleIfLarge()
+        if settling { settleIfLarge() }
         return value
     }
 }

@@ -78,7 +78,10 @@ enum SearchIndex {
     /// The rows' documents are made on another thread, a batch at a time, while this one reads
     /// the next batch of contacts and writes the batch before: making them here was a sixth
     /// of the time an import into an empty cache spent indexing.
-    static func indexLiveContacts(_ db: Database, into batch: Batch) throws {
+    ///
+    /// `indexed` is told how many rows are written so far, after each batch.
+    static func indexLiveContacts(_ db: Database, into batch: Batch, indexed: (Int) -> Void = { _ in }) throws {
+        var written = 0
         let rows = try Row.fetchCursor(db, sql: "SELECT \(ContactRows.columns) FROM contact WHERE deletedAt IS NULL ORDER BY rank")
         var inTheMaking: DocumentsInTheMaking?
         while true {
@@ -98,8 +101,11 @@ enum SearchIndex {
             let made = inTheMaking
             inTheMaking = contacts.isEmpty ? nil : DocumentsInTheMaking(contacts)
             if let made {
-                for (rank, columns) in made.documents() { batch.add(columns: columns, rank: rank) }
+                let documents = made.documents()
+                for (rank, columns) in documents { batch.add(columns: columns, rank: rank) }
                 try batch.flush()
+                written += documents.count
+                indexed(written)
             }
             if contacts.isEmpty { return }
         }

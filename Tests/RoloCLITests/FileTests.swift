@@ -63,6 +63,58 @@ struct FileTests {
         #expect(rows(second.stdout) == rows(first.stdout))
     }
 
+    @Test func aLongImportShowsWhereItStandsOnATerminalAndNothingInAPipe() throws {
+        let rolo = try Rolo()
+        let records = (0..<2500).map { #"{"first_name": "P\#($0)", "email": "p\#($0)@example.org"}"# }
+        let file = try rolo.file("many.json", "[\n" + records.joined(separator: ",\n") + "\n]\n")
+
+        // Into a pipe: the summary alone, no line drawn over.
+        let piped = try rolo("import", file)
+        #expect(piped.status == 0, "\(piped.stderr)")
+        #expect(!piped.stderr.contains("\u{1B}") && !piped.stderr.contains("\r"), "\(piped.stderr.debugDescription)")
+
+        // On a terminal (util-linux `script` gives rolo one): a line rewritten in place as it
+        // goes — records stored, then the indexing, then the last step — cleared before the
+        // summary.
+        let again = try Rolo()
+        let copy = try again.file("many.json", "[\n" + records.joined(separator: ",\n") + "\n]\n")
+        let shown = try Spawned.run("/usr/bin/script", ["-qec", "stty cols 200; \(Tmux.quote(Rolo.binary)) import \(Tmux.quote(copy))", "/dev/null"],
+                                    environment: again.environment, input: nil)
+        let screen = String(decoding: shown.stdout, as: UTF8.self)
+        #expect(shown.status == 0, "\(screen)")
+        let clear = "\r\u{1B}[2K"
+        // How far into the file it is goes by its bytes, which the reader reads a little ahead.
+        for records in [1000, 2000] {
+            #expect(screen.firstRange(of: try Regex(NSRegularExpression.escapedPattern(for: clear) + #"importing \S+/many\.json \[[#.]{20}\] \d+%, "# + "\(records) records")) != nil,
+                    "\(screen.debugDescription)")
+        }
+        #expect(screen.contains(clear + "indexing [####################] 100%, 2500 of 2500 contacts"))
+        #expect(screen.contains(clear + "finishing: merging the search index and writing the cache"
+            + clear + "stored; writing the cache file" + clear + "imported 2500 contacts"))
+    }
+
+    @Test func anImportInterruptedOnATerminalSaysItStoredNothingAndStoresNothing() throws {
+        let rolo = try Rolo()
+        let fifo = rolo.home.appendingPathComponent("slow.json").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let tui = try Tmux(rolo, width: 120, arguments: ["import", fifo])
+        // The import reads the pipe as it comes: 1,500 records, then the writer waits.
+        let writer = open(fifo, O_WRONLY)
+        #expect(writer >= 0)
+        defer { close(writer) }
+        let records = (0..<1500).map { #"{"first_name": "P\#($0)", "email": "p\#($0)@example.org"}"# }
+        let text = Array(("[\n" + records.joined(separator: ",\n") + ",\n").utf8)
+        #expect(text.withUnsafeBytes { write(writer, $0.baseAddress, $0.count) } == text.count)
+        tui.wait(for: "importing \(fifo), 1000 records")
+        // What Ctrl-C sends, to rolo alone: tmux's C-c would also end the pane's shell, which
+        // then could not report rolo's status.
+        #expect(kill(tui.pid, SIGINT) == 0)
+        let screen = tui.wait(for: "rolo: import interrupted; nothing was imported (an import is all or nothing)")
+        #expect(!screen.contains("1000 records"), "the note is written over the progress line")
+        #expect(tui.exitStatus() == 130)
+        #expect(try rolo("list", "--limit", "0").stdout.isEmpty)
+    }
+
     @Test func aMalformedFileNamesItsLineAndImportsNothing() throws {
         let rolo = try Rolo()
         let cases: [(String, String, String)] = [

@@ -46,6 +46,40 @@ struct ReadAheadTests {
         #expect(problem is ImportProblem)
     }
 
+    @Test func anImportSaysWhereItStandsFromTheFirstThousandRecordsToItsLastStep() throws {
+        let (service, cache) = try freshService()
+        let data = Self.file(count: 2500)
+        var seen: [ImportProgress] = []
+        let report = try service.files.importFile(from: DataSource(data), format: .json, options: ImportOptions()) { seen.append($0) }
+        #expect(report.imported == 2500)
+        let storing = seen.compactMap { stage -> (Int, Int?, Int)? in
+            if case .storing(let records, let all, let bytes) = stage { return (records, all, bytes) }
+            return nil
+        }
+        // A streamed file: records every thousand, and how far into its bytes the reader is.
+        #expect(storing.map(\.0) == [1000, 2000])
+        #expect(storing.allSatisfy { $0.1 == nil })
+        #expect(storing[0].2 > 0 && storing[0].2 <= storing[1].2 && storing[1].2 <= data.count)
+        // The cache had no contacts: all of them were held, then indexed, then the last step.
+        let indexing = seen.compactMap { stage -> Int? in
+            if case .indexing(let done, let all) = stage, all == 2500 { return done }
+            return nil
+        }
+        #expect(indexing.first == 0 && indexing.last == 2500 && indexing == indexing.sorted())
+        #expect(Array(seen.suffix(2)) == [.finishing, .stored])
+        #expect(seen.firstIndex(of: .finishing)! > seen.lastIndex { if case .storing = $0 { true } else { false } }!)
+        #expect(try cache.contactCount(in: .all) == 2500)
+
+        // A file read whole (CSV) says how many records it holds; a cache with contacts indexes
+        // each as it comes, so there is no indexing step.
+        let csv = "first_name,email\n" + (0..<1500).map { "Q\($0),q\($0)@example.org" }.joined(separator: "\n") + "\n"
+        var later: [ImportProgress] = []
+        _ = try service.files.importFile(from: DataSource(Data(csv.utf8)), format: .csv, options: ImportOptions()) { later.append($0) }
+        #expect(later.first.map { if case .storing(1000, 1500, _) = $0 { true } else { false } } == true)
+        #expect(Array(later.suffix(2)) == [.finishing, .stored])
+        #expect(!later.contains { if case .indexing = $0 { true } else { false } })
+    }
+
     @Test func anImportStoppedHalfWayStopsTheReaderAndStoresNothing() throws {
         let (service, cache) = try freshService()
         let before = try cache.contactCount(in: .all)

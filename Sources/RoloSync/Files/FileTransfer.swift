@@ -28,6 +28,24 @@ public struct ImportReport: Sendable {
     public let createdAccounts: [String]
 }
 
+/// Where an import stands, for a progress bar.
+public enum ImportProgress: Sendable, Equatable {
+    /// Records read and stored (or skipped) so far; `of` is how many the file holds when it was
+    /// read whole (CSV, vCard), nil while it streams (rolo JSON), where `bytesRead` — a little
+    /// ahead of what is stored — tells how far into the file it is.
+    case storing(records: Int, of: Int?, bytesRead: Int)
+    /// Every record is stored; the contacts held until the end are put in list order and
+    /// indexed (see `ContactImport.Stage`).
+    case indexing(done: Int, of: Int)
+    /// Merging the search index and writing everything into the cache.
+    case finishing
+    /// The import is in the cache; the cache file is being written (see `ContactImport.Stage`).
+    case stored
+
+    /// Records between two reports while storing.
+    public static let step = 1000
+}
+
 /// Moves contacts between the cache and files: imports (rolo JSON, CSV, vCard) and exports.
 public final class FileTransfer: ContactExporting {
     let cache: LocalCache
@@ -68,11 +86,17 @@ public final class FileTransfer: ContactExporting {
     /// (created from the file's account list when new), otherwise to the default account.
     /// Each record is checked value by value (see `ImportReview`): a bad value names its own
     /// line, and `options.skipInvalid` leaves out just that value where the rest can stay.
+    ///
+    /// `progress` is told where the import stands every `ImportProgress.step` records and at
+    /// each of its last steps, on the thread that runs the import.
     public func importFile(from source: some ByteSource, format: InterchangeFormat, into account: Account? = nil,
-                           options: ImportOptions) throws -> ImportReport {
+                           options: ImportOptions, progress: ((ImportProgress) -> Void)? = nil) throws -> ImportReport {
         let skipInvalid = options.skipInvalid
-        var (next, readWarnings) = try FileTransfer.items(from: source, format: format, skipInvalid: skipInvalid)
+        let counted = CountedSource(source)
+        var (next, readWarnings) = try FileTransfer.items(from: counted, format: format, skipInvalid: skipInvalid)
         defer { next.stop() }
+        let recordsInAll = next.count
+        var recordsDone = 0
         var skipped: [ImportProblem] = []
         var leftOut: [ImportProblem] = []
         var duplicates = ImportReport.Duplicates()
@@ -80,6 +104,15 @@ public final class FileTransfer: ContactExporting {
         var created: [String] = []
         var movedFromLinkedAccount = 0
         let imported = try cache.importContacts(author: author) { importer -> Int in
+            if let progress {
+                importer.progress = { stage in
+                    switch stage {
+                    case .indexing(let done, let all): progress(.indexing(done: done, of: all))
+                    case .finishing: progress(.finishing)
+                    case .stored: progress(.stored)
+                    }
+                }
+            }
             let fallback = try account ?? importer.defaultAccount()
             var accountsByName: [String: Account] = [:]
             var described: [String: AccountSpec] = [:]
@@ -181,6 +214,10 @@ public final class FileTransfer: ContactExporting {
             }
 
             while let item = try FileTransfer.nextItem(&next) {
+                recordsDone += 1
+                if let progress, recordsDone % ImportProgress.step == 0 {
+                    progress(.storing(records: recordsDone, of: recordsInAll, bytesRead: counted.counter.count))
+                }
                 do {
                     switch item {
                     case .account(let spec):
@@ -214,6 +251,12 @@ public final class FileTransfer: ContactExporting {
 
     /// The records of a file, one at a time: rolo JSON streamed, the other formats read whole.
     enum Items {
+        /// How many records there are, when they were read whole.
+        var count: Int? {
+            if case .read(let all, _) = self { return all.count }
+            return nil
+        }
+
         case streaming(() throws(ImportProblem) -> ImportItem?)
         /// Read on a thread of their own (see `ReadAheadItems`).
         case readAhead(ReadAheadItems)

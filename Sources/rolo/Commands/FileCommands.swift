@@ -65,8 +65,18 @@ struct Import: ParsableCommand {
             options.defaultRegion = context.config?.defaultRegion
         }
         let target = try account.map(context.services.accounts.account(named:))
-        let report = try Import.withSource(file) { source in
-            try context.services.files.importFile(from: source, format: format, into: target, options: options)
+        let line = ProgressLine(enabled: Output.standardErrorIsTerminal,
+                                interrupted: "rolo: import interrupted; nothing was imported (an import is all or nothing)")
+        let report: ImportReport
+        do {
+            defer { line.finish() }
+            report = try Import.withSource(file) { source in
+                let size = Import.regularFileSize(source.descriptor)
+                return try context.services.files.importFile(from: source, format: format, into: target, options: options) { stage in
+                    if stage == .stored { line.interrupted("rolo: interrupted after the import was stored; it is in the cache") }
+                    line.show(text: Import.progressText(stage, file: file == "-" ? "standard input" : file, size: size))
+                }
+            }
         }
         for problem in report.warnings { Output.error("rolo: warning: \(file): \(problem)") }
         for problem in report.leftOut { Output.error("rolo: left out: \(file): \(problem)") }
@@ -88,6 +98,36 @@ struct Import: ParsableCommand {
 }
 
 extension Import {
+    /// The line an import shows on a terminal while it runs: how far into the file it is (by
+    /// its bytes when it streams, by its records when it was read whole), then the last steps.
+    static func progressText(_ stage: ImportProgress, file: String, size: Int?) -> String {
+        switch stage {
+        case .storing(let records, let all, let bytesRead):
+            let stored = "\(records) record\(records == 1 ? "" : "s")"
+            if let all, all > 0 {
+                return "importing \(file) \(ProgressLine.bar(records, all)) \(records * 100 / all)%, \(stored) of \(all)"
+            }
+            if let size, size > 0 {
+                let read = min(bytesRead, size)
+                return "importing \(file) \(ProgressLine.bar(read, size)) \(Int(Double(read) * 100 / Double(size)))%, \(stored)"
+            }
+            return "importing \(file), \(stored)"
+        case .indexing(let done, let all):
+            return "indexing \(ProgressLine.bar(done, all)) \(all == 0 ? 100 : done * 100 / all)%, \(done) of \(all) contacts"
+        case .finishing:
+            return "finishing: merging the search index and writing the cache"
+        case .stored:
+            return "stored; writing the cache file"
+        }
+    }
+
+    /// The size of an open regular file; nil for a pipe, a device or a terminal.
+    static func regularFileSize(_ descriptor: Int32) -> Int? {
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
+        return Int(status.st_size)
+    }
+
     /// A file, stdin (`-`), or a pipe or device (`<(command)`, /dev/stdin), open for reading as
     /// a stream: the importer reads it a piece at a time, so anything that can be read can be
     /// imported, and a file of a million contacts is never held whole.

@@ -77,7 +77,8 @@ struct SyncCommand: ParsableCommand {
             }
         }
         let options = SyncOptions(dryRun: dryRun, allowDeletes: allowDeletes, fullListing: full)
-        let bar = ProgressLine(enabled: isatty(STDERR_FILENO) == 1 && !json)
+        let bar = ProgressLine(enabled: Output.standardErrorIsTerminal && !json,
+                               interrupted: "rolo: sync interrupted; what it did is kept, and the next sync goes on from there")
         let reports = try waitFor { try await sync.sync(targets, options: options, progress: { bar.show($0) }) }
         bar.finish()
         if json {
@@ -102,47 +103,6 @@ struct SyncCommand: ParsableCommand {
             }
         }
         if reports.contains(where: { !$0.isClean }) { throw ExitCode(1) }
-    }
-}
-
-/// A progress line on stderr (a terminal only), rewritten in place.
-final class ProgressLine: @unchecked Sendable {
-    private let enabled: Bool
-    private let lock = NSLock()
-    private var shown = false
-
-    init(enabled: Bool) { self.enabled = enabled }
-
-    func show(_ event: SyncEvent) {
-        guard enabled else { return }
-        let text: String
-        switch event {
-        case .started(let account): text = "\(account): starting…"
-        case .reading(let account, let records, let total):
-            text = "\(account): reading contacts " + (total.map { "\(records) of \($0)" } ?? "\(records)")
-        case .sending(let account, let done, let total):
-            text = "\(account): sending \(ProgressLine.bar(done, total)) \(done) of \(total)"
-        case .waiting(let account, let seconds, let reason):
-            text = "\(account): waiting \(Int(seconds.rounded(.up))) s (\(reason))"
-        case .finished:
-            text = ""
-        }
-        lock.withLock {
-            let line = "\r\u{1B}[2K" + TerminalText.sanitize(String(text.prefix((Output.terminalColumns ?? 80) - 1)))
-            Output.write(Data(line.utf8), to: STDERR_FILENO)
-            shown = true
-        }
-    }
-
-    func finish() {
-        lock.withLock {
-            if enabled, shown { Output.write(Data("\r\u{1B}[2K".utf8), to: STDERR_FILENO) }
-        }
-    }
-
-    static func bar(_ done: Int, _ total: Int, width: Int = 20) -> String {
-        let filled = total == 0 ? width : min(width, done * width / max(total, 1))
-        return "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]"
     }
 }
 

@@ -7,6 +7,15 @@ import RoloCore
 enum Output {
     static var standardOutputIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
     static var standardInputIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
+    static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+
+    /// Columns of the terminal on stderr (where progress lines go), or nil when it is none.
+    static var errorColumns: Int? {
+        guard standardErrorIsTerminal else { return nil }
+        var size = winsize()
+        guard ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
+    }
 
     /// Columns of the terminal on stdout, or nil when stdout is not a terminal.
     static var terminalColumns: Int? {

@@ -1,0 +1,93 @@
+import Foundation
+import RoloCore
+import RoloSync
+
+/// A progress line on stderr (a terminal only), rewritten in place.
+///
+/// Interrupted (Ctrl-C, SIGTERM, a hang-up) while it shows, the process writes over it what
+/// the interruption means — `interrupted`, e.g. that an import stored nothing — instead of
+/// leaving a half-done bar for the shell's prompt to follow on the same line.
+final class ProgressLine: @unchecked Sendable {
+    private let enabled: Bool
+    private let lock = NSLock()
+    private var shown = false
+
+    init(enabled: Bool, interrupted: String? = nil) {
+        self.enabled = enabled
+        if enabled, let interrupted { InterruptNote.install("\r\u{1B}[2K" + interrupted + "\n") }
+    }
+
+    /// What an interruption from now on means (see `init`).
+    func interrupted(_ message: String) {
+        if enabled { InterruptNote.install("\r\u{1B}[2K" + message + "\n") }
+    }
+
+    func show(_ event: SyncEvent) {
+        guard enabled else { return }
+        show(text: ProgressLine.text(of: event))
+    }
+
+    /// Shows a line of progress in place of the last (nothing when stderr is not a terminal).
+    func show(text: String) {
+        guard enabled else { return }
+        lock.withLock {
+            // Made safe, then cut to the terminal's width in cells: a line that wrapped could not be
+            // written over in place.
+            let line = "\r\u{1B}[2K" + TerminalText.truncate(TerminalText.sanitize(text), to: (Output.errorColumns ?? 80) - 1)
+            Output.write(Data(line.utf8), to: STDERR_FILENO)
+            shown = true
+        }
+    }
+
+    static func text(of event: SyncEvent) -> String {
+        let text: String
+        switch event {
+        case .started(let account): text = "\(account): starting…"
+        case .reading(let account, let records, let total):
+            text = "\(account): reading contacts " + (total.map { "\(records) of \($0)" } ?? "\(records)")
+        case .sending(let account, let done, let total):
+            text = "\(account): sending \(ProgressLine.bar(done, total)) \(done) of \(total)"
+        case .waiting(let account, let seconds, let reason):
+            text = "\(account): waiting \(Int(seconds.rounded(.up))) s (\(reason))"
+        case .finished:
+            text = ""
+        }
+        return text
+    }
+
+    func finish() {
+        lock.withLock {
+            if enabled, shown { Output.write(Data("\r\u{1B}[2K".utf8), to: STDERR_FILENO) }
+        }
+    }
+
+    static func bar(_ done: Int, _ total: Int, width: Int = 20) -> String {
+        let filled = total == 0 ? width : min(width, done * width / max(total, 1))
+        return "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]"
+    }
+}
+
+/// What the process writes to stderr when a signal ends it, before it ends as the signal
+/// would have ended it (status 128 + the signal). Written by the handler with `write` alone
+/// (safe in a signal handler), from bytes made before the handler was installed.
+enum InterruptNote {
+    nonisolated(unsafe) private static var bytes: UnsafeMutableBufferPointer<UInt8>?
+
+    /// Sets the note, installing the handler the first time. A note replaced is never freed:
+    /// a handler running at that moment may still be writing it.
+    static func install(_ text: String) {
+        let utf8 = Array(text.utf8)
+        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: utf8.count)
+        _ = buffer.initialize(from: utf8)
+        let first = bytes == nil
+        bytes = buffer
+        guard first else { return }
+        for number in [SIGINT, SIGTERM, SIGHUP] {
+            signal(number) { number in
+                if let note = InterruptNote.bytes { _ = write(STDERR_FILENO, note.baseAddress, note.count) }
+                signal(number, SIG_DFL)
+                raise(number)
+            }
+        }
+    }
+}
