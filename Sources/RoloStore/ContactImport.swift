@@ -32,7 +32,10 @@ public final class ContactImport {
     /// A step of an import after its contacts are stored.
     public enum Stage: Sendable, Equatable {
         /// The contacts held until the end (an import into a cache without contacts) are
-        /// being put in list order and indexed: `done` of them so far.
+        /// given their places in name order, `done` of them so far; the list's indexes are
+        /// made after the last.
+        case ordering(done: Int, of: Int)
+        /// Then they are indexed for search: `done` of them so far.
         case indexing(done: Int, of: Int)
         /// Merging the search index and writing everything into the cache.
         case finishing
@@ -286,7 +289,7 @@ public final class ContactImport {
     func placeHeldContacts() throws {
         guard holdsPlaces else { return }
         holdsPlaces = false
-        if held > 0 { progress?(.indexing(done: 0, of: held)) }
+        if held > 0 { progress?(.ordering(done: 0, of: held)) }
         // The name order is read from its index, made again first; those keyed by rank are
         // made once the ranks are final.
         try restoreIndexes { $0 == "contact_by_sort_key" }
@@ -305,6 +308,7 @@ public final class ContactImport {
                 SELECT id, sortKey FROM contact WHERE (sortKey, id) > (?, ?) ORDER BY sortKey, id LIMIT \(ContactImport.placingSlice)
                 """)
             var after: (key: String, id: Int64) = ("", 0)
+            var placed = 0
             var ranks: [(id: Int64, rank: Int64)] = []
             ranks.reserveCapacity(ContactImport.placingSlice)
             while true {
@@ -318,11 +322,14 @@ public final class ContactImport {
                 guard !ranks.isEmpty else { break }
                 ranks.sort { $0.id < $1.id }
                 for entry in ranks { try setRank.execute(arguments: [entry.rank, entry.id]) }
+                placed += ranks.count
+                progress?(.ordering(done: placed, of: held))
             }
         }
         try restoreIndexes()
         defer { try? db.execute(sql: "PRAGMA cache_size = -\(LocalCache.importCacheKiB)") }
         guard held > 0 else { return }
+        progress?(.indexing(done: 0, of: held))
         // Rows in rank order build the index as one run: FTS5 keeps more of it in memory
         // before it writes a segment, and the page cache gives up that much and more (the peak
         // of a large import was here).

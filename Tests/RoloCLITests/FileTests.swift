@@ -88,9 +88,48 @@ struct FileTests {
             #expect(screen.firstRange(of: try Regex(NSRegularExpression.escapedPattern(for: clear) + #"importing \S+/many\.json \[[#.]{20}\] \d+%, "# + "\(records) records")) != nil,
                     "\(screen.debugDescription)")
         }
+        #expect(screen.contains(clear + "ordering by name [####################] 100%, 2500 of 2500 contacts"
+            + clear + "indexing [....................] 0%, 0 of 2500 contacts"))
         #expect(screen.contains(clear + "indexing [####################] 100%, 2500 of 2500 contacts"))
         #expect(screen.contains(clear + "finishing: merging the search index and writing the cache"
             + clear + "stored; writing the cache file" + clear + "imported 2500 contacts"))
+    }
+
+    @Test func anExportToAFileShowsWhereItStandsOnATerminal() throws {
+        let rolo = try Rolo()
+        let records = (0..<2500).map { #"{"first_name": "P\#($0)", "email": "p\#($0)@example.org"}"# }
+        #expect(try rolo("import", try rolo.file("many.json", "[\n" + records.joined(separator: ",\n") + "\n]\n")).status == 0)
+        let target = rolo.home.appendingPathComponent("out.json").path
+        let shown = try Spawned.run("/usr/bin/script", ["-qec", "stty cols 200; \(Tmux.quote(Rolo.binary)) export -o \(Tmux.quote(target))",
+                                                        "/dev/null"], environment: rolo.environment, input: nil)
+        let screen = String(decoding: shown.stdout, as: UTF8.self)
+        #expect(shown.status == 0, "\(screen)")
+        let clear = "\r\u{1B}[2K"
+        #expect(screen.contains(clear + "exporting to \(target) [....................] 0%, 0 of 2500 contacts"), "\(screen.debugDescription)")
+        #expect(screen.contains(clear + "exporting to \(target) [################....] 80%, 2000 of 2500 contacts"
+            + clear + "exported 2500 contacts to \(target)\r\n"), "cleared once, before the summary")
+        #expect(!FileManager.default.fileExists(atPath: target + ".rolo-partial"))
+
+        // Into a pipe, or with the contacts on the terminal itself, there is no line.
+        let piped = try rolo("export", "-o", target)
+        #expect(!piped.stderr.contains("\u{1B}"), "\(piped.stderr.debugDescription)")
+    }
+
+    @Test func anExportInterruptedOnATerminalSaysSo() throws {
+        let rolo = try Rolo()
+        let records = (0..<2500).map { #"{"first_name": "P\#($0)", "email": "p\#($0)@example.org"}"# }
+        #expect(try rolo("import", try rolo.file("many.json", "[\n" + records.joined(separator: ",\n") + "\n]\n")).status == 0)
+        // A FIFO nobody reads: the export fills it and waits, its line on the screen.
+        let fifo = rolo.home.appendingPathComponent("stuck.json").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let reader = open(fifo, O_RDONLY | O_NONBLOCK)
+        #expect(reader >= 0)
+        defer { close(reader) }
+        let tui = try Tmux(rolo, width: 160, arguments: ["export", "-o", fifo])
+        tui.wait(for: "exporting to \(fifo) [....................] 0%, 0 of 2500 contacts")
+        #expect(kill(tui.pid, SIGINT) == 0)
+        tui.wait(for: "rolo: export interrupted; \(fifo) was not written whole")
+        #expect(tui.exitStatus() == 130)
     }
 
     @Test func anImportInterruptedOnATerminalSaysItStoredNothingAndStoresNothing() throws {

@@ -66,6 +66,12 @@ struct ReadAheadTests {
             return nil
         }
         #expect(indexing.first == 0 && indexing.last == 2500 && indexing == indexing.sorted())
+        let ordering = seen.compactMap { stage -> Int? in
+            if case .ordering(let done, 2500) = stage { return done }
+            return nil
+        }
+        #expect(ordering == [0, 2500], "one slice of names for 2,500 contacts")
+        #expect(seen.firstIndex(of: .ordering(done: 2500, of: 2500))! < seen.firstIndex(of: .indexing(done: 0, of: 2500))!)
         #expect(Array(seen.suffix(2)) == [.finishing, .stored])
         #expect(seen.firstIndex(of: .finishing)! > seen.lastIndex { if case .storing = $0 { true } else { false } }!)
         #expect(try cache.contactCount(in: .all) == 2500)
@@ -77,7 +83,7 @@ struct ReadAheadTests {
         _ = try service.files.importFile(from: DataSource(Data(csv.utf8)), format: .csv, options: ImportOptions()) { later.append($0) }
         #expect(later.first.map { if case .storing(1000, 1500, _) = $0 { true } else { false } } == true)
         #expect(Array(later.suffix(2)) == [.finishing, .stored])
-        #expect(!later.contains { if case .indexing = $0 { true } else { false } })
+        #expect(!later.contains { if case .indexing = $0 { true } else if case .ordering = $0 { true } else { false } })
     }
 
     @Test func anImportStoppedHalfWayStopsTheReaderAndStoresNothing() throws {

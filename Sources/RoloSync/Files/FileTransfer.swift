@@ -34,8 +34,9 @@ public enum ImportProgress: Sendable, Equatable {
     /// read whole (CSV, vCard), nil while it streams (rolo JSON), where `bytesRead` — a little
     /// ahead of what is stored — tells how far into the file it is.
     case storing(records: Int, of: Int?, bytesRead: Int)
-    /// Every record is stored; the contacts held until the end are put in list order and
+    /// Every record is stored; the contacts held until the end are put in name order, then
     /// indexed (see `ContactImport.Stage`).
+    case ordering(done: Int, of: Int)
     case indexing(done: Int, of: Int)
     /// Merging the search index and writing everything into the cache.
     case finishing
@@ -107,6 +108,7 @@ public final class FileTransfer: ContactExporting {
             if let progress {
                 importer.progress = { stage in
                     switch stage {
+                    case .ordering(let done, let all): progress(.ordering(done: done, of: all))
                     case .indexing(let done, let all): progress(.indexing(done: done, of: all))
                     case .finishing: progress(.finishing)
                     case .stored: progress(.stored)
@@ -326,9 +328,13 @@ public final class FileTransfer: ContactExporting {
 
     /// Writes the contacts of a scope (matching a query, if given) in a file format, in list
     /// order, a page at a time. Returns how many were written.
+    ///
+    /// `progress` is told how many contacts are written, and of how many (known when there is
+    /// no query), at the start and every `ImportProgress.step` contacts.
     @discardableResult
     public func export(in scope: AccountScope, matching query: ContactQuery? = nil, format: InterchangeFormat,
-                       vCardVersion: VCardVersion = .v4, to sink: @escaping (String) throws -> Void) throws -> Int {
+                       vCardVersion: VCardVersion = .v4, progress: ((_ written: Int, _ of: Int?) -> Void)? = nil,
+                       to sink: @escaping (String) throws -> Void) throws -> Int {
         let accounts = try cache.accounts().filter { account in
             if case .account(let id) = scope { return account.id == id }
             return true
@@ -344,9 +350,14 @@ public final class FileTransfer: ContactExporting {
                                              others: OtherValueCounts(emails: counts.emails, phones: counts.phones), sink: sink)
         try writer.begin(accounts: specs)
         var written = 0
+        // Counted only when it costs nothing (the accounts keep their counts); a query's
+        // matches would be counted by reading them all once more.
+        let total = progress == nil || query?.isEmpty == false ? nil : try cache.contactCount(in: scope)
+        progress?(0, total)
         try cache.forEachContact(in: scope, matching: query) { contact, remote in
             try writer.write(contact, accountName: names[contact.accountID] ?? Account.defaultName, remote: remote)
             written += 1
+            if written % ImportProgress.step == 0 { progress?(written, total) }
         }
         try writer.finish()
         logger.info("export finished", metadata: ["written": "\(written)", "format": "\(format.rawValue)"])
@@ -363,9 +374,14 @@ extension FileTransfer {
         try exportFile(in: scope, matching: query, toPath: path, format: nil)
     }
 
+    ///
+    /// `started` is told, before anything is written, the file being written beside the target
+    /// (nil for a device or pipe, written to directly): an interrupted process may remove it.
     @discardableResult
     public func exportFile(in scope: AccountScope, matching query: ContactQuery? = nil, toPath path: String,
-                           format explicit: InterchangeFormat?, vCardVersion: VCardVersion = .v4) throws -> Int {
+                           format explicit: InterchangeFormat?, vCardVersion: VCardVersion = .v4,
+                           started: ((_ partial: String?) -> Void)? = nil,
+                           progress: ((_ written: Int, _ of: Int?) -> Void)? = nil) throws -> Int {
         guard let format = explicit ?? InterchangeFormat(fileName: path) else {
             throw RoloError.invalid(field: "file", "name it .json, .csv or .vcf so rolo knows the format (\(path))")
         }
@@ -385,12 +401,13 @@ extension FileTransfer {
             // 0600 whatever the umask, even when a partial file of an earlier export was left.
             do { descriptor = try PrivateFiles.openForWriting(destination) } catch { throw failure(error.reason) }
         }
+        started?(target.isSpecial ? nil : destination)
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         // A file keeps every byte; a terminal (-o /dev/tty, or /dev/stdout on one) is being
         // read, so escape sequences in the data are shown there, as in the TUI, never obeyed.
         let onScreen = isatty(descriptor) == 1
         do {
-            let written = try export(in: scope, matching: query, format: format, vCardVersion: vCardVersion) {
+            let written = try export(in: scope, matching: query, format: format, vCardVersion: vCardVersion, progress: progress) {
                 try handle.write(contentsOf: Data((onScreen ? TerminalText.sanitizeKeepingLayout($0) : $0).utf8))
             }
             try handle.close()

@@ -112,6 +112,8 @@ extension Import {
                 return "importing \(file) \(ProgressLine.bar(read, size)) \(Int(Double(read) * 100 / Double(size)))%, \(stored)"
             }
             return "importing \(file), \(stored)"
+        case .ordering(let done, let all):
+            return "ordering by name \(ProgressLine.bar(done, all)) \(all == 0 ? 100 : done * 100 / all)%, \(done) of \(all) contacts"
         case .indexing(let done, let all):
             return "indexing \(ProgressLine.bar(done, all)) \(all == 0 ? 100 : done * 100 / all)%, \(done) of \(all) contacts"
         case .finishing:
@@ -167,16 +169,32 @@ struct Export: ParsableCommand {
         let context = try Context.open(global)
         let (scope, _) = try context.scope(account)
         try context.checkFields(of: parsed, in: scope)
+        // A line of progress on stderr when it is a terminal and the contacts go elsewhere (a
+        // file, a pipe): a million contacts take half a minute.
+        let onScreen = Output.standardOutputIsTerminal
+        let line = ProgressLine(enabled: Output.standardErrorIsTerminal && (output != nil || !onScreen))
+        defer { line.finish() }
+        let shown = TerminalText.sanitize(output ?? "standard output")
+        let progress = { (written: Int, all: Int?) in
+            line.show(text: "exporting to \(shown) " + (all.map { all in
+                "\(ProgressLine.bar(written, all)) \(all == 0 ? 100 : written * 100 / all)%, \(written) of \(all) contacts"
+            } ?? "\(written) contacts"))
+        }
         if let output {
-            let written = try context.services.files.exportFile(in: scope, matching: parsed, toPath: output,
-                                                         format: format, vCardVersion: vCardVersion)
+            let written = try context.services.files.exportFile(
+                in: scope, matching: parsed, toPath: output, format: format, vCardVersion: vCardVersion,
+                started: { partial in
+                    line.interrupted("rolo: export interrupted; \(shown) was not written"
+                                     + (partial == nil ? " whole" : " (it is as it was)"), removing: partial)
+                }, progress: progress)
+            line.finish()
             Output.error("exported \(written) contact\(written == 1 ? "" : "s") to \(output)")
         } else {
             // To a pipe or a file the export is data and keeps every byte; on a terminal it is
             // being read, so escape sequences in it are shown, not obeyed.
-            let onScreen = Output.standardOutputIsTerminal
-            try context.services.files.export(in: scope, matching: parsed, format: format ?? .json,
-                                       vCardVersion: vCardVersion) { Output.raw(onScreen ? TerminalText.sanitizeKeepingLayout($0) : $0) }
+            line.interrupted("rolo: export interrupted; what was written is incomplete")
+            try context.services.files.export(in: scope, matching: parsed, format: format ?? .json, vCardVersion: vCardVersion,
+                                              progress: progress) { Output.raw(onScreen ? TerminalText.sanitizeKeepingLayout($0) : $0) }
         }
     }
 }

@@ -17,9 +17,10 @@ final class ProgressLine: @unchecked Sendable {
         if enabled, let interrupted { InterruptNote.install("\r\u{1B}[2K" + interrupted + "\n") }
     }
 
-    /// What an interruption from now on means (see `init`).
-    func interrupted(_ message: String) {
-        if enabled { InterruptNote.install("\r\u{1B}[2K" + message + "\n") }
+    /// What an interruption from now on means (see `init`), and a file it removes first (an
+    /// export's partial file).
+    func interrupted(_ message: String, removing path: String? = nil) {
+        if enabled { InterruptNote.install("\r\u{1B}[2K" + message + "\n", removing: path) }
     }
 
     func show(_ event: SyncEvent) {
@@ -55,9 +56,11 @@ final class ProgressLine: @unchecked Sendable {
         return text
     }
 
+    /// Clears the line (once), so that what follows starts on a clean line.
     func finish() {
         lock.withLock {
             if enabled, shown { Output.write(Data("\r\u{1B}[2K".utf8), to: STDERR_FILENO) }
+            shown = false
         }
     }
 
@@ -72,18 +75,22 @@ final class ProgressLine: @unchecked Sendable {
 /// (safe in a signal handler), from bytes made before the handler was installed.
 enum InterruptNote {
     nonisolated(unsafe) private static var bytes: UnsafeMutableBufferPointer<UInt8>?
+    nonisolated(unsafe) private static var doomed: UnsafeMutablePointer<CChar>?
 
-    /// Sets the note, installing the handler the first time. A note replaced is never freed:
-    /// a handler running at that moment may still be writing it.
-    static func install(_ text: String) {
+    /// Sets the note and the file to remove (`unlink`, also safe in a handler), installing the
+    /// handler the first time. What is replaced is never freed: a handler running at that
+    /// moment may still be reading it.
+    static func install(_ text: String, removing path: String? = nil) {
         let utf8 = Array(text.utf8)
         let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: utf8.count)
         _ = buffer.initialize(from: utf8)
         let first = bytes == nil
+        doomed = path.map { strdup($0) }
         bytes = buffer
         guard first else { return }
         for number in [SIGINT, SIGTERM, SIGHUP] {
             signal(number) { number in
+                if let path = InterruptNote.doomed { unlink(path) }
                 if let note = InterruptNote.bytes { _ = write(STDERR_FILENO, note.baseAddress, note.count) }
                 signal(number, SIG_DFL)
                 raise(number)
