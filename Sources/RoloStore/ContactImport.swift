@@ -25,8 +25,8 @@ public final class ContactImport {
     /// Contacts stored so far.
     public private(set) var count = 0
 
-    /// Told where the import's last steps stand, once every contact is stored: they take a
-    /// third of a large import, with nothing else to show for it.
+    /// Told where the import's last steps stand, once every contact is stored: they take
+    /// nearly half of a large import (110 of 213 s at 1M), with nothing else to show for it.
     public var progress: ((Stage) -> Void)?
 
     /// A step of an import after its contacts are stored.

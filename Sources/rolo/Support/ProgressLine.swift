@@ -56,12 +56,14 @@ final class ProgressLine: @unchecked Sendable {
         return text
     }
 
-    /// Clears the line (once), so that what follows starts on a clean line.
+    /// Clears the line (once), so that what follows starts on a clean line; an interruption
+    /// from now on says nothing more (the work is over, whatever its note said).
     func finish() {
         lock.withLock {
             if enabled, shown { Output.write(Data("\r\u{1B}[2K".utf8), to: STDERR_FILENO) }
             shown = false
         }
+        if enabled { InterruptNote.install("") }
     }
 
     static func bar(_ done: Int, _ total: Int, width: Int = 20) -> String {
@@ -91,7 +93,7 @@ enum InterruptNote {
         for number in [SIGINT, SIGTERM, SIGHUP] {
             signal(number) { number in
                 if let path = InterruptNote.doomed { unlink(path) }
-                if let note = InterruptNote.bytes { _ = write(STDERR_FILENO, note.baseAddress, note.count) }
+                if let note = InterruptNote.bytes, note.count > 0 { _ = write(STDERR_FILENO, note.baseAddress, note.count) }
                 signal(number, SIG_DFL)
                 raise(number)
             }
