@@ -57,9 +57,17 @@ public struct ByteSourceError: Error, Sendable, CustomStringConvertible {
 
 /// A source that counts the bytes read from it, for a progress bar: the count can be read
 /// from any thread while another reads the source.
-public struct CountedSource<Base: ByteSource>: ByteSource {
+/// A source that reads another one (see `CountedSource`).
+public protocol WrappingByteSource: ByteSource {
+    /// The source read: whether its reads can wait (a pipe) is its own.
+    var wrapped: any ByteSource { get }
+}
+
+public struct CountedSource<Base: ByteSource>: WrappingByteSource {
     private var base: Base
     public let counter: ByteCounter
+
+    public var wrapped: any ByteSource { base }
 
     public init(_ base: Base, counter: ByteCounter = ByteCounter()) {
         self.base = base

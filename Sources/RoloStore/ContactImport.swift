@@ -134,7 +134,9 @@ public final class ContactImport {
 
     /// Stores a validated contact, linked to its provider id when `remote` is given, unless
     /// its uid, its email (when `emailIsKey`) or its provider id is taken.
-    public func add(_ contact: Contact, remote: RemoteReference?, emailIsKey: Bool) throws -> Refusal? {
+    ///
+    /// `prepared`, when given, was made from this contact's values (its uid aside).
+    public func add(_ contact: Contact, remote: RemoteReference?, emailIsKey: Bool, prepared: PreparedRow? = nil) throws -> Refusal? {
         // `existing(matching:)` just found no contact with this uid, nor a live one of the
         // account with this email: the same two lookups again would find nothing either.
         let lookedUp = lastUnmatched.map { $0 == (contact.uid, contact.accountID, contact.email) } ?? false
@@ -162,9 +164,10 @@ public final class ContactImport {
                 try db.execute(sql: "PRAGMA cache_size = -\(LocalCache.importCacheKiB)")
             }
             stored = try cache.insert(contact, rank: -Int64(held), remote: remote, author: author, index: heldIndex,
-                                      accountIsLocal: isLocal(contact.accountID), db: db)
+                                      accountIsLocal: isLocal(contact.accountID), prepared: prepared, db: db)
         } else {
-            stored = try cache.insert(contact, remote: remote, author: author, index: index, accountIsLocal: isLocal(contact.accountID), db: db)
+            stored = try cache.insert(contact, remote: remote, author: author, index: index, accountIsLocal: isLocal(contact.accountID),
+                                      prepared: prepared, db: db)
         }
         count += 1
         remember(stored)

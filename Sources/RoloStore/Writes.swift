@@ -143,14 +143,17 @@ extension LocalCache {
 
     // MARK: - Pieces shared by the writes
 
+    ///
+    /// `prepared` holds the values computed from the contact alone, made ahead on another
+    /// thread (an import's reader); it must have been made from this contact's values.
     func insert(_ contact: Contact, rank: Int64? = nil, remote: RemoteReference? = nil, author: Author,
-                index: SearchIndex.Batch, accountIsLocal: Bool? = nil, db: Database) throws -> Contact {
+                index: SearchIndex.Batch, accountIsLocal: Bool? = nil, prepared: PreparedRow? = nil, db: Database) throws -> Contact {
         var stored = contact
-        let sortKey = contact.sortKey
-        let hash = ContentHash.of(contact)
+        let sortKey = prepared?.sortKey ?? contact.sortKey
+        let hash = prepared?.hash ?? ContentHash.of(contact)
         let rank = try rank ?? RankAllocator.rank(for: sortKey, index: index, db: db)
         stored.id = ContactID(try ContactRows.insert(contact, rank: rank, sortKey: sortKey, hash: hash, index: index, db: db))
-        let deltas = DeltaCoding.encodeCreation(of: stored)
+        let deltas = prepared?.creation ?? DeltaCoding.encodeCreation(of: stored)
         if let remote {
             // Already at the provider: link it, with the record last agreed as the base — this
             // one, unless the file says the contact has edits not yet sent; those are queued.
@@ -199,5 +202,19 @@ extension LocalCache {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [clock().millisecondsSinceEpoch, author.user, author.clientAddress, contact.id!.rawValue,
                              contact.uid, action, encodedDeltas, contact.accountID, undo, source])
+    }
+}
+
+/// What storing a new contact computes from its values alone — its sort key, its content hash
+/// and the audit text of its creation — made ahead, on another thread than the one writing.
+public struct PreparedRow: Sendable {
+    let sortKey: String
+    let hash: String
+    let creation: String
+
+    public init(_ contact: Contact) {
+        sortKey = contact.sortKey
+        hash = ContentHash.of(contact)
+        creation = DeltaCoding.encodeCreation(of: contact)
     }
 }

@@ -46,6 +46,26 @@ struct ReadAheadTests {
         #expect(problem is ImportProblem)
     }
 
+    @Test func aFileIsReadAheadEvenThroughTheCounterOfItsBytes() throws {
+        // The import counts what it reads for its progress line; the source under the counter
+        // decides whether it is read ahead (a pipe, which may wait for its writer, is not).
+        for source in [CountedSource(DataSource(Self.file(count: 3))) as any ByteSource, DataSource(Self.file(count: 3))] {
+            var (items, _) = try FileTransfer.items(from: source, format: .json, skipInvalid: false)
+            defer { items.stop() }
+            guard case .readAhead = items else {
+                Issue.record("\(type(of: source)) is read on the import's own thread")
+                continue
+            }
+            #expect(try FileTransfer.nextItem(&items) != nil)
+        }
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        let (piped, _) = try FileTransfer.items(from: CountedSource(FileDescriptorSource(descriptor: fds[0], name: "pipe")),
+                                                format: .json, skipInvalid: false)
+        if case .readAhead = piped { Issue.record("a pipe is read ahead") }
+    }
+
     @Test func anImportSaysWhereItStandsFromTheFirstThousandRecordsToItsLastStep() throws {
         let (service, cache) = try freshService()
         let data = Self.file(count: 2500)

@@ -94,7 +94,8 @@ public final class FileTransfer: ContactExporting {
                            options: ImportOptions, progress: ((ImportProgress) -> Void)? = nil) throws -> ImportReport {
         let skipInvalid = options.skipInvalid
         let counted = CountedSource(source)
-        var (next, readWarnings) = try FileTransfer.items(from: counted, format: format, skipInvalid: skipInvalid)
+        let preparation = ImportPreparation(options: options, oneAccount: account != nil)
+        var (next, readWarnings) = try FileTransfer.items(from: counted, format: format, skipInvalid: skipInvalid, preparation: preparation)
         defer { next.stop() }
         let recordsInAll = next.count
         var recordsDone = 0
@@ -149,16 +150,31 @@ public final class FileTransfer: ContactExporting {
                 return try create(spec)
             }
 
-            func store(_ incoming: IncomingContact) throws {
+            func store(_ incoming: IncomingContact, prepared: ImportPreparation.Prepared?) throws {
                 let account = try target(for: incoming)
-                let definitions = try definitionsByAccount[account.id] ?? importer.fieldDefinitions(accountID: account.id)
-                definitionsByAccount[account.id] = definitions
-                var contact = incoming.contact
-                contact.id = nil
-                contact.accountID = account.id
-                let review = try ImportReview.check(incoming, as: contact, rules: account.rules, definitions: definitions, options: options)
+                let definitions: [FieldDefinition]
+                if let known = definitionsByAccount[account.id] {
+                    definitions = known
+                } else {
+                    definitions = try importer.fieldDefinitions(accountID: account.id)
+                    definitionsByAccount[account.id] = definitions
+                }
+                // From here on the reader checks this account's records itself.
+                preparation.publish(.init(accountID: account.id, rules: account.rules, definitions: definitions), forName: incoming.accountName)
+                let review: ImportReview.Outcome
+                if let prepared, prepared.accountID == account.id {
+                    review = try prepared.review.get()
+                } else {
+                    var contact = incoming.contact
+                    contact.id = nil
+                    contact.accountID = account.id
+                    review = try ImportReview.check(incoming, as: contact, rules: account.rules, definitions: definitions, options: options)
+                }
                 var checked = review.contact
                 if try handledAsDuplicate(&checked, line: incoming.line, account: account, review: review) { return }
+                // Made from the checked contact; its sort key ends with the uid, which a
+                // duplicate added anyway has just changed.
+                let row = prepared?.accountID == account.id && checked.uid == review.contact.uid ? prepared?.row : nil
                 var remote = incoming.remote
                 if remote != nil, let named = incoming.accountName, named.caseInsensitiveCompare(account.name) != .orderedSame {
                     // The id belongs to the account the file names; in another account it
@@ -173,7 +189,7 @@ public final class FileTransfer: ContactExporting {
                 // "Last synced" is the account's, not the time of this import.
                 if remote != nil, lastSyncs[account.id] == nil { lastSyncs[account.id] = try importer.lastSync(accountID: account.id) }
                 let linked = remote.map { $0.synced(at: lastSyncs[account.id] ?? nil) }
-                switch try importer.add(checked, remote: linked, emailIsKey: account.profile.capabilities.identity == .email) {
+                switch try importer.add(checked, remote: linked, emailIsKey: account.profile.capabilities.identity == .email, prepared: row) {
                 case nil:
                     warnings += review.warnings
                     leftOut += review.leftOut
@@ -215,7 +231,7 @@ public final class FileTransfer: ContactExporting {
                 return true
             }
 
-            while let item = try FileTransfer.nextItem(&next) {
+            while let (item, prepared) = try FileTransfer.nextItem(&next) {
                 recordsDone += 1
                 if let progress, recordsDone % ImportProgress.step == 0 {
                     progress(.storing(records: recordsDone, of: recordsInAll, bytesRead: counted.counter.count))
@@ -229,7 +245,7 @@ public final class FileTransfer: ContactExporting {
                             _ = try create(spec)
                         }
                     case .contact(let incoming, let warning):
-                        try store(incoming)
+                        try store(incoming, prepared: prepared)
                         if let warning { warnings.append(warning) }
                     case .invalid(let problem):
                         throw problem
@@ -260,8 +276,9 @@ public final class FileTransfer: ContactExporting {
         }
 
         case streaming(() throws(ImportProblem) -> ImportItem?)
-        /// Read on a thread of their own (see `ReadAheadItems`).
-        case readAhead(ReadAheadItems)
+        /// Read on a thread of their own, and checked there as far as they can be (see
+        /// `ReadAhead`, `ImportPreparation`).
+        case readAhead(ReadAhead<(ImportItem, ImportPreparation.Prepared?)>)
         case read([ImportItem], position: Int)
 
         /// The import is done with the records: a reader thread ends before the source closes.
@@ -271,14 +288,17 @@ public final class FileTransfer: ContactExporting {
     }
 
     /// The records, and what the reader noticed about the whole file (an unknown CSV column).
-    static func items(from source: some ByteSource, format: InterchangeFormat,
-                      skipInvalid: Bool) throws -> (Items, warnings: [ImportProblem]) {
+    static func items(from source: some ByteSource, format: InterchangeFormat, skipInvalid: Bool,
+                      preparation: ImportPreparation? = nil) throws -> (Items, warnings: [ImportProblem]) {
         if format == .json {
             var reader = RoloJSONReader(source)
             guard FileTransfer.neverWaits(source) else {
                 return (.streaming { () throws(ImportProblem) -> ImportItem? in try reader.next() }, [])
             }
-            return (.readAhead(ReadAheadItems { () throws(ImportProblem) -> ImportItem? in try reader.next() }), [])
+            return (.readAhead(ReadAhead { () throws(ImportProblem) -> (ImportItem, ImportPreparation.Prepared?)? in
+                guard let item = try reader.next() else { return nil }
+                return (item, preparation?.prepare(item))
+            }), [])
         }
         var source = source
         var data = Data()
@@ -308,21 +328,23 @@ public final class FileTransfer: ContactExporting {
     /// waits for that thread, and a pipe or a terminal could keep it waiting for input.
     static func neverWaits(_ source: some ByteSource) -> Bool {
         if source is DataSource { return true }
+        if let wrapper = source as? any WrappingByteSource { return neverWaits(wrapper.wrapped) }
         guard let file = source as? FileDescriptorSource else { return false }
         var status = stat()
         return fstat(file.descriptor, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
     }
 
-    static func nextItem(_ items: inout Items) throws -> ImportItem? {
+    /// The next record, with what its reader prepared of it (see `ImportPreparation`).
+    static func nextItem(_ items: inout Items) throws -> (ImportItem, ImportPreparation.Prepared?)? {
         switch items {
         case .streaming(let next):
-            do { return try next() } catch { throw RoloError.invalid(field: "line \(error.line)", error.message) }
+            do { return try next().map { ($0, nil) } } catch { throw RoloError.invalid(field: "line \(error.line)", error.message) }
         case .readAhead(let items):
             do { return try items.next() } catch { throw RoloError.invalid(field: "line \(error.line)", error.message) }
         case .read(let all, let position):
             guard position < all.count else { return nil }
             items = .read(all, position: position + 1)
-            return all[position]
+            return (all[position], nil)
         }
     }
 

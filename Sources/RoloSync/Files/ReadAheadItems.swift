@@ -1,8 +1,12 @@
 import Foundation
 import RoloInterchange
 
+/// The records of a rolo JSON file as the import reads them.
+typealias ReadAheadItems = ReadAhead<ImportItem>
+
 /// The records of a rolo JSON file, read and parsed on a thread of their own a few dozen
-/// ahead of the import that stores them. Reading and parsing were a tenth of an import's time,
+/// ahead of the import that stores them (and, for an import, checked there as far as they
+/// can be: see `ImportPreparation`). Reading and parsing were a tenth of an import's time,
 /// spent on the thread that also writes to SQLite; here they overlap with the writes.
 ///
 /// Records cross between the threads a batch at a time, and a side is woken only when it
@@ -14,10 +18,10 @@ import RoloInterchange
 /// `stop()` must be called once the import is done with it (it waits for the thread, so that
 /// nothing reads the source after the caller closed it): only sources whose reads never wait
 /// for a writer (a regular file, bytes in memory) are read this way.
-final class ReadAheadItems: @unchecked Sendable {
+final class ReadAhead<Element>: @unchecked Sendable {
     private let condition = NSCondition()
     /// Results handed over and not yet taken (guarded by `condition`).
-    private var queue: [Result<ImportItem?, ImportProblem>] = []
+    private var queue: [Result<Element?, ImportProblem>] = []
     /// The import stopped taking records: the thread stops.
     private var stopped = false
     /// The thread has put its last result (the end, an error) or stopped.
@@ -28,11 +32,11 @@ final class ReadAheadItems: @unchecked Sendable {
     private let batchSize: Int
 
     /// Results taken by the import and not yet returned (the import's thread only).
-    private var taken: [Result<ImportItem?, ImportProblem>] = []
+    private var taken: [Result<Element?, ImportProblem>] = []
     private var takenHead = 0
 
     /// `next` is called on the new thread only, and never after it returned nil or threw.
-    init(capacity: Int = 64, batchSize: Int = 16, _ next: @escaping () throws(ImportProblem) -> ImportItem?) {
+    init(capacity: Int = 64, batchSize: Int = 16, _ next: @escaping () throws(ImportProblem) -> Element?) {
         self.capacity = capacity
         self.batchSize = max(1, min(batchSize, capacity))
         let reader = UncheckedReader(next: next)
@@ -42,15 +46,15 @@ final class ReadAheadItems: @unchecked Sendable {
     }
 
     private struct UncheckedReader: @unchecked Sendable {
-        let next: () throws(ImportProblem) -> ImportItem?
+        let next: () throws(ImportProblem) -> Element?
     }
 
     private func produce(_ reader: UncheckedReader) {
-        var batch: [Result<ImportItem?, ImportProblem>] = []
+        var batch: [Result<Element?, ImportProblem>] = []
         batch.reserveCapacity(batchSize)
         var last = false
         while !last {
-            let result: Result<ImportItem?, ImportProblem>
+            let result: Result<Element?, ImportProblem>
             do { result = .success(try reader.next()) } catch { result = .failure(error) }
             if case .success(let item) = result, item != nil {} else { last = true }
             batch.append(result)
@@ -77,7 +81,7 @@ final class ReadAheadItems: @unchecked Sendable {
     }
 
     /// The next record, nil at the end; throws the reader's error where it was met.
-    func next() throws(ImportProblem) -> ImportItem? {
+    func next() throws(ImportProblem) -> Element? {
         if takenHead == taken.count {
             taken.removeAll(keepingCapacity: true)
             takenHead = 0
