@@ -112,7 +112,9 @@ enum ContactRows {
     /// Inserts a new contact with the given rank and indexes it. Returns its row id.
     /// The index row is queued in `index`; the caller flushes it. `sortKey` and `hash` are the
     /// contact's, when the caller has worked them out already (a pull needs the hash twice).
-    static func insert(_ contact: Contact, rank: Int64, sortKey: String? = nil, hash: String? = nil,
+    /// `sortKey`, `hash` and `document` (the index row), when given, were made from this
+    /// contact ahead of the write.
+    static func insert(_ contact: Contact, rank: Int64, sortKey: String? = nil, hash: String? = nil, document: [String]? = nil,
                        index: SearchIndex.Batch, db: Database) throws -> Int64 {
         var arguments: [(any DatabaseValueConvertible)?] = [
             contact.uid, contact.accountID, rank, sortKey ?? contact.sortKey, contact.displayName,
@@ -124,7 +126,7 @@ enum ContactRows {
         try db.cachedStatement(sql: insertSQL).execute(arguments: StatementArguments(arguments))
         let id = db.lastInsertedRowID
         try writeCustomValues(contact.custom, contactID: id, db: db)
-        index.add(contact, rank: rank)
+        if let document { index.add(columns: document, rank: rank) } else { index.add(contact, rank: rank) }
         return id
     }
 

@@ -195,8 +195,12 @@ extension LocalCache {
     /// nothing more of the contact is read. `decide` gets the whole local side otherwise.
     /// `digest` is the sync's digest of a base record: the link keeps it next to every base a
     /// pull writes or finds agreed, for `decideFromLink` to compare the next listing with.
+    ///
+    /// `prepared` holds, by provider id, what creating a record's contact computes from the
+    /// record alone, made ahead on another thread (`PreparedCreate`).
     public func applyPulledPage(accountID: Int64, records: [RemoteRecord], source: Author, matchEmail: Bool, dryRun: Bool,
                                 digest: (Contact) -> String? = { _ in nil },
+                                prepared: [String: PreparedCreate] = [:],
                                 decideFromLink: (RemoteRecord, LinkSnapshot) -> PullDecision? = { _, _ in nil },
                                 decide: (RemoteRecord, LocalSyncState?) throws -> PullDecision) throws -> [PulledOutcome] {
         let body: (Database) throws -> [PulledOutcome] = { db in
@@ -238,7 +242,7 @@ extension LocalCache {
                 var contactID = state?.contactID
                 if !dryRun {
                     contactID = try self.apply(decision, record: record, state: state, accountID: accountID, source: source,
-                                               digest: digest, index: index, db: db) ?? contactID
+                                               digest: digest, prepared: prepared[record.remoteID], index: index, db: db) ?? contactID
                     if decision == .keep, let link, let base = state?.base, let known = digest(base), link.snapshot.baseDigest != known {
                         // Found agreed the long way (a base written by a push, or before digests
                         // were kept): the next listing can see it from the link.
@@ -343,8 +347,8 @@ extension LocalCache {
     /// Carries out a decision. Returns the contact it created, if it created one.
     @discardableResult
     private func apply(_ decision: PullDecision, record: RemoteRecord?, state: LocalSyncState?, accountID: Int64,
-                       source: Author, digest: (Contact) -> String? = { _ in nil }, index: SearchIndex.Batch,
-                       db: Database) throws -> ContactID? {
+                       source: Author, digest: (Contact) -> String? = { _ in nil }, prepared: PreparedCreate? = nil,
+                       index: SearchIndex.Batch, db: Database) throws -> ContactID? {
         let now = clock().millisecondsSinceEpoch
         switch decision {
         case .keep:
@@ -355,22 +359,25 @@ extension LocalCache {
                 .execute(arguments: [record.modifiedAt, now, state.base.flatMap(digest), state.contactID.rawValue])
         case .create(let contact):
             guard let record else { return nil }
+            // Made ahead from this very contact for this account, or not used.
+            let ready = prepared.flatMap { $0.source == contact && $0.accountID == accountID ? $0 : nil }
             var new = contact
             new.id = nil
             new.accountID = accountID
-            new.uid = Contact.newUID()
+            new.uid = ready?.uid ?? Contact.newUID()
             new.createdAt = clock()
             new.updatedAt = new.createdAt
-            let sortKey = new.sortKey
-            let hash = ContentHash.of(new)
+            let sortKey = ready?.sortKey ?? new.sortKey
+            let hash = ready?.hash ?? ContentHash.of(new)
             let rank = try RankAllocator.rank(for: sortKey, index: index, db: db)
-            new.id = ContactID(try ContactRows.insert(new, rank: rank, sortKey: sortKey, hash: hash, index: index, db: db))
+            new.id = ContactID(try ContactRows.insert(new, rank: rank, sortKey: sortKey, hash: hash, document: ready?.document,
+                                                      index: index, db: db))
             // The contact as the provider has it is the base: the same record, so the same hash.
             try LocalCache.writeLink(contactID: new.id!.rawValue, accountID: accountID, remoteID: record.remoteID,
-                                     modifiedAt: record.modifiedAt, base: new, baseHash: hash, baseDigest: digest(new),
-                                     syncedAt: now, db: db)
-            try recordAudit("created at provider", contact: new, encodedDeltas: DeltaCoding.encodeCreation(of: new), author: source,
-                            source: "provider", db: db)
+                                     modifiedAt: record.modifiedAt, base: new, baseText: ready?.base, baseHash: hash,
+                                     baseDigest: ready.map { $0.digest } ?? digest(new), syncedAt: now, db: db)
+            try recordAudit("created at provider", contact: new, encodedDeltas: ready?.creation ?? DeltaCoding.encodeCreation(of: new),
+                            author: source, source: "provider", db: db)
             return new.id
         case .apply(let merged, let base, let conflicts):
             guard let state, let record else { return nil }
@@ -420,15 +427,17 @@ extension LocalCache {
 
     /// Links a contact to the provider with a new base. `baseDigest` is the sync's digest of
     /// that base when the caller knows it; nil leaves it unknown until a pull finds it.
+    /// `baseText`, when given, is `BaseRecord.encode(base)`, made ahead.
     static func writeLink(contactID: Int64, accountID: Int64, remoteID: String, modifiedAt: String?, base: Contact,
-                          baseHash: String? = nil, baseDigest: String? = nil, syncedAt: Int64, db: Database) throws {
+                          baseText: String? = nil, baseHash: String? = nil, baseDigest: String? = nil, syncedAt: Int64,
+                          db: Database) throws {
         try db.cachedStatement(sql: """
             INSERT INTO remote_link (contactId, accountId, remoteId, remoteModifiedAt, baseRecord, baseHash, baseDigest, syncedAt)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (contactId) DO UPDATE SET remoteId = excluded.remoteId, remoteModifiedAt = excluded.remoteModifiedAt,
                 baseRecord = excluded.baseRecord, baseHash = excluded.baseHash, baseDigest = excluded.baseDigest,
                 syncedAt = excluded.syncedAt
-            """).execute(arguments: [contactID, accountID, remoteID, modifiedAt, BaseRecord.encode(base), baseHash ?? ContentHash.of(base),
+            """).execute(arguments: [contactID, accountID, remoteID, modifiedAt, baseText ?? BaseRecord.encode(base), baseHash ?? ContentHash.of(base),
                                      baseDigest, syncedAt])
     }
 
@@ -711,6 +720,50 @@ extension LocalCache {
                 records.append((row["remoteId"], base))
             }
             return records
+        }
+    }
+}
+
+/// What creating a contact from a provider's record computes from the record alone — a uid,
+/// the sort key, content hash, index row, base record, digest and audit text — made ahead on
+/// the thread that reads the listing, while the one writing applies the pages before. A pull
+/// of a new account creates every contact it reads, and those were a sixth of its writing
+/// thread. Used only for the record it was made from (`source`), in its account.
+public struct PreparedCreate: Sendable {
+    let source: Contact
+    let accountID: Int64
+    let uid: String
+    let sortKey: String
+    let hash: String
+    let document: [String]
+    let base: String
+    let digest: String?
+    let creation: String
+
+    /// `digest` is the sync's digest of a base record (`applyPulledPage`'s).
+    public init(_ record: Contact, accountID: Int64, digest: (Contact) -> String?) {
+        source = record
+        self.accountID = accountID
+        var new = record
+        new.id = nil
+        new.accountID = accountID
+        new.uid = Contact.newUID()
+        uid = new.uid
+        sortKey = new.sortKey
+        hash = ContentHash.of(new)
+        document = SearchIndex.document(for: new)
+        base = BaseRecord.encode(new)
+        self.digest = digest(new)
+        creation = DeltaCoding.encodeCreation(of: new)
+    }
+}
+
+extension LocalCache {
+    /// Whether any contact of the account is linked to its provider: a pull into an account
+    /// without one creates every contact it reads.
+    public func hasLinkedContacts(accountID: Int64) throws -> Bool {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT 1 FROM remote_link WHERE accountId = ? LIMIT 1", arguments: [accountID]) != nil
         }
     }
 }

@@ -209,6 +209,11 @@ public final class SyncEngine: Sendable {
         var newest: Timestamp?
         let matchEmail = provider.profile.capabilities.identity == .email
         let buffer = ListingReadAhead(capacity: SyncEngine.pagesReadAhead)
+        // Into an account with no contact linked yet, every record read is a contact to
+        // create: what that computes from the record alone is made by the reading task, on
+        // another core than the writing (see `PreparedCreate`).
+        let prepareCreates = try !options.dryRun && !cache.hasLinkedContacts(accountID: account.id)
+        let accountID = account.id
         let reader = Task { [self] in
             var next: String?
             repeat {
@@ -224,19 +229,28 @@ public final class SyncEngine: Sendable {
                     await buffer.finish(.stopped(error))
                     return
                 }
-                guard await buffer.put(page) else { return }
+                var prepared: [String: PreparedCreate] = [:]
+                if prepareCreates {
+                    for record in page.records where !record.isDeleted && prepared[record.remoteID] == nil {
+                        prepared[record.remoteID] = PreparedCreate(record.contact, accountID: accountID, digest: scope.digest)
+                    }
+                }
+                guard await buffer.put(ListingReadAhead.Page(page: page, prepared: prepared)) else { return }
                 next = page.next
             } while next != nil
             await buffer.finish(.complete)
         }
         do {
             while true {
-                let (pages, end) = await buffer.take(records: SyncEngine.recordsPerTransaction)
+                let (taken, end) = await buffer.take(records: SyncEngine.recordsPerTransaction)
+                let pages = taken.map(\.page)
                 if !pages.isEmpty {
                     let records = pages.count == 1 ? pages[0].records : pages.flatMap(\.records)
+                    var prepared = taken.first?.prepared ?? [:]
+                    for page in taken.dropFirst() { prepared.merge(page.prepared) { first, _ in first } }
                     let decisions = try cache.applyPulledPage(accountID: account.id, records: records, source: source,
                                                               matchEmail: matchEmail, dryRun: options.dryRun,
-                                                              digest: scope.digest,
+                                                              digest: scope.digest, prepared: prepared,
                                                               decideFromLink: { SyncPlanner.decideFromLink($0, link: $1, scope: scope) }) { record, local in
                         SyncPlanner.decide(record, local, scope: scope)
                     }
@@ -747,8 +761,14 @@ private actor ListingReadAhead {
         case stopped(any Error)
     }
 
+    /// A page read, with what was made ahead for its records (`PreparedCreate`, by provider id).
+    struct Page: Sendable {
+        let page: RemotePage
+        let prepared: [String: PreparedCreate]
+    }
+
     private let capacity: Int
-    private var pages: [RemotePage] = []
+    private var pages: [Page] = []
     private var end: End?
     private var cancelled = false
     private var waitingTaker: CheckedContinuation<Void, Never>?
@@ -760,7 +780,7 @@ private actor ListingReadAhead {
 
     /// Adds a page read, waiting while the buffer is full. False when the engine stopped
     /// taking pages: the reader stops.
-    func put(_ page: RemotePage) async -> Bool {
+    func put(_ page: Page) async -> Bool {
         while pages.count >= capacity, !cancelled {
             await withCheckedContinuation { waitingReader = $0 }
         }
@@ -784,14 +804,14 @@ private actor ListingReadAhead {
 
     /// The pages read so far, in order, at least one and up to about `records` records, once
     /// there is one; and how the reading ended, once every page read has been taken.
-    func take(records: Int) async -> ([RemotePage], End?) {
+    func take(records: Int) async -> ([Page], End?) {
         while pages.isEmpty, end == nil {
             await withCheckedContinuation { waitingTaker = $0 }
         }
         var count = 0
         var taken = 0
-        while taken < pages.count, taken == 0 || count + pages[taken].records.count <= records {
-            count += pages[taken].records.count
+        while taken < pages.count, taken == 0 || count + pages[taken].page.records.count <= records {
+            count += pages[taken].page.records.count
             taken += 1
         }
         let batch = Array(pages.prefix(taken))

@@ -98,6 +98,48 @@ struct PullPathTests {
         #expect(Self.scope.digest(contact) == "bcf9138afc4df65a8e00aa7fa9ca587f2220f161ae463a220759d7dd8e663c41", "\(Self.scope.digest(contact))")
     }
 
+    @Test func aContactCreatedFromWhatTheReaderMadeAheadIsTheContactMadeOnTheSpot() throws {
+        var random = SeededRandom(seed: 33)
+        var records: [RemoteRecord] = []
+        for index in 0..<40 {
+            var contact = Self.contact(&random)
+            contact[.email] = "p\(index)@example.com"
+            contact[.lastName] = ["Müller", "Smith", "山田"].randomElement(using: &random)!
+            records.append(RemoteRecord(remoteID: "p\(index)@example.com", modifiedAt: "v\(index)", contact: contact))
+        }
+        let (plain, ahead) = (try SyncBench(), try SyncBench())
+        let prepared = Dictionary(uniqueKeysWithValues: records.map {
+            ($0.remoteID, PreparedCreate($0.contact, accountID: ahead.account.id, digest: Self.scope.digest))
+        })
+        for (bench, made) in [(plain, [String: PreparedCreate]()), (ahead, prepared)] {
+            _ = try bench.cache.applyPulledPage(accountID: bench.account.id, records: records, source: editor, matchEmail: true,
+                                                dryRun: false, digest: Self.scope.digest, prepared: made) { record, local in
+                SyncPlanner.decide(record, local, scope: Self.scope)
+            }
+        }
+        /// Everything a created contact left in the cache, its uid and times aside (the sort
+        /// key ends with the uid).
+        func stored(_ bench: SyncBench) throws -> [String] {
+            try bench.cache.read { db in
+                let columns = Schema.searchColumns.map { "coalesce(f.\($0), '')" }.joined(separator: " || '|' || ")
+                return try String.fetchAll(db, sql: """
+                    SELECT l.remoteId || ' ' || c.displayName || ' ' || c.contentHash || ' ' || substr(c.sortKey, 1, length(c.sortKey) - 36)
+                        || ' ' || l.baseRecord || ' ' || l.baseHash || ' ' || coalesce(l.baseDigest, '-') || ' ' || a.deltas || ' ' || a.action
+                        || ' ' || coalesce((SELECT \(columns) FROM contact_fts f WHERE f.rowid = c.rank), 'no index row')
+                        || ' ' || coalesce((SELECT group_concat(key || '=' || value, ',') FROM custom_value v WHERE v.contactId = c.id), '')
+                    FROM contact c JOIN remote_link l ON l.contactId = c.id JOIN audit a ON a.contactId = c.id
+                    ORDER BY l.remoteId
+                    """)
+            }
+        }
+        #expect(try stored(plain) == stored(ahead))
+        #expect(try stored(plain).count == 40)
+        // The uid made ahead is the one stored: the prepared path was the one taken.
+        for record in records {
+            #expect(try ahead.local(record.remoteID).uid == prepared[record.remoteID]!.uid)
+        }
+    }
+
     @Test func aContactListedAgainUnchangedIsNotReadAgain() async throws {
         let bench = try SyncBench(pageSize: 4)
         for index in 1...10 { bench.remote.put([.email: "p\(index)@example.com", .firstName: "P\(index)"]) }
