@@ -181,7 +181,7 @@ extension LocalCache {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE contactId = ? ORDER BY id DESC LIMIT ?",
                              arguments: [contact.rawValue, limit]).map { row in
-                try AuditEntry(id: row["id"], at: Timestamp(millisecondsSinceEpoch: row["at"]),
+                AuditEntry(id: row["id"], at: Timestamp(millisecondsSinceEpoch: row["at"]),
                            author: Author(user: row["user"], clientAddress: row["clientAddress"]),
                            contactID: ContactID(row["contactId"]), action: row["action"], deltas: try DeltaCoding.decode(row["deltas"], table: "audit"))
             }
