@@ -367,16 +367,16 @@ extension LocalCache {
             new.uid = ready?.uid ?? Contact.newUID()
             new.createdAt = clock()
             new.updatedAt = new.createdAt
-            let sortKey = ready?.sortKey ?? new.sortKey
-            let hash = ready?.hash ?? ContentHash.of(new)
+            let sortKey = ready?.row.sortKey ?? new.sortKey
+            let hash = ready?.row.hash ?? ContentHash.of(new)
             let rank = try RankAllocator.rank(for: sortKey, index: index, db: db)
             new.id = ContactID(try ContactRows.insert(new, rank: rank, sortKey: sortKey, hash: hash, document: ready?.document,
                                                       index: index, db: db))
             // The contact as the provider has it is the base: the same record, so the same hash.
             try LocalCache.writeLink(contactID: new.id!.rawValue, accountID: accountID, remoteID: record.remoteID,
                                      modifiedAt: record.modifiedAt, base: new, baseText: ready?.base, baseHash: hash,
-                                     baseDigest: ready.map { $0.digest } ?? digest(new), syncedAt: now, db: db)
-            try recordAudit("created at provider", contact: new, encodedDeltas: ready?.creation ?? DeltaCoding.encodeCreation(of: new),
+                                     baseDigest: ready == nil ? digest(new) : ready!.digest, syncedAt: now, db: db)
+            try recordAudit("created at provider", contact: new, encodedDeltas: ready?.row.creation ?? DeltaCoding.encodeCreation(of: new),
                             author: source, source: "provider", db: db)
             return new.id
         case .apply(let merged, let base, let conflicts):
@@ -733,12 +733,11 @@ public struct PreparedCreate: Sendable {
     let source: Contact
     let accountID: Int64
     let uid: String
-    let sortKey: String
-    let hash: String
+    /// The sort key, hash and audit text, as an import's reader makes them too.
+    let row: PreparedRow
     let document: [String]
     let base: String
     let digest: String?
-    let creation: String
 
     /// `digest` is the sync's digest of a base record (`applyPulledPage`'s).
     public init(_ record: Contact, accountID: Int64, digest: (Contact) -> String?) {
@@ -749,12 +748,10 @@ public struct PreparedCreate: Sendable {
         new.accountID = accountID
         new.uid = Contact.newUID()
         uid = new.uid
-        sortKey = new.sortKey
-        hash = ContentHash.of(new)
+        row = PreparedRow(new)
         document = SearchIndex.document(for: new)
         base = BaseRecord.encode(new)
         self.digest = digest(new)
-        creation = DeltaCoding.encodeCreation(of: new)
     }
 }
 

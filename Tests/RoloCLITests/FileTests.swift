@@ -132,6 +132,25 @@ struct FileTests {
         #expect(tui.exitStatus() == 130)
     }
 
+    @Test func anExportStoppedBySIGTERMLeavesNoPartialFileEvenWithoutATerminal() throws {
+        let rolo = try Rolo()
+        let records = (0..<20_000).map { #"{"first_name": "P\#($0)", "email": "p\#($0)@example.org", "city": "Lyon"}"# }
+        #expect(try rolo("import", try rolo.file("many.json", "[\n" + records.joined(separator: ",\n") + "\n]\n")).status == 0)
+        let target = rolo.home.appendingPathComponent("out.json").path
+        let partial = target + ".rolo-partial"
+        // stderr goes nowhere (a job run by cron, say): no note, but no file of personal data left.
+        let export = try Spawned.start(Rolo.binary, ["export", "-o", target], environment: rolo.environment)
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: partial), export.isRunning(), Date() < deadline { usleep(1_000) }
+        // Held still while the file is half written, then stopped.
+        #expect(kill(export.pid, SIGSTOP) == 0)
+        try #require(FileManager.default.fileExists(atPath: partial), "the export was caught while it wrote its partial file")
+        #expect(kill(export.pid, SIGTERM) == 0 && kill(export.pid, SIGCONT) == 0)
+        #expect(export.wait() == 128 + SIGTERM)
+        #expect(!FileManager.default.fileExists(atPath: partial))
+        #expect(!FileManager.default.fileExists(atPath: target))
+    }
+
     @Test func anImportInterruptedOnATerminalSaysItStoredNothingAndStoresNothing() throws {
         let rolo = try Rolo()
         let fifo = rolo.home.appendingPathComponent("slow.json").path

@@ -82,18 +82,18 @@ struct ReadAheadTests {
         #expect(storing[0].2 > 0 && storing[0].2 <= storing[1].2 && storing[1].2 <= data.count)
         // The cache had no contacts: all of them were held, then indexed, then the last step.
         let indexing = seen.compactMap { stage -> Int? in
-            if case .indexing(let done, let all) = stage, all == 2500 { return done }
+            if case .stage(.indexing(let done, let all)) = stage, all == 2500 { return done }
             return nil
         }
         #expect(indexing.first == 0 && indexing.last == 2500 && indexing == indexing.sorted())
         let ordering = seen.compactMap { stage -> Int? in
-            if case .ordering(let done, 2500) = stage { return done }
+            if case .stage(.ordering(let done, 2500)) = stage { return done }
             return nil
         }
         #expect(ordering == [0, 2500], "one slice of names for 2,500 contacts")
-        #expect(seen.firstIndex(of: .ordering(done: 2500, of: 2500))! < seen.firstIndex(of: .indexing(done: 0, of: 2500))!)
-        #expect(Array(seen.suffix(2)) == [.finishing, .stored])
-        #expect(seen.firstIndex(of: .finishing)! > seen.lastIndex { if case .storing = $0 { true } else { false } }!)
+        #expect(seen.firstIndex(of: .stage(.ordering(done: 2500, of: 2500)))! < seen.firstIndex(of: .stage(.indexing(done: 0, of: 2500)))!)
+        #expect(Array(seen.suffix(2)) == [.stage(.finishing), .stage(.stored)])
+        #expect(seen.firstIndex(of: .stage(.finishing))! > seen.lastIndex { if case .storing = $0 { true } else { false } }!)
         #expect(try cache.contactCount(in: .all) == 2500)
 
         // A file read whole (CSV) says how many records it holds; a cache with contacts indexes
@@ -102,8 +102,8 @@ struct ReadAheadTests {
         var later: [ImportProgress] = []
         _ = try service.files.importFile(from: DataSource(Data(csv.utf8)), format: .csv, options: ImportOptions()) { later.append($0) }
         #expect(later.first.map { if case .storing(1000, 1500, _) = $0 { true } else { false } } == true)
-        #expect(Array(later.suffix(2)) == [.finishing, .stored])
-        #expect(!later.contains { if case .indexing = $0 { true } else if case .ordering = $0 { true } else { false } })
+        #expect(Array(later.suffix(2)) == [.stage(.finishing), .stage(.stored)])
+        #expect(!later.contains { if case .stage(.indexing) = $0 { true } else if case .stage(.ordering) = $0 { true } else { false } })
     }
 
     @Test func anImportStoppedHalfWayStopsTheReaderAndStoresNothing() throws {

@@ -34,17 +34,8 @@ public enum ImportProgress: Sendable, Equatable {
     /// read whole (CSV, vCard), nil while it streams (rolo JSON), where `bytesRead` — a little
     /// ahead of what is stored — tells how far into the file it is.
     case storing(records: Int, of: Int?, bytesRead: Int)
-    /// Every record is stored; the contacts held until the end are put in name order, then
-    /// indexed (see `ContactImport.Stage`).
-    case ordering(done: Int, of: Int)
-    case indexing(done: Int, of: Int)
-    /// Merging the search index and writing everything into the cache.
-    case finishing
-    /// The import is in the cache; the cache file is being written (see `ContactImport.Stage`).
-    case stored
-
-    /// Records between two reports while storing.
-    public static let step = 1000
+    /// Every record is stored: the import's last steps, as the cache reports them.
+    case stage(ContactImport.Stage)
 }
 
 /// Moves contacts between the cache and files: imports (rolo JSON, CSV, vCard) and exports.
@@ -88,7 +79,7 @@ public final class FileTransfer: ContactExporting {
     /// Each record is checked value by value (see `ImportReview`): a bad value names its own
     /// line, and `options.skipInvalid` leaves out just that value where the rest can stay.
     ///
-    /// `progress` is told where the import stands every `ImportProgress.step` records and at
+    /// `progress` is told where the import stands every `progressStep` records and at
     /// each of its last steps, on the thread that runs the import.
     public func importFile(from source: some ByteSource, format: InterchangeFormat, into account: Account? = nil,
                            options: ImportOptions, progress: ((ImportProgress) -> Void)? = nil) throws -> ImportReport {
@@ -106,16 +97,7 @@ public final class FileTransfer: ContactExporting {
         var created: [String] = []
         var movedFromLinkedAccount = 0
         let imported = try cache.importContacts(author: author) { importer -> Int in
-            if let progress {
-                importer.progress = { stage in
-                    switch stage {
-                    case .ordering(let done, let all): progress(.ordering(done: done, of: all))
-                    case .indexing(let done, let all): progress(.indexing(done: done, of: all))
-                    case .finishing: progress(.finishing)
-                    case .stored: progress(.stored)
-                    }
-                }
-            }
+            if let progress { importer.progress = { progress(.stage($0)) } }
             let fallback = try account ?? importer.defaultAccount()
             var accountsByName: [String: Account] = [:]
             var described: [String: AccountSpec] = [:]
@@ -233,7 +215,7 @@ public final class FileTransfer: ContactExporting {
 
             while let (item, prepared) = try FileTransfer.nextItem(&next) {
                 recordsDone += 1
-                if let progress, recordsDone % ImportProgress.step == 0 {
+                if let progress, recordsDone % FileTransfer.progressStep == 0 {
                     progress(.storing(records: recordsDone, of: recordsInAll, bytesRead: counted.counter.count))
                 }
                 do {
@@ -266,6 +248,9 @@ public final class FileTransfer: ContactExporting {
         return ImportReport(imported: imported, skipped: skipped, warnings: warnings, leftOut: leftOut, duplicates: duplicates,
                             createdAccounts: created)
     }
+
+    /// Records or contacts between two reports of an import's or an export's progress.
+    public static let progressStep = 1000
 
     /// The records of a file, one at a time: rolo JSON streamed, the other formats read whole.
     enum Items {
@@ -352,7 +337,7 @@ public final class FileTransfer: ContactExporting {
     /// order, a page at a time. Returns how many were written.
     ///
     /// `progress` is told how many contacts are written, and of how many (known when there is
-    /// no query), at the start and every `ImportProgress.step` contacts.
+    /// no query), at the start and every `progressStep` contacts.
     @discardableResult
     public func export(in scope: AccountScope, matching query: ContactQuery? = nil, format: InterchangeFormat,
                        vCardVersion: VCardVersion = .v4, progress: ((_ written: Int, _ of: Int?) -> Void)? = nil,
@@ -379,7 +364,7 @@ public final class FileTransfer: ContactExporting {
         try cache.forEachContact(in: scope, matching: query) { contact, remote in
             try writer.write(contact, accountName: names[contact.accountID] ?? Account.defaultName, remote: remote)
             written += 1
-            if written % ImportProgress.step == 0 { progress?(written, total) }
+            if written % FileTransfer.progressStep == 0 { progress?(written, total) }
         }
         try writer.finish()
         logger.info("export finished", metadata: ["written": "\(written)", "format": "\(format.rawValue)"])
@@ -397,7 +382,7 @@ extension FileTransfer {
     }
 
     ///
-    /// `started` is told, before anything is written, the file being written beside the target
+    /// `started` is told, before that file is made, the file to be written beside the target
     /// (nil for a device or pipe, written to directly): an interrupted process may remove it.
     @discardableResult
     public func exportFile(in scope: AccountScope, matching query: ContactQuery? = nil, toPath path: String,
@@ -415,6 +400,9 @@ extension FileTransfer {
         // file is written beside itself and moved into place.
         let destination = target.isSpecial ? target.path : target.path + ".rolo-partial"
         func failure(_ reason: String) -> RoloError { .failed("cannot write \(path): \(reason)") }
+        // Told before the partial file exists, so that no moment is left when an interrupted
+        // process would not know to remove it.
+        started?(target.isSpecial ? nil : destination)
         let descriptor: Int32
         if target.isSpecial {
             descriptor = open(destination, O_WRONLY | O_CLOEXEC)
@@ -423,7 +411,6 @@ extension FileTransfer {
             // 0600 whatever the umask, even when a partial file of an earlier export was left.
             do { descriptor = try PrivateFiles.openForWriting(destination) } catch { throw failure(error.reason) }
         }
-        started?(target.isSpecial ? nil : destination)
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         // A file keeps every byte; a terminal (-o /dev/tty, or /dev/stdout on one) is being
         // read, so escape sequences in the data are shown there, as in the TUI, never obeyed.

@@ -73,7 +73,7 @@ struct Import: ParsableCommand {
             report = try Import.withSource(file) { source in
                 let size = Import.regularFileSize(source.descriptor)
                 return try context.services.files.importFile(from: source, format: format, into: target, options: options) { stage in
-                    if stage == .stored { line.interrupted("rolo: interrupted after the import was stored; it is in the cache") }
+                    if stage == .stage(.stored) { line.interrupted("rolo: interrupted after the import was stored; it is in the cache") }
                     line.show(text: Import.progressText(stage, file: file == "-" ? "standard input" : file, size: size))
                 }
             }
@@ -104,21 +104,16 @@ extension Import {
         switch stage {
         case .storing(let records, let all, let bytesRead):
             let stored = "\(records) record\(records == 1 ? "" : "s")"
-            if let all, all > 0 {
-                return "importing \(file) \(ProgressLine.bar(records, all)) \(records * 100 / all)%, \(stored) of \(all)"
-            }
-            if let size, size > 0 {
-                let read = min(bytesRead, size)
-                return "importing \(file) \(ProgressLine.bar(read, size)) \(Int(Double(read) * 100 / Double(size)))%, \(stored)"
-            }
+            if let all, all > 0 { return "importing \(file) \(ProgressLine.measure(records, of: all)), \(stored) of \(all)" }
+            if let size, size > 0 { return "importing \(file) \(ProgressLine.measure(min(bytesRead, size), of: size)), \(stored)" }
             return "importing \(file), \(stored)"
-        case .ordering(let done, let all):
-            return "ordering by name \(ProgressLine.bar(done, all)) \(all == 0 ? 100 : done * 100 / all)%, \(done) of \(all) contacts"
-        case .indexing(let done, let all):
-            return "indexing \(ProgressLine.bar(done, all)) \(all == 0 ? 100 : done * 100 / all)%, \(done) of \(all) contacts"
-        case .finishing:
+        case .stage(.ordering(let done, let all)):
+            return "ordering by name \(ProgressLine.measure(done, of: all)), \(done) of \(all) contacts"
+        case .stage(.indexing(let done, let all)):
+            return "indexing \(ProgressLine.measure(done, of: all)), \(done) of \(all) contacts"
+        case .stage(.finishing):
             return "finishing: merging the search index and writing the cache"
-        case .stored:
+        case .stage(.stored):
             return "stored; writing the cache file"
         }
     }
@@ -176,9 +171,8 @@ struct Export: ParsableCommand {
         defer { line.finish() }
         let shown = TerminalText.sanitize(output ?? "standard output")
         let progress = { (written: Int, all: Int?) in
-            line.show(text: "exporting to \(shown) " + (all.map { all in
-                "\(ProgressLine.bar(written, all)) \(all == 0 ? 100 : written * 100 / all)%, \(written) of \(all) contacts"
-            } ?? "\(written) contacts"))
+            line.show(text: "exporting to \(shown) " + (all.map { "\(ProgressLine.measure(written, of: $0)), \(written) of \($0) contacts" }
+                                                            ?? "\(written) contacts"))
         }
         if let output {
             let written = try context.services.files.exportFile(

@@ -11,16 +11,21 @@ final class ProgressLine: @unchecked Sendable {
     private let enabled: Bool
     private let lock = NSLock()
     private var shown = false
+    /// An interrupt note or a file to remove is installed (see `interrupted`).
+    private var armed = false
 
     init(enabled: Bool, interrupted: String? = nil) {
         self.enabled = enabled
-        if enabled, let interrupted { InterruptNote.install("\r\u{1B}[2K" + interrupted + "\n") }
+        if let interrupted { self.interrupted(interrupted) }
     }
 
     /// What an interruption from now on means (see `init`), and a file it removes first (an
-    /// export's partial file).
+    /// export's partial file). The file is removed whether or not stderr is a terminal: a
+    /// job stopped by SIGTERM leaves no partial file of personal data behind either.
     func interrupted(_ message: String, removing path: String? = nil) {
-        if enabled { InterruptNote.install("\r\u{1B}[2K" + message + "\n", removing: path) }
+        guard enabled || path != nil else { return }
+        InterruptNote.install(enabled ? "\r\u{1B}[2K" + message + "\n" : "", removing: path)
+        lock.withLock { armed = true }
     }
 
     func show(_ event: SyncEvent) {
@@ -63,7 +68,16 @@ final class ProgressLine: @unchecked Sendable {
             if enabled, shown { Output.write(Data("\r\u{1B}[2K".utf8), to: STDERR_FILENO) }
             shown = false
         }
-        if enabled { InterruptNote.install("") }
+        let wasArmed = lock.withLock { () -> Bool in
+            defer { armed = false }
+            return armed
+        }
+        if wasArmed { InterruptNote.install("") }
+    }
+
+    /// A bar and its percentage: `[########............] 40%`.
+    static func measure(_ done: Int, of total: Int) -> String {
+        "\(bar(done, total)) \(total == 0 ? 100 : min(done, total) * 100 / total)%"
     }
 
     static func bar(_ done: Int, _ total: Int, width: Int = 20) -> String {
