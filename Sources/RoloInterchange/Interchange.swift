@@ -104,6 +104,24 @@ public struct IncomingContact: Sendable {
     }
 }
 
+/// A street as address books write it — one cell or property with line breaks (Outlook's
+/// `Business Street`, Google's formatted address, a vCard 2.1 street in quoted-printable with
+/// CR LF) — spread over rolo's two address lines, which hold no line breaks: the first line
+/// stays line 1, the others come before line 2, joined with commas. Nothing is dropped.
+enum AddressLines {
+    static func spread(_ fields: inout [StandardField: String]) {
+        let line1 = fields[.addressLine1] ?? "", line2 = fields[.addressLine2] ?? ""
+        guard line1.contains(where: \.isNewline) || line2.contains(where: \.isNewline) else { return }
+        func lines(_ text: String) -> [String] {
+            text.split(whereSeparator: \.isNewline).map { String($0).trimmed }.filter { !$0.isEmpty }
+        }
+        let first = lines(line1)
+        let rest = first.dropFirst() + lines(line2)
+        fields[.addressLine1] = first.first
+        fields[.addressLine2] = rest.isEmpty ? nil : rest.joined(separator: ", ")
+    }
+}
+
 /// Something wrong in a file, always with its line.
 public struct ImportProblem: Error, Sendable, Hashable, CustomStringConvertible {
     public let line: Int

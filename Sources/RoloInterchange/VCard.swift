@@ -420,11 +420,14 @@ enum VCardFormat {
         return (company, parts.dropFirst().contains { !$0.isEmpty })
     }
 
-    /// A number from TEL: a `tel:` URI loses its scheme; text is unescaped. Anything after
-    /// the number in a URI (`;ext=12`) stays, so nothing is dropped.
+    /// A number from TEL: a `tel:` URI loses its scheme; text is unescaped. An extension
+    /// (`;ext=12`) is written as people write it (`ext. 12`), which import keeps with the number;
+    /// anything else after the number in a URI stays, so nothing is dropped.
     static func phoneNumber(_ property: Property) -> String {
         let value = property.value.trimmed
-        if value.lowercased().hasPrefix("tel:") { return String(value.dropFirst(4)) }
+        if value.lowercased().hasPrefix("tel:") {
+            return String(value.dropFirst(4)).replacingOccurrences(of: ";ext=", with: " ext. ", options: .caseInsensitive)
+        }
         if property.isURI { return value }
         return property.text.trimmed
     }
@@ -480,7 +483,7 @@ enum VCardFormat {
         }
         let usedEmail = preferred(properties.filter { $0.name == "EMAIL" && !$0.text.trimmed.isEmpty })?.line
         let usedMobile = preferred(phones.filter(isMobileNumber))?.line
-        let usedPhone = preferred(phones.filter { !isMobileNumber($0) && !$0.types.contains("fax") })?.line
+        let usedPhone = preferred(phones.filter { !isMobileNumber($0) && !$0.types.contains("fax") && !$0.types.contains("pager") })?.line
         // Every other email and phone is a further value, labelled by its TYPE or by its item
         // group's X-ABLabel (whose line it then takes with it, rather than leaving it kept).
         func isFurther(_ property: Property) -> Bool {

@@ -231,7 +231,11 @@ struct FastPathTests {
         let pieces = ["+", "00", "0", "1", "5", "9", " ", "-", ".", "(", ")", "/", "x", "\u{A0}", "44"]
         for _ in 0..<20_000 {
             let text = (0..<Int(1 + random.next() % 12)).map { _ in pieces[Int(random.next() % UInt64(pieces.count))] }.joined()
-            var compact = text.filter { !" -.()/\u{00A0}".contains($0) }
+            // A bracketed 0 in an international number is its trunk prefix, left out.
+            let squeezed = text.filter { $0 != " " && $0 != "\u{00A0}" }
+            let international = squeezed.hasPrefix("+") || squeezed.hasPrefix("00")
+            var compact = (international ? squeezed.replacingOccurrences(of: "(0)", with: "") : text)
+                .filter { !" -.()/\u{00A0}".contains($0) }
             if compact.hasPrefix("00") { compact = "+" + compact.dropFirst(2) }
             let digits = compact.dropFirst()
             let valid = compact.hasPrefix("+") && digits.allSatisfy({ $0.isASCII && $0.isNumber }) && (7...15).contains(digits.count)

@@ -116,6 +116,10 @@ struct StandardFieldValidationTests {
         ("+1/555/714/0059", "+15557140059"),
         ("+1\u{00A0}555\u{00A0}714\u{00A0}0059", "+15557140059"),
         ("  +15557140059  ", "+15557140059"),
+        ("+44 (0)20 7946 0958", "+442079460958"),           // the trunk prefix, dialled only at home
+        ("+49 (0) 89 1234-5678", "+498912345678"),
+        ("0041 ( 0 )79 123 45 67", "+41791234567"),
+        ("tel:+1-212-555-0100", "+12125550100"),            // a tel: URI, as vCard 4.0 and some CSVs write it
         ("+1234567", "+1234567"),                           // 7 digits, the fewest
         ("+123456789012345", "+123456789012345"),           // 15 digits, the most
     ])
@@ -131,7 +135,6 @@ struct StandardFieldValidationTests {
 
     @Test(arguments: [
         ("555 714 0059", noCountryCode),
-        ("tel:+15557140059", noCountryCode),
         ("1-800-FLOWERS", noCountryCode),
         ("+1 555 CALL NOW", notDigits),
         ("++15557140059", notDigits),

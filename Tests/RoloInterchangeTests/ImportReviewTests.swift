@@ -97,6 +97,59 @@ struct ImportReviewTests {
         #expect(skipped.leftOut.map(\.line) == [6])
     }
 
+    @Test func aTelURIWithAnExtensionIsKeptWithItsExtensionAsPeopleWriteIt() throws {
+        // vCard 4.0 as Nextcloud and Thunderbird write it: a valid number, never a reason to stop.
+        let text = ["BEGIN:VCARD", "VERSION:4.0", "FN:Desk", "EMAIL:desk@example.com",
+                    "TEL;VALUE=uri;TYPE=\"voice,work\";PREF=1:tel:+46-8-123-456-78;ext=123",
+                    "TEL;VALUE=uri;TYPE=cell:tel:+46-70-123-45-67", "END:VCARD", ""].joined(separator: "\r\n")
+        let result = try review(try #require(try read(text, .vcard).contacts.first))
+        #expect(result.contact[.phone] == "+46-8-123-456-78 ext. 123")
+        #expect(result.contact[.mobilePhone] == "+46701234567")
+        #expect(result.warnings.map(\.line) == [5])
+        #expect(result.warnings.first?.message.contains("has an extension") == true)
+    }
+
+    @Test func aBracketedTrunkZeroIsLeftOutOfAnInternationalNumber() throws {
+        let result = try review(try card("FN:Tess", "EMAIL:tess@example.co.uk", "TEL;TYPE=WORK:+44 (0)20 7946 0958",
+                                         "TEL;TYPE=CELL:+41 (0)79 123 45 67"))
+        #expect(result.contact[.phone] == "+442079460958" && result.contact[.mobilePhone] == "+41791234567")
+        #expect(result.warnings.isEmpty)
+    }
+
+    @Test func aStreetOfSeveralLinesFillsBothAddressLines() throws {
+        // Outlook keeps a street of two lines in one cell, with CR LF.
+        let outlook = "First Name,Last Name,E-mail Address,Business Street,Business Street 2,Business City\r\n"
+            + "Luc,Martin,luc@example.fr,\"12 Rue Oberkampf\r\nBâtiment B\",Escalier 3,Paris\r\n"
+        let luc = try review(try #require(try read(outlook, .outlookCSV).contacts.first))
+        #expect(luc.contact[.addressLine1] == "12 Rue Oberkampf")
+        #expect(luc.contact[.addressLine2] == "Bâtiment B, Escalier 3")
+        #expect(luc.contact[.city] == "Paris")
+        // Google, when only the formatted address is filled: its lines, in order.
+        let google = "First Name,Last Name,E-mail 1 - Label,E-mail 1 - Value,Address 1 - Label,Address 1 - Formatted\n"
+            + "Ada,Byron,* Home,ada@example.com,Home,\"1600 Amphitheatre Pkwy\nMountain View, CA 94043\nUS\"\n"
+        let ada = try review(try #require(try read(google, .googleCSV).contacts.first))
+        #expect(ada.contact[.addressLine1] == "1600 Amphitheatre Pkwy")
+        #expect(ada.contact[.addressLine2] == "Mountain View, CA 94043, US")
+        // A vCard 2.1 street in quoted-printable, its line break CR LF.
+        let card = ["BEGIN:VCARD", "VERSION:2.1", "N:Guinness;Arthur", "EMAIL;INTERNET:arthur@example.ie",
+                    "ADR;WORK;ENCODING=QUOTED-PRINTABLE:;;St. James's Gate=0D=0AUnit 4;Dublin;;D08;Ireland", "END:VCARD", ""]
+        let arthur = try review(try #require(try read(card.joined(separator: "\r\n"), .vcard).contacts.first))
+        #expect(arthur.contact[.addressLine1] == "St. James's Gate" && arthur.contact[.addressLine2] == "Unit 4")
+        #expect(arthur.warnings.isEmpty && arthur.leftOut.isEmpty)
+    }
+
+    @Test func aPagerIsNeverTheContactsPhone() throws {
+        let google = "First Name,E-mail 1 - Label,E-mail 1 - Value,Phone 1 - Label,Phone 1 - Value,Phone 2 - Label,Phone 2 - Value\n"
+            + "Pat,* Work,pat@example.com,Pager,+1 212 555 0111,Work,+1 212 555 0122\n"
+        let pat = try review(try #require(try read(google, .googleCSV).contacts.first))
+        #expect(pat.contact[.phone] == "+12125550122")
+        #expect(pat.contact.otherPhones == [LabelledValue(label: "pager", value: "+12125550111")])
+        // Only a pager: it stays a further phone, labelled, and the phone stays empty.
+        let only = "First Name,E-mail 1 - Value,Phone 1 - Label,Phone 1 - Value\nLee,lee@example.com,Pager,+1 212 555 0133\n"
+        let lee = try review(try #require(try read(only, .googleCSV).contacts.first))
+        #expect(lee.contact[.phone] == nil && lee.contact.otherPhones == [LabelledValue(label: "pager", value: "+12125550133")])
+    }
+
     @Test func theOutlookFileImportsWithItsNationalNumberMarked() throws {
         let result = try ContactFileReader.read(try fixture("outlook-2.1.vcf"), format: .vcard, skipInvalid: false)
         let sean = try review(result.contacts[0])

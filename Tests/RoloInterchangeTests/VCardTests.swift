@@ -256,7 +256,7 @@ struct VCardTests {
 
     @Test func aVersion4CardWithTelURIs() throws {
         let contact = try #require(try readFixture("tel-uri-4.0.vcf").contacts.first).contact
-        #expect(contact[.phone] == "+1-418-656-9254;ext=102", "the scheme goes; the extension stays")
+        #expect(contact[.phone] == "+1-418-656-9254 ext. 102", "the scheme goes; the extension stays, as people write it")
         #expect(contact[.mobilePhone] == "+1-418-262-6501", "TYPE=\"work,cell,…\" is a mobile")
         #expect(contact[.email] == "simon@example.org", "PREF=1 wins over PREF=2")
         #expect(contact[.addressLine1] == "2875 Laurier" && contact[.addressLine2] == "Suite D2-630")

@@ -163,6 +163,11 @@ public enum ValueLabel {
         vCardTypes(for: label, kind: .phone)?.contains("fax") ?? false
     }
 
+    /// Whether a label names a pager (`Pager`, `beeper`): like a fax, never the contact's phone.
+    public static func marksPager(_ label: String) -> Bool {
+        vCardTypes(for: label, kind: .phone)?.contains("pager") ?? false
+    }
+
     /// vCard types that every value of its kind carries, or that say nothing people label by.
     private static let ignored: Set<String> = ["internet", "voice", "pref", "x400", "msg", "bbs", "modem", "isdn", "pcs", "intl",
                                                "dom", "postal", "parcel"]
@@ -180,7 +185,7 @@ extension Contact {
     /// The contact with empty standard slots filled from its further values, as a reader of any
     /// of rolo's formats would fill them: no email but further ones → the first becomes the
     /// email; no mobile phone → the first further phone labelled mobile; no phone → the first
-    /// further phone that is neither a mobile nor a fax. So one contact has one form, and a file
+    /// further phone that is neither a mobile, a fax nor a pager. So one contact has one form, and a file
     /// rolo writes reads back as the contact it wrote.
     public func fillingEmptySlots() -> Contact {
         var result = self
@@ -191,7 +196,9 @@ extension Contact {
             result[.mobilePhone] = result.otherPhones.remove(at: index).value
         }
         if result[.phone] == nil,
-           let index = result.otherPhones.firstIndex(where: { !ValueLabel.marksMobile($0.label) && !ValueLabel.marksFax($0.label) }) {
+           let index = result.otherPhones.firstIndex(where: {
+               !ValueLabel.marksMobile($0.label) && !ValueLabel.marksFax($0.label) && !ValueLabel.marksPager($0.label)
+           }) {
             result[.phone] = result.otherPhones.remove(at: index).value
         }
         return result

@@ -146,9 +146,15 @@ public enum Validator {
     }
 
     /// E.164 after removing spaces, dashes, dots and brackets; a leading `00` counts as `+`.
+    /// In an international number a bracketed 0 (`+44 (0)20 7946 0958`, as British, German and
+    /// Swiss address books write them) is the trunk prefix, dialled only from inside the
+    /// country: it is left out, or the number stored would be one that does not exist.
+    /// A `tel:` URI (`tel:+1-212-555-0100`, as vCard 4.0 and some CSV exports write numbers)
+    /// is its number.
     public static func normalisePhone(_ text: String) throws(ValueError) -> String {
         if let plain = plainPhone(text) { return plain }
-        var compact = text.filter { !" -.()/\u{00A0}".contains($0) }
+        let number = text.trimmed.lowercased().hasPrefix("tel:") ? String(text.trimmed.dropFirst(4)) : text
+        var compact = withoutTrunkPrefix(number).filter { !" -.()/\u{00A0}".contains($0) }
         if compact.hasPrefix("00") { compact = "+" + compact.dropFirst(2) }
         guard compact.hasPrefix("+") else {
             throw ValueError("“\(text)” has no country code (write it in international form, e.g. +15557140059 or +44 20 7946 0958)")
@@ -169,17 +175,31 @@ public enum Validator {
         text.utf8.withContiguousStorageIfAvailable { bytes -> String? in
             var compact: [UInt8] = []
             compact.reserveCapacity(bytes.count)
+            // A `(0)` is the trunk prefix only in an international number: the general path decides.
+            var bracketedZero = false
+            var previous: UInt8 = 0
             for byte in bytes {
                 guard byte >= 0x20, byte < 0x7F else { return nil }
+                if byte == 0x30, previous == 0x28 { bracketedZero = true }
+                if byte != 0x20 { previous = byte }
                 if " -.()/".utf8.contains(byte) { continue }
                 compact.append(byte)
             }
+            if bracketedZero { return nil }
             if compact.starts(with: [0x30, 0x30]) { compact.replaceSubrange(0..<2, with: [UInt8(ascii: "+")]) }
             guard compact.first == UInt8(ascii: "+") else { return nil }
             let digits = compact.dropFirst()
             guard (7...15).contains(digits.count), digits.first != 0x30, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
             return String(decoding: compact, as: UTF8.self)
         } ?? nil
+    }
+
+    /// `text` without the bracketed zeros of an international number (see `normalisePhone`),
+    /// spaces inside the brackets included; other text as it is.
+    static func withoutTrunkPrefix(_ text: String) -> String {
+        let squeezed = text.filter { $0 != " " && $0 != "\u{00A0}" }
+        guard squeezed.hasPrefix("+") || squeezed.hasPrefix("00"), squeezed.contains("(0)") else { return text }
+        return squeezed.replacingOccurrences(of: "(0)", with: "")
     }
 
     public static func checkURL(_ text: String) throws(ValueError) {

@@ -69,6 +69,7 @@ public enum ImportReview {
         for (key, message) in retype(&contact.custom, rules: rules, definitions: definitions) {
             try reject(.custom(key), message)
         }
+        AddressLines.spread(&contact.fields)
 
         // A phone without a country code, or with an extension, is kept as written with a
         // warning — or put in international form when the import names the region.
