@@ -113,6 +113,11 @@ enum VCardFormat {
                     try report(problem)
                     continue
                 }
+                if let group = groupName(card) {
+                    // iCloud and Apple Contacts export their groups as cards of their own.
+                    result.warnings.append(ImportProblem(line: start, message: "a contact group (“\(group)”), not a contact: left out"))
+                    continue
+                }
                 do { result.contacts.append(try contact(from: card, line: start)) } catch { try report(error) }
             } else if cardLine == nil {
                 if !reportedStrayText { try report(strayText(at: property.line)) }
@@ -125,6 +130,15 @@ enum VCardFormat {
             try report(ImportProblem(line: open, message: "BEGIN:VCARD here has no END:VCARD"))
         }
         return result
+    }
+
+    /// The name of a card that is a group of contacts, not a contact: vCard 4.0's `KIND:group`,
+    /// Apple's `X-ADDRESSBOOKSERVER-KIND:group`. Nil for any other card.
+    static func groupName(_ card: [Property]) -> String? {
+        guard card.contains(where: { ($0.name == "KIND" || $0.name == "X-ADDRESSBOOKSERVER-KIND") && $0.text.trimmed.lowercased() == "group" })
+        else { return nil }
+        let name = card.first { $0.name == "FN" }?.text.trimmed ?? card.first { $0.name == "N" }?.text.trimmed ?? ""
+        return name.isEmpty ? "unnamed" : name
     }
 
     static func strayText(at line: Int) -> ImportProblem {

@@ -313,26 +313,41 @@ struct EndToEndTests {
         }
     }
 
-    /// Moves made while the terminal is too small to draw anything still move the selection;
-    /// once it is large again the detail shows the highlighted contact, and `e` edits it.
+    /// Keys wait while the terminal is too small to draw anything (a `y` once answered a hidden
+    /// "Delete?"). Moves made with the list alone on a narrow terminal move the selection; once
+    /// it is wide again the detail shows the highlighted contact, and `e` edits it. `q` leaves
+    /// a tiny terminal, as its notice says.
     @Test func theDetailShowsTheHighlightedContactAfterMovesInATinyTerminal() throws {
         let rolo = try demo()
         let names = try rolo("list", "--tsv", "--limit", "6").stdout.split(separator: "\n").map { $0.split(separator: "\t")[1] }
         let sixth = String(names[5])
         let tui = try Tmux(rolo, width: 120, height: 30)
         tui.wait(for: "│ \(names[0])")
+        try tui.type("d")
+        tui.wait(for: "Delete")
         try tui.resize(width: 30, height: 8)
         tui.wait(for: "Terminal too small")
-        for _ in 0..<5 { try tui.type("j") }
+        for key in ["y", "j", "j", "e"] { try tui.type(key) }
         try tui.resize(width: 120, height: 30)
-        let screen = tui.wait(for: "row 6")
-        #expect(screen.contains("│ \(sixth)"), "the detail shows the sixth contact:\n\(screen)")
+        tui.wait(for: "Delete")
+        try tui.keys("Escape")
+        let back = tui.wait(for: "row 1")
+        #expect(back.contains("│ \(names[0])"), "nothing was deleted, nothing moved:\n\(back)")
+        try tui.resize(width: 80, height: 24)
+        tui.wait(whileShowing: "│ ")
+        for _ in 0..<5 { try tui.type("j") }
+        tui.wait(for: "row 6")
+        try tui.resize(width: 120, height: 30)
+        let screen = tui.wait(for: "│ \(sixth)")
+        #expect(screen.contains("row 6"), "the detail shows the sixth contact:\n\(screen)")
         try tui.keys("C-l")
         #expect(tui.wait(for: "row 6").contains("│ \(sixth)"))
         try tui.type("e")
         tui.wait(for: "Edit \(sixth)")
         try tui.keys("Escape")
         tui.wait(whileShowing: "Edit \(sixth)")
+        try tui.resize(width: 30, height: 8)
+        tui.wait(for: "Terminal too small")
         try tui.type("q")
         #expect(tui.exitStatus() == 0)
     }

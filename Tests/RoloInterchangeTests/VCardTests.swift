@@ -370,6 +370,20 @@ struct VCardTests {
             + "CHARSET; save the file as UTF-8, or add the CHARSET it was written in (Outlook's is usually CHARSET=Windows-1252)"))
     }
 
+    @Test func groupCardsAreLeftOutWithAWarningNamingThem() throws {
+        // An iCloud export holds its groups as cards, which have no email or phone to check.
+        let text = ["BEGIN:VCARD", "VERSION:3.0", "N:Ng;Kim", "FN:Kim Ng", "EMAIL:kim@example.com", "END:VCARD",
+                    "BEGIN:VCARD", "VERSION:3.0", "PRODID:-//Apple Inc.//iCloud Web Address Book//EN", "N:Friends", "FN:Friends",
+                    "X-ADDRESSBOOKSERVER-KIND:group", "X-ADDRESSBOOKSERVER-MEMBER:urn:uuid:1b2c", "END:VCARD",
+                    "BEGIN:VCARD", "VERSION:4.0", "KIND:group", "FN:Team", "MEMBER:urn:uuid:1b2c", "END:VCARD",
+                    "BEGIN:VCARD", "VERSION:4.0", "KIND:org", "FN:Acme", "EMAIL:hello@acme.example", "END:VCARD", ""]
+        let result = try read(text.joined(separator: "\r\n"), .vcard)
+        #expect(result.contacts.map(\.contact[.fullName]) == ["Kim Ng", "Acme"], "an organisation is a contact")
+        #expect(result.warnings == [ImportProblem(line: 7, message: "a contact group (“Friends”), not a contact: left out"),
+                                    ImportProblem(line: 15, message: "a contact group (“Team”), not a contact: left out")])
+        #expect(result.skipped.isEmpty)
+    }
+
     @Test func skipInvalidLeavesBadCardsOut() throws {
         let text = """
         BEGIN:VCARD

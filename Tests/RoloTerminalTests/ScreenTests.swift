@@ -109,11 +109,14 @@ struct ScreenTests {
     }
 
     /// The highlighted list row and the detail's heading name the same contact, after moves
-    /// made while the terminal was too small to draw either.
+    /// made while the terminal was too narrow to draw the detail, and keys pressed while it was
+    /// too small to draw anything (which wait).
     @Test func theDetailOnShowIsTheHighlightedRowAfterATinyTerminal() throws {
         let model = try AppModel(service: Fixture.service(), size: Size(width: 120, height: 30),
                                  options: AppOptions(account: "local", now: Fixture.clock))
         model.send(.resize(Size(width: 30, height: 8)))
+        model.press(.character("j"), .character("j"), .character("d"), .character("y"))
+        model.send(.resize(Size(width: 80, height: 24)))
         model.press(.character("j"), .character("j"))
         model.send(.resize(Size(width: 120, height: 30)))
         let canvas = Screen.render(model)

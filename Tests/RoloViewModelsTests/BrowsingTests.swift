@@ -292,6 +292,36 @@ struct BrowsingTests {
         #expect(model.detail?.contact.displayName == "P20")
     }
 
+    /// While the terminal is too small, keys do not act on the screen nobody sees: a `y` once
+    /// answered a hidden "Delete?". `q` leaves from any pane, as the notice says.
+    @Test func keysWaitWhileTheTerminalIsTooSmallButQLeaves() throws {
+        let people = (0..<5).map { Fixture.Person(0, [.fullName: String(format: "P%02d", $0), .email: "p\($0)@example.com"]) }
+        let model = try makeModel(Fixture.service(people: people, withProviders: false), width: 120, height: 30)
+        model.press(.character("d"))
+        guard case .dialog? = model.overlay else { Issue.record("no delete dialog"); return }
+        model.handle(.resize(Size(width: 20, height: 5)))
+        for key in [Key.character("y"), .enter, .character("j"), .character("e"), .escape, .character("d")] {
+            #expect(model.press(key).isEmpty, "\(key) did something on a hidden screen")
+        }
+        model.handle(.resize(Size(width: 120, height: 30)))
+        #expect(model.names.count == 5, "nothing was deleted")
+        #expect(model.selectedName == "P00")
+        guard case .dialog? = model.overlay else { Issue.record("the dialog went away unseen"); return }
+        model.press(.escape)
+
+        // In a form, typing: `q` is not typed into the field; it leaves, and the form stays a draft.
+        model.press(.character("e"))
+        model.focusField(.standard(.city))
+        model.press(.enter)
+        model.type("Lim")
+        model.handle(.resize(Size(width: 20, height: 5)))
+        #expect(model.press(.control("l")) == [.redraw])
+        #expect(model.press(.character("q")) == [.quit])
+        #expect(model.form?.editor?.text == "Lim", "q was not typed")
+        let drafts = try model.services.drafts.drafts()
+        #expect(drafts.count == 1 && drafts[0].payload.contains("Lim"), "the unsaved form stays a draft")
+    }
+
     /// Moving while the detail is off screen (the terminal too small, or one pane at a time)
     /// must not leave it on the contact before: once it shows again, it shows the highlighted
     /// one, and `e` edits the contact on show.
@@ -299,7 +329,14 @@ struct BrowsingTests {
         let people = (0..<40).map { Fixture.Person(0, [.fullName: String(format: "P%02d", $0), .email: "p\($0)@example.com"]) }
         let model = try makeModel(Fixture.service(people: people, withProviders: false), width: 120, height: 30)
         #expect(model.detail?.contact.displayName == "P00")
+        // Too small to draw anything: keys wait (see keysWaitWhileTheTerminalIsTooSmallButQLeaves).
         model.handle(.resize(Size(width: 30, height: 8)))
+        for _ in 0..<5 { model.press(.character("j")) }
+        model.handle(.resize(Size(width: 120, height: 30)))
+        #expect(model.selectedName == "P00")
+        #expect(model.detail?.contact.displayName == "P00")
+        // The list alone on a narrow terminal: the selection moves with the detail off screen.
+        model.handle(.resize(Size(width: 80, height: 24)))
         for _ in 0..<5 { model.press(.character("j")) }
         model.handle(.resize(Size(width: 120, height: 30)))
         #expect(model.selectedName == "P05")

@@ -187,8 +187,12 @@ public final class AppModel {
                 // A message answers the key before; the next key starts afresh. (Errors do not
                 // time out like the others: they stay until you do something.)
                 message = nil
-                try handleKey(key, &effects)
-                keepCursorsVisible()
+                if layout.isTooSmall {
+                    handleKeyWhileTooSmall(key, &effects)
+                } else {
+                    try handleKey(key, &effects)
+                    keepCursorsVisible()
+                }
             case .resize(let size):
                 try resize(to: size)
             case .counted(let generation, let matches):
@@ -245,6 +249,18 @@ public final class AppModel {
         locating = (first.id, scope, list.filter.text, list.order)
         locateGeneration += 1
         effects.append(.locate(generation: locateGeneration, scope: scope, query: list.query, order: list.order, cursor: first.cursor))
+    }
+
+    /// While the terminal is too small, nothing is on show but the notice: a key must not act
+    /// on a screen nobody sees (a `y` answered a hidden "Delete?"). `q` and Ctrl-C leave, as the
+    /// notice says, from any pane — an unsaved form stays a draft, offered back next time;
+    /// Ctrl-L redraws and Ctrl-Z suspends. Every other key waits for a larger window.
+    func handleKeyWhileTooSmall(_ key: Key, _ effects: inout [Effect]) {
+        if key == .character("q") || key == .control("c") {
+            effects.append(.quit)
+        } else if let command = keyMap.command(for: key, in: context), command == .redraw || command == .suspend {
+            effects.append(command == .redraw ? .redraw : .suspend)
+        }
     }
 
     func handleKey(_ key: Key, _ effects: inout [Effect]) throws {
