@@ -7,6 +7,9 @@ public enum RoloError: Error, Sendable, CustomStringConvertible {
     case notFound(String)
     /// The cache file cannot be used. Exit code 1.
     case cache(String)
+    /// Another rolo held the cache for writing (an import, a sync) longer than this write
+    /// could wait; nothing was written, and trying again later works. Exit code 1.
+    case busy(String)
     /// Anything else that failed. Exit code 1.
     case failed(String)
 
@@ -15,6 +18,7 @@ public enum RoloError: Error, Sendable, CustomStringConvertible {
         case .invalid(let issues): issues.filter { $0.severity == .error }.map(\.description).joined(separator: "\n")
         case .notFound(let what): what
         case .cache(let message): message
+        case .busy(let message): message
         case .failed(let message): message
         }
     }

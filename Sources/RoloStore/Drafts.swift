@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import RoloCore
 
@@ -68,7 +69,9 @@ extension LocalCache {
     /// Writes the form's text (nil: the form is open with nothing changed). Returns false, and
     /// writes nothing, when `session` does not hold the draft any more.
     public func saveDraft(_ payload: String?, in id: DraftID, by session: EditorSession) throws -> Bool {
-        try write { db in
+        // Written on every key of a form: it never holds the screen while another rolo's import
+        // holds the cache. A busy cache throws `RoloError.busy`, and the form tries again.
+        try write(waitingAtMost: LocalCache.draftWait) { db in
             try db.execute(sql: "UPDATE draft SET payload = ?, savedAt = ? WHERE id = ? AND holderKey = ?",
                            arguments: [payload, clock().millisecondsSinceEpoch, id.rawValue, session.processKey])
             return db.changesCount == 1
@@ -160,4 +163,9 @@ extension LocalCache {
         }
         return HeldDraft(id: id, holder: holder, text: text)
     }
+}
+
+extension LocalCache {
+    /// How long a draft's write waits for another rolo's write: less than a key's repeat.
+    static let draftWait: TimeInterval = 0.05
 }

@@ -264,9 +264,35 @@ public final class LocalCache: Sendable {
     /// stored: the settling of a large one takes seconds, and an interruption then loses
     /// nothing).
     func write<T>(settling: Bool = true, _ body: (Database) throws -> T) throws -> T {
+        try write(settling: settling, waitingAtMost: nil, body)
+    }
+
+    /// A write that waits at most `wait` seconds (nil: `busyTimeout`) for another rolo's write
+    /// to end, then throws `RoloError.busy`.
+    func write<T>(settling: Bool = true, waitingAtMost wait: TimeInterval?, _ body: (Database) throws -> T) throws -> T {
         if let readOnlyReason { throw RoloError.cache(readOnlyReason) }
         let value: T
-        do { value = try writer.write(body) } catch let error as RoloError {
+        do {
+            if let wait {
+                value = try writer.writeWithoutTransaction { db in
+                    // The connection's busy timeout, for this transaction only: BEGIN IMMEDIATE
+                    // is where a write waits for another rolo's.
+                    try db.execute(sql: "PRAGMA busy_timeout = \(Int(wait * 1000))")
+                    defer { try? db.execute(sql: "PRAGMA busy_timeout = \(Int(LocalCache.busyTimeout * 1000))") }
+                    var value: T?
+                    try db.inTransaction(.immediate) {
+                        value = try body(db)
+                        return .commit
+                    }
+                    return value!
+                }
+            } else {
+                value = try writer.write(body)
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+            throw RoloError.busy("the cache \(name) is busy: another rolo is writing to it (an import or a sync?); "
+                + "nothing was written, try again in a moment")
+        } catch let error as RoloError {
             if case .cache(let message) = error { throw cacheError(message) }
             throw error
         } catch let error as DraftNotHeld {

@@ -59,7 +59,7 @@ enum RoloMain {
         switch error {
         case .invalid: 2
         case .notFound: 3
-        case .cache, .failed: 1
+        case .cache, .busy, .failed: 1
         }
     }
 }

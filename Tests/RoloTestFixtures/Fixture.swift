@@ -126,6 +126,25 @@ public enum Fixture {
 }
 
 extension Fixture {
+    /// Holds the cache file at `path` for writing from another connection, as another rolo's
+    /// import does, until `release()`.
+    public static func holdWriteLock(at path: String) throws -> WriteLock {
+        var configuration = Configuration()
+        configuration.allowsUnsafeTransactions = true   // the transaction outlives the access, on purpose
+        let other = try DatabaseQueue(path: path, configuration: configuration)
+        try other.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
+        return WriteLock(queue: other)
+    }
+
+    public final class WriteLock {
+        let queue: DatabaseQueue
+        init(queue: DatabaseQueue) { self.queue = queue }
+        public func release() throws {
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
+            try queue.close()
+        }
+    }
+
     /// Makes every later write of drafts to the cache file at `path` fail as writes fail on a
     /// cache that can no longer be written (a full disk, a folder made read-only), while reads
     /// still work: triggers, added from another connection, refuse them.

@@ -71,6 +71,34 @@ struct EditingTests {
         #expect(model.message?.text.hasPrefix("Saved Olga Smirnova") == true)
     }
 
+    /// Another rolo's import holds the cache for writing for as long as it runs: typing in a
+    /// form goes on (it used to wait for the cache on every key and then say "database is
+    /// locked"), what is typed is kept, and the draft is written once the cache is free.
+    @Test func typingGoesOnWhileAnotherRoloHoldsTheCacheAndTheDraftFollows() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rolo-busy-\(UUID().uuidString)/rolo.sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        let service = try Fixture.service(path: path)
+        let model = try robModel(service)
+        model.press(.character("e"))
+        model.focusField(.standard(.city))
+        model.press(.enter, .control("u"))
+        model.type("Aus")
+        let importer = try Fixture.holdWriteLock(at: path)
+        model.type("tin")
+        #expect(model.form?.editor?.text == "Austin")
+        #expect(model.message?.tone == .warning, "\(String(describing: model.message))")
+        #expect(model.message?.text.hasPrefix("Another rolo is writing the cache") == true)
+        #expect(try service.drafts.drafts().first?.payload.contains("Austin") != true, "not written while the cache is held")
+        model.handle(.tick)
+        #expect(model.message?.tone == .warning, "still held: still waiting, no error")
+        try importer.release()
+        model.handle(.tick)
+        #expect(try service.drafts.drafts().first?.payload.contains("Austin") == true, "written once the cache is free")
+        #expect(model.message == nil)
+        model.press(.enter, .control("s"))
+        #expect(try service.reader.contact(try #require(model.list.selected?.id)).fields[.city] == "Austin")
+    }
+
     @Test func aCacheThatStopsTakingWritesNeverKeepsAnyoneInTheForm() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("rolo-trap-\(UUID().uuidString)/rolo.sqlite").path
         defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }

@@ -264,11 +264,28 @@ extension AppModel {
 
     /// The draft of the open form, written on every change. Throws `DraftNotHeld` when another
     /// rolo has taken the form over (`handle` then closes it).
-    func saveDraft() throws {
+    ///
+    /// While another rolo holds the cache for writing (a long import, a sync), the draft waits
+    /// here: typing goes on at full speed, and the clock's tick writes it once the cache is free
+    /// (`retrying`). Waiting for the cache on every key froze the screen for the import's length.
+    func saveDraft(retrying: Bool = false) throws {
         guard let form, !isReadOnly, let draft = form.draft else { return }
-        if try !services.drafts.saveDraft(form.isDirty ? FormDraft.payload(of: form) : nil, in: draft) {
-            throw DraftNotHeld(holder: try services.drafts.draftHolder(draft))
+        func waitForCache() {
+            draftAwaitsCache = true
+            show("Another rolo is writing the cache; what you type is kept and saved as soon as it is free", .warning)
         }
+        if draftAwaitsCache && !retrying { return waitForCache() }
+        let saved: Bool
+        do {
+            saved = try services.drafts.saveDraft(form.isDirty ? FormDraft.payload(of: form) : nil, in: draft)
+        } catch RoloError.busy {
+            return waitForCache()
+        }
+        if draftAwaitsCache {
+            draftAwaitsCache = false
+            if message?.tone == .warning { message = nil }
+        }
+        if !saved { throw DraftNotHeld(holder: try services.drafts.draftHolder(draft)) }
     }
 
     /// Looks whether the open form is still this rolo's (on the clock's tick, so a rolo whose

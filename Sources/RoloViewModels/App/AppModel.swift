@@ -115,6 +115,9 @@ public final class AppModel {
     var locating: (contact: ContactID, scope: AccountScope, filter: String, order: ListOrder)?
     var history: [String] = []
     var drafts: [Draft] = []
+    /// The open form's draft could not be written: another rolo held the cache. The clock's
+    /// tick writes it (see `saveDraft`).
+    var draftAwaitsCache = false
 
     public var isReadOnly: Bool { options.readOnly || options.readOnlyReason != nil }
 
@@ -219,6 +222,7 @@ public final class AppModel {
                 try fetchFinished(outcome, error: error, &effects)
             case .tick:
                 try checkFormIsHeld()
+                if draftAwaitsCache { form == nil ? (draftAwaitsCache = false) : try saveDraft(retrying: true) }
                 if let shown = message, options.now().millisecondsSinceEpoch - shown.shownAt.millisecondsSinceEpoch > options.messageLifetime,
                    shown.tone != .error {
                     message = nil
