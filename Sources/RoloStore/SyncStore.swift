@@ -138,6 +138,22 @@ extension LocalCache {
         return try syncState(contactID: id, db: db)
     }
 
+    /// The contact a listed record is, when that contact's key is being changed and the change
+    /// stopped half-way: the provider made it under its new key (with the uid rolo sent) and
+    /// still has the old one, which the contact is linked to, with the change waiting to be
+    /// sent again. Nil for any other record — a contact someone else made under that key is a
+    /// new contact, as always.
+    static func keyChangeUnderWay(_ record: RemoteRecord, accountID: Int64, db: Database) throws -> (id: ContactID, name: String)? {
+        guard let uid = record.originUID, !uid.isEmpty, let email = record.contact.email,
+              let row = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT c.id, c.displayName FROM contact c
+                JOIN remote_link l ON l.contactId = c.id AND l.remoteId <> ?
+                JOIN outbox o ON o.contactId = c.id AND o.kind = 'update'
+                WHERE c.uid = ? AND c.accountId = ? AND c.deletedAt IS NULL AND c.email = ? COLLATE NOCASE
+                """), arguments: [record.remoteID, uid, accountID, email]) else { return nil }
+        return (ContactID(row[0]), row[1])
+    }
+
     /// The contact linked to `remoteID` in the account other than `contactID`, if any.
     static func otherLink(remoteID: String, accountID: Int64, contactID: Int64, db: Database) throws -> (id: Int64, name: String)? {
         guard let id = try Int64.fetchOne(db.cachedStatement(sql: """
@@ -211,6 +227,12 @@ extension LocalCache {
             let unlinkedRecords = records.filter { links[$0.remoteID] == nil }
             let knownUIDs = unlinkedRecords.isEmpty ? [] : try LocalCache.knownUIDs(unlinkedRecords.map(\.contact.uid), db: db)
             let pendingCreates = !unlinkedRecords.isEmpty && matchEmail ? try LocalCache.hasPendingCreates(accountID: accountID, db: db) : false
+            var keysMayBeChanging = false
+            if unlinkedRecords.contains(where: { $0.originUID != nil }) {
+                keysMayBeChanging = try Bool.fetchOne(db.cachedStatement(sql: """
+                    SELECT EXISTS (SELECT 1 FROM outbox WHERE accountId = ? AND kind = 'update')
+                    """), arguments: [accountID]) ?? false
+            }
             // A listing that moves under the reader can bring a contact twice; the second time
             // its link is read again, as the first may have made or changed it.
             var applied = Set<String>()
@@ -237,6 +259,12 @@ extension LocalCache {
                 }
                 if state == nil, pendingCreates, let email = record.contact.email {
                     state = try LocalCache.pendingCreate(email: email, accountID: accountID, db: db)
+                }
+                if link == nil, keysMayBeChanging, let moving = try LocalCache.keyChangeUnderWay(record, accountID: accountID, db: db) {
+                    // This contact under the key it is being moved to: not a new one. The push
+                    // finishes the move.
+                    decisions.append(PulledOutcome(decision: .keep, name: moving.name, changesFields: true, contactID: moving.id))
+                    continue
                 }
                 let decision = try decide(record, state)
                 var contactID = state?.contactID

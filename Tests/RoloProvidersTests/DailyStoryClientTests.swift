@@ -424,4 +424,26 @@ struct DailyStoryClientTests {
             #expect(!String(describing: error).contains(DailyStoryClientTests.token))
         }
     }
+
+    /// A server that echoes the Authorization header it got: after Bearer is refused, rolo
+    /// tries Basic, whose credentials are the token in base64 — which a search for the token
+    /// itself does not find.
+    @Test func noErrorCarriesTheTokenInTheBasicCredentialsItWentIn() async throws {
+        let basic = Data("api:\(DailyStoryClientTests.token)".utf8).base64EncodedString()
+        let transport = RecordingTransport([
+            reply(json: DailyStoryClientTests.envelope(.object([:]), status: false,
+                                                       message: "bad auth Bearer \(DailyStoryClientTests.token)"), status: 401),
+            reply(json: DailyStoryClientTests.envelope(.object([:]), status: false, message: "bad auth Basic \(basic)"), status: 401),
+            reply("upstream rejected Authorization: basic \(basic)", status: 503),
+        ])
+        let client = client(transport)
+        var errors: [ProviderError] = []
+        if let error = await thrown({ try await client.fetch(remoteID: "a") }) { errors.append(error) }
+        if let error = await thrown({ try await client.fetch(remoteID: "b") }) { errors.append(error) }
+        #expect(errors.count == 2)
+        for error in errors {
+            #expect(!error.message.contains(basic) && !error.message.contains(DailyStoryClientTests.token), "\(error.message)")
+        }
+        #expect(errors.first?.message.contains("bad auth Basic [redacted]") == true, "\(errors.first?.message ?? "")")
+    }
 }

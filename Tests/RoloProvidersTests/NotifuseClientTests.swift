@@ -192,16 +192,46 @@ struct NotifuseClientTests {
         #expect(outcomes[2] == .created(remoteID: "c@example.com", record: nil))
     }
 
+    static let notFound = reply(#"{"error":"Contact not found"}"#, status: 404)
+
     @Test func anEmailChangeCreatesTheNewContactThenDeletesTheOldOne() async throws {
         let renamed = NotifuseClientTests.contact("new@example.com", first: "Nia")
-        let transport = RecordingTransport([reply(#"{"email":"new@example.com","action":"create"}"#), reply(#"{"success":true}"#)])
+        let transport = RecordingTransport([NotifuseClientTests.notFound, reply(#"{"email":"new@example.com","action":"create"}"#),
+                                            reply(#"{"success":true}"#)])
         let outcomes = await client(transport).push([.update(remoteID: "old@example.com", contact: renamed, changed: [.standard(.email)])])
 
         #expect(outcomes == [.updated(remoteID: "new@example.com", record: nil)])
-        #expect(transport.requests.map(\.url.path) == ["/api/contacts.upsert", "/api/contacts.delete"])
-        #expect(try body(transport.requests[0])["contact"]?["email"] == .string("new@example.com"))
-        #expect(try body(transport.requests[0])["contact"]?["first_name"] == .string("Nia"))
-        #expect(try body(transport.requests[1]) == .object(["workspace_id": .string("ws_1234567890"), "email": .string("old@example.com")]))
+        #expect(transport.requests.map(\.url.path) == ["/api/contacts.getByEmail", "/api/contacts.upsert", "/api/contacts.delete"])
+        #expect(try body(transport.requests[1])["contact"]?["email"] == .string("new@example.com"))
+        #expect(try body(transport.requests[1])["contact"]?["first_name"] == .string("Nia"))
+        #expect(try body(transport.requests[2]) == .object(["workspace_id": .string("ws_1234567890"), "email": .string("old@example.com")]))
+    }
+
+    /// An upsert to an email Notifuse has already would overwrite that contact with this one's
+    /// values (the email alone decides): nothing is sent, and the failure says why.
+    @Test func anEmailChangeToAnEmailNotifuseHasAlreadySendsNothing() async throws {
+        let renamed = NotifuseClientTests.contact("taken@example.com", first: "Zoë")
+        let theirs = #"{"contact":{"email":"taken@example.com","first_name":"Someone","last_name":"Else","external_id":"crm-1"}}"#
+        let transport = RecordingTransport([reply(theirs)])
+        let outcomes = await client(transport).push([.update(remoteID: "zoe@example.com", contact: renamed, changed: [.standard(.email)])])
+
+        #expect(transport.requests.map(\.url.path) == ["/api/contacts.getByEmail"], "no upsert, no delete")
+        guard case .failed(let error) = outcomes.first else { Issue.record("not refused: \(outcomes)"); return }
+        #expect(!error.isRetryable)
+        #expect(error.message.contains("Notifuse already has a contact with the email taken@example.com (“Someone Else”)"), "\(error.message)")
+    }
+
+    /// A run that stopped between the two steps left the new contact made (with this contact's
+    /// external id) and the old one there: the retry writes over its own and deletes the old.
+    @Test func anEmailChangeHalfDoneIsFinished() async throws {
+        var renamed = NotifuseClientTests.contact("new@example.com", first: "Nia")
+        renamed.uid = "7f1c0d2e-0000-4000-8000-000000000001"
+        let ours = #"{"contact":{"email":"new@example.com","first_name":"Nia","external_id":"7f1c0d2e-0000-4000-8000-000000000001"}}"#
+        let transport = RecordingTransport([reply(ours), reply(#"{"email":"new@example.com","action":"update"}"#), reply(#"{"success":true}"#)])
+        let outcomes = await client(transport).push([.update(remoteID: "old@example.com", contact: renamed, changed: [.standard(.email)])])
+
+        #expect(outcomes == [.updated(remoteID: "new@example.com", record: nil)])
+        #expect(transport.requests.map(\.url.path) == ["/api/contacts.getByEmail", "/api/contacts.upsert", "/api/contacts.delete"])
     }
 
     @Test func anEmailChangeCarriesOverWhatRoloKeptButDoesNotModel() async throws {
@@ -211,12 +241,13 @@ struct NotifuseClientTests {
             "custom_json_3": .object(["a": .number(1)]), "created_at": .string("2023-01-15T10:30:00Z"),
             "lifetime_value": .number(10),
         ])]
-        let transport = RecordingTransport([reply(#"{"email":"new@example.com","action":"create"}"#), reply(#"{"success":true}"#)])
+        let transport = RecordingTransport([NotifuseClientTests.notFound, reply(#"{"email":"new@example.com","action":"create"}"#),
+                                            reply(#"{"success":true}"#)])
         let client = NotifuseClient(baseURL: NotifuseClientTests.base, workspaceID: "ws_1234567890", token: NotifuseClientTests.token,
                                     definitions: [], transport: transport)
         _ = await client.push([.update(remoteID: "old@example.com", contact: renamed, changed: [.standard(.email)])])
 
-        let sent = try #require(try body(transport.requests[0])["contact"])
+        let sent = try #require(try body(transport.requests[1])["contact"])
         #expect(sent["external_id"] == .string("crm-889"))
         #expect(sent["custom_string_5"] == .string("from the web UI"))
         #expect(sent["custom_json_3"] == .object(["a": .number(1)]))

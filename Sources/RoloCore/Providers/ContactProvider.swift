@@ -39,12 +39,17 @@ public struct RemoteRecord: Sendable, Hashable {
     public let contact: Contact
     /// True when the provider marks it deleted but still returns it (DailyStory's soft delete).
     public let isDeleted: Bool
+    /// The uid rolo sent when it wrote this contact, where the provider keeps it apart from
+    /// `contact.uid` (Notifuse's external id, which other systems set too): how a contact whose
+    /// key changed half-way (a Notifuse email change stopped between its two steps) is known.
+    public let originUID: String?
 
-    public init(remoteID: String, modifiedAt: String?, contact: Contact, isDeleted: Bool = false) {
+    public init(remoteID: String, modifiedAt: String?, contact: Contact, isDeleted: Bool = false, originUID: String? = nil) {
         self.remoteID = remoteID
         self.modifiedAt = modifiedAt
         self.contact = contact
         self.isDeleted = isDeleted
+        self.originUID = originUID
     }
 }
 

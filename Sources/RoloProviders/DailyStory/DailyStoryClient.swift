@@ -49,7 +49,7 @@ public final class DailyStoryClient: ContactProvider {
     private func authorization(_ style: AuthStyle) -> HTTPRequest.Header {
         switch style {
         case .bearer: HTTPRequest.Header("Authorization", "Bearer \(token)")
-        case .basic: HTTPRequest.Header("Authorization", "Basic " + Data("api:\(token)".utf8).base64EncodedString())
+        case .basic: HTTPRequest.Header("Authorization", "Basic " + SecretRedaction.basicCredentials(user: "api", password: token))
         }
     }
 
@@ -107,9 +107,10 @@ public final class DailyStoryClient: ContactProvider {
         return lowered.contains("not found") || lowered.contains("does not exist") || lowered.contains("no contact")
     }
 
-    /// Text from a reply with the token taken out, should a server ever echo it.
+    /// Text from a reply with the token taken out, should a server ever echo it — as itself or
+    /// inside the Basic credentials it went in.
     private func redacted(_ text: String) -> String {
-        token.isEmpty ? text : text.replacingOccurrences(of: token, with: "[token]")
+        SecretRedaction.redact(text, secrets: [token, SecretRedaction.basicCredentials(user: "api", password: token)])
     }
 
     /// The contact in a `Response`: `Response.contact` (the Get a Contact page), or the

@@ -61,12 +61,37 @@ enum ProviderCalls {
     }
 }
 
+/// Takes secrets out of what a server says: a server may echo what it was sent ("Invalid
+/// token: …", "bad auth Basic YXBpOk…"), and no secret may reach a message, the log or the
+/// cache (a failure's text is stored with the edit it stopped).
+enum SecretRedaction {
+    /// `text` with every `secret` replaced, and the credentials of anything that reads as an
+    /// Authorization header (`Bearer …`, `Basic …`) — the token in another form: HTTP Basic
+    /// carries it in base64, which a search for the token itself does not find.
+    static func redact(_ text: String, secrets: [String]) -> String {
+        var clean = text
+        for secret in secrets where !secret.isEmpty { clean = clean.replacingOccurrences(of: secret, with: "[redacted]") }
+        guard clean.range(of: "bearer|basic", options: [.regularExpression, .caseInsensitive]) != nil else { return clean }
+        return credentials.stringByReplacingMatches(in: clean, range: NSRange(clean.startIndex..., in: clean), withTemplate: "$1 [redacted]")
+    }
+
+    private static let credentials = try! NSRegularExpression(pattern: "\\b(Bearer|Basic)\\s+(?!\\[redacted\\])[A-Za-z0-9._~+/=-]+",
+                                                             options: [.caseInsensitive])
+
+    /// What HTTP Basic sends for `user` and `password`: the form a token takes in that header.
+    static func basicCredentials(user: String, password: String) -> String {
+        Data("\(user):\(password)".utf8).base64EncodedString()
+    }
+}
+
 extension ProviderError {
-    /// The same failure with every occurrence of `secret` in its text replaced: a server may
-    /// echo what it was sent ("Invalid token: …"), and no secret may reach a message.
-    func redacting(_ secret: String) -> ProviderError {
-        guard !secret.isEmpty, message.contains(secret) else { return self }
-        let clean = { (text: String) in text.replacingOccurrences(of: secret, with: "[redacted]") }
+    /// The same failure with every occurrence of `secret` in its text replaced (see
+    /// `SecretRedaction`).
+    func redacting(_ secret: String) -> ProviderError { redacting([secret]) }
+
+    func redacting(_ secrets: [String]) -> ProviderError {
+        guard SecretRedaction.redact(message, secrets: secrets) != message else { return self }
+        let clean = { (text: String) in SecretRedaction.redact(text, secrets: secrets) }
         switch self {
         case .auth(let text): return .auth(clean(text))
         case .invalid(let field, let text): return .invalid(field: field, clean(text))

@@ -127,7 +127,7 @@ public final class IvvyClient: ContactProvider {
 
     /// Text from a reply with the secret taken out, should a server ever echo it.
     private func redacted(_ text: String) -> String {
-        secret.isEmpty ? text : text.replacingOccurrences(of: secret, with: "[secret]")
+        SecretRedaction.redact(text, secrets: [secret])
     }
 
     /// The mapping with the account's custom fields, read from iVvy the first time it is needed.

@@ -206,9 +206,18 @@ public final class NotifuseClient: ContactProvider {
                 let newEmail = contact.email.map(NotifuseMapping.key)
                 if changed.contains(.standard(.email)), let newEmail, newEmail != remoteID {
                     // Email is the key: create the contact under its new email, then delete
-                    // the old one. A retry after a crash between the two finds the new one
-                    // (an upsert) and deletes the old one again (a 404 is fine).
-                    try await upsert(mapping.fullInput(contact, externalID: contact.uid))
+                    // the old one. An upsert to an email Notifuse has already would overwrite
+                    // that contact (§2.4: the email alone decides): it is looked up first, and
+                    // only this contact's own earlier attempt (the same external id: a run that
+                    // stopped between the two steps) is written over. A retry finds the new
+                    // one (an upsert) and deletes the old one again (a 404 is fine).
+                    let input = mapping.fullInput(contact, externalID: contact.uid)
+                    if let there = try await getByEmail(newEmail), NotifuseMapping.externalID(of: there.contact) != input["external_id"]?.stringValue {
+                        let name = there.contact.displayName.isEmpty ? "" : " (“\(there.contact.displayName)”)"
+                        return .failed(.invalid(field: "email", "Notifuse already has a contact with the email \(newEmail)\(name); "
+                            + "nothing was sent, so neither was changed: give this contact another email, or keep one of the two"))
+                    }
+                    try await upsert(input)
                     try await delete(email: remoteID)
                     return .updated(remoteID: newEmail, record: nil)
                 }

@@ -52,6 +52,12 @@ struct NotifuseMapping: Sendable {
     /// A contact object from a Notifuse reply. Notifuse leaves NULL columns out, so an absent
     /// member means no value. Slots no field is named for, and anything else unmodelled, are
     /// kept in the contact's `notifuse` extension so nothing is dropped.
+    /// The external id Notifuse holds for a contact read from it (kept with its provider data).
+    static func externalID(of contact: Contact) -> String? {
+        guard case .object(let kept)? = contact.extensions["notifuse"] else { return nil }
+        return kept["external_id"]?.stringValue
+    }
+
     func record(from json: JSONValue) throws(ProviderError) -> RemoteRecord {
         guard case .object(let members) = json else {
             throw .transient("Notifuse sent a contact that is not an object")
@@ -84,7 +90,8 @@ struct NotifuseMapping: Sendable {
         }
         contact.fields = fields
         if !kept.isEmpty { contact.extensions = ["notifuse": .object(kept)] }
-        return RemoteRecord(remoteID: NotifuseMapping.key(email), modifiedAt: members["updated_at"]?.stringValue, contact: contact)
+        return RemoteRecord(remoteID: NotifuseMapping.key(email), modifiedAt: members["updated_at"]?.stringValue, contact: contact,
+                            originUID: members["external_id"]?.stringValue)
     }
 
     static func customValue(_ json: JSONValue, as type: FieldType) -> CustomValue? {

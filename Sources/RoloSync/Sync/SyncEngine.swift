@@ -216,6 +216,8 @@ public final class SyncEngine: Sendable {
         let accountID = account.id
         let reader = Task { [self] in
             var next: String?
+            // Every cursor given so far: a server that gives one again would be listed for ever.
+            var cursors = Set<String>()
             repeat {
                 let page: RemotePage
                 do {
@@ -237,6 +239,11 @@ public final class SyncEngine: Sendable {
                 }
                 guard await buffer.put(ListingReadAhead.Page(page: page, prepared: prepared)) else { return }
                 next = page.next
+                if let cursor = next, !cursors.insert(cursor).inserted {
+                    await buffer.finish(.interrupted(.invalid(field: nil, "\(provider.profile.displayName) gave the same next page "
+                        + "twice, so its listing would never end")))
+                    return
+                }
             } while next != nil
             await buffer.finish(.complete)
         }

@@ -26,6 +26,9 @@ final class FakeProvider: ContactProvider, @unchecked Sendable {
     /// Contacts the last page of a listing brings a second time, as a listing that moves
     /// under its reader can (a contact changed while the listing was read).
     var listedAgainAtTheEnd: [String] = []
+    /// From this page on, the listing answers the same page and the same next cursor for
+    /// ever, as a broken server can.
+    var cursorRepeatsFrom: Int?
 
     func listingBreaks(from page: Int, with error: ProviderError) { lock.withLock { brokenFrom = (page, error) } }
     func listingWorks() { lock.withLock { brokenFrom = nil } }
@@ -107,6 +110,9 @@ final class FakeProvider: ContactProvider, @unchecked Sendable {
             let keys = records.keys.sorted()
             let start = Int(page ?? "0") ?? 0
             let slice = keys.dropFirst(start).prefix(pageSize)
+            if let stuck = cursorRepeatsFrom, start / pageSize >= stuck {
+                return RemotePage(records: slice.compactMap(record), next: String(start), total: keys.count)
+            }
             let next = start + pageSize < keys.count ? String(start + pageSize) : nil
             let again = next == nil ? listedAgainAtTheEnd.compactMap(record) : []
             return RemotePage(records: slice.compactMap(record) + again, next: next, total: keys.count)

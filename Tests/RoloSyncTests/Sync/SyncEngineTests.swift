@@ -241,6 +241,23 @@ struct SyncEngineTests {
         #expect(report.failures.first?.message.contains("nothing was taken as deleted") == true)
     }
 
+    /// A server that answers the same next cursor again would be listed for ever: the listing
+    /// stops, says why, and counts as interrupted (nothing taken as deleted).
+    @Test func aListingWhoseCursorRepeatsStopsAndDeletesNothing() async throws {
+        let bench = try SyncBench(pageSize: 2)
+        for index in 1...6 { bench.remote.put([.email: "p\(index)@example.com"]) }
+        try await bench.run()
+        bench.remote.remove("p6@example.com")
+        bench.remote.cursorRepeatsFrom = 1
+        let report = try await bench.run()
+        #expect(!report.listingComplete)
+        #expect(report.deleted == 0)
+        #expect(bench.remote.listCalls <= 2 + 4, "stopped at the first repeat, not after many pages")
+        #expect(try bench.services.reader.contactCount(in: .account(bench.account.id)) == 6)
+        let message = report.failures.first?.message ?? ""
+        #expect(message.contains("the same next page twice") && message.contains("nothing was taken as deleted"), "\(message)")
+    }
+
     @Test func aFailedListingHoldsChangesBackSoNothingThereIsOverwrittenUnseen() async throws {
         let bench = try SyncBench()
         let ann = bench.remote.put([.email: "ann@example.com", .firstName: "Ann", .country: "PT"])
