@@ -8,3 +8,7 @@ int rolo_sqlite_skip_checkpoint_on_close(void *connection) {
 int rolo_sqlite_keep_statement_journals_in_memory(void) {
     return sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, -1);
 }
+
+int rolo_sqlite_allow_uri_filenames(void) {
+    return sqlite3_config(SQLITE_CONFIG_URI, 1);
+}

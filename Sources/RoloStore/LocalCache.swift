@@ -43,10 +43,25 @@ public final class LocalCache: Sendable {
         do {
             try PrivateFiles.makeFolder(directory)
         } catch {
+            // A folder this user cannot reach looks missing: say so rather than "cannot create".
+            if error.code == EACCES {
+                throw RoloError.cache("cannot reach the folder \(error.path) for the cache \(path): permission denied "
+                    + "(it, or a folder on the way to it, is closed to you)")
+            }
             throw RoloError.cache("cannot create the folder \(error.path) for the cache \(path): \(error.reason)")
+        }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw RoloError.cache("\(path) is a folder; give the path of the cache file in it (\(url.appendingPathComponent("rolo.sqlite").path))")
         }
         if FileManager.default.fileExists(atPath: path), !FileManager.default.isReadableFile(atPath: path) {
             throw RoloError.cache("cannot read the cache \(path): permission denied")
+        }
+        // Without its -wal and -shm a cache cannot be read (they hold what was last written).
+        for file in [path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file)
+            && !FileManager.default.isReadableFile(atPath: file) {
+            throw RoloError.cache("cannot read \(file) (\(LocalCache.describeOwner(file))), which the cache \(path) needs: "
+                + "it is open in its owner's rolo, or was left so; ask them to share a copy (rolo export)")
         }
         var readOnlyReason = LocalCache.readOnlyReason(path: path)
         if readOnlyReason == nil {
@@ -63,7 +78,11 @@ public final class LocalCache: Sendable {
         self.path = path
         do {
             do {
-                self.writer = try LocalCache.openPool(path: path, now: clock(), frames: walFrames, readOnly: readOnlyReason != nil)
+                if readOnlyReason != nil, !LocalCache.companionsExist(path) {
+                    self.writer = try LocalCache.openSnapshot(path: path, now: clock(), frames: walFrames)
+                } else {
+                    self.writer = try LocalCache.openPool(path: path, now: clock(), frames: walFrames, readOnly: readOnlyReason != nil)
+                }
             } catch let error as DatabaseError where readOnlyReason == nil && LocalCache.meansNotWritable(error) {
                 // Permissions looked right but SQLite could not write (a read-only mount, say).
                 readOnlyReason = "the cache \(path) is read-only for you (\(LocalCache.reason(error)))"
@@ -110,6 +129,29 @@ public final class LocalCache: Sendable {
         return nil
     }
 
+    static func companionsExist(_ path: String) -> Bool {
+        FileManager.default.fileExists(atPath: path + "-wal") && FileManager.default.fileExists(atPath: path + "-shm")
+    }
+
+    /// A cache this user cannot write, with no -wal and -shm beside it (a copy, or one whose
+    /// rolo ended long ago), opened as the file is: SQLite would otherwise create the two files
+    /// to read it — owned by this user, in the owner's folder — and the owner, unable to open
+    /// them, could no longer save. Read without locks, it is a snapshot: what the owner's rolo
+    /// writes later is not seen by this one.
+    private static func openSnapshot(path: String, now: Timestamp, frames: WALFrameCount) throws -> DatabaseQueue {
+        _ = uriFilenames
+        var configuration = LocalCache.configuration(frames: frames)
+        configuration.readonly = true
+        let allowed = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "?#"))
+        let uri = "file:" + (path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path) + "?immutable=1"
+        let queue = try DatabaseQueue(path: uri, configuration: configuration)
+        try LocalCache.prepare(queue, path: path, now: now, until: Date().addingTimeInterval(busyTimeout), readOnly: true)
+        return queue
+    }
+
+    /// Whether SQLite reads file names given as URIs (set once, before the first connection).
+    static let uriFilenames = rolo_sqlite_allow_uri_filenames() == SQLITE_OK
+
     /// "owned by root, mode 0644", for a message.
     static func describeOwner(_ path: String) -> String {
         var status = stat()
@@ -151,8 +193,9 @@ public final class LocalCache: Sendable {
     static let statementJournalsInMemory = rolo_sqlite_keep_statement_journals_in_memory() == SQLITE_OK
 
     private static func configuration(frames: WALFrameCount) -> Configuration {
-        // Read here, before the first connection opens: the setting only takes effect then.
+        // Read here, before the first connection opens: the settings only take effect then.
         _ = statementJournalsInMemory
+        _ = uriFilenames
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true

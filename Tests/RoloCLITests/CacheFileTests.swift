@@ -152,6 +152,50 @@ struct CacheFileTests {
         #expect(try FileState(rolo.cache) == main)
     }
 
+    /// A copy of a cache (no -wal, no -shm beside it) in a folder everyone can write, read by
+    /// another user: SQLite would make the two files to read it — the reader's, 0644 — and the
+    /// owner, unable to open them, could no longer save. rolo reads it as it is and makes
+    /// nothing. Whoever cannot read the -wal of a cache is told so, not "unable to open".
+    @Test func anotherUsersCopyIsReadWithoutMakingFilesBesideIt() throws {
+        let rolo = try Rolo()
+        let file = try rolo.file("people.json", CacheFileTests.contacts(12))
+        #expect(try rolo("import", file).status == 0)
+        let runner = try makeCacheUnwritable(rolo)
+        defer { _ = try? makeCacheWritableAgain(rolo) }
+        let shared = rolo.home.appendingPathComponent("shared")
+        try FileManager.default.createDirectory(at: shared, withIntermediateDirectories: true)
+        chmod(shared.path, 0o1777)   // as /tmp is
+        let copy = shared.appendingPathComponent("copy.sqlite").path
+        try FileManager.default.copyItem(atPath: rolo.cache, toPath: copy)
+        chmod(copy, geteuid() == 0 ? 0o644 : 0o444)
+
+        let listed = try runAs(runner, rolo, ["list", "--tsv", "--db", copy])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        #expect(listed.stdout.split(separator: "\n").count == 12)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: shared.path) == ["copy.sqlite"], "nothing made beside it")
+        #expect(try rolo("set", "p1@example.com", "city=Oslo", "--db", copy).status == 0, "its owner still saves to it")
+
+        // The owner's -wal, unreadable to the other user (the owner's rolo made the cache 0600 too).
+        chmod(copy, 0o644)
+        chmod(copy + "-wal", 0o600)
+        chmod(copy + "-shm", 0o600)
+        if !runner.prefix.isEmpty {
+            let refused = try runAs(runner, rolo, ["list", "--db", copy])
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("cannot read \(copy)-wal"), "\(refused.stderr)")
+        }
+        let folder = try runAs(runner, rolo, ["list", "--db", shared.path])
+        #expect(folder.stderr.contains("\(shared.path) is a folder"), "\(folder.stderr)")
+        if !runner.prefix.isEmpty {
+            // A cache in a folder closed to this user.
+            let closed = rolo.home.appendingPathComponent("closed")
+            try FileManager.default.createDirectory(at: closed.appendingPathComponent("rolo"), withIntermediateDirectories: true)
+            chmod(closed.path, 0o700)
+            let unreachable = try runAs(runner, rolo, ["list", "--db", closed.path + "/rolo/rolo.sqlite"])
+            #expect(unreachable.stderr.contains("cannot reach the folder"), "\(unreachable.stderr)")
+        }
+    }
+
     func makeCacheWritableAgain(_ rolo: Rolo) throws {
         chmod(rolo.home.appendingPathComponent("data/rolo").path, 0o700)
         for suffix in ["", "-wal", "-shm"] { chmod(rolo.cache + suffix, 0o600) }

@@ -15,4 +15,8 @@ int rolo_sqlite_skip_checkpoint_on_close(void *connection);
 /// it only takes effect before SQLite's first connection, and then returns SQLITE_OK.
 int rolo_sqlite_keep_statement_journals_in_memory(void);
 
+/// File names may be URIs (`file:…?immutable=1`), for a cache opened as a snapshot (see
+/// LocalCache.openSnapshot). A setting of the whole process, like the one above.
+int rolo_sqlite_allow_uri_filenames(void);
+
 #endif
