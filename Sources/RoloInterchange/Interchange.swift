@@ -150,22 +150,25 @@ public struct ReadResult: Sendable {
 public enum ContactFileReader {
     /// Reads a whole file. A malformed record throws its problem and nothing is returned,
     /// unless `skipInvalid` is on: then bad records are left out and listed in `skipped`.
+    ///
+    /// CSV and vCard are UTF-8, or UTF-16 where a byte-order mark says so (see `ByteOrderMark`).
     public static func read(_ data: Data, format: InterchangeFormat, skipInvalid: Bool) throws(ImportProblem) -> ReadResult {
         if format == .json { return try RoloJSON.read(DataSource(data), skipInvalid: skipInvalid) }
-        var bytes = data
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        let mark = try ByteOrderMark(startOf: data)
+        let bytes = data.dropFirst(mark?.length ?? 0)
+        if let mark, mark != .utf8 {
+            let text = try FileText.decodeUTF16(bytes, mark: mark)
+            if format == .vcard { return try VCardFormat.read(Array(text.utf8), skipInvalid: skipInvalid, lines: .decoded) }
+            return try CSVFormat.read(text, skipInvalid: skipInvalid)
+        }
         if format == .vcard {
             // Decoded a line at a time, after unfolding (see VCardFormat.unfold).
-            return try VCardFormat.read(Array(bytes), skipInvalid: skipInvalid)
+            return try VCardFormat.read(Array(bytes), skipInvalid: skipInvalid, lines: .bytes)
         }
         guard let text = String(data: bytes, encoding: .utf8) else {
             throw ImportProblem(line: firstInvalidUTF8Line(bytes), message: "the file is not UTF-8 text (save it as UTF-8)")
         }
-        switch format {
-        case .json: return try RoloJSON.read(DataSource(Data(text.utf8)), skipInvalid: skipInvalid)
-        case .csv, .googleCSV, .outlookCSV: return try CSVFormat.read(text, skipInvalid: skipInvalid)
-        case .vcard: return try VCardFormat.read(Array(text.utf8), skipInvalid: skipInvalid)
-        }
+        return try CSVFormat.read(text, skipInvalid: skipInvalid)
     }
 
     /// The line of the first byte sequence that is not UTF-8, for the error message.

@@ -73,7 +73,16 @@ enum VCardFormat {
 
     // MARK: - Reading
 
-    static func read(_ bytes: [UInt8], skipInvalid: Bool) throws(ImportProblem) -> ReadResult {
+    /// How the bytes of a file's content lines are text.
+    enum LineText {
+        /// As the file has them: each value in the `CHARSET` its line declares, else UTF-8.
+        case bytes
+        /// Text already, written out as UTF-8 (a UTF-16 file): its characters are what they
+        /// are, and a `CHARSET` says only what quoted-printable escapes stand for.
+        case decoded
+    }
+
+    static func read(_ bytes: [UInt8], skipInvalid: Bool, lines: LineText = .bytes) throws(ImportProblem) -> ReadResult {
         var result = ReadResult()
         var card: [Property] = []
         var cardLine: Int?
@@ -85,7 +94,12 @@ enum VCardFormat {
         }
         for content in unfold(bytes) {
             let property: Property
-            do { property = try parse(content) } catch {
+            do {
+                switch lines {
+                case .bytes: property = try parse(content)
+                case .decoded: property = try parse(ContentLine(line: content.line, text: String(decoding: content.bytes, as: UTF8.self)))
+                }
+            } catch {
                 if cardLine == nil {
                     if !reportedStrayText { try report(strayText(at: content.line)) }
                     reportedStrayText = true
