@@ -40,6 +40,22 @@ enum ByteOrderMark: Sendable, Hashable {
 
 /// How the bytes of a CSV or vCard file become text.
 enum FileText {
+    /// The text of a whole file in one charset: UTF-8, or the one the import names. The first
+    /// byte the charset does not define is an error naming its line and saying how to go on.
+    static func decode(_ bytes: Data, in charset: Charset) throws(ImportProblem) -> String {
+        do { return try charset.decode(bytes) } catch {
+            let line = 1 + bytes.prefix(error.offset).count { $0 == 0x0A }
+            throw ImportProblem(line: line, message: charset == .utf8 ? notUTF8(error.byte)
+                : charset.undefinedMessage(error.byte, source: "the charset --charset names"))
+        }
+    }
+
+    /// A byte that is not UTF-8 where no charset was named: most such files are Windows ones.
+    static func notUTF8(_ byte: UInt8) -> String {
+        "byte \(Charset.hex(byte)) is not UTF-8 text; if the file came from Outlook or Excel on Windows it is probably "
+            + "Windows-1252: import it with --charset windows-1252"
+    }
+
     /// The text of UTF-16 bytes (after their mark). A unit that is half a character — a
     /// surrogate without its other half — or an odd last byte is an error naming its line,
     /// as a byte that is not UTF-8 is in a UTF-8 file.

@@ -375,6 +375,44 @@ extension FileTests {
 }
 
 extension FileTests {
+    @Test func aWindows1252FileIsImportedWithCharsetAndRefusedWithoutIt() throws {
+        let rolo = try Rolo()
+        // Outlook's CSV export on a Western European Windows: its code page and CR LF.
+        let text = "\"First Name\",\"Last Name\",\"E-mail Address\",\"Business Street\"\r\n"
+            + "\"Zoë\",\"O’Brien\",\"zoe@example.com\",\"1 Quay St\"\r\n\"Jürgen\",\"Müller\",\"jm@example.com\",\"\"\r\n"
+        let windows1252: [Unicode.Scalar: UInt8] = ["ë": 0xEB, "’": 0x92, "ü": 0xFC]
+        let file = try rolo.file("outlook.csv", bytes: Data(text.unicodeScalars.map { windows1252[$0] ?? UInt8($0.value) }))
+
+        let refused = try rolo("import", file)
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("line 2: byte 0xEB is not UTF-8 text; if the file came from Outlook or Excel on Windows "
+            + "it is probably Windows-1252: import it with --charset windows-1252\n"), "\(refused.stderr)")
+        #expect(try rolo("list", "--tsv").stdout.isEmpty)
+
+        let imported = try rolo("import", file, "--charset", "windows-1252")
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout == "imported 2 contacts\n")
+        let listed = try rolo("list", "--tsv").stdout
+        #expect(listed.contains("Zoë O’Brien") && listed.contains("Jürgen Müller"), "\(listed)")
+    }
+
+    @Test func charsetTakesTheNamesRoloReadsAndNotForJSON() throws {
+        let rolo = try Rolo()
+        let csv = try rolo.file("latin.csv", bytes: Data("first_name,email\nJos".utf8) + Data([0xE9]) + Data(",jose@example.com\n".utf8))
+        let unknown = try rolo("import", csv, "--charset", "klingon")
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr == "rolo: --charset: “klingon” is not a charset rolo reads; give one of UTF-8, US-ASCII, ISO-8859-1, "
+            + "ISO-8859-2, ISO-8859-15, Windows-1250, Windows-1251, Windows-1252\n")
+        let json = try rolo("import", try rolo.file("people.json", "[]"), "--charset", "latin1")
+        #expect(json.status == 2)
+        #expect(json.stderr == "rolo: --charset: rolo JSON is UTF-8, as JSON is (RFC 8259); --charset ISO-8859-1 does not apply to it\n")
+        #expect(try rolo("import", try rolo.file("people.json", "[]"), "--charset", "utf-8").status == 0)
+        // Names as Charset(named:) takes them: an alias, any case.
+        let alias = try rolo("import", csv, "--charset", "Latin1")
+        #expect(alias.status == 0, "\(alias.stderr)")
+        #expect(try rolo("list", "--tsv").stdout.contains("José"))
+    }
+
     @Test func anImportReadsFromAPipeAsWellAsAFile() throws {
         let rolo = try Rolo()
         let outcome = try Spawned.run("/bin/bash", ["-c", "\"$0\" import <(printf 'email\\nzed@example.com\\n') --format csv", Rolo.binary],

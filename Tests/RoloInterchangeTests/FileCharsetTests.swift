@@ -3,7 +3,8 @@ import RoloCore
 import Testing
 @testable import RoloInterchange
 
-/// How a whole file's bytes become text: UTF-8, UTF-16 where a byte-order mark says so.
+/// How a whole file's bytes become text: UTF-8, UTF-16 where a byte-order mark says so, or the
+/// charset the import names (`--charset`).
 @Suite("File charsets")
 struct FileCharsetTests {
     /// Text as Excel's "Unicode Text" and Notepad save it: a byte-order mark, then UTF-16.
@@ -58,5 +59,95 @@ struct FileCharsetTests {
                 "\(String(describing: json))")
         let utf32 = Data([0xFF, 0xFE, 0x00, 0x00, 0x41, 0x00, 0x00, 0x00])
         #expect(problem(utf32, .csv)?.message.hasPrefix("the file is UTF-32") == true)
+    }
+
+    // MARK: A charset the import names
+
+    /// Text in Windows-1252, its non-ASCII letters written out byte by byte (not through the
+    /// tables under test).
+    static func windows1252(_ text: String) -> Data {
+        Data(text.unicodeScalars.map { scalar -> UInt8 in
+            switch scalar {
+            case "ë": return 0xEB
+            case "ü": return 0xFC
+            case "ß": return 0xDF
+            case "’": return 0x92
+            case "€": return 0x80
+            default:
+                precondition(scalar.isASCII, "add \(scalar) to the test's table")
+                return UInt8(scalar.value)
+            }
+        })
+    }
+
+    /// Outlook's CSV export on a Western European Windows: its code page and CR LF.
+    static let outlookCSV = "\"First Name\",\"Last Name\",\"E-mail Address\",\"Business Street\"\r\n"
+        + "\"Zoë\",\"O’Brien\",\"zoe@example.com\",\"Hauptstraße 1\"\r\n"
+        + "\"Jürgen\",\"Müller\",\"jm@example.com\",\"\"\r\n"
+
+    static let csvDialects = [
+        outlookCSV,
+        "First Name,Last Name,File As,Labels,E-mail 1 - Label,E-mail 1 - Value\r\nZoë,O’Brien,,,,zoe@example.com\r\n"
+            + "Jürgen,Müller,,,,jm@example.com\r\n",
+        "first_name,last_name,email,notes\r\nZoë,O’Brien,zoe@example.com,5 €\r\nJürgen,Müller,jm@example.com,\r\n",
+    ]
+
+    @Test(arguments: csvDialects)
+    func aCSVInWindows1252IsReadWithItsCharsetAndRefusedWithout(text: String) throws {
+        let data = Self.windows1252(text)
+        let result = try ContactFileReader.read(data, format: .csv, skipInvalid: false, charset: .windows1252)
+        #expect(result.contacts.map { $0.contact[.firstName] } == ["Zoë", "Jürgen"])
+        #expect(result.contacts.map { $0.contact[.lastName] } == ["O’Brien", "Müller"])
+        #expect(result.contacts.map { $0.contact.fields } == (try read(text, .csv)).contacts.map { $0.contact.fields },
+                "as the same file in UTF-8")
+        #expect(problem(data, .csv) == ImportProblem(line: 2, message: "byte 0xEB is not UTF-8 text; if the file came from Outlook "
+            + "or Excel on Windows it is probably Windows-1252: import it with --charset windows-1252"))
+    }
+
+    @Test func aByteTheNamedCharsetDoesNotDefineNamesItsLine() throws {
+        let data = Self.windows1252(Self.outlookCSV) + Data("\"Ann\",\"B".utf8) + Data([0x81]) + Data("\",\"ann@example.com\",\"\"\r\n".utf8)
+        #expect(throws: ImportProblem(line: 4, message: "byte 0x81 is not a character in Windows-1252 (the charset --charset names)")) {
+            try ContactFileReader.read(data, format: .csv, skipInvalid: false, charset: .windows1252)
+        }
+        let latin1 = Self.windows1252("first_name,last_name\nZoë,O’Brien\n")
+        #expect(throws: ImportProblem(line: 2, message: "byte 0x92 is not a character in ISO-8859-1 (the charset --charset names); "
+            + "0x80–0x9F are control codes in ISO 8859 (a file from Windows is Windows-1252 or -1250)")) {
+            try ContactFileReader.read(latin1, format: .csv, skipInvalid: false, charset: .isoLatin1)
+        }
+    }
+
+    @Test func aVCardsLinesWithoutACharsetAreInTheNamedOne() throws {
+        // Outlook's 2.1 export: its code page where a line declares none, and its own
+        // declaration where it does — here a line in UTF-8.
+        let card = Self.windows1252("BEGIN:VCARD\r\nVERSION:2.1\r\nN:Müller;Zoë\r\n") + Data("FN;CHARSET=UTF-8:Zoë Müller\r\n".utf8)
+            + Self.windows1252("NOTE;ENCODING=QUOTED-PRINTABLE:O=92Brien, 5 =80\r\nTEL;CELL;X-Büro:+49 30 1234567\r\nEND:VCARD\r\n")
+        let contact = try #require(try ContactFileReader.read(card, format: .vcard, skipInvalid: false, charset: .windows1252)
+            .contacts.first).contact
+        #expect(contact[.lastName] == "Müller" && contact[.firstName] == "Zoë" && contact[.fullName] == "Zoë Müller")
+        #expect(contact[.notes] == "O’Brien, 5 €")
+        let inUTF8 = "BEGIN:VCARD\r\nVERSION:2.1\r\nN:Müller;Zoë\r\nFN;CHARSET=UTF-8:Zoë Müller\r\n"
+            + "NOTE;ENCODING=QUOTED-PRINTABLE:O=E2=80=99Brien, 5 =E2=82=AC\r\nTEL;CELL;X-Büro:+49 30 1234567\r\nEND:VCARD\r\n"
+        let expected = try #require(try read(inUTF8, .vcard).contacts.first).contact
+        #expect(contact.fields == expected.fields && contact.otherPhones == expected.otherPhones && contact.extensions == expected.extensions)
+
+        let undefined = Self.windows1252("BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Zoë\r\nNOTE:a") + Data([0x81]) + Data("\r\nEND:VCARD\r\n".utf8)
+        #expect(throws: ImportProblem(line: 4, message: "byte 0x81 is not a character in Windows-1252 (the line names no CHARSET; "
+            + "--charset names it)")) {
+            try ContactFileReader.read(undefined, format: .vcard, skipInvalid: false, charset: .windows1252)
+        }
+    }
+
+    @Test func jsonAndAByteOrderMarkTakeNoOtherCharset() {
+        #expect(throws: ImportProblem(line: 1, message: "rolo JSON is UTF-8, as JSON is (RFC 8259); --charset Windows-1252 does not apply to it")) {
+            try ContactFileReader.read(Data("[]".utf8), format: .json, skipInvalid: false, charset: .windows1252)
+        }
+        #expect(throws: Never.self) { try ContactFileReader.read(Data("[]".utf8), format: .json, skipInvalid: false, charset: .utf8) }
+        let marked = Self.utf16("first_name\nZoë\n", .utf16LittleEndian)
+        #expect(throws: ImportProblem(line: 1, message: "the file starts with a UTF-16LE byte-order mark, so it is not in Windows-1252 "
+            + "as --charset says; import it without --charset")) {
+            try ContactFileReader.read(marked, format: .csv, skipInvalid: false, charset: .windows1252)
+        }
+        let utf8 = Data([0xEF, 0xBB, 0xBF]) + Data("first_name\nZoë\n".utf8)
+        #expect(throws: Never.self) { try ContactFileReader.read(utf8, format: .csv, skipInvalid: false, charset: .utf8) }
     }
 }

@@ -86,7 +86,8 @@ public final class FileTransfer: ContactExporting {
         let skipInvalid = options.skipInvalid
         let counted = CountedSource(source)
         let preparation = ImportPreparation(options: options, oneAccount: account != nil)
-        var (next, readWarnings) = try FileTransfer.items(from: counted, format: format, skipInvalid: skipInvalid, preparation: preparation)
+        var (next, readWarnings) = try FileTransfer.items(from: counted, format: format, skipInvalid: skipInvalid, charset: options.charset,
+                                                          preparation: preparation)
         defer { next.stop() }
         let recordsInAll = next.count
         var recordsDone = 0
@@ -273,8 +274,10 @@ public final class FileTransfer: ContactExporting {
     }
 
     /// The records, and what the reader noticed about the whole file (an unknown CSV column).
-    static func items(from source: some ByteSource, format: InterchangeFormat, skipInvalid: Bool,
+    /// `charset` is the one the import names for a file that is not UTF-8 (see `ContactFileReader.read`).
+    static func items(from source: some ByteSource, format: InterchangeFormat, skipInvalid: Bool, charset: Charset? = nil,
                       preparation: ImportPreparation? = nil) throws -> (Items, warnings: [ImportProblem]) {
+        if let charset, let refusal = format.refusal(of: charset) { throw RoloError.invalid(field: "--charset", refusal) }
         if format == .json {
             var reader = RoloJSONReader(source)
             guard FileTransfer.neverWaits(source) else {
@@ -298,7 +301,7 @@ public final class FileTransfer: ContactExporting {
         }
         let result: ReadResult
         do {
-            result = try ContactFileReader.read(data, format: format, skipInvalid: skipInvalid)
+            result = try ContactFileReader.read(data, format: format, skipInvalid: skipInvalid, charset: charset)
         } catch {
             throw RoloError.invalid(field: "line \(error.line)", error.message)
         }

@@ -36,6 +36,11 @@ struct Import: ParsableCommand {
             Google Contacts or Outlook is recognised by its header row and mapped field by field, the \
             columns rolo has no field for kept as custom values. vCards from Apple Contacts, Google \
             Contacts, Outlook and phones are read, folded lines and escapes included.
+
+            CSV and vCard are read as UTF-8, or as UTF-16 where the file starts with a byte-order mark. \
+            rolo never guesses a charset: a file in another one is refused at its first byte that is not \
+            UTF-8, and --charset names it (windows-1252 for Outlook's and Excel's CSV on Windows) — for a \
+            CSV the whole file, for a vCard the lines that declare no CHARSET.
             """
     )
 
@@ -46,6 +51,8 @@ struct Import: ParsableCommand {
     @Flag(name: .customLong("skip-invalid"), help: "Import the valid records and values and list the others.") var skipInvalid = false
     @Option(name: .customLong("on-duplicate"),
             help: "skip, update or add a contact the cache already has (default: skip).") var onDuplicate: DuplicatePolicy = .skip
+    @Option(help: "The charset of a file that is not UTF-8: windows-1252 (cp1252), latin1, … (rolo JSON is always UTF-8).")
+    var charset: String?
     @Option(name: .customLong("default-region"),
             help: "Where numbers without a country code come from (a country code such as US or GB; default: the config's [import] default_region).") var defaultRegion: String?
 
@@ -55,6 +62,14 @@ struct Import: ParsableCommand {
             throw RoloError.invalid(field: "--format", "cannot tell the format of \(file); give --format json, csv or vcard")
         }
         var options = ImportOptions(skipInvalid: skipInvalid, onDuplicate: onDuplicate)
+        if let charset {
+            guard let named = Charset(named: charset) else {
+                throw RoloError.invalid(field: "--charset", "“\(TerminalText.sanitize(charset))” is not a charset rolo reads; "
+                    + "give one of \(Charset.supportedNames)")
+            }
+            if let refusal = format.refusal(of: named) { throw RoloError.invalid(field: "--charset", refusal) }
+            options.charset = named
+        }
         if let defaultRegion {
             guard let region = PhoneRegion(code: defaultRegion) else {
                 throw RoloError.invalid(field: "--default-region", "“\(TerminalText.sanitize(defaultRegion))” is not a region rolo knows; "
