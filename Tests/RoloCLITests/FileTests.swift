@@ -192,6 +192,25 @@ struct FileTests {
         }
     }
 
+    @Test func theErrorThatStopsAnImportNamesTheFile() throws {
+        let rolo = try Rolo()
+        let bad = "first_name,email,favourite\nAnn,ann@example.com,tea\nBob,bob@,x\n"
+        let message = "line 3: email: “bob@” is not an email address (the domain after @ should look like example.com)"
+        let file = try rolo.file("book.csv", bad)
+        let stopped = try rolo("import", file)
+        #expect(stopped.status == 2)
+        #expect(stopped.stderr == "rolo: \(file): \(message)\n")
+        let piped = try rolo("import", "-", "--format", "csv", input: bad)
+        #expect(piped.stderr == "rolo: standard input: \(message)\n")
+        // A name with a control character in it is shown as the warnings show it.
+        let odd = try rolo.file("odd\u{07}name.csv", bad)
+        let refused = try rolo("import", odd)
+        let warned = try rolo("import", odd, "--skip-invalid")
+        let shown = odd.replacingOccurrences(of: "\u{07}", with: "␇")
+        #expect(warned.stderr.contains("rolo: warning: \(shown): line 1: "), "\(warned.stderr)")
+        #expect(refused.stderr == "rolo: \(shown): \(message)\n")
+    }
+
     @Test func skipInvalidImportsTheRestAndListsTheOthers() throws {
         let rolo = try Rolo()
         let file = try rolo.file("mixed.csv", "first_name,email,mobile\nAnn,ann@example.com,\nBob,bob@,\nCy,,+15550001234\n")
@@ -258,18 +277,19 @@ struct FileTests {
         let rolo = try Rolo()
         let files: [(String, String, String)] = [
             ("bell.csv", "email,custom.plan\na@example.com,ok\nb@example.com,\"gold\u{07}\"\n",
-             "rolo: line 3: custom.plan: contains a control character (U+0007)"),
+             "line 3: custom.plan: contains a control character (U+0007)"),
             ("osc.json", #"[{"email": "a@example.com", "custom": {"plan": {"type": "text", "value": "\u001b]52;c;eA==\u0007"}}}]"#,
-             "rolo: line 1: custom.plan: contains a control character (U+001B)"),
+             "line 1: custom.plan: contains a control character (U+001B)"),
             ("data.json", #"[{"email": "a@example.com", "extensions": {"dailystory": {"note": "\u009b2J"}}}]"#,
-             "rolo: line 1: extensions.dailystory: contains a control character (U+009B)"),
+             "line 1: extensions.dailystory: contains a control character (U+009B)"),
             ("card.vcf", "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Ann\r\nEMAIL:ann@example.com\r\nX-ROLO-CUSTOM;X-KEY=plan;X-TYPE=text:x\u{1B}[2Jy\r\nEND:VCARD\r\n",
-             "rolo: line 5: custom.plan: contains a control character (U+001B)"),
+             "line 5: custom.plan: contains a control character (U+001B)"),
         ]
         for (name, text, message) in files {
-            let result = try rolo("import", try rolo.file(name, text))
+            let file = try rolo.file(name, text)
+            let result = try rolo("import", file)
             #expect(result.status == 2, "\(name)")
-            #expect(result.stderr.hasPrefix(message), "\(name): \(result.stderr)")
+            #expect(result.stderr.hasPrefix("rolo: \(file): " + message), "\(name): \(result.stderr)")
         }
         #expect(try rolo("list", "--tsv").stdout.isEmpty, "nothing was imported")
         let lines = try rolo("import", try rolo.file("lines.csv", "email,custom.memo\na@example.com,\"two\nlines\tand a tab\"\n"))

@@ -82,6 +82,7 @@ struct Import: ParsableCommand {
         let target = try account.map(context.services.accounts.account(named:))
         let line = ProgressLine(enabled: Output.standardErrorIsTerminal,
                                 interrupted: "rolo: import interrupted; nothing was imported (an import is all or nothing)")
+        let shownFile = file == "-" ? "standard input" : file
         let report: ImportReport
         do {
             defer { line.finish() }
@@ -89,13 +90,20 @@ struct Import: ParsableCommand {
                 let size = Import.regularFileSize(source.descriptor)
                 return try context.services.files.importFile(from: source, format: format, into: target, options: options) { stage in
                     if stage == .stage(.stored) { line.interrupted("rolo: interrupted after the import was stored; it is in the cache") }
-                    line.show(text: Import.progressText(stage, file: file == "-" ? "standard input" : file, size: size))
+                    line.show(text: Import.progressText(stage, file: shownFile, size: size))
                 }
             }
+        } catch RoloError.invalid(let issues) {
+            // The problem that stops the import names the file, as the warnings do: the
+            // message alone ("line 8: …") does not say which file when a script imports several.
+            throw RoloError.invalid(issues.map { issue in
+                guard issue.field.hasPrefix("line ") else { return issue }
+                return ValidationIssue(field: "\(shownFile): \(issue.field)", message: issue.message, severity: issue.severity)
+            })
         }
-        for problem in report.warnings { Output.error("rolo: warning: \(file): \(problem)") }
-        for problem in report.leftOut { Output.error("rolo: left out: \(file): \(problem)") }
-        for problem in report.skipped { Output.error("rolo: skipped: \(file): \(problem)") }
+        for problem in report.warnings { Output.error("rolo: warning: \(shownFile): \(problem)") }
+        for problem in report.leftOut { Output.error("rolo: left out: \(shownFile): \(problem)") }
+        for problem in report.skipped { Output.error("rolo: skipped: \(shownFile): \(problem)") }
         for name in report.createdAccounts { Output.error("rolo: created account \(name)") }
         var summary = "imported \(report.imported) contact\(report.imported == 1 ? "" : "s")"
         let found = report.duplicates
