@@ -115,6 +115,20 @@ struct FileTests {
         #expect(!piped.stderr.contains("\u{1B}"), "\(piped.stderr.debugDescription)")
     }
 
+    @Test func anExportToTheTerminalShowsNoProgressLine() throws {
+        let rolo = try Rolo()
+        #expect(try rolo("import", try rolo.file("few.csv", "first_name,email\nAnn,ann@example.com\nBob,bob@example.com\n")).status == 0)
+        // Under `script` stderr and /dev/tty are the same terminal: a progress line there would
+        // run into the contacts (`… 0 of 2 contactsid,uid,…`).
+        let shown = try Spawned.run("/usr/bin/script", ["-qec", "stty cols 200; \(Tmux.quote(Rolo.binary)) export --format csv -o /dev/tty",
+                                                        "/dev/null"], environment: rolo.environment, input: nil)
+        let screen = String(decoding: shown.stdout, as: UTF8.self)
+        #expect(shown.status == 0, "\(screen)")
+        #expect(!screen.contains("exporting to"), "\(screen.debugDescription)")
+        #expect(screen.hasPrefix("id,uid,account,") && screen.contains("ann@example.com") && screen.hasSuffix("exported 2 contacts to /dev/tty\r\n"),
+                "\(screen.debugDescription)")
+    }
+
     @Test func anExportInterruptedOnATerminalSaysSo() throws {
         let rolo = try Rolo()
         let records = (0..<2500).map { #"{"first_name": "P\#($0)", "email": "p\#($0)@example.org"}"# }

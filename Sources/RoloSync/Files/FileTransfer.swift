@@ -387,6 +387,8 @@ extension FileTransfer {
     ///
     /// `started` is told, before that file is made, the file to be written beside the target
     /// (nil for a device or pipe, written to directly): an interrupted process may remove it.
+    /// `progress` is not told anything when the file is a terminal (`-o /dev/tty`): the
+    /// contacts are shown there, and a progress line would break into them.
     @discardableResult
     public func exportFile(in scope: AccountScope, matching query: ContactQuery? = nil, toPath path: String,
                            format explicit: InterchangeFormat?, vCardVersion: VCardVersion = .v4,
@@ -419,7 +421,8 @@ extension FileTransfer {
         // read, so escape sequences in the data are shown there, as in the TUI, never obeyed.
         let onScreen = isatty(descriptor) == 1
         do {
-            let written = try export(in: scope, matching: query, format: format, vCardVersion: vCardVersion, progress: progress) {
+            let written = try export(in: scope, matching: query, format: format, vCardVersion: vCardVersion,
+                                     progress: onScreen ? nil : progress) {
                 try handle.write(contentsOf: Data((onScreen ? TerminalText.sanitizeKeepingLayout($0) : $0).utf8))
             }
             try handle.close()
