@@ -323,6 +323,24 @@ struct FileTests {
         #expect(try rolo("export", "--format", "csv").stdout.contains(hostile), "a pipe is data too")
     }
 
+    @Test func withoutTheDemoDataEachCommandSaysHowToPointAtIt() throws {
+        let rolo = try Rolo()
+        // A binary with no source tree or share/rolo/demo above it, and no ROLO_DEMO_DIR.
+        let binary = rolo.home.appendingPathComponent("rolo").path
+        do { try FileManager.default.linkItem(atPath: Rolo.binary, toPath: binary) } catch {
+            try FileManager.default.copyItem(atPath: Rolo.binary, toPath: binary)
+        }
+        let environment = rolo.environment.merging(["ROLO_DEMO_DIR": ""]) { _, new in new }
+        let demo = try Spawned.run(binary, ["demo"], environment: environment, input: Data())
+        #expect(demo.status == 3)
+        #expect(String(decoding: demo.stderr, as: UTF8.self)
+            == "rolo: cannot find the demo data; give --from DIR or set ROLO_DEMO_DIR (assets/demo in the source tree)\n")
+        let sandbox = try Spawned.run(binary, ["sandbox"], environment: environment, input: Data())
+        #expect(sandbox.status == 3)
+        #expect(String(decoding: sandbox.stderr, as: UTF8.self)
+            == "rolo: cannot find the demo data; set ROLO_DEMO_DIR to its folder (assets/demo in the source tree)\n")
+    }
+
     @Test func theDemoSaysWhichFolderOrFileIsWrong() throws {
         let rolo = try Rolo()
         let missing = try rolo("demo", "--from", "/nonexistent-folder")

@@ -237,10 +237,12 @@ struct Demo: ParsableCommand {
     }
 
     /// Imports the demo files whose accounts the cache does not have yet; returns how many
-    /// contacts came in.
-    static func load(into context: Context, from: String?) throws -> Int {
+    /// contacts came in. `pointer` says how the command loading them is told where they are,
+    /// for when they cannot be found (`rolo sandbox` has no --from).
+    static func load(into context: Context, from: String?,
+                     pointer: String = "give --from DIR or set ROLO_DEMO_DIR") throws -> Int {
         guard let directory = from ?? RoloPaths.demoDirectory() else {
-            throw RoloError.notFound("cannot find the demo data; give --from DIR (assets/demo in the source tree)")
+            throw RoloError.notFound("cannot find the demo data; \(pointer) (assets/demo in the source tree)")
         }
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder) else {
