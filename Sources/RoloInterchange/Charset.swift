@@ -95,6 +95,19 @@ public enum Charset: Sendable, Hashable, CaseIterable {
         return value == 0 ? nil : Unicode.Scalar(value)
     }
 
+    /// `0xE9`, as messages write a byte.
+    static func hex(_ byte: UInt8) -> String { "0x" + String(byte, radix: 16, uppercase: true) }
+
+    /// The message for a byte this charset does not define; `source` says who named the charset
+    /// (`the line says CHARSET=latin1`).
+    func undefinedMessage(_ byte: UInt8, source: String) -> String {
+        var message = "byte \(Self.hex(byte)) is not a character in \(name) (\(source))"
+        if [Charset.isoLatin1, .isoLatin2, .isoLatin9].contains(self), (0x80...0x9F).contains(byte) {
+            message += "; 0x80–0x9F are control codes in ISO 8859 (a file from Windows is Windows-1252 or -1250)"
+        }
+        return message
+    }
+
     /// Where the first byte sequence that is not UTF-8 starts.
     static func firstInvalidUTF8(_ bytes: [UInt8]) -> Undefined {
         var decoder = UTF8()

@@ -12,6 +12,12 @@ public enum InterchangeFormat: String, CaseIterable, Sendable {
     /// rolo's own formats, which hold everything a contact has.
     public static let rolo: [InterchangeFormat] = [.json, .csv, .vcard]
 
+    /// Why a file in this format is not read in `charset` (`--charset`); nil when it can be.
+    public func refusal(of charset: Charset) -> String? {
+        guard self == .json, charset != .utf8 else { return nil }
+        return "rolo JSON is UTF-8, as JSON is (RFC 8259); --charset \(charset.name) does not apply to it"
+    }
+
     /// The format a file name says: `.json`, `.csv`, `.vcf` or `.vcard`.
     public init?(fileName: String) {
         switch (fileName as NSString).pathExtension.lowercased() {
@@ -150,34 +156,33 @@ public struct ReadResult: Sendable {
 public enum ContactFileReader {
     /// Reads a whole file. A malformed record throws its problem and nothing is returned,
     /// unless `skipInvalid` is on: then bad records are left out and listed in `skipped`.
-    public static func read(_ data: Data, format: InterchangeFormat, skipInvalid: Bool) throws(ImportProblem) -> ReadResult {
-        if format == .json { return try RoloJSON.read(DataSource(data), skipInvalid: skipInvalid) }
-        var bytes = data
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+    ///
+    /// CSV and vCard are UTF-8, or UTF-16 where a byte-order mark says so (see `ByteOrderMark`),
+    /// or in `charset` when the import names one (`--charset`): a CSV file whole, a vCard's
+    /// lines that declare no `CHARSET`. rolo JSON is UTF-8 only.
+    public static func read(_ data: Data, format: InterchangeFormat, skipInvalid: Bool,
+                            charset: Charset? = nil) throws(ImportProblem) -> ReadResult {
+        if format == .json {
+            if let charset, let refusal = format.refusal(of: charset) { throw ImportProblem(line: 1, message: refusal) }
+            return try RoloJSON.read(DataSource(data), skipInvalid: skipInvalid)
+        }
+        let mark = try ByteOrderMark(startOf: data)
+        // The mark and the user disagree: neither is taken over the other.
+        if let mark, let charset, mark != .utf8 || charset != .utf8 {
+            throw ImportProblem(line: 1, message: "the file starts with a \(mark.name) byte-order mark, so it is not in "
+                + "\(charset.name) as --charset says; import it without --charset")
+        }
+        let bytes = data.dropFirst(mark?.length ?? 0)
+        if let mark, mark != .utf8 {
+            let text = try FileText.decodeUTF16(bytes, mark: mark)
+            if format == .vcard { return try VCardFormat.read(Array(text.utf8), skipInvalid: skipInvalid, lines: .decoded) }
+            return try CSVFormat.read(text, skipInvalid: skipInvalid)
+        }
         if format == .vcard {
             // Decoded a line at a time, after unfolding (see VCardFormat.unfold).
-            return try VCardFormat.read(Array(bytes), skipInvalid: skipInvalid)
+            return try VCardFormat.read(Array(bytes), skipInvalid: skipInvalid, lines: .bytes(undeclared: charset ?? .utf8))
         }
-        guard let text = String(data: bytes, encoding: .utf8) else {
-            throw ImportProblem(line: firstInvalidUTF8Line(bytes), message: "the file is not UTF-8 text (save it as UTF-8)")
-        }
-        switch format {
-        case .json: return try RoloJSON.read(DataSource(Data(text.utf8)), skipInvalid: skipInvalid)
-        case .csv, .googleCSV, .outlookCSV: return try CSVFormat.read(text, skipInvalid: skipInvalid)
-        case .vcard: return try VCardFormat.read(Array(text.utf8), skipInvalid: skipInvalid)
-        }
-    }
-
-    /// The line of the first byte sequence that is not UTF-8, for the error message.
-    static func firstInvalidUTF8Line(_ data: Data) -> Int {
-        var line = 1
-        var start = data.startIndex
-        for index in data.indices where data[index] == 0x0A {
-            if String(data: data[start..<index], encoding: .utf8) == nil { return line }
-            line += 1
-            start = data.index(after: index)
-        }
-        return line
+        return try CSVFormat.read(FileText.decode(bytes, in: charset ?? .utf8), skipInvalid: skipInvalid)
     }
 
     /// A uid as rolo keeps it: trimmed, and lowercased when it is a UUID (other ids keep their case).

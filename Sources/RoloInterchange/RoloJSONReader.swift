@@ -345,9 +345,16 @@ public struct RoloJSONReader<Source: ByteSource> {
         while let byte = try peek(), byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D { advance() }
     }
 
+    /// Skips a UTF-8 byte-order mark; refuses a UTF-16 one, which CSV and vCard files may
+    /// have but JSON may not (RFC 8259 says JSON is UTF-8).
     private mutating func skipByteOrderMark() throws(ImportProblem) {
-        guard try peek() == 0xEF, filled - position >= 3, buffer[position + 1] == 0xBB, buffer[position + 2] == 0xBF else { return }
-        position += 3
+        guard try peek() != nil else { return }
+        let start = buffer[position..<filled]
+        if start.starts(with: [0xFF, 0xFE]) || start.starts(with: [0xFE, 0xFF]) {
+            throw ImportProblem(line: 1, message: "the file is UTF-16 (its byte-order mark says so); rolo JSON is UTF-8, "
+                + "as JSON is (RFC 8259): save it as UTF-8")
+        }
+        if start.starts(with: [0xEF, 0xBB, 0xBF]) { position += 3 }
     }
 
     private func describe(_ byte: UInt8?) -> String {

@@ -73,7 +73,18 @@ enum VCardFormat {
 
     // MARK: - Reading
 
-    static func read(_ bytes: [UInt8], skipInvalid: Bool) throws(ImportProblem) -> ReadResult {
+    /// How the bytes of a file's content lines are text.
+    enum LineText {
+        /// As the file has them: each value in the `CHARSET` its line declares, else in
+        /// `undeclared` (UTF-8 unless the import names another, `--charset`), as are names and
+        /// parameters.
+        case bytes(undeclared: Charset)
+        /// Text already, written out as UTF-8 (a UTF-16 file): its characters are what they
+        /// are, and a `CHARSET` says only what quoted-printable escapes stand for.
+        case decoded
+    }
+
+    static func read(_ bytes: [UInt8], skipInvalid: Bool, lines: LineText = .bytes(undeclared: .utf8)) throws(ImportProblem) -> ReadResult {
         var result = ReadResult()
         var card: [Property] = []
         var cardLine: Int?
@@ -85,7 +96,12 @@ enum VCardFormat {
         }
         for content in unfold(bytes) {
             let property: Property
-            do { property = try parse(content) } catch {
+            do {
+                switch lines {
+                case .bytes(let undeclared): property = try parse(content, undeclared: undeclared)
+                case .decoded: property = try parse(ContentLine(line: content.line, text: String(decoding: content.bytes, as: UTF8.self)))
+                }
+            } catch {
                 if cardLine == nil {
                     if !reportedStrayText { try report(strayText(at: content.line)) }
                     reportedStrayText = true
@@ -202,24 +218,27 @@ enum VCardFormat {
         return String(decoding: head, as: UTF8.self).uppercased().firstRange(of: "QUOTED-PRINTABLE") != nil
     }
 
-    /// Reads a content line from the file's bytes. The name and parameters are UTF-8 (they
-    /// are ASCII in practice); the value is text in the charset the line declares (vCard 2.1's
-    /// `CHARSET=`, UTF-8 when none), then quoted-printable is undone where `ENCODING` says so.
-    /// A byte the charset does not define stops the line with an error naming it, rather than
-    /// turning into U+FFFD.
-    static func parse(_ raw: RawContentLine) throws(ImportProblem) -> Property {
+    /// Reads a content line from the file's bytes. The name and parameters are in `undeclared`
+    /// (they are ASCII in practice); the value is text in the charset the line declares (vCard
+    /// 2.1's `CHARSET=`, `undeclared` when none), then quoted-printable is undone where
+    /// `ENCODING` says so. A byte the charset does not define stops the line with an error
+    /// naming it, rather than turning into U+FFFD.
+    static func parse(_ raw: RawContentLine, undeclared: Charset = .utf8) throws(ImportProblem) -> Property {
         guard let colon = valueColon(raw.bytes) else {
             throw ImportProblem(line: raw.line, message: "a vCard line needs NAME:value, found “\(excerpt(String(decoding: raw.bytes, as: UTF8.self)))”")
         }
-        guard let head = String(validating: raw.bytes[..<colon], as: UTF8.self) else {
-            throw ImportProblem(line: raw.line, message: "the property's name and parameters are not UTF-8 text")
+        let head: String
+        do { head = try undeclared.decode(raw.bytes[..<colon]) } catch {
+            throw ImportProblem(line: raw.line, message: "the property's name and parameters are not "
+                + (undeclared == .utf8 ? "UTF-8 text" : "text in \(undeclared.name)"))
         }
         let valueBytes = raw.bytes[(colon + 1)...]
         let (group, name, parameters, bare) = try parseHead(head, line: raw.line, whole: String(decoding: raw.bytes, as: UTF8.self))
         let charsetName = VCard21Value.charsetName(parameters)
         let written = valueBytes.allSatisfy({ $0 < 0x80 }) ? String(decoding: valueBytes, as: UTF8.self)
-            : try VCard21Value.text(of: valueBytes, charsetName: charsetName, line: raw.line)
-        let value = try VCard21Value.decoded(written, parameters: parameters, charsetName: charsetName, line: raw.line)
+            : try VCard21Value.text(of: valueBytes, charsetName: charsetName, undeclared: undeclared, line: raw.line)
+        let value = try VCard21Value.decoded(written, parameters: parameters, charsetName: charsetName, undeclared: undeclared,
+                                             line: raw.line)
         return Property(line: raw.line, raw: head + ":" + written, group: group, name: name, parameters: parameters, value: value,
                         hasBareParameters: bare)
     }

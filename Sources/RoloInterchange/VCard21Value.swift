@@ -5,8 +5,9 @@ import Foundation
 /// Outlook and Android write them.
 ///
 /// A value is read as its line declares, never guessed: a byte the declared charset does not
-/// define — or, with no `CHARSET`, a byte sequence that is not UTF-8 — is an error naming the
-/// line. The soft line breaks of quoted-printable are joined before this (`VCardFormat.unfold`).
+/// define — or, with no `CHARSET`, a byte sequence that is not UTF-8 (or not in the charset the
+/// import names, `--charset`) — is an error naming the line. The soft line breaks of
+/// quoted-printable are joined before this (`VCardFormat.unfold`).
 enum VCard21Value {
     /// The `CHARSET` a line declares, as written; nil when it declares none.
     static func charsetName(_ parameters: [(name: String, values: [String])]) -> String? {
@@ -17,16 +18,20 @@ enum VCard21Value {
         parameters.contains { $0.name == "ENCODING" && $0.values.contains { $0.uppercased() == "QUOTED-PRINTABLE" } }
     }
 
-    /// The text of value bytes in the charset the line names (UTF-8 when it names none).
-    static func text(of bytes: some Collection<UInt8>, charsetName: String?, line: Int) throws(ImportProblem) -> String {
-        let charset = try resolve(charsetName, line: line)
-        do { return try charset.decode(bytes) } catch { throw undefined(error.byte, charsetName: charsetName, line: line) }
+    /// The text of value bytes in the charset the line names, else in `undeclared`: UTF-8
+    /// unless the import names another.
+    static func text(of bytes: some Collection<UInt8>, charsetName: String?, undeclared: Charset = .utf8,
+                     line: Int) throws(ImportProblem) -> String {
+        let charset = try resolve(charsetName, undeclared: undeclared, line: line)
+        do { return try charset.decode(bytes) } catch {
+            throw undefined(error.byte, charsetName: charsetName, undeclared: undeclared, line: line)
+        }
     }
 
     /// The value as its writer meant it: quoted-printable undone when the line says so, the
     /// bytes it stands for read in the line's charset.
     static func decoded(_ written: String, parameters: [(name: String, values: [String])], charsetName: String?,
-                        line: Int) throws(ImportProblem) -> String {
+                        undeclared: Charset = .utf8, line: Int) throws(ImportProblem) -> String {
         guard isQuotedPrintable(parameters), written.utf8.contains(UInt8(ascii: "=")) else { return written }
         var out = String.UnicodeScalarView()
         // Bytes of escapes and of the ASCII around them, read together: a UTF-8 character is
@@ -37,7 +42,7 @@ enum VCard21Value {
             if pending.allSatisfy({ $0 < 0x80 }) {
                 out.append(contentsOf: pending.map { Unicode.Scalar($0) })
             } else {
-                out.append(contentsOf: try text(of: pending, charsetName: charsetName, line: line).unicodeScalars)
+                out.append(contentsOf: try text(of: pending, charsetName: charsetName, undeclared: undeclared, line: line).unicodeScalars)
             }
             pending.removeAll(keepingCapacity: true)
         }
@@ -76,8 +81,8 @@ enum VCard21Value {
         }
     }
 
-    static func resolve(_ name: String?, line: Int) throws(ImportProblem) -> Charset {
-        guard let name else { return .utf8 }
+    static func resolve(_ name: String?, undeclared: Charset = .utf8, line: Int) throws(ImportProblem) -> Charset {
+        guard let name else { return undeclared }
         guard let charset = Charset(named: name) else {
             throw ImportProblem(line: line, message: "CHARSET=\(name) is not a charset rolo reads (\(Charset.supportedNames)); "
                 + "save the file as UTF-8")
@@ -86,16 +91,15 @@ enum VCard21Value {
     }
 
     /// The error for a byte the line's charset does not define.
-    static func undefined(_ byte: UInt8, charsetName: String?, line: Int) -> ImportProblem {
-        let hex = "0x" + String(byte, radix: 16, uppercase: true)
+    static func undefined(_ byte: UInt8, charsetName: String?, undeclared: Charset = .utf8, line: Int) -> ImportProblem {
         guard let charsetName, let charset = Charset(named: charsetName) else {
-            return ImportProblem(line: line, message: "byte \(hex) is not UTF-8 text and the line names no other CHARSET; save the file "
-                + "as UTF-8, or add the CHARSET it was written in (Outlook's is usually CHARSET=Windows-1252)")
+            if undeclared != .utf8 {
+                return ImportProblem(line: line, message: undeclared.undefinedMessage(byte, source: "the line names no CHARSET; --charset names it"))
+            }
+            return ImportProblem(line: line, message: "byte \(Charset.hex(byte)) is not UTF-8 text and the line names no other CHARSET; "
+                + "if the file came from Outlook on Windows it is probably Windows-1252: import it with --charset windows-1252 "
+                + "(or save the file as UTF-8)")
         }
-        var message = "byte \(hex) is not a character in \(charset.name) (the line says CHARSET=\(charsetName))"
-        if [Charset.isoLatin1, .isoLatin2, .isoLatin9].contains(charset), (0x80...0x9F).contains(byte) {
-            message += "; 0x80–0x9F are control codes in ISO 8859 (a file from Windows is Windows-1252 or -1250)"
-        }
-        return ImportProblem(line: line, message: message)
+        return ImportProblem(line: line, message: charset.undefinedMessage(byte, source: "the line says CHARSET=\(charsetName)"))
     }
 }

@@ -115,6 +115,20 @@ struct FileTests {
         #expect(!piped.stderr.contains("\u{1B}"), "\(piped.stderr.debugDescription)")
     }
 
+    @Test func anExportToTheTerminalShowsNoProgressLine() throws {
+        let rolo = try Rolo()
+        #expect(try rolo("import", try rolo.file("few.csv", "first_name,email\nAnn,ann@example.com\nBob,bob@example.com\n")).status == 0)
+        // Under `script` stderr and /dev/tty are the same terminal: a progress line there would
+        // run into the contacts (`… 0 of 2 contactsid,uid,…`).
+        let shown = try Spawned.run("/usr/bin/script", ["-qec", "stty cols 200; \(Tmux.quote(Rolo.binary)) export --format csv -o /dev/tty",
+                                                        "/dev/null"], environment: rolo.environment, input: nil)
+        let screen = String(decoding: shown.stdout, as: UTF8.self)
+        #expect(shown.status == 0, "\(screen)")
+        #expect(!screen.contains("exporting to"), "\(screen.debugDescription)")
+        #expect(screen.hasPrefix("id,uid,account,") && screen.contains("ann@example.com") && screen.hasSuffix("exported 2 contacts to /dev/tty\r\n"),
+                "\(screen.debugDescription)")
+    }
+
     @Test func anExportInterruptedOnATerminalSaysSo() throws {
         let rolo = try Rolo()
         let records = (0..<2500).map { #"{"first_name": "P\#($0)", "email": "p\#($0)@example.org"}"# }
@@ -192,6 +206,25 @@ struct FileTests {
         }
     }
 
+    @Test func theErrorThatStopsAnImportNamesTheFile() throws {
+        let rolo = try Rolo()
+        let bad = "first_name,email,favourite\nAnn,ann@example.com,tea\nBob,bob@,x\n"
+        let message = "line 3: email: “bob@” is not an email address (the domain after @ should look like example.com)"
+        let file = try rolo.file("book.csv", bad)
+        let stopped = try rolo("import", file)
+        #expect(stopped.status == 2)
+        #expect(stopped.stderr == "rolo: \(file): \(message)\n")
+        let piped = try rolo("import", "-", "--format", "csv", input: bad)
+        #expect(piped.stderr == "rolo: standard input: \(message)\n")
+        // A name with a control character in it is shown as the warnings show it.
+        let odd = try rolo.file("odd\u{07}name.csv", bad)
+        let refused = try rolo("import", odd)
+        let warned = try rolo("import", odd, "--skip-invalid")
+        let shown = odd.replacingOccurrences(of: "\u{07}", with: "␇")
+        #expect(warned.stderr.contains("rolo: warning: \(shown): line 1: "), "\(warned.stderr)")
+        #expect(refused.stderr == "rolo: \(shown): \(message)\n")
+    }
+
     @Test func skipInvalidImportsTheRestAndListsTheOthers() throws {
         let rolo = try Rolo()
         let file = try rolo.file("mixed.csv", "first_name,email,mobile\nAnn,ann@example.com,\nBob,bob@,\nCy,,+15550001234\n")
@@ -258,18 +291,19 @@ struct FileTests {
         let rolo = try Rolo()
         let files: [(String, String, String)] = [
             ("bell.csv", "email,custom.plan\na@example.com,ok\nb@example.com,\"gold\u{07}\"\n",
-             "rolo: line 3: custom.plan: contains a control character (U+0007)"),
+             "line 3: custom.plan: contains a control character (U+0007)"),
             ("osc.json", #"[{"email": "a@example.com", "custom": {"plan": {"type": "text", "value": "\u001b]52;c;eA==\u0007"}}}]"#,
-             "rolo: line 1: custom.plan: contains a control character (U+001B)"),
+             "line 1: custom.plan: contains a control character (U+001B)"),
             ("data.json", #"[{"email": "a@example.com", "extensions": {"dailystory": {"note": "\u009b2J"}}}]"#,
-             "rolo: line 1: extensions.dailystory: contains a control character (U+009B)"),
+             "line 1: extensions.dailystory: contains a control character (U+009B)"),
             ("card.vcf", "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Ann\r\nEMAIL:ann@example.com\r\nX-ROLO-CUSTOM;X-KEY=plan;X-TYPE=text:x\u{1B}[2Jy\r\nEND:VCARD\r\n",
-             "rolo: line 5: custom.plan: contains a control character (U+001B)"),
+             "line 5: custom.plan: contains a control character (U+001B)"),
         ]
         for (name, text, message) in files {
-            let result = try rolo("import", try rolo.file(name, text))
+            let file = try rolo.file(name, text)
+            let result = try rolo("import", file)
             #expect(result.status == 2, "\(name)")
-            #expect(result.stderr.hasPrefix(message), "\(name): \(result.stderr)")
+            #expect(result.stderr.hasPrefix("rolo: \(file): " + message), "\(name): \(result.stderr)")
         }
         #expect(try rolo("list", "--tsv").stdout.isEmpty, "nothing was imported")
         let lines = try rolo("import", try rolo.file("lines.csv", "email,custom.memo\na@example.com,\"two\nlines\tand a tab\"\n"))
@@ -287,6 +321,24 @@ struct FileTests {
         #expect(try rolo("export", "--format", "csv", "-o", path).status == 0)
         #expect(try String(contentsOfFile: path, encoding: .utf8).contains(hostile))
         #expect(try rolo("export", "--format", "csv").stdout.contains(hostile), "a pipe is data too")
+    }
+
+    @Test func withoutTheDemoDataEachCommandSaysHowToPointAtIt() throws {
+        let rolo = try Rolo()
+        // A binary with no source tree or share/rolo/demo above it, and no ROLO_DEMO_DIR.
+        let binary = rolo.home.appendingPathComponent("rolo").path
+        do { try FileManager.default.linkItem(atPath: Rolo.binary, toPath: binary) } catch {
+            try FileManager.default.copyItem(atPath: Rolo.binary, toPath: binary)
+        }
+        let environment = rolo.environment.merging(["ROLO_DEMO_DIR": ""]) { _, new in new }
+        let demo = try Spawned.run(binary, ["demo"], environment: environment, input: Data())
+        #expect(demo.status == 3)
+        #expect(String(decoding: demo.stderr, as: UTF8.self)
+            == "rolo: cannot find the demo data; give --from DIR or set ROLO_DEMO_DIR (assets/demo in the source tree)\n")
+        let sandbox = try Spawned.run(binary, ["sandbox"], environment: environment, input: Data())
+        #expect(sandbox.status == 3)
+        #expect(String(decoding: sandbox.stderr, as: UTF8.self)
+            == "rolo: cannot find the demo data; set ROLO_DEMO_DIR to its folder (assets/demo in the source tree)\n")
     }
 
     @Test func theDemoSaysWhichFolderOrFileIsWrong() throws {
@@ -375,6 +427,44 @@ extension FileTests {
 }
 
 extension FileTests {
+    @Test func aWindows1252FileIsImportedWithCharsetAndRefusedWithoutIt() throws {
+        let rolo = try Rolo()
+        // Outlook's CSV export on a Western European Windows: its code page and CR LF.
+        let text = "\"First Name\",\"Last Name\",\"E-mail Address\",\"Business Street\"\r\n"
+            + "\"Zoë\",\"O’Brien\",\"zoe@example.com\",\"1 Quay St\"\r\n\"Jürgen\",\"Müller\",\"jm@example.com\",\"\"\r\n"
+        let windows1252: [Unicode.Scalar: UInt8] = ["ë": 0xEB, "’": 0x92, "ü": 0xFC]
+        let file = try rolo.file("outlook.csv", bytes: Data(text.unicodeScalars.map { windows1252[$0] ?? UInt8($0.value) }))
+
+        let refused = try rolo("import", file)
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("line 2: byte 0xEB is not UTF-8 text; if the file came from Outlook or Excel on Windows "
+            + "it is probably Windows-1252: import it with --charset windows-1252\n"), "\(refused.stderr)")
+        #expect(try rolo("list", "--tsv").stdout.isEmpty)
+
+        let imported = try rolo("import", file, "--charset", "windows-1252")
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout == "imported 2 contacts\n")
+        let listed = try rolo("list", "--tsv").stdout
+        #expect(listed.contains("Zoë O’Brien") && listed.contains("Jürgen Müller"), "\(listed)")
+    }
+
+    @Test func charsetTakesTheNamesRoloReadsAndNotForJSON() throws {
+        let rolo = try Rolo()
+        let csv = try rolo.file("latin.csv", bytes: Data("first_name,email\nJos".utf8) + Data([0xE9]) + Data(",jose@example.com\n".utf8))
+        let unknown = try rolo("import", csv, "--charset", "klingon")
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr == "rolo: --charset: “klingon” is not a charset rolo reads; give one of UTF-8, US-ASCII, ISO-8859-1, "
+            + "ISO-8859-2, ISO-8859-15, Windows-1250, Windows-1251, Windows-1252\n")
+        let json = try rolo("import", try rolo.file("people.json", "[]"), "--charset", "latin1")
+        #expect(json.status == 2)
+        #expect(json.stderr == "rolo: --charset: rolo JSON is UTF-8, as JSON is (RFC 8259); --charset ISO-8859-1 does not apply to it\n")
+        #expect(try rolo("import", try rolo.file("people.json", "[]"), "--charset", "utf-8").status == 0)
+        // Names as Charset(named:) takes them: an alias, any case.
+        let alias = try rolo("import", csv, "--charset", "Latin1")
+        #expect(alias.status == 0, "\(alias.stderr)")
+        #expect(try rolo("list", "--tsv").stdout.contains("José"))
+    }
+
     @Test func anImportReadsFromAPipeAsWellAsAFile() throws {
         let rolo = try Rolo()
         let outcome = try Spawned.run("/bin/bash", ["-c", "\"$0\" import <(printf 'email\\nzed@example.com\\n') --format csv", Rolo.binary],

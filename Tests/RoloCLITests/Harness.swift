@@ -63,6 +63,14 @@ final class Rolo: Sendable {
         return path
     }
 
+    /// Writes bytes that need not be UTF-8 (a file in a Windows code page) in the private home
+    /// and returns its path.
+    func file(_ name: String, bytes: Data) throws -> String {
+        let path = home.appendingPathComponent(name).path
+        try bytes.write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
     /// Puts contacts straight into the cache, unchecked — as a provider pull may bring text no
     /// person could type (escape sequences in a name).
     func seed(_ contacts: [[StandardField: String]], custom: [String: CustomValue] = [:], extensions: [String: JSONValue] = [:],

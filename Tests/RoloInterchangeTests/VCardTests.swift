@@ -367,7 +367,8 @@ struct VCardTests {
     @Test func aLineThatIsNotUTF8NamesItsLine() throws {
         let data = Data("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:J".utf8) + Data([0xFC]) + Data("rgen\r\nEND:VCARD\r\n".utf8)
         #expect(problem(data, .vcard) == ImportProblem(line: 3, message: "byte 0xFC is not UTF-8 text and the line names no other "
-            + "CHARSET; save the file as UTF-8, or add the CHARSET it was written in (Outlook's is usually CHARSET=Windows-1252)"))
+            + "CHARSET; if the file came from Outlook on Windows it is probably Windows-1252: import it with --charset windows-1252 "
+            + "(or save the file as UTF-8)"))
     }
 
     @Test func groupCardsAreLeftOutWithAWarningNamingThem() throws {

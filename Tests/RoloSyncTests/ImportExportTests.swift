@@ -96,6 +96,17 @@ struct ImportTests {
         #expect(try service.listedNames() == ["Ann Archer", "Bob Baker"])
     }
 
+    @Test func theCharsetAnImportNamesReachesTheReader() throws {
+        // A vCard line with no CHARSET, in Windows-1252 (ü is 0xFC).
+        let card = Data("BEGIN:VCARD\r\nVERSION:2.1\r\nN:M".utf8) + Data([0xFC]) + Data("ller;Ann\r\nEMAIL:ann@example.com\r\nEND:VCARD\r\n".utf8)
+        #expect(refusedImport(card, format: .vcard)?.hasPrefix("line 3: byte 0xFC is not UTF-8 text") == true)
+        let report = try service.files.importFile(card, format: .vcard, options: ImportOptions(charset: .windows1252))
+        #expect(report.imported == 1)
+        #expect(try service.reader.contact(try service.reader.resolve("ann@example.com"))[.lastName] == "Müller")
+        let json = refusal { _ = try service.files.importFile(Data("[]".utf8), format: .json, options: ImportOptions(charset: .isoLatin1)) }
+        #expect(json?.map(\.field) == ["--charset"])
+    }
+
     @Test func contactsGoToTheAccountTheImportIsGiven() throws {
         let ds = try service.accounts.createAccount(name: "ds", provider: .dailystory)
         let json = #"{"accounts": [{"name": "elsewhere", "provider": "notifuse"}], "contacts": [{"account": "elsewhere", "email": "a@example.com", "custom": {"score": 42}}]}"#

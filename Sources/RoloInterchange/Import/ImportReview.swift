@@ -20,11 +20,17 @@ public struct ImportOptions: Sendable {
     /// Where numbers written without a country code come from; nil keeps them as written.
     public var defaultRegion: PhoneRegion?
     public var onDuplicate: DuplicatePolicy
+    /// The charset of a file that is not UTF-8 (`--charset`): a CSV file's whole, a vCard's
+    /// lines that declare no `CHARSET`. nil reads UTF-8, or UTF-16 where a byte-order mark says
+    /// so; rolo never guesses one.
+    public var charset: Charset?
 
-    public init(skipInvalid: Bool = false, defaultRegion: PhoneRegion? = nil, onDuplicate: DuplicatePolicy = .skip) {
+    public init(skipInvalid: Bool = false, defaultRegion: PhoneRegion? = nil, onDuplicate: DuplicatePolicy = .skip,
+                charset: Charset? = nil) {
         self.skipInvalid = skipInvalid
         self.defaultRegion = defaultRegion
         self.onDuplicate = onDuplicate
+        self.charset = charset
     }
 }
 

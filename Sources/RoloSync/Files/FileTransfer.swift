@@ -86,7 +86,8 @@ public final class FileTransfer: ContactExporting {
         let skipInvalid = options.skipInvalid
         let counted = CountedSource(source)
         let preparation = ImportPreparation(options: options, oneAccount: account != nil)
-        var (next, readWarnings) = try FileTransfer.items(from: counted, format: format, skipInvalid: skipInvalid, preparation: preparation)
+        var (next, readWarnings) = try FileTransfer.items(from: counted, format: format, skipInvalid: skipInvalid, charset: options.charset,
+                                                          preparation: preparation)
         defer { next.stop() }
         let recordsInAll = next.count
         var recordsDone = 0
@@ -273,8 +274,10 @@ public final class FileTransfer: ContactExporting {
     }
 
     /// The records, and what the reader noticed about the whole file (an unknown CSV column).
-    static func items(from source: some ByteSource, format: InterchangeFormat, skipInvalid: Bool,
+    /// `charset` is the one the import names for a file that is not UTF-8 (see `ContactFileReader.read`).
+    static func items(from source: some ByteSource, format: InterchangeFormat, skipInvalid: Bool, charset: Charset? = nil,
                       preparation: ImportPreparation? = nil) throws -> (Items, warnings: [ImportProblem]) {
+        if let charset, let refusal = format.refusal(of: charset) { throw RoloError.invalid(field: "--charset", refusal) }
         if format == .json {
             var reader = RoloJSONReader(source)
             guard FileTransfer.neverWaits(source) else {
@@ -298,7 +301,7 @@ public final class FileTransfer: ContactExporting {
         }
         let result: ReadResult
         do {
-            result = try ContactFileReader.read(data, format: format, skipInvalid: skipInvalid)
+            result = try ContactFileReader.read(data, format: format, skipInvalid: skipInvalid, charset: charset)
         } catch {
             throw RoloError.invalid(field: "line \(error.line)", error.message)
         }
@@ -384,6 +387,8 @@ extension FileTransfer {
     ///
     /// `started` is told, before that file is made, the file to be written beside the target
     /// (nil for a device or pipe, written to directly): an interrupted process may remove it.
+    /// `progress` is not told anything when the file is a terminal (`-o /dev/tty`): the
+    /// contacts are shown there, and a progress line would break into them.
     @discardableResult
     public func exportFile(in scope: AccountScope, matching query: ContactQuery? = nil, toPath path: String,
                            format explicit: InterchangeFormat?, vCardVersion: VCardVersion = .v4,
@@ -416,7 +421,8 @@ extension FileTransfer {
         // read, so escape sequences in the data are shown there, as in the TUI, never obeyed.
         let onScreen = isatty(descriptor) == 1
         do {
-            let written = try export(in: scope, matching: query, format: format, vCardVersion: vCardVersion, progress: progress) {
+            let written = try export(in: scope, matching: query, format: format, vCardVersion: vCardVersion,
+                                     progress: onScreen ? nil : progress) {
                 try handle.write(contentsOf: Data((onScreen ? TerminalText.sanitizeKeepingLayout($0) : $0).utf8))
             }
             try handle.close()

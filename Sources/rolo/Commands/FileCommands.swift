@@ -36,6 +36,11 @@ struct Import: ParsableCommand {
             Google Contacts or Outlook is recognised by its header row and mapped field by field, the \
             columns rolo has no field for kept as custom values. vCards from Apple Contacts, Google \
             Contacts, Outlook and phones are read, folded lines and escapes included.
+
+            CSV and vCard are read as UTF-8, or as UTF-16 where the file starts with a byte-order mark. \
+            rolo never guesses a charset: a file in another one is refused at its first byte that is not \
+            UTF-8, and --charset names it (windows-1252 for Outlook's and Excel's CSV on Windows) — for a \
+            CSV the whole file, for a vCard the lines that declare no CHARSET.
             """
     )
 
@@ -46,6 +51,8 @@ struct Import: ParsableCommand {
     @Flag(name: .customLong("skip-invalid"), help: "Import the valid records and values and list the others.") var skipInvalid = false
     @Option(name: .customLong("on-duplicate"),
             help: "skip, update or add a contact the cache already has (default: skip).") var onDuplicate: DuplicatePolicy = .skip
+    @Option(help: "The charset of a file that is not UTF-8: windows-1252 (cp1252), latin1, … (rolo JSON is always UTF-8).")
+    var charset: String?
     @Option(name: .customLong("default-region"),
             help: "Where numbers without a country code come from (a country code such as US or GB; default: the config's [import] default_region).") var defaultRegion: String?
 
@@ -55,6 +62,14 @@ struct Import: ParsableCommand {
             throw RoloError.invalid(field: "--format", "cannot tell the format of \(file); give --format json, csv or vcard")
         }
         var options = ImportOptions(skipInvalid: skipInvalid, onDuplicate: onDuplicate)
+        if let charset {
+            guard let named = Charset(named: charset) else {
+                throw RoloError.invalid(field: "--charset", "“\(TerminalText.sanitize(charset))” is not a charset rolo reads; "
+                    + "give one of \(Charset.supportedNames)")
+            }
+            if let refusal = format.refusal(of: named) { throw RoloError.invalid(field: "--charset", refusal) }
+            options.charset = named
+        }
         if let defaultRegion {
             guard let region = PhoneRegion(code: defaultRegion) else {
                 throw RoloError.invalid(field: "--default-region", "“\(TerminalText.sanitize(defaultRegion))” is not a region rolo knows; "
@@ -67,6 +82,7 @@ struct Import: ParsableCommand {
         let target = try account.map(context.services.accounts.account(named:))
         let line = ProgressLine(enabled: Output.standardErrorIsTerminal,
                                 interrupted: "rolo: import interrupted; nothing was imported (an import is all or nothing)")
+        let shownFile = file == "-" ? "standard input" : file
         let report: ImportReport
         do {
             defer { line.finish() }
@@ -74,13 +90,20 @@ struct Import: ParsableCommand {
                 let size = Import.regularFileSize(source.descriptor)
                 return try context.services.files.importFile(from: source, format: format, into: target, options: options) { stage in
                     if stage == .stage(.stored) { line.interrupted("rolo: interrupted after the import was stored; it is in the cache") }
-                    line.show(text: Import.progressText(stage, file: file == "-" ? "standard input" : file, size: size))
+                    line.show(text: Import.progressText(stage, file: shownFile, size: size))
                 }
             }
+        } catch RoloError.invalid(let issues) {
+            // The problem that stops the import names the file, as the warnings do: the
+            // message alone ("line 8: …") does not say which file when a script imports several.
+            throw RoloError.invalid(issues.map { issue in
+                guard issue.field.hasPrefix("line ") else { return issue }
+                return ValidationIssue(field: "\(shownFile): \(issue.field)", message: issue.message, severity: issue.severity)
+            })
         }
-        for problem in report.warnings { Output.error("rolo: warning: \(file): \(problem)") }
-        for problem in report.leftOut { Output.error("rolo: left out: \(file): \(problem)") }
-        for problem in report.skipped { Output.error("rolo: skipped: \(file): \(problem)") }
+        for problem in report.warnings { Output.error("rolo: warning: \(shownFile): \(problem)") }
+        for problem in report.leftOut { Output.error("rolo: left out: \(shownFile): \(problem)") }
+        for problem in report.skipped { Output.error("rolo: skipped: \(shownFile): \(problem)") }
         for name in report.createdAccounts { Output.error("rolo: created account \(name)") }
         var summary = "imported \(report.imported) contact\(report.imported == 1 ? "" : "s")"
         let found = report.duplicates
@@ -214,10 +237,12 @@ struct Demo: ParsableCommand {
     }
 
     /// Imports the demo files whose accounts the cache does not have yet; returns how many
-    /// contacts came in.
-    static func load(into context: Context, from: String?) throws -> Int {
+    /// contacts came in. `pointer` says how the command loading them is told where they are,
+    /// for when they cannot be found (`rolo sandbox` has no --from).
+    static func load(into context: Context, from: String?,
+                     pointer: String = "give --from DIR or set ROLO_DEMO_DIR") throws -> Int {
         guard let directory = from ?? RoloPaths.demoDirectory() else {
-            throw RoloError.notFound("cannot find the demo data; give --from DIR (assets/demo in the source tree)")
+            throw RoloError.notFound("cannot find the demo data; \(pointer) (assets/demo in the source tree)")
         }
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder) else {

@@ -35,7 +35,7 @@ struct Sandbox: ParsableCommand {
 
     func run() throws {
         let context = try Context.open(global, loadConfig: false)
-        _ = try Demo.load(into: context, from: nil)
+        _ = try Demo.load(into: context, from: nil, pointer: "set ROLO_DEMO_DIR to its folder")
         let configPath = writeConfig ?? (URL(fileURLWithPath: context.paths.log).deletingLastPathComponent().path + "/sandbox/config.toml")
         let folder = URL(fileURLWithPath: configPath).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
