@@ -136,11 +136,13 @@ public final class CursesBackend {
             // Short enough to show whole at 80 columns, with the fix at its end. A UTF-8 locale
             // that this machine does not have (generated on the laptop, not on the jump host)
             // is named as such, or the message would seem to contradict itself.
+            // The fix names the variable that decides: LANG cannot win over LC_ALL or LC_CTYPE
+            // (macOS sends LC_CTYPE=UTF-8, which Debian's sshd accepts and does not have).
+            let fix = "Run \(variable == "LANG" ? "LANG" : "LC_ALL")=C.UTF-8 rolo"
             if let value, value.lowercased().contains("utf-8") || value.lowercased().contains("utf8") {
-                startupWarning = "\(variable)=\(value) is not installed here: non-ASCII shows as ?. Run LANG=C.UTF-8 rolo"
+                startupWarning = "\(variable)=\(value) not installed: non-ASCII shows as ?. \(fix)"
             } else {
-                startupWarning = "Not UTF-8 (\(value.map { "\(variable)=\($0)" } ?? "LANG is not set")): "
-                    + "non-ASCII shows as ?. Run LANG=C.UTF-8 rolo"
+                startupWarning = "Not UTF-8 (\(value.map { "\(variable)=\($0)" } ?? "LANG is not set")): non-ASCII shows as ?. \(fix)"
             }
             lastingNote = "\(variable) not UTF-8"
         }

@@ -447,8 +447,20 @@ struct CursesBackendTests {
         }
         let missing = try PseudoTerminal()
         try session(missing, environment: ["LC_ALL": "xx_XX.UTF-8"], locale: "xx_XX.UTF-8") { backend in
-            #expect(backend.startupWarning == "LC_ALL=xx_XX.UTF-8 is not installed here: non-ASCII shows as ?. Run LANG=C.UTF-8 rolo")
+            #expect(backend.startupWarning == "LC_ALL=xx_XX.UTF-8 not installed: non-ASCII shows as ?. Run LC_ALL=C.UTF-8 rolo")
             #expect(backend.lastingNote == "LC_ALL not UTF-8")
+        }
+        // LANG cannot win over LC_ALL: the fix names the variable that decides.
+        let overridden = try PseudoTerminal()
+        try session(overridden, environment: ["LC_ALL": "C", "LANG": "C.UTF-8"], locale: "C") { backend in
+            #expect(backend.startupWarning == "Not UTF-8 (LC_ALL=C): non-ASCII shows as ?. Run LC_ALL=C.UTF-8 rolo")
+        }
+        // What macOS's Terminal sends over SSH, and Debian's sshd accepts but has no such locale.
+        let mac = try PseudoTerminal()
+        try session(mac, environment: ["LC_CTYPE": "UTF-8", "LANG": "C.UTF-8"], locale: "UTF-8") { backend in
+            let warning = try #require(backend.startupWarning)
+            #expect(warning == "LC_CTYPE=UTF-8 not installed: non-ASCII shows as ?. Run LC_ALL=C.UTF-8 rolo")
+            #expect(warning.count + 2 <= 80, "whole at 80 columns")
         }
         let utf8 = try PseudoTerminal()
         try session(utf8) { backend in #expect(backend.startupWarning == nil && backend.lastingNote == nil) }
