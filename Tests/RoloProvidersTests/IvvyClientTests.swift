@@ -128,14 +128,20 @@ struct IvvyClientTests {
         #expect(await client(transport).push([.create(IvvyClientTests.bobby, idempotencyKey: "k")]) == [.created(remoteID: "33884", record: nil)])
     }
 
-    @Test func anUpdateSendsTheDocumentedUpdateRequest() async throws {
+    /// The docs' update request, less its `groups` and `companies`: iVvy replaces every
+    /// membership a write names (§3.9), and rolo never changes them, so an update leaves them
+    /// as iVvy has them now rather than as rolo last read them.
+    @Test func anUpdateSendsTheDocumentedUpdateRequestWithoutMemberships() async throws {
         let transport = RecordingTransport([try fixtureReply("ivvy/add-response.json")])
         let outcomes = await client(transport).push([.update(remoteID: "33884", contact: IvvyClientTests.bobby, changed: [
             .standard(.firstName), .standard(.status), .standard(.smsOptOut), .custom("photo_consent"),
         ])])
 
         #expect(outcomes == [.updated(remoteID: "33884", record: nil)])
-        #expect(try body(try #require(transport.requests.first)) == (try fixtureJSON("ivvy/update-request.json")))
+        guard case .object(var expected) = try fixtureJSON("ivvy/update-request.json") else { Issue.record("fixture"); return }
+        expected["groups"] = nil
+        expected["companies"] = nil
+        #expect(try body(try #require(transport.requests.first)) == .object(expected))
     }
 
     @Test func successFalseInsideA200IsARefusal() async throws {

@@ -399,8 +399,10 @@ struct IvvyMapping: Sendable {
         return fields.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
-    /// The memberships iVvy replaces on every write that names them (§3.9): the groups and
-    /// companies rolo last read, as `[{groupId}]` and `[id]`, when it has read them.
+    /// The groups and companies rolo last read, as `[{groupId}]` and `[id]`, when it has read
+    /// them. Sent only by a create: iVvy replaces every membership a write names (§3.9), and
+    /// rolo keeps them as iVvy's data without editing them, so an update that sent them back
+    /// would undo whatever was added at iVvy since they were read.
     static func memberships(_ contact: Contact) -> [String: JSONValue] {
         var body: [String: JSONValue] = [:]
         if case .array(let groups)? = contact.extensions["ivvy"]?["groups"] {
@@ -433,8 +435,9 @@ struct IvvyMapping: Sendable {
     }
 
     /// `addOrUpdateContact` for a contact iVvy has: its id, the changed fields ("" for a
-    /// cleared one), consent when it changed, the whole set of custom fields when one changed,
-    /// and the memberships rolo read. Nil when no changed field is one iVvy stores.
+    /// cleared one), consent when it changed, and the whole set of custom fields when one
+    /// changed. Never `groups` or `companies` (see `memberships`). Nil when no changed field
+    /// is one iVvy stores.
     func updateBody(id: Int, _ contact: Contact, changed: Set<FieldKey>) throws(ProviderError) -> [String: JSONValue]? {
         var body: [String: JSONValue] = [:]
         var standard: Set<StandardField> = []
@@ -456,7 +459,6 @@ struct IvvyMapping: Sendable {
         body.merge(try IvvyMapping.consent(contact, keys: standard)) { _, new in new }
         if customChanged { body["customFields"] = .array(customFields(contact, cleared: cleared)) }
         if body.isEmpty { return nil }
-        body.merge(IvvyMapping.memberships(contact)) { _, new in new }
         body["id"] = .number(Double(id))
         return body
     }
