@@ -48,4 +48,28 @@ struct IvvyUpdateTests {
         #expect(stored["companies"] == [4])
         await harness.stop()
     }
+
+    /// Whichever way iVvy takes `customFields` on an update (§3.6 UNKNOWN), editing one value
+    /// leaves the others as iVvy had them: a Date iVvy gave as a timestamp is not cut to its
+    /// day.
+    @Test(arguments: [IVVYEmulator.CustomFieldsOnUpdate.replaceAll, .mergeListed])
+    func anEditOfOneCustomValueLeavesTheOthersAsIvvyHadThem(_ reading: IVVYEmulator.CustomFieldsOnUpdate) async throws {
+        let harness = try await IvvyHarness.start(configure: { $0.customFieldsOnUpdate = reading })
+        let id = try harness.emulator.webUI.add(["firstName": "Ann", "lastName": "Lee", "email": "ann@example.com", "customFields": [
+            ["fieldId": 5, "value": "1985-03-17 23:00:00 UTC"], ["fieldId": 33443, "value": "Yes"],
+        ]])
+        let cache = try ConformanceCache(harness)
+        let first = try await cache.run()
+        #expect(first.isClean, "\(first.summary)")
+        #expect(try cache.contact("ann@example.com").custom["birth_date"] == .date(LocalDate(iso: "1985-03-17")!))
+
+        try edit(cache, "ann@example.com", "newsletter=No")
+        let second = try await cache.run()
+        #expect(second.isClean, "\(second.summary) \(second.failures)")
+        #expect(harness.emulator.store.contact(id: id)?["customFields"] == [
+            ["fieldId": 5, "displayName": "Birth Date", "value": "1985-03-17 23:00:00 UTC"],
+            ["fieldId": 33443, "displayName": "Newsletter", "value": "No"],
+        ])
+        await harness.stop()
+    }
 }

@@ -311,6 +311,37 @@ struct IvvyClientTests {
         ])]))
     }
 
+    /// The whole set goes out (§3.6: a replace would otherwise lose the rest), each value
+    /// rolo did not change exactly as iVvy sent it; a changed one is written rolo's way.
+    @Test func valuesAnUpdateDidNotChangeGoBackAsIvvySentThem() async throws {
+        let read = IvvyClientTests.contactReply(["customFields": .array([
+            .object(["fieldId": .number(33441), "displayName": .string("Birth Date"), "value": .string("1985-03-17 23:00:00 UTC")]),
+            .object(["fieldId": .number(33442), "value": .array([.string("Vegetarian")])]),
+            .object(["fieldId": .number(33445), "value": .string("77")]),
+            .object(["fieldId": .number(33449), "value": .string("Bob")]),
+        ])])
+        let transport = RecordingTransport([read, reply(#"{"success":true,"id":7427530}"#), reply(#"{"success":true,"id":7427530}"#)])
+        let client = client(transport)
+        var contact = try #require(try await client.fetch(remoteID: "7427530")).contact
+        #expect(contact.custom == ["birth_date": .date(LocalDate(iso: "1985-03-17")!), "dietary_requirements": .select("veg"),
+                                   "member_number": .number(77), "badge_name": .text("Bob")])
+        contact.custom["badge_name"] = .text("Bobby")
+        _ = await client.push([.update(remoteID: "7427530", contact: contact, changed: [.custom("badge_name")])])
+        contact.custom["birth_date"] = .date(LocalDate(iso: "1985-03-18")!)
+        _ = await client.push([.update(remoteID: "7427530", contact: contact, changed: [.custom("birth_date")])])
+
+        let asRead: [JSONValue] = [
+            .object(["fieldId": .number(33441), "value": .string("1985-03-17 23:00:00 UTC")]),
+            .object(["fieldId": .number(33442), "value": .array([.string("Vegetarian")])]),
+            .object(["fieldId": .number(33445), "value": .string("77")]),
+            .object(["fieldId": .number(33449), "value": .string("Bobby")]),
+        ]
+        #expect(try body(transport.requests[1])["customFields"] == .array(asRead))
+        var changedDay = asRead
+        changedDay[0] = .object(["fieldId": .number(33441), "value": .string("1985-03-18")])
+        #expect(try body(transport.requests[2])["customFields"] == .array(changedDay))
+    }
+
     // MARK: - Reading contacts
 
     @Test func theDocsGetContactExampleIsRead() async throws {
