@@ -150,6 +150,20 @@ struct IvvyClientTests {
         #expect(outcomes == [.failed(.invalid(field: nil, "iVvy: The contact is anonymised and cannot be updated"))])
     }
 
+    /// An update of a contact iVvy no longer has (deleted there): error 24096, or the same
+    /// words inside a 200, is "not found", which the sync makes a conflict.
+    @Test func anUpdateIvvyCannotFindTheContactForIsNotFound() async throws {
+        let transport = RecordingTransport([
+            reply(#"{"errorCode":404,"message":"Unable to find contact","specificCode":24096}"#, status: 404),
+            reply(#"{"success":false,"message":"Unable to find contact 33884"}"#),
+        ])
+        let client = client(transport)
+        let change = OutgoingChange.update(remoteID: "33884", contact: IvvyClientTests.bobby, changed: [.standard(.firstName)])
+        #expect(await client.push([change, change]) == [
+            .failed(.notFound("iVvy: Unable to find contact (error 24096)")), .failed(.notFound("iVvy: Unable to find contact 33884")),
+        ])
+    }
+
     @Test func anUpdateOfFieldsIvvyDoesNotStoreSendsNothing() async throws {
         let transport = RecordingTransport()
         let outcomes = await client(transport).push([.update(remoteID: "33884", contact: IvvyClientTests.bobby,
