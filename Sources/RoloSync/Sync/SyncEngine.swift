@@ -93,7 +93,7 @@ public final class SyncEngine: Sendable {
     private func stopMessage(_ error: ProviderError) -> String {
         switch error {
         case .offline(let why): "offline — \(why); edits wait in the outbox"
-        case .auth(let why): "\(provider.profile.displayName) refused the credentials (\(why)); check the account's token in the config"
+        case .auth(let why): "\(provider.profile.displayName) refused the credentials (\(why)); check the account's \(provider.profile.credentials) in the config"
         case .clockSkew(let minutes?, let why): "this machine's clock is off by about \(minutes) minutes (\(why)); set the time (timedatectl or NTP) and sync again"
         case .clockSkew(nil, let why): "\(why); check this machine's clock"
         default: error.message

@@ -214,6 +214,17 @@ struct SyncEngineTests {
         #expect(try bench.services.reader.outbox(in: .all).map(\.state) == [.failed])
     }
 
+    /// Refused credentials stop the run with what to check, in the provider's terms: iVvy
+    /// signs with an API key and a secret, Notifuse sends a token.
+    @Test(arguments: [(IvvyProfile.profile, "API key and secret"), (NotifuseProfile.profile, "token")])
+    func refusedCredentialsSayWhatToCheckForTheProvider(_ profile: ProviderProfile, _ credentials: String) async throws {
+        let bench = try SyncBench(profile: profile)
+        bench.remote.put([.email: "bob@example.com", .firstName: "Bob", .lastName: "Ray"])
+        bench.remote.fail(.list, with: .auth("HTTP 401"))
+        let report = try await bench.run()
+        #expect(report.stopped == "\(profile.displayName) refused the credentials (HTTP 401); check the account's \(credentials) in the config")
+    }
+
     @Test func aLocalDeleteReachesTheProviderUnlessItChangedThereMeanwhile() async throws {
         let bench = try SyncBench()
         let ann = bench.remote.put([.email: "ann@example.com", .firstName: "Ann"])
