@@ -12,9 +12,14 @@ public final class IvvyHarness: ProviderHarness {
     public let fieldA = StandardField.phone
     public let fieldB = StandardField.firstName
 
-    /// `clock`: the emulator's time (its stamps), the real time when nil.
-    public static func start(clock: EmulatorClock? = nil) async throws -> IvvyHarness {
-        let harness = IvvyHarness(emulator: clock.map { IVVYEmulator(options: .init(clock: $0)) } ?? IVVYEmulator())
+    /// `clock`: the emulator's time (its stamps), the real time when nil; `configure` sets the
+    /// emulator's other options (a reading of what the docs leave UNKNOWN).
+    public static func start(clock: EmulatorClock? = nil,
+                             configure: (inout IVVYEmulator.Options) -> Void = { _ in }) async throws -> IvvyHarness {
+        var options = IVVYEmulator.Options()
+        if let clock { options.clock = clock }
+        configure(&options)
+        let harness = IvvyHarness(emulator: IVVYEmulator(options: options))
         try await harness.emulator.start()
         return harness
     }

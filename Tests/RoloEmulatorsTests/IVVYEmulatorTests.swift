@@ -282,6 +282,37 @@ struct IVVYEmulatorTests {
         #expect(h.emulator.store.contact(id: id)?["groups"] == [])
     }
 
+    @Test func theSubscriptionGroupActionsChangeOneMembershipAndKeepTheOthers() async throws {
+        let h = try await Harness()
+        let id = try await h.add(["firstName": "Bob", "lastName": "Smith", "email": "bob@example.com", "groups": [["groupId": 10]]])
+        let modified = h.emulator.store.contact(id: id)?["modifiedDate"]
+        h.clock.advance(by: 60)
+        let added = try await h.call("contact", "addContactsToSubscriptionGroup", ["contacts": [.number(Double(id)), 999999], "group": 57138])
+        #expect(added.status == 200)
+        #expect(added.json == [["contactId": .number(Double(id)), "status": true], ["contactId": 999999, "status": false]])
+        let groups = try #require(h.emulator.store.contact(id: id)?["groups"]?.arrayValue)
+        #expect(groups.map { $0["groupId"] } == [10, 57138])
+        #expect(groups.map { $0["joinDate"] } == ["2025-12-06 00:00:00", "2025-12-06 00:01:00"])
+        // Whether these actions move modifiedDate is UNKNOWN; by default they do not.
+        #expect(h.emulator.store.contact(id: id)?["modifiedDate"] == modified)
+
+        let removed = try await h.call("contact", "removeContactsFromSubscriptionGroup", ["contacts": [.number(Double(id))], "group": 10])
+        #expect(removed.json == [["contactId": .number(Double(id)), "status": true]])
+        #expect(h.emulator.store.contact(id: id)?["groups"]?.arrayValue?.map { $0["groupId"] } == [57138])
+
+        #expect(try await h.call("contact", "addContactsToSubscriptionGroup", ["group": 10]).json?["specificCode"] == 23017)
+        #expect(try await h.call("contact", "addContactsToSubscriptionGroup", ["contacts": [.number(Double(id))]]).json?["specificCode"] == 23017)
+        #expect(try await h.call("contact", "addContactsToSubscriptionGroup", ["contacts": ["x"], "group": 10]).json?["specificCode"] == 23016)
+        #expect(try await h.call("contact", "addContactsToSubscriptionGroup",
+                                 ["contacts": [.number(Double(id))], "group": 999]).json?["specificCode"] == 23016)
+
+        let touching = try await Harness { $0.groupActionsTouchContact = true }
+        let other = try await touching.add(["firstName": "Ann", "lastName": "Lee", "email": "ann@example.com"])
+        touching.clock.advance(by: 60)
+        #expect(touching.emulator.webUI.addToSubscriptionGroup(10, contacts: [other]) == [true])
+        #expect(touching.emulator.store.contact(id: other)?["modifiedDate"] == "2025-12-06 00:01:00 UTC")
+    }
+
     @Test func customFieldsOnUpdateReplaceOrMergeByOption() async throws {
         let fields: [IVVYCustomFieldDefinition] = [.init(fieldId: 1, fieldType: .smallText, displayName: "A"),
                                                    .init(fieldId: 2, fieldType: .smallText, displayName: "B")]

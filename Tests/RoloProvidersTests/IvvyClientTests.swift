@@ -128,20 +128,40 @@ struct IvvyClientTests {
         #expect(await client(transport).push([.create(IvvyClientTests.bobby, idempotencyKey: "k")]) == [.created(remoteID: "33884", record: nil)])
     }
 
-    @Test func anUpdateSendsTheDocumentedUpdateRequest() async throws {
+    /// The docs' update request, less its `groups` and `companies`: iVvy replaces every
+    /// membership a write names (§3.9), and rolo never changes them, so an update leaves them
+    /// as iVvy has them now rather than as rolo last read them.
+    @Test func anUpdateSendsTheDocumentedUpdateRequestWithoutMemberships() async throws {
         let transport = RecordingTransport([try fixtureReply("ivvy/add-response.json")])
         let outcomes = await client(transport).push([.update(remoteID: "33884", contact: IvvyClientTests.bobby, changed: [
             .standard(.firstName), .standard(.status), .standard(.smsOptOut), .custom("photo_consent"),
         ])])
 
         #expect(outcomes == [.updated(remoteID: "33884", record: nil)])
-        #expect(try body(try #require(transport.requests.first)) == (try fixtureJSON("ivvy/update-request.json")))
+        guard case .object(var expected) = try fixtureJSON("ivvy/update-request.json") else { Issue.record("fixture"); return }
+        expected["groups"] = nil
+        expected["companies"] = nil
+        #expect(try body(try #require(transport.requests.first)) == .object(expected))
     }
 
     @Test func successFalseInsideA200IsARefusal() async throws {
         let transport = RecordingTransport([reply(#"{"success":false,"message":"The contact is anonymised and cannot be updated"}"#)])
         let outcomes = await client(transport).push([.update(remoteID: "33884", contact: IvvyClientTests.bobby, changed: [.standard(.firstName)])])
         #expect(outcomes == [.failed(.invalid(field: nil, "iVvy: The contact is anonymised and cannot be updated"))])
+    }
+
+    /// An update of a contact iVvy no longer has (deleted there): error 24096, or the same
+    /// words inside a 200, is "not found", which the sync makes a conflict.
+    @Test func anUpdateIvvyCannotFindTheContactForIsNotFound() async throws {
+        let transport = RecordingTransport([
+            reply(#"{"errorCode":404,"message":"Unable to find contact","specificCode":24096}"#, status: 404),
+            reply(#"{"success":false,"message":"Unable to find contact 33884"}"#),
+        ])
+        let client = client(transport)
+        let change = OutgoingChange.update(remoteID: "33884", contact: IvvyClientTests.bobby, changed: [.standard(.firstName)])
+        #expect(await client.push([change, change]) == [
+            .failed(.notFound("iVvy: Unable to find contact (error 24096)")), .failed(.notFound("iVvy: Unable to find contact 33884")),
+        ])
     }
 
     @Test func anUpdateOfFieldsIvvyDoesNotStoreSendsNothing() async throws {
@@ -303,6 +323,37 @@ struct IvvyClientTests {
             .object(["fieldId": .number(33449), "value": .string("Bob")]),
             .object(["fieldId": .number(99001), "value": .string("kept")]),
         ])]))
+    }
+
+    /// The whole set goes out (§3.6: a replace would otherwise lose the rest), each value
+    /// rolo did not change exactly as iVvy sent it; a changed one is written rolo's way.
+    @Test func valuesAnUpdateDidNotChangeGoBackAsIvvySentThem() async throws {
+        let read = IvvyClientTests.contactReply(["customFields": .array([
+            .object(["fieldId": .number(33441), "displayName": .string("Birth Date"), "value": .string("1985-03-17 23:00:00 UTC")]),
+            .object(["fieldId": .number(33442), "value": .array([.string("Vegetarian")])]),
+            .object(["fieldId": .number(33445), "value": .string("77")]),
+            .object(["fieldId": .number(33449), "value": .string("Bob")]),
+        ])])
+        let transport = RecordingTransport([read, reply(#"{"success":true,"id":7427530}"#), reply(#"{"success":true,"id":7427530}"#)])
+        let client = client(transport)
+        var contact = try #require(try await client.fetch(remoteID: "7427530")).contact
+        #expect(contact.custom == ["birth_date": .date(LocalDate(iso: "1985-03-17")!), "dietary_requirements": .select("veg"),
+                                   "member_number": .number(77), "badge_name": .text("Bob")])
+        contact.custom["badge_name"] = .text("Bobby")
+        _ = await client.push([.update(remoteID: "7427530", contact: contact, changed: [.custom("badge_name")])])
+        contact.custom["birth_date"] = .date(LocalDate(iso: "1985-03-18")!)
+        _ = await client.push([.update(remoteID: "7427530", contact: contact, changed: [.custom("birth_date")])])
+
+        let asRead: [JSONValue] = [
+            .object(["fieldId": .number(33441), "value": .string("1985-03-17 23:00:00 UTC")]),
+            .object(["fieldId": .number(33442), "value": .array([.string("Vegetarian")])]),
+            .object(["fieldId": .number(33445), "value": .string("77")]),
+            .object(["fieldId": .number(33449), "value": .string("Bobby")]),
+        ]
+        #expect(try body(transport.requests[1])["customFields"] == .array(asRead))
+        var changedDay = asRead
+        changedDay[0] = .object(["fieldId": .number(33441), "value": .string("1985-03-18")])
+        #expect(try body(transport.requests[2])["customFields"] == .array(changedDay))
     }
 
     // MARK: - Reading contacts

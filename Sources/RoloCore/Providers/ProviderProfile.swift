@@ -182,14 +182,18 @@ public struct ProviderProfile: Sendable, Equatable {
     /// What users must know about this provider before they trust a sync with it (shown by
     /// `sync --dry-run`, the README and the TUI's help), in plain sentences.
     public let limitations: [String]
+    /// The account's secrets as its config names them, for "check the account's … in the
+    /// config" when the provider refuses them: a token, or iVvy's API key and secret.
+    public let credentials: String
 
     public init(kind: ProviderKind, displayName: String, capabilities: ProviderCapabilities, rules: ProviderRules,
-                limitations: [String] = []) {
+                limitations: [String] = [], credentials: String = "token") {
         self.kind = kind
         self.displayName = displayName
         self.capabilities = capabilities
         self.rules = rules
         self.limitations = limitations
+        self.credentials = credentials
     }
 
     /// Contacts kept only in rolo.

@@ -92,6 +92,30 @@ final class IVVYAccount: Sendable {
         }
     }
 
+    /// `addContactsToSubscriptionGroup` (`member` true) or `removeContactsFromSubscriptionGroup`:
+    /// one membership changed, the others kept (a member already keeps its join date). Returns
+    /// each contact's status, false for one that does not exist. `touch`: whether the change
+    /// moves the contact's `modifiedDate` (UNKNOWN, see `IVVYEmulator.Options`).
+    func setMembership(group: Int, contacts: [Int], member: Bool, touch: Bool) -> [(contactId: Int, status: Bool)] {
+        let stamp = now()
+        return table.withLock { table in
+            contacts.map { id in
+                guard !table.deleted.contains(id), var entry = table.entries[id] else { return (id, false) }
+                guard entry.contact.groups.contains(where: { $0.groupId == group }) != member else { return (id, true) }
+                if member {
+                    entry.contact.groups.append(.init(groupId: group, joined: stamp))
+                } else {
+                    entry.contact.groups.removeAll { $0.groupId == group }
+                }
+                if touch { entry.contact.modified = stamp }
+                entry.listJSON = nil
+                table.entries[id] = entry
+                table.generation += 1
+                return (id, true)
+            }
+        }
+    }
+
     /// A change made behind the API's back (the web-UI hooks): edit any stored value.
     func edit(id: Int, _ body: (inout IVVYContact) -> Void) -> Bool {
         let stamp = now()

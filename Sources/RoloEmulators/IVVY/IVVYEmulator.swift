@@ -5,7 +5,9 @@ import Foundation
 /// (Content-MD5 of the exact body, `IVVY-Date` or `Date` within five minutes of the
 /// emulator's clock, HMAC-SHA1 of the lower-cased string to sign); the `contact`
 /// namespace's list, get, add-or-update, custom field definitions and subscription groups;
-/// `test?action=ping`; and `batch?action=run|progress|results`.
+/// `test?action=ping`; `addContactsToSubscriptionGroup` and
+/// `removeContactsFromSubscriptionGroup` (one membership each, while `groups` on
+/// `addOrUpdateContact` replaces them all, §3.9); and `batch?action=run|progress|results`.
 ///
 /// iVvy has no delete action: `webUI.delete(id:)` makes a contact vanish from lists and
 /// `getContact`, as the November 2025 announcement says deleted contacts do.
@@ -15,9 +17,9 @@ import Foundation
 /// `200 {"success": false, "message": …}`; every validation failure is a 400 with
 /// `errorCode` and `specificCode` (23016, 23017).
 ///
-/// Not emulated: companies' own actions, notes, subscription-group membership actions,
-/// events, notifications, `batch?action=restart|repost`; a batch's `callbackUrl` is never
-/// called (the emulator makes no outgoing requests).
+/// Not emulated: companies' own actions, notes, events, notifications,
+/// `batch?action=restart|repost`; a batch's `callbackUrl` is never called (the emulator makes
+/// no outgoing requests).
 public final class IVVYEmulator: LoopbackEmulator {
     public struct Options: Sendable {
         public var port: UInt16
@@ -34,6 +36,11 @@ public final class IVVYEmulator: LoopbackEmulator {
         public var companies: [Int: String]
         public var customFieldsOnUpdate: CustomFieldsOnUpdate
         public var multipleSelectFormat: MultipleSelectFormat
+        /// Whether `addContactsToSubscriptionGroup` and `removeContactsFromSubscriptionGroup`
+        /// move the contacts' `modifiedDate`: UNKNOWN (§3.2 does not say). Default false: the
+        /// reading in which a listing by `fromModifiedDate` does not bring the change, so a
+        /// client that sent back the `groups` it last read would undo it.
+        public var groupActionsTouchContact: Bool
         /// How many `batch?action=progress` polls a batch takes before it reports 100 and
         /// its results can be read (0: done at once).
         public var batchPollsBeforeCompletion: Int
@@ -51,6 +58,7 @@ public final class IVVYEmulator: LoopbackEmulator {
                     companies: [Int: String] = [4: "Company Name 1", 5: "Company Name 3 (Department)", 6: "Company Name 2"],
                     customFieldsOnUpdate: CustomFieldsOnUpdate = .replaceAll,
                     multipleSelectFormat: MultipleSelectFormat = .array,
+                    groupActionsTouchContact: Bool = false,
                     batchPollsBeforeCompletion: Int = 0,
                     idSeed: UInt64 = 1) {
             self.port = port
@@ -64,6 +72,7 @@ public final class IVVYEmulator: LoopbackEmulator {
             self.companies = companies
             self.customFieldsOnUpdate = customFieldsOnUpdate
             self.multipleSelectFormat = multipleSelectFormat
+            self.groupActionsTouchContact = groupActionsTouchContact
             self.batchPollsBeforeCompletion = batchPollsBeforeCompletion
             self.idSeed = idSeed
         }
@@ -113,7 +122,7 @@ public final class IVVYEmulator: LoopbackEmulator {
         apiKey = options.apiKey
         apiSecret = options.apiSecret
         store = IVVYStore(account: account)
-        webUI = IVVYWebUI(account: account)
+        webUI = IVVYWebUI(account: account, groupActionsTouchContact: options.groupActionsTouchContact)
         host = EmulatorHost(port: options.port,
                             statusReply: { status in
                                 .json(status, IVVYFailure(errorCode: status, message: EmulatorHost.reasonPhrase(status)).json)
@@ -138,6 +147,7 @@ public struct IVVYStore: Sendable {
 
 public struct IVVYWebUI: Sendable {
     let account: IVVYAccount
+    let groupActionsTouchContact: Bool
 
     /// Adds a contact with `addOrUpdateContact`'s value rules (no field is required here).
     @discardableResult
@@ -151,6 +161,13 @@ public struct IVVYWebUI: Sendable {
         guard account.edit(id: id, { IVVYAccount.apply(parsed, to: &$0, at: account.now(), replaceCustomFields: false) }) else {
             throw IVVYEmulatorError(message: "no contact \(id)")
         }
+    }
+
+    /// Adds contacts to one subscription group as `addContactsToSubscriptionGroup` does (the
+    /// other memberships stay; `modifiedDate` as the options say). Returns each contact's status.
+    @discardableResult
+    public func addToSubscriptionGroup(_ group: Int, contacts: [Int]) -> [Bool] {
+        account.setMembership(group: group, contacts: contacts, member: true, touch: groupActionsTouchContact).map(\.status)
     }
 
     /// Deletes a contact in the web app: it vanishes from every reply.
@@ -331,6 +348,8 @@ struct IVVYRoutes: Sendable {
         case ("contact", "addOrUpdateContact"): return result(addOrUpdate(body))
         case ("contact", "getCustomFieldDefinition"):
             return (200, .array(account.settings.customFields.sorted { ($0.sortOrder, $0.fieldId) < ($1.sortOrder, $1.fieldId) }.map(\.json)))
+        case ("contact", "addContactsToSubscriptionGroup"): return result(membership(body, member: true))
+        case ("contact", "removeContactsFromSubscriptionGroup"): return result(membership(body, member: false))
         case ("contact", "getSubscriptionGroupList"):
             return (200, .array(account.settings.groups.map { group in
                 ["id": .number(Double(group.id)), "groupName": .string(group.groupName),
@@ -403,6 +422,26 @@ struct IVVYRoutes: Sendable {
             return .failure(IVVYFailure(errorCode: 404, message: "Unable to find contact", specificCode: 24096))
         }
         return .success(contact.json(account: account.settings, detail: true))
+    }
+
+    // MARK: contact?action=addContactsToSubscriptionGroup, removeContactsFromSubscriptionGroup
+
+    /// `{contacts: [contactId…], group: groupId}` (§3.2): one group's membership for each
+    /// contact, answered `[{contactId, status}]`. The docs do not say when a status is false;
+    /// here, for a contact that does not exist. Parameters are checked in the documented order.
+    private func membership(_ body: [String: EmulatorJSON], member: Bool) -> Result<EmulatorJSON, IVVYFailure> {
+        guard let list = body["contacts"], list != .null else { return .failure(.required("contacts")) }
+        let ids = list.arrayValue?.compactMap(\.wholeNumber)
+        guard let ids, ids.count == list.arrayValue?.count else {
+            return .failure(.invalid("contacts", "Value must be an array of contact ids"))
+        }
+        guard let value = body["group"], value != .null else { return .failure(.required("group")) }
+        guard let group = value.wholeNumber else { return .failure(.invalid("group", "Value must be a whole number")) }
+        guard account.settings.groups.contains(where: { $0.id == group }) else {
+            return .failure(.invalid("group", "Subscription group \(group) does not exist"))
+        }
+        let statuses = account.setMembership(group: group, contacts: ids, member: member, touch: options.groupActionsTouchContact)
+        return .success(.array(statuses.map { ["contactId": .number(Double($0.contactId)), "status": .bool($0.status)] }))
     }
 
     // MARK: contact?action=addOrUpdateContact

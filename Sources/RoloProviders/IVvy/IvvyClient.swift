@@ -275,11 +275,17 @@ public final class IvvyClient: ContactProvider {
     }
 
     /// `addOrUpdateContact`. Both reply shapes are read (§3b): `{success, id, message}` and
-    /// the bare `{id}`; `success:false` is a refusal even inside a 200.
+    /// the bare `{id}`; `success:false` is a refusal even inside a 200. An update of a contact
+    /// iVvy no longer has is "not found", whether as error 24096 (§3.7 gives it for
+    /// `getContact` only) or in its words, "unable to find contact", inside a 200: the sync
+    /// reads the contact to confirm it is gone before taking it as deleted there.
     private func addOrUpdate(_ body: [String: JSONValue]) async throws(ProviderError) -> String? {
         let reply = try await call("contact", "addOrUpdateContact", body)
         if let success = reply["success"], !IvvyMapping.isTrue(success) {
             let message = IvvyMapping.text(reply["message"]).map(redacted) ?? "refused the contact"
+            if body["id"] != nil, message.range(of: "unable to find contact", options: .caseInsensitive) != nil {
+                throw .notFound("iVvy: " + message)
+            }
             throw .invalid(field: IvvyClient.field(named: message), "iVvy: " + message)
         }
         return IvvyMapping.number(reply["id"]).map { String(Int($0)) }

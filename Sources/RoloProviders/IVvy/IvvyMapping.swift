@@ -156,7 +156,10 @@ struct IvvyMapping: Sendable {
                 let raw = field["value"] ?? .null
                 if let definition = fieldsByID[fieldID] {
                     switch IvvyMapping.customValue(raw, as: definition) {
-                    case .value(let value): contact.custom[definition.key] = value
+                    case .value(let value):
+                        contact.custom[definition.key] = value
+                        // Kept as sent too when rolo would write it otherwise (see `customFields`).
+                        if !definition.isReadOnly, IvvyMapping.wire(value) != raw { unmapped.append(IvvyMapping.keptField(fieldID, field)) }
                     case .empty: break
                     case .unreadable: unmapped.append(IvvyMapping.keptField(fieldID, field))
                     }
@@ -165,7 +168,8 @@ struct IvvyMapping: Sendable {
                 }
             }
         }
-        // Fields rolo has no definition for (or could not read) stay as iVvy sent them.
+        // Fields rolo has no definition for (or could not read), and values iVvy wrote its own
+        // way, stay as iVvy sent them.
         if !unmapped.isEmpty { kept["customFields"] = .array(unmapped) }
         for (name, value) in members where !IvvyMapping.notKept.contains(name) && name != "smsStatus" {
             switch (name, value) {
@@ -373,14 +377,28 @@ struct IvvyMapping: Sendable {
 
     /// `customFields` for a write: every writable field the account defines that `contact`
     /// has a value in, clears for the `cleared` keys, and the fields rolo kept without a
-    /// definition. Whether iVvy replaces the whole set or only the fields listed is UNKNOWN
-    /// (§3.6), so the whole set is sent.
+    /// definition.
+    ///
+    /// Whether iVvy replaces the whole set or only the fields listed is UNKNOWN (§3.6). Only
+    /// the changed fields would lose the others if it replaces, so the whole set is sent; that
+    /// is safe under both readings only if each value rolo did not change goes back exactly as
+    /// iVvy gave it. rolo's own writing may differ (a Date given as `1985-03-17 23:00:00 UTC`
+    /// would go back as `1985-03-17`, perhaps another day in the account's zone; a select
+    /// given by its label, a number as text), so such a value is kept as read in the `ivvy`
+    /// extension, and goes back as read while it still reads as the contact's value.
     func customFields(_ contact: Contact, cleared: Set<String>) -> [JSONValue] {
+        var asRead: [Int: JSONValue] = [:]
+        if case .array(let kept)? = contact.extensions["ivvy"]?["customFields"] {
+            for field in kept {
+                if let id = IvvyMapping.number(field["fieldId"]).map(Int.init), let value = field["value"] { asRead[id] = value }
+            }
+        }
         var fields: [(Int, JSONValue)] = []
         var sent: Set<Int> = []
         for (id, definition) in fieldsByID where !definition.isReadOnly {
             if let value = contact.custom[definition.key] {
-                fields.append((id, .object(["fieldId": .number(Double(id)), "value": IvvyMapping.wire(value)])))
+                let raw = asRead[id].flatMap { IvvyMapping.customValue($0, as: definition) == .value(value) ? $0 : nil }
+                fields.append((id, .object(["fieldId": .number(Double(id)), "value": raw ?? IvvyMapping.wire(value)])))
             } else if cleared.contains(definition.key) {
                 fields.append((id, .object(["fieldId": .number(Double(id)), "value": IvvyMapping.clearedCustomValue(for: definition.type)])))
             } else {
@@ -388,19 +406,16 @@ struct IvvyMapping: Sendable {
             }
             sent.insert(id)
         }
-        if case .array(let kept)? = contact.extensions["ivvy"]?["customFields"] {
-            for field in kept {
-                guard let id = IvvyMapping.number(field["fieldId"]).map(Int.init), !sent.contains(id),
-                      fieldsByID[id]?.isReadOnly != true, let value = field["value"] else { continue }
-                fields.append((id, .object(["fieldId": .number(Double(id)), "value": value])))
-                sent.insert(id)
-            }
+        for (id, value) in asRead where !sent.contains(id) && fieldsByID[id]?.isReadOnly != true {
+            fields.append((id, .object(["fieldId": .number(Double(id)), "value": value])))
         }
         return fields.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
-    /// The memberships iVvy replaces on every write that names them (§3.9): the groups and
-    /// companies rolo last read, as `[{groupId}]` and `[id]`, when it has read them.
+    /// The groups and companies rolo last read, as `[{groupId}]` and `[id]`, when it has read
+    /// them. Sent only by a create: iVvy replaces every membership a write names (§3.9), and
+    /// rolo keeps them as iVvy's data without editing them, so an update that sent them back
+    /// would undo whatever was added at iVvy since they were read.
     static func memberships(_ contact: Contact) -> [String: JSONValue] {
         var body: [String: JSONValue] = [:]
         if case .array(let groups)? = contact.extensions["ivvy"]?["groups"] {
@@ -433,8 +448,9 @@ struct IvvyMapping: Sendable {
     }
 
     /// `addOrUpdateContact` for a contact iVvy has: its id, the changed fields ("" for a
-    /// cleared one), consent when it changed, the whole set of custom fields when one changed,
-    /// and the memberships rolo read. Nil when no changed field is one iVvy stores.
+    /// cleared one), consent when it changed, and the whole set of custom fields when one
+    /// changed. Never `groups` or `companies` (see `memberships`). Nil when no changed field
+    /// is one iVvy stores.
     func updateBody(id: Int, _ contact: Contact, changed: Set<FieldKey>) throws(ProviderError) -> [String: JSONValue]? {
         var body: [String: JSONValue] = [:]
         var standard: Set<StandardField> = []
@@ -456,7 +472,6 @@ struct IvvyMapping: Sendable {
         body.merge(try IvvyMapping.consent(contact, keys: standard)) { _, new in new }
         if customChanged { body["customFields"] = .array(customFields(contact, cleared: cleared)) }
         if body.isEmpty { return nil }
-        body.merge(IvvyMapping.memberships(contact)) { _, new in new }
         body["id"] = .number(Double(id))
         return body
     }

@@ -17,5 +17,7 @@ public enum IvvyProfile {
         limitations: [
             "iVvy cannot report deleted contacts: a sync reads only what changed, and finds deletes only in a full listing you ask for.",
             "iVvy's API cannot delete contacts: a contact deleted in rolo is kept in iVvy and marked deleted only here.",
-        ])
+        ],
+        // Every request is signed with the secret for the key it names (§3.1): either may be wrong.
+        credentials: "API key and secret")
 }

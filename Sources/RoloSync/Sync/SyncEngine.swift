@@ -93,7 +93,7 @@ public final class SyncEngine: Sendable {
     private func stopMessage(_ error: ProviderError) -> String {
         switch error {
         case .offline(let why): "offline — \(why); edits wait in the outbox"
-        case .auth(let why): "\(provider.profile.displayName) refused the credentials (\(why)); check the account's token in the config"
+        case .auth(let why): "\(provider.profile.displayName) refused the credentials (\(why)); check the account's \(provider.profile.credentials) in the config"
         case .clockSkew(let minutes?, let why): "this machine's clock is off by about \(minutes) minutes (\(why)); set the time (timedatectl or NTP) and sync again"
         case .clockSkew(nil, let why): "\(why); check this machine's clock"
         default: error.message
@@ -660,6 +660,10 @@ public final class SyncEngine: Sendable {
                     confirmations.append(.init(claim: item.claim, remoteID: nil, modifiedAt: nil, base: nil))
                     report.sentDeletes += 1
                 case .failed(let error):
+                    if case .notFound = error, case .update(let remoteID, _, _) = item.change,
+                       try await settleAsGone(item.claim, remoteID: remoteID, report: &report) {
+                        continue
+                    }
                     if error.stopsTheRun {
                         try confirm(confirmations, names: outgoing, stored: stored, scope: scope, report: &report)
                         let untried = waiting.map { outgoing[$0].claim }.filter { claim in
@@ -690,6 +694,21 @@ public final class SyncEngine: Sendable {
             waiting = again
         }
         try confirm(confirmations, names: outgoing, stored: stored, scope: scope, report: &report)
+    }
+
+    /// An update the provider answered "no such contact": deleted there while edited here. A
+    /// listing that shows deletes finds that before the push; one that cannot (iVvy's by
+    /// modified date) leaves it to the update to meet. When a read confirms the provider has
+    /// the contact no more, it becomes the conflict a listing would have made of it, for the
+    /// user to keep (made anew there) or let go, instead of a failure every sync repeats. False
+    /// when the read finds it or fails: the refusal stands.
+    private func settleAsGone(_ claim: DeliveryClaim, remoteID: String, report: inout SyncReport) async throws -> Bool {
+        guard case .record(let record) = await fetch(remoteID), record?.isDeleted ?? true else { return false }
+        try cache.settleClaim(claim, accountID: account.id)
+        let decision = try cache.applyDecision(contactID: claim.contactID, record: nil, accountID: account.id, source: source,
+                                               dryRun: false) { _, local in SyncPlanner.deleted(local) }
+        if let decision { count(decision, name: claim.state.contact.displayName, report: &report) }
+        return true
     }
 
     /// A create that may exist at the provider already — an earlier attempt whose reply was

@@ -177,6 +177,54 @@ struct SyncEngineTests {
         #expect(bench.remote.contact(bob) == nil)
     }
 
+    /// iVvy's listing by modified date cannot show a delete: the update sent is what meets it.
+    @Test func anUpdateOfAContactTheProviderNoLongerHasIsAConflictNotAFailure() async throws {
+        let bench = try SyncBench(profile: IvvyProfile.profile)
+        let bob = bench.remote.put([.email: "bob@example.com", .firstName: "Bob", .lastName: "Ray"])
+        bench.remote.put([.email: "ann@example.com", .firstName: "Ann", .lastName: "Lee"])
+        try await bench.run()
+        try bench.set("bob@example.com", "first_name=Robert")
+        bench.remote.remove(bob)
+
+        let report = try await bench.run()
+        #expect(report.failures.isEmpty, "\(report.failures.map(\.message))")
+        #expect(report.conflicts.map(\.message) == ["deleted at iVvy while edited here"])
+        #expect(try bench.services.reader.outbox(in: .all).map(\.state) == [.conflict])
+        #expect(try bench.local("bob@example.com")[.firstName] == "Robert", "an edited contact is never lost")
+
+        try bench.sync.resolve(try bench.id("bob@example.com"), fields: [:], all: .mine)
+        let again = try await bench.run()
+        #expect(again.sentCreates == 1 && again.isClean)
+        #expect(bench.remote.contact(bob) == nil)
+        #expect(bench.remote.ids.count == 2)
+    }
+
+    /// "Not found" alone does not make a contact deleted: one the provider still has keeps the
+    /// failure, for a retry.
+    @Test func anUpdateRefusedAsNotFoundOfAContactTheProviderHasStaysAFailure() async throws {
+        let bench = try SyncBench(profile: IvvyProfile.profile)
+        bench.remote.put([.email: "bob@example.com", .firstName: "Bob", .lastName: "Ray"])
+        try await bench.run()
+        try bench.set("bob@example.com", "first_name=Robert")
+        bench.remote.fail(.push, with: .notFound("iVvy: Not Found"))
+
+        let report = try await bench.run()
+        #expect(report.failures.map(\.message) == ["iVvy: Not Found"])
+        #expect(report.conflicts.isEmpty)
+        #expect(try bench.services.reader.outbox(in: .all).map(\.state) == [.failed])
+    }
+
+    /// Refused credentials stop the run with what to check, in the provider's terms: iVvy
+    /// signs with an API key and a secret, Notifuse sends a token.
+    @Test(arguments: [(IvvyProfile.profile, "API key and secret"), (NotifuseProfile.profile, "token")])
+    func refusedCredentialsSayWhatToCheckForTheProvider(_ profile: ProviderProfile, _ credentials: String) async throws {
+        let bench = try SyncBench(profile: profile)
+        bench.remote.put([.email: "bob@example.com", .firstName: "Bob", .lastName: "Ray"])
+        bench.remote.fail(.list, with: .auth("HTTP 401"))
+        let report = try await bench.run()
+        #expect(report.stopped == "\(profile.displayName) refused the credentials (HTTP 401); check the account's \(credentials) in the config")
+    }
+
     @Test func aLocalDeleteReachesTheProviderUnlessItChangedThereMeanwhile() async throws {
         let bench = try SyncBench()
         let ann = bench.remote.put([.email: "ann@example.com", .firstName: "Ann"])
