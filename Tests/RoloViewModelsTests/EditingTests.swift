@@ -71,6 +71,45 @@ struct EditingTests {
         #expect(model.message?.text.hasPrefix("Saved Olga Smirnova") == true)
     }
 
+    /// A field changed elsewhere since the form opened (another rolo, `rolo set`, a sync) is
+    /// not overwritten unseen when the form changes it too: saving asks first. Fields changed
+    /// elsewhere that the form leaves alone merge as before.
+    @Test func savingOverAFieldChangedElsewhereAsksFirst() throws {
+        let service = try Fixture.service()
+        let model = try robModel(service)
+        let id = try #require(model.list.selected?.id)
+        model.press(.character("e"))
+        model.focusField(.standard(.city))
+        model.press(.enter, .control("u"))
+        model.type("Mine")
+        model.press(.enter)
+        // Meanwhile, as `rolo set` from another session.
+        _ = try service.editor.update(id, assignments: [try FieldAssignment(parsing: "city=Theirs"),
+                                                        try FieldAssignment(parsing: "job_title=Chief")])
+        model.press(.control("s"))
+        guard case .dialog(let dialog)? = model.overlay else { Issue.record("saved without asking"); return }
+        #expect(dialog.title == "Changed elsewhere")
+        #expect(dialog.message.contains("City became “Theirs”"), "\(dialog.message)")
+        #expect(try service.reader.contact(id)[.city] == "Theirs", "nothing saved yet")
+        model.press(.character("k"))
+        #expect(model.form != nil, "still editing")
+        model.press(.control("s"), .character("s"))
+        #expect(model.form == nil)
+        let stored = try service.reader.contact(id)
+        #expect(stored[.city] == "Mine" && stored[.jobTitle] == "Chief", "mine where asked; theirs merged elsewhere")
+
+        // A change elsewhere to a field the form leaves alone saves without a question.
+        model.press(.character("e"))
+        model.focusField(.standard(.city))
+        model.press(.enter, .control("u"))
+        model.type("Again")
+        model.press(.enter)
+        _ = try service.editor.update(id, assignments: [try FieldAssignment(parsing: "job_title=Chair")])
+        model.press(.control("s"))
+        #expect(model.overlay == nil && model.form == nil)
+        #expect(try service.reader.contact(id)[.jobTitle] == "Chair")
+    }
+
     /// Another rolo's import holds the cache for writing for as long as it runs: typing in a
     /// form goes on (it used to wait for the cache on every key and then say "database is
     /// locked"), what is typed is kept, and the draft is written once the cache is free.

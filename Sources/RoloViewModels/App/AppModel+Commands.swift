@@ -338,7 +338,10 @@ extension AppModel {
         case .saveFormAndQuit:
             try saveForm(&effects, thenQuit: true)
         case .saveFormChangingIdentity(let thenQuit):
-            try saveForm(&effects, thenQuit: thenQuit, identityChangeConfirmed: true)
+            // Asked after anything changed elsewhere was (see saveForm).
+            try saveForm(&effects, thenQuit: thenQuit, identityChangeConfirmed: true, overwriteConfirmed: true)
+        case .saveFormOverwriting(let thenQuit):
+            try saveForm(&effects, thenQuit: thenQuit, overwriteConfirmed: true)
         case .discardForm:
             try discardForm(&effects)
         case .quitDiscardingForm:

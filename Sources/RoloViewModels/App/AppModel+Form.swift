@@ -298,7 +298,8 @@ extension AppModel {
 
     // MARK: - Saving
 
-    func saveForm(_ effects: inout [Effect], thenQuit: Bool, identityChangeConfirmed: Bool = false) throws {
+    func saveForm(_ effects: inout [Effect], thenQuit: Bool, identityChangeConfirmed: Bool = false,
+                  overwriteConfirmed: Bool = false) throws {
         guard var form else { return }
         guard form.isDirty else {
             self.form = nil
@@ -310,6 +311,17 @@ extension AppModel {
         guard let (edit, warnings) = form.buildEdit() else {
             self.form = form
             show("Fix the \(form.errorCount == 1 ? "field" : "\(form.errorCount) fields") marked in red before saving", .error)
+            return
+        }
+        if !overwriteConfirmed, case .edit(let id) = form.mode, let clash = try changedElsewhere(edit, in: form, id: id) {
+            self.form = form
+            overlay = .dialog(Dialog(
+                title: "Changed elsewhere",
+                message: "Since you opened this form, \(clash) (another rolo, a command or a sync). Saving puts yours over "
+                    + (clash.contains(";") ? "them." : "it."),
+                choices: [.init(key: "s", label: "save mine", action: .saveFormOverwriting(thenQuit: thenQuit)),
+                          .init(key: "k", label: "keep editing", action: .keepEditing)],
+                enterAction: .keepEditing, escapeAction: .keepEditing))
             return
         }
         if !identityChangeConfirmed, case .edit(let id) = form.mode, let notice = try identityChangeNotice(edit, of: id) {
@@ -348,6 +360,22 @@ extension AppModel {
             self.form = form
             show(unplaced.isEmpty ? "Fix the fields marked in red before saving" : unplaced.map(\.description).joined(separator: "; "), .error)
         }
+    }
+
+    /// The fields this form changes that were changed in the cache too since it was opened
+    /// (by another rolo, `rolo set` or a sync), with their value now — what saving would
+    /// overwrite unseen — as a phrase ("City became “Austin”"); nil when there are none. Other
+    /// fields changed elsewhere merge as they are.
+    private func changedElsewhere(_ edit: ContactEdit, in form: EditForm, id: ContactID) throws -> String? {
+        let stored = try services.reader.contact(id)
+        let mine = edit.applied(to: stored)
+        let clashes = edit.keys.compactMap { key -> String? in
+            let now = stored.value(of: key)
+            guard now != form.original.value(of: key), now != mine.value(of: key) else { return nil }
+            let label = form.fields.first { $0.key == key }?.label ?? key.description
+            return now.map { "\(label) became “\($0.displayText)”" } ?? "\(label) was cleared"
+        }
+        return clashes.isEmpty ? nil : clashes.joined(separator: "; ")
     }
 
     /// What the editor says about the form's new email, if the form changes it.

@@ -32,6 +32,8 @@ public struct Dialog: Sendable {
         case saveForm, saveFormAndQuit, discardForm, keepEditing
         /// Save although the new email makes the provider delete the contact and create it anew.
         case saveFormChangingIdentity(thenQuit: Bool)
+        /// Save although fields the form changes were changed elsewhere since it was opened.
+        case saveFormOverwriting(thenQuit: Bool)
         case restoreDraft(Draft), discardDraft(Draft), later
         case quitDiscardingForm
         /// A contact another running rolo is editing: show it without editing, or take its form over.
