@@ -20,6 +20,8 @@ public final class LocalCache: Sendable {
     public let catalog: ProviderCatalog
     /// One sync at a time: a cache in memory (tests) is locked by this; a file, by a file lock.
     public let syncLock = NSLock()
+    /// The last `data_version` `changedByOtherProcesses` saw.
+    private let dataVersion = LockedValue<Int?>(nil)
     /// Why the cache is open for reading only (the file or its folder cannot be written by
     /// this user), naming the path; nil when rolo can write it.
     public let readOnlyReason: String?
@@ -94,6 +96,17 @@ public final class LocalCache: Sendable {
             throw RoloError.cache("\(path) is not a usable rolo cache: \(LocalCache.reason(error))")
         }
         self.readOnlyReason = readOnlyReason
+    }
+
+    /// Whether another process committed to the cache since the last call (the first call
+    /// says false). SQLite's `data_version`, asked of the writing connection: it changes with
+    /// every commit of another connection and never with this one's own.
+    public func changedByOtherProcesses() throws -> Bool {
+        let version = try writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
+        return dataVersion.withLock { last in
+            defer { last = version }
+            return last.map { $0 != version } ?? false
+        }
     }
 
     /// A private cache in memory, for tests and previews.
@@ -347,5 +360,18 @@ public final class LocalCache: Sendable {
         }
         if settling { settleIfLarge() }
         return value
+    }
+}
+
+/// A value shared between threads, read and changed under a lock.
+final class LockedValue<Value>: @unchecked Sendable {
+    // @unchecked: `value` is only touched inside `lock`.
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func withLock<T>(_ body: (inout Value) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
     }
 }

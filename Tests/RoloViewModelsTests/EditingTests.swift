@@ -1,5 +1,6 @@
 import Foundation
 import RoloCore
+import RoloStore
 import RoloSync
 import RoloTestFixtures
 import Testing
@@ -108,6 +109,32 @@ struct EditingTests {
         model.press(.control("s"))
         #expect(model.overlay == nil && model.form == nil)
         #expect(try service.reader.contact(id)[.jobTitle] == "Chair")
+    }
+
+    /// What another process writes (another rolo's save, `rolo set`, an import) shows within
+    /// a tick: the row, the detail on show and the counts are read again.
+    @Test func changesMadeByAnotherProcessShowOnTheNextTick() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rolo-other-\(UUID().uuidString)/rolo.sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        let service = try Fixture.service(path: path)
+        let model = try makeModel(service, width: 120, height: 30)
+        model.command("filter howard")
+        model.press(.enter)
+        let id = try #require(model.list.selected?.id)
+        model.handle(.tick)
+        let total = model.list.total
+        // Another rolo process: its own connection to the same file.
+        let other = Fixture.rolo(on: try LocalCache(path: path, catalog: .standard, clock: Fixture.clock), pid: 2)
+        _ = try other.editor.update(id, assignments: [try FieldAssignment(parsing: "job_title=Night Owl")])
+        _ = try other.editor.add([try FieldAssignment(parsing: "email=newcomer@example.com")], to: try other.accounts.account(named: "local"))
+        #expect(model.detail?.contact[.jobTitle] != "Night Owl")
+        model.handle(.tick)
+        #expect(model.detail?.contact[.jobTitle] == "Night Owl")
+        #expect(model.list.selected?.id == id, "the selection stays on its contact")
+        #expect(model.list.total == total + 1)
+        // Nothing more written: nothing read again.
+        model.handle(.tick)
+        #expect(try !service.reader.changedElsewhere())
     }
 
     /// Another rolo's import holds the cache for writing for as long as it runs: typing in a

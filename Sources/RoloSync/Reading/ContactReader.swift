@@ -57,6 +57,7 @@ public final class ContactReader: ContactReading {
     }
 
     public func contactCount(in scope: AccountScope) throws -> Int { try cache.contactCount(in: scope) }
+    public func changedElsewhere() throws -> Bool { try cache.changedByOtherProcesses() }
 
     public func contact(_ id: ContactID) throws -> Contact {
         guard let contact = try cache.contact(id) else { throw RoloError.notFound("no contact \(id.shortID)") }

@@ -18,6 +18,13 @@ public protocol ContactReading: AnyObject, Sendable {
     func audit(for id: ContactID, limit: Int) throws -> [AuditEntry]
     /// The first `field:term` of a query whose field is no field here; nil when all are.
     func unknownField(in query: ContactQuery, scope: AccountScope) throws -> String?
+    /// Whether another process wrote to the cache since the last time this was asked (another
+    /// rolo's save, `rolo set`, an import, a sync): what is on screen may be out of date.
+    func changedElsewhere() throws -> Bool
+}
+
+extension ContactReading {
+    public func changedElsewhere() throws -> Bool { false }
 }
 
 /// Changing contacts: every change validated and written in one transaction.

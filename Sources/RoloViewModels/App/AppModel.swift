@@ -223,6 +223,9 @@ public final class AppModel {
             case .tick:
                 try checkFormIsHeld()
                 if draftAwaitsCache { form == nil ? (draftAwaitsCache = false) : try saveDraft(retrying: true) }
+                // Another rolo's save, `rolo set`, an import or a sync: counts, rows and the
+                // detail on show are read again (the selection stays on its contact).
+                if try services.reader.changedElsewhere() { try reloadAfterChange(select: list.selected?.id, &effects) }
                 if let shown = message, options.now().millisecondsSinceEpoch - shown.shownAt.millisecondsSinceEpoch > options.messageLifetime,
                    shown.tone != .error {
                     message = nil
