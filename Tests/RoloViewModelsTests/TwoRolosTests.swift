@@ -64,6 +64,24 @@ struct TwoRolosTests {
         #expect(try anaService.drafts.drafts().isEmpty)
     }
 
+    /// The SSH connection dropped without hanging rolo up: it still runs, holding ana's unsaved
+    /// form. The rolo ana starts on reconnecting offers it at once (it used to show only when
+    /// ana pressed `e` on that very contact); another user's open form is not offered.
+    @Test func anEditOpenInTheUsersOtherRoloIsOfferedAtStart() throws {
+        let (first, _) = try rolo(1, "ana")
+        typeCity(first, " Fort Worth")
+        let bo = try makeModel(service(3, "bo"))
+        #expect(bo.overlay == nil, "not bo's edit")
+        let again = try makeModel(service(2, "ana"))
+        guard case .dialog(let offer)? = again.overlay else { Issue.record("ana was not told"); return }
+        #expect(offer.title == "Unsaved edit in your other rolo")
+        #expect(offer.message.hasPrefix("Your rolo ana from 192.0.2.1 (rolo pid 1) has been editing Rob Howard since"), "\(offer.message)")
+        again.press(.character("t"))
+        #expect(again.form?.fields.first { $0.key == .standard(.city) }?.input == "Dallas Fort Worth")
+        first.handle(.tick)
+        #expect(first.form == nil, "the old rolo's form closes")
+    }
+
     @Test func takingOverBringsTheirTextAndTheFirstRoloIsToldWithinATick() throws {
         let (ana, anaService) = try rolo(1, "ana")
         let (bo, boService) = try rolo(2, "bo")

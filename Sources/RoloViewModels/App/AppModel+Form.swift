@@ -458,6 +458,30 @@ extension AppModel {
 
     // MARK: - Drafts from an earlier session
 
+    /// At start: an edit this user has open, unsaved, in another rolo that still runs — the
+    /// SSH connection it ran in dropped without hanging it up — is offered, or nobody would
+    /// think of looking for it (it showed only on pressing `e` on that very contact).
+    func offerEditOpenInAnotherRolo() {
+        guard overlay == nil, let all = try? services.drafts.drafts() else { return }
+        let here = services.drafts.session
+        let open = all.filter { draft in
+            guard let holder = draft.holder, draft.contactID != nil, !draft.payload.isEmpty else { return false }
+            return holder.session.user == here.user && holder.session.processKey != here.processKey
+                && services.drafts.holderIsRunning(holder)
+        }
+        guard let draft = open.first, let holder = draft.holder, let id = draft.contactID,
+              let contact = try? services.reader.contact(id) else { return }
+        let more = open.count > 1 ? " (and \(open.count - 1) more edit\(open.count == 2 ? "" : "s"))" : ""
+        overlay = .dialog(Dialog(
+            title: "Unsaved edit in your other rolo",
+            message: "Your rolo \(holder.session.describe(seenFrom: here)) has been editing \(contact.displayName) since "
+                + "\(holder.since.display) and has not saved\(more); the connection it runs in may have dropped. "
+                + "Taking it over brings its unsaved changes into a form here and closes its form.",
+            choices: [.init(key: "t", label: "take over", action: .takeOver(id)),
+                      .init(key: "l", label: "later", action: .later)],
+            enterAction: .takeOver(id), escapeAction: .later))
+    }
+
     /// Asks about the next draft a rolo left behind, if any.
     func offerNextDraft() {
         guard overlay == nil, let draft = drafts.first else { return }

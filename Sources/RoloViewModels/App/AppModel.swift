@@ -149,6 +149,7 @@ public final class AppModel {
             show(reason + ": browsing only", .warning)
         } else {
             offerNextDraft()
+            offerEditOpenInAnotherRolo()
         }
         if !isReadOnly, let sync = services.sync {
             syncActivity.plan(options.autoSync, accounts: accounts.filter { sync.whyNotSyncable($0) == nil }, now: options.now())
