@@ -360,6 +360,9 @@ struct EndToEndTests {
         try tui.type("jjj")
         tui.wait(whileShowing: "Run LANG=C.UTF-8")
         #expect(tui.screen.split(separator: "\n").first?.contains("LANG not UTF-8") == true, "\(tui.screen)")
+        // A character typed that the locale cannot hold is said, not dropped unseen.
+        try tui.type("ü")
+        tui.wait(for: "Only ASCII can be typed")
         try tui.type("q")
         #expect(tui.exitStatus() == 0)
     }

@@ -62,6 +62,8 @@ public enum TerminalApp {
                 for message in inbox.drain() { effects += model.handle(message) }
             case .timeout:
                 effects = model.handle(.tick)
+            case .refusedInput:
+                model.notify("Only ASCII can be typed: this terminal's locale is not UTF-8. Run LANG=C.UTF-8 rolo", tone: .warning)
             case .hangup:
                 // The terminal is gone; every edit and draft is already in the cache.
                 return 129

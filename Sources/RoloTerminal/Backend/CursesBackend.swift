@@ -14,6 +14,9 @@ public enum TerminalEvent: Equatable, Sendable {
     /// Another thread called `wake()`: background work has results.
     case wake
     case timeout
+    /// Keys that are no character here: without a UTF-8 locale, curses hands over the bytes of
+    /// a typed `é` one by one, which rolo cannot store. Said, rather than dropped unseen.
+    case refusedInput
 }
 
 public struct BackendOptions: Sendable {
@@ -394,6 +397,18 @@ public final class CursesBackend {
         TerminalRestore.wake()
     }
 
+    /// `wget_wch`, or in a locale that is not UTF-8 its byte-wise form: there `wget_wch` takes
+    /// the bytes of a typed `é` (and the keys after it) as one bad character and returns
+    /// nothing, so the user never learns why their typing vanished. Byte by byte, they arrive,
+    /// and are refused with a word (`TerminalEvent.refusedInput`).
+    private func readCharacter(_ window: UnsafeMutablePointer<WINDOW>?, _ value: inout wint_t) -> Int32 {
+        if unicode { return wget_wch(window, &value) }
+        let key = wgetch(window)
+        if key == ERR { return ERR }
+        value = wint_t(bitPattern: key)
+        return key >= KEY_MIN ? KEY_CODE_YES : OK
+    }
+
     /// The next key curses has, or can read without waiting; nil when there is none.
     private func readKey() -> TerminalEvent? {
         if let key = pendingKey {
@@ -403,7 +418,7 @@ public final class CursesBackend {
         let window = rolo_stdscr()
         while true {
             var value: wint_t = 0
-            let status = wget_wch(window, &value)
+            let status = readCharacter(window, &value)
             if status == ERR { return nil }
             if status == KEY_CODE_YES {
                 let code = Int32(bitPattern: value)
@@ -423,6 +438,12 @@ public final class CursesBackend {
                 if let key = escapeOrAlt() { return .key(key) }
                 continue
             }
+            if !unicode, value >= 0x80 {
+                // The rest of its bytes come next; one event says it for all of them.
+                while readCharacter(window, &value) == OK, value >= 0x80 {}
+                if value < 0x80, value != 0, let key = CursesKeys.key(forCharacter: value) { pendingKey = key }
+                return .refusedInput
+            }
             if let key = CursesKeys.key(forCharacter: value) { return .key(key) }
         }
     }
@@ -433,7 +454,7 @@ public final class CursesBackend {
     /// key curses does not know (ESC [ … ~), which is dropped rather than typed as text.
     private func escapeOrAlt() -> Key? {
         var value: wint_t = 0
-        let status = wget_wch(rolo_stdscr(), &value)
+        let status = readCharacter(rolo_stdscr(), &value)
         if status == OK {
             if value == 0x5B || value == 0x4F, discardSequence(introducedBy: value) { return nil }
             if let alt = CursesKeys.altKey(forCharacter: value) { return alt }
@@ -459,7 +480,7 @@ public final class CursesBackend {
     private func discardSequence(introducedBy introducer: UInt32) -> Bool {
         let window = rolo_stdscr()
         var value: wint_t = 0
-        var status = wget_wch(window, &value)
+        var status = readCharacter(window, &value)
         if status == ERR { return false }
         for _ in 0..<32 {
             if status == KEY_CODE_YES {
@@ -468,7 +489,7 @@ public final class CursesBackend {
                 return true
             }
             if status == ERR || introducer == 0x4F || (0x40...0x7E).contains(value) { return true }
-            status = wget_wch(window, &value)
+            status = readCharacter(window, &value)
         }
         return true
     }
@@ -483,7 +504,7 @@ public final class CursesBackend {
         var afterCR = false
         while true {
             var value: wint_t = 0
-            let status = wget_wch(window, &value)
+            let status = readCharacter(window, &value)
             if status == ERR { break }
             if status == KEY_CODE_YES {
                 let code = Int32(bitPattern: value)

@@ -233,6 +233,23 @@ struct CursesBackendTests {
         }
     }
 
+    /// Without a UTF-8 locale a typed `é` arrives as bytes rolo cannot store: one event says
+    /// so (the screen then tells the user), and the ASCII typed around it arrives as typed.
+    @Test func nonASCIITypedWithoutAUTF8LocaleIsRefusedOnceAndSaid() throws {
+        let terminal = try PseudoTerminal()
+        try session(terminal, environment: ["LANG": "C"], locale: "C") { backend in
+            terminal.type("Xü€y")
+            var events: [TerminalEvent] = []
+            while case let event = backend.nextEvent(timeoutMilliseconds: 300), event != .timeout { events.append(event) }
+            #expect(events == [.key(.character("X")), .refusedInput, .key(.character("y"))], "\(events)")
+        }
+        let utf8 = try PseudoTerminal()
+        try session(utf8) { backend in
+            utf8.type("ü")
+            #expect(backend.nextEvent(timeoutMilliseconds: 2000) == .key(.character("ü")))
+        }
+    }
+
     @Test func aLoneEscapeArrivesAfterAShortDelay() throws {
         let terminal = try PseudoTerminal()
         try session(terminal) { backend in
