@@ -35,6 +35,28 @@ struct ProcessTableTests {
                 "without a start time, a pid with no process has ended")
     }
 
+    /// A rolo that ended but whose parent has not collected it yet (a zombie, as under a
+    /// slow pid 1 in a container) still has its pid and start time: it holds nothing.
+    @Test func anEndedProcessNotYetCollectedIsNotRunning() throws {
+        var pid: pid_t = 0
+        let arguments: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/true"), nil]
+        defer { arguments.forEach { free($0) } }
+        #expect(posix_spawn(&pid, "/bin/true", nil, nil, arguments, nil) == 0)
+        defer { var status: Int32 = 0; waitpid(pid, &status, 0) }
+        // Ended, not collected: wait until the kernel says so.
+        var stat = ""
+        for _ in 0..<500 {
+            stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            if ProcessTable.hasEnded(stat: stat) { break }
+            usleep(2000)
+        }
+        #expect(ProcessTable.hasEnded(stat: stat), "\(stat)")
+        let start = ProcessTable.startTicks(inStat: stat)
+        #expect(start != nil, "a zombie keeps its start time")
+        #expect(!ProcessTable.isRunning(variant(pid: pid, start: .some(start)), seenFrom: here))
+        #expect(ProcessTable.hasEnded(stat: "4242 (a (b) Z) S 1") == false, "the state is read after the name")
+    }
+
     @Test func aRoloOnAnotherMachineCannotBeSeenAndCountsAsRunning() {
         #expect(ProcessTable.isRunning(variant(pid: 1, start: .some(1), host: here.host + "-elsewhere"), seenFrom: here))
     }

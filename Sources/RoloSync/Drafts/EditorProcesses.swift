@@ -28,7 +28,10 @@ public enum ProcessTable {
         guard holder.host == here.host else { return true }
         if let theirs = holder.bootID, let ours = here.bootID, theirs != ours { return false }
         if holder.processKey == here.processKey { return true }
-        if let recorded = holder.processStart, let actual = startTicks(of: holder.pid) { return actual == recorded }
+        let stat = try? String(contentsOfFile: "/proc/\(holder.pid)/stat", encoding: .utf8)
+        // Ended, but not yet collected by its parent (a zombie): it holds nothing any more.
+        if let stat, hasEnded(stat: stat) { return false }
+        if let recorded = holder.processStart, let actual = stat.flatMap(startTicks(inStat:)) { return actual == recorded }
         // No start time to compare: the pid's existence is all there is to go by.
         guard holder.pid > 0 else { return false }
         return kill(holder.pid, 0) == 0 || errno == EPERM
@@ -39,6 +42,14 @@ public enum ProcessTable {
     /// fields are counted from the last `)`.
     public static func startTicks(of pid: Int32) -> UInt64? {
         (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)).flatMap(startTicks(inStat:))
+    }
+
+    /// Whether a `/proc/PID/stat` line is of a process that has ended (state Z, zombie, or X,
+    /// dead): field 3, the first after the name.
+    static func hasEnded(stat: String) -> Bool {
+        guard let close = stat.lastIndex(of: ")") else { return false }
+        let state = stat[stat.index(after: close)...].split(separator: " ").first
+        return state == "Z" || state == "X"
     }
 
     /// Field 22 of a `/proc/PID/stat` line.
