@@ -352,6 +352,16 @@ struct EndToEndTests {
         #expect(tui.exitStatus() == 0)
     }
 
+    /// A terminal rolo cannot drive is said as every failure is (`rolo: …`, status 1), not as
+    /// a usage error (`Error: …`, status 2).
+    @Test func aTerminalRoloCannotDriveIsSaidLikeEveryFailure() throws {
+        let rolo = try demo()
+        let tui = try Tmux(rolo, environment: ["TERM": "dumb"])
+        #expect(tui.exitStatus() == 1)
+        #expect(tui.screen.contains("rolo: a terminal of type TERM=dumb cannot move its cursor"), "\(tui.screen)")
+        #expect(!tui.screen.contains("Error:"))
+    }
+
     /// Over SSH without LANG every non-ASCII name is `?`: rolo says so, and keeps saying so.
     @Test func aLocaleThatIsNotUTF8IsSaidForTheWholeSession() throws {
         let rolo = try demo()

@@ -43,10 +43,17 @@ func openInterface(global: GlobalOptions, options: InterfaceOptions) throws {
     let autoSync = (context.config?.accounts ?? []).map {
         AutoSyncSetting(account: $0.name, onStart: $0.syncOnStart, interval: $0.syncInterval)
     }
-    let status = try TerminalApp.run(
-        services: AppServices(context.services, sync: context.syncService()),
-        options: AppOptions(readOnly: options.readOnly, readOnlyReason: context.services.cache.readOnlyReason,
-                            account: options.account, autoSync: autoSync),
-        backendOptions: BackendOptions(colorMode: options.noColor ? .none : .auto))
+    let status: Int32
+    do {
+        status = try TerminalApp.run(
+            services: AppServices(context.services, sync: context.syncService()),
+            options: AppOptions(readOnly: options.readOnly, readOnlyReason: context.services.cache.readOnlyReason,
+                                account: options.account, autoSync: autoSync),
+            backendOptions: BackendOptions(colorMode: options.noColor ? .none : .auto))
+    } catch let error as TerminalError {
+        // A terminal rolo cannot drive (TERM=dumb, unknown to terminfo): said as every other
+        // failure is, `rolo: …`, not as a usage error.
+        throw RoloError.failed(error.description)
+    }
     if status != 0 { throw ExitCode(status) }
 }
