@@ -91,7 +91,7 @@ enum VCardFormat {
         var cardProblem: ImportProblem?
         var reportedStrayText = false
         func report(_ problem: ImportProblem) throws(ImportProblem) {
-            if !skipInvalid { throw problem }
+            if !skipInvalid { throw problem.after(result.warnings) }
             result.skipped.append(problem)
         }
         for content in unfold(bytes) {

@@ -72,6 +72,23 @@ struct ImportFromOtherToolsTests {
         #expect(kim[.salutation] == "Ms." && kim[.jobTitle] == "Buyer" && kim.custom.isEmpty)
     }
 
+    @Test func aFailedImportStillSaysWhatItNoticedAboutTheColumns() throws {
+        let warning = ValidationIssue(field: "line 1", message: "column “Favourite” is not a field of rolo; it is read as the custom key "
+            + "favourite", severity: .warning)
+        // A value refused as the contact is stored, and a row the reader cannot take.
+        let refused = try #require(refusal {
+            _ = try service.files.importFile(Data("first_name,email,Favourite\nAnn,ann@,tea\n".utf8), format: .csv)
+        })
+        #expect(refused.filter { $0.severity == .error }.map(\.field) == ["line 2"])
+        #expect(refused.filter { $0.severity == .warning } == [warning])
+        let malformed = try #require(refusal {
+            _ = try service.files.importFile(Data("first_name,email,Favourite\nAnn,ann@example.com,tea,more\n".utf8), format: .csv)
+        })
+        #expect(malformed.filter { $0.severity == .warning } == [warning])
+        #expect(RoloError.invalid(malformed).description == "line 2: has 4 cells; the header has 3", "the error alone")
+        #expect(try service.reader.contactCount(in: .all) == 0)
+    }
+
     // MARK: Importing twice
 
     let people = "first_name,email,mobile\nAnn,ann@example.com,\nBob,bob@example.com,+15550001111\nCy,,+15550002222\n"

@@ -32,9 +32,11 @@ struct Import: ParsableCommand {
 
             rolo JSON keeps everything: typed custom values, and provider ids, which stay with the \
             account the file names (imported with --account into another account, the contacts are new \
-            there). CSV has a column per standard field and custom.<key> columns; a CSV exported by \
-            Google Contacts or Outlook is recognised by its header row and mapped field by field, the \
-            columns rolo has no field for kept as custom values. vCards from Apple Contacts, Google \
+            there). CSV has a column per standard field and custom.<key> columns, and the names other \
+            tools give those fields (Email Address, Phone Number, Company Name, Zip, …) are read as them; \
+            its cells are cut at commas, or at the semicolons or tabs its header row is cut at. A CSV \
+            exported by Google Contacts or Outlook is recognised by its header row and mapped field by \
+            field, the columns rolo has no field for kept as custom values. vCards from Apple Contacts, Google \
             Contacts, Outlook and phones are read, folded lines and escapes included.
 
             CSV and vCard are read as UTF-8, or as UTF-16 where the file starts with a byte-order mark. \
@@ -94,9 +96,12 @@ struct Import: ParsableCommand {
                 }
             }
         } catch RoloError.invalid(let issues) {
+            // What was noticed about the file before the problem stopped it (a column that is
+            // not a field of rolo) is said too: it may be why the line failed.
+            for issue in issues where issue.severity == .warning { Output.error("rolo: warning: \(shownFile): \(issue)") }
             // The problem that stops the import names the file, as the warnings do: the
             // message alone ("line 8: …") does not say which file when a script imports several.
-            throw RoloError.invalid(issues.map { issue in
+            throw RoloError.invalid(issues.filter { $0.severity == .error }.map { issue in
                 guard issue.field.hasPrefix("line ") else { return issue }
                 return ValidationIssue(field: "\(shownFile): \(issue.field)", message: issue.message, severity: issue.severity)
             })
