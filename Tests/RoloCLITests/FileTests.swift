@@ -237,6 +237,22 @@ struct FileTests {
         #expect(try rolo("list", "--tsv").stdout.split(separator: "\n").count == 2)
     }
 
+    @Test func aContactRepeatedInTheFileIsNotSaidToBeInTheCache() throws {
+        let rolo = try Rolo()
+        let file = try rolo.file("dups.csv", "first_name,email,mobile_phone\nAnn,ann@example.com,\nAnn,ANN@example.com,\n"
+            + "Mo,,+12125550199\nMo,,+1 212 555 0199\n")
+        let first = try rolo("import", file)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout == "imported 2 contacts, skipped 2 repeated in the file (matched 1 by email, 1 by mobile phone; "
+            + "--on-duplicate update or add to change that)\n")
+        let again = try rolo("import", file)
+        #expect(again.stdout == "imported 0 contacts, skipped 4 already in the cache (matched 2 by email, 2 by mobile phone; "
+            + "--on-duplicate update or add to change that)\n")
+        let more = try rolo.file("more.csv", "first_name,email\nAnn,ann@example.com\nBea,bea@example.com\nBea,bea@example.com\n")
+        #expect(try rolo("import", more, "--on-duplicate", "update").stdout
+            == "imported 1 contact, updated 1 already in the cache, 1 repeated in the file (matched 2 by email; 0 changed)\n")
+    }
+
     @Test func theConfigSaysWhereNumbersWithoutACountryCodeComeFrom() throws {
         let rolo = try Rolo()
         let folder = rolo.home.appendingPathComponent("config/rolo")

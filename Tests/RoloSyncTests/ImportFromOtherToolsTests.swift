@@ -120,6 +120,24 @@ struct ImportFromOtherToolsTests {
         #expect(try cache.tableCounts().audit == 3, "nothing written the second time")
     }
 
+    @Test func aRecordRepeatedInTheFileIsCountedApartFromTheCache() throws {
+        _ = try service.files.importFile(Data("first_name,email\nAnn,ann@example.com\n".utf8), format: .csv)
+        let file = "first_name,email,mobile\nAnn,ann@example.com,\nAnnie,ANN@example.com,\nBob,bob@example.com,\n"
+            + "Robert,bob@example.com,\nCy,,+15550002222\nCyrus,,+15550002222\n"
+        let report = try service.files.importFile(Data(file.utf8), format: .csv)
+        var expected = ImportReport.Duplicates()
+        expected.skipped = 4
+        expected.repeatedInFile = 2
+        expected.byEmail = 3
+        expected.byMobile = 1
+        #expect(report.imported == 2)
+        #expect(report.duplicates == expected, "Ann twice in the cache, Bob and Cy each once again in the file")
+        let updated = try service.files.importFile(Data("first_name,email\nDee,dee@example.com\nDeirdre,dee@example.com\n".utf8),
+                                                   format: .csv, options: ImportOptions(onDuplicate: .update))
+        #expect(updated.duplicates.updated == 1 && updated.duplicates.repeatedInFile == 1)
+        #expect(try service.listedNames() == ["Ann", "Bob", "Cy", "Deirdre"])
+    }
+
     @Test func onDuplicateUpdateGivesTheContactTheFilesValues() throws {
         _ = try service.files.importFile(Data(people.utf8), format: .csv)
         let changed = "first_name,email,mobile,city\nAnn,ANN@example.com,,Leeds\nBob,bob@example.com,+15550001111,\n"

@@ -19,6 +19,9 @@ public struct ImportReport: Sendable {
         public var skipped = 0
         public var updated = 0
         public var changed = 0
+        /// Of those, how many repeat a record earlier in the same file rather than a contact
+        /// the cache had before the import.
+        public var repeatedInFile = 0
         /// How they were found.
         public var byUID = 0, byEmail = 0, byMobile = 0
         public var count: Int { skipped + updated }
@@ -206,6 +209,7 @@ public final class FileTransfer: ContactExporting {
                     warnings += review.warnings
                     leftOut += review.leftOut
                 }
+                if importer.isStoredByThisImport(found.id) { duplicates.repeatedInFile += 1 }
                 switch found.match {
                 case .uid: duplicates.byUID += 1
                 case .email: duplicates.byEmail += 1

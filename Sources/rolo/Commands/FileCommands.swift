@@ -24,7 +24,7 @@ struct Import: ParsableCommand {
             Importing a file twice is safe: a contact the cache already has (the same uid, else the same \
             email in the account, else, without an email, the same mobile phone) is skipped and counted, \
             or updated with the file's values with --on-duplicate update, or added anyway with \
-            --on-duplicate add.
+            --on-duplicate add. A record that repeats an earlier one of the same file is counted apart.
 
             Phone numbers without a country code (214-555-0100), as address books hold them, are kept \
             as written with a warning naming their line, or stored in international form with \
@@ -115,9 +115,14 @@ struct Import: ParsableCommand {
         if found.count > 0 {
             let how = [("uid", found.byUID), ("email", found.byEmail), ("mobile phone", found.byMobile)].filter { $0.1 > 0 }
                 .map { "\($0.1) by \($0.0)" }.joined(separator: ", ")
+            // Those the cache had before, and those an earlier record of the same file stored.
+            let inCache = found.count - found.repeatedInFile
+            let which = [inCache > 0 ? "\(inCache) already in the cache" : nil,
+                         found.repeatedInFile > 0 ? "\(found.repeatedInFile) repeated in the file" : nil].compactMap { $0 }
+                .joined(separator: ", ")
             summary += found.skipped > 0
-                ? ", skipped \(found.skipped) already in the cache (matched \(how); --on-duplicate update or add to change that)"
-                : ", updated \(found.updated) already in the cache (matched \(how); \(found.changed) changed)"
+                ? ", skipped \(which) (matched \(how); --on-duplicate update or add to change that)"
+                : ", updated \(which) (matched \(how); \(found.changed) changed)"
         }
         if !report.leftOut.isEmpty { summary += ", left out \(report.leftOut.count) value\(report.leftOut.count == 1 ? "" : "s")" }
         if !report.skipped.isEmpty { summary += ", skipped \(report.skipped.count)" }
