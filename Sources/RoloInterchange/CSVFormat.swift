@@ -267,7 +267,7 @@ enum CSVFormat {
                                 records remaining: inout ArraySlice<RecordScanner.Record>, reader: CSVReader,
                                 skipInvalid: Bool) throws(ImportProblem) -> ReadResult {
         var result = ReadResult()
-        var kept: [String] = []
+        var keys = KeptColumnKeys()
         while let record = remaining.popFirst(), let row = reader.next() {
             if record.isBlank || row.allSatisfy({ $0.trimmed.isEmpty }) { continue }
             do throws(ImportProblem) {
@@ -277,9 +277,11 @@ enum CSVFormat {
                 }
                 let (fields, others, left) = dialect.map(Array(zip(header, row)))
                 var contact = Contact(accountID: 0, fields: fields, otherEmails: others[.email] ?? [], otherPhones: others[.phone] ?? [])
+                var seenInRow: [String: Int] = [:]
                 for (column, cell) in left {
-                    contact.custom[SpreadsheetDialect.customKey(for: column)] = CustomValue.inferred(from: cell)
-                    if !kept.contains(column) { kept.append(column) }
+                    let occurrence = seenInRow[column, default: 0]
+                    seenInRow[column] = occurrence + 1
+                    contact.custom[keys.key(for: column, occurrence: occurrence)] = CustomValue.inferred(from: cell)
                 }
                 result.contacts.append(IncomingContact(contact: contact, accountName: nil, line: record.line))
             } catch {
@@ -291,10 +293,39 @@ enum CSVFormat {
         return result
 
         func keptWarning() -> ImportProblem? {
+            let kept = keys.kept
             guard !kept.isEmpty else { return nil }
-            let names = listed(kept.map { "\($0) → \(SpreadsheetDialect.customKey(for: $0))" })
+            let names = listed(kept.map { "\($0.name) → \($0.key)" + ($0.key == $0.wanted ? "" : " (\($0.wanted) is another column's)") })
             return ImportProblem(line: headerLine, message: "\(dialect.name): \(kept.count) column\(kept.count == 1 ? " has" : "s have") "
                 + "no field in rolo and \(kept.count == 1 ? "is" : "are") kept as custom values: \(names)")
+        }
+    }
+
+    /// The custom key each column of a Google or Outlook file that rolo has no field for is
+    /// kept under, the same in every row. Two names can make one key (Google's custom fields
+    /// `a;b` and `a,b`; `Middle Name` and a custom field `Middle name`): the later one gets
+    /// `_2` (`_3`, …) and the warning says so, rather than one value silently replacing the other.
+    struct KeptColumnKeys {
+        /// In the order they were first met: the name, its key, and the key its name makes.
+        private(set) var kept: [(name: String, key: String, wanted: String)] = []
+        private var byName: [String: String] = [:]
+        private var taken: Set<String> = []
+
+        /// The key of `name`, the `occurrence`th time (from 0) a row holds a column of that name.
+        mutating func key(for name: String, occurrence: Int) -> String {
+            let identity = occurrence == 0 ? name : name + "\u{0}\(occurrence)"
+            if let known = byName[identity] { return known }
+            let wanted = SpreadsheetDialect.customKey(for: name)
+            var key = wanted
+            var number = 2
+            while taken.contains(key) {
+                key = wanted + "_\(number)"
+                number += 1
+            }
+            byName[identity] = key
+            taken.insert(key)
+            kept.append((name, key, wanted))
+            return key
         }
     }
 

@@ -57,6 +57,21 @@ struct SpreadsheetCSVTests {
             + "Middle Name → middle_name, Nickname → nickname") == true, "\(result.warnings)")
     }
 
+    @Test func twoColumnsWhoseNamesMakeOneKeyAreBothKept() throws {
+        let text = "First Name,Middle Name,Last Name,E-mail 1 - Label,E-mail 1 - Value,Custom Field 1 - Label,Custom Field 1 - Value,"
+            + "Custom Field 2 - Label,Custom Field 2 - Value,Custom Field 3 - Label,Custom Field 3 - Value\n"
+            + "Col,Mid,Lide,* Work,col@x.example,a;b,first,\"a,b\",second,Middle name,custom-middle\n"
+            + "Dee,,Two,,dee@x.example,\"a,b\",only,x,x1,x,x2\n"
+        let result = try read(text, .csv)
+        #expect(result.contacts.first?.contact.custom == ["middle_name": .text("Mid"), "a_b": .text("first"), "a_b_2": .text("second"),
+                                                          "middle_name_2": .text("custom-middle")])
+        #expect(result.contacts.last?.contact.custom == ["a_b_2": .text("only"), "x": .text("x1"), "x_2": .text("x2")],
+                "a name keeps its key in every row; a label given twice in a row keeps both")
+        #expect(result.warnings.map(\.message) == ["Google Contacts CSV: 6 columns have no field in rolo and are kept as custom values: "
+            + "Middle Name → middle_name, a;b → a_b, a,b → a_b_2 (a_b is another column's), Middle name → middle_name_2 "
+            + "(middle_name is another column's), x → x, x → x_2 (x is another column's)"])
+    }
+
     @Test func anOlderGoogleContactsExport() throws {
         let result = try readFixture("google-contacts-older.csv")
         let bob = try #require(result.contacts.first).contact
