@@ -83,6 +83,21 @@ struct SpreadsheetCSVTests {
         #expect(bob.custom == ["nickname": .text("Bob"), "occupation": .text("Plumber"), "group_membership": .text("* My Contacts")])
     }
 
+    @Test func outlookComsCountryColumnsAreTheCountry() throws {
+        // Outlook.com writes `Home Country` and `Business Country`, without the desktop's `/Region`.
+        let header = "\"First Name\",\"Last Name\",\"E-mail Address\",\"Home Phone\",\"Home Street\",\"Home City\",\"Home State\","
+            + "\"Home Postal Code\",\"Home Country\",\"Business Street\",\"Business City\",\"Business Country\"\r\n"
+        let result = try read(header + "\"Hal\",\"Home\",\"hal@home.example\",\"\",\"5 Elm St\",\"Boston\",\"MA\",\"02108\","
+            + "\"United States\",\"\",\"\",\"\"\r\n\"Sev\",\"O\",\"sev@x.example\",\"\",\"1 rue de la Paix\",\"Paris\",\"\",\"\",\"\","
+            + "\"29 Boulevard Haussmann\",\"Paris\",\"France\"\r\n", .csv)
+        let hal = try #require(result.contacts.first).contact
+        #expect(hal[.addressLine1] == "5 Elm St" && hal[.city] == "Boston" && hal[.country] == "United States")
+        #expect(hal.custom.isEmpty)
+        let sev = try #require(result.contacts.last).contact
+        #expect(sev[.addressLine1] == "29 Boulevard Haussmann" && sev[.country] == "France", "the business address comes first")
+        #expect(sev.custom == ["home_street": .text("1 rue de la Paix"), "home_city": .text("Paris")])
+    }
+
     @Test func anOutlookExport() throws {
         let result = try readFixture("outlook.csv")
         let sean = try #require(result.contacts.first).contact
