@@ -253,6 +253,52 @@ struct FileTests {
             == "imported 1 contact, updated 1 already in the cache, 1 repeated in the file (matched 2 by email; 0 changed)\n")
     }
 
+    @Test func aFailedImportIntoANewCacheLeavesNoCacheBehind() throws {
+        let rolo = try Rolo()
+        let bad = try rolo.file("bad.csv", "first_name,email\nAnn,ann@\n")
+        let folder = rolo.home.appendingPathComponent("new").path
+        let failed = try rolo("import", "--db", folder + "/sub/contacts.sqlite", bad)
+        #expect(failed.status == 2, "\(failed.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder), "neither the cache nor the folders made for it")
+        let missing = try rolo("import", "--db", folder + "/contacts.sqlite", rolo.home.appendingPathComponent("absent.csv").path)
+        #expect(missing.status == 3 && !FileManager.default.fileExists(atPath: folder), "\(missing.stderr)")
+        // A cache that was there stays, with what it held.
+        let good = try rolo.file("good.csv", "first_name,email\nAnn,ann@example.com\n")
+        #expect(try rolo("import", "--db", folder + "/contacts.sqlite", good).status == 0)
+        #expect(try rolo("import", "--db", folder + "/contacts.sqlite", bad).status == 2)
+        #expect(try rolo("list", "--db", folder + "/contacts.sqlite", "--tsv").stdout.split(separator: "\n").count == 1)
+    }
+
+    @Test func skipInvalidThatSkipsEveryRecordExitsTwo() throws {
+        let rolo = try Rolo()
+        let file = try rolo.file("bad.csv", "first_name,email\nAnn,ann@\nBob,bob@\n")
+        let result = try rolo("import", file, "--skip-invalid")
+        #expect(result.status == 2)
+        #expect(result.stdout == "imported 0 contacts, skipped 2\n")
+        #expect(result.stderr.hasSuffix("rolo: \(file): none of its 2 records could be imported; nothing was imported\n"), "\(result.stderr)")
+        #expect(result.stderr.components(separatedBy: "rolo: skipped: ").count == 3, "each record is listed")
+        let one = try rolo("import", try rolo.file("one.vcf", "BEGIN:VCARD\nVERSION:3.0\nFN:Ann\nEMAIL:ann@\nEND:VCARD\n"), "--skip-invalid")
+        #expect(one.status == 2 && one.stderr.hasSuffix("its one record is invalid; nothing was imported\n"), "\(one.stderr)")
+        // Some imported, or found already in the cache: a success.
+        let some = try rolo.file("some.csv", "first_name,email\nAnn,ann@example.com\nBob,bob@\n")
+        #expect(try rolo("import", some, "--skip-invalid").status == 0)
+        #expect(try rolo("import", some, "--skip-invalid").status == 0)
+    }
+
+    @Test func anEmptyFileSaysItHoldsNoContacts() throws {
+        let rolo = try Rolo()
+        for (name, contents) in [("empty.csv", ""), ("header.csv", "first_name,email\r\n"), ("empty.vcf", ""), ("empty.json", "[]")] {
+            let result = try rolo("import", try rolo.file(name, contents))
+            #expect(result.status == 0, "\(name): \(result.stderr)")
+            #expect(result.stdout == "imported 0 contacts\n")
+            #expect(result.stderr.hasSuffix("\(name): the file holds no contacts\n"), "\(name): \(result.stderr)")
+        }
+        // A file of contacts all already here holds contacts.
+        let file = try rolo.file("one.csv", "first_name,email\nAnn,ann@example.com\n")
+        #expect(try rolo("import", file).status == 0)
+        #expect(!(try rolo("import", file).stderr.contains("holds no contacts")))
+    }
+
     @Test func theConfigSaysWhereNumbersWithoutACountryCodeComeFrom() throws {
         let rolo = try Rolo()
         let folder = rolo.home.appendingPathComponent("config/rolo")

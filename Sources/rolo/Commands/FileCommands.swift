@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RoloCore
 import RoloInterchange
+import RoloStore
 import RoloSync
 
 extension InterchangeFormat: ExpressibleByArgument {}
@@ -18,8 +19,10 @@ struct Import: ParsableCommand {
 
             Every record is checked first, custom values and provider data included (no control \
             characters but tabs and line breaks in text): a malformed or invalid record names its line \
-            and nothing is imported, unless --skip-invalid imports the valid records and lists the others; \
-            where only one value of a contact is bad, --skip-invalid leaves out that value, not the contact.
+            and nothing is imported, unless --skip-invalid imports the valid records and lists the others \
+            (it exits 2 when it left out every record); where only one value of a contact is bad, \
+            --skip-invalid leaves out that value, not the contact. A failed import into a new cache \
+            (--db) removes it again.
 
             Importing a file twice is safe: a contact the cache already has (the same uid, else the same \
             email in the account, else, without an email, the same mobile phone) is skipped and counted, \
@@ -59,6 +62,33 @@ struct Import: ParsableCommand {
             help: "Where numbers without a country code come from (a country code such as US or GB; default: the config's [import] default_region).") var defaultRegion: String?
 
     func run() throws {
+        // A cache this import creates (a new --db path) goes again when the import fails: a
+        // failed import leaves nothing behind, not even an empty cache and its folders.
+        let cachePath = RoloPaths(database: global.db, config: global.config).cache
+        let isNew = !FileManager.default.fileExists(atPath: cachePath)
+        let newFolders = isNew ? Import.missingFolders(above: cachePath) : []
+        do {
+            try importFile()
+        } catch {
+            if isNew, LocalCache.removeIfUnused(path: cachePath) {
+                for folder in newFolders { rmdir(folder) }   // the innermost first; only an empty one goes
+            }
+            throw error
+        }
+    }
+
+    /// The folders on the way to `path` that do not exist, the innermost first.
+    static func missingFolders(above path: String) -> [String] {
+        var missing: [String] = []
+        var folder = ((path as NSString).standardizingPath as NSString).deletingLastPathComponent
+        while !folder.isEmpty, folder != "/", !FileManager.default.fileExists(atPath: folder) {
+            missing.append(folder)
+            folder = (folder as NSString).deletingLastPathComponent
+        }
+        return missing
+    }
+
+    private func importFile() throws {
         let context = try Context.open(global)
         guard let format = format ?? InterchangeFormat(fileName: file) else {
             throw RoloError.invalid(field: "--format", "cannot tell the format of \(file); give --format json, csv or vcard")
@@ -106,12 +136,15 @@ struct Import: ParsableCommand {
                 return ValidationIssue(field: "\(shownFile): \(issue.field)", message: issue.message, severity: issue.severity)
             })
         }
+        let found = report.duplicates
+        // Every contact record ends imported, matched or skipped: none of them means there were none.
+        let heldNone = report.imported == 0 && found.count == 0 && report.skipped.isEmpty
+        if heldNone { Output.error("rolo: warning: \(shownFile): the file holds no contacts") }
         for problem in report.warnings { Output.error("rolo: warning: \(shownFile): \(problem)") }
         for problem in report.leftOut { Output.error("rolo: left out: \(shownFile): \(problem)") }
         for problem in report.skipped { Output.error("rolo: skipped: \(shownFile): \(problem)") }
         for name in report.createdAccounts { Output.error("rolo: created account \(name)") }
         var summary = "imported \(report.imported) contact\(report.imported == 1 ? "" : "s")"
-        let found = report.duplicates
         if found.count > 0 {
             let how = [("uid", found.byUID), ("email", found.byEmail), ("mobile phone", found.byMobile)].filter { $0.1 > 0 }
                 .map { "\($0.1) by \($0.0)" }.joined(separator: ", ")
@@ -127,6 +160,13 @@ struct Import: ParsableCommand {
         if !report.leftOut.isEmpty { summary += ", left out \(report.leftOut.count) value\(report.leftOut.count == 1 ? "" : "s")" }
         if !report.skipped.isEmpty { summary += ", skipped \(report.skipped.count)" }
         Output.line(summary)
+        // --skip-invalid that left out every record imported nothing: a script must not take that
+        // for success.
+        if report.imported == 0, found.count == 0, !report.skipped.isEmpty {
+            let count = report.skipped.count
+            throw RoloError.invalid(field: shownFile, count == 1 ? "its one record is invalid; nothing was imported"
+                : "none of its \(count) records could be imported; nothing was imported")
+        }
     }
 }
 
