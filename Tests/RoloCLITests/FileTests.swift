@@ -376,6 +376,24 @@ struct FileTests {
 
     /// Files keep data faithfully: a value a provider sent with escape sequences is exported
     /// byte for byte (to a file or a pipe); only a terminal gets it made safe (EndToEndTests).
+    @Test func showNamesAPhotoAndExportsKeepItWhole() throws {
+        let rolo = try Rolo()
+        let photo = String(repeating: "/9j/4AAQSkZJRg", count: 220)   // 3,080 digits: 2,310 bytes
+        var card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann\r\nEMAIL:ann@example.com\r\nPHOTO;ENCODING=b;TYPE=JPEG:"
+        var line = Substring(photo)
+        card += line.prefix(40)
+        line = line.dropFirst(40)
+        while !line.isEmpty { card += "\r\n " + line.prefix(74); line = line.dropFirst(74) }
+        card += "\r\nEND:VCARD\r\n"
+        #expect(try rolo("import", try rolo.file("ann.vcf", card)).status == 0)
+        let shown = try rolo("show", "ann@example.com")
+        #expect(shown.stdout.contains("vcard  [\"PHOTO (image/jpeg, 2.3 KB)\"]"), "\(shown.stdout)")
+        #expect(!shown.stdout.contains("/9j/"))
+        #expect(try rolo("show", "ann@example.com", "--json").stdout.contains(photo), "rolo JSON is data: it keeps it")
+        let exported = try rolo("export", "--format", "vcard", "--vcard-version", "3.0").stdout
+        #expect(exported.replacingOccurrences(of: "\r\n ", with: "").contains("PHOTO;ENCODING=b;TYPE=JPEG:" + photo))
+    }
+
     @Test func anExportFileKeepsProviderDataByteForByte() throws {
         let rolo = try Rolo()
         _ = try rolo("paths")
