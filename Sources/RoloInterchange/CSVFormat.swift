@@ -4,8 +4,9 @@ import RoloCore
 
 /// CSV with a header row: `id`, `uid`, `account`, one column per standard field, and a
 /// `custom.<key>` column per custom key. Cells hold the values as text; an empty cell is no
-/// value. Splitting cells and quoting are the CSV library's; rolo adds line numbers and
-/// catches the malformed input the library would read silently.
+/// value. Splitting cells and quoting are the CSV library's; rolo adds line numbers, catches
+/// the malformed input the library would read silently, and reads a file cut at `;` or tabs
+/// as well as at commas (see `delimiter(of:)`).
 enum CSVFormat {
     static let leadingColumns = ["id", "uid", "account"]
 
@@ -43,9 +44,10 @@ enum CSVFormat {
     }
 
     /// Reads a header name: case is ignored, spaces and `-` count as `_`, aliases are known
-    /// (`Zip`, `Mobile Phone`). `custom.<key>` names a custom key as it is; any other name
-    /// becomes a custom key in that normal form (`Favourite Colour` → `favourite_colour`),
-    /// with a warning.
+    /// (`Zip`, `Mobile Phone`), and so are the names other tools' exports give rolo's fields
+    /// (`Email Address`, `Company Name`: see `otherToolsNames`). `custom.<key>` names a custom
+    /// key as it is; any other name becomes a custom key in that normal form
+    /// (`Favourite Colour` → `favourite_colour`), with a warning.
     static func column(for name: String) -> (column: Column, isUnknown: Bool) {
         let trimmed = name.trimmed
         // On code points: a key may start with a combining mark, which makes one character
@@ -69,16 +71,56 @@ enum CSVFormat {
             if let (kind, index) = OtherValueKind.parse(name: isLabel ? String(normal.dropLast("_label".count)) : normal) {
                 return (.other(kind, index: index, isLabel: isLabel), false)
             }
+            if let field = otherToolsNames[squeezed(normal)] {
+                return (.standard(field), false)
+            }
             return (.custom(normal), true)
         }
     }
 
+    /// A name with only its letters and digits, for `otherToolsNames`: `State/Region` and
+    /// `E-mail` read as `stateregion` and `email`.
+    static func squeezed(_ name: String) -> String {
+        String(String.UnicodeScalarView(name.lowercased().unicodeScalars.filter { $0.properties.isAlphabetic || $0.properties.numericType != nil }))
+    }
+
+    /// The names mailing lists and CRMs give rolo's fields in their CSV exports (Mailchimp's
+    /// `Email Address`, HubSpot's `Mobile Phone Number` and `State/Region`, LinkedIn's
+    /// `Position`), compared on letters and digits alone. Only names that are not rolo's own are
+    /// looked up here, so the columns of rolo's export keep their meaning.
+    static let otherToolsNames: [String: StandardField] = {
+        let names: [StandardField: [String]] = [
+            .salutation: ["prefix", "nameprefix"],
+            .firstName: ["firstname", "givenname", "forename"],
+            .lastName: ["lastname", "surname", "familyname"],
+            .fullName: ["name", "fullname", "displayname"],
+            .jobTitle: ["jobtitle", "title", "position"],
+            .company: ["company", "companyname", "organization", "organisation", "organizationname", "organisationname"],
+            .email: ["email", "emailaddress", "primaryemail"],
+            .phone: ["phone", "phonenumber", "telephone", "telephonenumber", "primaryphone"],
+            .mobilePhone: ["mobile", "mobilephone", "mobilenumber", "mobilephonenumber", "cell", "cellphone", "cellnumber",
+                           "cellphonenumber"],
+            .addressLine1: ["address", "street", "streetaddress", "address1", "addressline1", "street1", "streetaddress1"],
+            .addressLine2: ["address2", "addressline2", "street2", "streetaddress2"],
+            .city: ["city", "town"],
+            .region: ["state", "province", "region", "stateregion", "stateprovince"],
+            .postcode: ["zip", "zipcode", "postcode", "postalcode", "zippostalcode"],
+            .country: ["country", "countryregion"],
+            .website: ["website", "url", "web", "webpage", "homepage"],
+            .notes: ["notes", "note"],
+        ]
+        var table: [String: StandardField] = [:]
+        for (field, spellings) in names { for name in spellings { table[name] = field } }
+        return table
+    }()
+
     static func read(_ text: String, skipInvalid: Bool) throws(ImportProblem) -> ReadResult {
-        let records = try RecordScanner.scan(text)
+        let delimiter = delimiter(of: text)
+        let records = try RecordScanner.scan(text, delimiter: delimiter)
         var result = ReadResult()
         let reader: CSVReader
         do {
-            reader = try CSVReader(string: text, hasHeaderRow: false)
+            reader = try CSVReader(string: text, hasHeaderRow: false, delimiter: delimiter)
         } catch {
             throw ImportProblem(line: 1, message: "the CSV cannot be read (\(error))")
         }
@@ -100,21 +142,33 @@ enum CSVFormat {
         }
         var columns: [Column] = []
         var seen: [Column: String] = [:]
+        var unknown: [(name: String, key: String)] = []
+        var repeated: [(earlier: String, name: String)] = []
         for name in header {
             let (column, isUnknown) = column(for: name)
-            if isUnknown, case .custom(let key) = column {
-                result.warnings.append(ImportProblem(
-                    line: headerLine, message: "column “\(name)” is not a field of rolo; it is read as the custom key \(key)"))
-            }
-            if column != .ignored, let earlier = seen[column] {
-                result.warnings.append(ImportProblem(
-                    line: headerLine, message: "columns “\(earlier)” and “\(name)” are the same field; the last non-empty cell wins"))
-            }
+            if isUnknown, case .custom(let key) = column { unknown.append((name, key)) }
+            if column != .ignored, let earlier = seen[column] { repeated.append((earlier, name)) }
             seen[column] = seen[column] ?? name
             columns.append(column)
         }
+        // One warning for all of them: a header of thousands of columns is not thousands of lines.
+        if unknown.count == 1 {
+            result.warnings.append(ImportProblem(
+                line: headerLine, message: "column “\(unknown[0].name)” is not a field of rolo; it is read as the custom key \(unknown[0].key)"))
+        } else if !unknown.isEmpty {
+            result.warnings.append(ImportProblem(line: headerLine, message: "\(unknown.count) columns are not fields of rolo; they are read "
+                + "as custom keys: " + listed(unknown.map { "“\($0.name)” → \($0.key)" })))
+        }
+        if repeated.count == 1 {
+            result.warnings.append(ImportProblem(line: headerLine, message: "columns “\(repeated[0].earlier)” and “\(repeated[0].name)” "
+                + "are the same field; the last non-empty cell wins"))
+        } else if !repeated.isEmpty {
+            result.warnings.append(ImportProblem(line: headerLine, message: "\(repeated.count) columns are a field an earlier column "
+                + "is too; the last non-empty cell wins: " + listed(repeated.map { "“\($0.name)” (as “\($0.earlier)”)" })))
+        }
         guard columns.contains(where: { if case .standard = $0 { true } else if case .custom = $0 { true } else { false } }) else {
             throw ImportProblem(line: headerLine, message: "the header names no field (expected columns like first_name, email)")
+                .after(result.warnings)
         }
         while let record = remaining.popFirst(), let row = reader.next() {
             if record.isBlank || row.allSatisfy({ $0.trimmed.isEmpty }) { continue }
@@ -145,11 +199,66 @@ enum CSVFormat {
                 }
                 result.contacts.append(IncomingContact(contact: contact, accountName: accountName, line: record.line))
             } catch {
-                if !skipInvalid { throw error }
+                if !skipInvalid { throw error.after(result.warnings) }
                 result.skipped.append(error)
             }
         }
         return result
+    }
+
+    /// Items for a message, the first `limit` of them and how many more: a header of
+    /// thousands of columns makes one line of a message, not one as long as the header.
+    static func listed(_ items: [String], limit: Int = 20) -> String {
+        guard items.count > limit else { return items.joined(separator: ", ") }
+        return items.prefix(limit).joined(separator: ", ") + " and \(items.count - limit) more"
+    }
+
+    /// The delimiter of a file: of `,`, `;` and tab, the one that cuts the header row into the
+    /// most cells, quotes respected — Excel writes `;` where a comma is the decimal separator
+    /// (much of Europe), and tabs as "Text (Tab delimited)". A tie is a comma.
+    static func delimiter(of text: String) -> Unicode.Scalar {
+        var best: Unicode.Scalar = ",", most = 0
+        for candidate: Unicode.Scalar in [",", ";", "\t"] {
+            let cells = headerCells(text, delimiter: candidate)
+            if cells > most { (best, most) = (candidate, cells) }
+        }
+        return best
+    }
+
+    /// How many cells the first record with any text has, cut at `delimiter`.
+    static func headerCells(_ text: String, delimiter: Unicode.Scalar) -> Int {
+        var cells = 1, inQuotes = false, atFieldStart = true, hasText = false
+        var scalars = text.unicodeScalars.makeIterator()
+        var pending: Unicode.Scalar?
+        while let scalar = pending ?? scalars.next() {
+            pending = nil
+            if inQuotes {
+                if scalar == "\"" {
+                    // A doubled quote is a quote in the cell; any other closes it.
+                    let following = scalars.next()
+                    if following != "\"" { inQuotes = false; pending = following }
+                } else if !scalar.properties.isWhitespace {
+                    hasText = true
+                }
+                continue
+            }
+            switch scalar {
+            case "\r", "\n":
+                if hasText { return cells }
+                cells = 1
+                atFieldStart = true
+            case delimiter:
+                cells += 1
+                atFieldStart = true
+            case "\"" where atFieldStart:
+                inQuotes = true
+                atFieldStart = false
+            default:
+                atFieldStart = false
+                if !scalar.properties.isWhitespace { hasText = true }
+            }
+        }
+        return cells
     }
 
     /// The rows of a Google Contacts or Outlook file, mapped field by field; the columns rolo
@@ -158,7 +267,7 @@ enum CSVFormat {
                                 records remaining: inout ArraySlice<RecordScanner.Record>, reader: CSVReader,
                                 skipInvalid: Bool) throws(ImportProblem) -> ReadResult {
         var result = ReadResult()
-        var kept: [String] = []
+        var keys = KeptColumnKeys()
         while let record = remaining.popFirst(), let row = reader.next() {
             if record.isBlank || row.allSatisfy({ $0.trimmed.isEmpty }) { continue }
             do throws(ImportProblem) {
@@ -168,22 +277,56 @@ enum CSVFormat {
                 }
                 let (fields, others, left) = dialect.map(Array(zip(header, row)))
                 var contact = Contact(accountID: 0, fields: fields, otherEmails: others[.email] ?? [], otherPhones: others[.phone] ?? [])
+                var seenInRow: [String: Int] = [:]
                 for (column, cell) in left {
-                    contact.custom[SpreadsheetDialect.customKey(for: column)] = CustomValue.inferred(from: cell)
-                    if !kept.contains(column) { kept.append(column) }
+                    let occurrence = seenInRow[column, default: 0]
+                    seenInRow[column] = occurrence + 1
+                    contact.custom[keys.key(for: column, occurrence: occurrence)] = CustomValue.inferred(from: cell)
                 }
                 result.contacts.append(IncomingContact(contact: contact, accountName: nil, line: record.line))
             } catch {
-                if !skipInvalid { throw error }
+                if !skipInvalid { throw error.after(keptWarning().map { [$0] } ?? []) }
                 result.skipped.append(error)
             }
         }
-        if !kept.isEmpty {
-            let listed = kept.map { "\($0) → \(SpreadsheetDialect.customKey(for: $0))" }.joined(separator: ", ")
-            result.warnings.append(ImportProblem(line: headerLine, message: "\(dialect.name): \(kept.count) column\(kept.count == 1 ? " has" : "s have") "
-                + "no field in rolo and \(kept.count == 1 ? "is" : "are") kept as custom values: \(listed)"))
-        }
+        if let warning = keptWarning() { result.warnings.append(warning) }
         return result
+
+        func keptWarning() -> ImportProblem? {
+            let kept = keys.kept
+            guard !kept.isEmpty else { return nil }
+            let names = listed(kept.map { "\($0.name) → \($0.key)" + ($0.key == $0.wanted ? "" : " (\($0.wanted) is another column's)") })
+            return ImportProblem(line: headerLine, message: "\(dialect.name): \(kept.count) column\(kept.count == 1 ? " has" : "s have") "
+                + "no field in rolo and \(kept.count == 1 ? "is" : "are") kept as custom values: \(names)")
+        }
+    }
+
+    /// The custom key each column of a Google or Outlook file that rolo has no field for is
+    /// kept under, the same in every row. Two names can make one key (Google's custom fields
+    /// `a;b` and `a,b`; `Middle Name` and a custom field `Middle name`): the later one gets
+    /// `_2` (`_3`, …) and the warning says so, rather than one value silently replacing the other.
+    struct KeptColumnKeys {
+        /// In the order they were first met: the name, its key, and the key its name makes.
+        private(set) var kept: [(name: String, key: String, wanted: String)] = []
+        private var byName: [String: String] = [:]
+        private var taken: Set<String> = []
+
+        /// The key of `name`, the `occurrence`th time (from 0) a row holds a column of that name.
+        mutating func key(for name: String, occurrence: Int) -> String {
+            let identity = occurrence == 0 ? name : name + "\u{0}\(occurrence)"
+            if let known = byName[identity] { return known }
+            let wanted = SpreadsheetDialect.customKey(for: name)
+            var key = wanted
+            var number = 2
+            while taken.contains(key) {
+                key = wanted + "_\(number)"
+                number += 1
+            }
+            byName[identity] = key
+            taken.insert(key)
+            kept.append((name, key, wanted))
+            return key
+        }
     }
 
     /// Finds the physical line where each record starts (a quoted cell may span lines) and
@@ -197,7 +340,7 @@ enum CSVFormat {
             let problem: String?
         }
 
-        static func scan(_ text: String) throws(ImportProblem) -> [Record] {
+        static func scan(_ text: String, delimiter: Unicode.Scalar = ",") throws(ImportProblem) -> [Record] {
             var records: [Record] = []
             var line = 1
             var recordLine = 1
@@ -230,7 +373,7 @@ enum CSVFormat {
                         case nil, "\r"?, "\n"?:
                             inQuotes = false
                             pushedBack = following
-                        case ","?:
+                        case delimiter?:
                             inQuotes = false
                             atFieldStart = true
                         default:
@@ -256,7 +399,7 @@ enum CSVFormat {
                     if scalar == "\r", let following = next(), following != "\n" { pushedBack = following }
                     line += 1
                     endRecord()
-                case ",":
+                case delimiter:
                     atFieldStart = true
                     isBlank = false
                 case "\"" where atFieldStart:

@@ -132,10 +132,21 @@ enum AddressLines {
 public struct ImportProblem: Error, Sendable, Hashable, CustomStringConvertible {
     public let line: Int
     public let message: String
+    /// What the reader had noticed about the file before this problem stopped it (a column it
+    /// did not recognise): a failed import still says it, or the user fixes the line and only
+    /// then learns that a column was never read as they meant.
+    public var warnings: [ImportProblem] = []
 
     public init(line: Int, message: String) {
         self.line = line
         self.message = message
+    }
+
+    /// The same problem, with the warnings noticed before it.
+    func after(_ warnings: [ImportProblem]) -> ImportProblem {
+        var copy = self
+        copy.warnings = warnings
+        return copy
     }
 
     public var description: String { "line \(line): \(message)" }

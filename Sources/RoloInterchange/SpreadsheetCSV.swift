@@ -197,9 +197,11 @@ public enum SpreadsheetDialect: String, Sendable, CaseIterable {
                 others[.phone, default: []].append(LabelledValue(label: label, value: cell.trimmed))
                 cells[column] = nil
             }
-            // The first address Outlook holds: business, else home, else other.
+            // The first address Outlook holds: business, else home, else other. Outlook.com
+            // writes `Business Country` where the desktop Outlook writes `Business Country/Region`.
             for place in ["Business", "Home", "Other"] {
-                let columns = [" Street", " Street 2", " Street 3", " City", " State", " Postal Code", " Country/Region"].map { place + $0 }
+                let columns = [" Street", " Street 2", " Street 3", " City", " State", " Postal Code", " Country/Region", " Country"]
+                    .map { place + $0 }
                 guard columns.contains(where: { cells[$0] != nil }) else { continue }
                 take(place + " Street", .addressLine1)
                 let more = [cells[place + " Street 2"], cells[place + " Street 3"]].compactMap { $0 }
@@ -212,6 +214,7 @@ public enum SpreadsheetDialect: String, Sendable, CaseIterable {
                 take(place + " State", .region)
                 take(place + " Postal Code", .postcode)
                 take(place + " Country/Region", .country)
+                take(place + " Country", .country)
                 break
             }
         }

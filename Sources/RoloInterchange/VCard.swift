@@ -91,7 +91,7 @@ enum VCardFormat {
         var cardProblem: ImportProblem?
         var reportedStrayText = false
         func report(_ problem: ImportProblem) throws(ImportProblem) {
-            if !skipInvalid { throw problem }
+            if !skipInvalid { throw problem.after(result.warnings) }
             result.skipped.append(problem)
         }
         for content in unfold(bytes) {
@@ -494,6 +494,7 @@ enum VCardFormat {
     }
 
     static func contact(from properties: [Property], line: Int) throws(ImportProblem) -> IncomingContact {
+        let properties = separatingLabels(properties)
         guard let version = properties.first(where: { $0.name == "VERSION" }) else {
             throw ImportProblem(line: line, message: "the vCard has no VERSION")
         }
@@ -657,6 +658,34 @@ enum VCardFormat {
             .map { JSONValue.object(["field": .string($0.role), "group": .string($0.group)]) }
         if !kept.isEmpty || !groupEntries.isEmpty { contact.extensions["vcard"] = .array(groupEntries + kept.map(JSONValue.string)) }
         return IncomingContact(contact: contact, accountName: nil, line: line, fieldLines: lines, otherLines: otherLines)
+    }
+
+    /// 4.0's `LABEL` parameter of an ADR as 3.0's `LABEL` property beside it, with the ADR's
+    /// TYPE: rolo keeps a label in one form, and each export writes it in its version's (see
+    /// `VCardWriter.AddressLabel`). The ADR goes on without the parameter.
+    static func separatingLabels(_ properties: [Property]) -> [Property] {
+        guard properties.contains(where: { $0.name == "ADR" && $0.parameters.contains { $0.name == "LABEL" } }) else { return properties }
+        var separated: [Property] = []
+        for property in properties {
+            guard property.name == "ADR", property.parameters.contains(where: { $0.name == "LABEL" }),
+                  let colon = valueColon(property.raw.utf8) else {
+                separated.append(property)
+                continue
+            }
+            let text = VCardWriter.AddressLabel.decodedParameter(property.parameter("LABEL").joined(separator: ","))
+            let parameters = property.parameters.filter { $0.name != "LABEL" }
+            let head = (property.group.map { $0 + "." } ?? "") + "ADR"
+                + parameters.map { ";" + $0.name + "=" + $0.values.map(VCardConversion.parameterValue).joined(separator: ",") }.joined()
+            let written = String(Substring(property.raw.unicodeScalars[property.raw.utf8.index(after: colon)...]))
+            separated.append(Property(line: property.line, raw: head + ":" + written, group: property.group, name: "ADR",
+                                      parameters: parameters, value: property.value))
+            let types = property.orderedTypes.filter { $0.lowercased() != "pref" }
+            let labelParameters: [(name: String, values: [String])] = types.isEmpty ? [] : [("TYPE", types)]
+            let value = VCardWriter.escape(text)
+            separated.append(Property(line: property.line, raw: "LABEL" + (types.isEmpty ? "" : ";TYPE=" + types.joined(separator: ","))
+                                          + ":" + value, group: nil, name: "LABEL", parameters: labelParameters, value: value))
+        }
+        return separated
     }
 
     /// A UID without its `urn:uuid:` prefix.

@@ -1,4 +1,5 @@
 import Foundation
+import RoloCore
 
 /// Rewrites a line preserved from another tool's card in the syntax of the version being
 /// written, so that a 3.0 or 4.0 export never carries vCard 2.1 (or, in 4.0, 3.0) syntax:
@@ -151,5 +152,50 @@ enum VCardConversion {
             mediaType = parts.first ?? ""
             data = String(text[text.index(after: comma)...])
         }
+    }
+}
+
+/// Provider data as a person reads it (`rolo show`): a kept vCard line that holds binary data
+/// — a photo, a logo, a sound or a key, in base64 or as a `data:` URI — is summarised
+/// (`PHOTO (image/jpeg, 2.3 KB)`) instead of printed as kilobytes of base64 on one line. The
+/// contact keeps the data, and exports write it whole.
+public enum ShownProviderData {
+    public static func value(_ value: JSONValue, key: String) -> JSONValue {
+        guard key == "vcard", case .array(let items) = value else { return value }
+        return .array(items.map { item in item.stringValue.flatMap(VCardFormat.binarySummary).map(JSONValue.string) ?? item })
+    }
+}
+
+extension VCardFormat {
+    /// `PHOTO (image/jpeg, 2.3 KB)` for a line of binary data; nil for any other line.
+    static func binarySummary(_ line: String) -> String? {
+        guard let property = try? parse(ContentLine(line: 0, text: line)),
+              VCardConversion.binaryProperties.contains(property.name) else { return nil }
+        let encodings = property.parameter("ENCODING").map { $0.uppercased() }
+        let mediaType: String
+        let data: String
+        if let uri = VCardConversion.DataURI(property.value.trimmed), uri.isBase64 {
+            mediaType = uri.mediaType.isEmpty ? "data" : uri.mediaType.lowercased()
+            data = uri.data
+        } else if encodings.contains(where: { $0 == "B" || $0 == "BASE64" }) {
+            let types = property.parameters.filter { $0.name == "TYPE" }.flatMap(\.values)
+            mediaType = types.lazy.compactMap { VCardConversion.mediaType(of: $0, for: property.name) }.first
+                ?? types.first?.lowercased() ?? "data"
+            data = property.value
+        } else {
+            return nil
+        }
+        let digits = data.utf8.filter { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A) }
+        let padding = digits.reversed().prefix { $0 == UInt8(ascii: "=") }.count
+        let bytes = max(0, digits.count / 4 * 3 + (digits.count % 4 == 0 ? 0 : digits.count % 4 - 1) - padding)
+        return (property.group.map { $0 + "." } ?? "") + property.name + " (\(mediaType), \(byteSize(bytes)))"
+    }
+
+    /// `812 bytes`, `2.3 KB`, `1.4 MB`.
+    static func byteSize(_ bytes: Int) -> String {
+        if bytes < 1024 { return "\(bytes) byte\(bytes == 1 ? "" : "s")" }
+        let kilobytes = Double(bytes) / 1024
+        if kilobytes < 1024 { return String(format: "%.1f KB", kilobytes) }
+        return String(format: "%.1f MB", kilobytes / 1024)
     }
 }

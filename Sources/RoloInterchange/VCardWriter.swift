@@ -66,6 +66,10 @@ struct VCardWriter: ContactFileWriter {
         if let phone = contact[.phone] { lines.append(grouped("phone", telephone(phone, type: v4 ? "voice" : "VOICE", pref: phonePref, v4: v4))) }
         lines += furtherValueLines(of: contact, v4: v4, groupsInUse: preserved.groupsInUse)
 
+        // 4.0 has no LABEL property: a label kept from a 2.1 or 3.0 card is the LABEL parameter
+        // of its ADR there (RFC 6350, 6.3.1), or is left out when no ADR is its (3.0 keeps it).
+        var labels = v4 ? kept.compactMap { $0.property?.name == "LABEL" ? AddressLabel($0.property!) : nil } : []
+        if v4 { kept.removeAll { $0.property?.name == "LABEL" } }
         let addressFields: [StandardField] = [.addressLine1, .addressLine2, .city, .region, .postcode, .country]
         let address = contact.fields.filter { addressFields.contains($0.key) }
         if !address.isEmpty {
@@ -75,7 +79,8 @@ struct VCardWriter: ContactFileWriter {
                 let mapped = VCardFormat.addressFields(property.value)
                 return mapped.isLossy && mapped.fields == address
             }) {
-                lines.append(converted(kept.remove(at: index).property!))
+                let source = kept.remove(at: index).property!
+                lines.append(AddressLabel.take(from: &labels, for: converted(source), types: AddressLabel.types(of: source)))
             } else {
                 let line1 = contact[.addressLine1] ?? "", line2 = contact[.addressLine2] ?? ""
                 let streetHoldsBoth = !line1.isEmpty && !line2.isEmpty && !line1.contains(where: \.isNewline)
@@ -83,8 +88,15 @@ struct VCardWriter: ContactFileWriter {
                 let extended = streetHoldsBoth ? "" : line2
                 let parts = ["", extended, street, contact[.city] ?? "", contact[.region] ?? "", contact[.postcode] ?? "",
                              contact[.country] ?? ""]
-                lines.append(grouped("address", "ADR" + (hasKept("ADR") ? (v4 ? ";PREF=1" : ";TYPE=PREF") : "") + ":"
-                    + parts.map { escape($0) }.joined(separator: ";")))
+                let line = grouped("address", "ADR" + (hasKept("ADR") ? (v4 ? ";PREF=1" : ";TYPE=PREF") : "") + ":"
+                    + parts.map { escape($0) }.joined(separator: ";"))
+                // Which ADR of the card this was, its TYPE, is not kept: a label whose TYPE no
+                // other ADR has is this address's when it names its street (or city).
+                let others = kept.compactMap { $0.property?.name == "ADR" ? AddressLabel.types(of: $0.property!) : nil }
+                let named = [contact[.addressLine1], contact[.city]].compactMap { $0 }.first
+                lines.append(AddressLabel.take(from: &labels, for: line, types: []) { label in
+                    !others.contains(label.types) && named.map(label.names) == true
+                })
             }
         }
         let organisationSource = kept.firstIndex { $0.property?.name == "ORG" && VCardFormat.organisationFields($0.property!.value).isLossy }
@@ -125,7 +137,9 @@ struct VCardWriter: ContactFileWriter {
         }
         for line in kept {
             if let property = line.property {
-                lines.append(converted(property))
+                lines.append(property.name == "ADR" ? AddressLabel.take(from: &labels, for: converted(property),
+                                                                         types: AddressLabel.types(of: property))
+                                                    : converted(property))
             } else {
                 // Wrapped as a JSON string, so that even a carriage return comes back.
                 lines.append("X-ROLO-KEPT:" + escape(JSONValue.string(line.text).canonicalText))
@@ -263,6 +277,83 @@ struct VCardWriter: ContactFileWriter {
         }
         let inUse = Set(groups.values.map { $0.lowercased() } + lines.compactMap { $0.property?.group?.lowercased() })
         return (lines, groups, inUse)
+    }
+
+    /// A label of an address kept from a 2.1 or 3.0 card (`LABEL;TYPE=work:1 Main St\nDallas`),
+    /// which 4.0 writes as its ADR's `LABEL` parameter. 3.0 ties a LABEL to the ADR of the same
+    /// TYPE (RFC 2426, 3.2.2), and so does this.
+    struct AddressLabel {
+        let types: Set<String>
+        let text: String
+
+        init(_ property: VCardFormat.Property) {
+            types = AddressLabel.types(of: property)
+            // From 2.1 syntax first (quoted-printable, bare commas), then unescaped.
+            let line = VCardConversion.line(property, to: .v4) ?? property.raw
+            text = ((try? VCardFormat.parse(VCardFormat.ContentLine(line: 0, text: line)))?.text ?? property.text)
+        }
+
+        /// The TYPE values that say which address (`work`, `home`), not whether it is preferred.
+        static func types(of property: VCardFormat.Property) -> Set<String> {
+            property.types.subtracting(["pref"])
+        }
+
+        /// Whether the label mentions `words` (a street, a city), case and spacing aside.
+        func names(_ words: String) -> Bool {
+            func folded(_ text: String) -> String {
+                text.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            }
+            let wanted = folded(words)
+            return !wanted.isEmpty && folded(text).contains(wanted)
+        }
+
+        /// `adr` with the LABEL parameter of the first label of its TYPE, else of the first that
+        /// `fallback` takes; that label is used up.
+        static func take(from labels: inout [AddressLabel], for adr: String, types: Set<String>,
+                         fallback: (AddressLabel) -> Bool = { _ in false }) -> String {
+            guard let index = labels.firstIndex(where: { $0.types == types }) ?? labels.firstIndex(where: fallback) else { return adr }
+            let label = labels.remove(at: index)
+            guard let colon = VCardFormat.valueColon(adr.utf8) else { return adr }
+            let scalars = adr.unicodeScalars
+            return String(Substring(scalars[..<colon])) + ";LABEL=" + parameterValue(label.text)
+                + String(Substring(scalars[colon...]))
+        }
+
+        /// A parameter value in double quotes, as RFC 6868 writes what a parameter cannot hold:
+        /// a line break as `^n`, a double quote as `^'`, a caret as `^^`.
+        static func parameterValue(_ text: String) -> String {
+            var out = "\""
+            var afterCR = false
+            for scalar in text.unicodeScalars {
+                defer { afterCR = scalar == "\r" }
+                switch scalar {
+                case "^": out += "^^"
+                case "\"": out += "^'"
+                case "\r": out += "^n"
+                case "\n": if !afterCR { out += "^n" }
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        }
+
+        /// A parameter value as RFC 6868 writes it, read back; `\n` too, as RFC 6350's own
+        /// example of the LABEL parameter writes a line break.
+        static func decodedParameter(_ text: String) -> String {
+            var out = String.UnicodeScalarView()
+            var scalars = text.unicodeScalars.makeIterator()
+            while let scalar = scalars.next() {
+                guard scalar == "^" || scalar == "\\" else { out.append(scalar); continue }
+                guard let next = scalars.next() else { out.append(scalar); break }
+                switch (scalar, next) {
+                case ("^", "n"), ("^", "N"), ("\\", "n"), ("\\", "N"): out.append("\n")
+                case ("^", "^"): out.append("^")
+                case ("^", "'"): out.append("\"")
+                default: out.append(scalar); out.append(next)
+                }
+            }
+            return String(out)
+        }
     }
 
     /// TEL: 4.0 writes a `tel:` URI when the number can be one — a global number (`+…`); a

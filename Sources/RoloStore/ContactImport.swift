@@ -64,6 +64,9 @@ public final class ContactImport {
     /// deleted): then every contact is this import's, and a key the filter has certainly not
     /// seen is not in the cache. Nil otherwise.
     private var storedKeys: StoredKeyFilter?
+    /// The highest contact id before the import: ids only grow (AUTOINCREMENT), so a contact
+    /// with a higher one was stored by this import, from a record earlier in the same file.
+    private let lastIDBefore: Int64
 
     init(cache: LocalCache, db: Database, author: Author) throws {
         self.cache = cache
@@ -72,6 +75,7 @@ public final class ContactImport {
         self.index = try SearchIndex.Batch(db)
         self.heldIndex = try SearchIndex.Batch(db, discarding: true)
         contactsBefore = try Int.fetchOne(db, sql: "SELECT total(contactCount) FROM account") ?? 0
+        lastIDBefore = try Int64.fetchOne(db, sql: "SELECT max(id) FROM contact") ?? 0
         // Deleted contacts waiting for their provider count too: they hold ranks.
         holdsPlaces = try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM contact LIMIT 1)") == 0
         if holdsPlaces {
@@ -207,6 +211,13 @@ public final class ContactImport {
             return nil
         }
         return found
+    }
+
+    /// Whether a contact was stored by this import (a record earlier in the same file), not
+    /// one the cache held before it: a file that repeats a contact is not told it was "already
+    /// in the cache".
+    public func isStoredByThisImport(_ id: ContactID) -> Bool {
+        id.rawValue > lastIDBefore
     }
 
     /// The uid, account and email of the contact `existing(matching:)` last found nothing for,

@@ -211,18 +211,20 @@ struct FileTests {
         let bad = "first_name,email,favourite\nAnn,ann@example.com,tea\nBob,bob@,x\n"
         let message = "line 3: email: “bob@” is not an email address (the domain after @ should look like example.com)"
         let file = try rolo.file("book.csv", bad)
+        // What was noticed about the columns is said too, before the error: it may be why.
+        let column = "line 1: column “favourite” is not a field of rolo; it is read as the custom key favourite"
         let stopped = try rolo("import", file)
         #expect(stopped.status == 2)
-        #expect(stopped.stderr == "rolo: \(file): \(message)\n")
+        #expect(stopped.stderr == "rolo: warning: \(file): \(column)\nrolo: \(file): \(message)\n")
         let piped = try rolo("import", "-", "--format", "csv", input: bad)
-        #expect(piped.stderr == "rolo: standard input: \(message)\n")
+        #expect(piped.stderr == "rolo: warning: standard input: \(column)\nrolo: standard input: \(message)\n")
         // A name with a control character in it is shown as the warnings show it.
         let odd = try rolo.file("odd\u{07}name.csv", bad)
         let refused = try rolo("import", odd)
         let warned = try rolo("import", odd, "--skip-invalid")
         let shown = odd.replacingOccurrences(of: "\u{07}", with: "␇")
         #expect(warned.stderr.contains("rolo: warning: \(shown): line 1: "), "\(warned.stderr)")
-        #expect(refused.stderr == "rolo: \(shown): \(message)\n")
+        #expect(refused.stderr == "rolo: warning: \(shown): \(column)\nrolo: \(shown): \(message)\n")
     }
 
     @Test func skipInvalidImportsTheRestAndListsTheOthers() throws {
@@ -233,6 +235,68 @@ struct FileTests {
         #expect(result.stdout == "imported 2 contacts, skipped 1\n")
         #expect(result.stderr.contains("line 3: email:"))
         #expect(try rolo("list", "--tsv").stdout.split(separator: "\n").count == 2)
+    }
+
+    @Test func aContactRepeatedInTheFileIsNotSaidToBeInTheCache() throws {
+        let rolo = try Rolo()
+        let file = try rolo.file("dups.csv", "first_name,email,mobile_phone\nAnn,ann@example.com,\nAnn,ANN@example.com,\n"
+            + "Mo,,+12125550199\nMo,,+1 212 555 0199\n")
+        let first = try rolo("import", file)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout == "imported 2 contacts, skipped 2 repeated in the file (matched 1 by email, 1 by mobile phone; "
+            + "--on-duplicate update or add to change that)\n")
+        let again = try rolo("import", file)
+        #expect(again.stdout == "imported 0 contacts, skipped 4 already in the cache (matched 2 by email, 2 by mobile phone; "
+            + "--on-duplicate update or add to change that)\n")
+        let more = try rolo.file("more.csv", "first_name,email\nAnn,ann@example.com\nBea,bea@example.com\nBea,bea@example.com\n")
+        #expect(try rolo("import", more, "--on-duplicate", "update").stdout
+            == "imported 1 contact, updated 1 already in the cache, 1 repeated in the file (matched 2 by email; 0 changed)\n")
+    }
+
+    @Test func aFailedImportIntoANewCacheLeavesNoCacheBehind() throws {
+        let rolo = try Rolo()
+        let bad = try rolo.file("bad.csv", "first_name,email\nAnn,ann@\n")
+        let folder = rolo.home.appendingPathComponent("new").path
+        let failed = try rolo("import", "--db", folder + "/sub/contacts.sqlite", bad)
+        #expect(failed.status == 2, "\(failed.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder), "neither the cache nor the folders made for it")
+        let missing = try rolo("import", "--db", folder + "/contacts.sqlite", rolo.home.appendingPathComponent("absent.csv").path)
+        #expect(missing.status == 3 && !FileManager.default.fileExists(atPath: folder), "\(missing.stderr)")
+        // A cache that was there stays, with what it held.
+        let good = try rolo.file("good.csv", "first_name,email\nAnn,ann@example.com\n")
+        #expect(try rolo("import", "--db", folder + "/contacts.sqlite", good).status == 0)
+        #expect(try rolo("import", "--db", folder + "/contacts.sqlite", bad).status == 2)
+        #expect(try rolo("list", "--db", folder + "/contacts.sqlite", "--tsv").stdout.split(separator: "\n").count == 1)
+    }
+
+    @Test func skipInvalidThatSkipsEveryRecordExitsTwo() throws {
+        let rolo = try Rolo()
+        let file = try rolo.file("bad.csv", "first_name,email\nAnn,ann@\nBob,bob@\n")
+        let result = try rolo("import", file, "--skip-invalid")
+        #expect(result.status == 2)
+        #expect(result.stdout == "imported 0 contacts, skipped 2\n")
+        #expect(result.stderr.hasSuffix("rolo: \(file): none of its 2 records could be imported; nothing was imported\n"), "\(result.stderr)")
+        #expect(result.stderr.components(separatedBy: "rolo: skipped: ").count == 3, "each record is listed")
+        let one = try rolo("import", try rolo.file("one.vcf", "BEGIN:VCARD\nVERSION:3.0\nFN:Ann\nEMAIL:ann@\nEND:VCARD\n"), "--skip-invalid")
+        #expect(one.status == 2 && one.stderr.hasSuffix("its one record is invalid; nothing was imported\n"), "\(one.stderr)")
+        // Some imported, or found already in the cache: a success.
+        let some = try rolo.file("some.csv", "first_name,email\nAnn,ann@example.com\nBob,bob@\n")
+        #expect(try rolo("import", some, "--skip-invalid").status == 0)
+        #expect(try rolo("import", some, "--skip-invalid").status == 0)
+    }
+
+    @Test func anEmptyFileSaysItHoldsNoContacts() throws {
+        let rolo = try Rolo()
+        for (name, contents) in [("empty.csv", ""), ("header.csv", "first_name,email\r\n"), ("empty.vcf", ""), ("empty.json", "[]")] {
+            let result = try rolo("import", try rolo.file(name, contents))
+            #expect(result.status == 0, "\(name): \(result.stderr)")
+            #expect(result.stdout == "imported 0 contacts\n")
+            #expect(result.stderr.hasSuffix("\(name): the file holds no contacts\n"), "\(name): \(result.stderr)")
+        }
+        // A file of contacts all already here holds contacts.
+        let file = try rolo.file("one.csv", "first_name,email\nAnn,ann@example.com\n")
+        #expect(try rolo("import", file).status == 0)
+        #expect(!(try rolo("import", file).stderr.contains("holds no contacts")))
     }
 
     @Test func theConfigSaysWhereNumbersWithoutACountryCodeComeFrom() throws {
@@ -312,6 +376,24 @@ struct FileTests {
 
     /// Files keep data faithfully: a value a provider sent with escape sequences is exported
     /// byte for byte (to a file or a pipe); only a terminal gets it made safe (EndToEndTests).
+    @Test func showNamesAPhotoAndExportsKeepItWhole() throws {
+        let rolo = try Rolo()
+        let photo = String(repeating: "/9j/4AAQSkZJRg", count: 220)   // 3,080 digits: 2,310 bytes
+        var card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann\r\nEMAIL:ann@example.com\r\nPHOTO;ENCODING=b;TYPE=JPEG:"
+        var line = Substring(photo)
+        card += line.prefix(40)
+        line = line.dropFirst(40)
+        while !line.isEmpty { card += "\r\n " + line.prefix(74); line = line.dropFirst(74) }
+        card += "\r\nEND:VCARD\r\n"
+        #expect(try rolo("import", try rolo.file("ann.vcf", card)).status == 0)
+        let shown = try rolo("show", "ann@example.com")
+        #expect(shown.stdout.contains("vcard  [\"PHOTO (image/jpeg, 2.3 KB)\"]"), "\(shown.stdout)")
+        #expect(!shown.stdout.contains("/9j/"))
+        #expect(try rolo("show", "ann@example.com", "--json").stdout.contains(photo), "rolo JSON is data: it keeps it")
+        let exported = try rolo("export", "--format", "vcard", "--vcard-version", "3.0").stdout
+        #expect(exported.replacingOccurrences(of: "\r\n ", with: "").contains("PHOTO;ENCODING=b;TYPE=JPEG:" + photo))
+    }
+
     @Test func anExportFileKeepsProviderDataByteForByte() throws {
         let rolo = try Rolo()
         _ = try rolo("paths")

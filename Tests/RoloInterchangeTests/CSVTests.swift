@@ -114,11 +114,90 @@ struct CSVTests {
         #expect(result.contacts[0].accountName == "crm")
         #expect(contact[.firstName] == "Ann" && contact[.lastName] == "Archer")
         #expect(contact[.region] == "TX" && contact[.postcode] == "75001")
-        #expect(contact.custom == ["Plan": .text("gold"), "favourite_colour": .text("teal"), "e_mail": .text("x@example.com")])
+        #expect(contact[.email] == "x@example.com", "E-mail is the email")
+        #expect(contact.custom == ["Plan": .text("gold"), "favourite_colour": .text("teal")])
         #expect(result.warnings.map(\.message) == [
-            "column “E-mail” is not a field of rolo; it is read as the custom key e_mail",
             "column “Favourite Colour” is not a field of rolo; it is read as the custom key favourite_colour",
         ])
+    }
+
+    @Test func theNamesOtherToolsGiveRolosFieldsAreThoseFields() throws {
+        // Mailchimp's audience export and HubSpot's contacts export, abridged.
+        let mailchimp = "Email Address,First Name,Last Name,Address,Phone Number,Company,MEMBER_RATING,TIMEZONE,REGION,NOTES\n"
+            + "amy@shop.example,Amy,Adams,12 High St,+1 217 555 0100,Adams & Co,4,America/Chicago,IL,VIP\n"
+        let amy = try #require(try read(mailchimp, .csv).contacts.first).contact
+        #expect(amy[.email] == "amy@shop.example" && amy[.phone] == "+1 217 555 0100" && amy[.company] == "Adams & Co")
+        #expect(amy[.firstName] == "Amy" && amy[.lastName] == "Adams" && amy[.addressLine1] == "12 High St")
+        #expect(amy[.timezone] == "America/Chicago" && amy[.region] == "IL" && amy[.notes] == "VIP")
+        #expect(amy.custom == ["member_rating": .number(4)])
+
+        let hubspot = "Record ID,First Name,Last Name,Email,Phone Number,Mobile Phone Number,Company Name,Job Title,"
+            + "Street Address,City,State/Region,Postal Code,Country/Region,Zip,E-mail,Cell,Organization\n"
+            + "51,Hana,Kim,hana@hub.example,+1 617 555 0100,+1 617 555 0199,HubCo,VP Sales,25 First St,Cambridge,MA,02141,"
+            + "United States,,,,\n"
+        let result = try read(hubspot, .csv)
+        let hana = try #require(result.contacts.first).contact
+        #expect(hana[.email] == "hana@hub.example" && hana[.phone] == "+1 617 555 0100" && hana[.mobilePhone] == "+1 617 555 0199")
+        #expect(hana[.company] == "HubCo" && hana[.jobTitle] == "VP Sales" && hana[.addressLine1] == "25 First St")
+        #expect(hana[.city] == "Cambridge" && hana[.region] == "MA" && hana[.postcode] == "02141" && hana[.country] == "United States")
+        #expect(hana.custom == ["record_id": .number(51)])
+        #expect(result.warnings.map(\.message) == [
+            "column “Record ID” is not a field of rolo; it is read as the custom key record_id",
+            "4 columns are a field an earlier column is too; the last non-empty cell wins: “Zip” (as “Postal Code”), "
+                + "“E-mail” (as “Email”), “Cell” (as “Mobile Phone Number”), “Organization” (as “Company Name”)",
+        ])
+    }
+
+    @Test func everyColumnOfRolosOwnExportKeepsItsMeaning() throws {
+        let header = CSVFormat.header(customKeys: ["name", "email_address", "title"], others: OtherValueCounts(emails: 2, phones: 2))
+        let expected: [CSVFormat.Column] = [.ignored, .uid, .account] + StandardField.allCases.map { .standard($0) }
+            + [.other(.email, index: 0, isLabel: false), .other(.email, index: 0, isLabel: true),
+               .other(.email, index: 1, isLabel: false), .other(.email, index: 1, isLabel: true),
+               .other(.phone, index: 0, isLabel: false), .other(.phone, index: 0, isLabel: true),
+               .other(.phone, index: 1, isLabel: false), .other(.phone, index: 1, isLabel: true),
+               .custom("name"), .custom("email_address"), .custom("title")]
+        #expect(header.map { CSVFormat.column(for: $0).column } == expected)
+        #expect(header.allSatisfy { !CSVFormat.column(for: $0).isUnknown })
+    }
+
+    @Test(arguments: [
+        ("first_name;last_name;email\r\nJan;Jansen;jan@x.example\r\n", ";"),
+        ("first_name\temail\nTab\ttab@x.example\n", "\t"),
+        ("\n\n\"name;nick\",email\nAnn;A,ann@x.example\n", ","),
+        ("first_name;\"notes, more\";email\nJan;\"a;b\";jan@x.example\n", ";"),
+        ("email\nann@x.example\n", ","),
+    ])
+    func theDelimiterIsTheOneThatCutsTheHeaderIntoTheMostCells(text: String, delimiter: String) throws {
+        #expect(CSVFormat.delimiter(of: text) == delimiter.unicodeScalars.first!)
+        let contact = try #require(try read(text, .csv).contacts.first).contact
+        #expect(contact[.email]?.hasSuffix("@x.example") == true, "\(contact)")
+    }
+
+    @Test func aSemicolonFileKeepsItsQuotedCellsAndLines() throws {
+        let text = "first_name;notes;email\r\n\"Jan\";\"one; two\r\nthree\";jan@x.example\r\nBad;b@x.example\r\nAnn;;a@x.example\r\n"
+        let result = try read(text, .csv, skipInvalid: true)
+        #expect(result.contacts.map { $0.contact[.firstName] } == ["Jan", "Ann"])
+        #expect(result.contacts.first?.contact[.notes] == "one; two\r\nthree")
+        #expect(result.contacts.map(\.line) == [2, 5])
+        #expect(result.skipped.map(\.line) == [4])
+    }
+
+    @Test func aProblemThatStopsTheReadCarriesTheWarningsBeforeIt() throws {
+        let found = try #require(problem("first_name,Plan\nAnn,gold\nBob,silver,extra\n", .csv))
+        #expect(found.line == 3)
+        #expect(found.warnings == [ImportProblem(line: 1, message: "column “Plan” is not a field of rolo; it is read as the custom key plan")])
+        let google = try #require(problem("First Name,Last Name,File As,Labels,Nickname\nAnn,A,,,Annie\nBob,B,,,Bobby,more\n", .csv))
+        #expect(google.warnings.map(\.message) == ["Google Contacts CSV: 1 column has no field in rolo and is kept as custom values: "
+            + "Nickname → nickname"])
+    }
+
+    @Test func aThousandUnknownColumnsMakeOneWarningOfOneLine() throws {
+        let header = ["first_name", "email"] + (0..<1000).map { "c\($0)" }
+        let result = try read(header.joined(separator: ",") + "\n", .csv)
+        #expect(result.warnings.count == 1)
+        let message = try #require(result.warnings.first).message
+        #expect(message.hasPrefix("1000 columns are not fields of rolo; they are read as custom keys: “c0” → c0, “c1” → c1, "))
+        #expect(message.hasSuffix("“c19” → c19 and 980 more"))
     }
 
     @Test func anEmptyUIDCellGetsANewUID() throws {

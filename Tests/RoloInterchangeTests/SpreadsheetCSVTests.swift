@@ -57,6 +57,21 @@ struct SpreadsheetCSVTests {
             + "Middle Name → middle_name, Nickname → nickname") == true, "\(result.warnings)")
     }
 
+    @Test func twoColumnsWhoseNamesMakeOneKeyAreBothKept() throws {
+        let text = "First Name,Middle Name,Last Name,E-mail 1 - Label,E-mail 1 - Value,Custom Field 1 - Label,Custom Field 1 - Value,"
+            + "Custom Field 2 - Label,Custom Field 2 - Value,Custom Field 3 - Label,Custom Field 3 - Value\n"
+            + "Col,Mid,Lide,* Work,col@x.example,a;b,first,\"a,b\",second,Middle name,custom-middle\n"
+            + "Dee,,Two,,dee@x.example,\"a,b\",only,x,x1,x,x2\n"
+        let result = try read(text, .csv)
+        #expect(result.contacts.first?.contact.custom == ["middle_name": .text("Mid"), "a_b": .text("first"), "a_b_2": .text("second"),
+                                                          "middle_name_2": .text("custom-middle")])
+        #expect(result.contacts.last?.contact.custom == ["a_b_2": .text("only"), "x": .text("x1"), "x_2": .text("x2")],
+                "a name keeps its key in every row; a label given twice in a row keeps both")
+        #expect(result.warnings.map(\.message) == ["Google Contacts CSV: 6 columns have no field in rolo and are kept as custom values: "
+            + "Middle Name → middle_name, a;b → a_b, a,b → a_b_2 (a_b is another column's), Middle name → middle_name_2 "
+            + "(middle_name is another column's), x → x, x → x_2 (x is another column's)"])
+    }
+
     @Test func anOlderGoogleContactsExport() throws {
         let result = try readFixture("google-contacts-older.csv")
         let bob = try #require(result.contacts.first).contact
@@ -66,6 +81,21 @@ struct SpreadsheetCSVTests {
         #expect(bob[.addressLine1] == "100 Main St" && bob[.addressLine2] == "Suite 4" && bob[.city] == "Dallas" && bob[.region] == "TX")
         #expect(bob[.company] == "Baker Plumbing" && bob[.jobTitle] == "Owner" && bob[.website] == "bakerplumbing.example")
         #expect(bob.custom == ["nickname": .text("Bob"), "occupation": .text("Plumber"), "group_membership": .text("* My Contacts")])
+    }
+
+    @Test func outlookComsCountryColumnsAreTheCountry() throws {
+        // Outlook.com writes `Home Country` and `Business Country`, without the desktop's `/Region`.
+        let header = "\"First Name\",\"Last Name\",\"E-mail Address\",\"Home Phone\",\"Home Street\",\"Home City\",\"Home State\","
+            + "\"Home Postal Code\",\"Home Country\",\"Business Street\",\"Business City\",\"Business Country\"\r\n"
+        let result = try read(header + "\"Hal\",\"Home\",\"hal@home.example\",\"\",\"5 Elm St\",\"Boston\",\"MA\",\"02108\","
+            + "\"United States\",\"\",\"\",\"\"\r\n\"Sev\",\"O\",\"sev@x.example\",\"\",\"1 rue de la Paix\",\"Paris\",\"\",\"\",\"\","
+            + "\"29 Boulevard Haussmann\",\"Paris\",\"France\"\r\n", .csv)
+        let hal = try #require(result.contacts.first).contact
+        #expect(hal[.addressLine1] == "5 Elm St" && hal[.city] == "Boston" && hal[.country] == "United States")
+        #expect(hal.custom.isEmpty)
+        let sev = try #require(result.contacts.last).contact
+        #expect(sev[.addressLine1] == "29 Boulevard Haussmann" && sev[.country] == "France", "the business address comes first")
+        #expect(sev.custom == ["home_street": .text("1 rue de la Paix"), "home_city": .text("Paris")])
     }
 
     @Test func anOutlookExport() throws {

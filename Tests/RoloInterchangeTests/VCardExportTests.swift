@@ -80,8 +80,10 @@ struct VCardExportTests {
         let three = contentLines(try export([outlook], .v3))
         #expect(three.contains("LABEL;TYPE=WORK,PREF:1 Grand Canal Sq\\nDublin D02 P820\\nIreland"))
         #expect(three.contains { $0.hasPrefix("X-MS-OL-DESIGN:<card xmlns=") })
+        // 4.0 has no LABEL property: the label is its address's LABEL parameter (RFC 6350, 6.3.1).
         let four = contentLines(try export([outlook], .v4))
-        #expect(four.contains("LABEL;TYPE=work;PREF=1:1 Grand Canal Sq\\nDublin D02 P820\\nIreland"))
+        #expect(four.contains("ADR;LABEL=\"1 Grand Canal Sq^nDublin D02 P820^nIreland\":;;1 Grand Canal Sq;Dublin;;D02 P820;Ireland"))
+        #expect(!four.contains { $0.hasPrefix("LABEL") })
 
         let android = try ContactFileReader.read(try fixture("android-2.1.vcf"), format: .vcard, skipInvalid: false).contacts.map(\.contact)
         let photo = try String(decoding: fixture("android-photo.jpg.b64"), as: UTF8.self)
@@ -89,6 +91,40 @@ struct VCardExportTests {
         #expect(contentLines(try export([android[1]], .v4)).contains("PHOTO:data:image/jpeg;base64," + photo))
         let phonetic = contentLines(try export([android[0]], .v4))
         #expect(phonetic.contains("X-PHONETIC-FIRST-NAME:たろう") && phonetic.contains("X-PHONETIC-LAST-NAME:やまだ"))
+    }
+
+    @Test func aLabelGoesWithItsAddressIn40AndIsLeftOutWithoutOne() throws {
+        // A work address rolo holds and a home address it keeps, each with its label; a label of
+        // an address the card does not have.
+        let card = ["BEGIN:VCARD", "VERSION:3.0", "FN:Ann Archer", "EMAIL:ann@example.com",
+                    "ADR;TYPE=WORK,PREF:;;1 Main St;Dallas;TX;75001;USA", "LABEL;TYPE=WORK,PREF:1 Main St\\nDallas TX 75001",
+                    "ADR;TYPE=HOME:;;9 Elm St;Austin;TX;78701;USA", "LABEL;TYPE=HOME:9 Elm St\\nAustin \"TX\" ^ 78701",
+                    "LABEL;TYPE=POSTAL:PO Box 7\\nDallas", "END:VCARD"].joined(separator: "\r\n") + "\r\n"
+        let ann = try #require(try read(card, .vcard).contacts.first).contact
+        #expect(ann[.addressLine1] == "1 Main St")
+        let four = contentLines(try export([ann], .v4))
+        #expect(four.contains("ADR;PREF=1;LABEL=\"1 Main St^nDallas TX 75001\":;;1 Main St;Dallas;TX;75001;USA"), "\(four)")
+        #expect(four.contains("ADR;TYPE=HOME;LABEL=\"9 Elm St^nAustin ^'TX^' ^^ 78701\":;;9 Elm St;Austin;TX;78701;USA"), "\(four)")
+        #expect(!four.contains { $0.hasPrefix("LABEL") || $0.contains("PO Box 7") }, "no LABEL property; no address for the postal one")
+        let three = contentLines(try export([ann], .v3))
+        #expect(three.filter { $0.hasPrefix("LABEL") }.count == 3 && !three.contains { $0.contains("LABEL=") }, "3.0 keeps all three")
+
+        // Read back from 4.0, a label is a LABEL in 3.0 again, and the same parameter in 4.0.
+        let back = try #require(try read(four.joined(separator: "\r\n") + "\r\n", .vcard).contacts.first).contact
+        #expect(contentLines(try export([back], .v4)) == four)
+        let again = contentLines(try export([back], .v3))
+        #expect(again.contains("LABEL:1 Main St\\nDallas TX 75001") && again.contains("LABEL;TYPE=HOME:9 Elm St\\nAustin \"TX\" ^ 78701"),
+                "\(again)")
+        #expect(again.contains("ADR;TYPE=HOME:;;9 Elm St;Austin;TX;78701;USA"))
+
+        // RFC 6350's own example writes the line break as \n.
+        let rfc = ["BEGIN:VCARD", "VERSION:4.0", "FN:Mr. John Q. Public",
+                   "ADR;TYPE=work;LABEL=\"Mr. John Q. Public, Esq.\\nMail Drop: TNE QB\\n123 Main Street\\nAny Town, CA  91921-1234\\nU.S.A.\""
+                       + ":;;123 Main Street;Any Town;CA;91921-1234;U.S.A.",
+                   "END:VCARD"].joined(separator: "\r\n") + "\r\n"
+        let john = try #require(try read(rfc, .vcard).contacts.first).contact
+        #expect(contentLines(try export([john], .v3)).contains("LABEL;TYPE=work:Mr. John Q. Public\\, Esq.\\nMail Drop: TNE QB\\n"
+            + "123 Main Street\\nAny Town\\, CA  91921-1234\\nU.S.A."))
     }
 
     @Test func itemGroupsStayTogether() throws {
@@ -142,6 +178,7 @@ struct VCardExportTests {
         for (contact, card) in zip(contacts, cards) {
             let name = contact.displayName
             #expect(card.version == version.rawValue)
+            if version == .v4 { #expect(card.lines("LABEL").isEmpty, "\(name): 4.0 has no LABEL property") }
             for line in card.lines {
                 #expect(line.singletons.isEmpty, "\(name): \(line.name) has bare parameters \(line.singletons)")
                 #expect(line.params["CHARSET"] == nil, "\(name): \(line.name)")
@@ -184,6 +221,13 @@ struct VCardExportTests {
             let types = (line.params["TYPE"] ?? []).flatMap { $0.lowercased().split(separator: ",").map(String.init) }
                 .filter { !["internet", "voice", "pref"].contains($0) }.map { $0 == "cell" ? "mobile" : $0 }
             return types.joined(separator: " ")
+        }
+        // Outlook's label: a LABEL in 3.0, its address's LABEL parameter in 4.0.
+        let sean = try #require(cards.first { $0.lines("EMAIL").first?.value.text == "sean.obrien@contoso.com" })
+        if version == .v3 {
+            #expect(sean.lines("LABEL").first?.value.text == "1 Grand Canal Sq\nDublin D02 P820\nIreland")
+        } else {
+            #expect(sean.lines("ADR").first?.params["LABEL"] == ["1 Grand Canal Sq^nDublin D02 P820^nIreland"])
         }
         // The photos: base64 that decodes to the same bytes in 3.0; a data URI in 4.0.
         let photo = try String(decoding: fixture("android-photo.jpg.b64"), as: UTF8.self)

@@ -385,6 +385,30 @@ struct VCardTests {
         #expect(result.skipped.isEmpty)
     }
 
+    @Test func providerDataShowsAPhotoByItsTypeAndSizeNotItsBase64() throws {
+        let jpeg = String(repeating: "/9j/", count: 750)            // 3,000 digits: 2,250 bytes
+        let kept: JSONValue = .array([
+            .object(["field": .string("email"), "group": .string("item1")]),
+            .string("PHOTO;ENCODING=b;TYPE=JPEG:" + jpeg),
+            .string("PHOTO:data:image/png;base64,iVBORw0KGgo="),
+            .string("PHOTO;ENCODING=BASE64;JPEG:" + jpeg + "AA=="),
+            .string("item2.LOGO;ENCODING=b;TYPE=PNG:AAAA"),
+            .string("PHOTO;VALUE=uri:https://example.com/ann.jpg"),
+            .string("NICKNAME:Annie"),
+        ])
+        #expect(ShownProviderData.value(kept, key: "vcard") == .array([
+            .object(["field": .string("email"), "group": .string("item1")]),
+            .string("PHOTO (image/jpeg, 2.2 KB)"),
+            .string("PHOTO (image/png, 8 bytes)"),
+            .string("PHOTO (image/jpeg, 2.2 KB)"),
+            .string("item2.LOGO (image/png, 3 bytes)"),
+            .string("PHOTO;VALUE=uri:https://example.com/ann.jpg"),
+            .string("NICKNAME:Annie"),
+        ]))
+        #expect(ShownProviderData.value(.string("PHOTO;ENCODING=b:AAAA"), key: "dailystory") == .string("PHOTO;ENCODING=b:AAAA"),
+                "only kept vCard lines")
+    }
+
     @Test func skipInvalidLeavesBadCardsOut() throws {
         let text = """
         BEGIN:VCARD

@@ -27,6 +27,34 @@ struct CacheFileTests {
         #expect(try cache.read { db in try Schema.migrator.hasCompletedMigrations(db) })
     }
 
+    @Test func anUnusedCacheIsRemovedOnlyWhenNothingIsInItAndNoOneHasItOpen() throws {
+        let path = temporaryPath("new.sqlite")
+        defer { removeFolder(of: path) }
+        func files() -> [String] { ["", "-wal", "-shm"].filter { FileManager.default.fileExists(atPath: path + $0) } }
+        // Open (and read) by another rolo: kept.
+        var open: LocalCache? = try LocalCache(path: path, catalog: .standard)
+        #expect(try open?.contactCount(in: .all) == 0)
+        #expect(!LocalCache.removeIfUnused(path: path))
+        #expect(files() == ["", "-wal", "-shm"])
+        open = nil
+        // Closed and holding nothing: removed with its -wal and -shm.
+        #expect(LocalCache.removeIfUnused(path: path))
+        #expect(files().isEmpty)
+        // A contact in it: kept.
+        do {
+            let cache = try LocalCache(path: path, catalog: .standard)
+            _ = try cache.insertContacts([person("Ann", "Adams", email: "ann@example.com", account: try cache.defaultAccount().id)],
+                                         author: Author(user: "test", clientAddress: nil))
+        }
+        #expect(!LocalCache.removeIfUnused(path: path))
+        #expect(try LocalCache(path: path, catalog: .standard).contactCount(in: .all) == 1)
+        // Not a rolo cache at all: kept.
+        let other = (path as NSString).deletingLastPathComponent + "/other.sqlite"
+        try DatabaseQueue(path: other).write { try $0.execute(sql: "CREATE TABLE notes (text)") }
+        #expect(!LocalCache.removeIfUnused(path: other))
+        #expect(FileManager.default.fileExists(atPath: other))
+    }
+
     @Test func aCacheFromBeforeTheKeptCountsGetsItsWaitingEditsCounted() throws {
         let path = temporaryPath("old.sqlite")
         defer { removeFolder(of: path) }

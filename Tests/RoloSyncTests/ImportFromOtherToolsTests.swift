@@ -72,6 +72,23 @@ struct ImportFromOtherToolsTests {
         #expect(kim[.salutation] == "Ms." && kim[.jobTitle] == "Buyer" && kim.custom.isEmpty)
     }
 
+    @Test func aFailedImportStillSaysWhatItNoticedAboutTheColumns() throws {
+        let warning = ValidationIssue(field: "line 1", message: "column “Favourite” is not a field of rolo; it is read as the custom key "
+            + "favourite", severity: .warning)
+        // A value refused as the contact is stored, and a row the reader cannot take.
+        let refused = try #require(refusal {
+            _ = try service.files.importFile(Data("first_name,email,Favourite\nAnn,ann@,tea\n".utf8), format: .csv)
+        })
+        #expect(refused.filter { $0.severity == .error }.map(\.field) == ["line 2"])
+        #expect(refused.filter { $0.severity == .warning } == [warning])
+        let malformed = try #require(refusal {
+            _ = try service.files.importFile(Data("first_name,email,Favourite\nAnn,ann@example.com,tea,more\n".utf8), format: .csv)
+        })
+        #expect(malformed.filter { $0.severity == .warning } == [warning])
+        #expect(RoloError.invalid(malformed).description == "line 2: has 4 cells; the header has 3", "the error alone")
+        #expect(try service.reader.contactCount(in: .all) == 0)
+    }
+
     // MARK: Importing twice
 
     let people = "first_name,email,mobile\nAnn,ann@example.com,\nBob,bob@example.com,+15550001111\nCy,,+15550002222\n"
@@ -101,6 +118,24 @@ struct ImportFromOtherToolsTests {
         expected.byMobile = 1
         #expect(again.duplicates == expected)
         #expect(try cache.tableCounts().audit == 3, "nothing written the second time")
+    }
+
+    @Test func aRecordRepeatedInTheFileIsCountedApartFromTheCache() throws {
+        _ = try service.files.importFile(Data("first_name,email\nAnn,ann@example.com\n".utf8), format: .csv)
+        let file = "first_name,email,mobile\nAnn,ann@example.com,\nAnnie,ANN@example.com,\nBob,bob@example.com,\n"
+            + "Robert,bob@example.com,\nCy,,+15550002222\nCyrus,,+15550002222\n"
+        let report = try service.files.importFile(Data(file.utf8), format: .csv)
+        var expected = ImportReport.Duplicates()
+        expected.skipped = 4
+        expected.repeatedInFile = 2
+        expected.byEmail = 3
+        expected.byMobile = 1
+        #expect(report.imported == 2)
+        #expect(report.duplicates == expected, "Ann twice in the cache, Bob and Cy each once again in the file")
+        let updated = try service.files.importFile(Data("first_name,email\nDee,dee@example.com\nDeirdre,dee@example.com\n".utf8),
+                                                   format: .csv, options: ImportOptions(onDuplicate: .update))
+        #expect(updated.duplicates.updated == 1 && updated.duplicates.repeatedInFile == 1)
+        #expect(try service.listedNames() == ["Ann", "Bob", "Cy", "Deirdre"])
     }
 
     @Test func onDuplicateUpdateGivesTheContactTheFilesValues() throws {

@@ -19,6 +19,9 @@ public struct ImportReport: Sendable {
         public var skipped = 0
         public var updated = 0
         public var changed = 0
+        /// Of those, how many repeat a record earlier in the same file rather than a contact
+        /// the cache had before the import.
+        public var repeatedInFile = 0
         /// How they were found.
         public var byUID = 0, byEmail = 0, byMobile = 0
         public var count: Int { skipped + updated }
@@ -206,6 +209,7 @@ public final class FileTransfer: ContactExporting {
                     warnings += review.warnings
                     leftOut += review.leftOut
                 }
+                if importer.isStoredByThisImport(found.id) { duplicates.repeatedInFile += 1 }
                 switch found.match {
                 case .uid: duplicates.byUID += 1
                 case .email: duplicates.byEmail += 1
@@ -234,7 +238,12 @@ public final class FileTransfer: ContactExporting {
                         throw problem
                     }
                 } catch let problem as ImportProblem {
-                    if !skipInvalid { throw RoloError.invalid(field: "line \(problem.line)", problem.message) }
+                    // What the reader noticed about the file (a column it did not recognise) is
+                    // said even though nothing is imported.
+                    if !skipInvalid {
+                        throw RoloError.invalid([ValidationIssue(field: "line \(problem.line)", message: problem.message)]
+                            + FileTransfer.warningIssues(readWarnings))
+                    }
                     skipped.append(problem)
                 }
             }
@@ -303,12 +312,17 @@ public final class FileTransfer: ContactExporting {
         do {
             result = try ContactFileReader.read(data, format: format, skipInvalid: skipInvalid, charset: charset)
         } catch {
-            throw RoloError.invalid(field: "line \(error.line)", error.message)
+            throw RoloError.invalid([ValidationIssue(field: "line \(error.line)", message: error.message)] + warningIssues(error.warnings))
         }
         var items = result.accounts.map(ImportItem.account)
         items += result.skipped.map(ImportItem.invalid)
         items += result.contacts.map { ImportItem.contact($0, warning: nil) }
         return (.read(items, position: 0), result.warnings)
+    }
+
+    /// Warnings about a file, carried beside the problem that stopped its import.
+    static func warningIssues(_ warnings: [ImportProblem]) -> [ValidationIssue] {
+        warnings.map { ValidationIssue(field: "line \($0.line)", message: $0.message, severity: .warning) }
     }
 
     /// Whether reading `source` never waits for a writer: bytes in memory or a regular file.

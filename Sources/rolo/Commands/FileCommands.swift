@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RoloCore
 import RoloInterchange
+import RoloStore
 import RoloSync
 
 extension InterchangeFormat: ExpressibleByArgument {}
@@ -18,13 +19,15 @@ struct Import: ParsableCommand {
 
             Every record is checked first, custom values and provider data included (no control \
             characters but tabs and line breaks in text): a malformed or invalid record names its line \
-            and nothing is imported, unless --skip-invalid imports the valid records and lists the others; \
-            where only one value of a contact is bad, --skip-invalid leaves out that value, not the contact.
+            and nothing is imported, unless --skip-invalid imports the valid records and lists the others \
+            (it exits 2 when it left out every record); where only one value of a contact is bad, \
+            --skip-invalid leaves out that value, not the contact. A failed import into a new cache \
+            (--db) removes it again.
 
             Importing a file twice is safe: a contact the cache already has (the same uid, else the same \
             email in the account, else, without an email, the same mobile phone) is skipped and counted, \
             or updated with the file's values with --on-duplicate update, or added anyway with \
-            --on-duplicate add.
+            --on-duplicate add. A record that repeats an earlier one of the same file is counted apart.
 
             Phone numbers without a country code (214-555-0100), as address books hold them, are kept \
             as written with a warning naming their line, or stored in international form with \
@@ -32,9 +35,11 @@ struct Import: ParsableCommand {
 
             rolo JSON keeps everything: typed custom values, and provider ids, which stay with the \
             account the file names (imported with --account into another account, the contacts are new \
-            there). CSV has a column per standard field and custom.<key> columns; a CSV exported by \
-            Google Contacts or Outlook is recognised by its header row and mapped field by field, the \
-            columns rolo has no field for kept as custom values. vCards from Apple Contacts, Google \
+            there). CSV has a column per standard field and custom.<key> columns, and the names other \
+            tools give those fields (Email Address, Phone Number, Company Name, Zip, …) are read as them; \
+            its cells are cut at commas, or at the semicolons or tabs its header row is cut at. A CSV \
+            exported by Google Contacts or Outlook is recognised by its header row and mapped field by \
+            field, the columns rolo has no field for kept as custom values. vCards from Apple Contacts, Google \
             Contacts, Outlook and phones are read, folded lines and escapes included.
 
             CSV and vCard are read as UTF-8, or as UTF-16 where the file starts with a byte-order mark. \
@@ -57,6 +62,33 @@ struct Import: ParsableCommand {
             help: "Where numbers without a country code come from (a country code such as US or GB; default: the config's [import] default_region).") var defaultRegion: String?
 
     func run() throws {
+        // A cache this import creates (a new --db path) goes again when the import fails: a
+        // failed import leaves nothing behind, not even an empty cache and its folders.
+        let cachePath = RoloPaths(database: global.db, config: global.config).cache
+        let isNew = !FileManager.default.fileExists(atPath: cachePath)
+        let newFolders = isNew ? Import.missingFolders(above: cachePath) : []
+        do {
+            try importFile()
+        } catch {
+            if isNew, LocalCache.removeIfUnused(path: cachePath) {
+                for folder in newFolders { rmdir(folder) }   // the innermost first; only an empty one goes
+            }
+            throw error
+        }
+    }
+
+    /// The folders on the way to `path` that do not exist, the innermost first.
+    static func missingFolders(above path: String) -> [String] {
+        var missing: [String] = []
+        var folder = ((path as NSString).standardizingPath as NSString).deletingLastPathComponent
+        while !folder.isEmpty, folder != "/", !FileManager.default.fileExists(atPath: folder) {
+            missing.append(folder)
+            folder = (folder as NSString).deletingLastPathComponent
+        }
+        return missing
+    }
+
+    private func importFile() throws {
         let context = try Context.open(global)
         guard let format = format ?? InterchangeFormat(fileName: file) else {
             throw RoloError.invalid(field: "--format", "cannot tell the format of \(file); give --format json, csv or vcard")
@@ -94,29 +126,47 @@ struct Import: ParsableCommand {
                 }
             }
         } catch RoloError.invalid(let issues) {
+            // What was noticed about the file before the problem stopped it (a column that is
+            // not a field of rolo) is said too: it may be why the line failed.
+            for issue in issues where issue.severity == .warning { Output.error("rolo: warning: \(shownFile): \(issue)") }
             // The problem that stops the import names the file, as the warnings do: the
             // message alone ("line 8: …") does not say which file when a script imports several.
-            throw RoloError.invalid(issues.map { issue in
+            throw RoloError.invalid(issues.filter { $0.severity == .error }.map { issue in
                 guard issue.field.hasPrefix("line ") else { return issue }
                 return ValidationIssue(field: "\(shownFile): \(issue.field)", message: issue.message, severity: issue.severity)
             })
         }
+        let found = report.duplicates
+        // Every contact record ends imported, matched or skipped: none of them means there were none.
+        let heldNone = report.imported == 0 && found.count == 0 && report.skipped.isEmpty
+        if heldNone { Output.error("rolo: warning: \(shownFile): the file holds no contacts") }
         for problem in report.warnings { Output.error("rolo: warning: \(shownFile): \(problem)") }
         for problem in report.leftOut { Output.error("rolo: left out: \(shownFile): \(problem)") }
         for problem in report.skipped { Output.error("rolo: skipped: \(shownFile): \(problem)") }
         for name in report.createdAccounts { Output.error("rolo: created account \(name)") }
         var summary = "imported \(report.imported) contact\(report.imported == 1 ? "" : "s")"
-        let found = report.duplicates
         if found.count > 0 {
             let how = [("uid", found.byUID), ("email", found.byEmail), ("mobile phone", found.byMobile)].filter { $0.1 > 0 }
                 .map { "\($0.1) by \($0.0)" }.joined(separator: ", ")
+            // Those the cache had before, and those an earlier record of the same file stored.
+            let inCache = found.count - found.repeatedInFile
+            let which = [inCache > 0 ? "\(inCache) already in the cache" : nil,
+                         found.repeatedInFile > 0 ? "\(found.repeatedInFile) repeated in the file" : nil].compactMap { $0 }
+                .joined(separator: ", ")
             summary += found.skipped > 0
-                ? ", skipped \(found.skipped) already in the cache (matched \(how); --on-duplicate update or add to change that)"
-                : ", updated \(found.updated) already in the cache (matched \(how); \(found.changed) changed)"
+                ? ", skipped \(which) (matched \(how); --on-duplicate update or add to change that)"
+                : ", updated \(which) (matched \(how); \(found.changed) changed)"
         }
         if !report.leftOut.isEmpty { summary += ", left out \(report.leftOut.count) value\(report.leftOut.count == 1 ? "" : "s")" }
         if !report.skipped.isEmpty { summary += ", skipped \(report.skipped.count)" }
         Output.line(summary)
+        // --skip-invalid that left out every record imported nothing: a script must not take that
+        // for success.
+        if report.imported == 0, found.count == 0, !report.skipped.isEmpty {
+            let count = report.skipped.count
+            throw RoloError.invalid(field: shownFile, count == 1 ? "its one record is invalid; nothing was imported"
+                : "none of its \(count) records could be imported; nothing was imported")
+        }
     }
 }
 

@@ -66,7 +66,10 @@ struct Show: ParsableCommand {
         sync.append(("uid", contact.uid))
         printSection("Sync", sync)
         if !contact.extensions.isEmpty {
-            printSection("Provider data", contact.extensions.keys.sorted().map { ($0, contact.extensions[$0]!.canonicalText) })
+            // A photo kept from a vCard is named and sized, not printed as base64.
+            printSection("Provider data", contact.extensions.keys.sorted().map { key in
+                (key, ShownProviderData.value(contact.extensions[key]!, key: key).canonicalText)
+            })
         }
         if history {
             let entries = try context.services.reader.audit(for: contact.id!)
