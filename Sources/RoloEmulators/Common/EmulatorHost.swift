@@ -45,8 +45,10 @@ public final class EmulatorHost: Sendable {
         let task = Task {
             do { try await server.run() } catch { failure.withLock { $0 = error } }
         }
-        // Poll with a deadline: FlyingFox reports a failed bind only through `run()`.
-        let deadline = ContinuousClock.now + .seconds(10)
+        // Poll with a deadline: FlyingFox reports a failed bind only through `run()`. Generous,
+        // since it only ends a wait that has gone wrong: on a loaded machine (a test run beside
+        // builds) 10 s was once not enough for a server to start.
+        let deadline = ContinuousClock.now + .seconds(60)
         while await !server.isListening {
             if let error = failure.withLock({ $0 }) { throw EmulatorHostError.cannotBind(port: requestedPort, reason: "\(error)") }
             guard ContinuousClock.now < deadline else {
