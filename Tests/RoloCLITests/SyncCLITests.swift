@@ -187,6 +187,16 @@ struct SyncCLITests {
         #expect(refused.status == 1)
         #expect(refused.stdout.contains("failed: Annie: Notifuse: invalid type for first_name"))
         #expect(try await sandbox.run("outbox").stdout.contains("failed"))
+        // The next sync has nothing to do, but the edit has not reached Notifuse: it says so,
+        // and a script sees it in the exit status and the JSON.
+        let after = try await sandbox.run("sync")
+        #expect(after.status == 1)
+        #expect(after.stdout.hasPrefix("support: nothing new from Notifuse; 1 edit failed earlier and waits for you to retry it\n"
+            + "  failed earlier: Annie: Notifuse: invalid type for first_name (waits for rolo retry)\n"), "\(after.stdout)")
+        let json = try await sandbox.run("sync", "--json")
+        #expect(json.status == 1)
+        #expect(json.stdout.contains("\"failed_earlier\": ["), "\(json.stdout)")
+        #expect(json.stdout.contains("invalid type for first_name"))
         #expect(try await sandbox.run("retry", "--failed").stdout == "1 failed delivery goes out with the next sync.\n")
         #expect(try await sandbox.run("sync").status == 0)
         #expect(sandbox.notifuse.store.contact(email: "ann@example.com")?["first_name"] == "Annie")
