@@ -225,6 +225,41 @@ struct SyncCLITests {
         await sandbox.stop()
     }
 
+    @Test func everyConfiguredAccountThatCannotSyncSaysWhyWithoutAccountToo() async throws {
+        let sandbox = try await NotifuseSandbox(contacts: [SyncCLITests.person("ann@example.com", "Ann")])
+        // A second account whose token variable nobody set.
+        let config = try String(contentsOfFile: sandbox.configPath, encoding: .utf8)
+        try ProviderSandbox.writePrivately(config + """
+
+            [accounts.other]
+            provider = "notifuse"
+            base_url = "\(sandbox.notifuse.baseURL.absoluteString)"
+            allow_plain_http = true
+            workspace_id = "\(sandbox.notifuse.workspaceID)"
+            token_env = "ROLO_TEST_TOKEN_NOBODY_SET"
+            """, to: sandbox.configPath)
+        chmod(sandbox.tokenPath, 0o644)
+        let chmod600 = "the secret file \(sandbox.tokenPath) can be read by other users; make it private with: chmod 600 \(sandbox.tokenPath)"
+
+        let named = try await sandbox.run("sync", "--account", "support")
+        #expect(named.status == 1)
+        #expect(named.stderr == "rolo: support: its token cannot be read: \(chmod600)\n")
+        // Without --account, each account says why it cannot sync, not "add an account".
+        let all = try await sandbox.run("sync")
+        #expect(all.status == 1)
+        #expect(!all.stderr.contains("add an account"), "\(all.stderr)")
+        #expect(all.stdout.contains("support: its token cannot be read: \(chmod600)\n"), "\(all.stdout)")
+        #expect(all.stdout.contains("other: its token cannot be read: ROLO_TEST_TOKEN_NOBODY_SET is not set"), "\(all.stdout)")
+
+        // Once the file is private, that account syncs; the other still says why it cannot.
+        chmod(sandbox.tokenPath, 0o600)
+        let mended = try await sandbox.run("sync")
+        #expect(mended.status == 1)
+        #expect(mended.stdout.contains("support: bring 1 new\n"), "\(mended.stdout)")
+        #expect(mended.stdout.contains("other: its token cannot be read: ROLO_TEST_TOKEN_NOBODY_SET is not set"))
+        await sandbox.stop()
+    }
+
     @Test func aDryRunChangesNothingAnywhere() async throws {
         let sandbox = try await NotifuseSandbox(contacts: [SyncCLITests.person("ann@example.com", "Ann")])
         let rolo = sandbox.rolo

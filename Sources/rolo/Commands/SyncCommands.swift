@@ -76,7 +76,7 @@ struct SyncCommand: ParsableCommand {
             if let why = sync.whyNotSyncable(named) { throw RoloError.failed(why) }
             targets = [named]
         } else {
-            targets = try sync.syncableAccounts(in: .all)
+            targets = try sync.accountsToSync()
             if targets.isEmpty {
                 throw RoloError.failed("no account can sync: add an account to \(context.paths.configFile) "
                     + "(rolo help sync shows how), or start rolo sandbox to try it")

@@ -36,6 +36,8 @@ struct ProviderConnector: ProviderConnecting {
         return nil
     }
 
+    func isConfigured(_ account: Account) -> Bool { config?.account(named: account.name) != nil }
+
     func provider(for account: Account, definitions: [FieldDefinition]) throws(ProviderError) -> any ContactProvider {
         guard let entry = config?.account(named: account.name) else {
             throw .configuration("\(account.name) has no [accounts.\(account.name)] in \(configPath)")
