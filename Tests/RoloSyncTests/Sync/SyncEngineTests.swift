@@ -426,6 +426,27 @@ struct SyncEngineTests {
         #expect(!report.isClean)
     }
 
+    @Test func emailsTheProviderStoresAlikeAreTheSameAddressToAMerge() throws {
+        func merge(_ profile: ProviderProfile, base: String?, local: String, remote: String) -> (String?, [FieldConflict]) {
+            func contact(_ email: String?) -> Contact {
+                Contact(uid: "u1", accountID: 1, fields: email.map { [.email: $0, .firstName: "Fresh"] } ?? [:])
+            }
+            let (merged, conflicts) = SyncPlanner.merge(base: contact(base), local: contact(local), remote: contact(remote),
+                                                        scope: MergeScope(profile: profile, definitions: []))
+            return (merged.email, conflicts)
+        }
+        // Notifuse stores emails lower-cased: its form of the same address is taken, never a conflict.
+        let notifuse = NotifuseProfile.profile
+        #expect(merge(notifuse, base: nil, local: "Fresh.One@Example.com", remote: "fresh.one@example.com") == ("fresh.one@example.com", []))
+        #expect(merge(notifuse, base: "Fresh.One@Example.com", local: "Fresh.One@Example.com", remote: "fresh.one@example.com")
+            == ("fresh.one@example.com", []))
+        #expect(merge(notifuse, base: "Fresh.One@Example.com", local: "new@example.com", remote: "fresh.one@example.com")
+            == ("new@example.com", []), "the provider did not change the address; the edit here stands")
+        #expect(merge(notifuse, base: "a@example.com", local: "b@example.com", remote: "c@example.com").1.count == 1)
+        // A provider that keeps what it is given: a different case is a different value.
+        #expect(merge(IvvyProfile.profile, base: nil, local: "Fresh.One@Example.com", remote: "fresh.one@example.com").1.count == 1)
+    }
+
     @Test func aCreateWhoseReplyWasLostIsNotMadeTwice() async throws {
         let bench = try SyncBench()
         _ = try bench.services.editor.add(try assignments("email=new@example.com", "first_name=New"), to: bench.account)
