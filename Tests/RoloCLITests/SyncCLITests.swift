@@ -260,6 +260,32 @@ struct SyncCLITests {
         await sandbox.stop()
     }
 
+    @Test func notifuseUpdatesGoOneByOneUnlessTheConfigAsksForBatches() async throws {
+        let emails = ["ann@example.com", "bob@example.com", "cy@example.com", "di@example.com"]
+        let sandbox = try await NotifuseSandbox(contacts: emails.map { SyncCLITests.person($0, "P") })
+        #expect(try await sandbox.run("sync").status == 0)
+        func editAll(_ name: String) async throws {
+            for email in emails { #expect(try await sandbox.run("set", email, "first_name=\(name)").status == 0) }
+        }
+        // The default (PROVIDERS.md §4.11): contacts.upsert each, which keeps created_at.
+        try await editAll("One")
+        sandbox.notifuse.clearRequests()
+        #expect(try await sandbox.run("sync").status == 0)
+        let paths = sandbox.notifuse.requests.map(\.path).filter { $0 != "/api/contacts.list" }
+        #expect(paths == Array(repeating: "/api/contacts.upsert", count: emails.count), "\(paths)")
+
+        // batch_updates = true: one import.
+        let config = try String(contentsOfFile: sandbox.configPath, encoding: .utf8)
+        try ProviderSandbox.writePrivately(config.replacingOccurrences(of: "token_file =", with: "batch_updates = true\ntoken_file ="),
+                                           to: sandbox.configPath)
+        try await editAll("Two")
+        sandbox.notifuse.clearRequests()
+        #expect(try await sandbox.run("sync").status == 0)
+        #expect(sandbox.notifuse.requests.map(\.path).filter { $0 != "/api/contacts.list" } == ["/api/contacts.import"])
+        #expect(emails.allSatisfy { sandbox.notifuse.store.contact(email: $0)?["first_name"] == "Two" })
+        await sandbox.stop()
+    }
+
     @Test func aDryRunChangesNothingAnywhere() async throws {
         let sandbox = try await NotifuseSandbox(contacts: [SyncCLITests.person("ann@example.com", "Ann")])
         let rolo = sandbox.rolo

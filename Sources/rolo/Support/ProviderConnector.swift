@@ -60,7 +60,7 @@ struct ProviderConnector: ProviderConnecting {
         case .notifuse:
             return NotifuseClient(baseURL: entry.baseURL, workspaceID: try setting("workspace_id"), token: try secret("token"),
                                   definitions: definitions, transport: transport,
-                                  batchUpdates: entry.settings["batch_updates"] != "false")
+                                  batchUpdates: entry.settings["batch_updates"] == "true")
         case .dailystory:
             return DailyStoryClient(baseURL: entry.baseURL, token: try secret("token"), definitions: definitions, transport: transport)
         case .ivvy:
