@@ -140,6 +140,40 @@ public struct FieldSlot: Sendable, Hashable {
     }
 }
 
+/// The values a standard field takes at a provider that has a fixed set of them (iVvy's email
+/// status), checked when a value is set rather than refused at the next sync.
+public struct ValueChoices: Sendable, Equatable {
+    /// What a value is, in messages: "an iVvy email status".
+    public let what: String
+    /// The values it can be set to, as the provider names them.
+    public let settable: [String]
+    /// Values the provider shows but does not let anyone set (iVvy's Registering).
+    public let readOnly: [String]
+    /// Other spellings of a value (the provider's numbers), by the name they stand for.
+    public let aliases: [String: String]
+
+    public init(what: String, settable: [String], readOnly: [String] = [], aliases: [String: String] = [:]) {
+        self.what = what
+        self.settable = settable
+        self.readOnly = readOnly
+        self.aliases = aliases
+    }
+
+    /// The value as the provider names it (any case; an alias as its name). A read-only value
+    /// is refused when it is being set, and passes on a new contact (read from a file, say),
+    /// where the provider decides.
+    public func checked(_ text: String, isNew: Bool) throws(ValueError) -> String {
+        let name = aliases[text] ?? text
+        let hint = "write one of \(settable.joined(separator: ", "))"
+        if let value = settable.first(where: { $0.caseInsensitiveCompare(name) == .orderedSame }) { return value }
+        if let value = readOnly.first(where: { $0.caseInsensitiveCompare(name) == .orderedSame }) {
+            if isNew { return value }
+            throw ValueError("\(value) is \(what) that can be read but not set (\(hint))")
+        }
+        throw ValueError("“\(text)” is not \(what) (\(hint))")
+    }
+}
+
 /// The rules of one provider, checked before anything is written.
 public struct ProviderRules: Sendable, Equatable {
     /// The provider's name in messages ("Notifuse needs email").
@@ -152,14 +186,17 @@ public struct ProviderRules: Sendable, Equatable {
     public let customFields: CustomFieldModel
     /// The sentence shown when adding a custom field by hand.
     public let customKeyHint: String
+    /// Standard fields whose values the provider takes from a fixed set.
+    public let valueChoices: [StandardField: ValueChoices]
 
     public init(providerName: String, requiredForCreate: [[StandardField]], storedFields: Set<StandardField>,
-                customFields: CustomFieldModel, customKeyHint: String) {
+                customFields: CustomFieldModel, customKeyHint: String, valueChoices: [StandardField: ValueChoices] = [:]) {
         self.providerName = providerName
         self.requiredForCreate = requiredForCreate
         self.storedFields = storedFields
         self.customFields = customFields
         self.customKeyHint = customKeyHint
+        self.valueChoices = valueChoices
     }
 
     /// Describes the missing required fields in words, or nil when there are none.
