@@ -11,8 +11,9 @@ import RoloSync
 /// secret file as `rolo sandbox` writes them. Rows:
 /// - the first sync pulls every contact into an empty cache (time and peak RSS);
 /// - a second sync with nothing changed;
-/// - a push of edits to many contacts, batched (Notifuse's `contacts.import`), against the
-///   same number sent one request at a time (`batch_updates = false`), the naive way;
+/// - a push of edits to many contacts, batched (Notifuse's `contacts.import`,
+///   `batch_updates = true`), against the same number sent one request at a time (the
+///   default, `batch_updates = false`);
 /// - where every contact is a request of its own (DailyStory's refresh, iVvy's push), the same
 ///   work with 4 requests in flight and with 1, each request held `latency` milliseconds by
 ///   the emulator as a network would (loopback answers at once, which would hide the point).

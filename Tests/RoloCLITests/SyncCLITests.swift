@@ -187,6 +187,16 @@ struct SyncCLITests {
         #expect(refused.status == 1)
         #expect(refused.stdout.contains("failed: Annie: Notifuse: invalid type for first_name"))
         #expect(try await sandbox.run("outbox").stdout.contains("failed"))
+        // The next sync has nothing to do, but the edit has not reached Notifuse: it says so,
+        // and a script sees it in the exit status and the JSON.
+        let after = try await sandbox.run("sync")
+        #expect(after.status == 1)
+        #expect(after.stdout.hasPrefix("support: nothing new from Notifuse; 1 edit failed earlier and waits for you to retry it\n"
+            + "  failed earlier: Annie: Notifuse: invalid type for first_name (waits for rolo retry)\n"), "\(after.stdout)")
+        let json = try await sandbox.run("sync", "--json")
+        #expect(json.status == 1)
+        #expect(json.stdout.contains("\"failed_earlier\": ["), "\(json.stdout)")
+        #expect(json.stdout.contains("invalid type for first_name"))
         #expect(try await sandbox.run("retry", "--failed").stdout == "1 failed delivery goes out with the next sync.\n")
         #expect(try await sandbox.run("sync").status == 0)
         #expect(sandbox.notifuse.store.contact(email: "ann@example.com")?["first_name"] == "Annie")
@@ -212,6 +222,67 @@ struct SyncCLITests {
         #expect(result.status == 1)
         #expect(result.stderr == "rolo: the config \(sandbox.configPath) can be read by other users; make it private with: "
             + "chmod 600 \(sandbox.configPath)\n")
+        await sandbox.stop()
+    }
+
+    @Test func everyConfiguredAccountThatCannotSyncSaysWhyWithoutAccountToo() async throws {
+        let sandbox = try await NotifuseSandbox(contacts: [SyncCLITests.person("ann@example.com", "Ann")])
+        // A second account whose token variable nobody set.
+        let config = try String(contentsOfFile: sandbox.configPath, encoding: .utf8)
+        try ProviderSandbox.writePrivately(config + """
+
+            [accounts.other]
+            provider = "notifuse"
+            base_url = "\(sandbox.notifuse.baseURL.absoluteString)"
+            allow_plain_http = true
+            workspace_id = "\(sandbox.notifuse.workspaceID)"
+            token_env = "ROLO_TEST_TOKEN_NOBODY_SET"
+            """, to: sandbox.configPath)
+        chmod(sandbox.tokenPath, 0o644)
+        let chmod600 = "the secret file \(sandbox.tokenPath) can be read by other users; make it private with: chmod 600 \(sandbox.tokenPath)"
+
+        let named = try await sandbox.run("sync", "--account", "support")
+        #expect(named.status == 1)
+        #expect(named.stderr == "rolo: support: its token cannot be read: \(chmod600)\n")
+        // Without --account, each account says why it cannot sync, not "add an account".
+        let all = try await sandbox.run("sync")
+        #expect(all.status == 1)
+        #expect(!all.stderr.contains("add an account"), "\(all.stderr)")
+        #expect(all.stdout.contains("support: its token cannot be read: \(chmod600)\n"), "\(all.stdout)")
+        #expect(all.stdout.contains("other: its token cannot be read: ROLO_TEST_TOKEN_NOBODY_SET is not set"), "\(all.stdout)")
+
+        // Once the file is private, that account syncs; the other still says why it cannot.
+        chmod(sandbox.tokenPath, 0o600)
+        let mended = try await sandbox.run("sync")
+        #expect(mended.status == 1)
+        #expect(mended.stdout.contains("support: bring 1 new\n"), "\(mended.stdout)")
+        #expect(mended.stdout.contains("other: its token cannot be read: ROLO_TEST_TOKEN_NOBODY_SET is not set"))
+        await sandbox.stop()
+    }
+
+    @Test func notifuseUpdatesGoOneByOneUnlessTheConfigAsksForBatches() async throws {
+        let emails = ["ann@example.com", "bob@example.com", "cy@example.com", "di@example.com"]
+        let sandbox = try await NotifuseSandbox(contacts: emails.map { SyncCLITests.person($0, "P") })
+        #expect(try await sandbox.run("sync").status == 0)
+        func editAll(_ name: String) async throws {
+            for email in emails { #expect(try await sandbox.run("set", email, "first_name=\(name)").status == 0) }
+        }
+        // The default (PROVIDERS.md §4.11): contacts.upsert each, which keeps created_at.
+        try await editAll("One")
+        sandbox.notifuse.clearRequests()
+        #expect(try await sandbox.run("sync").status == 0)
+        let paths = sandbox.notifuse.requests.map(\.path).filter { $0 != "/api/contacts.list" }
+        #expect(paths == Array(repeating: "/api/contacts.upsert", count: emails.count), "\(paths)")
+
+        // batch_updates = true: one import.
+        let config = try String(contentsOfFile: sandbox.configPath, encoding: .utf8)
+        try ProviderSandbox.writePrivately(config.replacingOccurrences(of: "token_file =", with: "batch_updates = true\ntoken_file ="),
+                                           to: sandbox.configPath)
+        try await editAll("Two")
+        sandbox.notifuse.clearRequests()
+        #expect(try await sandbox.run("sync").status == 0)
+        #expect(sandbox.notifuse.requests.map(\.path).filter { $0 != "/api/contacts.list" } == ["/api/contacts.import"])
+        #expect(emails.allSatisfy { sandbox.notifuse.store.contact(email: $0)?["first_name"] == "Two" })
         await sandbox.stop()
     }
 

@@ -44,4 +44,30 @@ struct LostCreateReplyTests {
         #expect(try cache.services.reader.outbox(in: .all).isEmpty)
         await harness.stop()
     }
+
+    /// Notifuse lower-cases an email on every write (PROVIDERS.md §2.3). A create whose reply
+    /// came is read back and takes Notifuse's form; one whose reply was lost is found by the
+    /// look-up and must agree — the address in another case is no change made there.
+    @Test func aMixedCaseEmailWhoseCreateReplyWasLostIsTheSameAddressNotAConflict() async throws {
+        let harness = try await NotifuseHarness.start()
+        let cache = try ConformanceCache(harness)
+        _ = try cache.services.editor.add(try ["email=Fresh.One@Example.com", "first_name=Fresh", "last_name=One"].map(FieldAssignment.init(parsing:)),
+                                          to: cache.account)
+        // The upsert is carried out and its connection dropped before the reply.
+        harness.inject(.dropAfterApplying, count: 1, call: .write)
+        let report = try await cache.run()
+        #expect(report.conflicts.isEmpty, "\(report.conflicts)")
+        #expect(report.isClean, "\(report.summary)")
+        #expect(harness.serverContacts().map(\.email) == ["fresh.one@example.com"], "made once")
+        #expect(try cache.contact("fresh.one@example.com").email == "fresh.one@example.com", "Notifuse's form, as a confirmed create takes")
+        #expect(try cache.services.reader.outbox(in: .all).isEmpty)
+        #expect(try await cache.run().isClean)
+
+        // The same create with its reply: the same outcome.
+        _ = try cache.services.editor.add(try ["email=Second.Two@Example.com", "first_name=Second", "last_name=Two"].map(FieldAssignment.init(parsing:)),
+                                          to: cache.account)
+        #expect(try await cache.run().isClean)
+        #expect(try cache.contact("second.two@example.com").email == "second.two@example.com")
+        await harness.stop()
+    }
 }

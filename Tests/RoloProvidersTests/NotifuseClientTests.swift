@@ -24,9 +24,14 @@ struct NotifuseClientTests {
         return definitions
     }()
 
-    func client(_ transport: RecordingTransport, batchUpdates: Bool = true) -> NotifuseClient {
-        NotifuseClient(baseURL: NotifuseClientTests.base, workspaceID: "ws_1234567890", token: NotifuseClientTests.token,
-                       definitions: NotifuseClientTests.definitions, transport: transport, batchUpdates: batchUpdates)
+    /// The client; `batchUpdates` as the account would set it, or the client's default.
+    func client(_ transport: RecordingTransport, batchUpdates: Bool? = nil) -> NotifuseClient {
+        guard let batchUpdates else {
+            return NotifuseClient(baseURL: NotifuseClientTests.base, workspaceID: "ws_1234567890", token: NotifuseClientTests.token,
+                                  definitions: NotifuseClientTests.definitions, transport: transport)
+        }
+        return NotifuseClient(baseURL: NotifuseClientTests.base, workspaceID: "ws_1234567890", token: NotifuseClientTests.token,
+                              definitions: NotifuseClientTests.definitions, transport: transport, batchUpdates: batchUpdates)
     }
 
     /// The rolo contact the documented upsert request describes.
@@ -129,6 +134,35 @@ struct NotifuseClientTests {
 
     // MARK: - Clears, batches, email changes
 
+    @Test func updatesGoOneByOneUnlessTheAccountAsksWhileARunOfCreatesIsOneImport() async throws {
+        // §4.11: single records by default; the import (which resets created_at) for the bulk
+        // push of new contacts.
+        let updates: [OutgoingChange] = ["a@example.com", "b@example.com", "c@example.com"].map {
+            .update(remoteID: $0, contact: NotifuseClientTests.contact($0, first: "Al"), changed: [.standard(.firstName)])
+        }
+        let creates: [OutgoingChange] = ["x@example.com", "y@example.com", "z@example.com"].map {
+            .create(NotifuseClientTests.contact($0), idempotencyKey: $0)
+        }
+        let transport = RecordingTransport([
+            reply(#"{"operations":[{"email":"x@example.com","action":"create"},{"email":"y@example.com","action":"create"},{"email":"z@example.com","action":"create"}]}"#),
+            reply(#"{"email":"a@example.com","action":"update"}"#), reply(#"{"email":"b@example.com","action":"update"}"#),
+            reply(#"{"email":"c@example.com","action":"update"}"#),
+        ])
+        let outcomes = await client(transport).push(updates + creates)
+        #expect(transport.requests.map(\.url.path) == ["/api/contacts.import"] + Array(repeating: "/api/contacts.upsert", count: 3))
+        #expect(outcomes == ["a@example.com", "b@example.com", "c@example.com"].map { .updated(remoteID: $0, record: nil) }
+            + ["x@example.com", "y@example.com", "z@example.com"].map { .created(remoteID: $0, record: nil) })
+        guard case .array(let imported)? = try body(transport.requests[0])["contacts"] else { Issue.record("no contacts imported"); return }
+        #expect(imported.compactMap { $0["email"]?.stringValue } == ["x@example.com", "y@example.com", "z@example.com"])
+
+        // batch_updates = true: the updates go in an import too.
+        let batched = RecordingTransport([
+            reply(#"{"operations":[{"email":"a@example.com","action":"update"},{"email":"b@example.com","action":"update"},{"email":"c@example.com","action":"update"}]}"#),
+        ])
+        _ = await client(batched, batchUpdates: true).push(updates)
+        #expect(batched.requests.map(\.url.path) == ["/api/contacts.import"])
+    }
+
     @Test func clearsTravelAsNullInASingleUpsertEvenAmongBatchedUpdates() async throws {
         var cleared = NotifuseClientTests.contact("c@example.com")
         cleared[.firstName] = nil
@@ -142,7 +176,7 @@ struct NotifuseClientTests {
             reply(#"{"operations":[{"email":"a@example.com","action":"update"},{"email":"b@example.com","action":"update"},{"email":"d@example.com","action":"update"}]}"#),
             reply(#"{"email":"c@example.com","action":"update"}"#),
         ])
-        let outcomes = await client(transport).push(updates)
+        let outcomes = await client(transport, batchUpdates: true).push(updates)
 
         #expect(outcomes == [.updated(remoteID: "a@example.com", record: nil), .updated(remoteID: "b@example.com", record: nil),
                              .updated(remoteID: "c@example.com", record: nil), .updated(remoteID: "d@example.com", record: nil)])

@@ -325,6 +325,31 @@ struct AccountRulesTests {
         #expect(try service.accounts.fieldDefinitions(accountID: ivvy.id).count == 5)
     }
 
+    @Test func iVvysEmailStatusIsCheckedWhenItIsSetAndRegisteringCannotBeSet() throws {
+        let ivvy = try ivvyAccount()
+        // A new contact may carry Registering (read from an iVvy export, say): iVvy decides on create.
+        let kim = try #require(try service.editor.add(try assignments("first_name=Kim", "last_name=Park", "email=kim@example.com",
+                                                                      "status=registering"), to: ivvy).contact.id)
+        #expect(try service.reader.contact(kim)[.status] == "Registering")
+        // Another field of it can be edited; its status cannot be set to Registering.
+        #expect(try service.editor.update(kim, assignments: try assignments("first_name=Kimberly")).deltas.count == 1)
+        let cases: [(String, String)] = [
+            ("status=Registering", "status: Registering is an iVvy email status that can be read but not set "
+                + "(write one of Subscribed, Unsubscribed, Bounced, No Marketing)"),
+            ("status=4", "status: Registering is an iVvy email status that can be read but not set"),
+            ("status=Pending", "status: “Pending” is not an iVvy email status (write one of Subscribed, Unsubscribed, Bounced, No Marketing)"),
+        ]
+        for (text, expected) in cases {
+            let issues = try #require(refusal { _ = try service.editor.update(kim, assignments: try assignments(text)) }, "\(text)")
+            #expect(issues.map(\.description).first?.hasPrefix(expected) == true, "\(text): \(issues)")
+        }
+        // iVvy's names in any case, or its numbers, are stored as iVvy names them.
+        _ = try service.editor.update(kim, assignments: try assignments("status=no marketing"))
+        #expect(try service.reader.contact(kim)[.status] == "No Marketing")
+        _ = try service.editor.update(kim, assignments: try assignments("status=2"))
+        #expect(try service.reader.contact(kim)[.status] == "Unsubscribed")
+    }
+
     @Test func aFieldTheAccountRequiresMustBeFilledAndCannotBeCleared() throws {
         let ivvy = try ivvyAccount(extra: [FieldDefinition(key: "consent", type: .bool, isRequired: true, providerRef: "10")])
         let issues = try #require(refusal { _ = try service.editor.add(try assignments("first_name=Kim", "last_name=Park",

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Which service an account's contacts belong to: only an identifier. What a provider is, can
 /// do and requires comes from its `ProviderProfile`, which its adapter supplies; no code
 /// outside an adapter asks which provider it is talking to.
@@ -42,6 +44,31 @@ public struct ProviderCapabilities: Sendable, Equatable {
         case email
     }
 
+    /// How the provider stores an email address: two addresses it stores alike are the same
+    /// address to a merge, so that its form coming back is not a change made there.
+    public enum EmailForm: Sendable, Equatable {
+        /// As written.
+        case asWritten
+        /// Lower-cased and trimmed of white space (no-break spaces and BOMs too) on every
+        /// write and lookup (Notifuse, PROVIDERS.md §2.3).
+        case lowercasedAndTrimmed
+
+        /// The address as the provider stores it.
+        public func normalized(_ email: String) -> String {
+            switch self {
+            case .asWritten:
+                return email
+            case .lowercasedAndTrimmed:
+                // Printable ASCII at both ends: nothing to trim (every address of a listing, nearly).
+                let ends = email.utf8.withContiguousStorageIfAvailable { bytes in bytes.isEmpty ? nil : (bytes[0], bytes[bytes.count - 1]) }
+                if let (first, last) = ends ?? nil, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F { return email.lowercased() }
+                return email.trimmingCharacters(in: EmailForm.trimmed).lowercased()
+            }
+        }
+
+        private static let trimmed = CharacterSet.whitespacesAndNewlines.union(CharacterSet(charactersIn: "\u{00A0}\u{FEFF}"))
+    }
+
     /// False only for local accounts.
     public var hasRemote: Bool
     public var listing: Listing
@@ -49,6 +76,7 @@ public struct ProviderCapabilities: Sendable, Equatable {
     public var listingShowsDeletes: Bool
     public var delete: DeleteKind
     public var identity: Identity
+    public var emailForm: EmailForm
     /// How many changes one push request may carry (1: one at a time).
     public var batchSize: Int
     /// Whether the provider's field definitions are read from it (iVvy) rather than configured.
@@ -62,12 +90,13 @@ public struct ProviderCapabilities: Sendable, Equatable {
     public static let requestsInFlightRange = 1...16
 
     public init(hasRemote: Bool = true, listing: Listing, listingShowsDeletes: Bool, delete: DeleteKind,
-                identity: Identity, batchSize: Int, definesFields: Bool, requestsInFlight: Int) {
+                identity: Identity, emailForm: EmailForm = .asWritten, batchSize: Int, definesFields: Bool, requestsInFlight: Int) {
         self.hasRemote = hasRemote
         self.listing = listing
         self.listingShowsDeletes = listingShowsDeletes
         self.delete = delete
         self.identity = identity
+        self.emailForm = emailForm
         self.batchSize = batchSize
         self.definesFields = definesFields
         self.requestsInFlight = requestsInFlight
@@ -111,6 +140,40 @@ public struct FieldSlot: Sendable, Hashable {
     }
 }
 
+/// The values a standard field takes at a provider that has a fixed set of them (iVvy's email
+/// status), checked when a value is set rather than refused at the next sync.
+public struct ValueChoices: Sendable, Equatable {
+    /// What a value is, in messages: "an iVvy email status".
+    public let what: String
+    /// The values it can be set to, as the provider names them.
+    public let settable: [String]
+    /// Values the provider shows but does not let anyone set (iVvy's Registering).
+    public let readOnly: [String]
+    /// Other spellings of a value (the provider's numbers), by the name they stand for.
+    public let aliases: [String: String]
+
+    public init(what: String, settable: [String], readOnly: [String] = [], aliases: [String: String] = [:]) {
+        self.what = what
+        self.settable = settable
+        self.readOnly = readOnly
+        self.aliases = aliases
+    }
+
+    /// The value as the provider names it (any case; an alias as its name). A read-only value
+    /// is refused when it is being set, and passes on a new contact (read from a file, say),
+    /// where the provider decides.
+    public func checked(_ text: String, isNew: Bool) throws(ValueError) -> String {
+        let name = aliases[text] ?? text
+        let hint = "write one of \(settable.joined(separator: ", "))"
+        if let value = settable.first(where: { $0.caseInsensitiveCompare(name) == .orderedSame }) { return value }
+        if let value = readOnly.first(where: { $0.caseInsensitiveCompare(name) == .orderedSame }) {
+            if isNew { return value }
+            throw ValueError("\(value) is \(what) that can be read but not set (\(hint))")
+        }
+        throw ValueError("“\(text)” is not \(what) (\(hint))")
+    }
+}
+
 /// The rules of one provider, checked before anything is written.
 public struct ProviderRules: Sendable, Equatable {
     /// The provider's name in messages ("Notifuse needs email").
@@ -123,14 +186,17 @@ public struct ProviderRules: Sendable, Equatable {
     public let customFields: CustomFieldModel
     /// The sentence shown when adding a custom field by hand.
     public let customKeyHint: String
+    /// Standard fields whose values the provider takes from a fixed set.
+    public let valueChoices: [StandardField: ValueChoices]
 
     public init(providerName: String, requiredForCreate: [[StandardField]], storedFields: Set<StandardField>,
-                customFields: CustomFieldModel, customKeyHint: String) {
+                customFields: CustomFieldModel, customKeyHint: String, valueChoices: [StandardField: ValueChoices] = [:]) {
         self.providerName = providerName
         self.requiredForCreate = requiredForCreate
         self.storedFields = storedFields
         self.customFields = customFields
         self.customKeyHint = customKeyHint
+        self.valueChoices = valueChoices
     }
 
     /// Describes the missing required fields in words, or nil when there are none.

@@ -262,7 +262,9 @@ public enum Validator {
         var normalised = contact
         for field in contact.fields.keys.sorted() {
             do {
-                normalised[field] = try normalise(contact.fields[field]!, for: field)
+                var value = try normalise(contact.fields[field]!, for: field)
+                if let text = value, let choices = rules.valueChoices[field] { value = try choices.checked(text, isNew: isNew) }
+                normalised[field] = value
             } catch {
                 issues.append(ValidationIssue(field: field.key, message: error.message))
             }

@@ -13,7 +13,14 @@ public enum IvvyProfile {
             providerName: "iVvy", requiredForCreate: [[.firstName], [.lastName], [.email]],
             storedFields: [.firstName, .lastName, .email, .phone, .status, .emailOptOut, .smsOptOut],
             customFields: .definedByProvider,
-            customKeyHint: "iVvy defines its custom fields itself; only those can be filled in."),
+            customKeyHint: "iVvy defines its custom fields itself; only those can be filled in.",
+            // Registering can be read but not set (§3.9): said when it is set, not at the sync.
+            valueChoices: [.status: ValueChoices(
+                what: "an iVvy email status",
+                settable: IvvyMapping.settableEmailStatuses.sorted().map { IvvyMapping.emailStatuses[$0]! },
+                readOnly: IvvyMapping.emailStatuses.keys.filter { !IvvyMapping.settableEmailStatuses.contains($0) }.sorted()
+                    .map { IvvyMapping.emailStatuses[$0]! },
+                aliases: Dictionary(uniqueKeysWithValues: IvvyMapping.emailStatuses.map { (String($0.key), $0.value) }))]),
         limitations: [
             "iVvy cannot report deleted contacts: a sync reads only what changed, and finds deletes only in a full listing you ask for.",
             "iVvy's API cannot delete contacts: a contact deleted in rolo is kept in iVvy and marked deleted only here.",

@@ -4,10 +4,13 @@ import RoloCore
 /// A Notifuse workspace over its HTTP API (PROVIDERS.md §2).
 ///
 /// Reads: `contacts.list` (a cursor scan of the whole workspace, 100 a page) and
-/// `contacts.getByEmail`. Writes: `contacts.upsert` for single changes and every clear (only
-/// the single upsert clears: `null` there sets NULL, while `contacts.import` keeps the old
-/// value), `contacts.import` for runs of creates and updates without clears, `contacts.delete`
-/// for deletes. Email is the key, so an email change is a create under the new email followed
+/// `contacts.getByEmail`. Writes: `contacts.import` for runs of creates (a bulk push of new
+/// contacts), `contacts.upsert` for updates, single creates and every clear (only the single
+/// upsert clears: `null` there sets NULL, while `contacts.import` keeps the old value),
+/// `contacts.delete` for deletes. PROVIDERS.md §4.11 makes single-record calls the default
+/// and keeps batches for the initial bulk push: an import also resets an existing contact's
+/// `created_at`, so runs of updates go through it only when the account asks
+/// (`batch_updates = true`). Email is the key, so an email change is a create under the new email followed
 /// by a delete of the old one — in that order, so that a crash between them leaves both, never
 /// neither.
 public final class NotifuseClient: ContactProvider {
@@ -17,9 +20,9 @@ public final class NotifuseClient: ContactProvider {
     private let token: String
     private let transport: any HTTPTransport
     private let mapping: NotifuseMapping
-    /// Updates travel in `contacts.import` batches when true. Notifuse's import also resets a
-    /// contact's `created_at` (and so its place in Notifuse's list); false sends each update
-    /// on its own, at one request per contact.
+    /// Updates travel in `contacts.import` batches when true: fast for thousands, but the
+    /// import resets each contact's `created_at` (and so its place in Notifuse's list). False,
+    /// the default, sends each update on its own with `contacts.upsert`, which keeps it.
     let batchUpdates: Bool
     /// The page of a listing asked for while the one before is decoded.
     private let pageAhead = PageAhead()
@@ -27,7 +30,7 @@ public final class NotifuseClient: ContactProvider {
     static let smallestBatch = 3
 
     public init(baseURL: URL, workspaceID: String, token: String, definitions: [FieldDefinition],
-                transport: any HTTPTransport, batchUpdates: Bool = true) {
+                transport: any HTTPTransport, batchUpdates: Bool = false) {
         self.baseURL = baseURL
         self.workspaceID = workspaceID
         self.token = token
@@ -155,8 +158,8 @@ public final class NotifuseClient: ContactProvider {
 
     private func send(_ changes: [OutgoingChange]) async -> [PushOutcome] {
         var outcomes = [PushOutcome?](repeating: nil, count: changes.count)
-        // Runs of creates, and of updates without clears, go in one import when there are
-        // enough of them; everything else is sent on its own.
+        // Runs of creates (and, where the account asks, of updates without clears) go in one
+        // import when there are enough of them; everything else is sent on its own.
         var batchable: [(index: Int, input: [String: JSONValue], email: String, isCreate: Bool)] = []
         for (index, change) in changes.enumerated() {
             switch change {

@@ -104,15 +104,11 @@ struct NotifuseMapping: Sendable {
         }
     }
 
-    /// Notifuse's key for an email: lower-cased and trimmed, as the server stores it.
+    /// Notifuse's key for an email: lower-cased and trimmed, as the server stores it (the
+    /// profile's `emailForm`, which the merge compares addresses by).
     static func key(_ email: String) -> String {
-        // Printable ASCII at both ends: nothing to trim (every address of a listing, nearly).
-        let ends = email.utf8.withContiguousStorageIfAvailable { bytes in bytes.isEmpty ? nil : (bytes[0], bytes[bytes.count - 1]) }
-        if let (first, last) = ends ?? nil, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F { return email.lowercased() }
-        return email.trimmingCharacters(in: NotifuseMapping.trimmed).lowercased()
+        NotifuseProfile.profile.capabilities.emailForm.normalized(email)
     }
-
-    private static let trimmed = CharacterSet.whitespacesAndNewlines.union(CharacterSet(charactersIn: "\u{00A0}\u{FEFF}"))
 
     // MARK: - rolo to Notifuse
 

@@ -10,7 +10,7 @@ public enum NotifuseProfile {
     public static let profile = ProviderProfile(
         kind: .notifuse, displayName: "Notifuse",
         capabilities: ProviderCapabilities(
-            listing: .fullScan, listingShowsDeletes: true, delete: .hard, identity: .email,
+            listing: .fullScan, listingShowsDeletes: true, delete: .hard, identity: .email, emailForm: .lowercasedAndTrimmed,
             // contacts.import takes any number; 500 is the server's own chunk (§2.4).
             batchSize: 500, definesFields: false,
             // A push carries 500 changes in one request and the listing is one cursor read in

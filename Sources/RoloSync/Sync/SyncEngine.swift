@@ -75,6 +75,11 @@ public final class SyncEngine: Sendable {
             report.stopped = "the cache could not be used: \(error)"
         }
         report.listingComplete = listing.complete
+        do {
+            try noteWhatEarlierRunsLeft(&report)
+        } catch {
+            logger.error("reading the outbox after the run failed", metadata: ["account": "\(account.name)", "error": "\(error)"])
+        }
         if !options.dryRun {
             do {
                 try cache.recordSyncRun(accountID: account.id, outcome: report.summary, error: report.stopped,
@@ -88,6 +93,35 @@ public final class SyncEngine: Sendable {
         logger.info("sync finished", metadata: ["account": "\(account.name)", "summary": "\(report.summary)"])
         progress(.finished(report))
         return report
+    }
+
+    /// Deliveries that failed in an earlier run and were not tried in this one (their next try
+    /// is later, or only the user's `rolo retry` starts one), and contacts an earlier run left
+    /// in conflict: they have not reached the provider, so the run is not clean and says so.
+    private func noteWhatEarlierRunsLeft(_ report: inout SyncReport) throws {
+        let now = cache.clock()
+        report.endedAt = now
+        let failedNow = Set(report.failures.compactMap(\.contactID))
+        for entry in try cache.outbox(in: .account(account.id)) where entry.state == .failed && !failedNow.contains(entry.contactID) {
+            // A dry run counts one due now among what it would send.
+            if options.dryRun, let next = entry.nextAttemptAt, next <= now { continue }
+            report.failedEarlier.append(.init(contactID: entry.contactID, name: entry.displayName, message: entry.lastError ?? "",
+                                              retryAt: entry.nextAttemptAt))
+        }
+        let conflictedNow = Set(report.conflicts.compactMap(\.contactID))
+        for contact in try cache.conflictedContacts(in: .account(account.id)) where !conflictedNow.contains(contact.contactID) {
+            report.conflictsEarlier.append(.init(contactID: contact.contactID, name: contact.displayName,
+                                                 message: describe(contact.conflicts)))
+        }
+    }
+
+    /// "changed on both sides: email, plan", or what became of a contact deleted on one side.
+    private func describe(_ conflicts: [FieldConflict]) -> String {
+        let fields = conflicts.compactMap { $0.kind == .field ? $0.key?.description : nil }
+        if !fields.isEmpty { return "changed on both sides: " + fields.joined(separator: ", ") }
+        let provider = provider.profile.displayName
+        return conflicts.contains { $0.kind == .localDeleted } ? "changed at \(provider) while deleted here"
+            : "deleted at \(provider) while edited here"
     }
 
     private func stopMessage(_ error: ProviderError) -> String {
@@ -263,7 +297,7 @@ public final class SyncEngine: Sendable {
                     }
                     for (record, outcome) in zip(records, decisions) {
                         if let id = outcome.contactID { seen.insert(id) }
-                        count(outcome.decision, name: outcome.name, changesFields: outcome.changesFields, report: &report)
+                        count(outcome.decision, id: outcome.contactID, name: outcome.name, changesFields: outcome.changesFields, report: &report)
                         if let stamp = record.modifiedAt.flatMap(Timestamp.init(parsing:)), newest.map({ stamp > $0 }) ?? true { newest = stamp }
                     }
                     for page in pages {
@@ -374,7 +408,8 @@ public final class SyncEngine: Sendable {
                 switch result {
                 case .record(let record?) where !record.isDeleted:
                     if let decision = decisions.removeFirst() {
-                        count(decision, name: state.contact.displayName, changesFields: decision.changesFields(of: state.contact), report: &report)
+                        count(decision, id: state.contactID, name: state.contact.displayName, changesFields: decision.changesFields(of: state.contact),
+                              report: &report)
                     }
                 case .record:
                     gone.append(state.contactID)
@@ -425,7 +460,7 @@ public final class SyncEngine: Sendable {
             let name = (try? cache.contact(id))?.displayName ?? id.shortID
             if let decision = try cache.applyDecision(contactID: id, record: nil, accountID: account.id, source: source,
                                                       dryRun: options.dryRun, decide: { _, local in SyncPlanner.deleted(local) }) {
-                count(decision, name: name, report: &report)
+                count(decision, id: id, name: name, report: &report)
             }
         }
         return unread
@@ -446,7 +481,7 @@ public final class SyncEngine: Sendable {
         }
     }
 
-    private func count(_ decision: PullDecision, name: String, changesFields: Bool = true, report: inout SyncReport) {
+    private func count(_ decision: PullDecision, id: ContactID?, name: String, changesFields: Bool = true, report: inout SyncReport) {
         let verb = options.dryRun ? "would " : ""
         switch decision {
         case .keep, .stamp:
@@ -461,7 +496,7 @@ public final class SyncEngine: Sendable {
                 report.updated += 1
                 report.plan.append("\(verb)update here: \(name)")
             } else {
-                report.conflicts.append(.init(contactID: merged.id, name: name, message: "changed on both sides: "
+                report.conflicts.append(.init(contactID: id ?? merged.id, name: name, message: "changed on both sides: "
                     + conflicts.compactMap { $0.key?.description }.joined(separator: ", ")))
                 report.plan.append("\(verb)mark in conflict: \(name)")
             }
@@ -473,7 +508,7 @@ public final class SyncEngine: Sendable {
         case .conflictOnDelete(let kind, _):
             let message = kind == .remoteDeleted ? "deleted at \(provider.profile.displayName) while edited here"
                 : "changed at \(provider.profile.displayName) while deleted here"
-            report.conflicts.append(.init(contactID: nil, name: name, message: message))
+            report.conflicts.append(.init(contactID: id, name: name, message: message))
             report.plan.append("\(verb)mark in conflict: \(name) (\(message))")
         }
     }
@@ -707,7 +742,7 @@ public final class SyncEngine: Sendable {
         try cache.settleClaim(claim, accountID: account.id)
         let decision = try cache.applyDecision(contactID: claim.contactID, record: nil, accountID: account.id, source: source,
                                                dryRun: false) { _, local in SyncPlanner.deleted(local) }
-        if let decision { count(decision, name: claim.state.contact.displayName, report: &report) }
+        if let decision { count(decision, id: claim.contactID, name: claim.state.contact.displayName, report: &report) }
         return true
     }
 
@@ -744,7 +779,8 @@ public final class SyncEngine: Sendable {
         }
         try cache.settleClaim(claim, accountID: account.id)
         if let decision {
-            count(decision, name: state.contact.displayName, changesFields: decision.changesFields(of: state.contact), report: &report)
+            count(decision, id: claim.contactID, name: state.contact.displayName, changesFields: decision.changesFields(of: state.contact),
+                  report: &report)
         }
         return true
     }

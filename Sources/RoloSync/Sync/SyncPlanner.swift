@@ -10,6 +10,8 @@ public struct MergeScope: Sendable {
     public let mappedCustomKeys: Set<String>
     /// The extension namespace the provider's unmodelled data lives under (`"notifuse"`).
     public let extensionKey: String
+    /// How the provider stores an email: the same address in another form is no change.
+    public let emailForm: ProviderCapabilities.EmailForm
     /// What the scope itself is, in the canonical parts `digest` starts from: a digest taken
     /// under other definitions never matches one taken under these.
     private let fingerprint: ContentHash.CanonicalText
@@ -32,6 +34,7 @@ public struct MergeScope: Sendable {
             mappedCustomKeys = []
         }
         extensionKey = profile.kind.rawValue
+        emailForm = profile.capabilities.emailForm
         var fingerprint = ContentHash.CanonicalText()
         fingerprint.part("k", extensionKey, storesAnyCustomKey ? "any" : "mapped")
         for field in storedFields.map(\.key).sorted() { fingerprint.part("f", field) }
@@ -73,10 +76,21 @@ public struct MergeScope: Sendable {
         return projected
     }
 
-    /// The base with every part the provider now holds as `sent` had it taken as agreed.
+    /// Whether two values of a part are the same to the provider: equal, or (the email) the
+    /// same address as it stores one.
+    func same(_ key: FieldKey, _ left: FieldValue?, _ right: FieldValue?) -> Bool {
+        if left == right { return true }
+        guard key == .standard(.email), emailForm != .asWritten, case .text(let a)? = left, case .text(let b)? = right else { return false }
+        return emailForm.normalized(a) == emailForm.normalized(b)
+    }
+
+    /// The base with every part the provider now holds as `sent` had it taken as agreed (an
+    /// email it holds in its own form of the address sent included).
     func ownWrites(sent: Contact, remote: Contact, base: Contact) -> Contact {
         var result = base
-        for field in storedFields where remote[field] == sent[field] { result[field] = sent[field] }
+        for field in storedFields where same(.standard(field), remote.value(of: .standard(field)), sent.value(of: .standard(field))) {
+            result[field] = sent[field]
+        }
         for key in Set(sent.custom.keys).union(remote.custom.keys).union(base.custom.keys) where stores(.custom(key)) {
             if remote.custom[key] == sent.custom[key] { result.custom[key] = sent.custom[key] }
         }
@@ -165,7 +179,10 @@ public enum SyncPlanner {
     /// The field-level three-way merge. A part changed on one side only takes that side's
     /// value; changed on both to the same value, agrees; changed on both to different values,
     /// is a conflict and keeps the local value until the user decides. Conflicts recorded
-    /// earlier stay until both sides agree, with the provider's latest value.
+    /// earlier stay until both sides agree, with the provider's latest value. Values the
+    /// provider stores alike (an email in another case) are the same value, in the
+    /// provider's form: taking it is what a create confirmed by the provider's reply does,
+    /// and a local form kept would be sent back for ever.
     public static func merge(base: Contact, local: Contact, remote: Contact, scope: MergeScope,
                              earlier: [FieldConflict] = []) -> (merged: Contact, conflicts: [FieldConflict]) {
         var merged = local
@@ -176,17 +193,22 @@ public enum SyncPlanner {
         }
         for key in keys.sorted() {
             let b = base.value(of: key), l = local.value(of: key), r = remote.value(of: key)
-            if r == b || l == r { continue }
-            if l == b {
+            if l == r { continue }
+            if scope.same(key, l, r) || scope.same(key, l, b) {
                 merged.set(key, r)
                 continue
             }
+            if scope.same(key, r, b) { continue }
             conflicts.append(FieldConflict(key: key, base: b, local: l, remote: r))
         }
         for old in earlier where old.kind == .field {
             guard let key = old.key, !conflicts.contains(where: { $0.key == key }) else { continue }
             let l = merged.value(of: key), r = remote.value(of: key)
-            if l != r { conflicts.append(FieldConflict(key: key, base: old.base, local: l, remote: r)) }
+            if scope.same(key, l, r) {
+                merged.set(key, r)
+            } else {
+                conflicts.append(FieldConflict(key: key, base: old.base, local: l, remote: r))
+            }
         }
         merged.extensions[scope.extensionKey] = remote.extensions[scope.extensionKey]
         return (merged, conflicts.sorted { ($0.key ?? .custom("")) < ($1.key ?? .custom("")) })

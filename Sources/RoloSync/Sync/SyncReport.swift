@@ -60,6 +60,9 @@ public struct SyncReport: Sendable, Hashable {
         public let contactID: ContactID?
         public let name: String
         public let message: String
+        /// For a delivery that failed: when a later run tries it again (nil: only when the
+        /// user asks, with `rolo retry`).
+        public var retryAt: Timestamp? = nil
     }
 
     public var account: String
@@ -81,6 +84,14 @@ public struct SyncReport: Sendable, Hashable {
     public var failures: [Problem] = []
     /// Deletions held back by the mass-delete guard.
     public var heldDeletions = 0
+    /// Deliveries that failed in an earlier run and still wait, untried by this one (their
+    /// next try is later): a run with nothing else to say must not sound as if every edit
+    /// had gone.
+    public var failedEarlier: [Problem] = []
+    /// Contacts left in conflict by an earlier run, still waiting for the user.
+    public var conflictsEarlier: [Problem] = []
+    /// When the run ended: the next try of a failed delivery is said against it.
+    public var endedAt: Timestamp?
     /// Why the run stopped early (offline, refused credentials, clock skew), if it did.
     public var stopped: String?
     public var offline = false
@@ -98,8 +109,8 @@ public struct SyncReport: Sendable, Hashable {
 
     /// Adds what a part of the run did (one delivery sent alone, beside others): its counts and
     /// its problems. What belongs to the whole run — the account, the provider, dry or not,
-    /// why it stopped, offline, whether the listing was complete, the provider's notes — is
-    /// the run's to set; a new count added above must be added here too.
+    /// why it stopped, offline, whether the listing was complete, the provider's notes, what
+    /// earlier runs left — is the run's to set; a new count added above must be added here too.
     mutating func add(_ part: SyncReport) {
         created += part.created
         updated += part.updated
@@ -115,8 +126,12 @@ public struct SyncReport: Sendable, Hashable {
         plan += part.plan
     }
 
-    /// Nothing failed, nothing conflicts, nothing was held back.
-    public var isClean: Bool { failures.isEmpty && conflicts.isEmpty && stopped == nil && heldDeletions == 0 }
+    /// Nothing failed, nothing conflicts, nothing was held back — in this run, and nothing an
+    /// earlier one left waits: every edit has reached the provider.
+    public var isClean: Bool {
+        failures.isEmpty && conflicts.isEmpty && stopped == nil && heldDeletions == 0
+            && failedEarlier.isEmpty && conflictsEarlier.isEmpty
+    }
 
     /// One line: "support: 3 new, 2 changed here; 5 sent; 1 conflict; 1 failed".
     public var summary: String {
@@ -132,6 +147,37 @@ public struct SyncReport: Sendable, Hashable {
         if !conflicts.isEmpty { parts.append("\(conflicts.count) conflict\(conflicts.count == 1 ? "" : "s")") }
         if !failures.isEmpty { parts.append("\(failures.count) failed") }
         if heldDeletions > 0 { parts.append("\(heldDeletions) deletions held back (--allow-deletes)") }
+        if let earlier = failedEarlierText { parts.append(earlier) }
+        if !conflictsEarlier.isEmpty {
+            parts.append("\(conflictsEarlier.count) conflict\(conflictsEarlier.count == 1 ? "" : "s") from earlier to settle")
+        }
         return "\(account): " + parts.joined(separator: "; ")
+    }
+
+    /// "2 edits failed earlier and wait for their next try at 14:05 UTC"; those no later run
+    /// tries again wait for the user.
+    private var failedEarlierText: String? {
+        guard !failedEarlier.isEmpty else { return nil }
+        let scheduled = failedEarlier.compactMap(\.retryAt)
+        let held = failedEarlier.count - scheduled.count
+        let head = "\(failedEarlier.count) edit\(failedEarlier.count == 1 ? "" : "s") failed earlier"
+        let forUser = { (count: Int) in "for you to retry \(count == 1 ? "it" : "them")" }
+        guard let next = scheduled.min() else {
+            return head + " and wait\(held == 1 ? "s" : "") " + forUser(held)
+        }
+        let due = endedAt.map { next <= $0 } ?? false
+        let when = due ? "at the next sync" : "at " + SyncReport.time(next, now: endedAt)
+        let nextTry = "for \(scheduled.count == 1 ? "its" : "their") next try \(when)"
+        if held == 0 { return head + " and wait\(scheduled.count == 1 ? "s" : "") " + nextTry }
+        return head + ": \(scheduled.count) wait\(scheduled.count == 1 ? "s" : "") " + nextTry + ", \(held) " + forUser(held)
+    }
+
+    /// A time as `rolo outbox` shows it, without the date when it is today's.
+    static func time(_ at: Timestamp, now: Timestamp?) -> String {
+        let text = at.display
+        guard let now, let space = text.firstIndex(of: " "), now.display.hasPrefix(text[..<space]) else { return text }
+        // "2026-12-07 14:05:09 UTC": "14:05 UTC".
+        let clock = text[text.index(after: space)...]
+        return String(clock.prefix(5)) + " UTC"
     }
 }

@@ -10,6 +10,13 @@ public protocol ProviderConnecting: Sendable {
     func provider(for account: Account, definitions: [FieldDefinition]) throws(ProviderError) -> any ContactProvider
     /// Why an account cannot sync, or nil when it can.
     func whyNotSyncable(_ account: Account) -> String?
+    /// Whether the config names the account, whether or not it can sync: one it names that
+    /// cannot (a secret file others can read, an unset variable) is the user's to hear about.
+    func isConfigured(_ account: Account) -> Bool
+}
+
+extension ProviderConnecting {
+    public func isConfigured(_ account: Account) -> Bool { whyNotSyncable(account) == nil }
 }
 
 /// Sync for the commands and the TUI: runs accounts one after another under the cache's sync
@@ -37,11 +44,12 @@ public final class SyncService: SyncControlling {
         return connecting.whyNotSyncable(account)
     }
 
-    /// The accounts a sync of `scope` covers: every account that can sync, for all accounts.
-    public func syncableAccounts(in scope: AccountScope) throws -> [Account] {
+    /// The accounts a sync of every account covers: those that can sync, and those the config
+    /// names that cannot — each of which then says why in its report, instead of being passed
+    /// over as if it were not there.
+    public func accountsToSync() throws -> [Account] {
         try accounts.accounts().filter { account in
-            if case .account(let id) = scope, account.id != id { return false }
-            return whyNotSyncable(account) == nil
+            !account.isLocal && (connecting.isConfigured(account) || whyNotSyncable(account) == nil)
         }
     }
 
@@ -56,7 +64,9 @@ public final class SyncService: SyncControlling {
         for account in targets {
             if let why = whyNotSyncable(account) {
                 var report = SyncReport(account: account.name, provider: account.profile.displayName)
-                report.stopped = why
+                // The reason names the account, as it is said alone elsewhere; the report's
+                // line starts with the name already.
+                report.stopped = why.hasPrefix(account.name + ": ") ? String(why.dropFirst(account.name.count + 2)) : why
                 reports.append(report)
                 progress(.finished(report))
                 continue
@@ -84,7 +94,7 @@ public final class SyncService: SyncControlling {
         if case .account(let id) = scope {
             targets = [try accounts.account(id: id)]
         } else {
-            targets = try syncableAccounts(in: .all)
+            targets = try accountsToSync()
         }
         return try await sync(targets, options: options, progress: progress)
     }

@@ -118,8 +118,8 @@ extension AppModel {
             text = SyncWords.combined(reports)
         }
         var hints: [String] = []
-        if reports.contains(where: { !$0.conflicts.isEmpty }) { hints.append("C shows the conflicts") }
-        if reports.contains(where: { !$0.failures.isEmpty }) { hints.append("O shows what failed") }
+        if reports.contains(where: { !$0.conflicts.isEmpty || !$0.conflictsEarlier.isEmpty }) { hints.append("C shows the conflicts") }
+        if reports.contains(where: { !$0.failures.isEmpty || !$0.failedEarlier.isEmpty }) { hints.append("O shows what failed") }
         if !automatic {
             for report in reports where report.stopped == nil {
                 guard let account = accounts.first(where: { $0.name == report.account }),

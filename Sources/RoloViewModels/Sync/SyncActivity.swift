@@ -127,6 +127,10 @@ enum SyncWords {
         if failed > 0 { parts.append("\(failed) failed") }
         let held = sum(\.heldDeletions)
         if held > 0 { parts.append("\(held) deletions held back") }
+        let failedEarlier = sum { $0.failedEarlier.count }
+        if failedEarlier > 0 { parts.append("\(failedEarlier) edit\(failedEarlier == 1 ? "" : "s") failed earlier") }
+        let conflictsEarlier = sum { $0.conflictsEarlier.count }
+        if conflictsEarlier > 0 { parts.append("\(conflictsEarlier) conflict\(conflictsEarlier == 1 ? "" : "s") from earlier") }
         var text = "Synced \(finished.count) account\(finished.count == 1 ? "" : "s"): " + parts.joined(separator: "; ")
         for stopped in reports where stopped.stopped != nil { text += " · " + stopped.summary }
         return text

@@ -49,7 +49,9 @@ struct SyncCommand: ParsableCommand {
               plan = { slot = "custom_string_1", type = "text", label = "Plan" }
 
             Exit status: 0 when everything went through, 1 when anything failed, conflicts, was held \
-            back or could not be reached.
+            back or could not be reached — also an edit that failed or conflicted in an earlier run \
+            and still waits (its next try later, or rolo retry / rolo resolve), as it has not reached \
+            the provider.
             """
     )
 
@@ -61,6 +63,10 @@ struct SyncCommand: ParsableCommand {
     var full = false
     @Flag(help: "Print the reports as JSON.") var json = false
 
+    /// What earlier runs left is listed up to this many of each kind; `rolo outbox` and
+    /// `rolo conflicts` show the rest.
+    static let shownEarlier = 20
+
     func run() throws {
         let context = try Context.open(global)
         let sync = context.syncService()
@@ -70,7 +76,7 @@ struct SyncCommand: ParsableCommand {
             if let why = sync.whyNotSyncable(named) { throw RoloError.failed(why) }
             targets = [named]
         } else {
-            targets = try sync.syncableAccounts(in: .all)
+            targets = try sync.accountsToSync()
             if targets.isEmpty {
                 throw RoloError.failed("no account can sync: add an account to \(context.paths.configFile) "
                     + "(rolo help sync shows how), or start rolo sandbox to try it")
@@ -97,9 +103,22 @@ struct SyncCommand: ParsableCommand {
                 for failure in report.failures {
                     Output.line("  failed: " + TerminalText.sanitize("\(failure.name): \(failure.message)"))
                 }
+                let shown = SyncCommand.shownEarlier
+                for failure in report.failedEarlier.prefix(shown) {
+                    let next = failure.retryAt.map { "next try \($0.display)" } ?? "waits for rolo retry"
+                    Output.line("  failed earlier: " + TerminalText.sanitize("\(failure.name): \(failure.message) (\(next))"))
+                }
+                for conflict in report.conflictsEarlier.prefix(shown) {
+                    Output.line("  conflict from earlier: " + TerminalText.sanitize("\(conflict.name): \(conflict.message)"))
+                }
+                let more = max(0, report.failedEarlier.count - shown) + max(0, report.conflictsEarlier.count - shown)
+                if more > 0 { Output.line("  … and \(more) more from earlier") }
             }
-            if reports.contains(where: { !$0.conflicts.isEmpty }) {
+            if reports.contains(where: { !$0.conflicts.isEmpty || !$0.conflictsEarlier.isEmpty }) {
                 Output.line("See them with rolo conflicts; settle them with rolo resolve ID --mine|--theirs.")
+            }
+            if reports.contains(where: { !$0.failures.isEmpty || !$0.failedEarlier.isEmpty }) {
+                Output.line("rolo outbox shows what failed; rolo retry ID (or --failed) sends it with the next sync.")
             }
         }
         if reports.contains(where: { !$0.isClean }) { throw ExitCode(1) }
@@ -119,6 +138,11 @@ extension SyncReport {
             "sent": .object(["created": .number(Double(sentCreates)), "updated": .number(Double(sentUpdates)),
                              "deleted": .number(Double(sentDeletes)), "kept_at_provider": .number(Double(keptAtProvider))]),
             "conflicts": problems(conflicts), "failures": problems(failures),
+            "conflicts_earlier": problems(conflictsEarlier),
+            "failed_earlier": .array(failedEarlier.map { failure in
+                .object(["id": failure.contactID.map { .string($0.shortID) } ?? .null, "name": .string(failure.name),
+                         "message": .string(failure.message), "next_try": failure.retryAt.map { .string($0.rfc3339) } ?? .null])
+            }),
             "held_deletions": .number(Double(heldDeletions)), "stopped": stopped.map(JSONValue.string) ?? .null,
             "offline": .bool(offline), "listing_complete": .bool(listingComplete),
             "plan": .array(plan.map(JSONValue.string)), "summary": .string(summary),

@@ -36,6 +36,8 @@ struct ProviderConnector: ProviderConnecting {
         return nil
     }
 
+    func isConfigured(_ account: Account) -> Bool { config?.account(named: account.name) != nil }
+
     func provider(for account: Account, definitions: [FieldDefinition]) throws(ProviderError) -> any ContactProvider {
         guard let entry = config?.account(named: account.name) else {
             throw .configuration("\(account.name) has no [accounts.\(account.name)] in \(configPath)")
@@ -58,7 +60,7 @@ struct ProviderConnector: ProviderConnecting {
         case .notifuse:
             return NotifuseClient(baseURL: entry.baseURL, workspaceID: try setting("workspace_id"), token: try secret("token"),
                                   definitions: definitions, transport: transport,
-                                  batchUpdates: entry.settings["batch_updates"] != "false")
+                                  batchUpdates: entry.settings["batch_updates"] == "true")
         case .dailystory:
             return DailyStoryClient(baseURL: entry.baseURL, token: try secret("token"), definitions: definitions, transport: transport)
         case .ivvy:

@@ -370,6 +370,83 @@ struct SyncEngineTests {
         #expect(entry.nextAttemptAt != nil, "it is tried again by a later run, after a wait")
     }
 
+    @Test func aRunSaysWhatEarlierRunsLeftFailedOrInConflictAndIsNotClean() async throws {
+        let bench = try SyncBench()
+        bench.remote.put([.email: "ann@example.com", .firstName: "Ann"])
+        bench.remote.put([.email: "bob@example.com", .firstName: "Bob"])
+        let cy = bench.remote.put([.email: "cy@example.com", .firstName: "Cy", .country: "PT"])
+        try await bench.run()
+        // Ann's edit outlasts the retries (a later run tries it again); Bob's is refused (only a
+        // retry the user asks for sends it again); Cy's conflicts.
+        try bench.set("ann@example.com", "first_name=Anna")
+        bench.remote.fail(.push, with: .transient("HTTP 503"), times: RetryPolicy.immediate.maxAttempts)
+        #expect(try await bench.run().failures.map(\.name) == ["Anna"])
+        try bench.set("bob@example.com", "first_name=Robert")
+        try bench.set("cy@example.com", "country=ES")
+        bench.remote.edit(cy) { $0[.country] = "BR" }
+        bench.remote.fail(.push, with: .invalid(field: nil, "Notifuse: invalid type for first_name"), times: 1)
+        let first = try await bench.run()
+        #expect(first.failures.map(\.name) == ["Robert"] && first.conflicts.count == 1)
+        #expect(first.failedEarlier.map(\.name) == ["Anna"], "Ann's next try is later")
+        #expect(first.conflictsEarlier.isEmpty, "what this run met is not counted twice")
+
+        // The next run has nothing new and tries nothing (Ann's next try is later), yet the
+        // edits have not reached the provider: it says so and is not clean.
+        let next = try await bench.run()
+        #expect(next.failures.isEmpty && next.conflicts.isEmpty && next.sentUpdates == 0)
+        #expect(!next.isClean)
+        #expect(Set(next.failedEarlier.map(\.name)) == ["Anna", "Robert"])
+        #expect(next.failedEarlier.first { $0.name == "Anna" }?.retryAt != nil)
+        #expect(next.failedEarlier.first { $0.name == "Robert" }?.retryAt == nil)
+        #expect(next.conflictsEarlier.map(\.message) == ["changed on both sides: country"])
+        #expect(next.summary == "support: nothing new from Notifuse; 2 edits failed earlier: 1 waits for its next try at 10:01 UTC, "
+            + "1 for you to retry it; 1 conflict from earlier to settle", "\(next.summary)")
+
+        // Settled, the run is clean again.
+        for entry in try bench.services.reader.outbox(in: .all) where entry.state == .failed { try bench.sync.retry(entry.contactID) }
+        try bench.sync.resolve(try bench.id("cy@example.com"), fields: [:], all: .theirs)
+        let settled = try await bench.run()
+        #expect(settled.sentUpdates == 2)
+        #expect(settled.isClean, "\(settled.summary)")
+    }
+
+    @Test func theNextTryOfWhatFailedEarlierIsSaidInWords() {
+        var report = SyncReport(account: "support", provider: "Notifuse")
+        report.endedAt = frozenNow
+        let later = Timestamp(millisecondsSinceEpoch: frozenNow.millisecondsSinceEpoch + 4 * 60_000)
+        report.failedEarlier = [.init(contactID: nil, name: "Ann", message: "HTTP 503", retryAt: later)]
+        #expect(report.summary == "support: nothing new from Notifuse; 1 edit failed earlier and waits for its next try at 10:04 UTC")
+        report.failedEarlier.append(.init(contactID: nil, name: "Bob", message: "HTTP 503", retryAt: frozenNow))
+        #expect(report.summary == "support: nothing new from Notifuse; 2 edits failed earlier and wait for their next try at the next sync")
+        report.failedEarlier = [.init(contactID: nil, name: "Ann", message: "refused")]
+        #expect(report.summary == "support: nothing new from Notifuse; 1 edit failed earlier and waits for you to retry it")
+        let tomorrow = Timestamp(millisecondsSinceEpoch: frozenNow.millisecondsSinceEpoch + 86_400_000)
+        report.failedEarlier = [.init(contactID: nil, name: "Ann", message: "HTTP 429", retryAt: tomorrow)]
+        #expect(report.summary.hasSuffix("at 2026-11-26 10:00:00 UTC"))
+        #expect(!report.isClean)
+    }
+
+    @Test func emailsTheProviderStoresAlikeAreTheSameAddressToAMerge() throws {
+        func merge(_ profile: ProviderProfile, base: String?, local: String, remote: String) -> (String?, [FieldConflict]) {
+            func contact(_ email: String?) -> Contact {
+                Contact(uid: "u1", accountID: 1, fields: email.map { [.email: $0, .firstName: "Fresh"] } ?? [:])
+            }
+            let (merged, conflicts) = SyncPlanner.merge(base: contact(base), local: contact(local), remote: contact(remote),
+                                                        scope: MergeScope(profile: profile, definitions: []))
+            return (merged.email, conflicts)
+        }
+        // Notifuse stores emails lower-cased: its form of the same address is taken, never a conflict.
+        let notifuse = NotifuseProfile.profile
+        #expect(merge(notifuse, base: nil, local: "Fresh.One@Example.com", remote: "fresh.one@example.com") == ("fresh.one@example.com", []))
+        #expect(merge(notifuse, base: "Fresh.One@Example.com", local: "Fresh.One@Example.com", remote: "fresh.one@example.com")
+            == ("fresh.one@example.com", []))
+        #expect(merge(notifuse, base: "Fresh.One@Example.com", local: "new@example.com", remote: "fresh.one@example.com")
+            == ("new@example.com", []), "the provider did not change the address; the edit here stands")
+        #expect(merge(notifuse, base: "a@example.com", local: "b@example.com", remote: "c@example.com").1.count == 1)
+        // A provider that keeps what it is given: a different case is a different value.
+        #expect(merge(IvvyProfile.profile, base: nil, local: "Fresh.One@Example.com", remote: "fresh.one@example.com").1.count == 1)
+    }
+
     @Test func aCreateWhoseReplyWasLostIsNotMadeTwice() async throws {
         let bench = try SyncBench()
         _ = try bench.services.editor.add(try assignments("email=new@example.com", "first_name=New"), to: bench.account)
