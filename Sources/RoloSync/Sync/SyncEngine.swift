@@ -128,8 +128,8 @@ public final class SyncEngine: Sendable {
         switch error {
         case .offline(let why): "offline — \(why); edits wait in the outbox"
         case .auth(let why): "\(provider.profile.displayName) refused the credentials (\(why)); check the account's \(provider.profile.credentials) in the config"
-        case .clockSkew(let minutes?, let why): "this machine's clock is off by about \(minutes) minutes (\(why)); set the time (timedatectl or NTP) and sync again"
-        case .clockSkew(nil, let why): "\(why); check this machine's clock"
+        // The adapter's words say how far off the clock is and how to set it: said once.
+        case .clockSkew(_, let why): why
         default: error.message
         }
     }
