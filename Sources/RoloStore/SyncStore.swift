@@ -21,6 +21,8 @@ public struct PulledOutcome: Sendable {
     public let name: String
     public let changesFields: Bool
     public let contactID: ContactID?
+    /// Only what rolo keeps of the provider's own data changes (`PullDecision.changesOnlyProviderData`).
+    public var changesOnlyProviderData = false
 }
 
 /// What the sync engine needs of the cache, in the cache's own terms: read both sides of a
@@ -281,7 +283,8 @@ extension LocalCache {
                 }
                 decisions.append(PulledOutcome(decision: decision, name: state?.contact.displayName ?? record.contact.displayName,
                                                changesFields: state.map { decision.changesFields(of: $0.contact) } ?? true,
-                                               contactID: contactID))
+                                               contactID: contactID,
+                                               changesOnlyProviderData: state.map { decision.changesOnlyProviderData(of: $0.contact) } ?? false))
             }
             if !dryRun { try index.flush() }
             return decisions

@@ -286,6 +286,17 @@ struct SyncCLITests {
         await sandbox.stop()
     }
 
+    @Test func aChangeToNotifusesOwnDataAloneIsSaidAsSuch() async throws {
+        let sandbox = try await NotifuseSandbox(contacts: [SyncCLITests.person("ann@example.com", "Ann")])
+        #expect(try await sandbox.run("sync").status == 0)
+        // A slot the config gives no name: rolo keeps it as Notifuse's data, no field changes.
+        try sandbox.notifuse.webUI.upsert(["email": "ann@example.com", "custom_string_3": "from a colleague"])
+        let run = try await sandbox.run("sync")
+        #expect(run.status == 0)
+        #expect(run.stdout == "support: bring 1 changed in Notifuse's own data only\n", "\(run.stdout)")
+        await sandbox.stop()
+    }
+
     @Test func aDryRunChangesNothingAnywhere() async throws {
         let sandbox = try await NotifuseSandbox(contacts: [SyncCLITests.person("ann@example.com", "Ann")])
         let rolo = sandbox.rolo

@@ -105,7 +105,9 @@ public enum ProviderError: Error, Sendable, Hashable, CustomStringConvertible {
     case transient(String)
     /// The provider cannot be reached at all (no route, refused, DNS): the run stops quietly.
     case offline(String)
-    /// The provider says the request's time is off (iVvy 23005).
+    /// The provider says the request's time is off (iVvy 23005): by `minutes` (positive:
+    /// ahead) when the reply says; the text says so, and how to set the clock, and is shown
+    /// as it is.
     case clockSkew(minutes: Int?, String)
     /// The provider has no way to do this (iVvy cannot delete).
     case unsupported(String)

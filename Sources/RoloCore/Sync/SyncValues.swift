@@ -141,6 +141,14 @@ public enum PullDecision: Sendable, Hashable {
         return merged.fields != contact.fields || merged.custom != contact.custom
     }
 
+    /// Whether the decision changes only what rolo keeps of the provider's own data for
+    /// `contact` (Notifuse's unnamed slots, iVvy's groups), none of its fields: not news, but
+    /// not nothing either.
+    public func changesOnlyProviderData(of contact: Contact) -> Bool {
+        guard case .apply(let merged, _, _) = self, !changesFields(of: contact) else { return false }
+        return merged.extensions != contact.extensions
+    }
+
     /// True when the decision deletes a contact here.
     public var deletesHere: Bool {
         if case .deleteLocal = self { return true }

@@ -128,8 +128,8 @@ public final class SyncEngine: Sendable {
         switch error {
         case .offline(let why): "offline — \(why); edits wait in the outbox"
         case .auth(let why): "\(provider.profile.displayName) refused the credentials (\(why)); check the account's \(provider.profile.credentials) in the config"
-        case .clockSkew(let minutes?, let why): "this machine's clock is off by about \(minutes) minutes (\(why)); set the time (timedatectl or NTP) and sync again"
-        case .clockSkew(nil, let why): "\(why); check this machine's clock"
+        // The adapter's words say how far off the clock is and how to set it: said once.
+        case .clockSkew(_, let why): why
         default: error.message
         }
     }
@@ -297,7 +297,8 @@ public final class SyncEngine: Sendable {
                     }
                     for (record, outcome) in zip(records, decisions) {
                         if let id = outcome.contactID { seen.insert(id) }
-                        count(outcome.decision, id: outcome.contactID, name: outcome.name, changesFields: outcome.changesFields, report: &report)
+                        count(outcome.decision, id: outcome.contactID, name: outcome.name, changesFields: outcome.changesFields,
+                              onlyProviderData: outcome.changesOnlyProviderData, report: &report)
                         if let stamp = record.modifiedAt.flatMap(Timestamp.init(parsing:)), newest.map({ stamp > $0 }) ?? true { newest = stamp }
                     }
                     for page in pages {
@@ -409,7 +410,7 @@ public final class SyncEngine: Sendable {
                 case .record(let record?) where !record.isDeleted:
                     if let decision = decisions.removeFirst() {
                         count(decision, id: state.contactID, name: state.contact.displayName, changesFields: decision.changesFields(of: state.contact),
-                              report: &report)
+                              onlyProviderData: decision.changesOnlyProviderData(of: state.contact), report: &report)
                     }
                 case .record:
                     gone.append(state.contactID)
@@ -481,13 +482,19 @@ public final class SyncEngine: Sendable {
         }
     }
 
-    private func count(_ decision: PullDecision, id: ContactID?, name: String, changesFields: Bool = true, report: inout SyncReport) {
+    private func count(_ decision: PullDecision, id: ContactID?, name: String, changesFields: Bool = true, onlyProviderData: Bool = false,
+                       report: inout SyncReport) {
         let verb = options.dryRun ? "would " : ""
         switch decision {
         case .keep, .stamp:
             report.unchanged += 1
         case .apply(_, _, let conflicts) where conflicts.isEmpty && !changesFields:
-            report.unchanged += 1
+            if onlyProviderData {
+                report.providerDataOnly += 1
+                report.plan.append("\(verb)update \(provider.profile.displayName)'s own data here: \(name)")
+            } else {
+                report.unchanged += 1
+            }
         case .create:
             report.created += 1
             report.plan.append("\(verb)add here: \(name)")
@@ -780,7 +787,7 @@ public final class SyncEngine: Sendable {
         try cache.settleClaim(claim, accountID: account.id)
         if let decision {
             count(decision, id: claim.contactID, name: state.contact.displayName, changesFields: decision.changesFields(of: state.contact),
-                  report: &report)
+                  onlyProviderData: decision.changesOnlyProviderData(of: state.contact), report: &report)
         }
         return true
     }

@@ -73,6 +73,9 @@ public struct SyncReport: Sendable, Hashable {
     public var updated = 0
     public var deleted = 0
     public var unchanged = 0
+    /// Contacts of which only what rolo keeps of the provider's own data changed (Notifuse's
+    /// unnamed slots, iVvy's groups): none of their fields, so not counted as updated.
+    public var providerDataOnly = 0
     // From here to the provider.
     public var sentCreates = 0
     public var sentUpdates = 0
@@ -116,6 +119,7 @@ public struct SyncReport: Sendable, Hashable {
         updated += part.updated
         deleted += part.deleted
         unchanged += part.unchanged
+        providerDataOnly += part.providerDataOnly
         sentCreates += part.sentCreates
         sentUpdates += part.sentUpdates
         sentDeletes += part.sentDeletes
@@ -138,7 +142,8 @@ public struct SyncReport: Sendable, Hashable {
         if let stopped { return "\(account): \(stopped)" }
         var parts: [String] = []
         let verb = dryRun ? "would " : ""
-        let here = [(created, "new"), (updated, "changed"), (deleted, "deleted")].filter { $0.0 > 0 }
+        let here = [(created, "new"), (updated, "changed"), (deleted, "deleted"),
+                    (providerDataOnly, "changed in \(provider)'s own data only")].filter { $0.0 > 0 }
             .map { "\($0.0) \($0.1)" }
         parts.append(here.isEmpty ? "nothing new from \(provider)" : "\(verb)bring \(here.joined(separator: ", "))")
         let sent = sentCreates + sentUpdates + sentDeletes

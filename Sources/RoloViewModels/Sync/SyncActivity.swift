@@ -119,6 +119,8 @@ enum SyncWords {
         let here = [(sum(\.created), "new"), (sum(\.updated), "changed"), (sum(\.deleted), "deleted")].filter { $0.0 > 0 }
             .map { "\(count($0.0)) \($0.1)" }
         parts.append(here.isEmpty ? "nothing new" : here.joined(separator: ", ") + " here")
+        let ownData = sum(\.providerDataOnly)
+        if ownData > 0 { parts.append("\(count(ownData)) with only the providers' own data changed") }
         let sent = sum { $0.sentCreates + $0.sentUpdates + $0.sentDeletes }
         if sent > 0 { parts.append("\(count(sent)) change\(sent == 1 ? "" : "s") sent") }
         let conflicts = sum { $0.conflicts.count }

@@ -134,7 +134,8 @@ extension SyncReport {
         return .object([
             "account": .string(account), "provider": .string(provider), "dry_run": .bool(dryRun),
             "here": .object(["created": .number(Double(created)), "updated": .number(Double(updated)),
-                             "deleted": .number(Double(deleted)), "unchanged": .number(Double(unchanged))]),
+                             "deleted": .number(Double(deleted)), "unchanged": .number(Double(unchanged)),
+                             "provider_data_only": .number(Double(providerDataOnly))]),
             "sent": .object(["created": .number(Double(sentCreates)), "updated": .number(Double(sentUpdates)),
                              "deleted": .number(Double(sentDeletes)), "kept_at_provider": .number(Double(keptAtProvider))]),
             "conflicts": problems(conflicts), "failures": problems(failures),

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import RoloCore
-import RoloProviders
+@testable import RoloProviders
 @testable import RoloStore
 @testable import RoloSync
 
@@ -223,6 +223,19 @@ struct SyncEngineTests {
         bench.remote.fail(.list, with: .auth("HTTP 401"))
         let report = try await bench.run()
         #expect(report.stopped == "\(profile.displayName) refused the credentials (HTTP 401); check the account's \(credentials) in the config")
+    }
+
+    /// A clock the provider refuses stops the run with the adapter's words, which say how far
+    /// off it is and how to set it — once, not again around them.
+    @Test func aClockTheProviderRefusesIsSaidOnce() async throws {
+        let bench = try SyncBench(profile: IvvyProfile.profile)
+        let stale = IvvyClient.clockSkew(serverDate: "Wed, 01 May 2024 10:12:00 GMT", signedAt: Date(timeIntervalSince1970: 1_714_557_600))
+        bench.remote.fail(.list, with: stale)
+        let report = try await bench.run()
+        #expect(report.stopped == stale.message)
+        #expect(report.summary == "support: iVvy refused the request as stale (error 23005): the system clock is off by 12 minutes "
+            + "(behind iVvy's; it allows 5). Set this machine's clock right (for example turn on NTP: timedatectl set-ntp true), "
+            + "then sync again.")
     }
 
     @Test func aLocalDeleteReachesTheProviderUnlessItChangedThereMeanwhile() async throws {
@@ -540,6 +553,9 @@ struct SyncEngineTests {
         bench.remote.edit(ann) { $0.extensions["notifuse"] = .object(["lead_score": .number(7)]) }
         let report = try await bench.run()
         #expect(report.updated == 0, "nothing a person would call a change")
+        // But not nothing: the run says what moved.
+        #expect(report.providerDataOnly == 1 && report.unchanged == 0)
+        #expect(report.summary == "support: bring 1 changed in Notifuse's own data only")
         let after = try bench.local("ann@example.com")
         #expect(after.extensions["notifuse"] == .object(["lead_score": .number(7)]), "kept")
         #expect(after.updatedAt == before.updatedAt, "“Changed” stays when only the provider's data moved")
