@@ -78,7 +78,9 @@ let package = Package(
         // Presentation state and intents: no curses, no SQL, no HTTP.
         .target(
             name: "RoloViewModels",
-            dependencies: ["RoloCore", "RoloSync"]
+            // RoloInterchange to show provider data as people read it (a kept vCard photo
+            // named and sized, as `rolo show` does).
+            dependencies: ["RoloCore", "RoloSync", "RoloInterchange"]
         ),
         // The ncurses front end: panes drawn into a canvas, one backend that talks to curses.
         .target(

@@ -131,6 +131,25 @@ struct BrowsingTests {
         #expect(model.detail!.scroll == 0)
     }
 
+    /// A photo a vCard brought is named and sized in the detail pane, as in `rolo show`: its
+    /// base64 took a screenful of rows of noise.
+    @Test func theDetailSummarisesAPhotoKeptFromAVCard() throws {
+        let service = try Fixture.service()
+        let photo = String(repeating: "QUJD", count: 600)   // 1,800 bytes
+        let card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Pia Foto\r\nEMAIL:pia@example.com\r\n"
+            + "PHOTO;ENCODING=b;TYPE=JPEG:\(photo)\r\nX-SHOE-SIZE:41\r\nEND:VCARD\r\n"
+        _ = try service.files.importFile(Data(card.utf8), format: .vcard)
+        let model = try makeModel(service, width: 80, height: 60)
+        model.command("filter pia")
+        model.press(.enter)
+        let rows = try #require(model.detail?.rows)
+        let text = rows.compactMap { row -> String? in if case .field(_, let value, _, _) = row { value } else { nil } }
+        #expect(!text.contains { $0.contains("QUJDQUJD") }, "no base64 on screen")
+        #expect(text.contains { $0.contains("PHOTO (image/jpeg, 1.8 KB)") }, "\(text)")
+        #expect(text.contains { $0.contains("X-SHOE-SIZE:41") }, "the rest of the card's extra lines as they are")
+        #expect(model.detail?.contact.extensions["vcard"]?.canonicalText.contains(photo) == true, "the contact keeps the photo")
+    }
+
     @Test func theDetailShowsOptionsByTheirLabels() throws {
         let people = Fixture.people + [Fixture.Person(0, [.firstName: "Opal", .email: "opal@example.com"],
                                                       custom: ["diet": .select("veg"), "topics": .multiselect(["ws", "kn", "old"])])]

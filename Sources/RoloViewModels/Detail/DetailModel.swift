@@ -1,4 +1,5 @@
 import RoloCore
+import RoloInterchange
 
 /// One row of the detail pane.
 public enum DetailRow: Hashable, Sendable {
@@ -135,7 +136,8 @@ public struct DetailModel: Sendable {
             entries.append(.blank)
             entries.append(.heading("Provider data"))
             for key in contact.extensions.keys.sorted() {
-                add(key, contact.extensions[key]!.prettyText, tone: .muted)
+                // A photo kept from a vCard is named and sized, not a screenful of base64.
+                add(key, ShownProviderData.value(contact.extensions[key]!, key: key).prettyText, tone: .muted)
             }
         }
         return entries
