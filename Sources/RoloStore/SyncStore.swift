@@ -103,7 +103,7 @@ extension LocalCache {
     /// The whole local side of one contact (deleted ones too).
     static func syncState(contactID: Int64, db: Database) throws -> LocalSyncState? {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT c.deletedAt, l.remoteId, l.remoteModifiedAt, l.baseRecord,
+            SELECT c.deletedAt, l.remoteId, l.remoteModifiedAt, l.baseRecord, l.baseDigest,
                    o.kind, o.state, o.revision, o.attempts, o.idempotencyKey, o.sentRecord
             FROM contact c LEFT JOIN remote_link l ON l.contactId = c.id LEFT JOIN outbox o ON o.contactId = c.id
             WHERE c.id = ?
@@ -125,7 +125,8 @@ extension LocalCache {
         let inFlight = (row["sentRecord"] as String?).flatMap { BaseRecord.decode($0, into: contact) }
         return LocalSyncState(contactID: ContactID(contactID), contact: contact, isDeleted: (row["deletedAt"] as Int64?) != nil,
                               remoteID: row["remoteId"], remoteModifiedAt: row["remoteModifiedAt"], base: base, outbox: outbox,
-                              conflicts: try conflicts(contactID: contactID, db: db), inFlight: inFlight)
+                              conflicts: try conflicts(contactID: contactID, db: db), inFlight: inFlight,
+                              baseWasListed: (row["baseDigest"] as String?) != nil)
     }
 
     /// A contact of the account that waits to be created and holds this email: where the
@@ -284,7 +285,7 @@ extension LocalCache {
                 decisions.append(PulledOutcome(decision: decision, name: state?.contact.displayName ?? record.contact.displayName,
                                                changesFields: state.map { decision.changesFields(of: $0.contact) } ?? true,
                                                contactID: contactID,
-                                               changesOnlyProviderData: state.map { decision.changesOnlyProviderData(of: $0.contact) } ?? false))
+                                               changesOnlyProviderData: state.map { decision.changesOnlyProviderData(of: $0) } ?? false))
             }
             if !dryRun { try index.flush() }
             return decisions

@@ -22,10 +22,15 @@ public struct LocalSyncState: Sendable, Hashable {
     /// The record a push sent and saw no answer to (the run was killed, the connection
     /// dropped): where the provider now holds these values, they are rolo's own change.
     public let inFlight: Contact?
+    /// Whether `base` is a record the provider listed, not one rolo wrote itself (what a push
+    /// sent, or what a file said the provider had).
+    public let baseWasListed: Bool
 
     public init(contactID: ContactID, contact: Contact, isDeleted: Bool, remoteID: String?, remoteModifiedAt: String?,
-                base: Contact?, outbox: OutboxState?, conflicts: [FieldConflict], inFlight: Contact? = nil) {
+                base: Contact?, outbox: OutboxState?, conflicts: [FieldConflict], inFlight: Contact? = nil,
+                baseWasListed: Bool = false) {
         self.inFlight = inFlight
+        self.baseWasListed = baseWasListed
         self.contactID = contactID
         self.contact = contact
         self.isDeleted = isDeleted
@@ -141,12 +146,16 @@ public enum PullDecision: Sendable, Hashable {
         return merged.fields != contact.fields || merged.custom != contact.custom
     }
 
-    /// Whether the decision changes only what rolo keeps of the provider's own data for
-    /// `contact` (Notifuse's unnamed slots, iVvy's groups), none of its fields: not news, but
-    /// not nothing either.
-    public func changesOnlyProviderData(of contact: Contact) -> Bool {
-        guard case .apply(let merged, _, _) = self, !changesFields(of: contact) else { return false }
-        return merged.extensions != contact.extensions
+    /// Whether the decision changes only what rolo keeps of the provider's own data for a
+    /// contact (Notifuse's unnamed slots, iVvy's groups), none of its fields: not news, but not
+    /// nothing either. Only a change from what the provider itself listed last time counts:
+    /// against a base rolo wrote (what a push sent, or a file's provider data) the provider's
+    /// bookkeeping arrives for the first time — Notifuse's `created_at`, iVvy's join dates —
+    /// which is nothing a person would want to hear about.
+    public func changesOnlyProviderData(of state: LocalSyncState) -> Bool {
+        guard case .apply(let merged, _, _) = self, !changesFields(of: state.contact), let lastSeen = state.base,
+              state.baseWasListed else { return false }
+        return merged.extensions != lastSeen.extensions
     }
 
     /// True when the decision deletes a contact here.
@@ -180,4 +189,5 @@ public enum ConflictSide: String, Sendable, Hashable, CaseIterable {
     /// What the provider has.
     case theirs
 }
+
 

@@ -410,7 +410,7 @@ public final class SyncEngine: Sendable {
                 case .record(let record?) where !record.isDeleted:
                     if let decision = decisions.removeFirst() {
                         count(decision, id: state.contactID, name: state.contact.displayName, changesFields: decision.changesFields(of: state.contact),
-                              onlyProviderData: decision.changesOnlyProviderData(of: state.contact), report: &report)
+                              onlyProviderData: decision.changesOnlyProviderData(of: state), report: &report)
                     }
                 case .record:
                     gone.append(state.contactID)
@@ -787,7 +787,7 @@ public final class SyncEngine: Sendable {
         try cache.settleClaim(claim, accountID: account.id)
         if let decision {
             count(decision, id: claim.contactID, name: state.contact.displayName, changesFields: decision.changesFields(of: state.contact),
-                  onlyProviderData: decision.changesOnlyProviderData(of: state.contact), report: &report)
+                  onlyProviderData: decision.changesOnlyProviderData(of: state), report: &report)
         }
         return true
     }

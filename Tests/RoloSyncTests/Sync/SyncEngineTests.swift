@@ -565,6 +565,27 @@ struct SyncEngineTests {
         #expect(try bench.local("ann@example.com").updatedAt == now.value)
     }
 
+    /// The provider's bookkeeping seen for the first time — on a contact rolo just created
+    /// there, or one a file linked — is not news: every first sync of an imported list said
+    /// "changed in Notifuse's own data only" for each contact.
+    @Test func theProvidersDataSeenForTheFirstTimeIsNoNews() async throws {
+        let bench = try SyncBench()
+        _ = try bench.services.editor.add(try assignments("email=ann@example.com", "first_name=Ann"), to: bench.account)
+        let pushed = try await bench.run()
+        #expect(pushed.sentCreates == 1)
+        let ann = "ann@example.com"   // Notifuse's key
+        #expect(bench.remote.contact(ann) != nil)
+        bench.remote.edit(ann) { $0.extensions["notifuse"] = .object(["created_at": .string("2026-12-07T11:33:01.687391Z")]) }
+        let first = try await bench.run()
+        #expect(first.providerDataOnly == 0 && first.summary == "support: nothing new from Notifuse", "\(first.summary)")
+        #expect(try bench.local("ann@example.com").extensions["notifuse"] != nil, "kept all the same")
+
+        bench.remote.edit(ann) { $0.extensions["notifuse"] = .object(["created_at": .string("2026-12-07T11:33:01.687391Z"),
+                                                                      "custom_string_5": .string("from a colleague")]) }
+        let later = try await bench.run()
+        #expect(later.providerDataOnly == 1, "a change to what the provider listed before is said")
+    }
+
     @Test func aDryRunSaysWhatWouldHappenAndChangesNothing() async throws {
         let bench = try SyncBench()
         let ann = bench.remote.put([.email: "ann@example.com", .firstName: "Ann"])
