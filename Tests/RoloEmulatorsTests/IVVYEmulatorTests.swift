@@ -380,6 +380,20 @@ struct IVVYEmulatorTests {
         #expect(try await h.call("contact", "getContactList", ["perPage": 0]).json?["specificCode"] == 23016)
     }
 
+    /// The same seed lists the same join dates, whenever it is seeded: a sandbox started again
+    /// over the same cache had every group joined "now", which a sync took for iVvy's change.
+    @Test func aSeededGroupIsJoinedOnTheSameDayWheneverItIsSeeded() async throws {
+        var joinDates: [EmulatorJSON?] = []
+        for day: TimeInterval in [0, 86_400 * 30] {
+            let h = try await Harness()
+            h.clock.advance(by: day)
+            try h.emulator.webUI.seed([["firstName": "Ann", "lastName": "Lee", "email": "ann@example.com", "groups": [["groupId": 10]]]])
+            let page = try await h.call("contact", "getContactList", [:])
+            joinDates.append(page.json?["results"]?.arrayValue?.first?["groups"]?.arrayValue?.first?["joinDate"])
+        }
+        #expect(joinDates[0] == "2024-01-01 00:00:00" && joinDates[1] == joinDates[0], "\(joinDates)")
+    }
+
     @Test func modifiedDateFiltersGiveAnIncrementalListing() async throws {
         let h = try await Harness()
         try h.emulator.webUI.seed([

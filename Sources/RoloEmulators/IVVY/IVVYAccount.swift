@@ -140,6 +140,9 @@ final class IVVYAccount: Sendable {
         }
     }
 
+    /// When a seeded contact joined its groups, without a `modifiedDate`: 2024-01-01 00:00:00 UTC.
+    static let seededJoinDate: Int64 = 1_704_067_200 * 1_000_000
+
     /// `id` of an item: the contact's id, nil for the next free one.
     func seed(_ contacts: [(changes: IVVYContactChanges, modified: Int64?, id: Int?)]) -> [Int] {
         let stamp = now()
@@ -149,7 +152,10 @@ final class IVVYAccount: Sendable {
                 let id = item.id ?? table.nextID
                 table.nextID = max(table.nextID, id + 1)
                 var contact = IVVYContact(id: id, created: item.modified ?? stamp, modified: item.modified ?? stamp)
-                Self.apply(item.changes, to: &contact, at: stamp, replaceCustomFields: true)
+                // A seed names groups, not when they were joined: they are joined when the
+                // contact last changed, else on a fixed day, so the same seed gives the same
+                // join dates and a sandbox started again lists what the last one did.
+                Self.apply(item.changes, to: &contact, at: item.modified ?? Self.seededJoinDate, replaceCustomFields: true)
                 // Written now, so a benchmark's first pull costs what later ones do.
                 table.entries[id] = Entry(contact: contact, listJSON: contact.json(account: settings, detail: false).serialized())
                 table.order.append(id)
