@@ -62,7 +62,7 @@ enum FormPane {
         } else {
             var parts: [String] = []
             if let note = field.note { parts.append(note) }
-            parts.append(how(field, editing: form.editor != nil))
+            parts.append(how(field, editing: form.editor != nil, isNew: form.mode == .create))
             line = " " + parts.joined(separator: " · ")
             role = .hint
         }
@@ -70,10 +70,11 @@ enum FormPane {
     }
 
     /// What the keys do on this field.
-    static func how(_ field: FormField, editing: Bool) -> String {
+    static func how(_ field: FormField, editing: Bool, isNew: Bool) -> String {
         if field.isReadOnly { return "read-only" }
         if editing {
-            return (field.hint.map { "\($0) · " } ?? "") + "Enter keeps it, Esc stops typing, Ctrl-S saves"
+            return (field.hint.map { "\($0) · " } ?? "")
+                + (isNew ? "Enter next field, Esc stops typing, Ctrl-S saves" : "Enter keeps it, Esc stops typing, Ctrl-S saves")
         }
         switch field.kind {
         case .flag, .custom(.bool, _): return "Space toggles yes/no · x clears"

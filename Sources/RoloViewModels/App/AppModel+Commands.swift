@@ -262,7 +262,13 @@ extension AppModel {
             commandLine = nil
             try execute(text, &effects)
         case .formInput:
+            let field = form?.focus
             try commitEditor(moveBy: 1)
+            // A new contact is filled in field after field, as a paper form is: Enter goes on
+            // typing in the next field. In an existing contact's form it ends the change.
+            if form?.mode == .create, form?.focus != field, let next = form?.focused, next.kind.isTyped, !next.isReadOnly {
+                form!.editor = LineEditor(text: next.input)
+            }
         case .picker:
             guard case .picker(let picker) = overlay else { return }
             overlay = nil

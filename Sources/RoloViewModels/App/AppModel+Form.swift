@@ -96,7 +96,9 @@ extension AppModel {
         form.draft = draftID
         if let left, FormDraft.restore(left.payload, into: &form, visibleRows: formVisibleRows, planner: services.accounts) {
             show(restoredMessage(left, from: from, what: "new contact"), .warning)
-        } else if let first = form.fields.firstIndex(where: { $0.kind.isTyped }) {
+        } else if let first = form.fields.firstIndex(where: { $0.key == .standard(.firstName) && !$0.isReadOnly })
+                    ?? form.fields.firstIndex(where: { $0.kind.isTyped }) {
+            // Typing starts in the first name, not in a salutation few people fill in.
             form.move(to: first, visibleRows: formVisibleRows)
             form.editor = LineEditor(text: form.fields[first].input)
         }

@@ -205,7 +205,9 @@ extension KeyMap {
         bind([.control("s")], .save, [.form, .formInput], label: "save", help: "Save the contact (also :w).")
         bind([.escape], .back, [.form], label: "close", help: "Close the form; asks when something changed.")
 
-        bind([.enter], .accept, [.formInput, .filterInput, .commandLine, .picker, .dialog, .prompt, .fetchInput], label: "accept",
+        bind([.enter], .accept, [.formInput], label: "accept",
+             help: "Keep the text; in a new contact's form, go on typing in the next field.")
+        bind([.enter], .accept, [.filterInput, .commandLine, .picker, .dialog, .prompt, .fetchInput], label: "accept",
              help: "Accept.")
         bind([.tab], .nextField, [.prompt], help: "Next type.")
         bind([.backTab], .previousField, [.prompt], help: "Previous type.")
