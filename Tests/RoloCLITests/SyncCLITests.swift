@@ -297,6 +297,23 @@ struct SyncCLITests {
         await sandbox.stop()
     }
 
+    /// `--verbose` says what a real run did, contact by contact; without it, one line.
+    @Test func verboseListsWhatTheRunDid() async throws {
+        let sandbox = try await NotifuseSandbox(contacts: [SyncCLITests.person("ann@example.com", "Ann"),
+                                                           SyncCLITests.person("bob@example.com", "Bob")])
+        let first = try await sandbox.run("sync", "--verbose")
+        #expect(first.status == 0)
+        #expect(first.stdout == "support: bring 2 new\n  added here: Ann\n  added here: Bob\n", "\(first.stdout)")
+        try sandbox.notifuse.webUI.upsert(["email": "bob@example.com", "first_name": "Roberto"])
+        #expect(try await sandbox.run("set", "ann@example.com", "first_name=Anna").status == 0)
+        let second = try await sandbox.run("sync", "-v")
+        #expect(second.stdout == "support: bring 1 changed; send 1 change\n  updated here: Bob → Roberto\n  sent update: Anna\n",
+                "\(second.stdout)")
+        try sandbox.notifuse.webUI.upsert(["email": "ann@example.com", "first_name": "Ana"])
+        #expect(try await sandbox.run("sync").stdout == "support: bring 1 changed\n", "one line without it")
+        await sandbox.stop()
+    }
+
     @Test func aDryRunChangesNothingAnywhere() async throws {
         let sandbox = try await NotifuseSandbox(contacts: [SyncCLITests.person("ann@example.com", "Ann")])
         let rolo = sandbox.rolo

@@ -484,39 +484,43 @@ public final class SyncEngine: Sendable {
 
     private func count(_ decision: PullDecision, id: ContactID?, name: String, changesFields: Bool = true, onlyProviderData: Bool = false,
                        report: inout SyncReport) {
-        let verb = options.dryRun ? "would " : ""
+        // What was done (`rolo sync --verbose`), or what would be (`--dry-run`).
+        let dry = options.dryRun
+        let providerName = provider.profile.displayName
         switch decision {
         case .keep, .stamp:
             report.unchanged += 1
         case .apply(_, _, let conflicts) where conflicts.isEmpty && !changesFields:
             if onlyProviderData {
                 report.providerDataOnly += 1
-                report.plan.append("\(verb)update \(provider.profile.displayName)'s own data here: \(name)")
+                report.plan.append((dry ? "would update " : "updated ") + "\(providerName)'s own data here: \(name)")
             } else {
                 report.unchanged += 1
             }
         case .create:
             report.created += 1
-            report.plan.append("\(verb)add here: \(name)")
+            report.plan.append((dry ? "would add here: " : "added here: ") + name)
         case .apply(let merged, _, let conflicts):
             if conflicts.isEmpty {
                 report.updated += 1
-                report.plan.append("\(verb)update here: \(name)")
+                // A name the change renames reads as both: "Bob → Roberto".
+                let shown = merged.displayName == name ? name : "\(name) → \(merged.displayName)"
+                report.plan.append((dry ? "would update here: " : "updated here: ") + shown)
             } else {
                 report.conflicts.append(.init(contactID: id ?? merged.id, name: name, message: "changed on both sides: "
                     + conflicts.compactMap { $0.key?.description }.joined(separator: ", ")))
-                report.plan.append("\(verb)mark in conflict: \(name)")
+                report.plan.append((dry ? "would mark in conflict: " : "marked in conflict: ") + name)
             }
         case .deleteLocal:
             report.deleted += 1
-            report.plan.append("\(verb)delete here: \(name)")
+            report.plan.append((dry ? "would delete here: " : "deleted here: ") + name)
         case .forget:
             break
         case .conflictOnDelete(let kind, _):
-            let message = kind == .remoteDeleted ? "deleted at \(provider.profile.displayName) while edited here"
-                : "changed at \(provider.profile.displayName) while deleted here"
+            let message = kind == .remoteDeleted ? "deleted at \(providerName) while edited here"
+                : "changed at \(providerName) while deleted here"
             report.conflicts.append(.init(contactID: id, name: name, message: message))
-            report.plan.append("\(verb)mark in conflict: \(name) (\(message))")
+            report.plan.append((dry ? "would mark in conflict: " : "marked in conflict: ") + "\(name) (\(message))")
         }
     }
 
@@ -695,12 +699,15 @@ public final class SyncEngine: Sendable {
                     confirmations.append(.init(claim: item.claim, remoteID: remoteID, modifiedAt: record?.modifiedAt, base: item.sent))
                     stored[item.claim.contactID] = record
                     report.sentCreates += 1
+                    report.plan.append("sent create: \(item.sent.displayName)")
                 case .updated(let remoteID, let record):
                     confirmations.append(.init(claim: item.claim, remoteID: remoteID, modifiedAt: record?.modifiedAt, base: item.sent))
                     report.sentUpdates += 1
+                    report.plan.append("sent update: \(item.sent.displayName)")
                 case .deleted:
                     confirmations.append(.init(claim: item.claim, remoteID: nil, modifiedAt: nil, base: nil))
                     report.sentDeletes += 1
+                    report.plan.append("sent delete: \(item.sent.displayName)")
                 case .failed(let error):
                     if case .notFound = error, case .update(let remoteID, _, _) = item.change,
                        try await settleAsGone(item.claim, remoteID: remoteID, report: &report) {

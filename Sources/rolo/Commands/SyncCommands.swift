@@ -61,6 +61,7 @@ struct SyncCommand: ParsableCommand {
     @Flag(name: .customLong("allow-deletes"), help: "Apply deletions past the mass-delete guard.") var allowDeletes = false
     @Flag(name: .customLong("full"), help: "Read every contact, also where the provider lists only changes (finds deletes).")
     var full = false
+    @Flag(name: [.short, .long], help: "List what the run did, contact by contact (a dry run always does).") var verbose = false
     @Flag(help: "Print the reports as JSON.") var json = false
 
     /// What earlier runs left is listed up to this many of each kind; `rolo outbox` and
@@ -92,9 +93,11 @@ struct SyncCommand: ParsableCommand {
         } else {
             for report in reports {
                 Output.line(TerminalText.sanitize(report.summary))
-                if dryRun {
+                if dryRun || verbose {
                     for line in report.plan.prefix(200) { Output.line("  " + TerminalText.sanitize(line)) }
-                    if report.plan.count > 200 { Output.line("  … and \(report.plan.count - 200) more") }
+                    if report.plan.count > 200 { Output.line("  … and \(report.plan.count - 200) more (--json lists them all)") }
+                }
+                if dryRun {
                     for note in report.notes { Output.line("  note: " + note) }
                 }
                 for conflict in report.conflicts {
