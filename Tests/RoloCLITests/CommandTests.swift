@@ -253,6 +253,20 @@ struct CommandTests {
         #expect(try rolo("show", id).stdout.contains("born (number)  5"))
     }
 
+    /// The README's example config is one rolo takes: a reader copies it. (Its `tier` line, a
+    /// select over Notifuse's text slot, was refused.)
+    @Test func theReadmesExampleConfigIsAccepted() throws {
+        let rolo = try Rolo()
+        let readme = try String(contentsOf: Rolo.repository.appendingPathComponent("README.md"), encoding: .utf8)
+        let blocks = readme.components(separatedBy: "```toml\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
+        let full = try #require(blocks.first { $0.contains("provider = \"notifuse\"") && $0.contains("[accounts.events]") })
+        let config = rolo.home.appendingPathComponent("readme.toml").path
+        #expect(FileManager.default.createFile(atPath: config, contents: Data(full.utf8), attributes: [.posixPermissions: 0o600]))
+        let accounts = try rolo("accounts", "--config", config)
+        #expect(accounts.status == 0, "\(accounts.stderr)")
+        for name in ["support", "marketing", "events"] { #expect(accounts.stdout.contains(name)) }
+    }
+
     /// `rolo help import` says what the README says, and no help breaks a line early (the
     /// text used to keep the source's line breaks, then wrap again: "nothing is⏎imported").
     @Test func helpTextMatchesTheReadmeAndWrapsAsParagraphs() throws {
