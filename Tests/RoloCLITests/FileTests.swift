@@ -115,6 +115,18 @@ struct FileTests {
         #expect(!piped.stderr.contains("\u{1B}"), "\(piped.stderr.debugDescription)")
     }
 
+    /// `-o /dev/stdout` into a pipe (`| wc -l`), as the README shows: /dev/stdout leads to
+    /// /proc/self/fd/1 and then to "pipe:[N]", which is no path; rolo looked for a file beside
+    /// it and failed with "No such file or directory".
+    @Test func anExportToDevStdoutGoesDownAPipe() throws {
+        let rolo = try Rolo()
+        #expect(try rolo("import", try rolo.file("few.csv", "first_name,email\nAnn,ann@example.com\nBob,bob@example.com\n")).status == 0)
+        let piped = try rolo("export", "--format", "csv", "-o", "/dev/stdout")
+        #expect(piped.status == 0, "\(piped.stderr)")
+        #expect(piped.stdout.hasPrefix("id,uid,account,") && piped.stdout.contains("bob@example.com"), "\(piped.stdout)")
+        #expect(piped.stderr == "exported 2 contacts to /dev/stdout\n", "\(piped.stderr)")
+    }
+
     @Test func anExportToTheTerminalShowsNoProgressLine() throws {
         let rolo = try Rolo()
         #expect(try rolo("import", try rolo.file("few.csv", "first_name,email\nAnn,ann@example.com\nBob,bob@example.com\n")).status == 0)

@@ -460,6 +460,14 @@ struct ExportTarget {
     let isSpecial: Bool
 
     init(_ given: String) {
+        // Asked of the path as given: stat follows every link, /proc's too, where /dev/stdout
+        // leads to /proc/self/fd/1 and then to "pipe:[N]", which is no path to follow by name.
+        var status = stat()
+        if stat(given, &status) == 0, (status.st_mode & S_IFMT) != S_IFREG, (status.st_mode & S_IFMT) != S_IFDIR {
+            path = given
+            isSpecial = true
+            return
+        }
         var resolved = given
         var hops = 0
         while hops < 40, let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: resolved) {
@@ -468,8 +476,7 @@ struct ExportTarget {
             hops += 1
         }
         path = resolved
-        var status = stat()
-        isSpecial = stat(resolved, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG && (status.st_mode & S_IFMT) != S_IFDIR
+        isSpecial = false
     }
 
     /// True when writing here would replace the database file at `database` or one of the
