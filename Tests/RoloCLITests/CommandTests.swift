@@ -169,6 +169,25 @@ struct CommandTests {
         #expect(try rolo("show", "evil@example.com", "--json").stdout.contains("\\u001b[2J"))
     }
 
+    /// On a terminal every line of `rolo list` fits its width: when the email column has
+    /// given all it can, the widest of the others give way too (at 80 columns lines were 100
+    /// wide and every one wrapped).
+    @Test func aListOnATerminalFitsItsWidth() throws {
+        let rolo = try Rolo()
+        let csv = "first_name,last_name,email,phone,company\n"
+            + "Maximiliana,Featherstonehaugh-Worthington,maximiliana.featherstonehaugh@example.org,+15557140059,"
+            + "Consolidated Amalgamated Holdings\nBo,Li,bo@example.com,,\n"
+        #expect(try rolo("import", try rolo.file("wide.csv", csv)).status == 0)
+        for columns in [80, 60] {
+            let shown = try Spawned.run("/usr/bin/script", ["-qec", "stty cols \(columns); \(Tmux.quote(Rolo.binary)) list",
+                                                            "/dev/null"], environment: rolo.environment, input: nil)
+            let lines = String(decoding: shown.stdout, as: UTF8.self).components(separatedBy: "\r\n").filter { !$0.isEmpty }
+            #expect(shown.status == 0 && lines.count == 3, "\(lines)")
+            for line in lines { #expect(line.count <= columns, "\(columns): \(line.count): “\(line)”") }
+            #expect(lines.contains { $0.contains("+15557140059") }, "a phone number is not cut while wider columns can give way")
+        }
+    }
+
     @Test func tsvToAPipeKeepsTextWholeAndControlsVisible() throws {
         let rolo = try Rolo()
         _ = try rolo("paths")

@@ -172,16 +172,32 @@ enum Output {
         return lines.text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
     }
 
+    /// Column widths that fit `columns` cells, two spaces between columns: the flexible
+    /// column gives way first, down to 8 cells; then the widest of the others, a cell at a
+    /// time, none below 8 — so short columns (ids, phone numbers) stay whole while wider
+    /// ones can give. Past that the line is as narrow as it can be.
+    static func fitted(_ widths: [Int], into columns: Int, flexible: Int) -> [Int] {
+        let floor = 8
+        var widths = widths
+        var over = widths.reduce(0, +) + 2 * (widths.count - 1) - columns
+        guard over > 0 else { return widths }
+        let first = min(over, max(0, widths[flexible] - floor))
+        widths[flexible] -= first
+        over -= first
+        while over > 0, let widest = widths.indices.filter({ widths[$0] > floor }).max(by: { widths[$0] < widths[$1] }) {
+            widths[widest] -= 1
+            over -= 1
+        }
+        return widths
+    }
+
     /// The table's lines, each ended by a newline, written into `out`.
     static func table(header: [String], rows: [[String]], flexible: Int, into out: inout Buffered) {
         // Each cell made safe and measured once: a list into a pipe is every match.
         let safeRows = ([header] + rows).map { $0.map(TerminalText.sanitizedWithWidth) }
         var widths = header.indices.map { column in safeRows.map { $0[column].width }.max() ?? 0 }
         if let columns = terminalColumns {
-            let total = widths.reduce(0, +) + 2 * (widths.count - 1)
-            if total > columns {
-                widths[flexible] = max(8, widths[flexible] - (total - columns))
-            }
+            widths = fitted(widths, into: columns, flexible: flexible)
         }
         for cells in safeRows {
             for (column, cell) in cells.enumerated() {
