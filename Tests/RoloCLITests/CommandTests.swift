@@ -258,6 +258,23 @@ struct CommandTests {
     }
 
     /// `key:type=value` does not turn a custom field that holds a value into another type.
+    /// A slip in a field's name is not a new custom field sent to the provider: `emial=` asks
+    /// whether email was meant; `custom.emial=` (or a key the contact has) is taken as written.
+    @Test func aMisspeltFieldIsNotANewCustomField() throws {
+        let rolo = try Rolo()
+        let id = try rolo("add", "--email", "ann@example.com").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let slip = try rolo("set", id, "emial=ann@example.org")
+        #expect(slip.status == 2)
+        #expect(slip.stderr == "rolo: emial: is not a field; did you mean email? (custom.emial=… adds a custom field of that name)\n",
+                "\(slip.stderr)")
+        #expect(try rolo("set", id, "compnay=Acme", "fist_name=Ann").status == 2)
+        #expect(try rolo("add", "--email", "bo@example.com", "--field", "phnoe=+15557140059").status == 2)
+        #expect(!(try rolo("show", id).stdout.contains("emial")), "nothing written")
+        #expect(try rolo("set", id, "custom.emial=x").status == 0, "written out, it is a custom field")
+        #expect(try rolo("set", id, "emial=y").status == 0, "one the contact has is taken as it is")
+        #expect(try rolo("set", id, "vip:bool=true", "plan=gold").status == 0, "short keys are never slips")
+    }
+
     @Test func aCustomFieldKeepsItsTypeUnlessClearedFirst() throws {
         let rolo = try Rolo()
         let id = try rolo("add", "--email", "a@example.com", "--field", "born=1985-03-17")

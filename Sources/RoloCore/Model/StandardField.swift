@@ -127,6 +127,42 @@ public enum StandardField: String, CaseIterable, Codable, Sendable, Comparable {
         self = field
     }
 
+    /// The field whose key or alias `name` is a slip of the keyboard away from (one letter
+    /// wrong, missing, extra or two swapped; two for names of eight letters or more), for
+    /// "did you mean email?" — nil when none is that close, or `name` is one. Names shorter
+    /// than five letters are never taken for slips: `vip` is one letter from `zip`.
+    public static func closest(to name: String) -> StandardField? {
+        let wanted = Array(name.lowercased().replacingOccurrences(of: "-", with: "_"))
+        guard wanted.count >= 5, StandardField(named: name) == nil else { return nil }
+        let allowed = wanted.count >= 8 ? 2 : 1
+        var best: (field: StandardField, distance: Int)?
+        // Keys only: aliases are short words a custom key may well grow from (`langs`), and
+        // a plural (`phones`) is meant.
+        for field in StandardField.allCases where String(wanted) != field.key + "s" {
+            let distance = slips(wanted, Array(field.key))
+            if distance <= allowed, distance < (best?.distance ?? .max) { best = (field, distance) }
+        }
+        return best?.field
+    }
+
+    /// Letters inserted, removed, changed or swapped with a neighbour to turn `a` into `b`.
+    private static func slips(_ a: [Character], _ b: [Character]) -> Int {
+        guard abs(a.count - b.count) <= 2 else { return 3 }
+        var table = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { table[i][0] = i }
+        for j in 0...b.count { table[0][j] = j }
+        for i in stride(from: 1, through: a.count, by: 1) {
+            for j in stride(from: 1, through: b.count, by: 1) {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                table[i][j] = Swift.min(table[i - 1][j] + 1, table[i][j - 1] + 1, table[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    table[i][j] = Swift.min(table[i][j], table[i - 2][j - 2] + 1)
+                }
+            }
+        }
+        return table[a.count][b.count]
+    }
+
     private static let byName: [String: StandardField] = {
         var table: [String: StandardField] = [:]
         for field in StandardField.allCases {

@@ -10,6 +10,9 @@ public struct FieldAssignment: Sendable, Hashable {
     /// Which further email or phone the assignment is about (`email_2`, `phone_3_label`),
     /// when `key` is one of those lists.
     public var slot: OtherSlot?
+    /// A bare custom key typed on the command line (`emial=…`, not `custom.emial=…`): one a
+    /// letter or two from a standard field is taken for a slip, not made a new custom field.
+    public var mayBeMisspelt = false
 
     public init(key: FieldKey, type: FieldType? = nil, change: FieldChange<String>, slot: OtherSlot? = nil) {
         self.key = key
@@ -58,6 +61,7 @@ public struct FieldAssignment: Sendable, Hashable {
             return
         }
         self.init(key: FieldKey(parsing: name), type: type, change: value.isEmpty ? .clear : .set(value))
+        mayBeMisspelt = !name.lowercased().hasPrefix("custom.")
     }
 }
 
@@ -156,6 +160,12 @@ public struct FieldInput: Sendable {
             case .anyKeyTypedByValue, .anyKeyAsText:
                 let keyIssues = Validator.checkCustomKey(key)
                 if keyIssues.contains(where: { $0.severity == .error }) { throw RoloError.invalid(keyIssues) }
+                // `emial=x@y.com` would make a custom field and send it to the provider.
+                if assignment.mayBeMisspelt, case .set = assignment.change, existing?.custom[key] == nil,
+                   let meant = StandardField.closest(to: key) {
+                    throw RoloError.invalid(field: key, "is not a field; did you mean \(meant.key)? "
+                        + "(custom.\(key)=… adds a custom field of that name)")
+                }
                 guard case .set(let text) = assignment.change else {
                     // Clearing a field the contact does not have is a misspelt name, not a no-op.
                     if let existing, existing.custom[key] == nil {

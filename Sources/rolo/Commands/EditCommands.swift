@@ -52,9 +52,11 @@ struct SetFields: ParsableCommand {
         abstract: "Change fields of a contact.",
         discussion: """
             Each change is key=value (city=Dallas, plan=gold, custom.title=Dr) or key:type=value for a new \
-            custom key in a local account (score:number=42). An empty value or --clear clears the field; \
-            clearing a field the contact does not have is an error, and a field that holds a value keeps \
-            its type (clear it first to store another). Further emails and phones are named as CSV names \
+            custom key in a local account (score:number=42). A key a slip away from a standard field \
+            (emial=…) is refused rather than made a new custom field: write custom.emial=… to mean it. An \
+            empty value or --clear clears the field; clearing a custom key the contact does not have is \
+            an error (a misspelt name), and a field that holds a value keeps its type (clear it first to \
+            store another). Further emails and phones are named as CSV names \
             them: email_2=… changes the second email, one after the last adds one, email_2_label=home \
             labels it, --clear phone_2 removes one; they stay in rolo. Nothing is written unless every \
             change is valid.
