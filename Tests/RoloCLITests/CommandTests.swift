@@ -347,7 +347,10 @@ struct CommandTests {
         let rolo = try Rolo()
         let result = try rolo("paths")
         #expect(result.stdout.contains("cache   \(rolo.home.path)/data/rolo/rolo.sqlite"))
-        #expect(result.stdout.contains("config  \(rolo.home.path)/config/rolo"))
+        #expect(result.stdout.contains("config  \(rolo.home.path)/config/rolo/config.toml  (not created yet)"))
+        // The config file rolo would read, wherever it was named.
+        #expect(try rolo("paths", environment: ["ROLO_CONFIG": "/tmp/env.toml"]).stdout.contains("config  /tmp/env.toml"))
+        #expect(try rolo("paths", "--config", "/tmp/flag.toml").stdout.contains("config  /tmp/flag.toml"))
         #expect(result.stdout.contains("log     \(rolo.home.path)/state/rolo/rolo.log"))
         let moved = try rolo("paths", environment: ["ROLO_DB": "/tmp/elsewhere.sqlite"])
         #expect(moved.stdout.contains("cache   /tmp/elsewhere.sqlite"))

@@ -126,9 +126,10 @@ struct Paths: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let paths = RoloPaths(database: global.db)
+        // The config file rolo reads (--config, $ROLO_CONFIG), not only the folder it would be in.
+        let paths = RoloPaths(database: global.db, config: global.config)
         let exists = { (path: String) in FileManager.default.fileExists(atPath: path) ? "" : "  (not created yet)" }
-        Output.line(TerminalText.sanitize("config  \(paths.configDirectory)\(exists(paths.configDirectory))"))
+        Output.line(TerminalText.sanitize("config  \(paths.configFile)\(exists(paths.configFile))"))
         Output.line(TerminalText.sanitize("cache   \(paths.cache)\(exists(paths.cache))"))
         Output.line(TerminalText.sanitize("log     \(paths.log)\(exists(paths.log))"))
         if let demo = RoloPaths.demoDirectory() { Output.line(TerminalText.sanitize("demo    \(demo)")) }
