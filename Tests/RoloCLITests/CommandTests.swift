@@ -357,6 +357,18 @@ struct CommandTests {
         #expect(try rolo("paths", "--db", "/tmp/flag.sqlite").stdout.contains("cache   /tmp/flag.sqlite"))
     }
 
+    /// A config named by hand that is not there says so, rather than "no account can sync:
+    /// add an account to nonexist.toml".
+    @Test func aConfigNamedByHandThatIsNotThereSaysSo() throws {
+        let rolo = try Rolo()
+        let flag = try rolo("sync", "--config", "nonexist.toml")
+        #expect(flag.status == 1 && flag.stderr == "rolo: config nonexist.toml: no such file\n", "\(flag.stderr)")
+        let variable = try rolo("accounts", environment: ["ROLO_CONFIG": "/tmp/no-such-rolo-config.toml"])
+        #expect(variable.status == 1)
+        #expect(variable.stderr == "rolo: config /tmp/no-such-rolo-config.toml: no such file (named by $ROLO_CONFIG)\n", "\(variable.stderr)")
+        #expect(try rolo("accounts").status == 0, "the default config may well not exist yet")
+    }
+
     @Test func everyProblemIsALineOfItsOwn() throws {
         let rolo = try Rolo()
         let id = try rolo("add", "--email", "a@example.com").stdout.trimmed

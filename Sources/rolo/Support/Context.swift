@@ -32,6 +32,12 @@ struct Context {
         let paths = RoloPaths(database: options.db, config: options.config)
         FileLogHandler.bootstrapOnce(path: paths.log)
         let config = loadConfig ? try RoloConfig.load(path: paths.configFile, catalog: .standard) : nil
+        // A config named by hand that is not there is a slip (a typo, the wrong folder), not
+        // "no accounts": the default one may well not exist yet.
+        let named = options.config ?? ProcessInfo.processInfo.environment["ROLO_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        if loadConfig, config == nil, let named {
+            throw RoloError.failed("config \(named): no such file" + (options.config == nil ? " (named by $ROLO_CONFIG)" : ""))
+        }
         let services = try RoloServices.open(path: paths.cache, catalog: .standard, author: .current(), logger: Logger(label: "rolo"))
         if let config { try ConfiguredAccounts.apply(config, to: services.cache) }
         return Context(paths: paths, services: services, config: config)
