@@ -136,6 +136,7 @@ struct StandardFieldValidationTests {
     @Test(arguments: [
         ("555 714 0059", noCountryCode),
         ("1-800-FLOWERS", noCountryCode),
+        ("hello", "is not a phone number (write it in international form, e.g. +15557140059)"),
         ("+1 555 CALL NOW", notDigits),
         ("++15557140059", notDigits),
         ("+1 555 714 0059 ext 12", notDigits),

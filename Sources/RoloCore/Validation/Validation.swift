@@ -156,6 +156,11 @@ public enum Validator {
         let number = text.trimmed.lowercased().hasPrefix("tel:") ? String(text.trimmed.dropFirst(4)) : text
         var compact = withoutTrunkPrefix(number).filter { !" -.()/\u{00A0}".contains($0) }
         if compact.hasPrefix("00") { compact = "+" + compact.dropFirst(2) }
+        // Words are not a number without a country code: `hello` is no phone number at all
+        // (1-800-FLOWERS is: its letters are on the keypad).
+        if !compact.hasPrefix("+"), !compact.contains(where: { $0.isASCII && $0.isNumber }) {
+            throw ValueError("“\(text)” is not a phone number (write it in international form, e.g. +15557140059)")
+        }
         guard compact.hasPrefix("+") else {
             throw ValueError("“\(text)” has no country code (write it in international form, e.g. +15557140059 or +44 20 7946 0958)")
         }

@@ -113,9 +113,11 @@ extension SyncService: ContactFetching {
 
     /// `rolo fetch --email`: the address is checked first.
     public func fetchOne(account: Account, email: String) async throws -> FetchOutcome {
-        let key = try ContactLookupKey(parsing: email)
-        guard case .email = key else { throw RoloError.invalid(field: "email", "“\(email)” is not an email address") }
-        return try await fetchOne(account: account, by: key)
+        // Checked as an email whatever it looks like: `--email notanemail` was read as a
+        // number and refused for having no country code.
+        let text = email.trimmingCharacters(in: .whitespaces)
+        do { try Validator.checkEmail(text) } catch { throw RoloError.invalid(field: "email", error.message) }
+        return try await fetchOne(account: account, by: .email(text))
     }
 
     /// `rolo fetch --mobile`: the number is checked and written in international form first.

@@ -74,7 +74,10 @@ struct FetchOneTests {
         #expect(await failure { try await bench.sync.fetchOne(account: bench.account, mobile: "ana@example.com") }?.description
             == "mobile: “ana@example.com” is not a mobile number")
         #expect(await failure { try await bench.sync.fetchOne(account: bench.account, email: "+15557140002") }?.description
-            == "email: “+15557140002” is not an email address")
+            == "email: “+15557140002” is not an email address (it needs exactly one @, as in name@example.com)")
+        // Said as an email, whatever it looks like (it was refused as a mobile without a country code).
+        #expect(await failure { try await bench.sync.fetchOne(account: bench.account, email: "notanemail") }?.description
+            == "email: “notanemail” is not an email address (it needs exactly one @, as in name@example.com)")
         #expect(bench.remote.count == 0)
     }
 
