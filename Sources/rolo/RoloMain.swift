@@ -31,6 +31,12 @@ struct Rolo: ParsableCommand {
 enum RoloMain {
     static func main() {
         PeakMemoryReport.installIfAsked()
+        // A first word that is no command would otherwise reach the TUI's `open` and be
+        // "Unexpected argument" followed by open's usage.
+        if let word = unknownCommand(in: Array(CommandLine.arguments.dropFirst())) {
+            Output.error("rolo: “\(TerminalText.sanitize(word))” is not a command; rolo help lists them")
+            exit(2)
+        }
         do {
             var command = try Rolo.parseAsRoot()
             try command.run()
@@ -53,6 +59,13 @@ enum RoloMain {
             Output.write(Data((TerminalText.sanitizeKeepingLayout(message) + "\n").utf8), to: STDERR_FILENO)
             exit(2)
         }
+    }
+
+    /// The first argument when it is a word no command has (not an option, not `help`).
+    static func unknownCommand(in arguments: [String]) -> String? {
+        guard let first = arguments.first, !first.hasPrefix("-"), !first.isEmpty else { return nil }
+        let names = Set(Rolo.configuration.subcommands.map { $0._commandName } + ["help"])
+        return names.contains(first) ? nil : first
     }
 
     static func exitCode(for error: RoloError) -> Int32 {

@@ -65,7 +65,9 @@ struct CommandTests {
 
     @Test func exitCodesForUsageAndNotFound() throws {
         let rolo = try Rolo()
-        #expect(try rolo("frobnicate").status == 2)
+        let unknown = try rolo("frobnicate")
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr == "rolo: “frobnicate” is not a command; rolo help lists them\n", "\(unknown.stderr)")
         #expect(try rolo("list", "--limit", "lots").status == 2)
         #expect(try rolo("list", "--json", "--tsv").status == 2)
         let words = (1...17).map { "w\($0)" }
