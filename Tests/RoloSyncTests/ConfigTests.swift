@@ -170,6 +170,15 @@ struct ConfigTests {
          "iVvy defines its custom fields itself"),
         ("provider = \"notifuse\"\nbase_url = \"https://x.example.com\"\nsync_interval = \"10s\"", "shorter than a minute"),
         ("provider = \"notifuse\"\nbase_url = \"https://x.example.com\"\ntoken_env = \"A\"\ntoken_file = \"b\"", "token is given twice"),
+        // A slip in a key is said, not kept as a setting nobody reads.
+        ("provider = \"notifuse\"\nbase_url = \"https://x.example.com\"\ntokn_env = \"A\"",
+         "accounts.a.tokn_env: is not a setting of a Notifuse account (it takes token_env or token_file, workspace_id, batch_updates)"),
+        ("provider = \"notifuse\"\nbase_url = \"https://x.example.com\"\nworkspace = \"ws_1\"",
+         "accounts.a.workspace: is not a setting of a Notifuse account"),
+        ("provider = \"dailystory\"\nbase_url = \"https://x.example.com\"\nworkspace_id = \"ws_1\"",
+         "accounts.a.workspace_id: is not a setting of a DailyStory account (it takes token_env or token_file)"),
+        ("provider = \"ivvy\"\nbase_url = \"https://x.example.com\"\ntoken_env = \"A\"",
+         "accounts.a.token_env: is not a setting of an iVvy account (it takes key_env or key_file, secret_env or secret_file)"),
     ])
     func problemsNameTheFileAndTheKey(_ body: String, _ expected: String) throws {
         defer { folder.remove() }

@@ -251,9 +251,17 @@ public struct ProviderProfile: Sendable, Equatable {
     /// The account's secrets as its config names them, for "check the account's … in the
     /// config" when the provider refuses them: a token, or iVvy's API key and secret.
     public let credentials: String
+    /// What an account of this provider names in the config beyond what every account has:
+    /// its secrets (each given as `NAME_env` or `NAME_file`) and its own settings. A key
+    /// outside them is a slip (`tokn_env`), said when the config is read.
+    public let configSecrets: [String]
+    public let configSettings: [String]
 
     public init(kind: ProviderKind, displayName: String, capabilities: ProviderCapabilities, rules: ProviderRules,
-                limitations: [String] = [], credentials: String = "token") {
+                limitations: [String] = [], credentials: String = "token", configSecrets: [String] = ["token"],
+                configSettings: [String] = []) {
+        self.configSecrets = configSecrets
+        self.configSettings = configSettings
         self.kind = kind
         self.displayName = displayName
         self.capabilities = capabilities

@@ -26,5 +26,5 @@ public enum IvvyProfile {
             "iVvy's API cannot delete contacts: a contact deleted in rolo is kept in iVvy and marked deleted only here.",
         ],
         // Every request is signed with the secret for the key it names (§3.1): either may be wrong.
-        credentials: "API key and secret")
+        credentials: "API key and secret", configSecrets: ["key", "secret"])
 }

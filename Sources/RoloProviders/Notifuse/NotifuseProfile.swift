@@ -26,5 +26,7 @@ public enum NotifuseProfile {
             "Notifuse cannot list what changed since the last sync, so every sync reads the whole workspace.",
             "The email is Notifuse's key: changing it deletes the contact there and creates it anew (its history and list memberships stay with the old one).",
             "A contact deleted in Notifuse is gone for good; rolo finds out when a complete listing no longer has it.",
-        ])
+        ],
+        // A workspace of an instance; batch_updates sends runs of edits through contacts.import (§4.11).
+        configSettings: ["workspace_id", "batch_updates"])
 }

@@ -172,10 +172,15 @@ public struct RoloConfig: Sendable {
         var syncOnStart = false
         let known: Set<String> = ["provider", "base_url", "allow_plain_http", "fields", "sync_interval", "sync_on_start",
                                   "full_listing_every", "requests_in_flight"]
+        let takes = (profile.configSecrets.map { "\($0)_env or \($0)_file" } + profile.configSettings).joined(separator: ", ")
+        let article = "aeiouAEIOU".contains(profile.displayName.first ?? "x") ? "an" : "a"
         for key in entry.keys.sorted() where !known.contains(key) {
             let value = entry[key]
             if key.hasSuffix("_env") || key.hasSuffix("_file") {
                 let role = String(key[..<key.lastIndex(of: "_")!])
+                guard profile.configSecrets.contains(role) else {
+                    throw problem("\(prefix).\(key)", "is not a setting of \(article) \(profile.displayName) account (it takes \(takes))")
+                }
                 guard let text = value?.string, !text.isEmpty else { throw problem("\(prefix).\(key)", "must be a string") }
                 if secrets[role] != nil {
                     throw problem("\(prefix).\(key)", "\(role) is given twice (use \(role)_env or \(role)_file, not both)")
@@ -184,6 +189,8 @@ public struct RoloConfig: Sendable {
             } else if ["token", "key", "secret", "password", "api_key"].contains(key) {
                 throw problem("\(prefix).\(key)", "secrets do not go in the config; name where it is: \(key)_env = \"VARIABLE\" "
                     + "or \(key)_file = \"path to a 0600 file\"")
+            } else if !profile.configSettings.contains(key) {
+                throw problem("\(prefix).\(key)", "is not a setting of \(article) \(profile.displayName) account (it takes \(takes))")
             } else if let text = value?.string {
                 settings[key] = text
             } else if let number = value?.int {
