@@ -130,14 +130,14 @@ struct SyncCLITests {
 
         let first = try await run("sync")
         #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stdout == "support: bring 2 new\n")
+        #expect(first.stdout == "support: 2 new here\n")
         #expect(try await run("list", "--account", "support", "--tsv").stdout.components(separatedBy: "\n").count == 3)
 
         // A local edit reaches the provider.
         #expect(try await run("set", "ann@example.com", "plan=platinum", "last_name=Lee").status == 0)
         #expect(try await run("outbox").stdout.contains("update  pending"))
         let second = try await run("sync")
-        #expect(second.stdout == "support: nothing new from Notifuse; send 1 change\n", "\(second.stderr)")
+        #expect(second.stdout == "support: nothing new from Notifuse; 1 change sent\n", "\(second.stderr)")
         #expect(sandbox.notifuse.store.contact(email: "ann@example.com")?["custom_string_1"] == "platinum")
         #expect(sandbox.notifuse.store.contact(email: "ann@example.com")?["last_name"] == "Lee")
         #expect(try await run("outbox").stdout == "Nothing waits to be sent.\n")
@@ -255,7 +255,7 @@ struct SyncCLITests {
         chmod(sandbox.tokenPath, 0o600)
         let mended = try await sandbox.run("sync")
         #expect(mended.status == 1)
-        #expect(mended.stdout.contains("support: bring 1 new\n"), "\(mended.stdout)")
+        #expect(mended.stdout.contains("support: 1 new here\n"), "\(mended.stdout)")
         #expect(mended.stdout.contains("other: its token cannot be read: ROLO_TEST_TOKEN_NOBODY_SET is not set"))
         await sandbox.stop()
     }
@@ -293,7 +293,7 @@ struct SyncCLITests {
         try sandbox.notifuse.webUI.upsert(["email": "ann@example.com", "custom_string_3": "from a colleague"])
         let run = try await sandbox.run("sync")
         #expect(run.status == 0)
-        #expect(run.stdout == "support: bring 1 changed in Notifuse's own data only\n", "\(run.stdout)")
+        #expect(run.stdout == "support: 1 changed in Notifuse's own data only\n", "\(run.stdout)")
         await sandbox.stop()
     }
 
@@ -303,14 +303,14 @@ struct SyncCLITests {
                                                            SyncCLITests.person("bob@example.com", "Bob")])
         let first = try await sandbox.run("sync", "--verbose")
         #expect(first.status == 0)
-        #expect(first.stdout == "support: bring 2 new\n  added here: Ann\n  added here: Bob\n", "\(first.stdout)")
+        #expect(first.stdout == "support: 2 new here\n  added here: Ann\n  added here: Bob\n", "\(first.stdout)")
         try sandbox.notifuse.webUI.upsert(["email": "bob@example.com", "first_name": "Roberto"])
         #expect(try await sandbox.run("set", "ann@example.com", "first_name=Anna").status == 0)
         let second = try await sandbox.run("sync", "-v")
-        #expect(second.stdout == "support: bring 1 changed; send 1 change\n  updated here: Bob → Roberto\n  sent update: Anna\n",
+        #expect(second.stdout == "support: 1 changed here; 1 change sent\n  updated here: Bob → Roberto\n  sent update: Anna\n",
                 "\(second.stdout)")
         try sandbox.notifuse.webUI.upsert(["email": "ann@example.com", "first_name": "Ana"])
-        #expect(try await sandbox.run("sync").stdout == "support: bring 1 changed\n", "one line without it")
+        #expect(try await sandbox.run("sync").stdout == "support: 1 changed here\n", "one line without it")
         await sandbox.stop()
     }
 

@@ -67,7 +67,7 @@ struct SyncEndToEndTests {
         }
         #expect(tui.pid > 0 && !mapsLibcurl(), "the TUI's start loaded libcurl")
         try tui.type("s")
-        wait(for: "notifuse-demo: nothing new from Notifuse; send ")
+        wait(for: "notifuse-demo: nothing new from Notifuse; 4 changes sent")
         #expect(mapsLibcurl(), "a sync loads libcurl")
         #expect(!tui.screen.contains("pending"), "what waited went out")
 
@@ -82,7 +82,7 @@ struct SyncEndToEndTests {
         wait(for: "Saved Adaeze Nwosu")
         wait(for: "1 pending")
         try tui.type("s")
-        wait(for: "notifuse-demo: nothing new from Notifuse; send 1 change")
+        wait(for: "notifuse-demo: nothing new from Notifuse; 1 change sent")
 
         // The account that cannot list says so, and how to bring its contacts in.
         try tui.type(":account dailystory-demo")

@@ -72,7 +72,7 @@ struct SyncTests {
         model.handle(.syncProgress(.finished(report)))
         model.handle(.syncFinished(reports: [report], error: nil))
         #expect(model.syncActivity.running == nil)
-        #expect(model.message?.text == "notifuse: bring 2 new; send 1 change")
+        #expect(model.message?.text == "notifuse: 2 new here; 1 change sent")
         #expect(model.message?.tone == .success)
     }
 
@@ -88,7 +88,7 @@ struct SyncTests {
         await model.runSyncWork(model.press(.character("s")))
         #expect(sync.runs == [.all])
         let text = try #require(model.message?.text)
-        #expect(text.hasPrefix("dailystory: bring 1 changed · notifuse: nothing new from Notifuse"), "\(text)")
+        #expect(text.hasPrefix("dailystory: 1 changed here · notifuse: nothing new from Notifuse"), "\(text)")
         // DailyStory cannot list: the message says what a sync does not bring and how to.
         #expect(text.hasSuffix(" — contacts made in DailyStory are not discovered: F fetches one by email or mobile"), "\(text)")
     }
@@ -108,7 +108,7 @@ struct SyncTests {
         #expect(model.message?.text == "Synced 3 accounts: 3 new here; 12 changes sent")
         let wide = try syncModel(services, account: nil, width: 400)
         await wide.runSyncWork(wide.press(.character("s")))
-        #expect(wide.message?.text.hasPrefix("dailystory-with-a-rather-long-account-name: bring 1 new; send 4 changes · ") == true)
+        #expect(wide.message?.text.hasPrefix("dailystory-with-a-rather-long-account-name: 1 new here; 4 changes sent · ") == true)
 
         var offline = Fixture.offlineReport("events", provider: "iVvy")
         offline.account = "events"
@@ -126,7 +126,7 @@ struct SyncTests {
         }
         let model = try syncModel(services)
         await model.runSyncWork(model.press(.character("s")))
-        #expect(model.message?.text == "notifuse: nothing new from Notifuse; send 2 changes; 1 conflict; 1 failed"
+        #expect(model.message?.text == "notifuse: nothing new from Notifuse; 2 changes sent; 1 conflict; 1 failed"
             + " — C shows the conflicts; O shows what failed")
         #expect(model.message?.tone == .error)
     }

@@ -137,17 +137,25 @@ public struct SyncReport: Sendable, Hashable {
             && failedEarlier.isEmpty && conflictsEarlier.isEmpty
     }
 
-    /// One line: "support: 3 new, 2 changed here; 5 sent; 1 conflict; 1 failed".
+    /// One line of what a run did: "support: 3 new, 2 changed here; 5 changes sent; 1 conflict;
+    /// 1 failed" — or, for a dry run, would do: "support: would bring 3 new, 2 changed; would
+    /// send 5 changes".
     public var summary: String {
         if let stopped { return "\(account): \(stopped)" }
         var parts: [String] = []
-        let verb = dryRun ? "would " : ""
-        let here = [(created, "new"), (updated, "changed"), (deleted, "deleted"),
-                    (providerDataOnly, "changed in \(provider)'s own data only")].filter { $0.0 > 0 }
-            .map { "\($0.0) \($0.1)" }
-        parts.append(here.isEmpty ? "nothing new from \(provider)" : "\(verb)bring \(here.joined(separator: ", "))")
+        let fields = [(created, "new"), (updated, "changed"), (deleted, "deleted")].filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }
+        let ownData = providerDataOnly > 0 ? "\(providerDataOnly) changed in \(provider)'s own data only" : nil
         let sent = sentCreates + sentUpdates + sentDeletes
-        if sent > 0 { parts.append("\(verb)send \(sent) change\(sent == 1 ? "" : "s")") }
+        let changes = "\(sent) change\(sent == 1 ? "" : "s")"
+        if fields.isEmpty && ownData == nil {
+            parts.append("nothing new from \(provider)")
+        } else if dryRun {
+            parts.append("would bring " + (fields + [ownData].compactMap { $0 }).joined(separator: ", "))
+        } else {
+            if !fields.isEmpty { parts.append(fields.joined(separator: ", ") + " here") }
+            if let ownData { parts.append(ownData) }
+        }
+        if sent > 0 { parts.append(dryRun ? "would send \(changes)" : "\(changes) sent") }
         if keptAtProvider > 0 { parts.append("\(keptAtProvider) deleted here only (\(provider) cannot delete)") }
         if !conflicts.isEmpty { parts.append("\(conflicts.count) conflict\(conflicts.count == 1 ? "" : "s")") }
         if !failures.isEmpty { parts.append("\(failures.count) failed") }

@@ -555,7 +555,7 @@ struct SyncEngineTests {
         #expect(report.updated == 0, "nothing a person would call a change")
         // But not nothing: the run says what moved.
         #expect(report.providerDataOnly == 1 && report.unchanged == 0)
-        #expect(report.summary == "support: bring 1 changed in Notifuse's own data only")
+        #expect(report.summary == "support: 1 changed in Notifuse's own data only")
         let after = try bench.local("ann@example.com")
         #expect(after.extensions["notifuse"] == .object(["lead_score": .number(7)]), "kept")
         #expect(after.updatedAt == before.updatedAt, "“Changed” stays when only the provider's data moved")
