@@ -75,7 +75,8 @@ enum OutboxPane {
             if usable >= 70 {
                 tries = 5
                 next = 10
-                account = showsAccount ? min(16, usable / 7) : 0
+                // Room for an account name as the demo and most configs write them (dailystory-demo).
+                account = showsAccount ? min(16, usable / 6) : 0
             } else {
                 tries = 0
                 next = 0
