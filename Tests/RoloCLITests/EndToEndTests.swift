@@ -58,7 +58,10 @@ struct EndToEndTests {
         try tui.keys("Enter", "Enter")
         tui.wait(for: "Email (home)")
         try tui.type("e")
-        let form = tui.wait(for: "Edit Hamish McKenzie").split(separator: "\n", omittingEmptySubsequences: false)
+        tui.wait(for: "Edit Hamish McKenzie")
+        // The form's own footer, drawn after its rows: a screen caught half redrawn still had
+        // the detail's "Email (home)" row, a row lower, and the edit went to the wrong field.
+        let form = tui.wait(for: "Enter change  x clear").split(separator: "\n", omittingEmptySubsequences: false)
         let title = try #require(form.firstIndex { $0.contains("Edit Hamish McKenzie") })
         let line = try #require(form.firstIndex { $0.contains("Email (home)") })
         for _ in 0..<(line - title - 1) { try tui.keys("j") }
