@@ -94,6 +94,24 @@ struct BrowsingTests {
         #expect(model.names == ["Rob Howard"])
     }
 
+    /// Clearing the filter or changing the order keeps the contact one was on: it went back to
+    /// row 1 of the whole list.
+    @Test func clearingTheFilterOrSortingKeepsTheSelectedContact() throws {
+        let people = (0..<40).map { Fixture.Person(0, [.fullName: String(format: "Person %02d", $0), .email: "p\($0)@example.com"]) }
+        let model = try makeModel(Fixture.service(people: people, withProviders: false), height: 14)
+        model.press(.character("/"))
+        model.type("person 27")
+        model.press(.enter)
+        #expect(model.selectedName == "Person 27")
+        model.press(.escape)
+        #expect(model.list.filter.text.isEmpty && model.list.total == 40)
+        #expect(model.selectedName == "Person 27", "still on the contact the filter found")
+        #expect(model.list.rows.contains { $0.displayName == "Person 27" })
+        model.press(.character("o"))
+        #expect(model.list.order != .name)
+        #expect(model.selectedName == "Person 27", "and after sorting")
+    }
+
     @Test func enterOpensTheDetailAndEscGoesBack() throws {
         let model = try makeModel()
         #expect(model.detail == nil, "narrow: the detail is not loaded until it is shown")

@@ -24,10 +24,13 @@ extension AppModel {
             detail = nil
             try loadDetailIfVisible()
         case .sort:
+            let selected = list.selected?.id
             list.order = list.order.next
             try list.moveFirst(scope: scope, reader: reader)
             detail = nil
             try loadDetailIfVisible()
+            // The selected contact stays selected, in its new place.
+            try select(selected)
             show("Sorted by \(list.order.label)")
         case .switchAccount:
             openAccountPicker(purpose: .account)
@@ -216,9 +219,22 @@ extension AppModel {
     }
 
     func clearFilter(_ effects: inout [Effect]) throws {
+        let found = list.selected?.id
         list.filter = LineEditor()
         list.isEditingFilter = false
         try filterChanged(&effects)
+        // The contact the filter found stays selected, now among all: clearing the filter
+        // does not lose one's place in a long list.
+        try select(found)
+    }
+
+    /// Selects the contact `id` where it is in the list as now filtered and ordered (its page
+    /// read around it), with its detail; nothing when it is not in the list.
+    func select(_ id: ContactID?) throws {
+        guard let id, list.selected?.id != id, let summary = try summary(of: id) else { return }
+        try list.loadAround(summary.cursor, scope: scope, reader: reader)
+        detail = nil
+        try loadDetailIfVisible()
     }
 
     // MARK: - Accounts
