@@ -114,6 +114,13 @@ struct SyncTests {
         offline.account = "events"
         #expect(SyncWords.combined([long("a"), long("b"), offline])
             == "Synced 2 accounts: 2 new here; 8 changes sent · events: offline — iVvy cannot be reached; edits wait in the outbox")
+        // Every account offline: no "Synced 0 accounts: nothing new", and every one named.
+        var cut = Fixture.offlineReport("notifuse-demo", provider: "Notifuse")
+        cut.stopped = "offline — Notifuse cannot be reached (Failed to connect to 127.0.0.1 port 41231 after 0 ms: Couldn't connect to server)"
+        #expect(SyncWords.combined([Fixture.offlineReport("dailystory-demo", provider: "DailyStory"),
+                                    Fixture.offlineReport("ivvy-demo", provider: "iVvy"), cut])
+            == "dailystory-demo, ivvy-demo and notifuse-demo: offline — DailyStory, iVvy and Notifuse cannot be reached; "
+            + "edits wait in the outbox")
     }
 
     @Test func conflictsAndFailuresAreSaidWithTheKeyThatOpensThem() async throws {

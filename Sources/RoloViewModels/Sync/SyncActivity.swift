@@ -133,9 +133,26 @@ enum SyncWords {
         if failedEarlier > 0 { parts.append("\(failedEarlier) edit\(failedEarlier == 1 ? "" : "s") failed earlier") }
         let conflictsEarlier = sum { $0.conflictsEarlier.count }
         if conflictsEarlier > 0 { parts.append("\(conflictsEarlier) conflict\(conflictsEarlier == 1 ? "" : "s") from earlier") }
-        var text = "Synced \(finished.count) account\(finished.count == 1 ? "" : "s"): " + parts.joined(separator: "; ")
-        for stopped in reports where stopped.stopped != nil { text += " · " + stopped.summary }
-        return text
+        var pieces: [String] = []
+        if !finished.isEmpty {
+            pieces.append("Synced \(finished.count) account\(finished.count == 1 ? "" : "s"): " + parts.joined(separator: "; "))
+        }
+        // Offline accounts in one piece, without each connection error: with every account
+        // offline the line said "Synced 0 accounts: nothing new" and then only the first error.
+        let offline = reports.filter { $0.stopped != nil && $0.offline }
+        if !offline.isEmpty {
+            var providers: [String] = []
+            for report in offline where !providers.contains(report.provider) { providers.append(report.provider) }
+            pieces.append(list(offline.map(\.account)) + ": offline — " + list(providers)
+                + " cannot be reached; edits wait in the outbox")
+        }
+        for stopped in reports where stopped.stopped != nil && !stopped.offline { pieces.append(stopped.summary) }
+        return pieces.joined(separator: " · ")
+    }
+
+    /// "a", "a and b", "a, b and c".
+    static func list(_ items: [String]) -> String {
+        items.count < 2 ? items.joined() : items.dropLast().joined(separator: ", ") + " and " + items.last!
     }
 
     /// Numbers with thousands separators: 1,200.
