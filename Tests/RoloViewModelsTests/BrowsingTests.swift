@@ -112,6 +112,20 @@ struct BrowsingTests {
         #expect(model.selectedName == "Person 27", "and after sorting")
     }
 
+    /// Scrolled to the end of a contact, then a bigger window: the pane fills up again (it
+    /// showed the last rows above a blank half until a key was pressed).
+    @Test func aBiggerWindowFillsTheScrolledDetailAgain() throws {
+        let model = try makeModel(width: 40, height: 12)
+        model.command("filter howard")
+        model.press(.enter, .character("G"))
+        let rows = try #require(model.detail?.rows.count)
+        #expect(model.detail!.scroll > 0)
+        model.handle(.resize(Size(width: 60, height: 15)))
+        #expect(model.detail!.scroll == max(0, model.detail!.rows.count - model.detailVisibleRows), "\(rows)")
+        model.handle(.resize(Size(width: 60, height: 80)))
+        #expect(model.detail!.scroll == 0, "every row fits")
+    }
+
     @Test func enterOpensTheDetailAndEscGoesBack() throws {
         let model = try makeModel()
         #expect(model.detail == nil, "narrow: the detail is not loaded until it is shown")

@@ -421,6 +421,9 @@ public final class AppModel {
         guard !layout.isTooSmall else { return }
         try list.resize(pageSize: layout.listRows, scope: scope, reader: reader)
         detail?.layOut(width: layout.detailPane.width)
+        // A taller pane shows more rows: scrolled to the end before, it fills up again instead
+        // of leaving the last few rows above a blank half.
+        detail?.scroll(by: 0, visibleRows: detailVisibleRows)
         if let focus = form?.focus { form!.move(to: focus, visibleRows: formVisibleRows) }
         keepSyncViewSelectionVisible()
     }
