@@ -42,6 +42,15 @@ struct ScreenTests {
         }
     }
 
+    /// A slip in a field's name says so instead of "no contact matches".
+    @Test func aFilterOnAFieldThatIsNot() throws {
+        try screens("filter-unknown-field") { model in
+            model.press(.character("/"))
+            model.type("citty:dallas")
+            model.press(.enter)
+        }
+    }
+
     @Test func theDetailOfAContact() throws {
         try screens("detail") { model in
             model.command("filter howard")

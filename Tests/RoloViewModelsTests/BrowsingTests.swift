@@ -126,6 +126,23 @@ struct BrowsingTests {
         #expect(model.detail!.scroll == 0, "every row fits")
     }
 
+    @Test func aFilterOnAFieldThatIsNotSaysWhich() throws {
+        let model = try makeModel()
+        model.press(.character("/"))
+        model.type("citty:dallas")
+        #expect(model.list.rows.isEmpty && model.list.unknownFilterField == "citty")
+        model.press(.backspace)
+        model.type("s")
+        #expect(model.list.unknownFilterField == "citty", "still none: a slip stays a slip")
+        model.press(.escape)
+        model.press(.character("/"))
+        model.type("city:dallas")
+        #expect(!model.list.rows.isEmpty && model.list.unknownFilterField == nil)
+        model.press(.escape, .character("/"))
+        model.type("plan:nothing-like-this")
+        #expect(model.list.rows.isEmpty && model.list.unknownFilterField == nil, "plan is a custom field here: simply no match")
+    }
+
     @Test func enterOpensTheDetailAndEscGoesBack() throws {
         let model = try makeModel()
         #expect(model.detail == nil, "narrow: the detail is not loaded until it is shown")

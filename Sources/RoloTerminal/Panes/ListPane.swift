@@ -70,7 +70,10 @@ enum ListPane {
 
     static func drawEmpty(_ model: AppModel, in rect: Rect, into canvas: inout Canvas) {
         let lines: [String]
-        if let query = model.list.query {
+        if let query = model.list.query, let field = model.list.unknownFilterField {
+            lines = ["No contact matches “\(query.text)”: \(field) is not a field of these contacts.",
+                     "To look for the text itself, quote it: \"\(field):…\". Esc clears the filter."]
+        } else if let query = model.list.query {
             lines = ["No contact matches “\(query.text)”.", "Esc clears the filter."]
         } else if model.isReadOnly {
             lines = ["No contacts here."]

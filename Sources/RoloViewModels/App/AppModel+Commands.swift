@@ -209,6 +209,10 @@ extension AppModel {
     func filterChanged(_ effects: inout [Effect]) throws {
         try list.load(.first, scope: scope, reader: reader, selectionOffset: 0)
         list.topIndex = 0
+        list.unknownFilterField = nil
+        if list.rows.isEmpty, let query = list.query {
+            list.unknownFilterField = try services.reader.unknownField(in: query, scope: scope)
+        }
         // Typing changes which contacts match, not how many there are or what waits to be sent.
         recountMatches(&effects)
         detail = nil

@@ -22,6 +22,9 @@ public struct ListModel: Sendable {
     public internal(set) var filter = LineEditor()
     /// True while the filter line has the keyboard.
     public internal(set) var isEditingFilter = false
+    /// A `field:` of the filter that is no field of these contacts (`citty:dallas`), when the
+    /// filter matches nothing: said, so that a slip does not read as "no such contacts".
+    public internal(set) var unknownFilterField: String?
     /// Rows per page, from the layout.
     public internal(set) var pageSize = 20
 
