@@ -191,7 +191,18 @@ enum Footer {
             return
         }
         var x = 0
-        for hint in model.keyMap.hints(for: model.context, readOnly: model.isReadOnly) {
+        var hints = model.keyMap.hints(for: model.context, readOnly: model.isReadOnly)
+        if model.context == .dialog, case .dialog(let dialog)? = model.overlay {
+            // What Enter and Esc choose in this question ("Enter keep"), not a generic "accept".
+            hints = hints.map { hint in
+                switch hint.keys {
+                case "Enter": (hint.keys, dialog.enterLabel ?? hint.label)
+                case "Esc": (hint.keys, dialog.escapeLabel ?? hint.label)
+                default: hint
+                }
+            }
+        }
+        for hint in hints {
             let keys = hint.keys.split(separator: "/").first.map(String.init) ?? hint.keys
             let width = TerminalText.width(keys) + 1 + TerminalText.width(hint.label)
             if x + width > rect.width { break }

@@ -46,6 +46,15 @@ public struct Dialog: Sendable {
     /// What Enter does (the first choice unless said otherwise) and what Esc does.
     let enterAction: Action
     let escapeAction: Action
+    /// The labels of the choices Enter and Esc make ("keep" in "Delete?"), for the key bar,
+    /// which otherwise said "Enter accept" where Enter keeps the contact.
+    public var enterLabel: String? { label(of: enterAction) }
+    public var escapeLabel: String? { label(of: escapeAction) }
+
+    private func label(of action: Action) -> String? {
+        let wanted = String(describing: action)
+        return choices.first { String(describing: $0.action) == wanted }?.label
+    }
 }
 
 /// A list of options to choose one or several from (select fields, accounts).
