@@ -71,7 +71,8 @@ extension AppModel {
             } else if let form, form.isDirty {
                 overlay = .dialog(Dialog(
                     title: "Unsaved changes",
-                    message: "\(form.title) has unsaved changes.",
+                    message: form.mode == .create ? "The new contact in \(form.account.name) is not saved."
+                        : "Your changes to \(form.original.displayName) are not saved.",
                     choices: [.init(key: "s", label: "save and quit", action: .saveFormAndQuit),
                               .init(key: "d", label: "discard and quit", action: .quitDiscardingForm),
                               .init(key: "k", label: "keep editing", action: .keepEditing)],
