@@ -78,9 +78,7 @@ let package = Package(
         // Presentation state and intents: no curses, no SQL, no HTTP.
         .target(
             name: "RoloViewModels",
-            // RoloInterchange to show provider data as people read it (a kept vCard photo
-            // named and sized, as `rolo show` does).
-            dependencies: ["RoloCore", "RoloSync", "RoloInterchange"]
+            dependencies: ["RoloCore", "RoloSync"]
         ),
         // The ncurses front end: panes drawn into a canvas, one backend that talks to curses.
         .target(

@@ -1,5 +1,5 @@
 import RoloCore
-import RoloInterchange
+import RoloSync
 
 /// One row of the detail pane.
 public enum DetailRow: Hashable, Sendable {
@@ -135,9 +135,10 @@ public struct DetailModel: Sendable {
         if !contact.extensions.isEmpty {
             entries.append(.blank)
             entries.append(.heading("Provider data"))
-            for key in contact.extensions.keys.sorted() {
-                // A photo kept from a vCard is named and sized, not a screenful of base64.
-                add(key, ShownProviderData.value(contact.extensions[key]!, key: key).prettyText, tone: .muted)
+            // A photo kept from a vCard is named and sized, not a screenful of base64.
+            let shown = detail.shownExtensions
+            for key in shown.keys.sorted() {
+                add(key, shown[key]!.prettyText, tone: .muted)
             }
         }
         return entries
