@@ -417,6 +417,21 @@ struct EditingTests {
         #expect(model.context == .form)
     }
 
+    /// A contact saved under a filter it does not match is nowhere on screen: the message says why.
+    @Test func aNewContactHiddenByTheFilterIsSaidSo() throws {
+        let model = try makeModel(try Fixture.service())
+        model.press(.character("/"))
+        model.type("rob")
+        model.press(.enter, .character("n"))
+        model.type("Zed")
+        model.focusField(.standard(.email))
+        model.press(.enter)
+        model.type("zed@example.com")
+        model.press(.control("s"))
+        #expect(model.form == nil)
+        #expect(model.message?.text.hasSuffix("— the filter “rob” hides it; Esc clears the filter") == true, "\(model.message?.text ?? "")")
+    }
+
     @Test func oneRefusedSaveMarksEveryMissingRequiredField() throws {
         let service = try Fixture.service()
         _ = try service.accounts.createAccount(name: "events", provider: .ivvy)

@@ -354,8 +354,11 @@ extension AppModel {
                 : outcome.deltas.allSatisfy(\.key.isOthers) ? ", kept in rolo only" : ", queued for \(account.profile.displayName)"
             let fields = outcome.deltas.count == 1 ? "1 field" : "\(outcome.deltas.count) fields"
             let notes = warnings.isEmpty ? "" : " — " + warnings.map(\.description).joined(separator: "; ")
-            show("Saved \(outcome.contact.displayName) (\(fields))\(fate)\(notes)", warnings.isEmpty ? .success : .warning)
             try reloadAfterChange(select: outcome.contact.id, &effects)
+            // Saved under a filter it does not match, the contact is nowhere on screen: say why.
+            let hidden = try list.query != nil && outcome.contact.id.map({ try summary(of: $0) == nil }) == true
+                ? " — the filter “\(list.filter.text)” hides it; Esc clears the filter" : ""
+            show("Saved \(outcome.contact.displayName) (\(fields))\(fate)\(notes)\(hidden)", warnings.isEmpty ? .success : .warning)
             if thenQuit { effects.append(.quit) }
         } catch RoloError.invalid(let issues) {
             let unplaced = form.mark(issues)
