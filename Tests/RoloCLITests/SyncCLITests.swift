@@ -314,6 +314,29 @@ struct SyncCLITests {
         await sandbox.stop()
     }
 
+    /// An edit of a field Notifuse does not hold (city) is kept in rolo, as the edit said: the
+    /// sync sends nothing for it and says so (it sent an upsert that changed nothing and
+    /// counted "1 change sent").
+    @Test func anEditNotifuseDoesNotHoldIsNotSent() async throws {
+        let sandbox = try await NotifuseSandbox(contacts: [SyncCLITests.person("ann@example.com", "Ann")])
+        #expect(try await sandbox.run("sync").status == 0)
+        let set = try await sandbox.run("set", "ann@example.com", "city=Oslo")
+        #expect(set.stderr.contains("Notifuse does not store it; it stays in rolo only"), "\(set.stderr)")
+        let writes = sandbox.notifuse.requests.filter { $0.method == "POST" }.count
+        let dry = try await sandbox.run("sync", "--dry-run")
+        #expect(dry.stdout.hasPrefix("support: nothing new from Notifuse; would keep 1 edit in rolo only (Notifuse does not hold that field)\n"),
+                "\(dry.stdout)")
+        let run = try await sandbox.run("sync", "-v")
+        #expect(run.status == 0)
+        #expect(run.stdout == "support: nothing new from Notifuse; 1 edit in rolo only (Notifuse does not hold that field)\n"
+                + "  kept in rolo only: Ann\n", "\(run.stdout)")
+        #expect(sandbox.notifuse.requests.filter { $0.method == "POST" }.count == writes, "no request for it")
+        #expect(try await sandbox.run("outbox").stdout.contains("Nothing waits"), "settled")
+        #expect(try await sandbox.run("show", "ann@example.com").stdout.contains("Oslo"), "and kept here")
+        #expect(try await sandbox.run("sync").stdout == "support: nothing new from Notifuse\n")
+        await sandbox.stop()
+    }
+
     @Test func aDryRunChangesNothingAnywhere() async throws {
         let sandbox = try await NotifuseSandbox(contacts: [SyncCLITests.person("ann@example.com", "Ann")])
         let rolo = sandbox.rolo

@@ -526,6 +526,21 @@ public final class SyncEngine: Sendable {
 
     // MARK: - Push
 
+    /// Whether the provider holds the field `key`: its standard fields, custom values (they
+    /// live in its slots or fields); never the further emails and phones, which stay in rolo.
+    private func holds(_ key: FieldKey) -> Bool {
+        switch key {
+        case .standard(let field): provider.profile.rules.storedFields.contains(field)
+        case .custom: true
+        case .others: false
+        }
+    }
+
+    /// Whether anything the provider holds changed from `base` to `contact`.
+    private func holdsAnyChange(from base: Contact, to contact: Contact) -> Bool {
+        BaseRecord.changes(from: base, to: contact).contains { holds($0.key) }
+    }
+
     /// Sends what waits. Changes to contacts the provider has go out only when this run read
     /// the provider's side first: a change made there since the last run would otherwise be
     /// overwritten unseen. New contacts go out regardless (a retried or unlisted create first
@@ -539,7 +554,13 @@ public final class SyncEngine: Sendable {
                 let kind = state.outbox?.kind ?? .update
                 switch kind {
                 case .create: report.sentCreates += 1
-                case .update: report.sentUpdates += 1
+                case .update:
+                    if let base = state.base, !holdsAnyChange(from: base, to: state.contact) {
+                        report.keptInRolo += 1
+                        report.plan.append("would keep in rolo only: \(state.contact.displayName)")
+                        continue
+                    }
+                    report.sentUpdates += 1
                 case .delete:
                     if provider.profile.capabilities.delete == .unsupported { report.keptAtProvider += 1 } else { report.sentDeletes += 1 }
                 }
@@ -615,6 +636,7 @@ public final class SyncEngine: Sendable {
     /// each outcome.
     private func deliver(_ claims: [DeliveryClaim], scope: MergeScope, listedThisRun: Bool, report: inout SyncReport) async throws {
         var confirmations: [LocalCache.Confirmation] = []
+        var keptInRolo: Set<ContactID> = []
         var outgoing: [(claim: DeliveryClaim, change: OutgoingChange, sent: Contact)] = []
         var finished: Set<ContactID> = []
         do {
@@ -644,6 +666,16 @@ public final class SyncEngine: Sendable {
                         continue
                     }
                     let changed = Set(BaseRecord.changes(from: base, to: state.contact).map(\.key))
+                    if !changed.contains(where: holds) {
+                        // Only fields the provider does not hold changed: nothing to send. Settled
+                        // as a sent update would be (the base takes the contact), without the
+                        // request that changed nothing and counted as "1 change sent".
+                        confirmations.append(.init(claim: claim, remoteID: remoteID, modifiedAt: state.remoteModifiedAt, base: state.contact))
+                        keptInRolo.insert(claim.contactID)
+                        report.keptInRolo += 1
+                        report.plan.append("kept in rolo only: \(state.contact.displayName)")
+                        continue
+                    }
                     outgoing.append((claim, .update(remoteID: remoteID, contact: state.contact, changed: changed), state.contact))
                 case .delete:
                     guard let remoteID = state.remoteID else {
@@ -714,7 +746,7 @@ public final class SyncEngine: Sendable {
                         continue
                     }
                     if error.stopsTheRun {
-                        try confirm(confirmations, names: outgoing, stored: stored, scope: scope, report: &report)
+                        try confirm(confirmations, names: outgoing, keptInRolo: keptInRolo, stored: stored, scope: scope, report: &report)
                         let untried = waiting.map { outgoing[$0].claim }.filter { claim in
                             !confirmations.contains { $0.claim.contactID == claim.contactID }
                         }
@@ -733,7 +765,7 @@ public final class SyncEngine: Sendable {
                     }
                 }
             }
-            try confirm(confirmations, names: outgoing, stored: stored, scope: scope, report: &report)
+            try confirm(confirmations, names: outgoing, keptInRolo: keptInRolo, stored: stored, scope: scope, report: &report)
             confirmations.removeAll()
             if !again.isEmpty {
                 progress(.waiting(account: account.name, seconds: wait, reason: "retrying \(again.count) change\(again.count == 1 ? "" : "s")"))
@@ -742,7 +774,7 @@ public final class SyncEngine: Sendable {
             }
             waiting = again
         }
-        try confirm(confirmations, names: outgoing, stored: stored, scope: scope, report: &report)
+        try confirm(confirmations, names: outgoing, keptInRolo: keptInRolo, stored: stored, scope: scope, report: &report)
     }
 
     /// An update the provider answered "no such contact": deleted there while edited here. A
@@ -804,11 +836,17 @@ public final class SyncEngine: Sendable {
     /// as stored is then taken in as a listing would bring it: the values the provider fills in
     /// itself (a status, opt-out flags) are not a change made there the next time it is read.
     private func confirm(_ confirmations: [LocalCache.Confirmation], names outgoing: [(claim: DeliveryClaim, change: OutgoingChange, sent: Contact)],
-                         stored: [ContactID: RemoteRecord], scope: MergeScope, report: inout SyncReport) throws {
+                         keptInRolo: Set<ContactID> = [], stored: [ContactID: RemoteRecord], scope: MergeScope,
+                         report: inout SyncReport) throws {
         let refused = try cache.confirmDeliveries(confirmations, accountID: account.id)
         for (id, message) in refused {
-            let name = outgoing.first { $0.claim.contactID == id }?.sent.displayName ?? id.shortID
+            let name = outgoing.first { $0.claim.contactID == id }?.sent.displayName
+                ?? confirmations.first { $0.claim.contactID == id }?.base?.displayName ?? id.shortID
             report.failures.append(.init(contactID: id, name: name, message: message))
+            if keptInRolo.contains(id) {
+                report.keptInRolo -= 1
+                continue
+            }
             switch confirmations.first(where: { $0.claim.contactID == id })?.claim.kind {
             case .create?: report.sentCreates -= 1
             default: report.sentUpdates -= 1

@@ -82,6 +82,9 @@ public struct SyncReport: Sendable, Hashable {
     public var sentDeletes = 0
     /// Deletes the provider cannot make, kept as a mark here.
     public var keptAtProvider = 0
+    /// Edits of fields the provider does not hold (a Notifuse contact's city): settled here
+    /// without a request, as there is nothing to send.
+    public var keptInRolo = 0
     /// Contacts with conflicts found in this run.
     public var conflicts: [Problem] = []
     public var failures: [Problem] = []
@@ -124,6 +127,7 @@ public struct SyncReport: Sendable, Hashable {
         sentUpdates += part.sentUpdates
         sentDeletes += part.sentDeletes
         keptAtProvider += part.keptAtProvider
+        keptInRolo += part.keptInRolo
         heldDeletions += part.heldDeletions
         conflicts += part.conflicts
         failures += part.failures
@@ -157,6 +161,10 @@ public struct SyncReport: Sendable, Hashable {
         }
         if sent > 0 { parts.append(dryRun ? "would send \(changes)" : "\(changes) sent") }
         if keptAtProvider > 0 { parts.append("\(keptAtProvider) deleted here only (\(provider) cannot delete)") }
+        if keptInRolo > 0 {
+            parts.append((dryRun ? "would keep " : "") + "\(keptInRolo) edit\(keptInRolo == 1 ? "" : "s") in rolo only (\(provider) does not hold "
+                + (keptInRolo == 1 ? "that field)" : "those fields)"))
+        }
         if !conflicts.isEmpty { parts.append("\(conflicts.count) conflict\(conflicts.count == 1 ? "" : "s")") }
         if !failures.isEmpty { parts.append("\(failures.count) failed") }
         if heldDeletions > 0 { parts.append("\(heldDeletions) deletions held back (--allow-deletes)") }

@@ -140,7 +140,8 @@ extension SyncReport {
                              "deleted": .number(Double(deleted)), "unchanged": .number(Double(unchanged)),
                              "provider_data_only": .number(Double(providerDataOnly))]),
             "sent": .object(["created": .number(Double(sentCreates)), "updated": .number(Double(sentUpdates)),
-                             "deleted": .number(Double(sentDeletes)), "kept_at_provider": .number(Double(keptAtProvider))]),
+                             "deleted": .number(Double(sentDeletes)), "kept_at_provider": .number(Double(keptAtProvider)),
+                             "kept_in_rolo": .number(Double(keptInRolo))]),
             "conflicts": problems(conflicts), "failures": problems(failures),
             "conflicts_earlier": problems(conflictsEarlier),
             "failed_earlier": .array(failedEarlier.map { failure in
