@@ -226,6 +226,22 @@ struct ScreenTests {
         #expect(lines.contains { $0.contains("─ Add the contact to which account? ─") }, "\(lines)")
     }
 
+    /// A picker of several options is wide enough for its own help line ("Space ticks · Enter
+    /// accepts…" was cut).
+    @Test func aPickerOfManyShowsItsWholeHelpLine() throws {
+        let service = try Fixture.service()
+        let local = try #require(try service.accounts.accounts().first { $0.provider == .local })
+        _ = try service.accounts.addCustomField(key: "topics", type: .multiselect, label: "Topics",
+                                                options: [SelectOption(value: "kn", label: "Keynotes")], to: local)
+        let model = try AppModel(service: service, size: Size(width: 80, height: 24), options: AppOptions(account: "local", now: Fixture.clock))
+        model.command("filter howard")
+        model.press(.enter, .character("e"))
+        model.focusField(.custom("topics"))
+        model.press(.enter)
+        let lines = Screen.render(model).lines()
+        #expect(lines.contains { $0.contains("Space ticks · Enter accepts · Esc cancels") }, "\(lines.joined(separator: "\n"))")
+    }
+
     @Test func theHelpOverlay() throws {
         try screens("help") { $0.press(.character("?")) }
     }

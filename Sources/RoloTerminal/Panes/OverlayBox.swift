@@ -41,7 +41,10 @@ enum OverlayBox {
                 }
             }
         case .picker(let picker):
-            let widest = max(TerminalText.width(picker.title) + 6, (picker.options.map { TerminalText.width($0.label) }.max() ?? 10) + 10)
+            let help = picker.allowsMany ? "Space ticks · Enter accepts · Esc cancels" : "Enter chooses · Esc cancels"
+            // As wide as its title, its options and its own help line (which was cut: "Enter accepts…").
+            let widest = max(TerminalText.width(picker.title) + 6, (picker.options.map { TerminalText.width($0.label) }.max() ?? 10) + 10,
+                             TerminalText.width(help) + 4)
             let width = min(screen.width - 2, max(32, widest))
             let height = min(screen.height, picker.options.count + 4)
             let box = frame(title: picker.title, width: width, height: height, in: screen, into: &canvas)
@@ -54,7 +57,6 @@ enum OverlayBox {
                 let role: Role = selected ? .selected : .dialog
                 canvas.writeFitted(tick + option.label, x: box.x, y: box.y + offset, width: box.width, role: role)
             }
-            let help = picker.allowsMany ? "Space ticks · Enter accepts · Esc cancels" : "Enter chooses · Esc cancels"
             canvas.writeFitted(help, x: box.x, y: box.maxY - 1, width: box.width, role: .hint)
         case .addField(let prompt):
             let width = AddFieldGeometry.boxWidth(mainWidth: screen.width)
