@@ -21,7 +21,7 @@ public final class LocalCache: Sendable {
     /// One sync at a time: a cache in memory (tests) is locked by this; a file, by a file lock.
     public let syncLock = NSLock()
     /// The last `data_version` `changedByOtherProcesses` saw.
-    private let dataVersion = LockedValue<Int?>(nil)
+    private let dataVersion = Locked<Int?>(nil)
     /// Why the cache is open for reading only (the file or its folder cannot be written by
     /// this user), naming the path; nil when rolo can write it.
     public let readOnlyReason: String?
@@ -363,15 +363,3 @@ public final class LocalCache: Sendable {
     }
 }
 
-/// A value shared between threads, read and changed under a lock.
-final class LockedValue<Value>: @unchecked Sendable {
-    // @unchecked: `value` is only touched inside `lock`.
-    private let lock = NSLock()
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func withLock<T>(_ body: (inout Value) -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&value)
-    }
-}

@@ -114,6 +114,10 @@ struct SyncTests {
         offline.account = "events"
         #expect(SyncWords.combined([long("a"), long("b"), offline])
             == "Synced 2 accounts: 2 new here; 8 changes sent · events: offline — iVvy cannot be reached; edits wait in the outbox")
+        // An edit the provider does not hold is said as rolo sync says it.
+        var kept = long("c")
+        kept.keptInRolo = 1
+        #expect(SyncWords.combined([long("a"), kept]) == "Synced 2 accounts: 2 new here; 8 changes sent; 1 edit in rolo only")
         // Every account offline: no "Synced 0 accounts: nothing new", and every one named.
         var cut = Fixture.offlineReport("notifuse-demo", provider: "Notifuse")
         cut.stopped = "offline — Notifuse cannot be reached (Failed to connect to 127.0.0.1 port 41231 after 0 ms: Couldn't connect to server)"

@@ -189,5 +189,3 @@ public enum ConflictSide: String, Sendable, Hashable, CaseIterable {
     /// What the provider has.
     case theirs
 }
-
-

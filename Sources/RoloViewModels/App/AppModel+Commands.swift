@@ -26,11 +26,10 @@ extension AppModel {
         case .sort:
             let selected = list.selected?.id
             list.order = list.order.next
-            try list.moveFirst(scope: scope, reader: reader)
+            // The selected contact stays selected, in its new place.
+            if try !select(selected) { try list.moveFirst(scope: scope, reader: reader) }
             detail = nil
             try loadDetailIfVisible()
-            // The selected contact stays selected, in its new place.
-            try select(selected)
             show("Sorted by \(list.order.label)")
         case .switchAccount:
             openAccountPicker(purpose: .account)
@@ -207,9 +206,13 @@ extension AppModel {
 
     // MARK: - Filter
 
-    func filterChanged(_ effects: inout [Effect]) throws {
-        try list.load(.first, scope: scope, reader: reader, selectionOffset: 0)
-        list.topIndex = 0
+    /// The list after the filter changed: from its first match, or around `keeping` when that
+    /// contact matches (a cleared filter keeps one's place).
+    func filterChanged(_ effects: inout [Effect], keeping kept: ContactID? = nil) throws {
+        if try !select(kept) {
+            try list.load(.first, scope: scope, reader: reader, selectionOffset: 0)
+            list.topIndex = 0
+        }
         list.unknownFilterField = nil
         if list.rows.isEmpty, let query = list.query {
             list.unknownFilterField = try services.reader.unknownField(in: query, scope: scope)
@@ -227,19 +230,18 @@ extension AppModel {
         let found = list.selected?.id
         list.filter = LineEditor()
         list.isEditingFilter = false
-        try filterChanged(&effects)
         // The contact the filter found stays selected, now among all: clearing the filter
         // does not lose one's place in a long list.
-        try select(found)
+        try filterChanged(&effects, keeping: found)
     }
 
-    /// Selects the contact `id` where it is in the list as now filtered and ordered (its page
-    /// read around it), with its detail; nothing when it is not in the list.
-    func select(_ id: ContactID?) throws {
-        guard let id, list.selected?.id != id, let summary = try summary(of: id) else { return }
+    /// Reads the page around the contact `id` as the list is now filtered and ordered, with it
+    /// selected; false (and nothing read) when it is not in the list.
+    @discardableResult
+    func select(_ id: ContactID?) throws -> Bool {
+        guard let id, let summary = try summary(of: id) else { return false }
         try list.loadAround(summary.cursor, scope: scope, reader: reader)
-        detail = nil
-        try loadDetailIfVisible()
+        return true
     }
 
     // MARK: - Accounts

@@ -356,7 +356,7 @@ extension AppModel {
             let notes = warnings.isEmpty ? "" : " — " + warnings.map(\.description).joined(separator: "; ")
             try reloadAfterChange(select: outcome.contact.id, &effects)
             // Saved under a filter it does not match, the contact is nowhere on screen: say why.
-            let hidden = try list.query != nil && outcome.contact.id.map({ try summary(of: $0) == nil }) == true
+            let hidden = list.query != nil && !list.rows.contains { $0.id == outcome.contact.id }
                 ? " — the filter “\(list.filter.text)” hides it; Esc clears the filter" : ""
             show("Saved \(outcome.contact.displayName) (\(fields))\(fate)\(notes)\(hidden)", warnings.isEmpty ? .success : .warning)
             if thenQuit { effects.append(.quit) }

@@ -27,7 +27,7 @@ public struct Dialog: Sendable {
         let action: Action
     }
 
-    enum Action: Sendable {
+    enum Action: Sendable, Equatable {
         case deleteContact(ContactID)
         case saveForm, saveFormAndQuit, discardForm, keepEditing
         /// Save although the new email makes the provider delete the contact and create it anew.
@@ -52,8 +52,7 @@ public struct Dialog: Sendable {
     public var escapeLabel: String? { label(of: escapeAction) }
 
     private func label(of action: Action) -> String? {
-        let wanted = String(describing: action)
-        return choices.first { String(describing: $0.action) == wanted }?.label
+        choices.first { $0.action == action }?.label
     }
 }
 

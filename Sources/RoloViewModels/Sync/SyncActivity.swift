@@ -123,6 +123,8 @@ enum SyncWords {
         if ownData > 0 { parts.append("\(count(ownData)) with only the providers' own data changed") }
         let sent = sum { $0.sentCreates + $0.sentUpdates + $0.sentDeletes }
         if sent > 0 { parts.append("\(count(sent)) change\(sent == 1 ? "" : "s") sent") }
+        let keptInRolo = sum(\.keptInRolo)
+        if keptInRolo > 0 { parts.append("\(count(keptInRolo)) edit\(keptInRolo == 1 ? "" : "s") in rolo only") }
         let conflicts = sum { $0.conflicts.count }
         if conflicts > 0 { parts.append("\(conflicts) conflict\(conflicts == 1 ? "" : "s")") }
         let failed = sum { $0.failures.count }

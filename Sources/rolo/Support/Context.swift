@@ -34,9 +34,8 @@ struct Context {
         let config = loadConfig ? try RoloConfig.load(path: paths.configFile, catalog: .standard) : nil
         // A config named by hand that is not there is a slip (a typo, the wrong folder), not
         // "no accounts": the default one may well not exist yet.
-        let named = options.config ?? ProcessInfo.processInfo.environment["ROLO_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
-        if loadConfig, config == nil, let named {
-            throw RoloError.failed("config \(named): no such file" + (options.config == nil ? " (named by $ROLO_CONFIG)" : ""))
+        if loadConfig, config == nil, let namedBy = paths.configNamedBy {
+            throw RoloError.failed("config \(paths.configFile): no such file" + (namedBy == "--config" ? "" : " (named by \(namedBy))"))
         }
         let services = try RoloServices.open(path: paths.cache, catalog: .standard, author: .current(), logger: Logger(label: "rolo"))
         if let config { try ConfiguredAccounts.apply(config, to: services.cache) }

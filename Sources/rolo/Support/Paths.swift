@@ -12,6 +12,9 @@ struct RoloPaths {
     let log: String
     /// `--config`, else `$ROLO_CONFIG`, else `config.toml` in the config directory.
     let configFile: String
+    /// What named `configFile` by hand (`--config`, `$ROLO_CONFIG`); nil for the default one,
+    /// which may well not exist yet.
+    let configNamedBy: String?
 
     init(database: String?, config: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
         let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
@@ -26,7 +29,9 @@ struct RoloPaths {
             ?? base("XDG_DATA_HOME", ".local/share") + "/rolo/rolo.sqlite"
         log = environment["ROLO_LOG"].flatMap { $0.isEmpty ? nil : $0 }
             ?? base("XDG_STATE_HOME", ".local/state") + "/rolo/rolo.log"
-        configFile = config ?? environment["ROLO_CONFIG"].flatMap { $0.isEmpty ? nil : $0 } ?? configDirectory + "/config.toml"
+        let fromEnvironment = environment["ROLO_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        configFile = config ?? fromEnvironment ?? configDirectory + "/config.toml"
+        configNamedBy = config != nil ? "--config" : fromEnvironment != nil ? "$ROLO_CONFIG" : nil
     }
 
     /// Where the demo data is: `$ROLO_DEMO_DIR`, else `share/rolo/demo` next to an installed
